@@ -1,0 +1,3 @@
+mod title;
+
+pub use title::VoucherTitle;

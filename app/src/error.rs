@@ -1,0 +1,44 @@
+//! The error server functions return to the UI: a stable code and a message
+//! a person can read. Faults on the server are logged there, not shipped here.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct AppError {
+    pub code: String,
+    pub message: String,
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        let code = match &value {
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => "network_error",
+            _ => "request_failed",
+        };
+        AppError { code: code.into(), message: value.to_string() }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<tessera_core::error::ApiError> for AppError {
+    fn from(e: tessera_core::error::ApiError) -> Self {
+        e.report();
+        AppError { code: e.code().to_string(), message: e.message().to_string() }
+    }
+}
+
+/// The platform the server function runs against; provided by the server.
+#[cfg(feature = "ssr")]
+pub fn platform() -> Result<tessera_core::Platform, AppError> {
+    leptos::prelude::use_context::<tessera_core::Platform>().ok_or_else(|| AppError {
+        code: "internal_error".into(),
+        message: "The platform is not available to this request.".into(),
+    })
+}

@@ -1,0 +1,56 @@
+//! Tessera's user interface: Leptos components, routes and server functions.
+//!
+//! Rendered on the server (feature `ssr`, linked into the `tessera` binary) and
+//! hydrated in the browser (feature `hydrate`, built to WASM by `tessera-frontend`).
+//! Server functions are thin: they call `tessera-core`, the same functions the
+//! REST API calls.
+
+pub mod components;
+pub mod error;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{Route, Router, Routes},
+    path,
+};
+
+/// The HTML document around every page, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="tessera-css" href="/pkg/tessera.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Tessera".to_string() } else { format!("{page} · Tessera") }/>
+        <Router>
+            // Async SSR: the server waits for the data, so every page is complete
+            // HTML, readable without JavaScript and before the WASM arrives.
+            <Routes fallback=pages::NotFound>
+                <Route path=path!("/") view=pages::Landing ssr=SsrMode::Async/>
+                <Route path=path!("/consumer") view=pages::ConsumerHome ssr=SsrMode::Async/>
+            </Routes>
+        </Router>
+    }
+}

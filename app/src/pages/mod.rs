@@ -1,0 +1,7 @@
+mod consumer_home;
+mod landing;
+mod not_found;
+
+pub use consumer_home::ConsumerHome;
+pub use landing::Landing;
+pub use not_found::NotFound;

@@ -1,0 +1,302 @@
+//! Layered configuration: built-in defaults, then an optional TOML file, then
+//! `TESSERA_*` environment variables, then `DATABASE_URL`. Everything is checked
+//! once at start-up; a bad value stops the process with a message that names the
+//! setting to change.
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+use std::{fmt, net::SocketAddr, path::{Path, PathBuf}};
+
+/// The settings as an operator writes them (file keys, or `TESSERA_<KEY>`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Address and port to listen on.
+    pub listen: String,
+    /// The address users reach this server at, for printed links. Defaults to
+    /// `http://<listen>`.
+    pub public_url: Option<String>,
+    /// `sqlite:<path>` (created on first start) or `postgres://user:pass@host/db`.
+    pub database_url: String,
+    pub database_max_connections: u32,
+    /// Where the built site (`pkg/` with the WASM bundle and CSS, plus `public/`) is.
+    pub site_root: PathBuf,
+    /// `pretty` for people, `json` for log collectors.
+    pub log_format: String,
+    /// A tracing filter, e.g. `info` or `info,tessera=debug`. `RUST_LOG` wins if set.
+    pub log_level: String,
+    /// Request bodies above this are refused with 413.
+    pub body_limit_bytes: usize,
+    /// Requests taking longer are answered 503.
+    pub request_timeout_seconds: u64,
+    /// How long in-flight requests get to finish after SIGTERM or Ctrl-C.
+    pub shutdown_grace_seconds: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:3000".into(),
+            public_url: None,
+            database_url: "sqlite:data/tessera.db".into(),
+            database_max_connections: 10,
+            site_root: "target/site".into(),
+            log_format: "pretty".into(),
+            log_level: "info".into(),
+            body_limit_bytes: 64 * 1024,
+            request_timeout_seconds: 30,
+            shutdown_grace_seconds: 20,
+        }
+    }
+}
+
+/// The checked configuration the platform runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub public_url: Option<url::Url>,
+    pub database: DatabaseUrl,
+    pub database_max_connections: u32,
+    pub site_root: PathBuf,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    pub body_limit_bytes: usize,
+    pub request_timeout: std::time::Duration,
+    pub shutdown_grace: std::time::Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Which database engine a URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database URL that names a supported engine. Its `Display` hides any password.
+#[derive(Clone)]
+pub struct DatabaseUrl {
+    url: String,
+    backend: Backend,
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if let Some(rest) = raw.strip_prefix("sqlite:") {
+            let rest = rest.trim_start_matches("//");
+            if rest.is_empty() {
+                return Err("a sqlite URL needs a file path, e.g. sqlite:data/tessera.db".into());
+            }
+            // Create the file on first start; keep whatever options were given.
+            let url = if rest.contains("mode=") {
+                format!("sqlite://{rest}")
+            } else if rest.contains('?') {
+                format!("sqlite://{rest}&mode=rwc")
+            } else {
+                format!("sqlite://{rest}?mode=rwc")
+            };
+            Ok(Self { url, backend: Backend::Sqlite })
+        } else if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            url::Url::parse(raw).map_err(|e| format!("not a valid postgres URL ({e})"))?;
+            Ok(Self { url: raw.to_string(), backend: Backend::Postgres })
+        } else {
+            Err("must start with sqlite: or postgres://".into())
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL with credentials, for the driver only. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.url
+    }
+
+    /// The SQLite file this URL points at, if it is one.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        let rest = self.url.strip_prefix("sqlite://")?;
+        let path = rest.split('?').next().unwrap_or(rest);
+        Some(Path::new(path))
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match url::Url::parse(&self.url) {
+            Ok(mut u) if u.password().is_some() => {
+                let _ = u.set_password(Some("***"));
+                f.write_str(u.as_str())
+            }
+            _ => f.write_str(&self.url),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+/// Everything wrong with a configuration, each with the setting that fixes it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("could not read the configuration: {0}")]
+    Load(String),
+    #[error("invalid configuration:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<String>),
+}
+
+impl Config {
+    /// Reads defaults, then `file` (if given), then the environment, and validates.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::Load(format!(
+                    "the config file {} does not exist (set by --config or TESSERA_CONFIG)",
+                    path.display()
+                )));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment = figment
+            .merge(Env::prefixed("TESSERA_").ignore(&["config"]))
+            .merge(Env::raw().only(&["database_url"]));
+        let settings: Settings =
+            figment.extract().map_err(|e| ConfigError::Load(describe_figment_error(e)))?;
+        Self::validate(settings)
+    }
+
+    pub fn validate(s: Settings) -> Result<Self, ConfigError> {
+        let mut problems = Vec::new();
+        let listen = s
+            .listen
+            .parse::<SocketAddr>()
+            .map_err(|_| {
+                problems.push(format!(
+                    "listen = {:?} is not an address with a port; set TESSERA_LISTEN like 127.0.0.1:3000 (port 0 picks a free one)",
+                    s.listen
+                ))
+            })
+            .ok();
+        let public_url = match s.public_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            None => None,
+            Some(raw) => match url::Url::parse(raw) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => Some(u),
+                _ => {
+                    problems.push(format!(
+                        "public_url = {raw:?} is not an http(s) URL; set TESSERA_PUBLIC_URL like https://vouchers.example.com"
+                    ));
+                    None
+                }
+            },
+        };
+        let database = DatabaseUrl::parse(&s.database_url)
+            .map_err(|why| problems.push(format!("database_url {why}; set DATABASE_URL or TESSERA_DATABASE_URL")))
+            .ok();
+        if s.database_max_connections == 0 {
+            problems.push("database_max_connections must be at least 1; set TESSERA_DATABASE_MAX_CONNECTIONS".into());
+        }
+        let log_format = match s.log_format.to_ascii_lowercase().as_str() {
+            "pretty" | "text" => Some(LogFormat::Pretty),
+            "json" => Some(LogFormat::Json),
+            other => {
+                problems.push(format!("log_format = {other:?} is unknown; set TESSERA_LOG_FORMAT to pretty or json"));
+                None
+            }
+        };
+        if s.body_limit_bytes < 1024 {
+            problems.push("body_limit_bytes below 1024 would refuse ordinary requests; set TESSERA_BODY_LIMIT_BYTES (default 65536)".into());
+        }
+        if s.request_timeout_seconds == 0 {
+            problems.push("request_timeout_seconds must be at least 1; set TESSERA_REQUEST_TIMEOUT_SECONDS".into());
+        }
+        match (listen, database, log_format) {
+            (Some(listen), Some(database), Some(log_format)) if problems.is_empty() => Ok(Config {
+                listen,
+                public_url,
+                database,
+                database_max_connections: s.database_max_connections,
+                site_root: s.site_root,
+                log_format,
+                log_level: s.log_level,
+                body_limit_bytes: s.body_limit_bytes,
+                request_timeout: std::time::Duration::from_secs(s.request_timeout_seconds),
+                shutdown_grace: std::time::Duration::from_secs(s.shutdown_grace_seconds),
+            }),
+            _ => Err(ConfigError::Invalid(problems)),
+        }
+    }
+}
+
+fn describe_figment_error(e: figment::Error) -> String {
+    e.into_iter()
+        .map(|err| {
+            let key = err.path.join(".");
+            let source = err
+                .metadata
+                .as_ref()
+                .map(|m| m.name.to_string())
+                .unwrap_or_else(|| "configuration".into());
+            if key.is_empty() {
+                format!("{} (from {source})", err.kind)
+            } else {
+                format!("{key}: {} (from {source}); set TESSERA_{}", err.kind, key.to_ascii_uppercase())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_validate() {
+        let c = Config::validate(Settings::default()).unwrap();
+        assert_eq!(c.database.backend(), Backend::Sqlite);
+        assert_eq!(c.database.expose(), "sqlite://data/tessera.db?mode=rwc");
+        assert_eq!(c.database.sqlite_path(), Some(Path::new("data/tessera.db")));
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_setting() {
+        let s = Settings {
+            listen: "nowhere".into(),
+            database_url: "mysql://x".into(),
+            log_format: "xml".into(),
+            ..Settings::default()
+        };
+        let msg = Config::validate(s).unwrap_err().to_string();
+        for needle in ["TESSERA_LISTEN", "DATABASE_URL", "TESSERA_LOG_FORMAT"] {
+            assert!(msg.contains(needle), "{needle} missing from {msg}");
+        }
+    }
+
+    #[test]
+    fn postgres_password_is_hidden_in_display() {
+        let u = DatabaseUrl::parse("postgres://app:s3cret@db:5432/tessera").unwrap();
+        assert_eq!(u.backend(), Backend::Postgres);
+        assert!(!u.to_string().contains("s3cret"));
+        assert!(u.expose().contains("s3cret"));
+    }
+
+    #[test]
+    fn sqlite_options_are_kept() {
+        let u = DatabaseUrl::parse("sqlite:/tmp/x.db?cache=shared").unwrap();
+        assert_eq!(u.expose(), "sqlite:///tmp/x.db?cache=shared&mode=rwc");
+        assert_eq!(u.sqlite_path(), Some(Path::new("/tmp/x.db")));
+    }
+}

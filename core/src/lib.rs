@@ -1,0 +1,36 @@
+//! Tessera's domain: the rules and the data every surface shares.
+//!
+//! The REST handlers in the `tessera` binary and the Leptos server functions in
+//! `tessera-app` both call the functions here; no business rule is written twice.
+//!
+//! Modules without the `server` feature (types and pure logic such as [`markup`])
+//! compile to WASM as well, so the browser renders exactly what the server does.
+
+pub mod catalog;
+pub mod markup;
+
+#[cfg(feature = "server")]
+pub mod config;
+#[cfg(feature = "server")]
+pub mod db;
+#[cfg(feature = "server")]
+pub mod demo;
+#[cfg(feature = "server")]
+pub mod error;
+
+#[cfg(feature = "server")]
+pub use platform::Platform;
+
+#[cfg(feature = "server")]
+mod platform {
+    use crate::{config::Config, db::Db};
+    use std::sync::Arc;
+
+    /// What every request handler and server function needs: the database and
+    /// the validated configuration. Cheap to clone.
+    #[derive(Clone)]
+    pub struct Platform {
+        pub db: Db,
+        pub config: Arc<Config>,
+    }
+}

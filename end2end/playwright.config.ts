@@ -1,0 +1,64 @@
+import { defineConfig, devices } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+// scripts/test sets these; the defaults let `npx playwright test` work after a
+// debug build from the repository root.
+const port = Number(process.env.E2E_PORT ?? 3210);
+const baseURL = `http://127.0.0.1:${port}`;
+const bin = process.env.TESSERA_BIN ?? resolve(__dirname, '../target/debug/tessera');
+const siteRoot = process.env.TESSERA_SITE_ROOT ?? resolve(__dirname, '../target/site');
+const dataDir = mkdtempSync(join(tmpdir(), 'tessera-e2e-'));
+
+const chromium = {
+  ...devices['Pixel 7'],
+  browserName: 'chromium' as const,
+  launchOptions: {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  },
+};
+
+export default defineConfig({
+  testDir: './tests',
+  fullyParallel: true,
+  forbidOnly: !!process.env.CI,
+  // No retries: a flaky test is a bug (often a hydration race) to fix, not hide.
+  retries: 0,
+  workers: 2,
+  reporter: [['list']],
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  use: {
+    baseURL,
+    trace: 'retain-on-failure',
+  },
+  projects: [
+    { name: 'hydrated', use: { ...chromium } },
+    { name: 'ssr-only', use: { ...chromium, javaScriptEnabled: false } },
+  ],
+  webServer: {
+    // A fresh SQLite database with the demo catalog, on a port of its own.
+    command: `"${bin}" demo && exec "${bin}" serve`,
+    url: `${baseURL}/readyz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: {
+      DATABASE_URL: `sqlite:${join(dataDir, 'e2e.db')}`,
+      TESSERA_LISTEN: `127.0.0.1:${port}`,
+      TESSERA_SITE_ROOT: siteRoot,
+      TESSERA_LOG_LEVEL: 'warn',
+    },
+  },
+});

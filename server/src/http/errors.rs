@@ -1,0 +1,95 @@
+//! JSON errors at the edge: whatever answers an API path with an error (a missing
+//! route, a wrong method, an oversized body, a timeout) answers in SPEC §9's shape.
+
+use axum::{
+    body::{Body, to_bytes},
+    extract::Request,
+    http::{HeaderValue, Method, StatusCode, Uri, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use tessera_core::error::ApiError;
+
+/// Path prefixes whose callers are programs, which get JSON, never HTML.
+pub const API_PREFIXES: &[&str] = &["/api", "/integrations", "/me", "/admin"];
+
+const JSON_PATHS: &[&str] = &["/healthz", "/readyz"];
+
+fn is_api_path(path: &str) -> bool {
+    API_PREFIXES
+        .iter()
+        .any(|p| path == *p || path.strip_prefix(p).is_some_and(|rest| rest.starts_with('/')))
+        || JSON_PATHS.contains(&path)
+}
+
+pub async fn no_route(method: Method, uri: Uri) -> ApiError {
+    ApiError::not_found(format!("There is no {method} {} route.", uri.path()))
+        .with_details(serde_json::json!({ "method": method.as_str(), "path": uri.path() }))
+}
+
+fn code_for(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::NOT_ACCEPTABLE => "not_acceptable",
+        StatusCode::REQUEST_TIMEOUT => "request_timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "unprocessable_entity",
+        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+        StatusCode::SERVICE_UNAVAILABLE => "service_unavailable",
+        s if s.is_server_error() => "internal_error",
+        _ => "request_failed",
+    }
+}
+
+fn message_for(status: StatusCode, original: &str, limit: usize) -> String {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => format!("The request body is larger than the {limit} bytes allowed."),
+        StatusCode::SERVICE_UNAVAILABLE => "The request took too long; please retry.".into(),
+        StatusCode::METHOD_NOT_ALLOWED => "This route does not accept that method.".into(),
+        s if s.is_server_error() => "Something went wrong on our side.".into(),
+        // axum's rejections explain themselves ("missing field `x` …"): keep that.
+        _ if !original.trim().is_empty() => original.trim().to_string(),
+        s => s.canonical_reason().unwrap_or("Request failed").to_string(),
+    }
+}
+
+/// Rewrites non-JSON error responses on API paths into the JSON error shape.
+pub async fn json_errors_on_api_paths(
+    axum::extract::State(limit): axum::extract::State<BodyLimit>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let api = is_api_path(req.uri().path());
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    if !api || !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let original = to_bytes(body, 4096).await.unwrap_or_default();
+    let original = String::from_utf8_lossy(&original);
+    if status.is_server_error() {
+        tracing::error!(status = status.as_u16(), body = %original, "server error on an API path");
+    }
+    let error = ApiError::new(status, code_for(status), message_for(status, &original, limit.0));
+    let body = serde_json::to_vec(&error.body()).unwrap_or_default();
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let mut out = Response::from_parts(parts, Body::from(body));
+    *out.status_mut() = status;
+    out.into_response()
+}
+
+/// The configured body limit, for error messages.
+#[derive(Clone, Copy)]
+pub struct BodyLimit(pub usize);

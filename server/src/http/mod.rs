@@ -1,0 +1,100 @@
+//! The HTTP surface: one axum router holding the API routes, the Leptos pages and
+//! server functions, and the layers every request passes through.
+
+mod errors;
+mod health;
+
+use axum::{
+    Router,
+    extract::FromRef,
+    http::{HeaderName, Request, StatusCode},
+    middleware,
+    routing::{any, get},
+};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::sync::Arc;
+use tessera_app::{App, shell};
+use tessera_core::Platform;
+use tower::ServiceBuilder;
+use tower_http::{
+    LatencyUnit,
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::TimeoutLayer,
+    trace::{DefaultOnResponse, TraceLayer},
+};
+
+pub use errors::API_PREFIXES;
+
+/// What handlers and server functions reach: Leptos' options and the platform.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub platform: Platform,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+pub fn leptos_options(platform: &Platform) -> LeptosOptions {
+    let config = &platform.config;
+    LeptosOptions::builder()
+        .output_name(Arc::<str>::from("tessera"))
+        .site_root(Arc::<str>::from(config.site_root.to_string_lossy().as_ref()))
+        .site_pkg_dir(Arc::<str>::from("pkg"))
+        .site_addr(config.listen)
+        .build()
+}
+
+pub fn router(platform: Platform) -> anyhow::Result<Router> {
+    let config = platform.config.clone();
+    let state = AppState { leptos_options: leptos_options(&platform), platform: platform.clone() };
+    let provide_platform = {
+        let platform = platform.clone();
+        move || provide_context(platform.clone())
+    };
+
+    let mut api = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz));
+    // Anything under an API prefix that no route claims is a JSON 404, never the
+    // HTML page a browser would get.
+    for prefix in API_PREFIXES {
+        api = api
+            .route(prefix, any(errors::no_route))
+            .route(&format!("{prefix}/{{*rest}}"), any(errors::no_route));
+    }
+
+    let routes = generate_route_list(App);
+    let app = api
+        .leptos_routes_with_context(&state, routes, provide_platform.clone(), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_platform, shell))
+        // Inner to outer: the body limit and the timeout answer first, the JSON
+        // error mapping sees their answers, tracing and request ids wrap it all.
+        .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))
+        .layer(middleware::from_fn_with_state(
+            errors::BodyLimit(config.body_limit_bytes),
+            errors::json_errors_on_api_paths,
+        ))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|req: &Request<_>| {
+                            let request_id =
+                                req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+                            // The path only: query strings may carry tokens.
+                            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %request_id)
+                        })
+                        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Millis)),
+                )
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
+        )
+        .with_state(state);
+    Ok(app)
+}

@@ -1,0 +1,16 @@
+//! The `tessera` binary's library: command line, HTTP composition, serving.
+//!
+//! Map of the tree:
+//! - `cli`       — commands (`serve`, `migrate`, `demo`) and their start-up.
+//! - `http`      — the axum router: API routes, Leptos routes, edge layers
+//!   (request ids, tracing, body limit, timeouts, JSON errors).
+//! - `serve`     — binding, the start-up banner, graceful shutdown.
+//! - `telemetry` — tracing set-up.
+//!
+//! Business rules live in `tessera-core`; handlers here parse, call it, and map
+//! the result.
+
+pub mod cli;
+pub mod http;
+pub mod serve;
+pub mod telemetry;

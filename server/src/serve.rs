@@ -1,0 +1,73 @@
+use anyhow::Context;
+use axum::serve::ListenerExt;
+use std::time::Duration;
+use tessera_core::Platform;
+use tokio::{net::TcpListener, sync::watch};
+
+/// Binds, prints where to go, serves until SIGTERM or Ctrl-C, then lets in-flight
+/// requests finish for the configured grace period.
+pub async fn serve(platform: Platform) -> anyhow::Result<()> {
+    let config = platform.config.clone();
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("could not listen on {} (set TESSERA_LISTEN)", config.listen))?;
+    let addr = listener.local_addr()?;
+    let base = match &config.public_url {
+        Some(url) => url.as_str().trim_end_matches('/').to_string(),
+        None => format!("http://{addr}"),
+    };
+    let app = crate::http::router(platform.clone())?;
+
+    // The banner is the one thing on stdout: scripts and tests read the first line.
+    println!("tessera: listening on http://{addr}");
+    println!("  webview     {base}/consumer");
+    println!("  health      {base}/healthz  ·  readiness {base}/readyz");
+    tracing::info!(%addr, "listening");
+
+    let (stopping_tx, mut stopping) = watch::channel(false);
+    // Streamed responses (SSR, static files) otherwise wait on delayed ACKs.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        let _ = stopping_tx.send(true);
+    });
+    let grace = config.shutdown_grace;
+    let deadline = async move {
+        let _ = stopping.wait_for(|s| *s).await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        result = server.into_future() => result.context("server failed")?,
+        () = deadline => tracing::warn!(grace_seconds = grace.as_secs(), "grace period over; dropping remaining connections"),
+    }
+    platform.db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// How long a readiness probe waits for the database.
+pub const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
