@@ -1,0 +1,90 @@
+//! The binary's commands and its configuration, as an operator meets them.
+
+use crate::support::{Backend, TestDb, TestServer, tessera_command};
+use reqwest::{Method, StatusCode};
+use std::process::Output;
+
+async fn run(db: &TestDb, args: &[&str], env: &[(&str, &str)]) -> Output {
+    tessera_command(db, args).envs(env.iter().copied()).output().await.expect("run tessera")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test]
+async fn invalid_settings_stop_start_up_naming_what_to_set() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let out = run(&db, &["serve"], &[("TESSERA_LISTEN", "nowhere"), ("TESSERA_LOG_FORMAT", "xml")]).await;
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("TESSERA_LISTEN") && err.contains("TESSERA_LOG_FORMAT"), "{err}");
+
+    let out = run(&db, &["migrate"], &[("DATABASE_URL", "mysql://localhost/x")]).await;
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("DATABASE_URL"), "{}", text(&out.stderr));
+
+    let out = run(&db, &["serve"], &[("TESSERA_BODY_LIMIT_BYTES", "lots")]).await;
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("TESSERA_BODY_LIMIT_BYTES"), "{}", text(&out.stderr));
+
+    let out = run(&db, &["--config", "/nonexistent/tessera.toml", "serve"], &[]).await;
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("/nonexistent/tessera.toml"), "{}", text(&out.stderr));
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_reported_with_its_url_but_no_password() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let out = run(&db, &["migrate"], &[("DATABASE_URL", "postgres://app:hunter2@127.0.0.1:1/tessera")]).await;
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("could not open the database") && err.contains("127.0.0.1:1"), "{err}");
+    assert!(!err.contains("hunter2"), "password leaked: {err}");
+}
+
+/// Defaults < file < TESSERA_* environment.
+#[tokio::test]
+async fn configuration_layers_file_then_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tessera.toml");
+    std::fs::write(&file, "body_limit_bytes = 2048\nlog_level = \"warn\"\n").unwrap();
+    let file = file.to_str().unwrap();
+
+    let app = TestServer::spawn_with(Backend::Sqlite, &[("TESSERA_CONFIG", file)]).await;
+    let res = app.request(Method::POST, "/me/x").body(vec![0u8; 3000]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE, "the file's limit applies");
+
+    let app = TestServer::spawn_with(Backend::Sqlite, &[("TESSERA_CONFIG", file), ("TESSERA_BODY_LIMIT_BYTES", "4096")])
+        .await;
+    let res = app.request(Method::POST, "/me/x").body(vec![0u8; 3000]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND, "the environment overrides the file");
+}
+
+async fn migrate_and_demo_are_idempotent(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    for _ in 0..2 {
+        let out = run(&db, &["migrate"], &[]).await;
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let first = run(&db, &["demo"], &[]).await;
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert!(text(&first.stdout).contains("9 rows added"), "{}", text(&first.stdout));
+    let second = run(&db, &["demo"], &[]).await;
+    assert!(text(&second.stdout).contains("0 rows added"), "{}", text(&second.stdout));
+
+    let app = TestServer::spawn_on(db, &[]).await;
+    let (_, html) = app.get_html("/consumer").await;
+    assert_eq!(html.matches("class=\"voucher-card\"").count(), 6, "{html}");
+}
+
+async fn sigterm_stops_the_server_cleanly(backend: Backend) {
+    let app = TestServer::spawn(backend).await;
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    let base = app.base.clone();
+    let status = app.terminate().await;
+    assert!(status.success(), "exit status {status:?}");
+    assert!(reqwest::get(format!("{base}/healthz")).await.is_err(), "still listening after exit");
+}
+
+crate::backend_tests!(migrate_and_demo_are_idempotent, sigterm_stops_the_server_cleanly);

@@ -1,0 +1,73 @@
+//! What every request meets at the edge: JSON errors on API paths, the body
+//! limit, request ids.
+
+use crate::support::{Backend, TestServer, error_code};
+use reqwest::{Method, StatusCode};
+
+async fn unknown_api_routes_answer_json_404(backend: Backend) {
+    let app = TestServer::spawn(backend).await;
+    for path in ["/me/nowhere", "/me", "/integrations/users/x/y/z", "/admin/nothing", "/api/no_such_fn", "/api"] {
+        for method in [Method::GET, Method::POST, Method::DELETE] {
+            let res = app.request(method.clone(), path).send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::NOT_FOUND, "{method} {path}");
+            assert!(
+                res.headers()["content-type"].to_str().unwrap().starts_with("application/json"),
+                "{method} {path} answered {:?}",
+                res.headers()["content-type"]
+            );
+            let body: serde_json::Value = res.json().await.unwrap();
+            assert_eq!(error_code(&body), "not_found", "{method} {path}: {body}");
+            assert_eq!(body["error"]["details"]["path"], path);
+        }
+    }
+    // Outside the API prefixes a person gets the HTML page.
+    let (status, html) = app.get_html("/no-such-page").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("Page not found"), "{html}");
+    // A prefix must be a whole path segment.
+    let (status, html) = app.get_html("/message").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+}
+
+async fn wrong_method_is_a_json_405(backend: Backend) {
+    let app = TestServer::spawn(backend).await;
+    let res = app.request(Method::POST, "/readyz").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(error_code(&body), "method_not_allowed");
+}
+
+async fn bodies_over_the_limit_are_refused_with_413(backend: Backend) {
+    let app = TestServer::spawn(backend).await;
+    let big = vec![b'x'; 64 * 1024 + 1];
+    let res = app.request(Method::POST, "/me/claims").body(big).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(error_code(&body), "payload_too_large");
+    assert!(body["error"]["message"].as_str().unwrap().contains("65536"));
+
+    // Exactly at the limit passes the edge (and meets the route's own answer).
+    let res = app.request(Method::POST, "/me/claims").body(vec![b'x'; 64 * 1024]).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+async fn every_response_carries_a_request_id(backend: Backend) {
+    let app = TestServer::spawn(backend).await;
+    let a = app.get("/healthz").await;
+    let b = app.get("/healthz").await;
+    let id_a = a.headers()["x-request-id"].to_str().unwrap().to_string();
+    let id_b = b.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(id_a.len(), 36, "a UUID: {id_a}");
+    assert_ne!(id_a, id_b);
+    // A caller's own id is kept, so partners can correlate.
+    let res = app.request(Method::GET, "/me/x").header("x-request-id", "partner-trace-42").send().await.unwrap();
+    assert_eq!(res.headers()["x-request-id"], "partner-trace-42");
+}
+
+crate::backend_tests!(
+    unknown_api_routes_answer_json_404,
+    wrong_method_is_a_json_405,
+    bodies_over_the_limit_are_refused_with_413,
+    every_response_carries_a_request_id,
+);

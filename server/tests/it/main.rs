@@ -1,0 +1,8 @@
+//! Black-box tests: the real `tessera` binary, real HTTP, SQLite and PostgreSQL.
+
+mod support;
+
+mod cli;
+mod consumer;
+mod edge;
+mod health;
