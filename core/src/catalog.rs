@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// What kind of value a voucher gives; informational, shown as a category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ValueType {
     FreeItem,
@@ -49,13 +50,73 @@ pub struct VoucherCard {
     pub value_type: Option<ValueType>,
 }
 
+/// Where a user stands with a voucher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ClaimStatus {
+    Active,
+    Redeemed,
+    Expired,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ClaimState {
+    pub claim_id: String,
+    pub status: ClaimStatus,
+}
+
+/// A voucher as an end user sees it (`/me/vouchers`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct VoucherView {
+    pub id: String,
+    pub merchant_id: String,
+    pub merchant_name: String,
+    /// With `{b}{r}{s}` markup.
+    pub title: String,
+    pub description: String,
+    pub value_type: Option<ValueType>,
+    pub value: Option<i64>,
+    pub currency: Option<String>,
+    pub valid_from: Option<String>,
+    pub valid_until: Option<String>,
+    /// Units left to claim; absent when unlimited.
+    pub stock_left: Option<i64>,
+    pub per_user_limit: i64,
+    pub coin_cost: Option<i64>,
+    /// The user's latest claim of it, if any.
+    pub claim: Option<ClaimState>,
+    /// Metres to the merchant's nearest outlet, when `near` was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distance_m: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct VoucherPage {
+    pub items: Vec<VoucherView>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
 #[cfg(feature = "server")]
 pub use server::*;
 
 #[cfg(feature = "server")]
-mod server {
+pub(crate) mod server {
     use super::*;
-    use crate::{db::Db, error::ApiError};
+    use crate::{
+        clock::{now_ms, to_rfc3339},
+        db::Db,
+        error::ApiError,
+        geo::GeoPoint,
+    };
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
     #[derive(sqlx::FromRow)]
     struct CardRow {
@@ -91,5 +152,163 @@ mod server {
         .fetch_all(db.pool())
         .await?;
         Ok(rows.into_iter().map(VoucherCard::from).collect())
+    }
+
+    /// What `/me/vouchers` filters by.
+    #[derive(Debug, Clone, Default)]
+    pub struct CatalogQuery {
+        pub q: Option<String>,
+        pub merchant_id: Option<String>,
+        pub near: Option<GeoPoint>,
+        pub cursor: Option<String>,
+        pub coupon: Option<String>,
+        pub limit: i64,
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct ViewRow {
+        id: String,
+        merchant_id: String,
+        merchant_name: String,
+        title: String,
+        description: String,
+        value_type: Option<String>,
+        value_amount: Option<i64>,
+        currency: Option<String>,
+        valid_from: Option<i64>,
+        valid_until: Option<i64>,
+        total_stock: Option<i64>,
+        claimed_count: i64,
+        per_user_limit: i64,
+        coin_cost: Option<i64>,
+        published_at: Option<i64>,
+        claim_id: Option<String>,
+        claim_redeemed_at: Option<i64>,
+    }
+
+    impl ViewRow {
+        fn into_view(self, now: i64) -> VoucherView {
+            let claim = self.claim_id.map(|claim_id| ClaimState {
+                claim_id,
+                status: if self.claim_redeemed_at.is_some() {
+                    ClaimStatus::Redeemed
+                } else if self.valid_until.is_some_and(|u| u <= now) {
+                    ClaimStatus::Expired
+                } else {
+                    ClaimStatus::Active
+                },
+            });
+            VoucherView {
+                id: self.id,
+                merchant_id: self.merchant_id,
+                merchant_name: self.merchant_name,
+                title: self.title,
+                description: self.description,
+                value_type: self.value_type.as_deref().and_then(ValueType::parse),
+                value: self.value_amount,
+                currency: self.currency,
+                valid_from: self.valid_from.map(to_rfc3339),
+                valid_until: self.valid_until.map(to_rfc3339),
+                stock_left: self.total_stock.map(|t| (t - self.claimed_count).max(0)),
+                per_user_limit: self.per_user_limit,
+                coin_cost: self.coin_cost,
+                claim,
+                distance_m: None,
+            }
+        }
+    }
+
+    const VIEW_SELECT: &str = "SELECT v.id, v.merchant_id, m.name AS merchant_name, v.title, v.description, v.value_type, \
+         v.value_amount, v.currency, v.valid_from, v.valid_until, v.total_stock, v.claimed_count, v.per_user_limit, \
+         v.coin_cost, v.published_at, \
+         (SELECT c.id FROM claims c WHERE c.user_id = $1 AND c.voucher_id = v.id ORDER BY c.seq DESC LIMIT 1) AS claim_id, \
+         (SELECT c.redeemed_at FROM claims c WHERE c.user_id = $1 AND c.voucher_id = v.id ORDER BY c.seq DESC LIMIT 1) AS claim_redeemed_at \
+         FROM vouchers v JOIN merchants m ON m.id = v.merchant_id";
+
+    /// Visible to user $1 at time $2: published, merchant active, cohort-matched,
+    /// unlocked by coupon $3 when it has an unlock code.
+    pub(crate) const VISIBLE: &str = "v.status = 'published' AND m.status = 'active' \
+         AND (v.unlock_code IS NULL OR v.unlock_code = $3) \
+         AND (NOT EXISTS (SELECT 1 FROM voucher_cohorts vc WHERE vc.voucher_id = v.id) \
+              OR EXISTS (SELECT 1 FROM voucher_cohorts vc JOIN user_cohorts uc ON uc.cohort = vc.cohort \
+                         WHERE vc.voucher_id = v.id AND uc.user_id = $1))";
+
+    fn encode_cursor(published_at: i64, id: &str) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{published_at}|{id}"))
+    }
+
+    fn decode_cursor(c: &str) -> Option<(i64, String)> {
+        let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(c).ok()?).ok()?;
+        let (t, id) = raw.split_once('|')?;
+        Some((t.parse().ok()?, id.to_string()))
+    }
+
+    fn like_pattern(q: &str) -> String {
+        let escaped = q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        format!("%{escaped}%")
+    }
+
+    /// The claimable catalog for a user: visible, in its validity window, in stock.
+    pub async fn vouchers_for_user(db: &Db, user_id: &str, query: &CatalogQuery) -> Result<VoucherPage, ApiError> {
+        let now = now_ms();
+        let limit = if query.limit <= 0 { 20 } else { query.limit.min(100) };
+        let (cursor_t, cursor_id) = match &query.cursor {
+            None => (i64::MAX, String::new()),
+            Some(c) => decode_cursor(c)
+                .ok_or_else(|| ApiError::validation(vec![("cursor", "is not a cursor this API returned".into())]))?,
+        };
+        let q = query.q.as_deref().map(str::trim).unwrap_or("");
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{VIEW_SELECT} WHERE {VISIBLE} \
+             AND (v.valid_from IS NULL OR v.valid_from <= $2) AND (v.valid_until IS NULL OR v.valid_until > $2) \
+             AND (v.total_stock IS NULL OR v.claimed_count < v.total_stock) \
+             AND ($4 = '' OR v.merchant_id = $4) \
+             AND ($5 = '' OR lower(v.title) LIKE $6 ESCAPE '\\' OR lower(m.name) LIKE $6 ESCAPE '\\' \
+                  OR lower(v.description) LIKE $6 ESCAPE '\\' OR v.unlock_code = $5) \
+             AND (v.published_at < $7 OR (v.published_at = $7 AND v.id > $8)) \
+             ORDER BY v.published_at DESC, v.id LIMIT $9"
+        ));
+        let coupon = query.coupon.as_deref().filter(|c| !c.is_empty()).or((!q.is_empty()).then_some(q)).unwrap_or("");
+        let rows: Vec<ViewRow> = sqlx::query_as(sql)
+            .bind(user_id)
+            .bind(now)
+            .bind(coupon)
+            .bind(query.merchant_id.as_deref().unwrap_or(""))
+            .bind(q)
+            .bind(like_pattern(q))
+            .bind(cursor_t)
+            .bind(cursor_id)
+            .bind(limit + 1)
+            .fetch_all(db.pool())
+            .await?;
+        let more = rows.len() as i64 > limit;
+        let next_cursor = if more {
+            rows.get(limit as usize - 1).map(|r| encode_cursor(r.published_at.unwrap_or(0), &r.id))
+        } else {
+            None
+        };
+        let mut items: Vec<VoucherView> = rows.into_iter().take(limit as usize).map(|r| r.into_view(now)).collect();
+        if let Some(near) = query.near {
+            for v in &mut items {
+                let outlets = crate::merchants::outlets(db, &v.merchant_id, Some(near)).await?;
+                v.distance_m = outlets.iter().filter_map(|o| o.distance_m).reduce(f64::min);
+            }
+        }
+        Ok(VoucherPage { items, next_cursor })
+    }
+
+    /// One voucher as the user sees it: visible to them, or one they have claimed.
+    pub async fn voucher_for_user(db: &Db, user_id: &str, voucher_id: &str, coupon: Option<&str>) -> Result<VoucherView, ApiError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{VIEW_SELECT} WHERE v.id = $4 AND (({VISIBLE}) OR EXISTS (SELECT 1 FROM claims c WHERE c.user_id = $1 AND c.voucher_id = v.id))"
+        ));
+        let row: Option<ViewRow> = sqlx::query_as(sql)
+            .bind(user_id)
+            .bind(now_ms())
+            .bind(coupon.unwrap_or(""))
+            .bind(voucher_id)
+            .fetch_optional(db.pool())
+            .await?;
+        row.map(|r| r.into_view(now_ms())).ok_or_else(|| ApiError::not_found("No such voucher."))
     }
 }

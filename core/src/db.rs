@@ -9,7 +9,7 @@
 pub use crate::config::Backend;
 use crate::config::DatabaseUrl;
 use sqlx::{
-    AnyPool, Executor,
+    Any, AnyPool, Executor, Transaction,
     any::AnyPoolOptions,
     migrate::{MigrateError, Migrator},
 };
@@ -65,6 +65,16 @@ impl Db {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
     }
 
+    /// A transaction that will write. On SQLite it takes the write lock up
+    /// front (`BEGIN IMMEDIATE`): a deferred transaction that read first could
+    /// not upgrade once another writer committed, and would fail instead of wait.
+    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
@@ -78,10 +88,23 @@ impl Db {
     }
 }
 
-/// Milliseconds since the Unix epoch, UTC: how every time is stored.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+pub use crate::clock::now_ms;
+
+/// The few statements that differ between the engines.
+impl Backend {
+    /// Gives a free pool code of voucher $2 to claim $1. PostgreSQL skips rows
+    /// another transaction is taking, so concurrent claims do not queue on one
+    /// code; SQLite has one writer at a time, so the plain subquery is exact.
+    pub fn reserve_pool_code(self) -> &'static str {
+        match self {
+            Backend::Postgres => {
+                "UPDATE voucher_codes SET claim_id = $1 WHERE id = (SELECT id FROM voucher_codes \
+                 WHERE voucher_id = $2 AND claim_id IS NULL ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+            }
+            Backend::Sqlite => {
+                "UPDATE voucher_codes SET claim_id = $1 WHERE id = (SELECT id FROM voucher_codes \
+                 WHERE voucher_id = $2 AND claim_id IS NULL ORDER BY id LIMIT 1)"
+            }
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! Demo data so a newcomer's first start shows a living catalog. Idempotent:
 //! fixed ids, inserted only when absent.
 
-use crate::db::{Db, now_ms};
+use crate::{clock::now_ms, db::Db};
 
 const MERCHANTS: &[(&str, &str)] = &[
     ("0195f0a0-0000-7000-8000-000000000001", "Kopi Kita"),

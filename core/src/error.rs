@@ -109,3 +109,70 @@ impl IntoResponse for ApiError {
         (self.status, Json(self.body())).into_response()
     }
 }
+
+impl ApiError {
+    /// 422 with one message per invalid field: `details.fields.<name>`.
+    pub fn validation(fields: Vec<(&str, String)>) -> Self {
+        let map: serde_json::Map<String, Value> =
+            fields.into_iter().map(|(k, v)| (k.to_string(), Value::String(v))).collect();
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Some fields are not valid.")
+            .with_details(json!({ "fields": map }))
+    }
+
+    pub fn unauthorized(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, code, message)
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+
+    pub fn unprocessable(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+}
+
+/// Whether a database error is a unique-constraint violation (by kind, never by
+/// the text of the message).
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation)
+}
+
+/// Every error code the API answers with, its status and what it means. The
+/// OpenAPI document and the troubleshooting docs are generated from this list.
+pub const CATALOGUE: &[(&str, u16, &str)] = &[
+    ("bad_request", 400, "The request could not be read."),
+    ("invalid_json", 400, "The body is not valid JSON, or not the JSON this route takes."),
+    ("signature_missing", 401, "X-Partner-Id or X-Signature is missing."),
+    ("signature_invalid", 401, "X-Signature is malformed or does not match the request; check the secret and that the body is signed byte for byte."),
+    ("signature_expired", 401, "The signature's t is more than 300 s from the server's clock; check the signer's clock."),
+    ("signature_replayed", 401, "This exact signature was already used; sign every request anew."),
+    ("unknown_partner", 401, "No partner has this X-Partner-Id."),
+    ("authentication_required", 401, "No Authorization: Bearer token was sent."),
+    ("token_invalid", 401, "The token is malformed, signed with another key or algorithm, or its claims are out of bounds."),
+    ("token_expired", 401, "The token's exp has passed (30 s leeway)."),
+    ("token_unknown_issuer", 401, "The token's iss is not a partner id."),
+    ("session_expired", 401, "The session ended (expired, replaced, logged out); open the webview with a new token."),
+    ("operator_token_invalid", 401, "The admin API needs the operator token as a Bearer token."),
+    ("admin_disabled", 403, "No operator token is configured: the admin API is off."),
+    ("insufficient_coins", 402, "The user's coin balance is below the voucher's cost."),
+    ("not_found", 404, "No such route or resource, or it belongs to another partner."),
+    ("method_not_allowed", 405, "This route does not accept that method."),
+    ("out_of_stock", 409, "Every unit of the voucher has been claimed."),
+    ("limit_reached", 409, "The user has claimed this voucher as many times as allowed."),
+    ("already_redeemed", 409, "The claim was already redeemed."),
+    ("idempotency_in_progress", 409, "A request with this Idempotency-Key is still being handled; retry shortly."),
+    ("conflict", 409, "The change conflicts with the current state."),
+    ("voucher_expired", 410, "The voucher is no longer valid."),
+    ("payload_too_large", 413, "The body is larger than 64 KiB."),
+    ("unsupported_media_type", 415, "Send the body as application/json."),
+    ("validation_failed", 422, "Some fields are invalid; details.fields says which."),
+    ("idempotency_key_reused", 422, "This Idempotency-Key was used with a different request."),
+    ("out_of_range", 422, "The user is farther from the outlet than its radius allows; details.distanceM says how far."),
+    ("outlet_mismatch", 422, "The outlet belongs to another merchant than the voucher."),
+    ("voucher_not_claimable", 422, "The voucher is not published, not yet valid, or not visible to this user."),
+    ("rate_limited", 429, "Too many requests; wait for Retry-After seconds."),
+    ("internal_error", 500, "A fault on the server; it was logged."),
+    ("service_unavailable", 503, "The server is busy or the request took too long; retry."),
+    ("not_ready", 503, "The database is not reachable."),
+];

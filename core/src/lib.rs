@@ -10,6 +10,10 @@ pub mod catalog;
 pub mod markup;
 
 #[cfg(feature = "server")]
+pub mod claims;
+#[cfg(feature = "server")]
+pub mod clock;
+#[cfg(feature = "server")]
 pub mod config;
 #[cfg(feature = "server")]
 pub mod db;
@@ -17,6 +21,32 @@ pub mod db;
 pub mod demo;
 #[cfg(feature = "server")]
 pub mod error;
+#[cfg(feature = "server")]
+pub mod events;
+#[cfg(feature = "server")]
+pub mod favorites;
+#[cfg(feature = "server")]
+pub mod geo;
+#[cfg(feature = "server")]
+pub mod ids;
+#[cfg(feature = "server")]
+pub mod merchants;
+#[cfg(feature = "server")]
+pub mod partners;
+#[cfg(feature = "server")]
+pub mod patch;
+#[cfg(feature = "server")]
+pub mod redemptions;
+#[cfg(feature = "server")]
+pub mod sessions;
+#[cfg(feature = "server")]
+pub mod signature;
+#[cfg(feature = "server")]
+pub mod tokens;
+#[cfg(feature = "server")]
+pub mod users;
+#[cfg(feature = "server")]
+pub mod vouchers;
 
 #[cfg(feature = "server")]
 pub use platform::Platform;

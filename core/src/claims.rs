@@ -1,0 +1,257 @@
+//! Claiming a voucher into a wallet — by the user (`POST /me/claims`) or by the
+//! partner's server (`POST /integrations/users/{id}/vouchers`).
+//!
+//! The guarantees hold under any concurrency, on both engines, because the
+//! database enforces them: stock by a conditional UPDATE of the voucher's
+//! counter, one open claim per (user, voucher) and the per-user limit by unique
+//! indexes, a pool code per claim by a unique column.
+
+use crate::{
+    catalog::{ClaimStatus, server::VISIBLE},
+    clock::{now_ms, to_rfc3339},
+    db::Db,
+    error::{ApiError, is_unique_violation},
+    events,
+    ids::new_id,
+};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// A claim in the wallet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Claim {
+    pub id: String,
+    pub voucher_id: String,
+    /// Snapshot at claim time, with markup.
+    pub voucher_title: String,
+    pub merchant_id: String,
+    pub merchant_name: String,
+    pub status: ClaimStatus,
+    /// `claim` (the user claimed it) or `issue` (the partner issued it).
+    pub source: String,
+    pub claimed_at: String,
+    pub redeemed_at: Option<String>,
+    pub valid_until: Option<String>,
+    pub redemption_id: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ClaimRow {
+    id: String,
+    voucher_id: String,
+    voucher_title: String,
+    merchant_id: String,
+    merchant_name: String,
+    source: String,
+    created_at: i64,
+    redeemed_at: Option<i64>,
+    valid_until: Option<i64>,
+    redemption_id: Option<String>,
+}
+
+impl ClaimRow {
+    fn into_claim(self, now: i64) -> Claim {
+        let status = if self.redeemed_at.is_some() {
+            ClaimStatus::Redeemed
+        } else if self.valid_until.is_some_and(|u| u <= now) {
+            ClaimStatus::Expired
+        } else {
+            ClaimStatus::Active
+        };
+        Claim {
+            id: self.id,
+            voucher_id: self.voucher_id,
+            voucher_title: self.voucher_title,
+            merchant_id: self.merchant_id,
+            merchant_name: self.merchant_name,
+            status,
+            source: self.source,
+            claimed_at: to_rfc3339(self.created_at),
+            redeemed_at: self.redeemed_at.map(to_rfc3339),
+            valid_until: self.valid_until.map(to_rfc3339),
+            redemption_id: self.redemption_id,
+        }
+    }
+}
+
+const CLAIM_SELECT: &str = "SELECT c.id, c.voucher_id, c.voucher_title, v.merchant_id, m.name AS merchant_name, c.source, \
+     c.created_at, c.redeemed_at, v.valid_until, r.id AS redemption_id \
+     FROM claims c JOIN vouchers v ON v.id = c.voucher_id JOIN merchants m ON m.id = v.merchant_id \
+     LEFT JOIN redemptions r ON r.claim_id = c.id";
+
+/// The user whose wallet a claim goes into.
+#[derive(Debug, Clone)]
+pub struct Holder {
+    pub partner_id: String,
+    pub user_id: String,
+    pub external_user_id: String,
+}
+
+/// How a claim came about, which decides its event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Claim,
+    Issue,
+}
+
+#[derive(sqlx::FromRow)]
+struct Claimable {
+    title: String,
+    merchant_id: String,
+    valid_from: Option<i64>,
+    valid_until: Option<i64>,
+    per_user_limit: i64,
+    code_source: String,
+    status: String,
+    coin_cost: Option<i64>,
+    visible: i64,
+}
+
+async fn open_claim(conn: &mut sqlx::AnyConnection, user_id: &str, voucher_id: &str) -> Result<Option<Claim>, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!("{CLAIM_SELECT} WHERE c.user_id = $1 AND c.voucher_id = $2 AND c.redeemed_at IS NULL"));
+    let row: Option<ClaimRow> = sqlx::query_as(sql).bind(user_id).bind(voucher_id).fetch_optional(&mut *conn).await?;
+    Ok(row.map(|r| r.into_claim(now_ms())))
+}
+
+/// Claims a voucher for the holder. Returns the claim and whether it is new
+/// (201) or the holder's open claim of it already (200).
+pub async fn claim(db: &Db, holder: &Holder, voucher_id: &str, coupon: Option<&str>, source: Source) -> Result<(Claim, bool), ApiError> {
+    // A concurrent claim by the same user loses on the unique index; it then
+    // answers with the winner's claim.
+    for _ in 0..3 {
+        match try_claim(db, holder, voucher_id, coupon, source).await {
+            Err(ClaimError::Raced) => {
+                let mut conn = db.pool().acquire().await?;
+                if let Some(existing) = open_claim(&mut conn, &holder.user_id, voucher_id).await? {
+                    return Ok((existing, false));
+                }
+            }
+            Err(ClaimError::Api(e)) => return Err(e),
+            Ok(done) => return Ok(done),
+        }
+    }
+    Err(ApiError::conflict("limit_reached", "You have claimed this voucher as many times as allowed."))
+}
+
+enum ClaimError {
+    Raced,
+    Api(ApiError),
+}
+
+impl<E: Into<ApiError>> From<E> for ClaimError {
+    fn from(e: E) -> Self {
+        ClaimError::Api(e.into())
+    }
+}
+
+async fn try_claim(db: &Db, holder: &Holder, voucher_id: &str, coupon: Option<&str>, source: Source) -> Result<(Claim, bool), ClaimError> {
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    // Issued vouchers skip visibility (a partner may issue an unlisted voucher),
+    // never the lifecycle, the validity window, the stock or the limit.
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT v.title, v.merchant_id, v.valid_from, v.valid_until, v.per_user_limit, v.code_source, v.status, v.coin_cost, \
+         CASE WHEN {VISIBLE} THEN 1 ELSE 0 END AS visible \
+         FROM vouchers v JOIN merchants m ON m.id = v.merchant_id WHERE v.id = $2"
+    ));
+    let found: Option<Claimable> =
+        sqlx::query_as(sql).bind(&holder.user_id).bind(voucher_id).bind(coupon.unwrap_or("")).fetch_optional(&mut *tx).await?;
+    let Some(v) = found.filter(|v| v.status != "draft" && (v.visible == 1 || source == Source::Issue || v.status == "archived"))
+    else {
+        return Err(ApiError::not_found("No such voucher.").into());
+    };
+    if let Some(existing) = open_claim(&mut tx, &holder.user_id, voucher_id).await? {
+        return Ok((existing, false));
+    }
+    if v.status == "archived" || v.valid_until.is_some_and(|u| u <= now) {
+        return Err(ApiError::new(StatusCode::GONE, "voucher_expired", "This voucher is no longer valid.").into());
+    }
+    if v.valid_from.is_some_and(|f| f > now) {
+        return Err(ApiError::unprocessable("voucher_not_claimable", "This voucher cannot be claimed yet.").into());
+    }
+    if v.coin_cost.is_some() {
+        // The coins ledger (SPEC §7) is not built yet: refuse rather than give it away.
+        return Err(ApiError::new(StatusCode::NOT_IMPLEMENTED, "coins_unavailable", "Vouchers with a coin cost cannot be claimed on this server yet.").into());
+    }
+    let (claimed,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM claims WHERE user_id = $1 AND voucher_id = $2")
+        .bind(&holder.user_id)
+        .bind(voucher_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if claimed >= v.per_user_limit {
+        return Err(ApiError::conflict("limit_reached", "You have claimed this voucher as many times as allowed.")
+            .with_details(json!({ "perUserLimit": v.per_user_limit }))
+            .into());
+    }
+    let stock = sqlx::query(
+        "UPDATE vouchers SET claimed_count = claimed_count + 1 \
+         WHERE id = $1 AND (total_stock IS NULL OR claimed_count < total_stock)",
+    )
+    .bind(voucher_id)
+    .execute(&mut *tx)
+    .await?;
+    if stock.rows_affected() == 0 {
+        return Err(ApiError::conflict("out_of_stock", "Every unit of this voucher has been claimed.").into());
+    }
+    let claim_id = new_id();
+    let inserted = sqlx::query(
+        "INSERT INTO claims (id, partner_id, user_id, voucher_id, seq, source, voucher_title, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&claim_id)
+    .bind(&holder.partner_id)
+    .bind(&holder.user_id)
+    .bind(voucher_id)
+    .bind(claimed + 1)
+    .bind(match source {
+        Source::Claim => "claim",
+        Source::Issue => "issue",
+    })
+    .bind(&v.title)
+    .bind(now)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => return Err(ClaimError::Raced),
+        Err(e) => return Err(e.into()),
+    }
+    if v.code_source == "pool" {
+        let reserved = sqlx::query(db.backend().reserve_pool_code()).bind(&claim_id).bind(voucher_id).execute(&mut *tx).await?;
+        if reserved.rows_affected() == 0 {
+            return Err(ApiError::conflict("out_of_stock", "Every code of this voucher has been given out.").into());
+        }
+    }
+    let (kind, data) = match source {
+        Source::Claim => (
+            events::CLAIM_CREATED,
+            json!({
+                "userId": holder.user_id, "externalUserId": holder.external_user_id, "claimId": claim_id,
+                "voucherId": voucher_id, "voucherTitle": v.title, "merchantId": v.merchant_id,
+            }),
+        ),
+        Source::Issue => (
+            events::VOUCHER_ISSUED,
+            json!({
+                "userId": holder.user_id, "externalUserId": holder.external_user_id, "claimId": claim_id,
+                "voucherId": voucher_id, "voucherTitle": v.title, "merchantId": v.merchant_id,
+            }),
+        ),
+    };
+    events::enqueue(&mut tx, &holder.partner_id, kind, Some(&holder.user_id), data).await?;
+    let created = open_claim(&mut tx, &holder.user_id, voucher_id)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("new claim not found")))?;
+    tx.commit().await?;
+    Ok((created, true))
+}
+
+/// The user's wallet, newest first.
+pub async fn wallet(db: &Db, user_id: &str) -> Result<Vec<Claim>, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!("{CLAIM_SELECT} WHERE c.user_id = $1 ORDER BY c.created_at DESC, c.id"));
+    let rows: Vec<ClaimRow> = sqlx::query_as(sql).bind(user_id).fetch_all(db.pool()).await?;
+    let now = now_ms();
+    Ok(rows.into_iter().map(|r| r.into_claim(now)).collect())
+}

@@ -1,0 +1,262 @@
+//! Merchants and their outlets, as the operator manages them.
+
+use crate::{
+    clock::{now_ms, to_rfc3339},
+    db::Db,
+    error::ApiError,
+    geo::GeoPoint,
+    ids::new_id,
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Merchant {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub logo_url: Option<String>,
+    /// `active` or `disabled`.
+    pub status: String,
+    pub created_at: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct MerchantRow {
+    id: String,
+    name: String,
+    description: String,
+    logo_url: Option<String>,
+    status: String,
+    created_at: i64,
+}
+
+impl From<MerchantRow> for Merchant {
+    fn from(r: MerchantRow) -> Self {
+        Merchant { id: r.id, name: r.name, description: r.description, logo_url: r.logo_url, status: r.status, created_at: to_rfc3339(r.created_at) }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MerchantInput {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub logo_url: Option<String>,
+}
+
+impl MerchantInput {
+    fn validate(&self) -> Result<(), ApiError> {
+        let mut bad = vec![];
+        if self.name.trim().is_empty() || self.name.len() > 200 {
+            bad.push(("name", "give a name of 1–200 characters".to_string()));
+        }
+        if self.description.len() > 4000 {
+            bad.push(("description", "at most 4000 characters".into()));
+        }
+        if let Some(u) = &self.logo_url {
+            if !url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "https" | "http")) {
+                bad.push(("logoUrl", "must be an http(s) URL".into()));
+            }
+        }
+        if bad.is_empty() { Ok(()) } else { Err(ApiError::validation(bad)) }
+    }
+}
+
+const SELECT: &str = "SELECT id, name, description, logo_url, status, created_at FROM merchants";
+
+pub async fn create(db: &Db, input: &MerchantInput) -> Result<Merchant, ApiError> {
+    input.validate()?;
+    let id = new_id();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO merchants (id, name, description, logo_url, status, created_at, updated_at) VALUES ($1, $2, $3, $4, 'active', $5, $5)",
+    )
+    .bind(&id)
+    .bind(input.name.trim())
+    .bind(&input.description)
+    .bind(&input.logo_url)
+    .bind(now)
+    .execute(db.pool())
+    .await?;
+    get(db, &id).await
+}
+
+pub async fn update(db: &Db, id: &str, input: &MerchantInput) -> Result<Merchant, ApiError> {
+    input.validate()?;
+    let done = sqlx::query("UPDATE merchants SET name = $2, description = $3, logo_url = $4, updated_at = $5 WHERE id = $1")
+        .bind(id)
+        .bind(input.name.trim())
+        .bind(&input.description)
+        .bind(&input.logo_url)
+        .bind(now_ms())
+        .execute(db.pool())
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::not_found("No such merchant."));
+    }
+    get(db, id).await
+}
+
+pub async fn set_status(db: &Db, id: &str, active: bool) -> Result<Merchant, ApiError> {
+    let done = sqlx::query("UPDATE merchants SET status = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(if active { "active" } else { "disabled" })
+        .bind(now_ms())
+        .execute(db.pool())
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::not_found("No such merchant."));
+    }
+    get(db, id).await
+}
+
+pub async fn get(db: &Db, id: &str) -> Result<Merchant, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1"));
+    let row: Option<MerchantRow> = sqlx::query_as(sql).bind(id).fetch_optional(db.pool()).await?;
+    row.map(Merchant::from).ok_or_else(|| ApiError::not_found("No such merchant."))
+}
+
+pub async fn list(db: &Db, only_active: bool) -> Result<Vec<Merchant>, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE ($1 = 0 OR status = 'active') ORDER BY name, id"));
+    let rows: Vec<MerchantRow> = sqlx::query_as(sql).bind(i64::from(only_active)).fetch_all(db.pool()).await?;
+    Ok(rows.into_iter().map(Merchant::from).collect())
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Outlet {
+    pub id: String,
+    pub merchant_id: String,
+    pub name: String,
+    pub address: String,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    pub radius_m: i64,
+    /// Metres from the `near` point, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_m: Option<f64>,
+}
+
+impl Outlet {
+    pub fn point(&self) -> Option<GeoPoint> {
+        Some(GeoPoint { lat: self.lat?, lng: self.lng? })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct OutletRow {
+    id: String,
+    merchant_id: String,
+    name: String,
+    address: String,
+    lat: Option<f64>,
+    lng: Option<f64>,
+    radius_m: i64,
+}
+
+impl From<OutletRow> for Outlet {
+    fn from(r: OutletRow) -> Self {
+        Outlet { id: r.id, merchant_id: r.merchant_id, name: r.name, address: r.address, lat: r.lat, lng: r.lng, radius_m: r.radius_m, distance_m: None }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OutletInput {
+    pub name: String,
+    #[serde(default)]
+    pub address: String,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+    /// How far from the outlet a redemption is accepted, in metres (default 150).
+    pub radius_m: Option<i64>,
+}
+
+impl OutletInput {
+    fn validate(&self) -> Result<(), ApiError> {
+        let mut bad = vec![];
+        if self.name.trim().is_empty() || self.name.len() > 200 {
+            bad.push(("name", "give a name of 1–200 characters".to_string()));
+        }
+        match (self.lat, self.lng) {
+            (None, None) => {}
+            (Some(lat), Some(lng)) => {
+                if let Err(e) = GeoPoint::new(lat, lng) {
+                    bad.push(("lat", e));
+                }
+            }
+            _ => bad.push(("lat", "give both lat and lng, or neither".into())),
+        }
+        if self.radius_m.is_some_and(|r| !(1..=100_000).contains(&r)) {
+            bad.push(("radiusM", "must be 1–100000 metres".into()));
+        }
+        if bad.is_empty() { Ok(()) } else { Err(ApiError::validation(bad)) }
+    }
+}
+
+const OUTLET_SELECT: &str = "SELECT id, merchant_id, name, address, lat, lng, radius_m FROM outlets";
+
+pub async fn create_outlet(db: &Db, merchant_id: &str, input: &OutletInput) -> Result<Outlet, ApiError> {
+    input.validate()?;
+    get(db, merchant_id).await?;
+    let id = new_id();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO outlets (id, merchant_id, name, address, lat, lng, radius_m, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+    )
+    .bind(&id)
+    .bind(merchant_id)
+    .bind(input.name.trim())
+    .bind(&input.address)
+    .bind(input.lat)
+    .bind(input.lng)
+    .bind(input.radius_m.unwrap_or(150))
+    .bind(now)
+    .execute(db.pool())
+    .await?;
+    get_outlet(db, &id).await
+}
+
+pub async fn update_outlet(db: &Db, id: &str, input: &OutletInput) -> Result<Outlet, ApiError> {
+    input.validate()?;
+    let done = sqlx::query(
+        "UPDATE outlets SET name = $2, address = $3, lat = $4, lng = $5, radius_m = $6, updated_at = $7 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(input.name.trim())
+    .bind(&input.address)
+    .bind(input.lat)
+    .bind(input.lng)
+    .bind(input.radius_m.unwrap_or(150))
+    .bind(now_ms())
+    .execute(db.pool())
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::not_found("No such outlet."));
+    }
+    get_outlet(db, id).await
+}
+
+pub async fn get_outlet(db: &Db, id: &str) -> Result<Outlet, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!("{OUTLET_SELECT} WHERE id = $1"));
+    let row: Option<OutletRow> = sqlx::query_as(sql).bind(id).fetch_optional(db.pool()).await?;
+    row.map(Outlet::from).ok_or_else(|| ApiError::not_found("No such outlet."))
+}
+
+/// A merchant's outlets; with `near`, each carries its distance and the
+/// nearest come first.
+pub async fn outlets(db: &Db, merchant_id: &str, near: Option<GeoPoint>) -> Result<Vec<Outlet>, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!("{OUTLET_SELECT} WHERE merchant_id = $1 ORDER BY name, id"));
+    let rows: Vec<OutletRow> = sqlx::query_as(sql).bind(merchant_id).fetch_all(db.pool()).await?;
+    let mut out: Vec<Outlet> = rows.into_iter().map(Outlet::from).collect();
+    if let Some(near) = near {
+        for o in &mut out {
+            o.distance_m = o.point().map(|p| (near.distance_m(p) * 10.0).round() / 10.0);
+        }
+        out.sort_by(|a, b| a.distance_m.unwrap_or(f64::MAX).total_cmp(&b.distance_m.unwrap_or(f64::MAX)));
+    }
+    Ok(out)
+}

@@ -1,0 +1,331 @@
+//! Partners: the app companies that integrate. Their credentials, allowed
+//! embed origins, and the verification of their signed server calls (SPEC §2).
+
+use crate::{
+    clock::now_ms,
+    db::Db,
+    error::{ApiError, is_unique_violation},
+    ids::random_secret,
+    signature::{self, TOLERANCE_SECONDS},
+};
+use serde::{Deserialize, Serialize};
+
+/// How long a replaced secret keeps verifying after a rotation, by default.
+pub const DEFAULT_ROTATION_GRACE_MS: i64 = 24 * 3600 * 1000;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Partner {
+    pub id: String,
+    pub name: String,
+    api_secret: String,
+    api_secret_previous: Option<String>,
+    api_secret_previous_until: Option<i64>,
+    jwt_secret: String,
+    jwt_secret_previous: Option<String>,
+    jwt_secret_previous_until: Option<i64>,
+    allowed_origins: String,
+    sandbox: i64,
+    pub created_at: i64,
+}
+
+impl Partner {
+    /// The secrets that verify a server call now: the current one, and the
+    /// previous one during its grace period.
+    pub fn api_secrets(&self, now: i64) -> Vec<&str> {
+        secrets(&self.api_secret, self.api_secret_previous.as_deref(), self.api_secret_previous_until, now)
+    }
+
+    pub fn jwt_secrets(&self, now: i64) -> Vec<&str> {
+        secrets(&self.jwt_secret, self.jwt_secret_previous.as_deref(), self.jwt_secret_previous_until, now)
+    }
+
+    /// The current JWT secret, for minting development tokens.
+    pub fn jwt_secret(&self) -> &str {
+        &self.jwt_secret
+    }
+
+    pub fn allowed_origins(&self) -> Vec<String> {
+        serde_json::from_str(&self.allowed_origins).unwrap_or_default()
+    }
+
+    pub fn is_sandbox(&self) -> bool {
+        self.sandbox != 0
+    }
+
+    pub fn view(&self) -> PartnerView {
+        PartnerView {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            allowed_origins: self.allowed_origins(),
+            sandbox: self.is_sandbox(),
+            api_secret_rotating: self.api_secret_previous_until.is_some_and(|u| u > now_ms()),
+            jwt_secret_rotating: self.jwt_secret_previous_until.is_some_and(|u| u > now_ms()),
+            created_at: crate::clock::to_rfc3339(self.created_at),
+        }
+    }
+}
+
+fn secrets<'a>(current: &'a str, previous: Option<&'a str>, until: Option<i64>, now: i64) -> Vec<&'a str> {
+    let mut out = vec![current];
+    if let (Some(prev), Some(until)) = (previous, until) {
+        if now < until {
+            out.push(prev);
+        }
+    }
+    out
+}
+
+/// A partner as the admin API shows it: never its secrets.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PartnerView {
+    pub id: String,
+    pub name: String,
+    pub allowed_origins: Vec<String>,
+    pub sandbox: bool,
+    pub api_secret_rotating: bool,
+    pub jwt_secret_rotating: bool,
+    pub created_at: String,
+}
+
+/// Credentials as shown once, at creation or rotation.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PartnerCredentials {
+    pub partner_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_secret: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwt_secret: Option<String>,
+    /// Until when the replaced secret still verifies (rotations only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_valid_until: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewPartner {
+    /// Lowercase letters, digits, `-` and `_`, 3–64 characters; generated when absent.
+    pub id: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    #[serde(default)]
+    pub sandbox: bool,
+}
+
+const COLUMNS: &str = "id, name, api_secret, api_secret_previous, api_secret_previous_until, jwt_secret, \
+     jwt_secret_previous, jwt_secret_previous_until, allowed_origins, sandbox, created_at";
+
+fn valid_partner_id(id: &str) -> bool {
+    (3..=64).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && id.as_bytes()[0].is_ascii_alphanumeric()
+}
+
+/// Checks an origin is `scheme://host[:port]` with nothing after it.
+pub fn parse_origin(raw: &str) -> Result<String, String> {
+    let url = url::Url::parse(raw).map_err(|_| format!("{raw:?} is not an origin like https://app.example.com"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(format!("{raw:?} must be an http(s) origin"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(format!("{raw:?} must be an origin only, without a path"));
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
+fn parse_origins(raw: &[String]) -> Result<Vec<String>, ApiError> {
+    let mut out = Vec::new();
+    for o in raw {
+        match parse_origin(o) {
+            Ok(o) if !out.contains(&o) => out.push(o),
+            Ok(_) => {}
+            Err(e) => return Err(ApiError::validation(vec![("allowedOrigins", e)])),
+        }
+    }
+    Ok(out)
+}
+
+pub async fn create(db: &Db, new: NewPartner) -> Result<(Partner, PartnerCredentials), ApiError> {
+    let id = match new.id {
+        Some(id) if valid_partner_id(&id) => id,
+        Some(_) => {
+            return Err(ApiError::validation(vec![(
+                "id",
+                "use 3–64 lowercase letters, digits, - or _, starting with a letter or digit".into(),
+            )]));
+        }
+        None => format!("ptn_{}", &crate::ids::new_id().replace('-', "")[12..]),
+    };
+    let name = new.name.trim().to_string();
+    if name.is_empty() || name.len() > 200 {
+        return Err(ApiError::validation(vec![("name", "give a name of 1–200 characters".into())]));
+    }
+    let origins = parse_origins(&new.allowed_origins)?;
+    let api_secret = random_secret("sk_");
+    let jwt_secret = random_secret("jwt_");
+    let now = now_ms();
+    let inserted = sqlx::query(
+        "INSERT INTO partners (id, name, api_secret, jwt_secret, allowed_origins, sandbox, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+    )
+    .bind(&id)
+    .bind(&name)
+    .bind(&api_secret)
+    .bind(&jwt_secret)
+    .bind(serde_json::to_string(&origins).unwrap_or_else(|_| "[]".into()))
+    .bind(i64::from(new.sandbox))
+    .bind(now)
+    .execute(db.pool())
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return Err(ApiError::conflict("conflict", format!("A partner with id {id:?} already exists.")));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let partner = find(db, &id).await?.ok_or_else(|| ApiError::internal(anyhow::anyhow!("partner vanished")))?;
+    let creds = PartnerCredentials {
+        partner_id: id,
+        api_secret: Some(api_secret),
+        jwt_secret: Some(jwt_secret),
+        previous_valid_until: None,
+    };
+    Ok((partner, creds))
+}
+
+pub async fn find(db: &Db, id: &str) -> Result<Option<Partner>, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM partners WHERE id = $1"));
+    Ok(sqlx::query_as(sql).bind(id).fetch_optional(db.pool()).await?)
+}
+
+pub async fn get(db: &Db, id: &str) -> Result<Partner, ApiError> {
+    find(db, id).await?.ok_or_else(|| ApiError::not_found("No such partner."))
+}
+
+pub async fn list(db: &Db) -> Result<Vec<Partner>, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM partners ORDER BY created_at, id"));
+    Ok(sqlx::query_as(sql).fetch_all(db.pool()).await?)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SecretKind {
+    Api,
+    Jwt,
+}
+
+/// Replaces a secret; the old one keeps verifying for `grace_ms`.
+pub async fn rotate_secret(db: &Db, id: &str, kind: SecretKind, grace_ms: i64) -> Result<PartnerCredentials, ApiError> {
+    let now = now_ms();
+    let until = now + grace_ms.max(0);
+    let (prefix, sql) = match kind {
+        SecretKind::Api => (
+            "sk_",
+            "UPDATE partners SET api_secret_previous = api_secret, api_secret_previous_until = $2, \
+             api_secret = $3, updated_at = $4 WHERE id = $1",
+        ),
+        SecretKind::Jwt => (
+            "jwt_",
+            "UPDATE partners SET jwt_secret_previous = jwt_secret, jwt_secret_previous_until = $2, \
+             jwt_secret = $3, updated_at = $4 WHERE id = $1",
+        ),
+    };
+    let secret = random_secret(prefix);
+    let done = sqlx::query(sql).bind(id).bind(until).bind(&secret).bind(now).execute(db.pool()).await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::not_found("No such partner."));
+    }
+    let (api_secret, jwt_secret) = match kind {
+        SecretKind::Api => (Some(secret), None),
+        SecretKind::Jwt => (None, Some(secret)),
+    };
+    Ok(PartnerCredentials {
+        partner_id: id.to_string(),
+        api_secret,
+        jwt_secret,
+        previous_valid_until: Some(crate::clock::to_rfc3339(until)),
+    })
+}
+
+pub async fn set_allowed_origins(db: &Db, id: &str, origins: &[String]) -> Result<Partner, ApiError> {
+    let origins = parse_origins(origins)?;
+    let done = sqlx::query("UPDATE partners SET allowed_origins = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(serde_json::to_string(&origins).unwrap_or_else(|_| "[]".into()))
+        .bind(now_ms())
+        .execute(db.pool())
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::not_found("No such partner."));
+    }
+    get(db, id).await
+}
+
+/// What a partner's signed request carries, as read off the wire.
+pub struct SignedRequest<'a> {
+    pub partner_id: Option<&'a str>,
+    pub signature: Option<&'a str>,
+    pub method: &'a str,
+    pub path_and_query: &'a str,
+    pub body: &'a [u8],
+}
+
+/// Verifies a partner's server call (SPEC §2) and returns the partner.
+pub async fn authenticate(db: &Db, req: SignedRequest<'_>, now_ms: i64) -> Result<Partner, ApiError> {
+    let (Some(partner_id), Some(header)) = (req.partner_id, req.signature) else {
+        return Err(ApiError::unauthorized(
+            "signature_missing",
+            "Send X-Partner-Id and X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>.",
+        ));
+    };
+    let partner = find(db, partner_id)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("unknown_partner", "No partner has this X-Partner-Id."))?;
+    let parsed = signature::parse_header(header)
+        .map_err(|e| ApiError::unauthorized("signature_invalid", format!("X-Signature is malformed: {e}.")))?;
+    let t = parsed.timestamp.to_string();
+    let parts = signature::partner_request_parts(&t, req.method, req.path_and_query, req.body);
+    if !signature::matches(&parsed, &partner.api_secrets(now_ms), &parts) {
+        return Err(ApiError::unauthorized(
+            "signature_invalid",
+            "X-Signature does not match. Sign \"<t>.<METHOD>.<path?query>.<raw body>\" with your API secret, \
+             using the body bytes exactly as sent.",
+        ));
+    }
+    let now_s = now_ms.div_euclid(1000);
+    let skew = (now_s - parsed.timestamp).abs();
+    if skew > TOLERANCE_SECONDS {
+        return Err(ApiError::unauthorized(
+            "signature_expired",
+            "The signature's t is more than 300 seconds from the server's clock.",
+        )
+        .with_details(serde_json::json!({ "serverTime": now_s, "t": parsed.timestamp })));
+    }
+    // Replay: each signature is good once. Keep it until it would expire anyway.
+    let sig_hex = hex::encode(parsed.v1[0]);
+    let expires = (parsed.timestamp + TOLERANCE_SECONDS + 1) * 1000;
+    let fresh = sqlx::query(
+        "INSERT INTO seen_signatures (partner_id, signature, expires_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (partner_id, signature) DO NOTHING",
+    )
+    .bind(&partner.id)
+    .bind(&sig_hex)
+    .bind(expires)
+    .execute(db.pool())
+    .await?;
+    if fresh.rows_affected() == 0 {
+        return Err(ApiError::unauthorized(
+            "signature_replayed",
+            "This signature was already used. Sign every request anew, with the current time.",
+        ));
+    }
+    Ok(partner)
+}
+
+/// Forgets signatures that could no longer pass the time check.
+pub async fn prune_seen_signatures(db: &Db, now_ms: i64) -> Result<u64, ApiError> {
+    Ok(sqlx::query("DELETE FROM seen_signatures WHERE expires_at < $1").bind(now_ms).execute(db.pool()).await?.rows_affected())
+}

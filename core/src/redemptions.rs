@@ -1,0 +1,268 @@
+//! Redeeming a claim at an outlet (SPEC §4): where the rules about location,
+//! outlets and codes are decided.
+
+use crate::{
+    clock::{now_ms, to_rfc3339},
+    db::Db,
+    error::ApiError,
+    events,
+    geo::GeoPoint,
+    ids::{new_id, redemption_code},
+};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// A reported accuracy widens the accepted radius, by at most this much.
+pub const MAX_ACCURACY_ALLOWANCE_M: f64 = 100.0;
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Location {
+    pub lat: f64,
+    pub lng: f64,
+    /// The device's reported accuracy radius in metres.
+    #[serde(default)]
+    pub accuracy_m: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RedeemRequest {
+    pub claim_id: String,
+    pub outlet_id: String,
+    /// `null` when the device could not (or was not allowed to) locate itself:
+    /// the redemption is accepted and FLAGGED `gps_unavailable`.
+    pub location: Option<Location>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Redemption {
+    pub redemption_id: String,
+    /// `SUCCESS` or `FLAGGED`.
+    pub status: String,
+    /// `gps_unavailable` (FLAGGED) or `outlet_not_geolocated` (SUCCESS), else null.
+    pub flag_reason: Option<String>,
+    pub code: String,
+    pub claim_id: String,
+    pub voucher_id: String,
+    pub voucher_title: String,
+    pub outlet_id: String,
+    pub outlet_name: String,
+    pub distance_m: Option<f64>,
+    pub redeemed_at: String,
+    /// The partner's id for the user (partner lookups only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_user_id: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct RedemptionRow {
+    id: String,
+    status: String,
+    flag_reason: Option<String>,
+    code: String,
+    claim_id: String,
+    voucher_id: String,
+    voucher_title: String,
+    outlet_id: String,
+    outlet_name: String,
+    distance_m: Option<f64>,
+    redeemed_at: i64,
+    external_user_id: Option<String>,
+}
+
+impl From<RedemptionRow> for Redemption {
+    fn from(r: RedemptionRow) -> Self {
+        Redemption {
+            redemption_id: r.id,
+            status: r.status,
+            flag_reason: r.flag_reason,
+            code: r.code,
+            claim_id: r.claim_id,
+            voucher_id: r.voucher_id,
+            voucher_title: r.voucher_title,
+            outlet_id: r.outlet_id,
+            outlet_name: r.outlet_name,
+            distance_m: r.distance_m,
+            redeemed_at: to_rfc3339(r.redeemed_at),
+            external_user_id: r.external_user_id,
+        }
+    }
+}
+
+const SELECT: &str = "SELECT r.id, r.status, r.flag_reason, r.code, r.claim_id, r.voucher_id, r.voucher_title, \
+     r.outlet_id, r.outlet_name, r.distance_m, r.redeemed_at, u.external_user_id \
+     FROM redemptions r JOIN users u ON u.id = r.user_id";
+
+#[derive(sqlx::FromRow)]
+struct ClaimFacts {
+    partner_id: String,
+    voucher_id: String,
+    voucher_title: String,
+    merchant_id: String,
+    valid_until: Option<i64>,
+    code_source: String,
+    static_code: Option<String>,
+    redeemed_at: Option<i64>,
+    external_user_id: Option<String>,
+}
+
+/// Redeems the user's claim. Nothing is recorded unless it succeeds.
+pub async fn redeem(db: &Db, user_id: &str, req: &RedeemRequest) -> Result<Redemption, ApiError> {
+    let location = match req.location {
+        None => None,
+        Some(l) => {
+            let point = GeoPoint::new(l.lat, l.lng).map_err(|e| ApiError::validation(vec![("location", e)]))?;
+            if l.accuracy_m.is_some_and(|a| !a.is_finite() || a < 0.0) {
+                return Err(ApiError::validation(vec![("location.accuracyM", "must be a non-negative number".into())]));
+            }
+            Some((point, l.accuracy_m.unwrap_or(0.0)))
+        }
+    };
+    let facts: ClaimFacts = sqlx::query_as(
+        "SELECT c.partner_id, c.voucher_id, c.voucher_title, v.merchant_id, v.valid_until, v.code_source, v.static_code, \
+         c.redeemed_at, u.external_user_id \
+         FROM claims c JOIN vouchers v ON v.id = c.voucher_id JOIN users u ON u.id = c.user_id \
+         WHERE c.id = $1 AND c.user_id = $2",
+    )
+    .bind(&req.claim_id)
+    .bind(user_id)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or_else(|| ApiError::not_found("No such claim in this wallet."))?;
+    if facts.redeemed_at.is_some() {
+        return Err(already_redeemed());
+    }
+    let now = now_ms();
+    if facts.valid_until.is_some_and(|u| u <= now) {
+        return Err(ApiError::new(StatusCode::GONE, "voucher_expired", "This voucher is no longer valid."));
+    }
+    let outlet = crate::merchants::get_outlet(db, &req.outlet_id).await?;
+    if outlet.merchant_id != facts.merchant_id {
+        return Err(ApiError::unprocessable("outlet_mismatch", "This outlet does not belong to the voucher's merchant."));
+    }
+    let (status, flag_reason, distance) = match (location, outlet.point()) {
+        (None, _) => ("FLAGGED", Some("gps_unavailable"), None),
+        (Some(_), None) => ("SUCCESS", Some("outlet_not_geolocated"), None),
+        (Some((here, accuracy)), Some(there)) => {
+            let distance = (here.distance_m(there) * 10.0).round() / 10.0;
+            let allowed = outlet.radius_m as f64 + accuracy.min(MAX_ACCURACY_ALLOWANCE_M);
+            if distance > allowed {
+                return Err(ApiError::unprocessable(
+                    "out_of_range",
+                    format!("You are {:.0} m from {}; come within {:.0} m to redeem.", distance, outlet.name, allowed),
+                )
+                .with_details(json!({ "distanceM": distance, "allowedM": allowed, "outletId": outlet.id })));
+            }
+            ("SUCCESS", None, Some(distance))
+        }
+    };
+
+    let mut tx = db.begin_write().await?;
+    // The claim is marked first, conditionally: of any number of concurrent
+    // redemptions exactly one sees a row change.
+    let marked = sqlx::query("UPDATE claims SET redeemed_at = $2 WHERE id = $1 AND redeemed_at IS NULL")
+        .bind(&req.claim_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    if marked.rows_affected() == 0 {
+        return Err(already_redeemed());
+    }
+    let code = match facts.code_source.as_str() {
+        "pool" => {
+            let (code,): (String,) = sqlx::query_as("SELECT code FROM voucher_codes WHERE claim_id = $1")
+                .bind(&req.claim_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("pool claim without a reserved code")))?;
+            code
+        }
+        "static" => facts.static_code.clone().unwrap_or_default(),
+        _ => redemption_code(),
+    };
+    let id = new_id();
+    let (lat, lng, accuracy) = match req.location {
+        Some(l) => (Some(l.lat), Some(l.lng), l.accuracy_m),
+        None => (None, None, None),
+    };
+    sqlx::query(
+        "INSERT INTO redemptions (id, claim_id, partner_id, user_id, voucher_id, outlet_id, status, flag_reason, code, \
+         lat, lng, accuracy_m, distance_m, voucher_title, outlet_name, redeemed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+    )
+    .bind(&id)
+    .bind(&req.claim_id)
+    .bind(&facts.partner_id)
+    .bind(user_id)
+    .bind(&facts.voucher_id)
+    .bind(&outlet.id)
+    .bind(status)
+    .bind(flag_reason)
+    .bind(&code)
+    .bind(lat)
+    .bind(lng)
+    .bind(accuracy)
+    .bind(distance)
+    .bind(&facts.voucher_title)
+    .bind(&outlet.name)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    // The code stays out of the event: it is the user's, not the partner's backend's.
+    events::enqueue(
+        &mut tx,
+        &facts.partner_id,
+        events::REDEMPTION_CREATED,
+        Some(user_id),
+        json!({
+            "userId": user_id, "externalUserId": facts.external_user_id, "redemptionId": id,
+            "voucherId": facts.voucher_id, "voucherTitle": facts.voucher_title, "outletId": outlet.id,
+            "outletName": outlet.name, "status": status, "flagReason": flag_reason,
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redemption {
+        redemption_id: id,
+        status: status.into(),
+        flag_reason: flag_reason.map(Into::into),
+        code,
+        claim_id: req.claim_id.clone(),
+        voucher_id: facts.voucher_id,
+        voucher_title: facts.voucher_title,
+        outlet_id: outlet.id,
+        outlet_name: outlet.name,
+        distance_m: distance,
+        redeemed_at: to_rfc3339(now),
+        external_user_id: None,
+    })
+}
+
+fn already_redeemed() -> ApiError {
+    ApiError::conflict("already_redeemed", "This voucher was already redeemed.")
+}
+
+/// The user's redemptions, newest first.
+pub async fn history(db: &Db, user_id: &str) -> Result<Vec<Redemption>, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE r.user_id = $1 ORDER BY r.redeemed_at DESC, r.id"));
+    let rows: Vec<RedemptionRow> = sqlx::query_as(sql).bind(user_id).fetch_all(db.pool()).await?;
+    Ok(rows.into_iter().map(|r| Redemption { external_user_id: None, ..r.into() }).collect())
+}
+
+/// A partner's redemption, code included; another partner's is a 404.
+pub async fn for_partner(db: &Db, partner_id: &str, id: &str) -> Result<Redemption, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE r.id = $1 AND r.partner_id = $2"));
+    let row: Option<RedemptionRow> = sqlx::query_as(sql).bind(id).bind(partner_id).fetch_optional(db.pool()).await?;
+    row.map(Redemption::from).ok_or_else(|| ApiError::not_found("No such redemption."))
+}
+
+/// Redemptions across partners, newest first, for operators.
+pub async fn list_all(db: &Db, partner_id: Option<&str>, limit: i64) -> Result<Vec<Redemption>, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE ($1 = '' OR r.partner_id = $1) ORDER BY r.redeemed_at DESC, r.id LIMIT $2"));
+    let rows: Vec<RedemptionRow> =
+        sqlx::query_as(sql).bind(partner_id.unwrap_or("")).bind(limit.clamp(1, 1000)).fetch_all(db.pool()).await?;
+    Ok(rows.into_iter().map(Redemption::from).collect())
+}

@@ -1,0 +1,90 @@
+//! Platform sessions: what a verified partner JWT (or SSO reply) is exchanged
+//! for. 24 h, one active per user (a new one ends the old), ended by logout
+//! or erasure. Only a hash of the token is stored.
+
+use crate::{
+    clock::{now_ms, to_rfc3339},
+    db::Db,
+    error::{ApiError, is_unique_violation},
+    ids::{random_secret, sha256_hex},
+};
+use serde::{Deserialize, Serialize};
+use sqlx::{Any, Transaction};
+
+pub const SESSION_TTL_MS: i64 = 24 * 3600 * 1000;
+/// Session tokens carry this prefix, so a bearer token is told from a JWT at a glance.
+pub const TOKEN_PREFIX: &str = "ses_";
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NewSession {
+    /// Send as `Authorization: Bearer <sessionToken>`. Shown once.
+    pub session_token: String,
+    pub expires_at: String,
+    pub user_id: String,
+}
+
+/// Who a valid session belongs to.
+#[derive(Debug, Clone)]
+pub struct SessionOwner {
+    pub partner_id: String,
+    pub user_id: String,
+}
+
+pub async fn end_all(tx: &mut Transaction<'static, Any>, user_id: &str, now: i64) -> Result<(), ApiError> {
+    sqlx::query("UPDATE sessions SET ended_at = $2 WHERE user_id = $1 AND ended_at IS NULL")
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Opens a session for the user, ending any other.
+pub async fn create(db: &Db, partner_id: &str, user_id: &str) -> Result<NewSession, ApiError> {
+    // Two concurrent openings race on the one-active-session index; the loser retries
+    // and ends the winner's, as a later opening would.
+    for _ in 0..3 {
+        let token = random_secret(TOKEN_PREFIX);
+        let now = now_ms();
+        let expires = now + SESSION_TTL_MS;
+        let mut tx = db.begin_write().await?;
+        end_all(&mut tx, user_id, now).await?;
+        let inserted = sqlx::query(
+            "INSERT INTO sessions (id, partner_id, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(sha256_hex(token.as_bytes()))
+        .bind(partner_id)
+        .bind(user_id)
+        .bind(now)
+        .bind(expires)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {
+                tx.commit().await?;
+                return Ok(NewSession { session_token: token, expires_at: to_rfc3339(expires), user_id: user_id.to_string() });
+            }
+            Err(e) if is_unique_violation(&e) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::conflict("conflict", "Sessions for this user are being opened concurrently; retry."))
+}
+
+/// The owner of a live session token, or 401 `session_expired`.
+pub async fn authenticate(db: &Db, token: &str, now: i64) -> Result<SessionOwner, ApiError> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT partner_id, user_id FROM sessions WHERE id = $1 AND ended_at IS NULL AND expires_at > $2",
+    )
+    .bind(sha256_hex(token.as_bytes()))
+    .bind(now)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|(partner_id, user_id)| SessionOwner { partner_id, user_id }).ok_or_else(|| {
+        ApiError::unauthorized(
+            "session_expired",
+            "This session has ended (expired, replaced by a newer one, or logged out). Open the webview with a new token.",
+        )
+    })
+}

@@ -1,0 +1,130 @@
+//! Partner-minted JWTs (SPEC §3): HS256 with the partner's JWT secret,
+//! `iss` = partner id, `sub` = externalUserId, `exp` at most an hour after `iat`.
+
+use crate::{
+    db::Db,
+    error::ApiError,
+    partners::{self, Partner},
+    users::{Profile, validate_external_user_id},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
+use serde::{Deserialize, Serialize};
+
+pub const LEEWAY_SECONDS: i64 = 30;
+pub const MAX_LIFETIME_SECONDS: i64 = 3600;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub iss: String,
+    pub sub: String,
+    pub exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cohorts: Option<Vec<String>>,
+}
+
+impl Claims {
+    pub fn profile(&self) -> Profile {
+        Profile {
+            email: self.email.clone(),
+            first_name: self.given_name.clone(),
+            last_name: self.family_name.clone(),
+            cohorts: self.cohorts.clone(),
+        }
+    }
+}
+
+fn invalid(message: impl Into<std::borrow::Cow<'static, str>>) -> ApiError {
+    ApiError::unauthorized("token_invalid", message)
+}
+
+/// Reads `iss` before verifying, only to know whose secret verifies the rest.
+fn unverified_issuer(token: &str) -> Result<String, ApiError> {
+    #[derive(Deserialize)]
+    struct Iss {
+        iss: Option<String>,
+    }
+    let payload = token.split('.').nth(1).ok_or_else(|| invalid("The token is not a JWT."))?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).map_err(|_| invalid("The token is not a JWT."))?;
+    let iss: Iss = serde_json::from_slice(&bytes).map_err(|_| invalid("The token's claims are not JSON."))?;
+    iss.iss.ok_or_else(|| invalid("The token has no iss claim (it must be your partner id)."))
+}
+
+/// Verifies a partner JWT strictly; returns the partner and the claims.
+pub async fn verify(db: &Db, token: &str, now_s: i64) -> Result<(Partner, Claims), ApiError> {
+    let header = jsonwebtoken::decode_header(token)
+        .map_err(|_| invalid("The token's header is not valid, or names an algorithm other than HS256."))?;
+    if header.alg != Algorithm::HS256 {
+        return Err(invalid(format!("The token is signed with {:?}; only HS256 is accepted.", header.alg)));
+    }
+    let issuer = unverified_issuer(token)?;
+    let partner = partners::find(db, &issuer).await?.ok_or_else(|| {
+        ApiError::unauthorized("token_unknown_issuer", "The token's iss is not a known partner id.")
+    })?;
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.leeway = LEEWAY_SECONDS as u64;
+    validation.set_issuer(&[&partner.id]);
+    validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+    validation.validate_nbf = true;
+    let mut last = None;
+    let mut claims = None;
+    for secret in partner.jwt_secrets(now_s * 1000) {
+        match jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(secret.as_bytes()), &validation) {
+            Ok(data) => {
+                claims = Some(data.claims);
+                break;
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    let claims = match (claims, last) {
+        (Some(c), _) => c,
+        (None, Some(e)) if matches!(e.kind(), ErrorKind::ExpiredSignature) => {
+            return Err(ApiError::unauthorized("token_expired", "The token has expired; mint a new one."));
+        }
+        (None, Some(e)) if matches!(e.kind(), ErrorKind::InvalidSignature) => {
+            return Err(invalid("The token's signature does not verify with this partner's JWT secret."));
+        }
+        (None, e) => return Err(invalid(format!("The token is not valid ({}).", e.map(|e| e.to_string()).unwrap_or_default()))),
+    };
+    if let Some(iat) = claims.iat {
+        if iat > now_s + LEEWAY_SECONDS {
+            return Err(invalid("The token's iat is in the future; check the minting server's clock."));
+        }
+        if claims.exp - iat > MAX_LIFETIME_SECONDS {
+            return Err(invalid("The token lives longer than one hour (exp − iat > 3600)."));
+        }
+    } else if claims.exp > now_s + MAX_LIFETIME_SECONDS + LEEWAY_SECONDS {
+        return Err(invalid("The token's exp is more than one hour away."));
+    }
+    validate_external_user_id(&claims.sub).map_err(|e| invalid(format!("The token's sub {e}.")))?;
+    Ok((partner, claims))
+}
+
+/// Mints a token as a partner's backend would (development and tests).
+pub fn mint(secret: &str, partner_id: &str, external_user_id: &str, now_s: i64, ttl_s: i64) -> String {
+    let claims = Claims {
+        iss: partner_id.into(),
+        sub: external_user_id.into(),
+        iat: Some(now_s),
+        exp: now_s + ttl_s,
+        email: None,
+        given_name: None,
+        family_name: None,
+        cohorts: None,
+    };
+    mint_claims(secret, &claims)
+}
+
+pub fn mint_claims(secret: &str, claims: &Claims) -> String {
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret.as_bytes()))
+        .expect("HS256 encoding cannot fail")
+}

@@ -1,0 +1,429 @@
+//! Vouchers as the operator manages them: create, update, publish (which
+//! records a VOUCHER_PUBLISHED event for every user who favorited the
+//! merchant), archive, and code pools.
+
+use crate::{
+    catalog::ValueType,
+    clock::{now_ms, parse_rfc3339, to_rfc3339},
+    db::{Backend, Db},
+    error::{ApiError, is_unique_violation},
+    ids::new_id,
+    markup,
+};
+use serde::{Deserialize, Serialize};
+use sqlx::{Any, Transaction};
+
+/// A voucher as the admin API shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Voucher {
+    pub id: String,
+    pub merchant_id: String,
+    pub title: String,
+    pub description: String,
+    pub value_type: Option<ValueType>,
+    pub value: Option<i64>,
+    pub currency: Option<String>,
+    pub valid_from: Option<String>,
+    pub valid_until: Option<String>,
+    pub total_stock: Option<i64>,
+    pub claimed_count: i64,
+    pub per_user_limit: i64,
+    pub cohorts: Vec<String>,
+    pub unlock_code: Option<String>,
+    /// `pool`, `generated` or `static`.
+    pub code_source: String,
+    pub static_code: Option<String>,
+    /// `draft`, `published` or `archived`.
+    pub status: String,
+    pub pool_codes_free: i64,
+    pub created_at: String,
+    pub published_at: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct VoucherRow {
+    pub id: String,
+    pub merchant_id: String,
+    pub title: String,
+    pub description: String,
+    pub value_type: Option<String>,
+    pub value_amount: Option<i64>,
+    pub currency: Option<String>,
+    pub valid_from: Option<i64>,
+    pub valid_until: Option<i64>,
+    pub total_stock: Option<i64>,
+    pub claimed_count: i64,
+    pub per_user_limit: i64,
+    pub unlock_code: Option<String>,
+    pub code_source: String,
+    pub static_code: Option<String>,
+    pub status: String,
+    pub created_at: i64,
+    pub published_at: Option<i64>,
+}
+
+pub(crate) const VOUCHER_COLUMNS: &str = "v.id, v.merchant_id, v.title, v.description, v.value_type, v.value_amount, \
+     v.currency, v.valid_from, v.valid_until, v.total_stock, v.claimed_count, v.per_user_limit, v.unlock_code, \
+     v.code_source, v.static_code, v.status, v.created_at, v.published_at";
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VoucherInput {
+    pub merchant_id: String,
+    /// May use `{b}…{/b}`, `{r}…{/r}`, `{s}…{/s}`.
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub value_type: Option<ValueType>,
+    /// PERCENT: the percentage; FIXED: the amount in minor units (cents).
+    pub value: Option<i64>,
+    /// ISO 4217, e.g. MYR.
+    pub currency: Option<String>,
+    /// RFC 3339.
+    pub valid_from: Option<String>,
+    pub valid_until: Option<String>,
+    /// Units that may be claimed in all; absent means unlimited.
+    pub total_stock: Option<i64>,
+    /// How many times one user may claim it (default 1).
+    pub per_user_limit: Option<i64>,
+    /// Only users in one of these cohorts see it; empty means everyone.
+    #[serde(default)]
+    pub cohorts: Vec<String>,
+    /// An unlisted voucher is shown only to users who enter this code.
+    pub unlock_code: Option<String>,
+    /// `pool` (upload codes), `generated` (default) or `static`.
+    pub code_source: Option<String>,
+    pub static_code: Option<String>,
+}
+
+struct Checked {
+    valid_from: Option<i64>,
+    valid_until: Option<i64>,
+    code_source: String,
+}
+
+impl VoucherInput {
+    fn check(&self) -> Result<Checked, ApiError> {
+        let mut bad = vec![];
+        let title = markup::plain_text(&self.title);
+        if title.trim().is_empty() || self.title.len() > 300 {
+            bad.push(("title", "give a title of 1–300 characters".to_string()));
+        }
+        if self.description.len() > 4000 {
+            bad.push(("description", "at most 4000 characters".into()));
+        }
+        let time = |field: &'static str, v: &Option<String>, bad: &mut Vec<(&str, String)>| match v {
+            None => None,
+            Some(s) => parse_rfc3339(s).or_else(|| {
+                bad.push((field, "must be an RFC 3339 time such as 2026-12-01T00:00:00Z".into()));
+                None
+            }),
+        };
+        let valid_from = time("validFrom", &self.valid_from, &mut bad);
+        let valid_until = time("validUntil", &self.valid_until, &mut bad);
+        if let (Some(f), Some(u)) = (valid_from, valid_until) {
+            if u <= f {
+                bad.push(("validUntil", "must be after validFrom".into()));
+            }
+        }
+        if self.total_stock.is_some_and(|s| !(0..=100_000_000).contains(&s)) {
+            bad.push(("totalStock", "must be 0–100000000".into()));
+        }
+        if self.per_user_limit.is_some_and(|s| !(1..=1000).contains(&s)) {
+            bad.push(("perUserLimit", "must be 1–1000".into()));
+        }
+        match (self.value_type, self.value) {
+            (Some(ValueType::Percent), Some(v)) if !(1..=100).contains(&v) => {
+                bad.push(("value", "a percentage must be 1–100".into()))
+            }
+            (_, Some(v)) if v < 0 => bad.push(("value", "must not be negative".into())),
+            _ => {}
+        }
+        if let Some(c) = &self.currency {
+            if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
+                bad.push(("currency", "must be an ISO 4217 code such as MYR".into()));
+            }
+        }
+        if self.cohorts.len() > 50 || self.cohorts.iter().any(|c| c.is_empty() || c.len() > 64) {
+            bad.push(("cohorts", "at most 50 cohorts of 1–64 characters".into()));
+        }
+        if self.unlock_code.as_ref().is_some_and(|c| c.trim().is_empty() || c.len() > 64) {
+            bad.push(("unlockCode", "must be 1–64 characters".into()));
+        }
+        let code_source = self.code_source.clone().unwrap_or_else(|| "generated".into());
+        match code_source.as_str() {
+            "pool" | "generated" => {}
+            "static" if self.static_code.as_ref().is_some_and(|c| !c.trim().is_empty() && c.len() <= 64) => {}
+            "static" => bad.push(("staticCode", "a static voucher needs a code of 1–64 characters".into())),
+            _ => bad.push(("codeSource", "must be pool, generated or static".into())),
+        }
+        if bad.is_empty() { Ok(Checked { valid_from, valid_until, code_source }) } else { Err(ApiError::validation(bad)) }
+    }
+}
+
+async fn set_cohorts(tx: &mut Transaction<'static, Any>, voucher_id: &str, cohorts: &[String]) -> Result<(), ApiError> {
+    sqlx::query("DELETE FROM voucher_cohorts WHERE voucher_id = $1").bind(voucher_id).execute(&mut **tx).await?;
+    let mut seen = std::collections::BTreeSet::new();
+    for c in cohorts.iter().filter(|c| seen.insert(c.as_str())) {
+        sqlx::query("INSERT INTO voucher_cohorts (voucher_id, cohort) VALUES ($1, $2)").bind(voucher_id).bind(c).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+pub async fn create(db: &Db, input: &VoucherInput) -> Result<Voucher, ApiError> {
+    let c = input.check()?;
+    crate::merchants::get(db, &input.merchant_id).await?;
+    let id = new_id();
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    sqlx::query(
+        "INSERT INTO vouchers (id, merchant_id, title, description, value_type, value_amount, currency, valid_from, \
+         valid_until, total_stock, per_user_limit, unlock_code, code_source, static_code, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'draft', $15, $15)",
+    )
+    .bind(&id)
+    .bind(&input.merchant_id)
+    .bind(&input.title)
+    .bind(&input.description)
+    .bind(input.value_type.map(ValueType::as_str))
+    .bind(input.value)
+    .bind(&input.currency)
+    .bind(c.valid_from)
+    .bind(c.valid_until)
+    .bind(input.total_stock)
+    .bind(input.per_user_limit.unwrap_or(1))
+    .bind(&input.unlock_code)
+    .bind(&c.code_source)
+    .bind(&input.static_code)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    set_cohorts(&mut tx, &id, &input.cohorts).await?;
+    tx.commit().await?;
+    get(db, &id).await
+}
+
+/// Replaces a voucher's fields. Its merchant and its stock below what is
+/// already claimed cannot change.
+pub async fn update(db: &Db, id: &str, input: &VoucherInput) -> Result<Voucher, ApiError> {
+    let c = input.check()?;
+    let current = get(db, id).await?;
+    if current.merchant_id != input.merchant_id {
+        return Err(ApiError::validation(vec![("merchantId", "a voucher cannot move to another merchant".into())]));
+    }
+    let mut tx = db.begin_write().await?;
+    let done = sqlx::query(
+        "UPDATE vouchers SET title = $2, description = $3, value_type = $4, value_amount = $5, currency = $6, \
+         valid_from = $7, valid_until = $8, total_stock = $9, per_user_limit = $10, unlock_code = $11, \
+         code_source = $12, static_code = $13, updated_at = $14 \
+         WHERE id = $1 AND ($9 IS NULL OR claimed_count <= $9)",
+    )
+    .bind(id)
+    .bind(&input.title)
+    .bind(&input.description)
+    .bind(input.value_type.map(ValueType::as_str))
+    .bind(input.value)
+    .bind(&input.currency)
+    .bind(c.valid_from)
+    .bind(c.valid_until)
+    .bind(input.total_stock)
+    .bind(input.per_user_limit.unwrap_or(1))
+    .bind(&input.unlock_code)
+    .bind(&c.code_source)
+    .bind(&input.static_code)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::validation(vec![("totalStock", "cannot go below the units already claimed".into())]));
+    }
+    set_cohorts(&mut tx, id, &input.cohorts).await?;
+    tx.commit().await?;
+    get(db, id).await
+}
+
+pub async fn get(db: &Db, id: &str) -> Result<Voucher, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {VOUCHER_COLUMNS} FROM vouchers v WHERE v.id = $1"));
+    let row: VoucherRow = sqlx::query_as(sql).bind(id).fetch_optional(db.pool()).await?.ok_or_else(|| ApiError::not_found("No such voucher."))?;
+    view(db, row).await
+}
+
+pub async fn list(db: &Db, merchant_id: Option<&str>) -> Result<Vec<Voucher>, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {VOUCHER_COLUMNS} FROM vouchers v WHERE ($1 = '' OR v.merchant_id = $1) ORDER BY v.created_at DESC, v.id"
+    ));
+    let rows: Vec<VoucherRow> = sqlx::query_as(sql).bind(merchant_id.unwrap_or("")).fetch_all(db.pool()).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(view(db, r).await?);
+    }
+    Ok(out)
+}
+
+async fn view(db: &Db, r: VoucherRow) -> Result<Voucher, ApiError> {
+    let cohorts: Vec<(String,)> = sqlx::query_as("SELECT cohort FROM voucher_cohorts WHERE voucher_id = $1 ORDER BY cohort")
+        .bind(&r.id)
+        .fetch_all(db.pool())
+        .await?;
+    let (free,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM voucher_codes WHERE voucher_id = $1 AND claim_id IS NULL")
+        .bind(&r.id)
+        .fetch_one(db.pool())
+        .await?;
+    Ok(Voucher {
+        id: r.id,
+        merchant_id: r.merchant_id,
+        title: r.title,
+        description: r.description,
+        value_type: r.value_type.as_deref().and_then(ValueType::parse),
+        value: r.value_amount,
+        currency: r.currency,
+        valid_from: r.valid_from.map(to_rfc3339),
+        valid_until: r.valid_until.map(to_rfc3339),
+        total_stock: r.total_stock,
+        claimed_count: r.claimed_count,
+        per_user_limit: r.per_user_limit,
+        cohorts: cohorts.into_iter().map(|(c,)| c).collect(),
+        unlock_code: r.unlock_code,
+        code_source: r.code_source,
+        static_code: r.static_code,
+        status: r.status,
+        pool_codes_free: free,
+        created_at: to_rfc3339(r.created_at),
+        published_at: r.published_at.map(to_rfc3339),
+    })
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Published {
+    pub voucher: Voucher,
+    /// VOUCHER_PUBLISHED events recorded: one per user who favorited the merchant.
+    pub events_enqueued: u64,
+}
+
+/// Publishes a draft and, in the same transaction, records one
+/// VOUCHER_PUBLISHED event per user (of every partner) who favorited the
+/// merchant, with one set-based statement.
+pub async fn publish(db: &Db, id: &str) -> Result<Published, ApiError> {
+    let mut tx = db.begin_write().await?;
+    let now = now_ms();
+    let done = sqlx::query("UPDATE vouchers SET status = 'published', published_at = $2, updated_at = $2 WHERE id = $1 AND status = 'draft'")
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        drop(tx);
+        let v = get(db, id).await?;
+        return Err(ApiError::conflict("conflict", format!("Only a draft can be published; this voucher is {}.", v.status)));
+    }
+    let (title, merchant_id, merchant_name, value_type): (String, String, String, Option<String>) = sqlx::query_as(
+        "SELECT v.title, v.merchant_id, m.name, v.value_type FROM vouchers v JOIN merchants m ON m.id = v.merchant_id WHERE v.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    // Ids share a fresh UUIDv7 prefix and end in the row number, so they sort
+    // after every earlier event and among themselves.
+    let prefix = &new_id()[..24];
+    let sql = match db.backend() {
+        Backend::Sqlite => {
+            "INSERT INTO events (id, partner_id, type, user_id, payload, created_at) \
+             SELECT $1 || printf('%012x', n), partner_id, 'VOUCHER_PUBLISHED', user_id, \
+               json_object('id', $1 || printf('%012x', n), 'type', 'VOUCHER_PUBLISHED', 'createdAt', $2, 'data', \
+                 json_object('userId', user_id, 'externalUserId', external_user_id, 'voucherId', $3, 'voucherTitle', $4, \
+                   'merchantId', $5, 'merchantName', $6, 'valueType', $7)), $8 \
+             FROM (SELECT u.partner_id, u.id AS user_id, u.external_user_id, row_number() OVER (ORDER BY u.id) AS n \
+                   FROM favorites f JOIN users u ON u.id = f.user_id \
+                   WHERE f.merchant_id = $5 AND u.erased_at IS NULL) fans"
+        }
+        Backend::Postgres => {
+            "INSERT INTO events (id, partner_id, type, user_id, payload, created_at) \
+             SELECT $1 || lpad(to_hex(n), 12, '0'), partner_id, 'VOUCHER_PUBLISHED', user_id, \
+               json_build_object('id', $1 || lpad(to_hex(n), 12, '0'), 'type', 'VOUCHER_PUBLISHED', 'createdAt', $2::text, 'data', \
+                 json_build_object('userId', user_id, 'externalUserId', external_user_id, 'voucherId', $3::text, \
+                   'voucherTitle', $4::text, 'merchantId', $5::text, 'merchantName', $6::text, 'valueType', $7::text))::text, $8 \
+             FROM (SELECT u.partner_id, u.id AS user_id, u.external_user_id, row_number() OVER (ORDER BY u.id) AS n \
+                   FROM favorites f JOIN users u ON u.id = f.user_id \
+                   WHERE f.merchant_id = $5 AND u.erased_at IS NULL) fans"
+        }
+    };
+    let fanned = sqlx::query(sql)
+        .bind(prefix)
+        .bind(to_rfc3339(now))
+        .bind(id)
+        .bind(&title)
+        .bind(&merchant_id)
+        .bind(&merchant_name)
+        .bind(value_type)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Published { voucher: get(db, id).await?, events_enqueued: fanned.rows_affected() })
+}
+
+pub async fn archive(db: &Db, id: &str) -> Result<Voucher, ApiError> {
+    let now = now_ms();
+    let done = sqlx::query("UPDATE vouchers SET status = 'archived', archived_at = $2, updated_at = $2 WHERE id = $1 AND status <> 'archived'")
+        .bind(id)
+        .bind(now)
+        .execute(db.pool())
+        .await?;
+    if done.rows_affected() == 0 {
+        get(db, id).await?; // 404 if missing; archiving twice is a no-op
+    }
+    get(db, id).await
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PoolUpload {
+    pub codes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolUploaded {
+    pub added: u64,
+    /// Codes already in the pool, skipped.
+    pub duplicates: u64,
+    pub free: i64,
+}
+
+/// Adds codes to a pool voucher; codes already there are skipped.
+pub async fn upload_codes(db: &Db, id: &str, upload: &PoolUpload) -> Result<PoolUploaded, ApiError> {
+    let v = get(db, id).await?;
+    if v.code_source != "pool" {
+        return Err(ApiError::validation(vec![("codes", "this voucher's codeSource is not pool".into())]));
+    }
+    if upload.codes.is_empty() || upload.codes.len() > 5000 {
+        return Err(ApiError::validation(vec![("codes", "send 1–5000 codes per upload".into())]));
+    }
+    if upload.codes.iter().any(|c| c.trim().is_empty() || c.len() > 128) {
+        return Err(ApiError::validation(vec![("codes", "each code must be 1–128 characters".into())]));
+    }
+    let mut tx = db.begin_write().await?;
+    let now = now_ms();
+    let mut added = 0;
+    for code in &upload.codes {
+        let r = sqlx::query(
+            "INSERT INTO voucher_codes (id, voucher_id, code, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (voucher_id, code) DO NOTHING",
+        )
+        .bind(new_id())
+        .bind(id)
+        .bind(code.trim())
+        .bind(now)
+        .execute(&mut *tx)
+        .await;
+        match r {
+            Ok(r) => added += r.rows_affected(),
+            Err(e) if is_unique_violation(&e) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    tx.commit().await?;
+    let free = get(db, id).await?.pool_codes_free;
+    Ok(PoolUploaded { added, duplicates: upload.codes.len() as u64 - added, free })
+}
