@@ -34,6 +34,8 @@ pub struct Settings {
     pub request_timeout_seconds: u64,
     /// How long in-flight requests get to finish after SIGTERM or Ctrl-C.
     pub shutdown_grace_seconds: u64,
+    /// Bearer token for the admin API (`/admin/*`); unset turns the admin API off.
+    pub operator_token: Option<String>,
 }
 
 impl Default for Settings {
@@ -49,6 +51,7 @@ impl Default for Settings {
             body_limit_bytes: 64 * 1024,
             request_timeout_seconds: 30,
             shutdown_grace_seconds: 20,
+            operator_token: None,
         }
     }
 }
@@ -66,6 +69,25 @@ pub struct Config {
     pub body_limit_bytes: usize,
     pub request_timeout: std::time::Duration,
     pub shutdown_grace: std::time::Duration,
+    pub operator_token: Option<OperatorToken>,
+}
+
+/// The admin API's bearer token. Never printed.
+#[derive(Clone)]
+pub struct OperatorToken(String);
+
+impl OperatorToken {
+    /// Compares in constant time.
+    pub fn matches(&self, presented: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        self.0.len() == presented.len() && bool::from(self.0.as_bytes().ct_eq(presented.as_bytes()))
+    }
+}
+
+impl fmt::Debug for OperatorToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OperatorToken(***)")
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,6 +244,14 @@ impl Config {
         if s.request_timeout_seconds == 0 {
             problems.push("request_timeout_seconds must be at least 1; set TESSERA_REQUEST_TIMEOUT_SECONDS".into());
         }
+        let operator_token = match s.operator_token.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            None => None,
+            Some(t) if t.len() < 24 => {
+                problems.push("operator_token is shorter than 24 characters; set TESSERA_OPERATOR_TOKEN to a long random value".into());
+                None
+            }
+            Some(t) => Some(OperatorToken(t.to_string())),
+        };
         match (listen, database, log_format) {
             (Some(listen), Some(database), Some(log_format)) if problems.is_empty() => Ok(Config {
                 listen,
@@ -234,6 +264,7 @@ impl Config {
                 body_limit_bytes: s.body_limit_bytes,
                 request_timeout: std::time::Duration::from_secs(s.request_timeout_seconds),
                 shutdown_grace: std::time::Duration::from_secs(s.shutdown_grace_seconds),
+                operator_token,
             }),
             _ => Err(ConfigError::Invalid(problems)),
         }

@@ -28,6 +28,8 @@ pub mod favorites;
 #[cfg(feature = "server")]
 pub mod geo;
 #[cfg(feature = "server")]
+pub mod idempotency;
+#[cfg(feature = "server")]
 pub mod ids;
 #[cfg(feature = "server")]
 pub mod merchants;

@@ -1,8 +1,12 @@
 //! The HTTP surface: one axum router holding the API routes, the Leptos pages and
 //! server functions, and the layers every request passes through.
 
+mod admin;
+mod consumer;
 mod errors;
+mod extract;
 mod health;
+mod partner;
 
 use axum::{
     Router,
@@ -56,13 +60,18 @@ pub fn router(platform: Platform) -> anyhow::Result<Router> {
 
     let mut api = Router::new()
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz));
+        .route("/readyz", get(health::readyz))
+        .merge(partner::routes(state.clone()))
+        .merge(consumer::routes())
+        .merge(admin::routes());
     // Anything under an API prefix that no route claims is a JSON 404, never the
     // HTML page a browser would get.
     for prefix in API_PREFIXES {
-        api = api
-            .route(prefix, any(errors::no_route))
-            .route(&format!("{prefix}/{{*rest}}"), any(errors::no_route));
+        api = api.route(&format!("{prefix}/{{*rest}}"), any(errors::no_route));
+        // `/me` itself is a route (the user); the other bare prefixes are not.
+        if *prefix != "/me" {
+            api = api.route(prefix, any(errors::no_route));
+        }
     }
 
     let routes = generate_route_list(App);

@@ -1,0 +1,109 @@
+//! Extractors: JSON bodies and query strings that fail with SPEC §9 errors,
+//! and the three identities — consumer, operator (partner is a middleware,
+//! because its signature covers the raw body).
+
+use super::AppState;
+use axum::{
+    extract::{FromRequest, FromRequestParts, Request, rejection::JsonRejection},
+    http::{StatusCode, header, request::Parts},
+};
+use serde::de::DeserializeOwned;
+use tessera_core::{
+    clock::now_ms,
+    error::ApiError,
+    sessions, tokens,
+    users::{self, User},
+};
+
+/// A JSON body; malformed or mistyped JSON is a 400 `invalid_json` naming the problem.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Send the body as JSON with Content-Type: application/json.",
+            )),
+            Err(JsonRejection::BytesRejection(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is too large."))
+            }
+            Err(e) => Err(ApiError::bad_request("invalid_json", e.body_text())),
+        }
+    }
+}
+
+/// A query string; a bad parameter is a 422 `validation_failed`.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e| ApiError::validation(vec![("query", e.body_text())]))
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+}
+
+/// The end user behind a `/me/*` call: a partner JWT (the user is created on
+/// first sight) or a platform session token, as `Authorization: Bearer`.
+#[derive(Debug, Clone)]
+pub struct Consumer {
+    pub partner_id: String,
+    pub user: User,
+    /// Set when the caller authenticated with a JWT (which can open a session).
+    pub via_jwt: bool,
+}
+
+impl FromRequestParts<AppState> for Consumer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(parts).ok_or_else(|| {
+            ApiError::unauthorized("authentication_required", "Send Authorization: Bearer <partner JWT or session token>.")
+        })?;
+        let db = &state.platform.db;
+        if token.starts_with(sessions::TOKEN_PREFIX) {
+            let owner = sessions::authenticate(db, token, now_ms()).await?;
+            let user = users::get_by_id(db, &owner.user_id)
+                .await
+                .map_err(|_| ApiError::unauthorized("session_expired", "This session's user no longer exists."))?;
+            return Ok(Consumer { partner_id: owner.partner_id, user, via_jwt: false });
+        }
+        let (partner, claims) = tokens::verify(db, token, now_ms() / 1000).await?;
+        let user = users::ensure(db, &partner.id, &claims.sub, &claims.profile()).await?;
+        Ok(Consumer { partner_id: partner.id, user, via_jwt: true })
+    }
+}
+
+/// The operator, by the configured bearer token.
+pub struct Operator;
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Some(expected) = &state.platform.config.operator_token else {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "admin_disabled",
+                "The admin API is off: set TESSERA_OPERATOR_TOKEN to turn it on.",
+            ));
+        };
+        match bearer(parts) {
+            Some(t) if expected.matches(t) => Ok(Operator),
+            _ => Err(ApiError::unauthorized("operator_token_invalid", "Send the operator token as Authorization: Bearer <token>.")),
+        }
+    }
+}
