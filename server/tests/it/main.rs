@@ -4,5 +4,7 @@ mod support;
 
 mod cli;
 mod consumer;
+mod consumer_auth;
 mod edge;
 mod health;
+mod partner_api;

@@ -11,6 +11,8 @@
 
 #![allow(dead_code)]
 
+pub mod api;
+
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use sqlx::{AnyPool, Connection, Executor};
@@ -133,6 +135,9 @@ pub struct TestServer {
     pub base: String,
     pub client: reqwest::Client,
     child: Child,
+    /// The last `t` a partner call was signed with: each call gets a new one,
+    /// since an identical signature is refused as a replay.
+    pub last_t: std::sync::atomic::AtomicI64,
     log: PathBuf,
     _log_dir: TempDir,
 }
@@ -172,7 +177,7 @@ impl TestServer {
         // Keep draining stdout so the server never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        TestServer { db, base, client, child, log, _log_dir: log_dir }
+        TestServer { db, base, client, child, last_t: Default::default(), log, _log_dir: log_dir }
     }
 
     pub fn url(&self, path: &str) -> String {

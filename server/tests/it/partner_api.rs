@@ -1,0 +1,175 @@
+//! `/integrations/*`: the HMAC scheme, users, idempotency, tenancy.
+
+use crate::support::{
+    Backend, TestServer,
+    api::{PartnerCreds, now_s, partner_signature},
+    error_code,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+async fn every_signature_failure_has_its_code(backend: Backend) {
+    let app = TestServer::spawn_platform(backend).await;
+    let p = app.create_partner("acme").await;
+    let path = "/integrations/users/u1";
+
+    // No headers at all, or only one of the two.
+    let res = app.request(Method::GET, path).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(&res.json().await.unwrap()), "signature_missing");
+    let res = app.request(Method::GET, path).header("x-partner-id", "acme").send().await.unwrap();
+    assert_eq!(error_code(&res.json().await.unwrap()), "signature_missing");
+
+    // Unknown partner.
+    let ghost = PartnerCreds { id: "ghost".into(), ..p.clone() };
+    let (status, body) = app.partner(&ghost, Method::GET, path, None).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::UNAUTHORIZED, "unknown_partner"));
+
+    // Wrong secret; malformed header; body changed after signing.
+    let wrong = PartnerCreds { api_secret: "sk_wrong".into(), ..p.clone() };
+    let (status, body) = app.partner(&wrong, Method::GET, path, None).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::UNAUTHORIZED, "signature_invalid"));
+    let res = app.request(Method::GET, path).header("x-partner-id", "acme").header("x-signature", "t=abc,v1=zz").send().await.unwrap();
+    assert_eq!(error_code(&res.json().await.unwrap()), "signature_invalid");
+    let sig = partner_signature(&p.api_secret, now_s(), "POST", "/integrations/users", br#"{"externalUserId":"a"}"#);
+    let res = app
+        .request(Method::POST, "/integrations/users")
+        .header("x-partner-id", "acme")
+        .header("x-signature", sig)
+        .header("content-type", "application/json")
+        .body(r#"{"externalUserId": "a"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(&res.json().await.unwrap()), "signature_invalid", "re-serialised body must not verify");
+
+    // Stale and future timestamps beyond 300 s.
+    for t in [now_s() - 301, now_s() + 301] {
+        let (status, body) = app.partner_raw(&p, Method::GET, path, vec![], t, &[]).await;
+        assert_eq!((status, error_code(&body)), (StatusCode::UNAUTHORIZED, "signature_expired"), "t offset {}", t - now_s());
+    }
+
+    // The same signed request twice: the second is a replay.
+    let t = now_s();
+    let (first, _) = app.partner_raw(&p, Method::GET, path, vec![], t, &[]).await;
+    assert_eq!(first, StatusCode::NOT_FOUND, "signed fine, user unknown");
+    let (status, body) = app.partner_raw(&p, Method::GET, path, vec![], t, &[]).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::UNAUTHORIZED, "signature_replayed"));
+}
+
+async fn old_and_new_secrets_both_verify_during_rotation(backend: Backend) {
+    let app = TestServer::spawn_platform(backend).await;
+    let old = app.create_partner("acme").await;
+    let rotated = app.admin_ok(Method::POST, "/admin/partners/acme/rotate-secret", Some(json!({ "kind": "api" }))).await;
+    let new = PartnerCreds { api_secret: rotated["apiSecret"].as_str().unwrap().into(), ..old.clone() };
+    assert_ne!(new.api_secret, old.api_secret);
+    for creds in [&old, &new] {
+        let (status, _) = app.partner(creds, Method::POST, "/integrations/users", Some(&json!({ "externalUserId": "u1" }))).await;
+        assert!(status.is_success(), "{status}");
+    }
+    // With no grace period the old secret stops at once.
+    let rotated = app.admin_ok(Method::POST, "/admin/partners/acme/rotate-secret", Some(json!({ "kind": "api", "graceSeconds": 0 }))).await;
+    let newest = PartnerCreds { api_secret: rotated["apiSecret"].as_str().unwrap().into(), ..old.clone() };
+    let (status, body) = app.partner(&new, Method::GET, "/integrations/users/u1", None).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::UNAUTHORIZED, "signature_invalid"));
+    assert_eq!(app.partner(&newest, Method::GET, "/integrations/users/u1", None).await.0, StatusCode::OK);
+}
+
+async fn upsert_is_partial_and_delete_erases(backend: Backend) {
+    let app = TestServer::spawn_platform(backend).await;
+    let p = app.create_partner("acme").await;
+    let full = json!({
+        "externalUserId": "usr_1", "email": "ana@example.com", "firstName": "Ana", "lastName": "Lim",
+        "phoneNumber": "+60 12-345 6789", "locale": "en-MY", "cohorts": ["gold", "beta"], "marketingOptIn": true
+    });
+    let (status, user) = app.partner(&p, Method::POST, "/integrations/users", Some(&full)).await;
+    assert_eq!(status, StatusCode::CREATED, "{user}");
+    assert_eq!(user["cohorts"], json!(["beta", "gold"]));
+    // Absent fields stay; null clears.
+    let (status, user) = app
+        .partner(&p, Method::POST, "/integrations/users", Some(&json!({ "externalUserId": "usr_1", "firstName": "Anna", "email": null })))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(user["firstName"], "Anna");
+    assert_eq!(user["lastName"], "Lim");
+    assert_eq!(user["email"], json!(null));
+    assert_eq!(user["marketingOptIn"], json!(true));
+    assert_eq!(user["cohorts"], json!(["beta", "gold"]));
+    let (_, fetched) = app.partner(&p, Method::GET, "/integrations/users/usr_1", None).await;
+    assert_eq!(fetched, user);
+
+    // Bad fields: each named.
+    let (status, body) = app
+        .partner(&p, Method::POST, "/integrations/users", Some(&json!({ "externalUserId": "has space", "email": "nope", "locale": "!!" })))
+        .await;
+    assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"));
+    for field in ["externalUserId", "email", "locale"] {
+        assert!(body["error"]["details"]["fields"][field].is_string(), "{field}: {body}");
+    }
+    let (status, body) = app.partner_raw(&p, Method::POST, "/integrations/users", b"{not json".to_vec(), app.fresh_t(), &[]).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_json"));
+    let (status, body) = app.partner(&p, Method::POST, "/integrations/users", Some(&json!({ "externalUserId": "x", "nickname": "y" }))).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_json"), "unknown fields are refused: {body}");
+
+    // Delete: 204, idempotent, PII gone, the id free for a new user.
+    assert_eq!(app.partner(&p, Method::DELETE, "/integrations/users/usr_1", None).await.0, StatusCode::NO_CONTENT);
+    // (Signed anew: the identical signature within the same second would be a replay.)
+    let (status, _) = app.partner_raw(&p, Method::DELETE, "/integrations/users/usr_1", vec![], app.fresh_t(), &[]).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = app.partner(&p, Method::GET, "/integrations/users/usr_1", None).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::NOT_FOUND, "not_found"));
+    let pool = app.db.pool().await;
+    let (email, ext): (Option<String>, Option<String>) =
+        sqlx::query_as("SELECT email, external_user_id FROM users WHERE id = $1").bind(user["id"].as_str().unwrap()).fetch_one(&pool).await.unwrap();
+    assert_eq!((email, ext), (None, None));
+    let (status, again) = app.partner(&p, Method::POST, "/integrations/users", Some(&json!({ "externalUserId": "usr_1" }))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_ne!(again["id"], user["id"]);
+}
+
+async fn idempotency_keys_replay_or_refuse(backend: Backend) {
+    let app = TestServer::spawn_platform(backend).await;
+    let p = app.create_partner("acme").await;
+    let body = json!({ "externalUserId": "u1", "firstName": "A" }).to_string().into_bytes();
+    let key = [("idempotency-key", "key-1")];
+    let (s1, b1) = app.partner_raw(&p, Method::POST, "/integrations/users", body.clone(), app.fresh_t(), &key).await;
+    assert_eq!(s1, StatusCode::CREATED);
+    // Changed in between by a keyless call: the replay still answers the first response.
+    app.partner(&p, Method::POST, "/integrations/users", Some(&json!({ "externalUserId": "u1", "firstName": "B" }))).await;
+    let (s2, b2) = app.partner_raw(&p, Method::POST, "/integrations/users", body.clone(), app.fresh_t(), &key).await;
+    assert_eq!((s2, &b2), (StatusCode::CREATED, &b1));
+    let other = json!({ "externalUserId": "u2" }).to_string().into_bytes();
+    let (s3, b3) = app.partner_raw(&p, Method::POST, "/integrations/users", other, app.fresh_t(), &key).await;
+    assert_eq!((s3, error_code(&b3)), (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"));
+    // Keys are per partner.
+    let q = app.create_partner("other").await;
+    let (s4, _) = app.partner_raw(&q, Method::POST, "/integrations/users", body, app.fresh_t(), &key).await;
+    assert_eq!(s4, StatusCode::CREATED);
+}
+
+async fn partners_never_see_each_other(backend: Backend) {
+    let app = TestServer::spawn_platform(backend).await;
+    let a = app.create_partner("alpha").await;
+    let b = app.create_partner("bravo").await;
+    app.partner(&a, Method::POST, "/integrations/users", Some(&json!({ "externalUserId": "shared-id", "firstName": "Alpha's" }))).await;
+    let (status, body) = app.partner(&b, Method::GET, "/integrations/users/shared-id", None).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::NOT_FOUND, "not_found"));
+    // Bravo's own user with the same external id is a different user.
+    let (status, user) = app.partner(&b, Method::POST, "/integrations/users", Some(&json!({ "externalUserId": "shared-id" }))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(user["firstName"], json!(null));
+    let (_, alpha) = app.partner(&a, Method::GET, "/integrations/users/shared-id", None).await;
+    assert_eq!(alpha["firstName"], "Alpha's");
+    // Deleting through bravo leaves alpha's user alone.
+    app.partner(&b, Method::DELETE, "/integrations/users/shared-id", None).await;
+    let (status, _) = app.partner_raw(&a, Method::GET, "/integrations/users/shared-id", vec![], app.fresh_t(), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+crate::backend_tests!(
+    every_signature_failure_has_its_code,
+    old_and_new_secrets_both_verify_during_rotation,
+    upsert_is_partial_and_delete_erases,
+    idempotency_keys_replay_or_refuse,
+    partners_never_see_each_other,
+);
