@@ -8,3 +8,4 @@ mod consumer_auth;
 mod edge;
 mod health;
 mod partner_api;
+mod wallet;
