@@ -4,6 +4,7 @@ mod support;
 
 mod cli;
 mod consumer;
+mod concurrency;
 mod consumer_auth;
 mod edge;
 mod health;

@@ -1,0 +1,132 @@
+//! The guarantees under concurrent requests, on both engines: each test fires
+//! many real HTTP requests at once and counts what the database kept.
+
+use crate::support::{
+    Backend, TestServer,
+    api::{Catalog, PartnerCreds},
+};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use std::sync::Arc;
+use tokio::task::JoinSet;
+
+async fn count(app: &TestServer, sql: &'static str, id: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(sql).bind(id).fetch_one(&app.db.pool().await).await.unwrap();
+    n
+}
+
+/// Mints tokens and makes the users exist first, so the burst is all claims.
+async fn users(app: &TestServer, p: &PartnerCreds, n: usize) -> Vec<String> {
+    let mut tokens = Vec::with_capacity(n);
+    for i in 0..n {
+        let t = p.jwt(&format!("user-{i}"));
+        assert_eq!(app.me(&t, Method::GET, "/me", None).await.0, StatusCode::OK);
+        tokens.push(t);
+    }
+    tokens
+}
+
+async fn burst(app: &Arc<TestServer>, requests: Vec<(String, Method, String, serde_json::Value)>) -> Vec<(StatusCode, serde_json::Value)> {
+    let mut set = JoinSet::new();
+    for (token, method, path, body) in requests {
+        let app = app.clone();
+        set.spawn(async move { app.me(&token, method, &path, Some(body)).await });
+    }
+    let mut out = vec![];
+    while let Some(r) = set.join_next().await {
+        out.push(r.unwrap());
+    }
+    out
+}
+
+fn statuses(results: &[(StatusCode, serde_json::Value)], status: StatusCode) -> usize {
+    results.iter().filter(|(s, _)| *s == status).count()
+}
+
+async fn three_hundred_users_race_for_a_hundred_units(backend: Backend) {
+    let app = Arc::new(TestServer::spawn_platform(backend).await);
+    let p = app.create_partner("acme").await;
+    let cat = Catalog::create(&app).await;
+    let v = cat.voucher(&app, "Flash sale", json!({ "totalStock": 100 })).await;
+    let tokens = users(&app, &p, 300).await;
+    let results = burst(&app, tokens.into_iter().map(|t| (t, Method::POST, "/me/claims".into(), json!({ "voucherId": v }))).collect()).await;
+    assert_eq!(statuses(&results, StatusCode::CREATED), 100, "{:?}", results.iter().map(|r| r.0).collect::<Vec<_>>());
+    assert_eq!(statuses(&results, StatusCode::CONFLICT), 200);
+    assert!(results.iter().filter(|(s, _)| *s == StatusCode::CONFLICT).all(|(_, b)| b["error"]["code"] == "out_of_stock"));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM claims WHERE voucher_id = $1", &v).await, 100);
+    assert_eq!(count(&app, "SELECT claimed_count FROM vouchers WHERE id = $1", &v).await, 100);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM events WHERE type = 'CLAIM_CREATED' AND payload LIKE '%' || $1 || '%'", &v).await, 100);
+}
+
+async fn two_hundred_redemptions_of_one_claim_make_one(backend: Backend) {
+    let app = Arc::new(TestServer::spawn_platform(backend).await);
+    let p = app.create_partner("acme").await;
+    let cat = Catalog::create(&app).await;
+    let v = cat.voucher(&app, "Once", json!({})).await;
+    let token = p.jwt("solo");
+    let (_, claim) = app.me(&token, Method::POST, "/me/claims", Some(json!({ "voucherId": v }))).await;
+    let claim_id = claim["id"].as_str().unwrap().to_string();
+    let body = json!({ "claimId": claim_id, "outletId": cat.outlet_no_gps, "location": null });
+    let results = burst(&app, (0..200).map(|_| (token.clone(), Method::POST, "/me/redemptions".into(), body.clone())).collect()).await;
+    assert_eq!(statuses(&results, StatusCode::CREATED), 1);
+    assert_eq!(statuses(&results, StatusCode::CONFLICT), 199);
+    assert!(results.iter().filter(|(s, _)| *s == StatusCode::CONFLICT).all(|(_, b)| b["error"]["code"] == "already_redeemed"));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM redemptions WHERE claim_id = $1", &claim_id).await, 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM events WHERE type = 'REDEMPTION_CREATED' AND payload LIKE '%' || $1 || '%'", &v).await, 1);
+}
+
+async fn one_user_claiming_fifty_times_at_once_gets_one_claim(backend: Backend) {
+    let app = Arc::new(TestServer::spawn_platform(backend).await);
+    let p = app.create_partner("acme").await;
+    let cat = Catalog::create(&app).await;
+    let v = cat.voucher(&app, "One each", json!({ "perUserLimit": 1, "totalStock": 10 })).await;
+    let token = users(&app, &p, 1).await.remove(0);
+    let results = burst(&app, (0..50).map(|_| (token.clone(), Method::POST, "/me/claims".into(), json!({ "voucherId": v }))).collect()).await;
+    assert_eq!(statuses(&results, StatusCode::CREATED), 1);
+    assert_eq!(statuses(&results, StatusCode::OK), 49, "the others answer the same claim");
+    let ids: std::collections::HashSet<_> = results.iter().map(|(_, b)| b["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(ids.len(), 1);
+    assert_eq!(count(&app, "SELECT claimed_count FROM vouchers WHERE id = $1", &v).await, 1, "stock taken once");
+}
+
+async fn pool_codes_are_each_dispensed_once(backend: Backend) {
+    let app = Arc::new(TestServer::spawn_platform(backend).await);
+    let p = app.create_partner("acme").await;
+    let cat = Catalog::create(&app).await;
+    let v = cat.voucher(&app, "Pool", json!({ "codeSource": "pool" })).await;
+    let codes: Vec<String> = (0..40).map(|i| format!("CODE-{i:03}")).collect();
+    app.admin_ok(Method::POST, &format!("/admin/vouchers/{v}/codes"), Some(json!({ "codes": codes }))).await;
+    let tokens = users(&app, &p, 60).await;
+    let results = burst(&app, tokens.iter().map(|t| (t.clone(), Method::POST, "/me/claims".into(), json!({ "voucherId": v }))).collect()).await;
+    assert_eq!(statuses(&results, StatusCode::CREATED), 40);
+    assert_eq!(statuses(&results, StatusCode::CONFLICT), 20);
+    let claims: Vec<(String, String)> = results
+        .iter()
+        .zip(&tokens)
+        .filter(|((s, _), _)| *s == StatusCode::CREATED)
+        .map(|((_, b), t)| (t.clone(), b["id"].as_str().unwrap().to_string()))
+        .collect();
+    // Claims hold one user each: pair each token with its own claim again by asking.
+    let mut redeem = vec![];
+    for t in tokens.iter() {
+        let (_, wallet) = app.me(t, Method::GET, "/me/claims", None).await;
+        if let Some(c) = wallet.as_array().unwrap().first() {
+            redeem.push((t.clone(), Method::POST, "/me/redemptions".to_string(), json!({ "claimId": c["id"], "outletId": cat.outlet_no_gps, "location": null })));
+        }
+    }
+    assert_eq!(redeem.len(), claims.len());
+    let results = burst(&app, redeem).await;
+    let mut got: Vec<String> = results.iter().map(|(s, b)| {
+        assert_eq!(*s, StatusCode::CREATED, "{b}");
+        b["code"].as_str().unwrap().to_string()
+    }).collect();
+    got.sort();
+    assert_eq!(got, codes, "every code exactly once");
+}
+
+crate::backend_tests!(
+    three_hundred_users_race_for_a_hundred_units,
+    two_hundred_redemptions_of_one_claim_make_one,
+    one_user_claiming_fifty_times_at_once_gets_one_claim,
+    pool_codes_are_each_dispensed_once,
+);
