@@ -1,48 +1,107 @@
-//! Demo data so a newcomer's first start shows a living catalog. Idempotent:
-//! fixed ids, inserted only when absent.
+//! Demo data so a newcomer's first start shows a living catalog: a sandbox
+//! partner, merchants with outlets around Kuala Lumpur, a dozen vouchers and a
+//! demo user. Idempotent: fixed ids, inserted only when absent.
 
-use crate::{clock::now_ms, db::Db};
+use crate::{
+    clock::now_ms,
+    db::Db,
+    error::ApiError,
+    partners::{self, NewPartner, Partner},
+    users::{self, UserUpsert},
+};
 
-const MERCHANTS: &[(&str, &str)] = &[
-    ("0195f0a0-0000-7000-8000-000000000001", "Kopi Kita"),
-    ("0195f0a0-0000-7000-8000-000000000002", "Nasi Lemak Corner"),
-    ("0195f0a0-0000-7000-8000-000000000003", "Bloom Florist"),
+pub const PARTNER_ID: &str = "demo";
+pub const USER_ID: &str = "demo-user";
+
+const MERCHANTS: &[(&str, &str, &str)] = &[
+    ("0195f0a0-0000-7000-8000-000000000001", "Kopi Kita", "Coffee and kaya toast since 1962."),
+    ("0195f0a0-0000-7000-8000-000000000002", "Nasi Lemak Corner", "Coconut rice, sambal, and everything on the side."),
+    ("0195f0a0-0000-7000-8000-000000000003", "Bloom Florist", "Hand-tied bouquets for every occasion."),
+    ("0195f0a0-0000-7000-8000-000000000004", "Batik Lane", "Hand-drawn batik from Kelantan and Terengganu."),
+    ("0195f0a0-0000-7000-8000-000000000005", "Roti Bakar Co", "Charcoal-toasted bread, half-boiled eggs."),
 ];
 
-/// (id, merchant index, title, description, value type)
-const VOUCHERS: &[(&str, usize, &str, &str, Option<&str>)] = &[
-    ("0195f0a1-0000-7000-8000-000000000001", 0, "{b}Free{/b} iced kopi with any breakfast set", "One iced kopi on the house with any breakfast set, before 11am.", Some("FREE_ITEM")),
-    ("0195f0a1-0000-7000-8000-000000000002", 0, "{r}20% off{/r} all pastries", "Twenty percent off every pastry in the display.", Some("PERCENT")),
-    ("0195f0a1-0000-7000-8000-000000000003", 1, "Nasi lemak set {b}{r}RM8{/r}{/b} {s}RM12{/s}", "The full set with fried chicken for RM8.", Some("FIXED")),
-    ("0195f0a1-0000-7000-8000-000000000004", 1, "Buy one teh tarik, {b}get one free{/b}", "Bring a friend: the second teh tarik is free.", Some("BOGO")),
-    ("0195f0a1-0000-7000-8000-000000000005", 2, "RM15 off a hand-tied bouquet", "Any bouquet above RM60.", Some("FIXED")),
-    ("0195f0a1-0000-7000-8000-000000000006", 2, "A free greeting card", "With any purchase, while stocks last.", None),
+/// (id, merchant index, name, lat/lng, radius m)
+const OUTLETS: &[(&str, usize, &str, Option<(f64, f64)>, i64)] = &[
+    ("0195f0a2-0000-7000-8000-000000000001", 0, "Kopi Kita — KLCC", Some((3.1579, 101.7123)), 150),
+    ("0195f0a2-0000-7000-8000-000000000002", 0, "Kopi Kita — Bukit Bintang", Some((3.1466, 101.7101)), 150),
+    ("0195f0a2-0000-7000-8000-000000000003", 1, "Nasi Lemak Corner — Chinatown", Some((3.1435, 101.6976)), 200),
+    ("0195f0a2-0000-7000-8000-000000000004", 2, "Bloom Florist — Bangsar", Some((3.1300, 101.6710)), 150),
+    ("0195f0a2-0000-7000-8000-000000000005", 3, "Batik Lane — Central Market", Some((3.1455, 101.6955)), 150),
+    ("0195f0a2-0000-7000-8000-000000000006", 4, "Roti Bakar Co — Mid Valley", Some((3.1177, 101.6776)), 250),
+    ("0195f0a2-0000-7000-8000-000000000007", 4, "Roti Bakar Co — Market Kiosk", None, 150),
 ];
 
-/// Inserts the demo merchants and vouchers that are missing; returns how many rows it added.
-pub async fn seed(db: &Db) -> Result<u64, sqlx::Error> {
+/// (id, merchant index, title, description, value type, value, stock)
+const VOUCHERS: &[(&str, usize, &str, &str, Option<&str>, Option<i64>, Option<i64>)] = &[
+    ("0195f0a1-0000-7000-8000-000000000001", 0, "{b}Free{/b} iced kopi with any breakfast set", "One iced kopi on the house with any breakfast set, before 11am.", Some("FREE_ITEM"), None, None),
+    ("0195f0a1-0000-7000-8000-000000000002", 0, "{r}20% off{/r} all pastries", "Twenty percent off every pastry in the display.", Some("PERCENT"), Some(20), None),
+    ("0195f0a1-0000-7000-8000-000000000003", 1, "Nasi lemak set {b}{r}RM8{/r}{/b} {s}RM12{/s}", "The full set with fried chicken for RM8.", Some("FIXED"), Some(400), Some(500)),
+    ("0195f0a1-0000-7000-8000-000000000004", 1, "Buy one teh tarik, {b}get one free{/b}", "Bring a friend: the second teh tarik is free.", Some("BOGO"), None, None),
+    ("0195f0a1-0000-7000-8000-000000000005", 2, "RM15 off a hand-tied bouquet", "Any bouquet above RM60.", Some("FIXED"), Some(1500), Some(50)),
+    ("0195f0a1-0000-7000-8000-000000000006", 2, "A free greeting card", "With any purchase, while stocks last.", None, None, Some(200)),
+    ("0195f0a1-0000-7000-8000-000000000007", 3, "{r}30% off{/r} silk batik scarves", "Every hand-drawn silk scarf.", Some("PERCENT"), Some(30), Some(100)),
+    ("0195f0a1-0000-7000-8000-000000000008", 3, "Batik workshop {b}RM45{/b} {s}RM60{/s}", "A two-hour workshop, materials included.", Some("FIXED"), Some(1500), Some(20)),
+    ("0195f0a1-0000-7000-8000-000000000009", 3, "Free gift wrapping", "On any purchase, in batik paper.", Some("FREE_ITEM"), None, None),
+    ("0195f0a1-0000-7000-8000-000000000010", 4, "{b}Half-boiled eggs{/b} on us", "Two half-boiled eggs with any roti bakar.", Some("FREE_ITEM"), None, None),
+    ("0195f0a1-0000-7000-8000-000000000011", 4, "Roti bakar {r}buy 2 get 1{/r}", "The third slice is free.", Some("BOGO"), None, None),
+    ("0195f0a1-0000-7000-8000-000000000012", 4, "RM5 off orders above RM25", "Dine in or take away.", Some("FIXED"), Some(500), Some(300)),
+];
+
+/// What `seed` did.
+pub struct Seeded {
+    pub rows_added: u64,
+    pub partner: Partner,
+    /// Present only when the demo partner was created by this call.
+    pub new_credentials: Option<partners::PartnerCredentials>,
+}
+
+pub async fn seed(db: &Db) -> Result<Seeded, ApiError> {
     let now = now_ms();
-    let mut tx = db.pool().begin().await?;
     let mut added = 0;
-    for (id, name) in MERCHANTS {
-        added += sqlx::query("INSERT INTO merchants (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
-            .bind(*id)
-            .bind(*name)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-    }
-    for (i, (id, merchant, title, description, value_type)) in VOUCHERS.iter().enumerate() {
+    let mut tx = db.begin_write().await?;
+    for (id, name, description) in MERCHANTS {
         added += sqlx::query(
-            "INSERT INTO vouchers (id, merchant_id, title, description, value_type, status, created_at, published_at) \
-             VALUES ($1, $2, $3, $4, $5, 'published', $6, $7) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO merchants (id, name, description, status, created_at, updated_at) VALUES ($1, $2, $3, 'active', $4, $4) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(*id)
+        .bind(*name)
+        .bind(*description)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    }
+    for (id, merchant, name, point, radius) in OUTLETS {
+        added += sqlx::query(
+            "INSERT INTO outlets (id, merchant_id, name, lat, lng, radius_m, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(*id)
+        .bind(MERCHANTS[*merchant].0)
+        .bind(*name)
+        .bind(point.map(|p| p.0))
+        .bind(point.map(|p| p.1))
+        .bind(*radius)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    }
+    for (i, (id, merchant, title, description, value_type, value, stock)) in VOUCHERS.iter().enumerate() {
+        added += sqlx::query(
+            "INSERT INTO vouchers (id, merchant_id, title, description, value_type, value_amount, currency, total_stock, \
+             status, created_at, updated_at, published_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'MYR', $7, 'published', $8, $8, $9) ON CONFLICT (id) DO NOTHING",
         )
         .bind(*id)
         .bind(MERCHANTS[*merchant].0)
         .bind(*title)
         .bind(*description)
         .bind(*value_type)
+        .bind(*value)
+        .bind(*stock)
         .bind(now)
         .bind(now - i as i64)
         .execute(&mut *tx)
@@ -50,5 +109,32 @@ pub async fn seed(db: &Db) -> Result<u64, sqlx::Error> {
         .rows_affected();
     }
     tx.commit().await?;
-    Ok(added)
+
+    let new_credentials = match partners::find(db, PARTNER_ID).await? {
+        Some(_) => None,
+        None => {
+            let new = NewPartner {
+                id: Some(PARTNER_ID.into()),
+                name: "Demo partner (sandbox)".into(),
+                allowed_origins: vec![],
+                sandbox: true,
+            };
+            added += 1;
+            Some(partners::create(db, new).await?.1)
+        }
+    };
+    let (_, created) = users::upsert(
+        db,
+        PARTNER_ID,
+        &UserUpsert {
+            external_user_id: USER_ID.into(),
+            first_name: crate::patch::Patch::Value("Dee".into()),
+            last_name: crate::patch::Patch::Value("Mo".into()),
+            locale: crate::patch::Patch::Value("en-MY".into()),
+            ..UserUpsert::default()
+        },
+    )
+    .await?;
+    added += u64::from(created);
+    Ok(Seeded { rows_added: added, partner: partners::get(db, PARTNER_ID).await?, new_credentials })
 }

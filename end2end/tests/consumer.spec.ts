@@ -8,8 +8,8 @@ test.describe('/consumer', () => {
     expect(response?.status()).toBe(200);
     await expect(page).toHaveTitle('Vouchers · Tessera');
     const cards = page.locator('.voucher-card');
-    await expect(cards).toHaveCount(6);
-    await expect(page.getByText('6 vouchers')).toBeVisible();
+    await expect(cards).toHaveCount(12);
+    await expect(page.getByText('12 vouchers')).toBeVisible();
     // "{b}{r}RM8{/r}{/b} {s}RM12{/s}" becomes elements, not literal braces.
     const nasi = cards.filter({ hasText: 'Nasi lemak set' });
     await expect(nasi.locator('strong mark.hl-red')).toHaveText('RM8');
@@ -28,7 +28,7 @@ test.describe('/consumer', () => {
     await expect(page.locator('main.consumer')).toHaveAttribute('data-hydrated', 'true');
     await page.getByLabel('Filter vouchers').fill('kopi');
     await expect(page.locator('.voucher-card')).toHaveCount(2);
-    await expect(page.getByText('2 of 6 vouchers')).toBeVisible();
+    await expect(page.getByText('2 of 12 vouchers')).toBeVisible();
     await page.getByLabel('Filter vouchers').fill('no such thing');
     await expect(page.locator('.voucher-card')).toHaveCount(0);
     await expect(page.getByText('No vouchers match')).toBeVisible();
@@ -38,7 +38,7 @@ test.describe('/consumer', () => {
   test('without JavaScript the page is complete and never hydrates', async ({ page }, info) => {
     test.skip(hydrated(info.project.name), 'checks the no-JavaScript rendering');
     await page.goto('/consumer');
-    await expect(page.locator('.voucher-card')).toHaveCount(6);
+    await expect(page.locator('.voucher-card')).toHaveCount(12);
     await expect(page.locator('main.consumer')).not.toHaveAttribute('data-hydrated', /.*/);
   });
 });

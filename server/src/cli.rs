@@ -1,7 +1,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
-use tessera_core::{Platform, config::Config, db::Db};
+use tessera_core::{Platform, config::Config, db::Db, demo, partners, users};
 
 #[derive(Debug, Parser)]
 #[command(name = "tessera", version, about = "Tessera, the self-hostable voucher platform")]
@@ -20,8 +20,56 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations, then exit.
     Migrate,
-    /// Add the demo catalog (idempotent), then exit.
+    /// Add the demo partner, catalog and user (idempotent), then exit.
     Demo,
+    /// Manage partners.
+    #[command(subcommand)]
+    Partner(PartnerCommand),
+    /// Development tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PartnerCommand {
+    /// Create a partner and print its credentials (shown once).
+    Create {
+        /// Lowercase letters, digits, - and _; generated when absent.
+        #[arg(long)]
+        id: Option<String>,
+        #[arg(long)]
+        name: String,
+        /// An origin allowed to embed the webview (repeatable).
+        #[arg(long = "origin")]
+        origins: Vec<String>,
+        #[arg(long)]
+        sandbox: bool,
+    },
+    /// Replace the API or JWT secret; the old one keeps verifying for the grace period.
+    RotateSecret {
+        #[arg(long)]
+        partner: String,
+        #[arg(long, value_parser = ["api", "jwt"])]
+        kind: String,
+        #[arg(long, default_value_t = 86_400)]
+        grace_seconds: i64,
+    },
+    /// List partners (never their secrets).
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Mint an HS256 JWT for a partner's user, as the partner's backend would.
+    Mint {
+        #[arg(long)]
+        partner: String,
+        #[arg(long)]
+        user: String,
+        /// Lifetime in seconds, at most 3600.
+        #[arg(long, default_value_t = 3600)]
+        ttl: i64,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -39,11 +87,79 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo => {
             let platform = open(config).await?;
-            let added = tessera_core::demo::seed(&platform.db).await.context("seeding demo data")?;
-            println!("tessera: demo data ready ({added} rows added)");
+            let seeded = tessera_core::demo::seed(&platform.db).await.map_err(api_error).context("seeding demo data")?;
+            println!("tessera: demo data ready ({} rows added)", seeded.rows_added);
+            if let Some(creds) = seeded.new_credentials {
+                print_credentials(&creds);
+            }
+            let token = mint_now(seeded.partner.jwt_secret(), demo::PARTNER_ID, demo::USER_ID, 3600);
+            println!("  demo user   {} (partner {})", demo::USER_ID, demo::PARTNER_ID);
+            println!("  JWT (1 h)   {token}");
+            Ok(())
+        }
+        Command::Partner(cmd) => {
+            let platform = open(config).await?;
+            partner_command(&platform, cmd).await
+        }
+        Command::Token(TokenCommand::Mint { partner, user, ttl }) => {
+            if !(1..=3600).contains(&ttl) {
+                anyhow::bail!("--ttl must be 1–3600 seconds: the platform refuses longer-lived tokens");
+            }
+            let platform = open(config).await?;
+            let p = partners::get(&platform.db, &partner).await.map_err(api_error)?;
+            users::validate_external_user_id(&user).map_err(|e| anyhow::anyhow!("--user {e}"))?;
+            println!("{}", mint_now(p.jwt_secret(), &p.id, &user, ttl));
             Ok(())
         }
     }
+}
+
+fn api_error(e: tessera_core::error::ApiError) -> anyhow::Error {
+    anyhow::anyhow!("{}", e.body()["error"])
+}
+
+fn mint_now(secret: &str, partner: &str, user: &str, ttl: i64) -> String {
+    tessera_core::tokens::mint(secret, partner, user, tessera_core::clock::now_ms() / 1000, ttl)
+}
+
+fn print_credentials(c: &partners::PartnerCredentials) {
+    println!("  partner id  {}", c.partner_id);
+    if let Some(s) = &c.api_secret {
+        println!("  API secret  {s}");
+    }
+    if let Some(s) = &c.jwt_secret {
+        println!("  JWT secret  {s}");
+    }
+    if let Some(until) = &c.previous_valid_until {
+        println!("  the old secret verifies until {until}");
+    }
+    println!("  Store these now: they are not shown again.");
+}
+
+async fn partner_command(platform: &Platform, cmd: PartnerCommand) -> anyhow::Result<()> {
+    let db = &platform.db;
+    match cmd {
+        PartnerCommand::Create { id, name, origins, sandbox } => {
+            let (_, creds) = partners::create(db, partners::NewPartner { id, name, allowed_origins: origins, sandbox })
+                .await
+                .map_err(api_error)?;
+            println!("tessera: partner created");
+            print_credentials(&creds);
+        }
+        PartnerCommand::RotateSecret { partner, kind, grace_seconds } => {
+            let kind = if kind == "api" { partners::SecretKind::Api } else { partners::SecretKind::Jwt };
+            let creds = partners::rotate_secret(db, &partner, kind, grace_seconds.max(0) * 1000).await.map_err(api_error)?;
+            println!("tessera: secret rotated");
+            print_credentials(&creds);
+        }
+        PartnerCommand::List => {
+            for p in partners::list(db).await.map_err(api_error)? {
+                let v = p.view();
+                println!("{}\t{}\t{}{}", v.id, v.name, v.allowed_origins.join(","), if v.sandbox { "\tsandbox" } else { "" });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Connects to the database and brings its schema up to date.

@@ -25,6 +25,7 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
     tracing::info!(%addr, "listening");
 
     let (stopping_tx, mut stopping) = watch::channel(false);
+    let housekeeping = tokio::spawn(housekeeping(platform.clone(), stopping.clone()));
     // Streamed responses (SSR, static files) otherwise wait on delayed ACKs.
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
@@ -43,9 +44,28 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
         result = server.into_future() => result.context("server failed")?,
         () = deadline => tracing::warn!(grace_seconds = grace.as_secs(), "grace period over; dropping remaining connections"),
     }
+    housekeeping.abort();
     platform.db.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Forgets replay-protection signatures and idempotency records once they can
+/// no longer matter, every minute.
+async fn housekeeping(platform: Platform, mut stopping: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stopping.wait_for(|s| *s) => return,
+        }
+        let now = tessera_core::clock::now_ms();
+        let signatures = tessera_core::partners::prune_seen_signatures(&platform.db, now).await;
+        let keys = tessera_core::idempotency::prune(&platform.db, now).await;
+        if let (Err(e), _) | (_, Err(e)) = (&signatures, &keys) {
+            tracing::warn!(error = %e, "housekeeping failed; will retry");
+        }
+    }
 }
 
 async fn shutdown_signal() {

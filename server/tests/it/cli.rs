@@ -69,13 +69,13 @@ async fn migrate_and_demo_are_idempotent(backend: Backend) {
     }
     let first = run(&db, &["demo"], &[]).await;
     assert!(first.status.success(), "{}", text(&first.stderr));
-    assert!(text(&first.stdout).contains("9 rows added"), "{}", text(&first.stdout));
+    assert!(text(&first.stdout).contains("26 rows added"), "{}", text(&first.stdout));
     let second = run(&db, &["demo"], &[]).await;
     assert!(text(&second.stdout).contains("0 rows added"), "{}", text(&second.stdout));
 
     let app = TestServer::spawn_on(db, &[]).await;
     let (_, html) = app.get_html("/consumer").await;
-    assert_eq!(html.matches("class=\"voucher-card\"").count(), 6, "{html}");
+    assert_eq!(html.matches("class=\"voucher-card\"").count(), 12, "{html}");
 }
 
 async fn sigterm_stops_the_server_cleanly(backend: Backend) {
@@ -88,3 +88,46 @@ async fn sigterm_stops_the_server_cleanly(backend: Backend) {
 }
 
 crate::backend_tests!(migrate_and_demo_are_idempotent, sigterm_stops_the_server_cleanly);
+
+/// The operator's commands: create a partner, mint a token with its secret, and
+/// the token opens the consumer API of a running server.
+async fn partner_and_token_commands_work_end_to_end(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let out = run(&db, &["partner", "create", "--id", "acme", "--name", "Acme", "--origin", "https://app.acme.test"], &[]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    let secret = printed.lines().find_map(|l| l.trim().strip_prefix("API secret")).map(str::trim).unwrap_or_default().to_string();
+    assert!(secret.starts_with("sk_"), "{printed}");
+    let again = run(&db, &["partner", "create", "--id", "acme", "--name", "Acme"], &[]).await;
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("already exists"), "{}", text(&again.stderr));
+
+    let too_long = run(&db, &["token", "mint", "--partner", "acme", "--user", "u1", "--ttl", "7200"], &[]).await;
+    assert!(!too_long.status.success());
+    let minted = run(&db, &["token", "mint", "--partner", "acme", "--user", "u1"], &[]).await;
+    assert!(minted.status.success(), "{}", text(&minted.stderr));
+    let token = text(&minted.stdout).trim().to_string();
+
+    let app = TestServer::spawn_on(db, &[]).await;
+    let res = app.request(Method::GET, "/me").bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let me: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(me["externalUserId"], "u1");
+}
+
+async fn demo_prints_a_working_token_for_the_demo_user(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let out = run(&db, &["demo"], &[]).await;
+    let printed = text(&out.stdout);
+    assert!(printed.contains("API secret") && printed.contains("JWT secret"), "first run shows the credentials: {printed}");
+    let again = text(&run(&db, &["demo"], &[]).await.stdout);
+    assert!(!again.contains("API secret"), "credentials are shown once: {again}");
+    let token = again.lines().find_map(|l| l.trim().strip_prefix("JWT (1 h)")).unwrap().trim().to_string();
+    let app = TestServer::spawn_on(db, &[]).await;
+    let res = app.request(Method::GET, "/me/vouchers?limit=50").bearer_auth(&token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let page: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 12);
+}
+
+crate::backend_tests!(partner_and_token_commands_work_end_to_end, demo_prints_a_working_token_for_the_demo_user);
