@@ -128,7 +128,18 @@ pub async fn claim(db: &Db, holder: &Holder, voucher_id: &str, coupon: Option<&s
                     return Ok((existing, false));
                 }
             }
-            Err(ClaimError::Api(e)) => return Err(e),
+            Err(ClaimError::Api(e)) => {
+                // A concurrent request of the same user may have claimed between
+                // our reads (READ COMMITTED sees each statement's own snapshot):
+                // then the honest answer is that claim, not a refusal.
+                if matches!(e.code(), "limit_reached" | "out_of_stock") {
+                    let mut conn = db.pool().acquire().await?;
+                    if let Some(existing) = open_claim(&mut conn, &holder.user_id, voucher_id).await? {
+                        return Ok((existing, false));
+                    }
+                }
+                return Err(e);
+            }
             Ok(done) => return Ok(done),
         }
     }

@@ -108,3 +108,17 @@ impl Backend {
         }
     }
 }
+
+/// A nullable float as two parameters, `(present, value)`, for SQL of the form
+/// `CASE WHEN $n = 1 THEN $m END`.
+///
+/// Why: sqlx 0.9's `Any` driver binds a NULL `f64` as a PostgreSQL `float4`
+/// (`AnyValueKind::Null(Double)` maps to `f32`), and the statement cached with
+/// that type then rejects the next non-NULL `float8` ("incorrect binary data
+/// format"). Binding a real `f64` every time keeps the parameter's type fixed.
+pub fn nullable_f64(v: Option<f64>) -> (i64, f64) {
+    match v {
+        Some(x) => (1, x),
+        None => (0, 0.0),
+    }
+}

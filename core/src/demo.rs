@@ -76,13 +76,15 @@ pub async fn seed(db: &Db) -> Result<Seeded, ApiError> {
     for (id, merchant, name, point, radius) in OUTLETS {
         added += sqlx::query(
             "INSERT INTO outlets (id, merchant_id, name, lat, lng, radius_m, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (id) DO NOTHING",
+             VALUES ($1, $2, $3, CASE WHEN $4 = 1 THEN $5 END, CASE WHEN $4 = 1 THEN $6 END, $7, $8, $8) \
+             ON CONFLICT (id) DO NOTHING",
         )
         .bind(*id)
         .bind(MERCHANTS[*merchant].0)
         .bind(*name)
-        .bind(point.map(|p| p.0))
-        .bind(point.map(|p| p.1))
+        .bind(i64::from(point.is_some()))
+        .bind(point.map_or(0.0, |p| p.0))
+        .bind(point.map_or(0.0, |p| p.1))
         .bind(*radius)
         .bind(now)
         .execute(&mut *tx)

@@ -75,7 +75,8 @@ impl ApiError {
     /// Logs the cause of a server fault; client errors are the caller's business.
     pub fn report(&self) {
         if let Some(cause) = &self.cause {
-            tracing::error!(error = ?cause, code = %self.code, "request failed");
+            // `{:#}`: the cause chain on one line, without a backtrace.
+            tracing::error!(error = %format!("{cause:#}"), code = %self.code, "request failed");
         }
     }
 
@@ -138,6 +139,23 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation)
 }
 
+/// The error body, for the API reference.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// A stable snake_case code; the full list is in this schema's enum.
+    pub code: String,
+    /// For people: what went wrong and what to do.
+    pub message: String,
+    /// Machine-readable facts, e.g. `fields` for `validation_failed`.
+    #[schema(value_type = Object)]
+    pub details: Value,
+}
+
 /// Every error code the API answers with, its status and what it means. The
 /// OpenAPI document and the troubleshooting docs are generated from this list.
 pub const CATALOGUE: &[(&str, u16, &str)] = &[
@@ -173,6 +191,7 @@ pub const CATALOGUE: &[(&str, u16, &str)] = &[
     ("voucher_not_claimable", 422, "The voucher is not published, not yet valid, or not visible to this user."),
     ("rate_limited", 429, "Too many requests; wait for Retry-After seconds."),
     ("internal_error", 500, "A fault on the server; it was logged."),
+    ("coins_unavailable", 501, "The voucher has a coin cost and this server has no coins ledger yet."),
     ("service_unavailable", 503, "The server is busy or the request took too long; retry."),
     ("not_ready", 503, "The database is not reachable."),
 ];

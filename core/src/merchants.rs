@@ -2,7 +2,7 @@
 
 use crate::{
     clock::{now_ms, to_rfc3339},
-    db::Db,
+    db::{Db, nullable_f64},
     error::ApiError,
     geo::GeoPoint,
     ids::new_id,
@@ -205,14 +205,15 @@ pub async fn create_outlet(db: &Db, merchant_id: &str, input: &OutletInput) -> R
     let now = now_ms();
     sqlx::query(
         "INSERT INTO outlets (id, merchant_id, name, address, lat, lng, radius_m, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+         VALUES ($1, $2, $3, $4, CASE WHEN $5 = 1 THEN $6 END, CASE WHEN $5 = 1 THEN $7 END, $8, $9, $9)",
     )
     .bind(&id)
     .bind(merchant_id)
     .bind(input.name.trim())
     .bind(&input.address)
-    .bind(input.lat)
-    .bind(input.lng)
+    .bind(nullable_f64(input.lat).0)
+    .bind(nullable_f64(input.lat).1)
+    .bind(nullable_f64(input.lng).1)
     .bind(input.radius_m.unwrap_or(150))
     .bind(now)
     .execute(db.pool())
@@ -223,13 +224,15 @@ pub async fn create_outlet(db: &Db, merchant_id: &str, input: &OutletInput) -> R
 pub async fn update_outlet(db: &Db, id: &str, input: &OutletInput) -> Result<Outlet, ApiError> {
     input.validate()?;
     let done = sqlx::query(
-        "UPDATE outlets SET name = $2, address = $3, lat = $4, lng = $5, radius_m = $6, updated_at = $7 WHERE id = $1",
+        "UPDATE outlets SET name = $2, address = $3, lat = CASE WHEN $4 = 1 THEN $5 END, \
+         lng = CASE WHEN $4 = 1 THEN $6 END, radius_m = $7, updated_at = $8 WHERE id = $1",
     )
     .bind(id)
     .bind(input.name.trim())
     .bind(&input.address)
-    .bind(input.lat)
-    .bind(input.lng)
+    .bind(nullable_f64(input.lat).0)
+    .bind(nullable_f64(input.lat).1)
+    .bind(nullable_f64(input.lng).1)
     .bind(input.radius_m.unwrap_or(150))
     .bind(now_ms())
     .execute(db.pool())

@@ -3,7 +3,7 @@
 
 use crate::{
     clock::{now_ms, to_rfc3339},
-    db::Db,
+    db::{Db, nullable_f64},
     error::ApiError,
     events,
     geo::GeoPoint,
@@ -191,7 +191,8 @@ pub async fn redeem(db: &Db, user_id: &str, req: &RedeemRequest) -> Result<Redem
     sqlx::query(
         "INSERT INTO redemptions (id, claim_id, partner_id, user_id, voucher_id, outlet_id, status, flag_reason, code, \
          lat, lng, accuracy_m, distance_m, voucher_title, outlet_name, redeemed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $10 = 1 THEN $11 END, CASE WHEN $10 = 1 THEN $12 END, \
+         CASE WHEN $13 = 1 THEN $14 END, CASE WHEN $15 = 1 THEN $16 END, $17, $18, $19)",
     )
     .bind(&id)
     .bind(&req.claim_id)
@@ -202,10 +203,13 @@ pub async fn redeem(db: &Db, user_id: &str, req: &RedeemRequest) -> Result<Redem
     .bind(status)
     .bind(flag_reason)
     .bind(&code)
-    .bind(lat)
-    .bind(lng)
-    .bind(accuracy)
-    .bind(distance)
+    .bind(nullable_f64(lat).0)
+    .bind(nullable_f64(lat).1)
+    .bind(nullable_f64(lng).1)
+    .bind(nullable_f64(accuracy).0)
+    .bind(nullable_f64(accuracy).1)
+    .bind(nullable_f64(distance).0)
+    .bind(nullable_f64(distance).1)
     .bind(&facts.voucher_title)
     .bind(&outlet.name)
     .bind(now)

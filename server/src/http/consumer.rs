@@ -6,12 +6,13 @@ use super::{
     extract::{ApiJson, ApiQuery, Consumer},
 };
 use axum::{
-    Json, Router,
+    Json,
     extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Response},
-    routing::{get, post, put},
 };
+use tessera_core::error::ErrorBody;
+use utoipa_axum::{router::OpenApiRouter, routes};
 use serde::{Deserialize, Serialize};
 use tessera_core::{
     catalog::{self, CatalogQuery, VoucherPage, VoucherView},
@@ -25,25 +26,40 @@ use tessera_core::{
     users::User,
 };
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/me", get(me))
-        .route("/me/session", post(open_session))
-        .route("/me/vouchers", get(list_vouchers))
-        .route("/me/vouchers/{id}", get(get_voucher))
-        .route("/me/merchants", get(list_merchants))
-        .route("/me/merchants/{id}", get(get_merchant))
-        .route("/me/favorites", get(list_favorites))
-        .route("/me/favorites/{merchant_id}", put(add_favorite).delete(remove_favorite))
-        .route("/me/claims", post(claim).get(wallet))
-        .route("/me/redemptions", post(redeem).get(history))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(me))
+        .routes(routes!(open_session))
+        .routes(routes!(list_vouchers))
+        .routes(routes!(get_voucher))
+        .routes(routes!(list_merchants))
+        .routes(routes!(get_merchant))
+        .routes(routes!(list_favorites))
+        .routes(routes!(add_favorite, remove_favorite))
+        .routes(routes!(claim, wallet))
+        .routes(routes!(redeem, history))
 }
 
+const AUTH_ERRORS: &str = "authentication_required · token_invalid · token_expired · token_unknown_issuer · session_expired";
+
+/// The signed-in user (created just in time from a first JWT).
+#[utoipa::path(get, path = "/me", tag = "consumer", security(("bearer" = [])),
+    responses(
+        (status = 200, body = User),
+        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+    ))]
 async fn me(consumer: Consumer) -> Json<User> {
     Json(consumer.user)
 }
 
 /// Exchanges a partner JWT for a 24 h platform session (ending any other).
+/// Exchange a partner JWT for a 24 h platform session; any other session of the user ends.
+#[utoipa::path(post, path = "/me/session", tag = "consumer", security(("bearer" = [])),
+    responses(
+        (status = 201, body = NewSession),
+        (status = 400, description = "bad_request (a session cannot open a session)", body = ErrorBody),
+        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+    ))]
 async fn open_session(State(state): State<AppState>, consumer: Consumer) -> Result<(StatusCode, Json<NewSession>), ApiError> {
     if !consumer.via_jwt {
         return Err(ApiError::bad_request("bad_request", "Open a session with a partner JWT, not with a session token."));
@@ -56,8 +72,9 @@ fn parse_near(near: Option<&str>) -> Result<Option<GeoPoint>, ApiError> {
     near.filter(|n| !n.is_empty()).map(|n| GeoPoint::parse_pair(n).map_err(|e| ApiError::validation(vec![("near", e)]))).transpose()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
 struct CatalogParams {
     q: Option<String>,
     merchant_id: Option<String>,
@@ -67,6 +84,14 @@ struct CatalogParams {
     limit: Option<i64>,
 }
 
+/// The claimable catalog: published, in validity, in stock, cohort-matched, unlocked; each with the user’s claim state.
+#[utoipa::path(get, path = "/me/vouchers", tag = "consumer", security(("bearer" = [])),
+    params(CatalogParams),
+    responses(
+        (status = 200, body = VoucherPage),
+        (status = 422, description = "validation_failed (near, cursor)", body = ErrorBody),
+        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+    ))]
 async fn list_vouchers(
     State(state): State<AppState>,
     consumer: Consumer,
@@ -83,12 +108,21 @@ async fn list_vouchers(
     Ok(Json(catalog::vouchers_for_user(&state.platform.db, &consumer.user.id, &query).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct CouponParam {
     coupon: Option<String>,
 }
 
+/// One voucher: visible to the user, or one they hold.
+#[utoipa::path(get, path = "/me/vouchers/{id}", tag = "consumer", security(("bearer" = [])),
+    params(("id" = String, Path), CouponParam),
+    responses(
+        (status = 200, body = VoucherView),
+        (status = 404, description = "not_found", body = ErrorBody),
+        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+    ))]
 async fn get_voucher(
     State(state): State<AppState>,
     consumer: Consumer,
@@ -98,7 +132,7 @@ async fn get_voucher(
     Ok(Json(catalog::voucher_for_user(&state.platform.db, &consumer.user.id, &id, p.coupon.as_deref()).await?))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct MerchantView {
     #[serde(flatten)]
@@ -107,9 +141,11 @@ struct MerchantView {
     outlets: Vec<Outlet>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct NearParam {
+    /// `lat,lng`, e.g. `3.1579,101.7123`
     near: Option<String>,
 }
 
@@ -123,6 +159,14 @@ async fn favorite_ids(state: &AppState, user_id: &str) -> Result<Vec<String>, Ap
     Ok(favorites::list(&state.platform.db, user_id).await?.into_iter().map(|m| m.id).collect())
 }
 
+/// Active merchants with their outlets (nearest first, with distance, when `near` is given).
+#[utoipa::path(get, path = "/me/merchants", tag = "consumer", security(("bearer" = [])),
+    params(NearParam),
+    responses(
+        (status = 200, body = Vec<MerchantView>),
+        (status = 422, description = "validation_failed", body = ErrorBody),
+        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+    ))]
 async fn list_merchants(
     State(state): State<AppState>,
     consumer: Consumer,
@@ -137,6 +181,14 @@ async fn list_merchants(
     Ok(Json(out))
 }
 
+/// A merchant with its outlets.
+#[utoipa::path(get, path = "/me/merchants/{id}", tag = "consumer", security(("bearer" = [])),
+    params(("id" = String, Path), NearParam),
+    responses(
+        (status = 200, body = MerchantView),
+        (status = 404, description = "not_found", body = ErrorBody),
+        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+    ))]
 async fn get_merchant(
     State(state): State<AppState>,
     consumer: Consumer,
@@ -152,27 +204,63 @@ async fn get_merchant(
     Ok(Json(merchant_view(&state, m, near, &favs).await?))
 }
 
+/// The user’s favourite merchants.
+#[utoipa::path(get, path = "/me/favorites", tag = "consumer", security(("bearer" = [])),
+    responses(
+        (status = 200, body = Vec<Merchant>),
+        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+    ))]
 async fn list_favorites(State(state): State<AppState>, consumer: Consumer) -> Result<Json<Vec<Merchant>>, ApiError> {
     Ok(Json(favorites::list(&state.platform.db, &consumer.user.id).await?))
 }
 
+/// Favourite a merchant: the user hears of its newly published vouchers. Idempotent.
+#[utoipa::path(put, path = "/me/favorites/{merchant_id}", tag = "consumer", security(("bearer" = [])),
+    params(("merchant_id" = String, Path)),
+    responses(
+        (status = 204, description = "Favourited"),
+        (status = 404, description = "not_found", body = ErrorBody),
+        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+    ))]
 async fn add_favorite(State(state): State<AppState>, consumer: Consumer, Path(merchant_id): Path<String>) -> Result<StatusCode, ApiError> {
     favorites::add(&state.platform.db, &consumer.user.id, &merchant_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Unfavourite a merchant. Idempotent.
+#[utoipa::path(delete, path = "/me/favorites/{merchant_id}", tag = "consumer", security(("bearer" = [])),
+    params(("merchant_id" = String, Path)),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+    ))]
 async fn remove_favorite(State(state): State<AppState>, consumer: Consumer, Path(merchant_id): Path<String>) -> Result<StatusCode, ApiError> {
     favorites::remove(&state.platform.db, &consumer.user.id, &merchant_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ClaimRequest {
     voucher_id: String,
     coupon: Option<String>,
 }
 
+/// Claim a voucher into the wallet. Emits CLAIM_CREATED; claiming again answers the same open claim.
+#[utoipa::path(post, path = "/me/claims", tag = "consumer", security(("bearer" = [])),
+    request_body = ClaimRequest,
+    responses(
+        (status = 201, description = "Claimed", body = Claim),
+        (status = 200, description = "Already held", body = Claim),
+        (status = 400, description = "invalid_json", body = ErrorBody),
+        (status = 402, description = "insufficient_coins", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
+        (status = 409, description = "out_of_stock · limit_reached", body = ErrorBody),
+        (status = 410, description = "voucher_expired", body = ErrorBody),
+        (status = 422, description = "voucher_not_claimable", body = ErrorBody),
+        (status = 501, description = "coins_unavailable", body = ErrorBody),
+        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+    ))]
 async fn claim(State(state): State<AppState>, consumer: Consumer, ApiJson(req): ApiJson<ClaimRequest>) -> Result<Response, ApiError> {
     let holder = Holder {
         partner_id: consumer.partner_id.clone(),
@@ -183,10 +271,28 @@ async fn claim(State(state): State<AppState>, consumer: Consumer, ApiJson(req): 
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(claim)).into_response())
 }
 
+/// The wallet: active, redeemed and expired claims, newest first.
+#[utoipa::path(get, path = "/me/claims", tag = "consumer", security(("bearer" = [])),
+    responses(
+        (status = 200, body = Vec<Claim>),
+        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+    ))]
 async fn wallet(State(state): State<AppState>, consumer: Consumer) -> Result<Json<Vec<Claim>>, ApiError> {
     Ok(Json(claims::wallet(&state.platform.db, &consumer.user.id).await?))
 }
 
+/// Redeem a claim at an outlet. No location: FLAGGED gps_unavailable. Outlet without coordinates: SUCCESS outlet_not_geolocated. Emits REDEMPTION_CREATED (without the code).
+#[utoipa::path(post, path = "/me/redemptions", tag = "consumer", security(("bearer" = [])),
+    request_body = RedeemRequest,
+    responses(
+        (status = 201, body = Redemption),
+        (status = 400, description = "invalid_json", body = ErrorBody),
+        (status = 404, description = "not_found (claim or outlet)", body = ErrorBody),
+        (status = 409, description = "already_redeemed", body = ErrorBody),
+        (status = 410, description = "voucher_expired", body = ErrorBody),
+        (status = 422, description = "out_of_range (details.distanceM, details.allowedM) · outlet_mismatch · validation_failed", body = ErrorBody),
+        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+    ))]
 async fn redeem(
     State(state): State<AppState>,
     consumer: Consumer,
@@ -195,6 +301,12 @@ async fn redeem(
     Ok((StatusCode::CREATED, Json(redemptions::redeem(&state.platform.db, &consumer.user.id, &req).await?)))
 }
 
+/// The user’s redemptions, newest first.
+#[utoipa::path(get, path = "/me/redemptions", tag = "consumer", security(("bearer" = [])),
+    responses(
+        (status = 200, body = Vec<Redemption>),
+        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+    ))]
 async fn history(State(state): State<AppState>, consumer: Consumer) -> Result<Json<Vec<Redemption>>, ApiError> {
     Ok(Json(redemptions::history(&state.platform.db, &consumer.user.id).await?))
 }

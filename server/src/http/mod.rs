@@ -6,6 +6,7 @@ mod consumer;
 mod errors;
 mod extract;
 mod health;
+pub mod openapi;
 mod partner;
 
 use axum::{
@@ -58,12 +59,20 @@ pub fn router(platform: Platform) -> anyhow::Result<Router> {
         move || provide_context(platform.clone())
     };
 
+    let (partner_routes, _) = partner::routes().split_for_parts();
+    let spec = Arc::new(openapi::spec().to_string());
     let mut api = Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .merge(partner::routes(state.clone()))
+        .merge(health::routes())
+        .merge(partner_routes.route_layer(middleware::from_fn_with_state(state.clone(), partner::authenticate)))
         .merge(consumer::routes())
-        .merge(admin::routes());
+        .merge(admin::routes())
+        .route(
+            "/openapi.json",
+            get(move || {
+                let spec = spec.clone();
+                async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], spec.as_str().to_owned()) }
+            }),
+        );
     // Anything under an API prefix that no route claims is a JSON 404, never the
     // HTML page a browser would get.
     for prefix in API_PREFIXES {

@@ -5,15 +5,16 @@ use super::{
     extract::{ApiJson, ApiQuery},
 };
 use axum::{
-    Extension, Json, Router,
+    Extension, Json,
     body::{Body, Bytes, to_bytes},
     extract::{Path, Request, State},
     http::{HeaderValue, Method, StatusCode, header},
-    middleware::{self, Next},
+    middleware::Next,
     response::{IntoResponse, Response},
-    routing::{get, post},
 };
 use serde::Deserialize;
+use tessera_core::error::ErrorBody;
+use utoipa_axum::{router::OpenApiRouter, routes};
 use tessera_core::{
     claims::{self, Holder, Source},
     clock::now_ms,
@@ -25,20 +26,22 @@ use tessera_core::{
     users::{self, UserUpsert},
 };
 
-pub fn routes(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/integrations/users", post(upsert_user))
-        .route("/integrations/users/{external_user_id}", get(get_user).delete(delete_user))
-        .route("/integrations/users/{external_user_id}/logout", post(logout_user))
-        .route("/integrations/users/{external_user_id}/vouchers", post(issue_voucher))
-        .route("/integrations/redemptions/{id}", get(get_redemption))
-        .route("/integrations/events", get(list_events))
-        .route_layer(middleware::from_fn_with_state(state, authenticate))
+/// The routes, without authentication: `router` adds the signature check.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(upsert_user))
+        .routes(routes!(get_user, delete_user))
+        .routes(routes!(logout_user))
+        .routes(routes!(issue_voucher))
+        .routes(routes!(get_redemption))
+        .routes(routes!(list_events))
 }
+
+const AUTH_ERRORS: &str = "signature_missing · signature_invalid · signature_expired · signature_replayed · unknown_partner";
 
 /// Verifies the signature over the raw body, then (for POSTs with an
 /// `Idempotency-Key`) replays or records the response.
-async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Result<Response, ApiError> {
+pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Result<Response, ApiError> {
     let (mut parts, body) = req.into_parts();
     let limit = state.platform.config.body_limit_bytes;
     let bytes: Bytes = to_bytes(body, limit).await.map_err(|_| {
@@ -88,6 +91,18 @@ async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -
     }
 }
 
+/// Create or update a user. Absent fields stay as they are; `null` clears one.
+#[utoipa::path(post, path = "/integrations/users", tag = "partner", security(("partner_hmac" = [])),
+    request_body = UserUpsert,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 h")),
+    responses(
+        (status = 201, description = "Created", body = users::User),
+        (status = 200, description = "Updated", body = users::User),
+        (status = 400, description = "invalid_json", body = ErrorBody),
+        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 409, description = "idempotency_in_progress", body = ErrorBody),
+        (status = 422, description = "validation_failed · idempotency_key_reused", body = ErrorBody),
+    ))]
 async fn upsert_user(
     State(state): State<AppState>,
     Extension(partner): Extension<Partner>,
@@ -98,6 +113,14 @@ async fn upsert_user(
     Ok((status, Json(user)).into_response())
 }
 
+/// The user as the platform holds it.
+#[utoipa::path(get, path = "/integrations/users/{external_user_id}", tag = "partner", security(("partner_hmac" = [])),
+    params(("external_user_id" = String, Path, description = "Your id for the user")),
+    responses(
+        (status = 200, body = users::User),
+        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
+    ))]
 async fn get_user(
     State(state): State<AppState>,
     Extension(partner): Extension<Partner>,
@@ -106,6 +129,13 @@ async fn get_user(
     Ok(Json(users::get(&state.platform.db, &partner.id, &external_user_id).await?))
 }
 
+/// Erase the user's personal data and end their sessions; claims and redemptions stay, anonymised. Idempotent.
+#[utoipa::path(delete, path = "/integrations/users/{external_user_id}", tag = "partner", security(("partner_hmac" = [])),
+    params(("external_user_id" = String, Path, description = "Your id for the user")),
+    responses(
+        (status = 204, description = "Erased (or already gone)"),
+        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+    ))]
 async fn delete_user(
     State(state): State<AppState>,
     Extension(partner): Extension<Partner>,
@@ -115,6 +145,14 @@ async fn delete_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// End the user's webview session now.
+#[utoipa::path(post, path = "/integrations/users/{external_user_id}/logout", tag = "partner", security(("partner_hmac" = [])),
+    params(("external_user_id" = String, Path, description = "Your id for the user")),
+    responses(
+        (status = 204, description = "Logged out"),
+        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
+    ))]
 async fn logout_user(
     State(state): State<AppState>,
     Extension(partner): Extension<Partner>,
@@ -124,12 +162,26 @@ async fn logout_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct IssueRequest {
     voucher_id: String,
 }
 
+/// Issue a voucher straight into the user's wallet (birthday, goodwill). Emits `VOUCHER_ISSUED`.
+#[utoipa::path(post, path = "/integrations/users/{external_user_id}/vouchers", tag = "partner", security(("partner_hmac" = [])),
+    params(("external_user_id" = String, Path, description = "Your id for the user"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for 24 h")),
+    request_body = IssueRequest,
+    responses(
+        (status = 201, description = "Issued", body = claims::Claim),
+        (status = 200, description = "The user already holds an open claim of it", body = claims::Claim),
+        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 404, description = "not_found (user or voucher)", body = ErrorBody),
+        (status = 409, description = "out_of_stock · limit_reached", body = ErrorBody),
+        (status = 410, description = "voucher_expired", body = ErrorBody),
+        (status = 422, description = "voucher_not_claimable · idempotency_key_reused", body = ErrorBody),
+    ))]
 async fn issue_voucher(
     State(state): State<AppState>,
     Extension(partner): Extension<Partner>,
@@ -144,6 +196,14 @@ async fn issue_voucher(
     Ok((status, Json(claim)).into_response())
 }
 
+/// A redemption, including the code dispensed to the user.
+#[utoipa::path(get, path = "/integrations/redemptions/{id}", tag = "partner", security(("partner_hmac" = [])),
+    params(("id" = String, Path, description = "redemptionId from the REDEMPTION_CREATED event")),
+    responses(
+        (status = 200, body = redemptions::Redemption),
+        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
+    ))]
 async fn get_redemption(
     State(state): State<AppState>,
     Extension(partner): Extension<Partner>,
@@ -152,15 +212,28 @@ async fn get_redemption(
     Ok(Json(redemptions::for_partner(&state.platform.db, &partner.id, &id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct EventsQuery {
+    /// An event id: return the events after it.
     after: Option<String>,
+    /// CLAIM_CREATED, REDEMPTION_CREATED, VOUCHER_PUBLISHED or VOUCHER_ISSUED.
     #[serde(rename = "type")]
+    #[param(rename = "type")]
     kind: Option<String>,
+    /// 1–500, default 100.
     limit: Option<i64>,
 }
 
+/// Your events in order, to catch up on what webhooks reported.
+#[utoipa::path(get, path = "/integrations/events", tag = "partner", security(("partner_hmac" = [])),
+    params(EventsQuery),
+    responses(
+        (status = 200, body = events::EventPage),
+        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 422, description = "validation_failed", body = ErrorBody),
+    ))]
 async fn list_events(
     State(state): State<AppState>,
     Extension(partner): Extension<Partner>,

@@ -31,3 +31,15 @@ async fn readyz_reports_a_lost_database() {
     assert_eq!(error_code(&body), "not_ready");
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
 }
+
+/// The served document is the committed one, and it is OpenAPI 3.1.
+#[tokio::test]
+async fn openapi_json_is_served() {
+    let app = TestServer::spawn(Backend::Sqlite).await;
+    let (status, served) = app.get_json("/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(served["openapi"], "3.1.0");
+    let committed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(crate::support::repo_root().join("docs/openapi.json")).unwrap()).unwrap();
+    assert_eq!(served, committed);
+}

@@ -154,8 +154,8 @@ async fn redemption_rules(backend: Backend) {
     // Another merchant's outlet.
     let (status, body) = redeem(far.clone(), cat.other_outlet.clone(), json!(null)).await;
     assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "outlet_mismatch"));
-    let (status, _) = redeem(far, cat.outlet.clone(), json!({ "lat": KLCC.0, "lng": KLCC.1 })).await;
-    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = redeem(far, cat.outlet.clone(), json!({ "lat": KLCC.0, "lng": KLCC.1 })).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
 
     // Bad input.
     let (status, body) = redeem("nope".into(), cat.outlet.clone(), json!(null)).await;
@@ -259,3 +259,19 @@ crate::backend_tests!(
     redemption_rules,
     partners_issue_vouchers_and_publishing_fans_out,
 );
+
+/// Nullable coordinates, written with and without values in turn on every
+/// pooled connection: a regression test for a driver that typed a NULL float
+/// as float4 and then refused the next float8.
+async fn coordinates_may_come_and_go(backend: Backend) {
+    let app = TestServer::spawn_platform(backend).await;
+    let cat = Catalog::create(&app).await;
+    for i in 0..30 {
+        let body = if i % 2 == 0 { json!({ "name": format!("o{i}") }) } else { json!({ "name": format!("o{i}"), "lat": 3.0, "lng": 101.5 }) };
+        let (status, outlet) = app.admin(Method::POST, &format!("/admin/merchants/{}/outlets", cat.merchant), Some(body)).await;
+        assert_eq!(status, StatusCode::CREATED, "outlet {i}: {outlet}");
+        assert_eq!(outlet["lat"].is_null(), i % 2 == 0);
+    }
+}
+
+crate::backend_tests!(coordinates_may_come_and_go);

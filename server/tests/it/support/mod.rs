@@ -224,6 +224,20 @@ impl TestServer {
     }
 }
 
+impl Drop for TestServer {
+    /// A failing test shows what the server logged.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let log = self.log();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            eprintln!("--- server log (last {} lines) ---", tail.len());
+            for line in tail.iter().rev() {
+                eprintln!("{line}");
+            }
+        }
+    }
+}
+
 /// Asserts SPEC §9's error shape and returns the code.
 pub fn error_code(body: &Value) -> &str {
     let error = body.get("error").unwrap_or_else(|| panic!("no `error` in {body}"));

@@ -1,0 +1,110 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations, with
+//! what annotations cannot say added here: security schemes, the error catalogue.
+//! A copy is committed at `docs/openapi.json`; a test fails when it drifts.
+
+use super::{AppState, admin, consumer, health, partner};
+use serde_json::{Value, json};
+use tessera_core::error::CATALOGUE;
+use utoipa_axum::router::OpenApiRouter;
+
+pub fn spec() -> Value {
+    let (_, api) = OpenApiRouter::<AppState>::new()
+        .merge(health::routes())
+        .merge(partner::routes())
+        .merge(consumer::routes())
+        .merge(admin::routes())
+        .split_for_parts();
+    let mut doc = serde_json::to_value(&api).expect("the OpenAPI document serialises");
+    doc["info"] = json!({
+        "title": "Tessera API",
+        "version": env!("CARGO_PKG_VERSION"),
+        "description": "The partner server API (/integrations, HMAC-signed), the consumer API (/me, partner JWT or \
+                        session), and the operator's admin API (/admin). Every error is \
+                        {\"error\": {\"code\", \"message\", \"details\"}}; the codes are listed in ErrorDetail.code \
+                        and in x-error-codes.",
+        "license": { "name": "Apache-2.0", "identifier": "Apache-2.0" },
+    });
+    doc["tags"] = json!([
+        { "name": "partner", "description": "Server to server. Every call carries X-Partner-Id and X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(apiSecret, \"<t>.<METHOD>.<path?query>.<raw body>\")>. Signatures older or newer than 300 s, or seen before, are refused." },
+        { "name": "consumer", "description": "For the signed-in end user: Authorization: Bearer <partner JWT (HS256, iss = partner id, sub = externalUserId, exp ≤ 1 h after iat)> or <session token>." },
+        { "name": "admin", "description": "For the operator: Authorization: Bearer <operator token> (TESSERA_OPERATOR_TOKEN)." },
+        { "name": "operations", "description": "Health and readiness probes." },
+    ]);
+    doc["components"]["securitySchemes"] = json!({
+        "partner_hmac": { "type": "apiKey", "in": "header", "name": "X-Signature",
+            "description": "With X-Partner-Id. t=<unix seconds>,v1=<hex HMAC-SHA256(apiSecret, \"<t>.<METHOD>.<path?query>.<raw body>\")>" },
+        "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT or ses_… session token" },
+        "operator": { "type": "http", "scheme": "bearer", "description": "The operator token" },
+    });
+    let codes: Vec<&str> = CATALOGUE.iter().map(|(c, _, _)| *c).collect();
+    let table: String = CATALOGUE.iter().map(|(c, s, d)| format!("- `{c}` ({s}): {d}\n")).collect();
+    doc["components"]["schemas"]["ErrorDetail"]["properties"]["code"] = json!({
+        "type": "string", "enum": codes, "description": format!("A stable code:\n\n{table}"),
+    });
+    doc["x-error-codes"] = CATALOGUE.iter().map(|(c, s, d)| json!({ "code": c, "status": s, "description": d })).collect();
+    doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn committed_path() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/openapi.json")
+    }
+
+    /// The committed document must be what the code generates. To update it:
+    /// `TESSERA_WRITE_OPENAPI=1 cargo test -p tessera openapi`.
+    #[test]
+    fn committed_openapi_matches_the_code() {
+        let generated = serde_json::to_string_pretty(&spec()).unwrap() + "\n";
+        if std::env::var("TESSERA_WRITE_OPENAPI").is_ok() {
+            std::fs::write(committed_path(), &generated).unwrap();
+        }
+        let committed = std::fs::read_to_string(committed_path()).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "docs/openapi.json is out of date; run TESSERA_WRITE_OPENAPI=1 cargo test -p tessera openapi and commit it"
+        );
+    }
+
+    #[test]
+    fn the_document_is_openapi_3_1_and_names_every_error_code() {
+        let doc = spec();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let text = doc.to_string();
+        for (code, _, _) in CATALOGUE {
+            assert!(text.contains(&format!("\"{code}\"")), "{code} missing");
+        }
+        // Error codes the routes document in their responses all exist in the catalogue.
+        let known: std::collections::HashSet<&str> = CATALOGUE.iter().map(|(c, _, _)| *c).collect();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                for (status, resp) in op["responses"].as_object().unwrap() {
+                    if status.starts_with('4') || status.starts_with('5') {
+                        let desc = resp["description"].as_str().unwrap_or_default();
+                        // "code · code (a note)": the codes are outside the parentheses.
+                        let mut bare = String::new();
+                        let mut depth = 0;
+                        for ch in desc.chars() {
+                            match ch {
+                                '(' => depth += 1,
+                                ')' => depth -= 1,
+                                _ if depth == 0 => bare.push(ch),
+                                _ => {}
+                            }
+                        }
+                        let listed: Vec<String> = bare.split('·').map(|w| w.trim().to_string()).filter(|w| !w.is_empty()).collect();
+                        assert!(!listed.is_empty(), "{method} {path} {status} lists no error code");
+                        for word in &listed {
+                            assert!(known.contains(word.as_str()), "{method} {path} {status} names unknown code {word}");
+                        }
+                    }
+                }
+            }
+        }
+        for route in ["/integrations/users", "/me/claims", "/me/redemptions", "/admin/vouchers/{id}/publish", "/readyz"] {
+            assert!(doc["paths"][route].is_object(), "{route} undocumented");
+        }
+    }
+}
