@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/") view=pages::Landing ssr=SsrMode::Async/>
                 <Route path=path!("/consumer") view=pages::ConsumerHome ssr=SsrMode::Async/>
+                <Route path=path!("/docs/api") view=pages::ApiReferencePage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -51,7 +51,7 @@ pub mod users;
 pub mod vouchers;
 
 #[cfg(feature = "server")]
-pub use platform::Platform;
+pub use platform::{ApiReference, Platform};
 
 #[cfg(feature = "server")]
 mod platform {
@@ -65,4 +65,8 @@ mod platform {
         pub db: Db,
         pub config: Arc<Config>,
     }
+
+    /// The OpenAPI document as JSON, for the API reference page.
+    #[derive(Clone)]
+    pub struct ApiReference(pub Arc<serde_json::Value>);
 }

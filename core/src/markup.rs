@@ -128,6 +128,31 @@ pub fn plain_text(src: &str) -> String {
     out
 }
 
+/// Writes nodes back as markup; `parse(&to_markup(&parse(s))) == parse(s)`.
+pub fn to_markup(nodes: &[Node]) -> String {
+    let mut out = String::new();
+    for node in nodes {
+        match node {
+            Node::Text(t) => out.push_str(t),
+            Node::Styled(style, children) => {
+                let tag = match style {
+                    Style::Bold => 'b',
+                    Style::Red => 'r',
+                    Style::Strike => 's',
+                };
+                out.push('{');
+                out.push(tag);
+                out.push('}');
+                out.push_str(&to_markup(children));
+                out.push_str("{/");
+                out.push(tag);
+                out.push('}');
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,6 +208,22 @@ mod tests {
             }
             proptest::prop_assert!(rest.is_empty(), "plain text {plain:?} is not a subsequence of {s:?}");
             proptest::prop_assert!(plain.len() <= s.len());
+        }
+
+        #[test]
+        fn strip_then_render_keeps_the_text(s in "[{}/brsBRS a-z]{0,40}") {
+            // Rendering the parsed title (text leaves in order) shows exactly the plain text…
+            fn leaves(nodes: &[Node], out: &mut String) {
+                for n in nodes {
+                    match n { Node::Text(t) => out.push_str(t), Node::Styled(_, c) => leaves(c, out) }
+                }
+            }
+            let tree = parse(&s);
+            let mut shown = String::new();
+            leaves(&tree, &mut shown);
+            proptest::prop_assert_eq!(&shown, &plain_text(&s));
+            // …and writing the tree back as markup parses to the same tree.
+            proptest::prop_assert_eq!(parse(&to_markup(&tree)), tree);
         }
 
         #[test]

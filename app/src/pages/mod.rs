@@ -1,7 +1,9 @@
+mod api_reference;
 mod consumer_home;
 mod landing;
 mod not_found;
 
+pub use api_reference::ApiReferencePage;
 pub use consumer_home::ConsumerHome;
 pub use landing::Landing;
 pub use not_found::NotFound;

@@ -54,13 +54,18 @@ pub fn leptos_options(platform: &Platform) -> LeptosOptions {
 pub fn router(platform: Platform) -> anyhow::Result<Router> {
     let config = platform.config.clone();
     let state = AppState { leptos_options: leptos_options(&platform), platform: platform.clone() };
+    let reference = tessera_core::ApiReference(Arc::new(openapi::spec()));
     let provide_platform = {
         let platform = platform.clone();
-        move || provide_context(platform.clone())
+        let reference = reference.clone();
+        move || {
+            provide_context(platform.clone());
+            provide_context(reference.clone());
+        }
     };
 
     let (partner_routes, _) = partner::routes().split_for_parts();
-    let spec = Arc::new(openapi::spec().to_string());
+    let spec = Arc::new(reference.0.to_string());
     let mut api = Router::new()
         .merge(health::routes())
         .merge(partner_routes.route_layer(middleware::from_fn_with_state(state.clone(), partner::authenticate)))

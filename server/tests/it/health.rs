@@ -43,3 +43,20 @@ async fn openapi_json_is_served() {
         serde_json::from_str(&std::fs::read_to_string(crate::support::repo_root().join("docs/openapi.json")).unwrap()).unwrap();
     assert_eq!(served, committed);
 }
+
+/// `/docs/api` is rendered on the server from the same document: every path,
+/// every error code.
+#[tokio::test]
+async fn api_reference_page_lists_every_route_and_error_code() {
+    let app = TestServer::spawn(Backend::Sqlite).await;
+    let (status, html) = app.get_html("/docs/api").await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, spec) = app.get_json("/openapi.json").await;
+    for path in spec["paths"].as_object().unwrap().keys() {
+        assert!(html.contains(&format!("<code>{path}</code>")), "{path} missing from /docs/api");
+    }
+    for e in spec["x-error-codes"].as_array().unwrap() {
+        let code = e["code"].as_str().unwrap();
+        assert!(html.contains(&format!("id=\"error-{code}\"")), "{code} missing from /docs/api");
+    }
+}
