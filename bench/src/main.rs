@@ -1,0 +1,275 @@
+//! Drives a running tessera over HTTP: loads users and vouchers, then measures
+//! `/healthz` (the HTTP ceiling on this machine) and claim-then-redeem under
+//! many concurrent connections. Prints requests/s and latency percentiles.
+//!
+//! Run through `scripts/bench`, which starts the release server on SQLite and
+//! on PostgreSQL.
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+#[derive(Parser)]
+struct Args {
+    /// The server's base URL.
+    #[arg(long)]
+    base: String,
+    /// The operator token the server was started with.
+    #[arg(long)]
+    operator_token: String,
+    #[arg(long, default_value_t = 10_000)]
+    users: usize,
+    #[arg(long, default_value_t = 1_000)]
+    vouchers: usize,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Seconds of /healthz load.
+    #[arg(long, default_value_t = 5)]
+    healthz_seconds: u64,
+    /// A label for the printed figures.
+    #[arg(long, default_value = "")]
+    label: String,
+}
+
+fn now_s() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+struct Stats {
+    name: String,
+    latencies: Vec<Duration>,
+    elapsed: Duration,
+    errors: usize,
+}
+
+impl Stats {
+    fn print(&mut self, label: &str) {
+        self.latencies.sort();
+        let n = self.latencies.len();
+        let pct = |p: f64| self.latencies.get(((n as f64 * p) as usize).min(n.saturating_sub(1))).copied().unwrap_or_default();
+        println!(
+            "{label:<10} {:<10} {:>8} req {:>9.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   errors {}",
+            self.name,
+            n,
+            n as f64 / self.elapsed.as_secs_f64(),
+            pct(0.50).as_secs_f64() * 1000.0,
+            pct(0.99).as_secs_f64() * 1000.0,
+            self.errors
+        );
+    }
+}
+
+async fn admin(client: &reqwest::Client, args: &Args, path: &str, body: Value) -> anyhow::Result<Value> {
+    let res = client.post(format!("{}{path}", args.base)).bearer_auth(&args.operator_token).json(&body).send().await?;
+    let status = res.status();
+    let body: Value = res.json().await?;
+    if !status.is_success() {
+        bail!("POST {path}: {status} {body}");
+    }
+    Ok(body)
+}
+
+/// Runs `total` jobs over `concurrency` workers; each job returns Ok(()) or an error.
+async fn run<F, Fut>(name: &str, total: usize, concurrency: usize, job: F) -> Stats
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
+    let job = Arc::new(job);
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = vec![];
+    for _ in 0..concurrency {
+        let (job, next) = (job.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = vec![];
+            let mut errors = 0;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total {
+                    break;
+                }
+                let t = Instant::now();
+                match job(i).await {
+                    Ok(()) => lat.push(t.elapsed()),
+                    Err(e) => {
+                        if errors == 0 {
+                            eprintln!("error: {e:#}");
+                        }
+                        errors += 1;
+                    }
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let mut stats = Stats { name: name.into(), latencies: vec![], elapsed: Duration::ZERO, errors: 0 };
+    for t in tasks {
+        let (lat, errors) = t.await.unwrap();
+        stats.latencies.extend(lat);
+        stats.errors += errors;
+    }
+    stats.elapsed = start.elapsed();
+    stats
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Arc::new(Args::parse());
+    let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency * 2).build()?;
+
+    // Load: a partner, a merchant with an outlet, vouchers, users.
+    let partner = admin(&client, &args, "/admin/partners", json!({ "name": "Bench" })).await?;
+    let partner_id = partner["partnerId"].as_str().context("partnerId")?.to_string();
+    let api_secret = partner["apiSecret"].as_str().context("apiSecret")?.to_string();
+    let jwt_secret = partner["jwtSecret"].as_str().context("jwtSecret")?.to_string();
+    let merchant = admin(&client, &args, "/admin/merchants", json!({ "name": "Bench Cafe" })).await?;
+    let merchant_id = merchant["id"].as_str().unwrap().to_string();
+    let outlet = admin(&client, &args, &format!("/admin/merchants/{merchant_id}/outlets"), json!({ "name": "Main", "lat": 3.1579, "lng": 101.7123, "radiusM": 200 })).await?;
+    let outlet_id = Arc::new(outlet["id"].as_str().unwrap().to_string());
+
+    let t0 = Instant::now();
+    let voucher_ids = Arc::new(std::sync::Mutex::new(vec![String::new(); args.vouchers]));
+    let load = {
+        let (client, args, merchant_id, voucher_ids) = (client.clone(), args.clone(), merchant_id.clone(), voucher_ids.clone());
+        run("vouchers", args.vouchers, args.concurrency.min(16), move |i| {
+            let (client, args, merchant_id, voucher_ids) = (client.clone(), args.clone(), merchant_id.clone(), voucher_ids.clone());
+            async move {
+                let v = admin(&client, &args, "/admin/vouchers", json!({ "merchantId": merchant_id, "title": format!("{{b}}Bench{{/b}} voucher {i}") })).await?;
+                let id = v["id"].as_str().unwrap().to_string();
+                admin(&client, &args, &format!("/admin/vouchers/{id}/publish"), json!({})).await?;
+                voucher_ids.lock().unwrap()[i] = id;
+                Ok(())
+            }
+        })
+        .await
+    };
+    if load.errors > 0 {
+        bail!("loading vouchers failed");
+    }
+    let users = {
+        let (client, args, partner_id, api_secret) = (client.clone(), args.clone(), partner_id.clone(), api_secret.clone());
+        run("users", args.users, args.concurrency, move |i| {
+            let (client, args, partner_id, api_secret) = (client.clone(), args.clone(), partner_id.clone(), api_secret.clone());
+            async move {
+                let body = json!({ "externalUserId": format!("bench-{i}"), "firstName": "Bench" }).to_string();
+                // Every body differs, so every signature does: none is refused as a replay.
+                let t = now_s();
+                let mut mac = Hmac::<Sha256>::new_from_slice(api_secret.as_bytes())?;
+                mac.update(format!("{t}.POST./integrations/users.{body}").as_bytes());
+                let sig = format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()));
+                let res = client
+                    .post(format!("{}/integrations/users", args.base))
+                    .header("x-partner-id", &partner_id)
+                    .header("x-signature", sig)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await?;
+                if !res.status().is_success() {
+                    bail!("upsert: {} {}", res.status(), res.text().await?);
+                }
+                Ok(())
+            }
+        })
+        .await
+    };
+    if users.errors > 0 {
+        bail!("loading users failed");
+    }
+    println!("{:<10} loaded {} vouchers and {} users in {:.1} s", args.label, args.vouchers, args.users, t0.elapsed().as_secs_f64());
+
+    // The HTTP ceiling: /healthz on the same server, same connections.
+    let healthz_total = 1_000_000;
+    let deadline = Instant::now() + Duration::from_secs(args.healthz_seconds);
+    let mut healthz = {
+        let (client, args) = (client.clone(), args.clone());
+        run("healthz", healthz_total, args.concurrency, move |_| {
+            let (client, args) = (client.clone(), args.clone());
+            async move {
+                if Instant::now() > deadline {
+                    bail!("stop");
+                }
+                let res = client.get(format!("{}/healthz", args.base)).send().await?;
+                res.bytes().await?;
+                Ok(())
+            }
+        })
+        .await
+    };
+    healthz.errors = 0; // the "stop" sentinel, not failures
+
+    // Claim then redeem: one claim per user, vouchers spread over the users.
+    let tokens: Arc<Vec<String>> = Arc::new(
+        (0..args.users)
+            .map(|i| {
+                let claims = json!({ "iss": partner_id, "sub": format!("bench-{i}"), "iat": now_s(), "exp": now_s() + 3000 });
+                jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &jsonwebtoken::EncodingKey::from_secret(jwt_secret.as_bytes())).unwrap()
+            })
+            .collect(),
+    );
+    let claim_ids = Arc::new(std::sync::Mutex::new(vec![String::new(); args.users]));
+    let vouchers: Arc<Vec<String>> = Arc::new(voucher_ids.lock().unwrap().clone());
+    let mut claims = {
+        let (client, args, tokens, claim_ids, vouchers) = (client.clone(), args.clone(), tokens.clone(), claim_ids.clone(), vouchers.clone());
+        run("claims", args.users, args.concurrency, move |i| {
+            let (client, args, tokens, claim_ids, vouchers) = (client.clone(), args.clone(), tokens.clone(), claim_ids.clone(), vouchers.clone());
+            async move {
+                let res = client
+                    .post(format!("{}/me/claims", args.base))
+                    .bearer_auth(&tokens[i])
+                    .json(&json!({ "voucherId": vouchers[i % vouchers.len()] }))
+                    .send()
+                    .await?;
+                if res.status().as_u16() != 201 {
+                    bail!("claim: {} {}", res.status(), res.text().await?);
+                }
+                let body: Value = res.json().await?;
+                claim_ids.lock().unwrap()[i] = body["id"].as_str().unwrap_or_default().to_string();
+                Ok(())
+            }
+        })
+        .await
+    };
+    let mut redeems = {
+        let (client, args, tokens, claim_ids, outlet_id) = (client.clone(), args.clone(), tokens.clone(), claim_ids.clone(), outlet_id.clone());
+        run("redeems", args.users, args.concurrency, move |i| {
+            let (client, args, tokens, claim_ids, outlet_id) = (client.clone(), args.clone(), tokens.clone(), claim_ids.clone(), outlet_id.clone());
+            async move {
+                let claim = claim_ids.lock().unwrap()[i].clone();
+                let res = client
+                    .post(format!("{}/me/redemptions", args.base))
+                    .bearer_auth(&tokens[i])
+                    .json(&json!({ "claimId": claim, "outletId": *outlet_id, "location": { "lat": 3.1580, "lng": 101.7123, "accuracyM": 10 } }))
+                    .send()
+                    .await?;
+                if res.status().as_u16() != 201 {
+                    bail!("redeem: {} {}", res.status(), res.text().await?);
+                }
+                res.bytes().await?;
+                Ok(())
+            }
+        })
+        .await
+    };
+    healthz.print(&args.label);
+    claims.print(&args.label);
+    redeems.print(&args.label);
+    let ceiling = healthz.latencies.len() as f64 / healthz.elapsed.as_secs_f64();
+    let claim_rate = claims.latencies.len() as f64 / claims.elapsed.as_secs_f64();
+    println!("{:<10} claims/s are {:.1}% of the /healthz ceiling", args.label, 100.0 * claim_rate / ceiling);
+    if claims.errors + redeems.errors > 0 {
+        bail!("{} claims and {} redemptions failed", claims.errors, redeems.errors);
+    }
+    Ok(())
+}
