@@ -36,6 +36,12 @@ pub struct Settings {
     pub shutdown_grace_seconds: u64,
     /// Bearer token for the admin API (`/admin/*`); unset turns the admin API off.
     pub operator_token: Option<String>,
+    /// Requests per minute per partner on `/integrations/*` (bursts up to this many).
+    pub rate_limit_partner_per_minute: u32,
+    /// Requests per minute per end user on `/me/*`.
+    pub rate_limit_user_per_minute: u32,
+    /// Token exchanges (`POST /me/session`) per minute per client address.
+    pub rate_limit_session_per_minute: u32,
 }
 
 impl Default for Settings {
@@ -52,6 +58,9 @@ impl Default for Settings {
             request_timeout_seconds: 30,
             shutdown_grace_seconds: 20,
             operator_token: None,
+            rate_limit_partner_per_minute: 1200,
+            rate_limit_user_per_minute: 300,
+            rate_limit_session_per_minute: 60,
         }
     }
 }
@@ -70,6 +79,15 @@ pub struct Config {
     pub request_timeout: std::time::Duration,
     pub shutdown_grace: std::time::Duration,
     pub operator_token: Option<OperatorToken>,
+    pub rate_limits: RateLimits,
+}
+
+/// Requests per minute, each at least 1.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimits {
+    pub partner_per_minute: u32,
+    pub user_per_minute: u32,
+    pub session_per_minute: u32,
 }
 
 /// The admin API's bearer token. Never printed.
@@ -252,6 +270,15 @@ impl Config {
             }
             Some(t) => Some(OperatorToken(t.to_string())),
         };
+        for (name, value) in [
+            ("RATE_LIMIT_PARTNER_PER_MINUTE", s.rate_limit_partner_per_minute),
+            ("RATE_LIMIT_USER_PER_MINUTE", s.rate_limit_user_per_minute),
+            ("RATE_LIMIT_SESSION_PER_MINUTE", s.rate_limit_session_per_minute),
+        ] {
+            if value == 0 {
+                problems.push(format!("{} must be at least 1; set TESSERA_{name}", name.to_ascii_lowercase()));
+            }
+        }
         match (listen, database, log_format) {
             (Some(listen), Some(database), Some(log_format)) if problems.is_empty() => Ok(Config {
                 listen,
@@ -265,6 +292,11 @@ impl Config {
                 request_timeout: std::time::Duration::from_secs(s.request_timeout_seconds),
                 shutdown_grace: std::time::Duration::from_secs(s.shutdown_grace_seconds),
                 operator_token,
+                rate_limits: RateLimits {
+                    partner_per_minute: s.rate_limit_partner_per_minute,
+                    user_per_minute: s.rate_limit_user_per_minute,
+                    session_per_minute: s.rate_limit_session_per_minute,
+                },
             }),
             _ => Err(ConfigError::Invalid(problems)),
         }

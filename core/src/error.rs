@@ -20,6 +20,8 @@ pub struct ApiError {
     details: Value,
     /// Set only for server faults: logged, never sent.
     cause: Option<anyhow::Error>,
+    /// Seconds for a `Retry-After` header (429, 503).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -28,7 +30,12 @@ impl ApiError {
         code: impl Into<Cow<'static, str>>,
         message: impl Into<Cow<'static, str>>,
     ) -> Self {
-        Self { status, code: code.into(), message: message.into(), details: json!({}), cause: None }
+        Self { status, code: code.into(), message: message.into(), details: json!({}), cause: None, retry_after: None }
+    }
+
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn with_details(mut self, details: Value) -> Self {
@@ -107,7 +114,11 @@ impl From<sqlx::Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.report();
-        (self.status, Json(self.body())).into_response()
+        let mut res = (self.status, Json(self.body())).into_response();
+        if let Some(s) = self.retry_after {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, s.into());
+        }
+        res
     }
 }
 

@@ -7,7 +7,7 @@ use super::{
 };
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::{ConnectInfo, Path, State},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -47,6 +47,7 @@ const AUTH_ERRORS: &str = "authentication_required · token_invalid · token_exp
     responses(
         (status = 200, body = User),
         (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn me(consumer: Consumer) -> Json<User> {
     Json(consumer.user)
@@ -58,9 +59,16 @@ async fn me(consumer: Consumer) -> Json<User> {
     responses(
         (status = 201, body = NewSession),
         (status = 400, description = "bad_request (a session cannot open a session)", body = ErrorBody),
+        (status = 429, description = "rate_limited (per client address)", body = ErrorBody),
         (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
-async fn open_session(State(state): State<AppState>, consumer: Consumer) -> Result<(StatusCode, Json<NewSession>), ApiError> {
+async fn open_session(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    consumer: Consumer,
+) -> Result<(StatusCode, Json<NewSession>), ApiError> {
+    state.limits.session(peer.ip())?;
     if !consumer.via_jwt {
         return Err(ApiError::bad_request("bad_request", "Open a session with a partner JWT, not with a session token."));
     }
@@ -91,6 +99,7 @@ struct CatalogParams {
         (status = 200, body = VoucherPage),
         (status = 422, description = "validation_failed (near, cursor)", body = ErrorBody),
         (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn list_vouchers(
     State(state): State<AppState>,
@@ -122,6 +131,7 @@ struct CouponParam {
         (status = 200, body = VoucherView),
         (status = 404, description = "not_found", body = ErrorBody),
         (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn get_voucher(
     State(state): State<AppState>,
@@ -166,6 +176,7 @@ async fn favorite_ids(state: &AppState, user_id: &str) -> Result<Vec<String>, Ap
         (status = 200, body = Vec<MerchantView>),
         (status = 422, description = "validation_failed", body = ErrorBody),
         (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn list_merchants(
     State(state): State<AppState>,
@@ -188,6 +199,7 @@ async fn list_merchants(
         (status = 200, body = MerchantView),
         (status = 404, description = "not_found", body = ErrorBody),
         (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn get_merchant(
     State(state): State<AppState>,
@@ -209,6 +221,7 @@ async fn get_merchant(
     responses(
         (status = 200, body = Vec<Merchant>),
         (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn list_favorites(State(state): State<AppState>, consumer: Consumer) -> Result<Json<Vec<Merchant>>, ApiError> {
     Ok(Json(favorites::list(&state.platform.db, &consumer.user.id).await?))
@@ -221,6 +234,7 @@ async fn list_favorites(State(state): State<AppState>, consumer: Consumer) -> Re
         (status = 204, description = "Favourited"),
         (status = 404, description = "not_found", body = ErrorBody),
         (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn add_favorite(State(state): State<AppState>, consumer: Consumer, Path(merchant_id): Path<String>) -> Result<StatusCode, ApiError> {
     favorites::add(&state.platform.db, &consumer.user.id, &merchant_id).await?;
@@ -233,6 +247,7 @@ async fn add_favorite(State(state): State<AppState>, consumer: Consumer, Path(me
     responses(
         (status = 204, description = "Removed"),
         (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn remove_favorite(State(state): State<AppState>, consumer: Consumer, Path(merchant_id): Path<String>) -> Result<StatusCode, ApiError> {
     favorites::remove(&state.platform.db, &consumer.user.id, &merchant_id).await?;
@@ -260,6 +275,7 @@ struct ClaimRequest {
         (status = 422, description = "voucher_not_claimable", body = ErrorBody),
         (status = 501, description = "coins_unavailable", body = ErrorBody),
         (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn claim(State(state): State<AppState>, consumer: Consumer, ApiJson(req): ApiJson<ClaimRequest>) -> Result<Response, ApiError> {
     let holder = Holder {
@@ -276,6 +292,7 @@ async fn claim(State(state): State<AppState>, consumer: Consumer, ApiJson(req): 
     responses(
         (status = 200, body = Vec<Claim>),
         (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn wallet(State(state): State<AppState>, consumer: Consumer) -> Result<Json<Vec<Claim>>, ApiError> {
     Ok(Json(claims::wallet(&state.platform.db, &consumer.user.id).await?))
@@ -292,6 +309,7 @@ async fn wallet(State(state): State<AppState>, consumer: Consumer) -> Result<Jso
         (status = 410, description = "voucher_expired", body = ErrorBody),
         (status = 422, description = "out_of_range (details.distanceM, details.allowedM) · outlet_mismatch · validation_failed", body = ErrorBody),
         (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn redeem(
     State(state): State<AppState>,
@@ -306,6 +324,7 @@ async fn redeem(
     responses(
         (status = 200, body = Vec<Redemption>),
         (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn history(State(state): State<AppState>, consumer: Consumer) -> Result<Json<Vec<Redemption>>, ApiError> {
     Ok(Json(redemptions::history(&state.platform.db, &consumer.user.id).await?))

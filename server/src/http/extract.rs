@@ -79,10 +79,12 @@ impl FromRequestParts<AppState> for Consumer {
             let user = users::get_by_id(db, &owner.user_id)
                 .await
                 .map_err(|_| ApiError::unauthorized("session_expired", "This session's user no longer exists."))?;
+            state.limits.user(&user.id)?;
             return Ok(Consumer { partner_id: owner.partner_id, user, via_jwt: false });
         }
         let (partner, claims) = tokens::verify(db, token, now_ms() / 1000).await?;
         let user = users::ensure(db, &partner.id, &claims.sub, &claims.profile()).await?;
+        state.limits.user(&user.id)?;
         Ok(Consumer { partner_id: partner.id, user, via_jwt: true })
     }
 }

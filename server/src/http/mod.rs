@@ -6,6 +6,7 @@ mod consumer;
 mod errors;
 mod extract;
 mod health;
+mod limits;
 pub mod openapi;
 mod partner;
 
@@ -37,6 +38,7 @@ pub use errors::API_PREFIXES;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub platform: Platform,
+    pub limits: Arc<limits::Limiters>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -53,7 +55,18 @@ pub fn leptos_options(platform: &Platform) -> LeptosOptions {
 
 pub fn router(platform: Platform) -> anyhow::Result<Router> {
     let config = platform.config.clone();
-    let state = AppState { leptos_options: leptos_options(&platform), platform: platform.clone() };
+    let limiters = Arc::new(limits::Limiters::new(config.rate_limits));
+    {
+        let limiters = limiters.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                limiters.forget_idle();
+            }
+        });
+    }
+    let state = AppState { leptos_options: leptos_options(&platform), platform: platform.clone(), limits: limiters };
     let reference = tessera_core::ApiReference(Arc::new(openapi::spec()));
     let provide_platform = {
         let platform = platform.clone();

@@ -62,6 +62,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
         now_ms(),
     )
     .await?;
+    state.limits.partner(&partner.id)?;
     let key = (parts.method == Method::POST).then(|| header("idempotency-key").map(str::to_string)).flatten();
     let request_hash = sha256_hex(&[parts.method.as_str().as_bytes(), b"\n", path_and_query.as_bytes(), b"\n", &bytes].concat());
     let partner_id = partner.id.clone();
@@ -100,6 +101,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
         (status = 200, description = "Updated", body = users::User),
         (status = 400, description = "invalid_json", body = ErrorBody),
         (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 429, description = "rate_limited (per partner)", body = ErrorBody),
         (status = 409, description = "idempotency_in_progress", body = ErrorBody),
         (status = 422, description = "validation_failed · idempotency_key_reused", body = ErrorBody),
     ))]
@@ -119,6 +121,7 @@ async fn upsert_user(
     responses(
         (status = 200, body = users::User),
         (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 429, description = "rate_limited (per partner)", body = ErrorBody),
         (status = 404, description = "not_found", body = ErrorBody),
     ))]
 async fn get_user(
@@ -135,6 +138,7 @@ async fn get_user(
     responses(
         (status = 204, description = "Erased (or already gone)"),
         (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 429, description = "rate_limited (per partner)", body = ErrorBody),
     ))]
 async fn delete_user(
     State(state): State<AppState>,
@@ -151,6 +155,7 @@ async fn delete_user(
     responses(
         (status = 204, description = "Logged out"),
         (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 429, description = "rate_limited (per partner)", body = ErrorBody),
         (status = 404, description = "not_found", body = ErrorBody),
     ))]
 async fn logout_user(
@@ -177,6 +182,7 @@ struct IssueRequest {
         (status = 201, description = "Issued", body = claims::Claim),
         (status = 200, description = "The user already holds an open claim of it", body = claims::Claim),
         (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 429, description = "rate_limited (per partner)", body = ErrorBody),
         (status = 404, description = "not_found (user or voucher)", body = ErrorBody),
         (status = 409, description = "out_of_stock · limit_reached", body = ErrorBody),
         (status = 410, description = "voucher_expired", body = ErrorBody),
@@ -202,6 +208,7 @@ async fn issue_voucher(
     responses(
         (status = 200, body = redemptions::Redemption),
         (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 429, description = "rate_limited (per partner)", body = ErrorBody),
         (status = 404, description = "not_found", body = ErrorBody),
     ))]
 async fn get_redemption(
@@ -232,6 +239,7 @@ struct EventsQuery {
     responses(
         (status = 200, body = events::EventPage),
         (status = 401, description = AUTH_ERRORS, body = ErrorBody),
+        (status = 429, description = "rate_limited (per partner)", body = ErrorBody),
         (status = 422, description = "validation_failed", body = ErrorBody),
     ))]
 async fn list_events(

@@ -72,3 +72,55 @@ crate::backend_tests!(
     bodies_over_the_limit_are_refused_with_413,
     every_response_carries_a_request_id,
 );
+
+/// Over the limit: 429 `rate_limited` with Retry-After, per partner and per user,
+/// and one caller's excess does not limit another.
+async fn rate_limits_answer_429_with_retry_after(backend: Backend) {
+    let app = TestServer::spawn_with(
+        backend,
+        &[
+            ("TESSERA_OPERATOR_TOKEN", crate::support::api::OPERATOR_TOKEN),
+            ("TESSERA_RATE_LIMIT_PARTNER_PER_MINUTE", "3"),
+            ("TESSERA_RATE_LIMIT_USER_PER_MINUTE", "3"),
+            ("TESSERA_RATE_LIMIT_SESSION_PER_MINUTE", "2"),
+        ],
+    )
+    .await;
+    let a = app.create_partner("alpha").await;
+    let b = app.create_partner("bravo").await;
+    let mut statuses = vec![];
+    for _ in 0..5 {
+        statuses.push(app.partner(&a, Method::GET, "/integrations/events", None).await.0);
+    }
+    assert_eq!(&statuses[..3], &[StatusCode::OK; 3]);
+    assert_eq!(statuses[3], StatusCode::TOO_MANY_REQUESTS);
+    let res = app
+        .request(Method::GET, "/integrations/events")
+        .header("x-partner-id", "alpha")
+        .header("x-signature", crate::support::api::partner_signature(&a.api_secret, app.fresh_t(), "GET", "/integrations/events", b""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=61).contains(&retry), "{retry}");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(error_code(&body), "rate_limited");
+    assert_eq!(app.partner(&b, Method::GET, "/integrations/events", None).await.0, StatusCode::OK, "bravo is not limited by alpha");
+
+    let ana = a.jwt("ana");
+    let mut me = vec![];
+    for _ in 0..4 {
+        me.push(app.me(&ana, Method::GET, "/me", None).await.0);
+    }
+    assert_eq!(me, vec![StatusCode::OK, StatusCode::OK, StatusCode::OK, StatusCode::TOO_MANY_REQUESTS]);
+    assert_eq!(app.me(&a.jwt("ben"), Method::GET, "/me", None).await.0, StatusCode::OK);
+
+    let mut sessions = vec![];
+    for who in ["s1", "s2", "s3"] {
+        sessions.push(app.me(&a.jwt(who), Method::POST, "/me/session", None).await.0);
+    }
+    assert_eq!(sessions, vec![StatusCode::CREATED, StatusCode::CREATED, StatusCode::TOO_MANY_REQUESTS], "per client address");
+}
+
+crate::backend_tests!(rate_limits_answer_429_with_retry_after);
