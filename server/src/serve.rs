@@ -21,6 +21,7 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
     // The banner is the one thing on stdout: scripts and tests read the first line.
     println!("tessera: listening on http://{addr}");
     println!("  webview     {base}/consumer");
+    println!("  API docs    {base}/docs/api  ·  {base}/openapi.json");
     println!("  health      {base}/healthz  ·  readiness {base}/readyz");
     tracing::info!(%addr, "listening");
 
