@@ -60,6 +60,19 @@ pub enum ClaimStatus {
     Expired,
 }
 
+impl ClaimStatus {
+    /// A claim's status from its redemption time and its voucher's end of validity.
+    pub fn of(redeemed_at: Option<i64>, valid_until: Option<i64>, now: i64) -> Self {
+        if redeemed_at.is_some() {
+            ClaimStatus::Redeemed
+        } else if valid_until.is_some_and(|u| u <= now) {
+            ClaimStatus::Expired
+        } else {
+            ClaimStatus::Active
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
@@ -190,13 +203,7 @@ pub(crate) mod server {
         fn into_view(self, now: i64) -> VoucherView {
             let claim = self.claim_id.map(|claim_id| ClaimState {
                 claim_id,
-                status: if self.claim_redeemed_at.is_some() {
-                    ClaimStatus::Redeemed
-                } else if self.valid_until.is_some_and(|u| u <= now) {
-                    ClaimStatus::Expired
-                } else {
-                    ClaimStatus::Active
-                },
+                status: ClaimStatus::of(self.claim_redeemed_at, self.valid_until, now),
             });
             VoucherView {
                 id: self.id,

@@ -53,13 +53,7 @@ struct ClaimRow {
 
 impl ClaimRow {
     fn into_claim(self, now: i64) -> Claim {
-        let status = if self.redeemed_at.is_some() {
-            ClaimStatus::Redeemed
-        } else if self.valid_until.is_some_and(|u| u <= now) {
-            ClaimStatus::Expired
-        } else {
-            ClaimStatus::Active
-        };
+        let status = ClaimStatus::of(self.redeemed_at, self.valid_until, now);
         Claim {
             id: self.id,
             voucher_id: self.voucher_id,
