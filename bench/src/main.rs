@@ -103,7 +103,7 @@ where
                 match job(i).await {
                     Ok(()) => lat.push(t.elapsed()),
                     Err(e) => {
-                        if errors == 0 {
+                        if errors == 0 && e.to_string() != "stop" {
                             eprintln!("error: {e:#}");
                         }
                         errors += 1;

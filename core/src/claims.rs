@@ -94,6 +94,7 @@ pub enum Source {
 struct Claimable {
     title: String,
     merchant_id: String,
+    merchant_name: String,
     valid_from: Option<i64>,
     valid_until: Option<i64>,
     per_user_limit: i64,
@@ -153,21 +154,25 @@ impl<E: Into<ApiError>> From<E> for ClaimError {
 
 async fn try_claim(db: &Db, holder: &Holder, voucher_id: &str, coupon: Option<&str>, source: Source) -> Result<(Claim, bool), ClaimError> {
     let now = now_ms();
-    let mut tx = db.begin_write().await?;
+    // Decide with plain reads first, outside the write transaction: the writes
+    // below re-check everything that matters atomically (the stock by a
+    // conditional UPDATE, the limit and the one open claim by unique indexes),
+    // so a race only turns into `Raced` or a refusal, never a broken guarantee.
+    let mut conn = db.pool().acquire().await?;
     // Issued vouchers skip visibility (a partner may issue an unlisted voucher),
     // never the lifecycle, the validity window, the stock or the limit.
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT v.title, v.merchant_id, v.valid_from, v.valid_until, v.per_user_limit, v.code_source, v.status, v.coin_cost, \
-         CASE WHEN {VISIBLE} THEN 1 ELSE 0 END AS visible \
+        "SELECT v.title, v.merchant_id, m.name AS merchant_name, v.valid_from, v.valid_until, v.per_user_limit, \
+         v.code_source, v.status, v.coin_cost, CASE WHEN {VISIBLE} THEN 1 ELSE 0 END AS visible \
          FROM vouchers v JOIN merchants m ON m.id = v.merchant_id WHERE v.id = $2"
     ));
     let found: Option<Claimable> =
-        sqlx::query_as(sql).bind(&holder.user_id).bind(voucher_id).bind(coupon.unwrap_or("")).fetch_optional(&mut *tx).await?;
+        sqlx::query_as(sql).bind(&holder.user_id).bind(voucher_id).bind(coupon.unwrap_or("")).fetch_optional(&mut *conn).await?;
     let Some(v) = found.filter(|v| v.status != "draft" && (v.visible == 1 || source == Source::Issue || v.status == "archived"))
     else {
         return Err(ApiError::not_found("No such voucher.").into());
     };
-    if let Some(existing) = open_claim(&mut tx, &holder.user_id, voucher_id).await? {
+    if let Some(existing) = open_claim(&mut conn, &holder.user_id, voucher_id).await? {
         return Ok((existing, false));
     }
     if v.status == "archived" || v.valid_until.is_some_and(|u| u <= now) {
@@ -183,16 +188,20 @@ async fn try_claim(db: &Db, holder: &Holder, voucher_id: &str, coupon: Option<&s
     let (claimed,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM claims WHERE user_id = $1 AND voucher_id = $2")
         .bind(&holder.user_id)
         .bind(voucher_id)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *conn)
         .await?;
+    drop(conn);
     if claimed >= v.per_user_limit {
         return Err(ApiError::conflict("limit_reached", "You have claimed this voucher as many times as allowed.")
             .with_details(json!({ "perUserLimit": v.per_user_limit }))
             .into());
     }
+
+    let claim_id = new_id();
+    let mut tx = db.begin_write().await?;
     let stock = sqlx::query(
         "UPDATE vouchers SET claimed_count = claimed_count + 1 \
-         WHERE id = $1 AND (total_stock IS NULL OR claimed_count < total_stock)",
+         WHERE id = $1 AND status = 'published' AND (total_stock IS NULL OR claimed_count < total_stock)",
     )
     .bind(voucher_id)
     .execute(&mut *tx)
@@ -200,7 +209,6 @@ async fn try_claim(db: &Db, holder: &Holder, voucher_id: &str, coupon: Option<&s
     if stock.rows_affected() == 0 {
         return Err(ApiError::conflict("out_of_stock", "Every unit of this voucher has been claimed.").into());
     }
-    let claim_id = new_id();
     let inserted = sqlx::query(
         "INSERT INTO claims (id, partner_id, user_id, voucher_id, seq, source, voucher_title, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -229,28 +237,33 @@ async fn try_claim(db: &Db, holder: &Holder, voucher_id: &str, coupon: Option<&s
             return Err(ApiError::conflict("out_of_stock", "Every code of this voucher has been given out.").into());
         }
     }
-    let (kind, data) = match source {
-        Source::Claim => (
-            events::CLAIM_CREATED,
-            json!({
-                "userId": holder.user_id, "externalUserId": holder.external_user_id, "claimId": claim_id,
-                "voucherId": voucher_id, "voucherTitle": v.title, "merchantId": v.merchant_id,
-            }),
-        ),
-        Source::Issue => (
-            events::VOUCHER_ISSUED,
-            json!({
-                "userId": holder.user_id, "externalUserId": holder.external_user_id, "claimId": claim_id,
-                "voucherId": voucher_id, "voucherTitle": v.title, "merchantId": v.merchant_id,
-            }),
-        ),
+    let kind = match source {
+        Source::Claim => events::CLAIM_CREATED,
+        Source::Issue => events::VOUCHER_ISSUED,
     };
+    let data = json!({
+        "userId": holder.user_id, "externalUserId": holder.external_user_id, "claimId": claim_id,
+        "voucherId": voucher_id, "voucherTitle": v.title, "merchantId": v.merchant_id,
+    });
     events::enqueue(&mut tx, &holder.partner_id, kind, Some(&holder.user_id), data).await?;
-    let created = open_claim(&mut tx, &holder.user_id, voucher_id)
-        .await?
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("new claim not found")))?;
     tx.commit().await?;
-    Ok((created, true))
+    let claim = Claim {
+        id: claim_id,
+        voucher_id: voucher_id.to_string(),
+        voucher_title: v.title,
+        merchant_id: v.merchant_id,
+        merchant_name: v.merchant_name,
+        status: ClaimStatus::of(None, v.valid_until, now),
+        source: match source {
+            Source::Claim => "claim".into(),
+            Source::Issue => "issue".into(),
+        },
+        claimed_at: to_rfc3339(now),
+        redeemed_at: None,
+        valid_until: v.valid_until.map(to_rfc3339),
+        redemption_id: None,
+    };
+    Ok((claim, true))
 }
 
 /// The user's wallet, newest first.

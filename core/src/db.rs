@@ -13,7 +13,7 @@ use sqlx::{
     any::AnyPoolOptions,
     migrate::{MigrateError, Migrator},
 };
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
 
@@ -21,6 +21,35 @@ static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite has one writer at a time. Writers queue here, in order, instead of
+    /// polling the file lock (whose busy handler sleeps up to 100 ms a try).
+    writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction; on SQLite it also holds the process's writer turn.
+/// Dereferences to the connection, so `&mut *tx` executes inside it.
+pub struct WriteTx {
+    tx: Transaction<'static, Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 impl Db {
@@ -52,7 +81,7 @@ impl Db {
             })
             .connect(url.expose())
             .await?;
-        Ok(Self { pool, backend })
+        Ok(Self { pool, backend, writer: Arc::new(tokio::sync::Mutex::new(())) })
     }
 
     /// Applies every pending migration embedded in the binary.
@@ -68,10 +97,14 @@ impl Db {
     /// A transaction that will write. On SQLite it takes the write lock up
     /// front (`BEGIN IMMEDIATE`): a deferred transaction that read first could
     /// not upgrade once another writer committed, and would fail instead of wait.
-    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Sqlite => {
+                let turn = self.writer.clone().lock_owned().await;
+                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                Ok(WriteTx { tx, _turn: Some(turn) })
+            }
+            Backend::Postgres => Ok(WriteTx { tx: self.pool.begin().await?, _turn: None }),
         }
     }
 

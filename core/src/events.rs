@@ -9,7 +9,6 @@ use crate::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sqlx::{Any, Transaction};
 
 pub const CLAIM_CREATED: &str = "CLAIM_CREATED";
 pub const REDEMPTION_CREATED: &str = "REDEMPTION_CREATED";
@@ -19,7 +18,7 @@ pub const TYPES: &[&str] = &[CLAIM_CREATED, REDEMPTION_CREATED, VOUCHER_PUBLISHE
 
 /// Writes one event in the caller's transaction; returns its id.
 pub async fn enqueue(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut sqlx::AnyConnection,
     partner_id: &str,
     kind: &str,
     user_id: Option<&str>,
@@ -35,7 +34,7 @@ pub async fn enqueue(
         .bind(user_id)
         .bind(payload.to_string())
         .bind(now)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(id)
 }

@@ -9,7 +9,6 @@ use crate::{
     ids::{random_secret, sha256_hex},
 };
 use serde::{Deserialize, Serialize};
-use sqlx::{Any, Transaction};
 
 pub const SESSION_TTL_MS: i64 = 24 * 3600 * 1000;
 /// Session tokens carry this prefix, so a bearer token is told from a JWT at a glance.
@@ -31,11 +30,11 @@ pub struct SessionOwner {
     pub user_id: String,
 }
 
-pub async fn end_all(tx: &mut Transaction<'static, Any>, user_id: &str, now: i64) -> Result<(), ApiError> {
+pub async fn end_all(tx: &mut sqlx::AnyConnection, user_id: &str, now: i64) -> Result<(), ApiError> {
     sqlx::query("UPDATE sessions SET ended_at = $2 WHERE user_id = $1 AND ended_at IS NULL")
         .bind(user_id)
         .bind(now)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(())
 }

@@ -9,7 +9,6 @@ use crate::{
     patch::Patch,
 };
 use serde::{Deserialize, Serialize};
-use sqlx::{Any, Transaction};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -175,11 +174,11 @@ pub async fn get_by_id(db: &Db, user_id: &str) -> Result<User, ApiError> {
     load(&mut conn, row).await
 }
 
-async fn set_cohorts(tx: &mut Transaction<'static, Any>, user_id: &str, cohorts: &[String]) -> Result<(), ApiError> {
-    sqlx::query("DELETE FROM user_cohorts WHERE user_id = $1").bind(user_id).execute(&mut **tx).await?;
+async fn set_cohorts(tx: &mut sqlx::AnyConnection, user_id: &str, cohorts: &[String]) -> Result<(), ApiError> {
+    sqlx::query("DELETE FROM user_cohorts WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     let mut seen = std::collections::BTreeSet::new();
     for c in cohorts.iter().filter(|c| seen.insert(c.as_str())) {
-        sqlx::query("INSERT INTO user_cohorts (user_id, cohort) VALUES ($1, $2)").bind(user_id).bind(c).execute(&mut **tx).await?;
+        sqlx::query("INSERT INTO user_cohorts (user_id, cohort) VALUES ($1, $2)").bind(user_id).bind(c).execute(&mut *tx).await?;
     }
     Ok(())
 }

@@ -11,7 +11,6 @@ use crate::{
     markup,
 };
 use serde::{Deserialize, Serialize};
-use sqlx::{Any, Transaction};
 
 /// A voucher as the admin API shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -162,11 +161,11 @@ impl VoucherInput {
     }
 }
 
-async fn set_cohorts(tx: &mut Transaction<'static, Any>, voucher_id: &str, cohorts: &[String]) -> Result<(), ApiError> {
-    sqlx::query("DELETE FROM voucher_cohorts WHERE voucher_id = $1").bind(voucher_id).execute(&mut **tx).await?;
+async fn set_cohorts(tx: &mut sqlx::AnyConnection, voucher_id: &str, cohorts: &[String]) -> Result<(), ApiError> {
+    sqlx::query("DELETE FROM voucher_cohorts WHERE voucher_id = $1").bind(voucher_id).execute(&mut *tx).await?;
     let mut seen = std::collections::BTreeSet::new();
     for c in cohorts.iter().filter(|c| seen.insert(c.as_str())) {
-        sqlx::query("INSERT INTO voucher_cohorts (voucher_id, cohort) VALUES ($1, $2)").bind(voucher_id).bind(c).execute(&mut **tx).await?;
+        sqlx::query("INSERT INTO voucher_cohorts (voucher_id, cohort) VALUES ($1, $2)").bind(voucher_id).bind(c).execute(&mut *tx).await?;
     }
     Ok(())
 }
