@@ -21,7 +21,10 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// `sqlite:<path>` (created on first start) or `postgres://user:pass@host/db`.
     pub database_url: String,
-    pub database_max_connections: u32,
+    /// Pool size. Default: 10 on PostgreSQL; on SQLite twice the CPU cores (at
+    /// least 2), since its one writer gains nothing from more and every
+    /// connection is a thread to schedule.
+    pub database_max_connections: Option<u32>,
     /// Where the built site (`pkg/` with the WASM bundle and CSS, plus `public/`) is.
     pub site_root: PathBuf,
     /// `pretty` for people, `json` for log collectors.
@@ -50,7 +53,7 @@ impl Default for Settings {
             listen: "127.0.0.1:3000".into(),
             public_url: None,
             database_url: "sqlite:data/tessera.db".into(),
-            database_max_connections: 10,
+            database_max_connections: None,
             site_root: "target/site".into(),
             log_format: "pretty".into(),
             log_level: "info".into(),
@@ -245,7 +248,7 @@ impl Config {
         let database = DatabaseUrl::parse(&s.database_url)
             .map_err(|why| problems.push(format!("database_url {why}; set DATABASE_URL or TESSERA_DATABASE_URL")))
             .ok();
-        if s.database_max_connections == 0 {
+        if s.database_max_connections == Some(0) {
             problems.push("database_max_connections must be at least 1; set TESSERA_DATABASE_MAX_CONNECTIONS".into());
         }
         let log_format = match s.log_format.to_ascii_lowercase().as_str() {
@@ -283,8 +286,8 @@ impl Config {
             (Some(listen), Some(database), Some(log_format)) if problems.is_empty() => Ok(Config {
                 listen,
                 public_url,
-                database,
-                database_max_connections: s.database_max_connections,
+                database: database.clone(),
+                database_max_connections: s.database_max_connections.unwrap_or(default_pool_size(database.backend())),
                 site_root: s.site_root,
                 log_format,
                 log_level: s.log_level,
@@ -300,6 +303,16 @@ impl Config {
             }),
             _ => Err(ConfigError::Invalid(problems)),
         }
+    }
+}
+
+fn default_pool_size(backend: Backend) -> u32 {
+    match backend {
+        Backend::Sqlite => {
+            let cores = std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(2);
+            (2 * cores).max(2)
+        }
+        Backend::Postgres => 10,
     }
 }
 
