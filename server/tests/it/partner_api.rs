@@ -173,3 +173,26 @@ crate::backend_tests!(
     idempotency_keys_replay_or_refuse,
     partners_never_see_each_other,
 );
+
+/// A key whose first request is still running answers 409 `idempotency_in_progress`
+/// (arranged by recording the key as taken, as the first request does before its work).
+async fn a_key_still_in_flight_answers_409(backend: Backend) {
+    use sha2::Digest;
+    let app = TestServer::spawn_platform(backend).await;
+    let p = app.create_partner("acme").await;
+    let body = json!({ "externalUserId": "u1" }).to_string();
+    let hash = hex::encode(sha2::Sha256::digest(format!("POST\n/integrations/users\n{body}")));
+    sqlx::query("INSERT INTO idempotency_keys (partner_id, key, request_hash, created_at) VALUES ('acme', 'k-1', $1, $2)")
+        .bind(&hash)
+        .bind(now_s() * 1000)
+        .execute(&app.db.pool().await)
+        .await
+        .unwrap();
+    let (status, answer) =
+        app.partner_raw(&p, Method::POST, "/integrations/users", body.into_bytes(), app.fresh_t(), &[("idempotency-key", "k-1")]).await;
+    assert_eq!((status, error_code(&answer)), (StatusCode::CONFLICT, "idempotency_in_progress"));
+    let (status, _) = app.partner(&p, Method::GET, "/integrations/users/u1", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nothing was done for the refused request");
+}
+
+crate::backend_tests!(a_key_still_in_flight_answers_409);
