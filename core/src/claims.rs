@@ -172,8 +172,18 @@ async fn try_claim(db: &Db, holder: &Holder, voucher_id: &str, coupon: Option<&s
     else {
         return Err(ApiError::not_found("No such voucher.").into());
     };
-    if let Some(existing) = open_claim(&mut conn, &holder.user_id, voucher_id).await? {
-        return Ok((existing, false));
+    // How many times the user claimed it, and whether one is still open: one read.
+    let (claimed, open): (i64, Option<String>) = sqlx::query_as(
+        "SELECT COUNT(*), MAX(CASE WHEN redeemed_at IS NULL THEN id END) FROM claims WHERE user_id = $1 AND voucher_id = $2",
+    )
+    .bind(&holder.user_id)
+    .bind(voucher_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if open.is_some() {
+        if let Some(existing) = open_claim(&mut conn, &holder.user_id, voucher_id).await? {
+            return Ok((existing, false));
+        }
     }
     if v.status == "archived" || v.valid_until.is_some_and(|u| u <= now) {
         return Err(ApiError::new(StatusCode::GONE, "voucher_expired", "This voucher is no longer valid.").into());
@@ -185,11 +195,6 @@ async fn try_claim(db: &Db, holder: &Holder, voucher_id: &str, coupon: Option<&s
         // The coins ledger (SPEC §7) is not built yet: refuse rather than give it away.
         return Err(ApiError::new(StatusCode::NOT_IMPLEMENTED, "coins_unavailable", "Vouchers with a coin cost cannot be claimed on this server yet.").into());
     }
-    let (claimed,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM claims WHERE user_id = $1 AND voucher_id = $2")
-        .bind(&holder.user_id)
-        .bind(voucher_id)
-        .fetch_one(&mut *conn)
-        .await?;
     drop(conn);
     if claimed >= v.per_user_limit {
         return Err(ApiError::conflict("limit_reached", "You have claimed this voucher as many times as allowed.")

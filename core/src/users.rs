@@ -267,6 +267,42 @@ pub async fn upsert(db: &Db, partner_id: &str, input: &UserUpsert) -> Result<(Us
     Err(ApiError::conflict("conflict", "The user is being changed concurrently; retry."))
 }
 
+/// Who a request acts for: enough to authorise it, without the profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRef {
+    pub id: String,
+    pub external_user_id: String,
+}
+
+/// The live user with this id, as a reference (one indexed read).
+pub async fn ref_by_id(db: &Db, user_id: &str) -> Result<UserRef, ApiError> {
+    let row: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT id, external_user_id FROM users WHERE id = $1 AND erased_at IS NULL")
+            .bind(user_id)
+            .fetch_optional(db.pool())
+            .await?;
+    row.map(|(id, ext)| UserRef { id, external_user_id: ext.unwrap_or_default() }).ok_or_else(|| ApiError::not_found("No such user."))
+}
+
+/// Like [`ensure`], for the hot path: a token that carries no profile facts
+/// costs one indexed read once the user exists.
+pub async fn ensure_ref(db: &Db, partner_id: &str, external_user_id: &str, profile: &Profile) -> Result<UserRef, ApiError> {
+    let nothing_to_write =
+        profile.email.is_none() && profile.first_name.is_none() && profile.last_name.is_none() && profile.cohorts.is_none();
+    if nothing_to_write {
+        let row: Option<(String,)> = sqlx::query_as("SELECT id FROM users WHERE partner_id = $1 AND external_user_id = $2")
+            .bind(partner_id)
+            .bind(external_user_id)
+            .fetch_optional(db.pool())
+            .await?;
+        if let Some((id,)) = row {
+            return Ok(UserRef { id, external_user_id: external_user_id.to_string() });
+        }
+    }
+    let user = ensure(db, partner_id, external_user_id, profile).await?;
+    Ok(UserRef { id: user.id, external_user_id: user.external_user_id })
+}
+
 /// Profile facts a token or SSO reply may carry.
 #[derive(Debug, Clone, Default)]
 pub struct Profile {

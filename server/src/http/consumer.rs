@@ -49,8 +49,8 @@ const AUTH_ERRORS: &str = "authentication_required · token_invalid · token_exp
         (status = 401, description = AUTH_ERRORS, body = ErrorBody),
         (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
-async fn me(consumer: Consumer) -> Json<User> {
-    Json(consumer.user)
+async fn me(State(state): State<AppState>, consumer: Consumer) -> Result<Json<User>, ApiError> {
+    Ok(Json(tessera_core::users::get_by_id(&state.platform.db, &consumer.user.id).await?))
 }
 
 /// Exchanges a partner JWT for a 24 h platform session (ending any other).

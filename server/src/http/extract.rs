@@ -12,7 +12,7 @@ use tessera_core::{
     clock::now_ms,
     error::ApiError,
     sessions, tokens,
-    users::{self, User},
+    users::{self, UserRef},
 };
 
 /// A JSON body; malformed or mistyped JSON is a 400 `invalid_json` naming the problem.
@@ -61,7 +61,7 @@ fn bearer(parts: &Parts) -> Option<&str> {
 #[derive(Debug, Clone)]
 pub struct Consumer {
     pub partner_id: String,
-    pub user: User,
+    pub user: UserRef,
     /// Set when the caller authenticated with a JWT (which can open a session).
     pub via_jwt: bool,
 }
@@ -76,14 +76,14 @@ impl FromRequestParts<AppState> for Consumer {
         let db = &state.platform.db;
         if token.starts_with(sessions::TOKEN_PREFIX) {
             let owner = sessions::authenticate(db, token, now_ms()).await?;
-            let user = users::get_by_id(db, &owner.user_id)
+            let user = users::ref_by_id(db, &owner.user_id)
                 .await
                 .map_err(|_| ApiError::unauthorized("session_expired", "This session's user no longer exists."))?;
             state.limits.user(&user.id)?;
             return Ok(Consumer { partner_id: owner.partner_id, user, via_jwt: false });
         }
         let (partner, claims) = tokens::verify(db, token, now_ms() / 1000).await?;
-        let user = users::ensure(db, &partner.id, &claims.sub, &claims.profile()).await?;
+        let user = users::ensure_ref(db, &partner.id, &claims.sub, &claims.profile()).await?;
         state.limits.user(&user.id)?;
         Ok(Consumer { partner_id: partner.id, user, via_jwt: true })
     }
