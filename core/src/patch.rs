@@ -11,10 +11,6 @@ pub enum Patch<T> {
 }
 
 impl<T> Patch<T> {
-    pub fn is_absent(&self) -> bool {
-        matches!(self, Patch::Absent)
-    }
-
     /// For SQL: (whether to write, the value to write).
     pub fn as_write(&self) -> (i64, Option<&T>) {
         match self {

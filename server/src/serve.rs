@@ -16,7 +16,7 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
         Some(url) => url.as_str().trim_end_matches('/').to_string(),
         None => format!("http://{addr}"),
     };
-    let app = crate::http::router(platform.clone())?;
+    let app = crate::http::router(platform.clone());
 
     // The banner is the one thing on stdout: scripts and tests read the first line.
     println!("tessera: listening on http://{addr}");

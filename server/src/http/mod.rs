@@ -53,7 +53,7 @@ pub fn leptos_options(platform: &Platform) -> LeptosOptions {
         .build()
 }
 
-pub fn router(platform: Platform) -> anyhow::Result<Router> {
+pub fn router(platform: Platform) -> Router {
     let config = platform.config.clone();
     let limiters = Arc::new(limits::Limiters::new(config.rate_limits));
     {
@@ -102,7 +102,7 @@ pub fn router(platform: Platform) -> anyhow::Result<Router> {
     }
 
     let routes = generate_route_list(App);
-    let app = api
+    api
         .leptos_routes_with_context(&state, routes, provide_platform.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -131,6 +131,5 @@ pub fn router(platform: Platform) -> anyhow::Result<Router> {
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
         )
-        .with_state(state);
-    Ok(app)
+        .with_state(state)
 }
