@@ -102,6 +102,10 @@ struct Claimable {
     status: String,
     coin_cost: Option<i64>,
     visible: i64,
+    /// How many times the user claimed it.
+    claimed: i64,
+    /// The user's open (unredeemed) claim of it, if any.
+    open_claim: Option<String>,
 }
 
 async fn open_claim(conn: &mut sqlx::AnyConnection, user_id: &str, voucher_id: &str) -> Result<Option<Claim>, ApiError> {
@@ -163,7 +167,9 @@ async fn try_claim(db: &Db, holder: &Holder, voucher_id: &str, coupon: Option<&s
     // never the lifecycle, the validity window, the stock or the limit.
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT v.title, v.merchant_id, m.name AS merchant_name, v.valid_from, v.valid_until, v.per_user_limit, \
-         v.code_source, v.status, v.coin_cost, CASE WHEN {VISIBLE} THEN 1 ELSE 0 END AS visible \
+         v.code_source, v.status, v.coin_cost, CASE WHEN {VISIBLE} THEN 1 ELSE 0 END AS visible, \
+         (SELECT COUNT(*) FROM claims c WHERE c.user_id = $1 AND c.voucher_id = v.id) AS claimed, \
+         (SELECT MAX(c.id) FROM claims c WHERE c.user_id = $1 AND c.voucher_id = v.id AND c.redeemed_at IS NULL) AS open_claim \
          FROM vouchers v JOIN merchants m ON m.id = v.merchant_id WHERE v.id = $2"
     ));
     let found: Option<Claimable> =
@@ -172,15 +178,8 @@ async fn try_claim(db: &Db, holder: &Holder, voucher_id: &str, coupon: Option<&s
     else {
         return Err(ApiError::not_found("No such voucher.").into());
     };
-    // How many times the user claimed it, and whether one is still open: one read.
-    let (claimed, open): (i64, Option<String>) = sqlx::query_as(
-        "SELECT COUNT(*), MAX(CASE WHEN redeemed_at IS NULL THEN id END) FROM claims WHERE user_id = $1 AND voucher_id = $2",
-    )
-    .bind(&holder.user_id)
-    .bind(voucher_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    if open.is_some() {
+    let claimed = v.claimed;
+    if v.open_claim.is_some() {
         if let Some(existing) = open_claim(&mut conn, &holder.user_id, voucher_id).await? {
             return Ok((existing, false));
         }
@@ -203,45 +202,10 @@ async fn try_claim(db: &Db, holder: &Holder, voucher_id: &str, coupon: Option<&s
     }
 
     let claim_id = new_id();
-    let mut tx = db.begin_write().await?;
-    let stock = sqlx::query(
-        "UPDATE vouchers SET claimed_count = claimed_count + 1 \
-         WHERE id = $1 AND status = 'published' AND (total_stock IS NULL OR claimed_count < total_stock)",
-    )
-    .bind(voucher_id)
-    .execute(&mut *tx)
-    .await?;
-    if stock.rows_affected() == 0 {
-        return Err(ApiError::conflict("out_of_stock", "Every unit of this voucher has been claimed.").into());
-    }
-    let inserted = sqlx::query(
-        "INSERT INTO claims (id, partner_id, user_id, voucher_id, seq, source, voucher_title, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(&claim_id)
-    .bind(&holder.partner_id)
-    .bind(&holder.user_id)
-    .bind(voucher_id)
-    .bind(claimed + 1)
-    .bind(match source {
+    let source_name = match source {
         Source::Claim => "claim",
         Source::Issue => "issue",
-    })
-    .bind(&v.title)
-    .bind(now)
-    .execute(&mut *tx)
-    .await;
-    match inserted {
-        Ok(_) => {}
-        Err(e) if is_unique_violation(&e) => return Err(ClaimError::Raced),
-        Err(e) => return Err(e.into()),
-    }
-    if v.code_source == "pool" {
-        let reserved = sqlx::query(db.backend().reserve_pool_code()).bind(&claim_id).bind(voucher_id).execute(&mut *tx).await?;
-        if reserved.rows_affected() == 0 {
-            return Err(ApiError::conflict("out_of_stock", "Every code of this voucher has been given out.").into());
-        }
-    }
+    };
     let kind = match source {
         Source::Claim => events::CLAIM_CREATED,
         Source::Issue => events::VOUCHER_ISSUED,
@@ -250,8 +214,19 @@ async fn try_claim(db: &Db, holder: &Holder, voucher_id: &str, coupon: Option<&s
         "userId": holder.user_id, "externalUserId": holder.external_user_id, "claimId": claim_id,
         "voucherId": voucher_id, "voucherTitle": v.title, "merchantId": v.merchant_id,
     });
-    events::enqueue(&mut tx, &holder.partner_id, kind, Some(&holder.user_id), data).await?;
-    tx.commit().await?;
+    let write = ClaimWrite {
+        claim_id: claim_id.clone(),
+        partner_id: holder.partner_id.clone(),
+        user_id: holder.user_id.clone(),
+        voucher_id: voucher_id.to_string(),
+        seq: claimed + 1,
+        source: source_name,
+        title: v.title.clone(),
+        from_pool: v.code_source == "pool",
+        reserve_pool_code: db.backend().reserve_pool_code(),
+        now,
+    };
+    db.write(move |tx| Box::pin(write.run(tx, kind, data))).await?;
     let claim = Claim {
         id: claim_id,
         voucher_id: voucher_id.to_string(),
@@ -259,16 +234,69 @@ async fn try_claim(db: &Db, holder: &Holder, voucher_id: &str, coupon: Option<&s
         merchant_id: v.merchant_id,
         merchant_name: v.merchant_name,
         status: ClaimStatus::of(None, v.valid_until, now),
-        source: match source {
-            Source::Claim => "claim".into(),
-            Source::Issue => "issue".into(),
-        },
+        source: source_name.into(),
         claimed_at: to_rfc3339(now),
         redeemed_at: None,
         valid_until: v.valid_until.map(to_rfc3339),
         redemption_id: None,
     };
     Ok((claim, true))
+}
+
+/// The writes of a claim, decided by the reads before: taken whole or not at all.
+struct ClaimWrite {
+    claim_id: String,
+    partner_id: String,
+    user_id: String,
+    voucher_id: String,
+    seq: i64,
+    source: &'static str,
+    title: String,
+    from_pool: bool,
+    reserve_pool_code: &'static str,
+    now: i64,
+}
+
+impl ClaimWrite {
+    async fn run(self, tx: &mut sqlx::AnyConnection, kind: &'static str, data: serde_json::Value) -> Result<(), ClaimError> {
+        let stock = sqlx::query(
+            "UPDATE vouchers SET claimed_count = claimed_count + 1 \
+             WHERE id = $1 AND status = 'published' AND (total_stock IS NULL OR claimed_count < total_stock)",
+        )
+        .bind(&self.voucher_id)
+        .execute(&mut *tx)
+        .await?;
+        if stock.rows_affected() == 0 {
+            return Err(ApiError::conflict("out_of_stock", "Every unit of this voucher has been claimed.").into());
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO claims (id, partner_id, user_id, voucher_id, seq, source, voucher_title, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&self.claim_id)
+        .bind(&self.partner_id)
+        .bind(&self.user_id)
+        .bind(&self.voucher_id)
+        .bind(self.seq)
+        .bind(self.source)
+        .bind(&self.title)
+        .bind(self.now)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => return Err(ClaimError::Raced),
+            Err(e) => return Err(e.into()),
+        }
+        if self.from_pool {
+            let reserved = sqlx::query(self.reserve_pool_code).bind(&self.claim_id).bind(&self.voucher_id).execute(&mut *tx).await?;
+            if reserved.rows_affected() == 0 {
+                return Err(ApiError::conflict("out_of_stock", "Every code of this voucher has been given out.").into());
+            }
+        }
+        events::enqueue(tx, &self.partner_id, kind, Some(&self.user_id), data).await?;
+        Ok(())
+    }
 }
 
 /// The user's wallet, newest first.

@@ -20,17 +20,23 @@ static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: AnyPool,
+    /// SQLite has one writer at a time: writes get their own connection, so a
+    /// writer never waits for a reader's connection while others queue behind
+    /// it, and writers queue in the pool's order instead of polling the file
+    /// lock (whose busy handler sleeps up to 100 ms a try). PostgreSQL writes
+    /// share the main pool.
+    writer: Option<AnyPool>,
+    /// SQLite's group commit: [`Db::write`] jobs queue here (see [`writer`]).
+    jobs: Option<tokio::sync::mpsc::Sender<Job>>,
     backend: Backend,
-    /// SQLite has one writer at a time. Writers queue here, in order, instead of
-    /// polling the file lock (whose busy handler sleeps up to 100 ms a try).
-    writer: Arc<tokio::sync::Mutex<()>>,
+    /// Partners as read a moment ago, for the per-request JWT check.
+    pub(crate) partners: Arc<crate::partners::Cache>,
 }
 
-/// A write transaction; on SQLite it also holds the process's writer turn.
+/// A write transaction (on SQLite, on the writer connection).
 /// Dereferences to the connection, so `&mut *tx` executes inside it.
 pub struct WriteTx {
     tx: Transaction<'static, Any>,
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl WriteTx {
@@ -62,26 +68,47 @@ impl Db {
             }
         }
         let backend = url.backend();
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers proceed during a write; the busy timeout
-                        // makes concurrent writers wait instead of failing.
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-                        )
-                        .await?;
-                    }
-                    Ok(())
+        let options = || {
+            AnyPoolOptions::new()
+                .acquire_timeout(Duration::from_secs(10))
+                // A SQLite connection is a file handle that cannot go stale, and
+                // sqlx's ping before each acquire is a round trip to the
+                // connection's thread: skip it there. PostgreSQL keeps it, so a
+                // connection the server dropped is replaced, not handed out.
+                .test_before_acquire(backend == Backend::Postgres)
+                .after_connect(move |conn, _meta| {
+                    Box::pin(async move {
+                        if backend == Backend::Sqlite {
+                            // WAL lets readers proceed during a write; the busy timeout
+                            // makes a writer of another process wait instead of failing.
+                            // Checkpoints run in the background (see `checkpoints`);
+                            // the automatic one stays as a safety net, far off.
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                                 PRAGMA wal_autocheckpoint = 10000;",
+                            )
+                            .await?;
+                        }
+                        Ok(())
+                    })
                 })
-            })
-            .connect(url.expose())
-            .await?;
-        Ok(Self { pool, backend, writer: Arc::new(tokio::sync::Mutex::new(())) })
+        };
+        let pool = options().max_connections(max_connections).connect(url.expose()).await?;
+        let writer = match backend {
+            Backend::Sqlite => Some(options().max_connections(1).connect(url.expose()).await?),
+            Backend::Postgres => None,
+        };
+        let jobs = writer.clone().map(|w| {
+            let (send, receive) = tokio::sync::mpsc::channel(1024);
+            tokio::spawn(group_commit(w, receive));
+            send
+        });
+        if backend == Backend::Sqlite {
+            let checkpointer = options().max_connections(1).connect(url.expose()).await?;
+            tokio::spawn(checkpoints(checkpointer, pool.clone()));
+        }
+        Ok(Self { pool, writer, jobs, backend, partners: Default::default() })
     }
 
     /// Applies every pending migration embedded in the binary.
@@ -98,14 +125,55 @@ impl Db {
     /// front (`BEGIN IMMEDIATE`): a deferred transaction that read first could
     /// not upgrade once another writer committed, and would fail instead of wait.
     pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => {
-                let turn = self.writer.clone().lock_owned().await;
-                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                Ok(WriteTx { tx, _turn: Some(turn) })
-            }
-            Backend::Postgres => Ok(WriteTx { tx: self.pool.begin().await?, _turn: None }),
-        }
+        let tx = match &self.writer {
+            Some(writer) => writer.begin_with("BEGIN IMMEDIATE").await?,
+            None => self.pool.begin().await?,
+        };
+        Ok(WriteTx { tx })
+    }
+
+    /// Runs `job` atomically: all of its statements commit, or none if it
+    /// returns an error. The result is returned once the job's writes are
+    /// committed.
+    ///
+    /// On SQLite, jobs of concurrent requests share one transaction (group
+    /// commit): each runs inside its own savepoint, so a failing job undoes
+    /// only its own writes, and the batch commits once, writing each shared
+    /// page once. The job runs to completion even if the caller stops waiting.
+    /// On PostgreSQL each job is its own transaction.
+    pub async fn write<T, E, F>(&self, job: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<sqlx::Error> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
+    {
+        let Some(jobs) = &self.jobs else {
+            let mut tx = self.pool.begin().await?;
+            let value = job(&mut tx).await?;
+            tx.commit().await?;
+            return Ok(value);
+        };
+        let (reply, answer) = tokio::sync::oneshot::channel::<Result<T, E>>();
+        let queued: Job = Box::new(move |conn| {
+            Box::pin(async move {
+                let result = job(conn).await;
+                let ok = result.is_ok();
+                let finish: Finish = Box::new(move |committed| {
+                    let _ = reply.send(match committed {
+                        Ok(()) => result,
+                        Err(e) => Err(sqlx::Error::Protocol(format!("the write was not committed: {e}")).into()),
+                    });
+                });
+                (ok, finish)
+            })
+        });
+        jobs.send(queued).await.map_err(|_| sqlx::Error::PoolClosed)?;
+        answer.await.map_err(|_| sqlx::Error::Protocol("the write was abandoned (the job panicked)".into()))?
+    }
+
+    /// The pool writes go through: on SQLite the single writer connection.
+    pub fn write_pool(&self) -> &AnyPool {
+        self.writer.as_ref().unwrap_or(&self.pool)
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -117,11 +185,99 @@ impl Db {
     }
 
     pub async fn close(&self) {
+        if let Some(writer) = &self.writer {
+            writer.close().await;
+        }
         self.pool.close().await;
     }
 }
 
 pub use crate::clock::now_ms;
+
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// What a job leaves to do once its batch commits (or fails to): answer its caller.
+type Finish = Box<dyn FnOnce(Result<(), &sqlx::Error>) + Send>;
+/// A queued [`Db::write`]: runs on the writer connection, says whether it succeeded.
+type Job = Box<dyn for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> BoxFuture<'c, (bool, Finish)> + Send>;
+
+/// Most jobs in one SQLite transaction: bounds the latency a batch adds.
+const GROUP_COMMIT_MAX: usize = 64;
+
+/// Copies SQLite's write-ahead log into the database file twice a second, off
+/// the writer's path (a checkpoint inside a commit would stall every writer
+/// queued behind it). PASSIVE never blocks readers or the writer. Ends when
+/// the main pool closes.
+async fn checkpoints(checkpointer: AnyPool, main: AnyPool) {
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    while !main.is_closed() {
+        tick.tick().await;
+        if let Err(e) = checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
+            tracing::warn!(error = %e, "a WAL checkpoint failed; the next one retries");
+        }
+    }
+    checkpointer.close().await;
+}
+
+/// SQLite's writer: takes the jobs waiting, runs each in a savepoint of one
+/// transaction, commits once, then answers every job. Between batches the
+/// writer connection goes back to its pool, so [`Db::begin_write`] callers
+/// take their turn.
+async fn group_commit(writer: AnyPool, mut jobs: tokio::sync::mpsc::Receiver<Job>) {
+    use futures_util::FutureExt;
+    while let Some(first) = jobs.recv().await {
+        let mut finishes: Vec<Finish> = Vec::new();
+        let mut conn = match writer.acquire().await {
+            Ok(conn) => conn,
+            Err(e) => {
+                tracing::error!(error = %e, "the writer connection is unavailable");
+                continue; // `first` is dropped: its caller gets an error
+            }
+        };
+        let outcome: Result<(), sqlx::Error> = async {
+            conn.execute("BEGIN IMMEDIATE; SAVEPOINT job").await?;
+            let mut next = Some(first);
+            while let Some(job) = next.take() {
+                let ok = match std::panic::AssertUnwindSafe(job(&mut conn)).catch_unwind().await {
+                    Ok((ok, finish)) => {
+                        finishes.push(finish);
+                        ok
+                    }
+                    Err(_) => {
+                        tracing::error!("a database write job panicked; its writes are rolled back");
+                        false
+                    }
+                };
+                if finishes.len() < GROUP_COMMIT_MAX {
+                    next = jobs.try_recv().ok();
+                }
+                // Ending one job's savepoint and opening the next's (or
+                // committing the batch) is one round trip.
+                let end = match (ok, next.is_some()) {
+                    (true, true) => "RELEASE job; SAVEPOINT job",
+                    (true, false) => "RELEASE job; COMMIT",
+                    (false, true) => "ROLLBACK TO job; RELEASE job; SAVEPOINT job",
+                    (false, false) => "ROLLBACK TO job; RELEASE job; COMMIT",
+                };
+                conn.execute(end).await?;
+            }
+            Ok(())
+        }
+        .await;
+        // Leave no transaction open on a pooled connection.
+        if outcome.is_err() && conn.execute("ROLLBACK").await.is_err() {
+            conn.close_on_drop();
+        }
+        drop(conn);
+        if let Err(e) = &outcome {
+            tracing::error!(error = %e, jobs = finishes.len(), "a group commit failed");
+        }
+        for finish in finishes {
+            finish(outcome.as_ref().map(|_| ()));
+        }
+    }
+}
 
 /// The few statements that differ between the engines.
 impl Backend {
@@ -153,5 +309,70 @@ pub fn nullable_f64(v: Option<f64>) -> (i64, f64) {
     match v {
         Some(x) => (1, x),
         None => (0, 0.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn sqlite() -> (Db, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::parse(&format!("sqlite:{}", dir.path().join("t.db").display())).unwrap();
+        let db = Db::connect(&url, 4).await.unwrap();
+        sqlx::query("CREATE TABLE t (n BIGINT PRIMARY KEY)").execute(db.pool()).await.unwrap();
+        (db, dir)
+    }
+
+    /// Inserts `n` and, when `fail`, then a duplicate of `n`: the job errs after writing.
+    async fn insert(db: &Db, n: i64, fail: bool) -> Result<i64, sqlx::Error> {
+        db.write(move |tx| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO t (n) VALUES ($1)").bind(n).execute(&mut *tx).await?;
+                if fail {
+                    sqlx::query("INSERT INTO t (n) VALUES ($1)").bind(n).execute(&mut *tx).await?;
+                }
+                Ok(n)
+            })
+        })
+        .await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_job_undoes_only_its_own_writes_in_a_shared_commit() {
+        let (db, _dir) = sqlite().await;
+        let tasks: Vec<_> = (0..200)
+            .map(|n| {
+                let db = db.clone();
+                tokio::spawn(async move { (n, insert(&db, n, n % 3 == 0).await) })
+            })
+            .collect();
+        for task in tasks {
+            let (n, result) = task.await.unwrap();
+            assert_eq!(result.is_ok(), n % 3 != 0, "job {n}: {result:?}");
+        }
+        let kept: Vec<(i64,)> = sqlx::query_as("SELECT n FROM t ORDER BY n").fetch_all(db.pool()).await.unwrap();
+        let expected: Vec<(i64,)> = (0..200).filter(|n| n % 3 != 0).map(|n| (n,)).collect();
+        assert_eq!(kept, expected);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_job_is_an_error_and_the_writer_lives_on() {
+        let (db, _dir) = sqlite().await;
+        let panicked = db
+            .write(|tx| {
+                Box::pin(async move {
+                    sqlx::query("INSERT INTO t (n) VALUES (1)").execute(&mut *tx).await?;
+                    if std::hint::black_box(true) {
+                        panic!("job bug");
+                    }
+                    Ok::<_, sqlx::Error>(())
+                })
+            })
+            .await;
+        assert!(panicked.is_err());
+        assert_eq!(insert(&db, 2, false).await.unwrap(), 2);
+        let kept: Vec<(i64,)> = sqlx::query_as("SELECT n FROM t").fetch_all(db.pool()).await.unwrap();
+        assert_eq!(kept, vec![(2,)]);
     }
 }

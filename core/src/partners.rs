@@ -201,6 +201,47 @@ pub async fn find(db: &Db, id: &str) -> Result<Option<Partner>, ApiError> {
     Ok(sqlx::query_as(sql).bind(id).fetch_optional(db.pool()).await?)
 }
 
+/// Partners read in the last few seconds, for checks made on every request
+/// (the JWT of each `/me/*` call). A change made through this process
+/// (rotation, allowed origins) drops its entry at once; other instances see it
+/// within [`Cache::TTL`] — a secret rotated with no grace period stops
+/// verifying there that much later.
+#[derive(Debug, Default)]
+pub struct Cache(std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Partner)>>);
+
+impl Cache {
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+    fn get(&self, id: &str) -> Option<Partner> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(id).filter(|(at, _)| at.elapsed() < Self::TTL).map(|(_, p)| p.clone())
+    }
+
+    fn put(&self, partner: &Partner) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 10_000 {
+            map.retain(|_, (at, _)| at.elapsed() < Self::TTL);
+        }
+        map.insert(partner.id.clone(), (std::time::Instant::now(), partner.clone()));
+    }
+
+    fn forget(&self, id: &str) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+    }
+}
+
+/// [`find`], answered from the [`Cache`] when it read the partner moments ago.
+pub async fn find_recent(db: &Db, id: &str) -> Result<Option<Partner>, ApiError> {
+    if let Some(p) = db.partners.get(id) {
+        return Ok(Some(p));
+    }
+    let found = find(db, id).await?;
+    if let Some(p) = &found {
+        db.partners.put(p);
+    }
+    Ok(found)
+}
+
 pub async fn get(db: &Db, id: &str) -> Result<Partner, ApiError> {
     find(db, id).await?.ok_or_else(|| ApiError::not_found("No such partner."))
 }
@@ -235,6 +276,7 @@ pub async fn rotate_secret(db: &Db, id: &str, kind: SecretKind, grace_ms: i64) -
     };
     let secret = random_secret(prefix);
     let done = sqlx::query(sql).bind(id).bind(until).bind(&secret).bind(now).execute(db.pool()).await?;
+    db.partners.forget(id);
     if done.rows_affected() == 0 {
         return Err(ApiError::not_found("No such partner."));
     }
@@ -258,6 +300,7 @@ pub async fn set_allowed_origins(db: &Db, id: &str, origins: &[String]) -> Resul
         .bind(now_ms())
         .execute(db.pool())
         .await?;
+    db.partners.forget(id);
     if done.rows_affected() == 0 {
         return Err(ApiError::not_found("No such partner."));
     }

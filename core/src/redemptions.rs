@@ -160,75 +160,26 @@ pub async fn redeem(db: &Db, user_id: &str, req: &RedeemRequest) -> Result<Redem
         }
     };
 
-    let mut tx = db.begin_write().await?;
-    // The claim is marked first, conditionally: of any number of concurrent
-    // redemptions exactly one sees a row change.
-    let marked = sqlx::query("UPDATE claims SET redeemed_at = $2 WHERE id = $1 AND redeemed_at IS NULL")
-        .bind(&req.claim_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    if marked.rows_affected() == 0 {
-        return Err(already_redeemed());
-    }
-    let code = match facts.code_source.as_str() {
-        "pool" => {
-            let (code,): (String,) = sqlx::query_as("SELECT code FROM voucher_codes WHERE claim_id = $1")
-                .bind(&req.claim_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("pool claim without a reserved code")))?;
-            code
-        }
-        "static" => facts.static_code.clone().unwrap_or_default(),
-        _ => redemption_code(),
-    };
     let id = new_id();
     let (lat, lng, accuracy) = match req.location {
         Some(l) => (Some(l.lat), Some(l.lng), l.accuracy_m),
         None => (None, None, None),
     };
-    sqlx::query(
-        "INSERT INTO redemptions (id, claim_id, partner_id, user_id, voucher_id, outlet_id, status, flag_reason, code, \
-         lat, lng, accuracy_m, distance_m, voucher_title, outlet_name, redeemed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $10 = 1 THEN $11 END, CASE WHEN $10 = 1 THEN $12 END, \
-         CASE WHEN $13 = 1 THEN $14 END, CASE WHEN $15 = 1 THEN $16 END, $17, $18, $19)",
-    )
-    .bind(&id)
-    .bind(&req.claim_id)
-    .bind(&facts.partner_id)
-    .bind(user_id)
-    .bind(&facts.voucher_id)
-    .bind(&outlet.id)
-    .bind(status)
-    .bind(flag_reason)
-    .bind(&code)
-    .bind(nullable_f64(lat).0)
-    .bind(nullable_f64(lat).1)
-    .bind(nullable_f64(lng).1)
-    .bind(nullable_f64(accuracy).0)
-    .bind(nullable_f64(accuracy).1)
-    .bind(nullable_f64(distance).0)
-    .bind(nullable_f64(distance).1)
-    .bind(&facts.voucher_title)
-    .bind(&outlet.name)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    // The code stays out of the event: it is the user's, not the partner's backend's.
-    events::enqueue(
-        &mut tx,
-        &facts.partner_id,
-        events::REDEMPTION_CREATED,
-        Some(user_id),
-        json!({
-            "userId": user_id, "externalUserId": facts.external_user_id, "redemptionId": id,
-            "voucherId": facts.voucher_id, "voucherTitle": facts.voucher_title, "outletId": outlet.id,
-            "outletName": outlet.name, "status": status, "flagReason": flag_reason,
-        }),
-    )
-    .await?;
-    tx.commit().await?;
+    let write = RedemptionWrite {
+        id: id.clone(),
+        claim_id: req.claim_id.clone(),
+        user_id: user_id.to_string(),
+        outlet_id: outlet.id.clone(),
+        outlet_name: outlet.name.clone(),
+        status,
+        flag_reason,
+        lat,
+        lng,
+        accuracy,
+        distance,
+        now,
+    };
+    let (facts, code) = db.write(move |tx| Box::pin(write.run(tx, facts))).await?;
     Ok(Redemption {
         redemption_id: id,
         status: status.into(),
@@ -243,6 +194,90 @@ pub async fn redeem(db: &Db, user_id: &str, req: &RedeemRequest) -> Result<Redem
         redeemed_at: to_rfc3339(now),
         external_user_id: None,
     })
+}
+
+/// The writes of a redemption, decided by the checks before: taken whole or not at all.
+struct RedemptionWrite {
+    id: String,
+    claim_id: String,
+    user_id: String,
+    outlet_id: String,
+    outlet_name: String,
+    status: &'static str,
+    flag_reason: Option<&'static str>,
+    lat: Option<f64>,
+    lng: Option<f64>,
+    accuracy: Option<f64>,
+    distance: Option<f64>,
+    now: i64,
+}
+
+impl RedemptionWrite {
+    async fn run(self, tx: &mut sqlx::AnyConnection, facts: ClaimFacts) -> Result<(ClaimFacts, String), ApiError> {
+        // The claim is marked first, conditionally: of any number of concurrent
+        // redemptions exactly one sees a row change.
+        let marked = sqlx::query("UPDATE claims SET redeemed_at = $2 WHERE id = $1 AND redeemed_at IS NULL")
+            .bind(&self.claim_id)
+            .bind(self.now)
+            .execute(&mut *tx)
+            .await?;
+        if marked.rows_affected() == 0 {
+            return Err(already_redeemed());
+        }
+        let code = match facts.code_source.as_str() {
+            "pool" => {
+                let (code,): (String,) = sqlx::query_as("SELECT code FROM voucher_codes WHERE claim_id = $1")
+                    .bind(&self.claim_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| ApiError::internal(anyhow::anyhow!("pool claim without a reserved code")))?;
+                code
+            }
+            "static" => facts.static_code.clone().unwrap_or_default(),
+            _ => redemption_code(),
+        };
+        sqlx::query(
+            "INSERT INTO redemptions (id, claim_id, partner_id, user_id, voucher_id, outlet_id, status, flag_reason, code, \
+             lat, lng, accuracy_m, distance_m, voucher_title, outlet_name, redeemed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $10 = 1 THEN $11 END, CASE WHEN $10 = 1 THEN $12 END, \
+             CASE WHEN $13 = 1 THEN $14 END, CASE WHEN $15 = 1 THEN $16 END, $17, $18, $19)",
+        )
+        .bind(&self.id)
+        .bind(&self.claim_id)
+        .bind(&facts.partner_id)
+        .bind(&self.user_id)
+        .bind(&facts.voucher_id)
+        .bind(&self.outlet_id)
+        .bind(self.status)
+        .bind(self.flag_reason)
+        .bind(&code)
+        .bind(nullable_f64(self.lat).0)
+        .bind(nullable_f64(self.lat).1)
+        .bind(nullable_f64(self.lng).1)
+        .bind(nullable_f64(self.accuracy).0)
+        .bind(nullable_f64(self.accuracy).1)
+        .bind(nullable_f64(self.distance).0)
+        .bind(nullable_f64(self.distance).1)
+        .bind(&facts.voucher_title)
+        .bind(&self.outlet_name)
+        .bind(self.now)
+        .execute(&mut *tx)
+        .await?;
+        // The code stays out of the event: it is the user's, not the partner's backend's.
+        events::enqueue(
+            tx,
+            &facts.partner_id,
+            events::REDEMPTION_CREATED,
+            Some(&self.user_id),
+            json!({
+                "userId": self.user_id, "externalUserId": facts.external_user_id, "redemptionId": self.id,
+                "voucherId": facts.voucher_id, "voucherTitle": facts.voucher_title, "outletId": self.outlet_id,
+                "outletName": self.outlet_name, "status": self.status, "flagReason": self.flag_reason,
+            }),
+        )
+        .await?;
+        Ok((facts, code))
+    }
 }
 
 fn already_redeemed() -> ApiError {

@@ -66,7 +66,7 @@ pub async fn verify(db: &Db, token: &str, now_s: i64) -> Result<(Partner, Claims
         return Err(invalid(format!("The token is signed with {:?}; only HS256 is accepted.", header.alg)));
     }
     let issuer = unverified_issuer(token)?;
-    let partner = partners::find(db, &issuer).await?.ok_or_else(|| {
+    let partner = partners::find_recent(db, &issuer).await?.ok_or_else(|| {
         ApiError::unauthorized("token_unknown_issuer", "The token's iss is not a known partner id.")
     })?;
     let mut validation = Validation::new(Algorithm::HS256);
