@@ -126,6 +126,7 @@ where
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Arc::new(Args::parse());
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency * 2).build()?;
 
     // Load: a partner, a merchant with an outlet, vouchers, users.

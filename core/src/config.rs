@@ -45,6 +45,26 @@ pub struct Settings {
     pub rate_limit_user_per_minute: u32,
     /// Token exchanges (`POST /me/session`) per minute per client address.
     pub rate_limit_session_per_minute: u32,
+    /// Deliver webhooks from this process. Several instances on one PostgreSQL
+    /// share the work; on SQLite run one.
+    pub webhook_worker: bool,
+    /// Delays before each retry of a failed delivery, comma-separated (`s`,
+    /// `m`, `h`, `d` units); after the last one the delivery is given up.
+    pub webhook_retry_schedule: String,
+    /// A delivery attempt that has no complete answer after this fails.
+    pub webhook_timeout_seconds: u64,
+    /// How long an instance holds a delivery it is sending; a crashed
+    /// instance's deliveries are picked up after this. Above the timeout.
+    pub webhook_lease_seconds: u64,
+    /// An endpoint failing without a success for this long is disabled.
+    pub webhook_disable_after_seconds: u64,
+    /// Deliveries in flight to one endpoint at once, unless the endpoint sets its own.
+    pub webhook_max_in_flight: u32,
+    /// Private, loopback and link-local networks webhooks may be sent to
+    /// (refused by default), comma-separated CIDRs, e.g. `127.0.0.0/8,::1/128`.
+    pub webhook_allow_networks: String,
+    /// How often the worker looks for due deliveries when idle.
+    pub webhook_poll_millis: u64,
 }
 
 impl Default for Settings {
@@ -64,6 +84,14 @@ impl Default for Settings {
             rate_limit_partner_per_minute: 1200,
             rate_limit_user_per_minute: 300,
             rate_limit_session_per_minute: 60,
+            webhook_worker: true,
+            webhook_retry_schedule: "5s,5m,30m,2h,5h,10h,10h".into(),
+            webhook_timeout_seconds: 15,
+            webhook_lease_seconds: 60,
+            webhook_disable_after_seconds: 5 * 24 * 3600,
+            webhook_max_in_flight: 16,
+            webhook_allow_networks: String::new(),
+            webhook_poll_millis: 250,
         }
     }
 }
@@ -83,6 +111,41 @@ pub struct Config {
     pub shutdown_grace: std::time::Duration,
     pub operator_token: Option<OperatorToken>,
     pub rate_limits: RateLimits,
+    pub webhooks: WebhookSettings,
+}
+
+/// The delivery worker's settings, checked.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    pub worker: bool,
+    pub retry_schedule: Vec<std::time::Duration>,
+    pub timeout: std::time::Duration,
+    pub lease: std::time::Duration,
+    pub disable_after: std::time::Duration,
+    pub max_in_flight: u32,
+    pub allow_networks: Vec<ipnet::IpNet>,
+    pub poll: std::time::Duration,
+}
+
+/// Parses `5s,5m,30m,2h` (units s, m, h, d; a bare number is seconds).
+pub fn parse_durations(raw: &str) -> Result<Vec<std::time::Duration>, String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (number, unit) = p.split_at(p.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(p.len()));
+            let n: f64 = number.parse().map_err(|_| format!("{p:?} is not a duration like 5s, 5m, 2h"))?;
+            let scale = match unit {
+                "" | "s" => 1.0,
+                "ms" => 0.001,
+                "m" => 60.0,
+                "h" => 3600.0,
+                "d" => 86400.0,
+                _ => return Err(format!("{p:?} has an unknown unit (use ms, s, m, h or d)")),
+            };
+            Ok(std::time::Duration::from_secs_f64(n * scale))
+        })
+        .collect()
 }
 
 /// Requests per minute, each at least 1.
@@ -282,6 +345,36 @@ impl Config {
                 problems.push(format!("{} must be at least 1; set TESSERA_{name}", name.to_ascii_lowercase()));
             }
         }
+        let retry_schedule = parse_durations(&s.webhook_retry_schedule)
+            .map_err(|e| problems.push(format!("webhook_retry_schedule: {e}; set TESSERA_WEBHOOK_RETRY_SCHEDULE like 5s,5m,30m,2h")))
+            .unwrap_or_default();
+        if s.webhook_timeout_seconds == 0 || s.webhook_lease_seconds <= s.webhook_timeout_seconds {
+            problems.push(
+                "webhook_lease_seconds must be above webhook_timeout_seconds (at least 1); set TESSERA_WEBHOOK_LEASE_SECONDS and TESSERA_WEBHOOK_TIMEOUT_SECONDS".into(),
+            );
+        }
+        if !(1..=256).contains(&s.webhook_max_in_flight) {
+            problems.push("webhook_max_in_flight must be between 1 and 256; set TESSERA_WEBHOOK_MAX_IN_FLIGHT".into());
+        }
+        let mut allow_networks = Vec::new();
+        for raw in s.webhook_allow_networks.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            match raw.parse::<ipnet::IpNet>().or_else(|_| raw.parse::<std::net::IpAddr>().map(ipnet::IpNet::from)) {
+                Ok(net) => allow_networks.push(net),
+                Err(_) => problems.push(format!(
+                    "webhook_allow_networks: {raw:?} is not a network like 127.0.0.0/8; set TESSERA_WEBHOOK_ALLOW_NETWORKS"
+                )),
+            }
+        }
+        let webhooks = WebhookSettings {
+            worker: s.webhook_worker,
+            retry_schedule,
+            timeout: std::time::Duration::from_secs(s.webhook_timeout_seconds),
+            lease: std::time::Duration::from_secs(s.webhook_lease_seconds),
+            disable_after: std::time::Duration::from_secs(s.webhook_disable_after_seconds),
+            max_in_flight: s.webhook_max_in_flight,
+            allow_networks,
+            poll: std::time::Duration::from_millis(s.webhook_poll_millis.clamp(10, 60_000)),
+        };
         match (listen, database, log_format) {
             (Some(listen), Some(database), Some(log_format)) if problems.is_empty() => Ok(Config {
                 listen,
@@ -300,6 +393,7 @@ impl Config {
                     user_per_minute: s.rate_limit_user_per_minute,
                     session_per_minute: s.rate_limit_session_per_minute,
                 },
+                webhooks,
             }),
             _ => Err(ConfigError::Invalid(problems)),
         }

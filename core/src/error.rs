@@ -192,6 +192,7 @@ pub const CATALOGUE: &[(&str, u16, &str)] = &[
     ("already_redeemed", 409, "The claim was already redeemed."),
     ("idempotency_in_progress", 409, "A request with this Idempotency-Key is still being handled; retry shortly."),
     ("conflict", 409, "The change conflicts with the current state."),
+    ("endpoint_disabled", 409, "The webhook endpoint is disabled; enable it first."),
     ("voucher_expired", 410, "The voucher is no longer valid."),
     ("payload_too_large", 413, "The body is larger than 64 KiB."),
     ("unsupported_media_type", 415, "Send the body as application/json."),

@@ -49,6 +49,8 @@ pub mod tokens;
 pub mod users;
 #[cfg(feature = "server")]
 pub mod vouchers;
+#[cfg(feature = "server")]
+pub mod webhooks;
 
 #[cfg(feature = "server")]
 pub use platform::{ApiReference, Platform};

@@ -27,6 +27,10 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
 
     let (stopping_tx, mut stopping) = watch::channel(false);
     let housekeeping = tokio::spawn(housekeeping(platform.clone(), stopping.clone()));
+    let worker = config
+        .webhooks
+        .worker
+        .then(|| tokio::spawn(crate::webhooks::run(platform.clone(), stopping.clone(), config.shutdown_grace)));
     // Streamed responses (SSR, static files) otherwise wait on delayed ACKs.
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
@@ -47,6 +51,10 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
         () = deadline => tracing::warn!(grace_seconds = grace.as_secs(), "grace period over; dropping remaining connections"),
     }
     housekeeping.abort();
+    if let Some(worker) = worker {
+        // It drains in parallel with the HTTP server, within the same grace period.
+        let _ = tokio::time::timeout(Duration::from_secs(5), worker).await;
+    }
     platform.db.close().await;
     tracing::info!("stopped");
     Ok(())

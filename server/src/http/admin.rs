@@ -41,6 +41,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(archive_voucher))
         .routes(routes!(upload_codes))
         .routes(routes!(list_redemptions))
+        .merge(super::webhooks::admin_routes())
 }
 
 const AUTH_ERRORS: &str = "operator_token_invalid";

@@ -9,10 +9,11 @@ mod health;
 mod limits;
 pub mod openapi;
 mod partner;
+mod webhooks;
 
 use axum::{
     Router,
-    extract::FromRef,
+    extract::{FromRef, State},
     http::{HeaderName, Request, StatusCode},
     middleware,
     routing::{any, get},
@@ -84,6 +85,14 @@ pub fn router(platform: Platform) -> Router {
         .merge(partner_routes.route_layer(middleware::from_fn_with_state(state.clone(), partner::authenticate)))
         .merge(consumer::routes())
         .merge(admin::routes())
+        .route(
+            "/metrics",
+            get(|State(s): State<AppState>| async move {
+                crate::metrics::METRICS.render(&s.platform.db).await.map(|text| {
+                    ([(axum::http::header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text)
+                })
+            }),
+        )
         .route(
             "/openapi.json",
             get(move || {

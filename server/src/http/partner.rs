@@ -35,6 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(issue_voucher))
         .routes(routes!(get_redemption))
         .routes(routes!(list_events))
+        .merge(super::webhooks::partner_routes())
 }
 
 const AUTH_ERRORS: &str = "signature_missing · signature_invalid · signature_expired · signature_replayed · unknown_partner";

@@ -10,3 +10,4 @@ mod edge;
 mod health;
 mod partner_api;
 mod wallet;
+mod webhooks;

@@ -12,6 +12,7 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod receiver;
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -95,6 +96,12 @@ impl TestDb {
         }
     }
 
+    /// Another handle on the same database (for a second server on it).
+    pub fn shared(&self) -> TestDb {
+        assert_eq!(self.backend, Backend::Postgres, "only PostgreSQL databases are shared between servers");
+        TestDb { backend: self.backend, url: self.url.clone(), _dir: None }
+    }
+
     /// A pool on this database, to arrange data or look at what the server wrote.
     pub async fn pool(&self) -> AnyPool {
         sqlx::any::install_default_drivers();
@@ -104,6 +111,12 @@ impl TestDb {
         };
         AnyPool::connect(&url).await.expect("connect to test database")
     }
+}
+
+/// reqwest is built without a default TLS provider (the server picks ring):
+/// install it before building a client.
+pub fn install_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 pub fn tessera_bin() -> &'static str {
@@ -176,6 +189,7 @@ impl TestServer {
         };
         // Keep draining stdout so the server never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        install_tls();
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         TestServer { db, base, client, child, last_t: Default::default(), log, _log_dir: log_dir }
     }
@@ -217,6 +231,16 @@ impl TestServer {
             .await
             .expect("tessera did not exit within 30 s of SIGTERM")
             .expect("wait")
+    }
+
+    /// Kills the process with SIGKILL (no shutdown at all) and gives back the
+    /// database, to restart a server on it.
+    pub async fn kill(mut self) -> TestDb {
+        let status = std::process::Command::new("kill").args(["-KILL", &self.pid().to_string()]).status();
+        assert!(status.is_ok_and(|s| s.success()), "kill -KILL failed");
+        let _ = self.child.wait().await;
+        let placeholder = TestDb { backend: self.db.backend, url: String::new(), _dir: None };
+        std::mem::replace(&mut self.db, placeholder)
     }
 
     pub fn log(&self) -> String {

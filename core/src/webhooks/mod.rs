@@ -1,0 +1,323 @@
+//! Webhooks (SPEC §5): partners' endpoints, and the delivery queue the worker
+//! in `tessera serve` drains.
+//!
+//! An event is written by the business transaction that causes it
+//! ([`crate::events`]). The worker then, in batches: turns new events into one
+//! delivery per matching endpoint ([`queue::dispatch`]), leases due deliveries
+//! ([`queue::lease`]), sends them signed ([`signing`]), and records every
+//! attempt with the next step ([`queue::record`]).
+
+pub mod queue;
+pub mod signing;
+
+use crate::{
+    clock::{now_ms, to_rfc3339},
+    db::Db,
+    error::ApiError,
+    events,
+    ids::new_id,
+};
+use serde::{Deserialize, Serialize};
+pub use signing::Scheme;
+use std::net::IpAddr;
+
+/// A partner's webhook endpoint, as the APIs show it (never its secret).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoint {
+    pub id: String,
+    pub partner_id: String,
+    pub url: String,
+    pub description: String,
+    pub scheme: Scheme,
+    /// The event types sent here; empty means every type.
+    pub event_types: Vec<String>,
+    /// Deliveries in flight to this endpoint at once (per instance).
+    pub max_in_flight: i64,
+    /// `enabled` or `disabled`.
+    pub status: String,
+    /// Why it was disabled: `gone` (it answered 410), `failing` (no success
+    /// for the configured period, 5 days by default) or `operator`.
+    pub disabled_reason: Option<String>,
+    pub disabled_at: Option<String>,
+    /// Failing without a success since then.
+    pub failing_since: Option<String>,
+    /// The previous secret still signs deliveries (alongside the new one) until then.
+    pub previous_secret_until: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// An endpoint with its signing secret: returned once, at creation and rotation.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointWithSecret {
+    #[serde(flatten)]
+    pub endpoint: Endpoint,
+    /// The signing secret. `standard-webhooks`: `whsec_<base64 key>`; other
+    /// schemes: the HMAC key as written.
+    pub secret: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewEndpoint {
+    /// `https://…` (or `http://…`) where deliveries are POSTed.
+    pub url: String,
+    /// Default `tessera`.
+    pub scheme: Option<Scheme>,
+    /// Default: every type.
+    pub event_types: Option<Vec<String>>,
+    pub description: Option<String>,
+    /// 1–256; default from the server's configuration (16).
+    pub max_in_flight: Option<i64>,
+    /// Bring your own secret (e.g. moving from another provider); default: generated.
+    pub secret: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EndpointUpdate {
+    pub url: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    pub description: Option<String>,
+    pub max_in_flight: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct EndpointRow {
+    id: String,
+    partner_id: String,
+    url: String,
+    description: String,
+    scheme: String,
+    event_types: String,
+    max_in_flight: i64,
+    status: String,
+    disabled_reason: Option<String>,
+    disabled_at: Option<i64>,
+    failing_since: Option<i64>,
+    secret_previous_until: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+const COLUMNS: &str = "id, partner_id, url, description, scheme, event_types, max_in_flight, status, disabled_reason, \
+     disabled_at, failing_since, secret_previous_until, created_at, updated_at";
+
+impl EndpointRow {
+    fn view(self, now: i64) -> Endpoint {
+        Endpoint {
+            id: self.id,
+            partner_id: self.partner_id,
+            url: self.url,
+            description: self.description,
+            scheme: Scheme::parse(&self.scheme).unwrap_or(Scheme::Tessera),
+            event_types: self.event_types.split(',').filter(|t| !t.is_empty()).map(String::from).collect(),
+            max_in_flight: self.max_in_flight,
+            status: self.status,
+            disabled_reason: self.disabled_reason,
+            disabled_at: self.disabled_at.map(to_rfc3339),
+            failing_since: self.failing_since.map(to_rfc3339),
+            previous_secret_until: self.secret_previous_until.filter(|u| *u > now).map(to_rfc3339),
+            created_at: to_rfc3339(self.created_at),
+            updated_at: to_rfc3339(self.updated_at),
+        }
+    }
+}
+
+/// Where webhooks may be sent: public addresses, plus the networks the
+/// operator allow-listed.
+#[derive(Debug, Clone, Default)]
+pub struct Destinations {
+    pub allow: Vec<ipnet::IpNet>,
+}
+
+impl Destinations {
+    /// Refuses loopback, private, link-local (cloud metadata), shared,
+    /// multicast, reserved and documentation addresses unless allow-listed.
+    pub fn permits(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+            v4 => v4,
+        };
+        self.allow.iter().any(|n| n.contains(&ip)) || !SPECIAL.iter().any(|n| n.parse::<ipnet::IpNet>().is_ok_and(|n| n.contains(&ip)))
+    }
+
+    /// Checks an endpoint URL: http(s), a host, no credentials, and — when the
+    /// host is an address — a permitted one. Names are checked when resolved,
+    /// at each delivery.
+    pub fn check_url(&self, raw: &str) -> Result<url::Url, String> {
+        let url = url::Url::parse(raw.trim()).map_err(|_| "is not an absolute URL".to_string())?;
+        if !matches!(url.scheme(), "https" | "http") {
+            return Err("must be an https:// (or http://) URL".into());
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err("must not carry credentials; authenticate deliveries by their signature".into());
+        }
+        match url.host() {
+            None => Err("has no host".into()),
+            Some(url::Host::Ipv4(ip)) if !self.permits(IpAddr::V4(ip)) => Err(NOT_PUBLIC.into()),
+            Some(url::Host::Ipv6(ip)) if !self.permits(IpAddr::V6(ip)) => Err(NOT_PUBLIC.into()),
+            Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") && !self.permits(IpAddr::from([127, 0, 0, 1])) => {
+                Err(NOT_PUBLIC.into())
+            }
+            Some(_) => Ok(url),
+        }
+    }
+}
+
+pub const NOT_PUBLIC: &str = "points at a private, loopback or reserved address; the operator can allow-list networks with TESSERA_WEBHOOK_ALLOW_NETWORKS";
+
+const SPECIAL: &[&str] = &[
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
+    "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
+    "224.0.0.0/4", "240.0.0.0/4", "::/128", "::1/128", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001:db8::/32",
+    "fc00::/7", "fe80::/10", "ff00::/8",
+];
+
+fn check_event_types(types: &[String]) -> Result<String, ApiError> {
+    if let Some(bad) = types.iter().find(|t| !events::TYPES.contains(&t.as_str())) {
+        return Err(ApiError::validation(vec![(
+            "eventTypes",
+            format!("{bad:?} is not an event type; use {}", events::TYPES.join(", ")),
+        )]));
+    }
+    let mut sorted: Vec<&str> = types.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    Ok(if sorted.is_empty() { String::new() } else { format!(",{},", sorted.join(",")) })
+}
+
+fn check_max_in_flight(n: i64) -> Result<i64, ApiError> {
+    if (1..=256).contains(&n) {
+        Ok(n)
+    } else {
+        Err(ApiError::validation(vec![("maxInFlight", "must be between 1 and 256".into())]))
+    }
+}
+
+/// Adds an endpoint to a partner; returns it with its secret (shown once).
+pub async fn create(db: &Db, to: &Destinations, partner_id: &str, new: NewEndpoint, default_in_flight: i64) -> Result<EndpointWithSecret, ApiError> {
+    let url = to.check_url(&new.url).map_err(|e| ApiError::validation(vec![("url", e)]))?;
+    let scheme = new.scheme.unwrap_or(Scheme::Tessera);
+    let secret = match new.secret {
+        Some(s) => {
+            scheme.check_secret(&s).map_err(|e| ApiError::validation(vec![("secret", e)]))?;
+            s
+        }
+        None => scheme.new_secret(),
+    };
+    let types = check_event_types(new.event_types.as_deref().unwrap_or_default())?;
+    let in_flight = check_max_in_flight(new.max_in_flight.unwrap_or(default_in_flight))?;
+    crate::partners::get(db, partner_id).await?;
+    let id = new_id();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO webhook_endpoints (id, partner_id, url, description, scheme, event_types, secret, max_in_flight, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+    )
+    .bind(&id)
+    .bind(partner_id)
+    .bind(url.as_str())
+    .bind(new.description.unwrap_or_default())
+    .bind(scheme.as_str())
+    .bind(types)
+    .bind(&secret)
+    .bind(in_flight)
+    .bind(now)
+    .execute(db.pool())
+    .await?;
+    Ok(EndpointWithSecret { endpoint: get(db, Some(partner_id), &id).await?, secret })
+}
+
+/// One endpoint; with `partner`, only that partner's (another's is a 404).
+pub async fn get(db: &Db, partner: Option<&str>, id: &str) -> Result<Endpoint, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM webhook_endpoints WHERE id = $1 AND ($2 = '' OR partner_id = $2)"));
+    let row: Option<EndpointRow> = sqlx::query_as(sql).bind(id).bind(partner.unwrap_or("")).fetch_optional(db.pool()).await?;
+    row.map(|r| r.view(now_ms())).ok_or_else(|| ApiError::not_found("No such webhook endpoint."))
+}
+
+pub async fn list(db: &Db, partner_id: &str) -> Result<Vec<Endpoint>, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM webhook_endpoints WHERE partner_id = $1 ORDER BY created_at, id"));
+    let rows: Vec<EndpointRow> = sqlx::query_as(sql).bind(partner_id).fetch_all(db.pool()).await?;
+    let now = now_ms();
+    Ok(rows.into_iter().map(|r| r.view(now)).collect())
+}
+
+pub async fn update(db: &Db, to: &Destinations, partner: Option<&str>, id: &str, change: EndpointUpdate) -> Result<Endpoint, ApiError> {
+    let current = get(db, partner, id).await?;
+    let url = match &change.url {
+        Some(u) => to.check_url(u).map_err(|e| ApiError::validation(vec![("url", e)]))?.to_string(),
+        None => current.url,
+    };
+    let types = check_event_types(change.event_types.as_deref().unwrap_or(&current.event_types))?;
+    let in_flight = check_max_in_flight(change.max_in_flight.unwrap_or(current.max_in_flight))?;
+    sqlx::query("UPDATE webhook_endpoints SET url = $2, event_types = $3, description = $4, max_in_flight = $5, updated_at = $6 WHERE id = $1")
+        .bind(id)
+        .bind(url)
+        .bind(types)
+        .bind(change.description.unwrap_or(current.description))
+        .bind(in_flight)
+        .bind(now_ms())
+        .execute(db.pool())
+        .await?;
+    get(db, partner, id).await
+}
+
+/// Deletes an endpoint with its deliveries and their attempts.
+pub async fn delete(db: &Db, partner: Option<&str>, id: &str) -> Result<(), ApiError> {
+    get(db, partner, id).await?;
+    let mut tx = db.begin_write().await?;
+    for sql in [
+        "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE endpoint_id = $1)",
+        "DELETE FROM webhook_deliveries WHERE endpoint_id = $1",
+        "DELETE FROM webhook_endpoints WHERE id = $1",
+    ] {
+        sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Replaces the signing secret; the old one keeps signing too (a second
+/// signature, for the schemes that carry two) for `grace_ms`.
+pub async fn rotate_secret(db: &Db, partner: Option<&str>, id: &str, grace_ms: i64) -> Result<EndpointWithSecret, ApiError> {
+    let current = get(db, partner, id).await?;
+    let secret = current.scheme.new_secret();
+    let now = now_ms();
+    sqlx::query(
+        "UPDATE webhook_endpoints SET secret_previous = secret, secret_previous_until = $2, secret = $3, updated_at = $4 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now + grace_ms.max(0))
+    .bind(&secret)
+    .bind(now)
+    .execute(db.pool())
+    .await?;
+    Ok(EndpointWithSecret { endpoint: get(db, partner, id).await?, secret })
+}
+
+/// Turns a disabled endpoint back on. Deliveries that failed meanwhile stay
+/// failed until recovered ([`queue::recover`]).
+pub async fn enable(db: &Db, partner: Option<&str>, id: &str) -> Result<Endpoint, ApiError> {
+    get(db, partner, id).await?;
+    sqlx::query(
+        "UPDATE webhook_endpoints SET status = 'enabled', disabled_reason = NULL, disabled_at = NULL, failing_since = NULL, \
+         updated_at = $2 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now_ms())
+    .execute(db.pool())
+    .await?;
+    get(db, partner, id).await
+}
+
+/// Turns an endpoint off by hand; its waiting deliveries fail (recoverable).
+pub async fn disable(db: &Db, partner: Option<&str>, id: &str) -> Result<Endpoint, ApiError> {
+    get(db, partner, id).await?;
+    let mut tx = db.begin_write().await?;
+    queue::disable_in(&mut tx, id, "operator", now_ms()).await?;
+    tx.commit().await?;
+    get(db, partner, id).await
+}

@@ -1,0 +1,540 @@
+//! The delivery queue: one row per (event, endpoint), leased by a worker while
+//! in flight, every attempt recorded.
+//!
+//! Guarantees, on both engines and with any number of instances on one
+//! PostgreSQL: a delivery is created once per event and endpoint (unique
+//! index); it is in flight at one instance at a time (a lease taken with a
+//! conditional UPDATE — `FOR UPDATE SKIP LOCKED` on PostgreSQL); a crashed
+//! instance's leases expire and the deliveries go out again (at least once).
+
+use super::Scheme;
+use crate::{
+    clock::{now_ms, to_rfc3339},
+    db::{Backend, Db},
+    error::ApiError,
+    events::Event,
+    ids::new_id,
+};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Turns up to `limit` new events into deliveries, one per endpoint of the
+/// event's partner that takes its type (deliveries to a disabled endpoint are
+/// recorded as failed, so they can be recovered). Returns how many events.
+pub async fn dispatch(db: &Db, limit: i64) -> Result<usize, ApiError> {
+    let mut tx = db.begin_write().await?;
+    let pick = match db.backend() {
+        Backend::Postgres => "SELECT id FROM events WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "SELECT id FROM events WHERE dispatched_at IS NULL ORDER BY id LIMIT $1",
+    };
+    let ids: Vec<(String,)> = sqlx::query_as(pick).bind(limit).fetch_all(&mut *tx).await?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let now = now_ms();
+    let list = placeholders(2, ids.len());
+    let insert = sqlx::AssertSqlSafe(format!(
+        "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, partner_id, status, next_attempt_at, last_error, created_at, updated_at) \
+         SELECT e.id || '.' || w.id, e.id, w.id, e.partner_id, \
+           CASE WHEN w.status = 'enabled' THEN 'pending' ELSE 'failed' END, $1, \
+           CASE WHEN w.status = 'enabled' THEN NULL ELSE 'the endpoint was disabled' END, $1, $1 \
+         FROM events e JOIN webhook_endpoints w ON w.partner_id = e.partner_id \
+           AND (w.event_types = '' OR w.event_types LIKE '%,' || e.type || ',%') \
+         WHERE e.id IN ({list}) \
+         ON CONFLICT (event_id, endpoint_id) DO NOTHING"
+    ));
+    let mut q = sqlx::query(insert).bind(now);
+    for (id,) in &ids {
+        q = q.bind(id);
+    }
+    q.execute(&mut *tx).await?;
+    let mark = sqlx::AssertSqlSafe(format!("UPDATE events SET dispatched_at = $1 WHERE id IN ({list})"));
+    let mut q = sqlx::query(mark).bind(now);
+    for (id,) in &ids {
+        q = q.bind(id);
+    }
+    q.execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(ids.len())
+}
+
+/// An endpoint with due deliveries, as the worker needs it to send.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Target {
+    pub id: String,
+    pub url: String,
+    pub scheme: String,
+    pub secret: String,
+    pub secret_previous: Option<String>,
+    pub secret_previous_until: Option<i64>,
+    pub max_in_flight: i64,
+}
+
+impl Target {
+    pub fn scheme(&self) -> Scheme {
+        Scheme::parse(&self.scheme).unwrap_or(Scheme::Tessera)
+    }
+
+    /// The secrets to sign with now: the current one, then the previous while it lasts.
+    pub fn secrets(&self, now: i64) -> Vec<&str> {
+        let mut s = vec![self.secret.as_str()];
+        if let (Some(prev), Some(until)) = (&self.secret_previous, self.secret_previous_until) {
+            if until > now {
+                s.push(prev);
+            }
+        }
+        s
+    }
+}
+
+/// A delivery leased to this instance.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Leased {
+    pub id: String,
+    pub event_id: String,
+    pub endpoint_id: String,
+    pub attempts: i64,
+    pub retry_step: i64,
+    pub payload: String,
+}
+
+/// Enabled endpoints that have deliveries due now.
+pub async fn due_targets(db: &Db, now: i64) -> Result<Vec<Target>, ApiError> {
+    Ok(sqlx::query_as(
+        "SELECT w.id, w.url, w.scheme, w.secret, w.secret_previous, w.secret_previous_until, w.max_in_flight \
+         FROM webhook_endpoints w WHERE w.status = 'enabled' AND EXISTS (SELECT 1 FROM webhook_deliveries d \
+           WHERE d.endpoint_id = w.id AND d.status = 'pending' AND d.next_attempt_at <= $1 AND d.lease_until <= $1)",
+    )
+    .bind(now)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// Leases up to `limit` due deliveries of one endpoint to `instance` until
+/// `now + lease`, oldest due first. Concurrent instances never lease the same
+/// delivery: the UPDATE re-checks the lease, and PostgreSQL skips rows another
+/// instance is taking.
+pub async fn lease(db: &Db, endpoint_id: &str, instance: &str, now: i64, lease: Duration, limit: i64) -> Result<Vec<Leased>, ApiError> {
+    if limit <= 0 {
+        return Ok(Vec::new());
+    }
+    let candidates = "SELECT id FROM webhook_deliveries WHERE endpoint_id = $3 AND status = 'pending' \
+         AND next_attempt_at <= $2 AND lease_until <= $2 ORDER BY next_attempt_at, id LIMIT $4";
+    let sql = sqlx::AssertSqlSafe(match db.backend() {
+        // Materialized: PostgreSQL may otherwise re-run a LIMIT subquery inside
+        // IN (...) and lease more rows than asked for.
+        Backend::Postgres => format!(
+            "WITH picked AS MATERIALIZED ({candidates} FOR UPDATE SKIP LOCKED) \
+             UPDATE webhook_deliveries d SET lease_until = $1, leased_by = $5 FROM picked \
+             WHERE d.id = picked.id AND d.status = 'pending' AND d.lease_until <= $2 RETURNING d.id"
+        ),
+        Backend::Sqlite => format!(
+            "UPDATE webhook_deliveries SET lease_until = $1, leased_by = $5 \
+             WHERE id IN ({candidates}) AND status = 'pending' AND lease_until <= $2 RETURNING id"
+        ),
+    });
+    let until = now + lease.as_millis() as i64;
+    let endpoint = endpoint_id.to_string();
+    let who = instance.to_string();
+    let leased: Vec<(String,)> = db
+        .write(move |tx| {
+            Box::pin(async move {
+                sqlx::query_as(sql).bind(until).bind(now).bind(&endpoint).bind(limit).bind(&who).fetch_all(&mut *tx).await
+            })
+        })
+        .await?;
+    if leased.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT d.id, d.event_id, d.endpoint_id, d.attempts, d.retry_step, e.payload \
+         FROM webhook_deliveries d JOIN events e ON e.id = d.event_id WHERE d.id IN ({}) ORDER BY d.next_attempt_at, d.id",
+        placeholders(1, leased.len())
+    ));
+    let mut q = sqlx::query_as(sql);
+    for (id,) in &leased {
+        q = q.bind(id);
+    }
+    Ok(q.fetch_all(db.pool()).await?)
+}
+
+/// What one attempt came to.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub delivery_id: String,
+    pub endpoint_id: String,
+    pub retry_step: i64,
+    pub attempted_at: i64,
+    pub latency_ms: i64,
+    /// None when no HTTP answer came.
+    pub status: Option<u16>,
+    /// The start of the answer's body (at most 4 KiB).
+    pub body: String,
+    pub error: Option<String>,
+    /// The receiver's Retry-After, if any.
+    pub retry_after: Option<Duration>,
+}
+
+impl Outcome {
+    pub fn delivered(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+}
+
+/// What recording decided for one attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    Delivered,
+    /// Retry scheduled in this many milliseconds.
+    Retry(i64),
+    /// Given up: the schedule is exhausted, or the endpoint is gone or disabled.
+    Failed,
+}
+
+/// The retry policy: the schedule's delay for the failure at `step` (0-based),
+/// honouring the receiver's Retry-After (clamped to 1 s – 10 h), with ±10 %
+/// jitter. None once the schedule is exhausted.
+pub fn retry_delay(schedule: &[Duration], step: i64, retry_after: Option<Duration>) -> Option<i64> {
+    let base = *schedule.get(usize::try_from(step).ok()?)?;
+    let base = match retry_after {
+        Some(ra) => ra.clamp(Duration::from_secs(1), Duration::from_secs(10 * 3600)),
+        None => base,
+    };
+    let jitter = 0.9 + rand::random::<f64>() * 0.2;
+    Some((base.as_millis() as f64 * jitter).round() as i64)
+}
+
+/// Records attempts and moves each delivery on (delivered, retry, failed);
+/// a 410 disables its endpoint, as do `disable_after` of failures. Only
+/// deliveries still leased by `instance` move (a lease that expired belongs to
+/// whoever took it next); every attempt is recorded regardless.
+pub async fn record(
+    db: &Db,
+    instance: &str,
+    outcomes: Vec<Outcome>,
+    schedule: Vec<Duration>,
+    disable_after: Duration,
+) -> Result<Vec<Next>, ApiError> {
+    let instance = instance.to_string();
+    db.write(move |tx| {
+        Box::pin(async move {
+            let now = now_ms();
+            let mut decided = Vec::with_capacity(outcomes.len());
+            for o in &outcomes {
+                sqlx::query(
+                    "INSERT INTO webhook_attempts (id, delivery_id, attempted_at, status_code, latency_ms, response_body, error, instance) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(new_id())
+                .bind(&o.delivery_id)
+                .bind(o.attempted_at)
+                .bind(o.status.map(i64::from))
+                .bind(o.latency_ms)
+                .bind(&o.body)
+                .bind(&o.error)
+                .bind(&instance)
+                .execute(&mut *tx)
+                .await?;
+                let next = if o.delivered() {
+                    Next::Delivered
+                } else if o.status == Some(410) {
+                    Next::Failed
+                } else {
+                    retry_delay(&schedule, o.retry_step, o.retry_after).map_or(Next::Failed, Next::Retry)
+                };
+                let (status, next_at, step) = match next {
+                    Next::Delivered => ("delivered", now, o.retry_step),
+                    Next::Retry(ms) => ("pending", now + ms, o.retry_step + 1),
+                    Next::Failed => ("failed", now, o.retry_step + 1),
+                };
+                sqlx::query(
+                    "UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1, retry_step = $4, next_attempt_at = $5, \
+                     lease_until = 0, leased_by = NULL, last_status = $6, last_error = $7, updated_at = $8, \
+                     delivered_at = CASE WHEN $3 = 'delivered' THEN $8 ELSE delivered_at END \
+                     WHERE id = $1 AND leased_by = $2 AND status = 'pending'",
+                )
+                .bind(&o.delivery_id)
+                .bind(&instance)
+                .bind(status)
+                .bind(step)
+                .bind(next_at)
+                .bind(o.status.map(i64::from))
+                .bind(&o.error)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                if o.delivered() {
+                    sqlx::query("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL")
+                        .bind(&o.endpoint_id)
+                        .execute(&mut *tx)
+                        .await?;
+                } else if o.status == Some(410) {
+                    disable_in(tx, &o.endpoint_id, "gone", now).await?;
+                } else {
+                    sqlx::query("UPDATE webhook_endpoints SET failing_since = $2 WHERE id = $1 AND failing_since IS NULL")
+                        .bind(&o.endpoint_id)
+                        .bind(o.attempted_at)
+                        .execute(&mut *tx)
+                        .await?;
+                    let (failing_since,): (Option<i64>,) =
+                        sqlx::query_as("SELECT failing_since FROM webhook_endpoints WHERE id = $1")
+                            .bind(&o.endpoint_id)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    if failing_since.is_some_and(|since| now - since >= disable_after.as_millis() as i64) {
+                        disable_in(tx, &o.endpoint_id, "failing", now).await?;
+                    }
+                }
+                decided.push(next);
+            }
+            Ok::<_, ApiError>(decided)
+        })
+    })
+    .await
+}
+
+/// Disables an endpoint inside a transaction; its waiting deliveries fail.
+pub(crate) async fn disable_in(tx: &mut sqlx::AnyConnection, endpoint_id: &str, reason: &str, now: i64) -> Result<(), ApiError> {
+    let done = sqlx::query(
+        "UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = $2, disabled_at = $3, updated_at = $3 \
+         WHERE id = $1 AND status = 'enabled'",
+    )
+    .bind(endpoint_id)
+    .bind(reason)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() > 0 {
+        tracing::warn!(endpoint = endpoint_id, reason, "webhook endpoint disabled");
+        sqlx::query(
+            "UPDATE webhook_deliveries SET status = 'failed', last_error = 'the endpoint was disabled', updated_at = $2 \
+             WHERE endpoint_id = $1 AND status = 'pending' AND lease_until <= $2",
+        )
+        .bind(endpoint_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Gives back the leases `instance` holds (at shutdown), or every lease
+/// (`None`: a SQLite server starting, the only instance there is).
+pub async fn release(db: &Db, instance: Option<&str>) -> Result<u64, ApiError> {
+    let done = sqlx::query(
+        "UPDATE webhook_deliveries SET lease_until = 0, leased_by = NULL \
+         WHERE status = 'pending' AND lease_until > 0 AND ($1 = '' OR leased_by = $1)",
+    )
+    .bind(instance.unwrap_or(""))
+    .execute(db.write_pool())
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Sends an event again to every enabled endpoint of its partner that takes
+/// its type, whatever happened before (the receiver dedupes by the event id).
+/// Returns how many deliveries were queued.
+pub async fn resend(db: &Db, partner: Option<&str>, event_id: &str) -> Result<u64, ApiError> {
+    let found: Option<(String,)> = sqlx::query_as("SELECT partner_id FROM events WHERE id = $1 AND ($2 = '' OR partner_id = $2)")
+        .bind(event_id)
+        .bind(partner.unwrap_or(""))
+        .fetch_optional(db.pool())
+        .await?;
+    if found.is_none() {
+        return Err(ApiError::not_found("No such event."));
+    }
+    let now = now_ms();
+    let done = sqlx::query(
+        "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, partner_id, status, next_attempt_at, created_at, updated_at) \
+         SELECT e.id || '.' || w.id, e.id, w.id, e.partner_id, 'pending', $2, $2, $2 \
+         FROM events e JOIN webhook_endpoints w ON w.partner_id = e.partner_id AND w.status = 'enabled' \
+           AND (w.event_types = '' OR w.event_types LIKE '%,' || e.type || ',%') \
+         WHERE e.id = $1 \
+         ON CONFLICT (event_id, endpoint_id) DO UPDATE SET status = 'pending', retry_step = 0, next_attempt_at = $2, \
+           last_error = NULL, updated_at = $2",
+    )
+    .bind(event_id)
+    .bind(now)
+    .execute(db.write_pool())
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Queues again every delivery to the endpoint that failed (given up, or
+/// failed because the endpoint was disabled) for an event since `since_ms`.
+pub async fn recover(db: &Db, partner: Option<&str>, endpoint_id: &str, since_ms: i64) -> Result<u64, ApiError> {
+    let endpoint = super::get(db, partner, endpoint_id).await?;
+    if endpoint.status != "enabled" {
+        return Err(ApiError::conflict("endpoint_disabled", "The endpoint is disabled; enable it, then recover."));
+    }
+    let now = now_ms();
+    let done = sqlx::query(
+        "UPDATE webhook_deliveries SET status = 'pending', retry_step = 0, next_attempt_at = $3, last_error = NULL, updated_at = $3 \
+         WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2",
+    )
+    .bind(endpoint_id)
+    .bind(since_ms)
+    .bind(now)
+    .execute(db.write_pool())
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// One delivery of an event to an endpoint, with its attempts.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Delivery {
+    pub id: String,
+    pub event_id: String,
+    pub endpoint_id: String,
+    /// `pending` (waiting or in flight), `delivered` or `failed` (given up).
+    pub status: String,
+    pub attempts: i64,
+    /// When the next attempt is due (pending deliveries).
+    pub next_attempt_at: Option<String>,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub delivered_at: Option<String>,
+    /// Newest first; only in the event's detail.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attempt_log: Vec<Attempt>,
+}
+
+/// One HTTP attempt.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Attempt {
+    pub id: String,
+    pub attempted_at: String,
+    /// None when no HTTP answer came (see `error`).
+    pub status_code: Option<i64>,
+    pub latency_ms: i64,
+    /// The first 4 KiB of the answer.
+    pub response_body: String,
+    pub error: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DeliveryRow {
+    id: String,
+    event_id: String,
+    endpoint_id: String,
+    status: String,
+    attempts: i64,
+    next_attempt_at: i64,
+    last_status: Option<i64>,
+    last_error: Option<String>,
+    created_at: i64,
+    delivered_at: Option<i64>,
+}
+
+impl From<DeliveryRow> for Delivery {
+    fn from(r: DeliveryRow) -> Self {
+        Delivery {
+            next_attempt_at: (r.status == "pending").then(|| to_rfc3339(r.next_attempt_at)),
+            id: r.id,
+            event_id: r.event_id,
+            endpoint_id: r.endpoint_id,
+            status: r.status,
+            attempts: r.attempts,
+            last_status: r.last_status,
+            last_error: r.last_error,
+            created_at: to_rfc3339(r.created_at),
+            delivered_at: r.delivered_at.map(to_rfc3339),
+            attempt_log: Vec::new(),
+        }
+    }
+}
+
+const DELIVERY_COLUMNS: &str =
+    "id, event_id, endpoint_id, status, attempts, next_attempt_at, last_status, last_error, created_at, delivered_at";
+
+/// An event with its deliveries and every attempt.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EventDetail {
+    pub event: Event,
+    pub deliveries: Vec<Delivery>,
+}
+
+pub async fn event_detail(db: &Db, partner: Option<&str>, event_id: &str) -> Result<EventDetail, ApiError> {
+    let found: Option<(String,)> = sqlx::query_as("SELECT payload FROM events WHERE id = $1 AND ($2 = '' OR partner_id = $2)")
+        .bind(event_id)
+        .bind(partner.unwrap_or(""))
+        .fetch_optional(db.pool())
+        .await?;
+    let event: Event = found
+        .and_then(|(p,)| serde_json::from_str(&p).ok())
+        .ok_or_else(|| ApiError::not_found("No such event."))?;
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE event_id = $1 ORDER BY created_at, id"));
+    let rows: Vec<DeliveryRow> = sqlx::query_as(sql).bind(event_id).fetch_all(db.pool()).await?;
+    let attempts: Vec<(String, String, i64, Option<i64>, i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT a.delivery_id, a.id, a.attempted_at, a.status_code, a.latency_ms, a.response_body, a.error \
+         FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.event_id = $1 \
+         ORDER BY a.attempted_at DESC, a.id DESC",
+    )
+    .bind(event_id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut deliveries: Vec<Delivery> = rows.into_iter().map(Delivery::from).collect();
+    for (delivery_id, id, at, status_code, latency_ms, response_body, error) in attempts {
+        if let Some(d) = deliveries.iter_mut().find(|d| d.id == delivery_id) {
+            d.attempt_log.push(Attempt { id, attempted_at: to_rfc3339(at), status_code, latency_ms, response_body, error });
+        }
+    }
+    Ok(EventDetail { event, deliveries })
+}
+
+/// An endpoint's deliveries, newest first, optionally of one status.
+pub async fn deliveries(db: &Db, partner: Option<&str>, endpoint_id: &str, status: Option<&str>, limit: i64) -> Result<Vec<Delivery>, ApiError> {
+    super::get(db, partner, endpoint_id).await?;
+    if let Some(s) = status {
+        if !["pending", "delivered", "failed"].contains(&s) {
+            return Err(ApiError::validation(vec![("status", "must be pending, delivered or failed".into())]));
+        }
+    }
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE endpoint_id = $1 AND ($2 = '' OR status = $2) \
+         ORDER BY created_at DESC, id DESC LIMIT $3"
+    ));
+    let rows: Vec<DeliveryRow> =
+        sqlx::query_as(sql).bind(endpoint_id).bind(status.unwrap_or("")).bind(limit.clamp(1, 500)).fetch_all(db.pool()).await?;
+    Ok(rows.into_iter().map(Delivery::from).collect())
+}
+
+/// Work waiting: events not yet dispatched, and deliveries pending.
+pub async fn depth(db: &Db) -> Result<(i64, i64), ApiError> {
+    let (events, deliveries): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM events WHERE dispatched_at IS NULL), \
+                (SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending')",
+    )
+    .fetch_one(db.pool())
+    .await?;
+    Ok((events, deliveries))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_follow_the_schedule_with_jitter_and_honour_retry_after() {
+        let schedule = [Duration::from_secs(5), Duration::from_secs(300)];
+        for _ in 0..100 {
+            let first = retry_delay(&schedule, 0, None).unwrap();
+            assert!((4_500..=5_500).contains(&first), "{first}");
+            let second = retry_delay(&schedule, 1, None).unwrap();
+            assert!((270_000..=330_000).contains(&second), "{second}");
+            let told = retry_delay(&schedule, 0, Some(Duration::from_secs(60))).unwrap();
+            assert!((54_000..=66_000).contains(&told), "{told}");
+            let clamped = retry_delay(&schedule, 0, Some(Duration::from_secs(86_400 * 30))).unwrap();
+            assert!(clamped <= 39_600_000, "{clamped}");
+        }
+        assert_eq!(retry_delay(&schedule, 2, None), None);
+    }
+}

@@ -1,0 +1,293 @@
+//! The webhook delivery worker that runs inside `tessera serve`.
+//!
+//! One loop per instance: dispatch new events into deliveries, lease what is
+//! due per endpoint (at most the endpoint's `maxInFlight` at once, so a slow
+//! receiver holds only its own slots), send each signed over HTTP, and hand
+//! the outcomes to a recorder that writes them in batches. At shutdown it
+//! stops leasing, lets in-flight deliveries finish within the grace period and
+//! gives back the leases of any that did not.
+
+use crate::metrics::METRICS;
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+use tessera_core::{
+    Platform,
+    clock::now_ms,
+    config::{Backend, WebhookSettings},
+    webhooks::{
+        Destinations, NOT_PUBLIC,
+        queue::{self, Leased, Next, Outcome, Target},
+        signing,
+    },
+};
+use tokio::sync::{Notify, mpsc, watch};
+
+/// The most of a receiver's answer kept with the attempt.
+const BODY_KEPT: usize = 4096;
+/// Events turned into deliveries per dispatch.
+const DISPATCH_BATCH: i64 = 500;
+
+/// Resolves names like the system does, then keeps only addresses webhooks may
+/// go to, so a name pointing at a private network is refused at each delivery.
+struct GuardedResolver(Destinations);
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let to = self.0.clone();
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let allowed: Vec<SocketAddr> = found.into_iter().filter(|a| to.permits(a.ip())).collect();
+            if allowed.is_empty() {
+                return Err(format!("{host} {NOT_PUBLIC}").into());
+            }
+            Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// The HTTP client deliveries go out with: no redirects followed (a 3xx is a
+/// failure), no proxy, guarded name resolution.
+pub fn client(settings: &WebhookSettings, to: &Destinations) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .timeout(settings.timeout)
+        .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
+        .pool_max_idle_per_host(256)
+        .user_agent(concat!("Tessera-Webhooks/", env!("CARGO_PKG_VERSION")))
+        .dns_resolver(GuardedResolver(to.clone()))
+        .build()
+        .expect("the webhook HTTP client builds from static settings")
+}
+
+/// Sends one delivery and says what came of it.
+async fn send(client: &reqwest::Client, to: &Destinations, timeout: Duration, target: &Target, d: &Leased) -> Outcome {
+    let attempted_at = now_ms();
+    let started = Instant::now();
+    let mut outcome = Outcome {
+        delivery_id: d.id.clone(),
+        endpoint_id: d.endpoint_id.clone(),
+        retry_step: d.retry_step,
+        attempted_at,
+        latency_ms: 0,
+        status: None,
+        body: String::new(),
+        error: None,
+        retry_after: None,
+    };
+    let result = async {
+        let url = to.check_url(&target.url)?;
+        let headers = signing::sign(target.scheme(), &target.secrets(attempted_at), &d.event_id, attempted_at / 1000, d.payload.as_bytes())?;
+        let mut request = client.post(url).header("content-type", "application/json").body(d.payload.clone());
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let mut response = tokio::time::timeout(timeout, request.send())
+            .await
+            .map_err(|_| format!("no answer within {} s", timeout.as_secs()))?
+            .map_err(describe)?;
+        outcome.status = Some(response.status().as_u16());
+        outcome.retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let mut body = Vec::new();
+        while body.len() < BODY_KEPT {
+            match tokio::time::timeout(timeout, response.chunk()).await {
+                Ok(Ok(Some(chunk))) => body.extend_from_slice(&chunk),
+                _ => break,
+            }
+        }
+        body.truncate(BODY_KEPT);
+        outcome.body = String::from_utf8_lossy(&body).into_owned();
+        Ok::<_, String>(())
+    }
+    .await;
+    outcome.latency_ms = started.elapsed().as_millis() as i64;
+    match (result, outcome.status) {
+        (Err(e), _) => outcome.error = Some(e),
+        (Ok(()), Some(s)) if !(200..300).contains(&s) => outcome.error = Some(format!("answered HTTP {s}")),
+        _ => {}
+    }
+    outcome
+}
+
+fn describe(e: reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "request failed"
+    };
+    let mut text = format!("{kind}: {e}");
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        text.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    text
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(v).ok()?;
+    Some(at.duration_since(std::time::SystemTime::now()).unwrap_or_default())
+}
+
+/// Runs until `stopping` turns true, then drains (see the module docs).
+pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace: Duration) {
+    let settings = platform.config.webhooks.clone();
+    let db = platform.db.clone();
+    let instance = format!("{}-{}", std::process::id(), &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let to = Destinations { allow: settings.allow_networks.clone() };
+    let client = client(&settings, &to);
+    if db.backend() == Backend::Sqlite {
+        // One instance per SQLite file: leases left by a crash are ours to take back.
+        match queue::release(&db, None).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deliveries = n, "took back webhook deliveries left in flight by the last run"),
+            Err(e) => tracing::warn!(error = %e, "could not take back leftover webhook leases; they expire on their own"),
+        }
+    }
+    tracing::info!(%instance, "webhook worker started");
+
+    let in_flight: Arc<Mutex<HashMap<String, i64>>> = Arc::default();
+    let wake = Arc::new(Notify::new());
+    let (outcomes, mut recorded) = mpsc::unbounded_channel::<Outcome>();
+    let recorder = tokio::spawn({
+        let (db, instance, in_flight, wake, settings) = (db.clone(), instance.clone(), in_flight.clone(), wake.clone(), settings.clone());
+        async move {
+            while let Some(first) = recorded.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < 256 {
+                    match recorded.try_recv() {
+                        Ok(o) => batch.push(o),
+                        Err(_) => break,
+                    }
+                }
+                loop {
+                    match queue::record(&db, &instance, batch.clone(), settings.retry_schedule.clone(), settings.disable_after).await {
+                        Ok(decided) => {
+                            for next in decided {
+                                match next {
+                                    Next::Delivered => METRICS.delivered.inc(),
+                                    Next::Retry(_) => {
+                                        METRICS.failed.inc();
+                                        METRICS.retried.inc()
+                                    }
+                                    Next::Failed => {
+                                        METRICS.failed.inc();
+                                        METRICS.given_up.inc()
+                                    }
+                                };
+                            }
+                            break;
+                        }
+                        Err(e) => {
+                            // The leases stay; retrying keeps the attempts' records.
+                            tracing::error!(error = %e, attempts = batch.len(), "could not record webhook attempts; retrying");
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                        }
+                    }
+                }
+                let mut counts = in_flight.lock().unwrap_or_else(|e| e.into_inner());
+                for o in &batch {
+                    if let Some(n) = counts.get_mut(&o.endpoint_id) {
+                        *n -= 1;
+                    }
+                }
+                counts.retain(|_, n| *n > 0);
+                drop(counts);
+                wake.notify_one();
+            }
+        }
+    });
+
+    while !*stopping.borrow() {
+        let mut more = false;
+        match queue::dispatch(&db, DISPATCH_BATCH).await {
+            Ok(n) => more |= n as i64 == DISPATCH_BATCH,
+            Err(e) => tracing::error!(error = %e, "could not dispatch webhook events"),
+        }
+        let now = now_ms();
+        match queue::due_targets(&db, now).await {
+            Ok(targets) => {
+                for target in targets {
+                    let busy = in_flight.lock().unwrap_or_else(|e| e.into_inner()).get(&target.id).copied().unwrap_or(0);
+                    let free = target.max_in_flight - busy;
+                    let leased = match queue::lease(&db, &target.id, &instance, now, settings.lease, free).await {
+                        Ok(l) => l,
+                        Err(e) => {
+                            tracing::error!(error = %e, endpoint = %target.id, "could not lease webhook deliveries");
+                            continue;
+                        }
+                    };
+                    if leased.is_empty() {
+                        continue;
+                    }
+                    *in_flight.lock().unwrap_or_else(|e| e.into_inner()).entry(target.id.clone()).or_default() += leased.len() as i64;
+                    let target = Arc::new(target);
+                    for d in leased {
+                        let (client, to, target, outcomes) = (client.clone(), to.clone(), target.clone(), outcomes.clone());
+                        let timeout = settings.timeout;
+                        tokio::spawn(async move {
+                            let _ = outcomes.send(send(&client, &to, timeout, &target, &d).await);
+                        });
+                    }
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "could not look for due webhook deliveries"),
+        }
+        if !more {
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(settings.poll) => {}
+                _ = stopping.changed() => {}
+            }
+        }
+    }
+
+    // Draining: what is in flight may finish within the grace period.
+    let deadline = Instant::now() + grace;
+    while Instant::now() < deadline && !in_flight.lock().unwrap_or_else(|e| e.into_inner()).is_empty() {
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+        }
+    }
+    drop(outcomes);
+    if tokio::time::timeout(Duration::from_secs(2), recorder).await.is_err() {
+        tracing::warn!("webhook attempts still being recorded at shutdown");
+    }
+    match queue::release(&db, Some(&instance)).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(deliveries = n, "gave back unfinished webhook deliveries; they go out again"),
+        Err(e) => tracing::warn!(error = %e, "could not give back webhook leases; they expire on their own"),
+    }
+    tracing::info!("webhook worker stopped");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        assert_eq!(parse_retry_after("120"), Some(Duration::from_secs(120)));
+        let later = std::time::SystemTime::now() + Duration::from_secs(600);
+        let d = parse_retry_after(&httpdate::fmt_http_date(later)).unwrap();
+        assert!(d > Duration::from_secs(590) && d <= Duration::from_secs(600), "{d:?}");
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+}

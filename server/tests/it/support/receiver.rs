@@ -1,0 +1,198 @@
+//! A webhook receiver in the test process: real HTTP on a loopback port. It
+//! verifies each delivery with an implementation written here from the
+//! contract (SPEC §5, seed 003) — for `standard-webhooks`, the crate's own
+//! verifier — and records what arrived. Answers can be scripted per path.
+
+use axum::{
+    Router,
+    body::Bytes,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    response::IntoResponse,
+    routing::post,
+};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use hmac::{Hmac, Mac};
+use serde_json::Value;
+use sha2::Sha256;
+use std::{
+    collections::{HashMap, VecDeque},
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+/// One delivery as it arrived.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub path: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub event: Value,
+    /// Whether the signature verified with the path's secret and scheme.
+    pub verified: Result<(), String>,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// path → (scheme, secret)
+    keys: HashMap<String, (String, String)>,
+    /// path → answers to give, in order; 200 once they run out.
+    script: HashMap<String, VecDeque<(u16, Vec<(&'static str, String)>)>>,
+    /// path → how long to wait before answering
+    delay: HashMap<String, Duration>,
+    received: Vec<Received>,
+}
+
+#[derive(Clone)]
+pub struct Receiver {
+    pub base: String,
+    inner: Arc<Mutex<Inner>>,
+    task: Arc<tokio::task::JoinHandle<()>>,
+}
+
+fn mac(secret: &str, parts: &[&[u8]]) -> Vec<u8> {
+    let mut m = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    for p in parts {
+        m.update(p);
+    }
+    m.finalize().into_bytes().to_vec()
+}
+
+/// Seed 003's algorithm: `t` within 300 s, hex HMAC of "<t>.<body>"; any `v1` may match.
+fn verify_tessera(secret: &str, headers: &HeaderMap, body: &[u8]) -> Result<(), String> {
+    let header = headers.get("x-signature").ok_or("no X-Signature")?.to_str().map_err(|_| "not text")?;
+    let mut t = None;
+    let mut v1 = Vec::new();
+    for part in header.split(',') {
+        let (k, v) = part.split_once('=').ok_or("malformed")?;
+        match k {
+            "t" => t = Some(v.parse::<i64>().map_err(|_| "bad t")?),
+            "v1" => v1.push(hex::decode(v).map_err(|_| "bad v1")?),
+            _ => {}
+        }
+    }
+    let t = t.ok_or("no t")?;
+    if (super::api::now_s() - t).abs() > 300 {
+        return Err("stale".into());
+    }
+    let expected = mac(secret, &[t.to_string().as_bytes(), b".", body]);
+    if v1.iter().any(|v| *v == expected) { Ok(()) } else { Err("bad signature".into()) }
+}
+
+fn verify_base64(secret: &str, header: Option<&axum::http::HeaderValue>, body: &[u8]) -> Result<(), String> {
+    let got = header.ok_or("no signature header")?.to_str().map_err(|_| "not text")?;
+    if got == STANDARD.encode(mac(secret, &[body])) { Ok(()) } else { Err("bad signature".into()) }
+}
+
+fn verify(scheme: &str, secret: &str, headers: &HeaderMap, body: &[u8]) -> Result<(), String> {
+    match scheme {
+        "tessera" => verify_tessera(secret, headers, body),
+        "standard-webhooks" => standardwebhooks::Webhook::new(secret)
+            .map_err(|e| e.to_string())?
+            .verify(body, headers)
+            .map_err(|e| e.to_string()),
+        "hubble" => verify_base64(secret, headers.get("x-verify"), body),
+        "spaaza" => verify_base64(secret, headers.get("x-spaaza-hmac-sha256"), body),
+        other => Err(format!("unknown scheme {other}")),
+    }
+}
+
+async fn receive(State(inner): State<Arc<Mutex<Inner>>>, Path(path): Path<String>, headers: HeaderMap, body: Bytes) -> impl IntoResponse {
+    let delay = inner.lock().unwrap().delay.get(&path).copied();
+    if let Some(d) = delay {
+        tokio::time::sleep(d).await;
+    }
+    let mut inner = inner.lock().unwrap();
+    let verified = match inner.keys.get(&path) {
+        Some((scheme, secret)) => verify(scheme, secret, &headers, &body),
+        None => Err("no key registered for this path".into()),
+    };
+    let event = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    inner.received.push(Received { path: path.clone(), headers, body, event, verified });
+    let (status, extra) = inner.script.get_mut(&path).and_then(|s| s.pop_front()).unwrap_or((200, vec![]));
+    let mut response = (StatusCode::from_u16(status).unwrap(), format!("answer {status}")).into_response();
+    for (k, v) in extra {
+        response.headers_mut().insert(k, v.parse().unwrap());
+    }
+    response
+}
+
+impl Receiver {
+    /// Listens on a free loopback port.
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_on(listener).await
+    }
+
+    /// Listens on a given port (to come back where a test said it was down).
+    pub async fn start_at(port: u16) -> Self {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+        Self::start_on(listener).await
+    }
+
+    async fn start_on(listener: tokio::net::TcpListener) -> Self {
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let inner: Arc<Mutex<Inner>> = Arc::default();
+        let app = Router::new().route("/hooks/{path}", post(receive)).with_state(inner.clone());
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Receiver { base, inner, task: Arc::new(task) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/hooks/{path}", self.base)
+    }
+
+    /// Deliveries to `path` are checked against this scheme and secret.
+    pub fn expect(&self, path: &str, scheme: &str, secret: &str) {
+        self.inner.lock().unwrap().keys.insert(path.into(), (scheme.into(), secret.into()));
+    }
+
+    pub fn secret_of(&self, path: &str) -> String {
+        self.inner.lock().unwrap().keys[path].1.clone()
+    }
+
+    /// The next answers for `path` (status and extra headers), then 200s.
+    pub fn script(&self, path: &str, answers: Vec<(u16, Vec<(&'static str, String)>)>) {
+        self.inner.lock().unwrap().script.insert(path.into(), answers.into());
+    }
+
+    pub fn delay(&self, path: &str, d: Duration) {
+        self.inner.lock().unwrap().delay.insert(path.into(), d);
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.inner.lock().unwrap().received.clone()
+    }
+
+    pub fn count(&self) -> usize {
+        self.inner.lock().unwrap().received.len()
+    }
+
+    /// Distinct event ids that arrived, and how many arrivals in all.
+    pub fn distinct_ids(&self) -> (std::collections::HashSet<String>, usize) {
+        let inner = self.inner.lock().unwrap();
+        let ids = inner.received.iter().filter_map(|r| r.event["id"].as_str().map(String::from)).collect();
+        (ids, inner.received.len())
+    }
+
+    /// Waits until `done` holds over what arrived, up to `within`.
+    pub async fn wait_for(&self, within: Duration, what: &str, done: impl Fn(&[Received]) -> bool) {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if done(&self.inner.lock().unwrap().received) {
+                return;
+            }
+            if tokio::time::Instant::now() > deadline {
+                panic!("timed out after {within:?} waiting for {what}; {} deliveries arrived", self.count());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Stops listening (the port is free again).
+    pub fn stop(&self) {
+        self.task.abort();
+    }
+}

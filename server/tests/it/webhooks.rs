@@ -1,0 +1,412 @@
+//! Webhooks (SPEC §5): every scheme signed and verified by an independent
+//! receiver, retries, 410, a receiver that is down, crash safety, and two
+//! instances sharing one PostgreSQL.
+
+use crate::support::{
+    Backend, TestDb, TestServer, error_code,
+    api::{Catalog, OPERATOR_TOKEN, PartnerCreds},
+    receiver::Receiver,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// The worker settings every webhook test runs with: loopback allowed, a
+/// schedule in milliseconds instead of hours, quick polling.
+const HOOK_ENV: &[(&str, &str)] = &[
+    ("TESSERA_OPERATOR_TOKEN", OPERATOR_TOKEN),
+    ("TESSERA_WEBHOOK_ALLOW_NETWORKS", "127.0.0.0/8"),
+    ("TESSERA_WEBHOOK_RETRY_SCHEDULE", "200ms,200ms,200ms"),
+    ("TESSERA_WEBHOOK_POLL_MILLIS", "50"),
+    ("TESSERA_WEBHOOK_TIMEOUT_SECONDS", "2"),
+    ("TESSERA_WEBHOOK_LEASE_SECONDS", "3"),
+];
+
+fn env_with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+    let mut env: Vec<_> = HOOK_ENV.iter().copied().filter(|(k, _)| !extra.iter().any(|(e, _)| e == k)).collect();
+    env.extend_from_slice(extra);
+    env
+}
+
+async fn endpoint(app: &TestServer, p: &PartnerCreds, url: &str, body: Value) -> Value {
+    let mut body = body;
+    body["url"] = json!(url);
+    let (status, created) = app.partner(p, Method::POST, "/integrations/webhook-endpoints", Some(&body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    created
+}
+
+async fn claim(app: &TestServer, p: &PartnerCreds, user: &str, voucher: &str) -> Value {
+    let (status, c) = app.me(&p.jwt(user), Method::POST, "/me/claims", Some(json!({ "voucherId": voucher }))).await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    c
+}
+
+async fn each_scheme_is_signed_verifiably_and_filtered_by_type(backend: Backend) {
+    let app = TestServer::spawn_with(backend, &env_with(&[])).await;
+    let hooks = Receiver::start().await;
+    let p = app.create_partner("acme").await;
+    for scheme in ["tessera", "standard-webhooks", "hubble", "spaaza"] {
+        let created = endpoint(&app, &p, &hooks.url(scheme), json!({ "scheme": scheme })).await;
+        assert_eq!(created["scheme"], scheme);
+        hooks.expect(scheme, scheme, created["secret"].as_str().unwrap());
+    }
+    let redemptions_only = endpoint(&app, &p, &hooks.url("filtered"), json!({ "eventTypes": ["REDEMPTION_CREATED"] })).await;
+    hooks.expect("filtered", "tessera", redemptions_only["secret"].as_str().unwrap());
+
+    let cat = Catalog::create(&app).await;
+    let voucher = cat.voucher(&app, "{b}{r}RM38{/r}{/b} off", json!({ "codeSource": "static", "staticCode": "SECRET-CODE" })).await;
+    let c = claim(&app, &p, "ana", &voucher).await;
+    let (status, r) = app
+        .me(&p.jwt("ana"), Method::POST, "/me/redemptions", Some(json!({ "claimId": c["id"], "outletId": cat.outlet_no_gps, "location": null })))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    assert_eq!(r["code"], "SECRET-CODE");
+
+    hooks.wait_for(Duration::from_secs(20), "two events at four endpoints and one at the filtered one", |got| got.len() >= 9).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let got = hooks.received();
+    assert_eq!(got.len(), 9, "nothing more, nothing twice: {:?}", got.iter().map(|r| (&r.path, &r.event["type"])).collect::<Vec<_>>());
+    for r in &got {
+        assert_eq!(r.verified, Ok(()), "{} delivery did not verify", r.path);
+        assert_eq!(r.headers["content-type"], "application/json");
+        let e = &r.event;
+        assert!(e["id"].as_str().is_some_and(|id| !id.is_empty()) && e["createdAt"].is_string(), "{e}");
+        assert!(!String::from_utf8_lossy(&r.body).contains("SECRET-CODE"), "a redemption code leaked into {}", r.path);
+        assert_eq!(e["data"]["voucherTitle"], "{b}{r}RM38{/r}{/b} off", "titles keep their markup");
+        assert_eq!(e["data"]["externalUserId"], "ana");
+    }
+    let filtered: Vec<_> = got.iter().filter(|r| r.path == "filtered").collect();
+    assert_eq!(filtered.len(), 1);
+    assert_eq!(filtered[0].event["type"], "REDEMPTION_CREATED");
+    assert_eq!(filtered[0].event["data"]["status"], "FLAGGED");
+    assert_eq!(filtered[0].event["data"]["flagReason"], "gps_unavailable");
+    let claim_event = got.iter().find(|r| r.path == "hubble" && r.event["type"] == "CLAIM_CREATED").unwrap();
+    assert_eq!(claim_event.event["data"]["claimId"], c["id"]);
+    // The same event has the same id at every endpoint.
+    let ids: std::collections::HashSet<_> = got.iter().filter(|r| r.event["type"] == "CLAIM_CREATED").map(|r| r.event["id"].clone()).collect();
+    assert_eq!(ids.len(), 1);
+
+    // `tessera webhook verify` agrees with the receiver, and refuses a tampered body.
+    for scheme in ["tessera", "standard-webhooks", "hubble", "spaaza"] {
+        let r = got.iter().find(|r| r.path == scheme).unwrap();
+        let secret = hooks.secret_of(scheme);
+        let headers: Vec<String> = r
+            .headers
+            .iter()
+            .filter(|(k, _)| k.as_str().starts_with("x-") || k.as_str().starts_with("webhook-"))
+            .map(|(k, v)| format!("{k}: {}", v.to_str().unwrap()))
+            .collect();
+        assert!(verify_cli(scheme, &secret, &headers, &r.body).await.0, "{scheme}: the CLI refused a genuine delivery");
+        let mut tampered = r.body.to_vec();
+        tampered.extend_from_slice(b" ");
+        let (ok, output) = verify_cli(scheme, &secret, &headers, &tampered).await;
+        assert!(!ok && output.contains("not valid"), "{scheme}: the CLI accepted a tampered body: {output}");
+    }
+}
+
+/// Runs `tessera webhook verify`; returns success and what it printed.
+async fn verify_cli(scheme: &str, secret: &str, headers: &[String], body: &[u8]) -> (bool, String) {
+    use tokio::io::AsyncWriteExt;
+    let mut cmd = tokio::process::Command::new(crate::support::tessera_bin());
+    cmd.args(["webhook", "verify", "--scheme", scheme, "--secret", secret]);
+    for h in headers {
+        cmd.args(["--header", h]);
+    }
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(body).await.unwrap();
+    let out = child.wait_with_output().await.unwrap();
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+async fn a_failing_receiver_is_retried_and_every_attempt_recorded(backend: Backend) {
+    let app = TestServer::spawn_with(backend, &env_with(&[])).await;
+    let hooks = Receiver::start().await;
+    let p = app.create_partner("acme").await;
+    let e = endpoint(&app, &p, &hooks.url("flaky"), json!({})).await;
+    hooks.expect("flaky", "tessera", e["secret"].as_str().unwrap());
+    hooks.script("flaky", vec![(500, vec![]), (503, vec![("retry-after", "1".into())])]);
+    let cat = Catalog::create(&app).await;
+    let voucher = cat.voucher(&app, "Coffee", json!({})).await;
+    claim(&app, &p, "ana", &voucher).await;
+
+    hooks.wait_for(Duration::from_secs(20), "three attempts", |got| got.len() >= 3).await;
+    let got = hooks.received();
+    assert!(got.iter().all(|r| r.event["id"] == got[0].event["id"]), "the id is stable across retries");
+    let event_id = got[0].event["id"].as_str().unwrap().to_string();
+    // The recorder writes right after the answer: wait for the third attempt's record.
+    let mut detail = Value::Null;
+    for _ in 0..100 {
+        let (status, d) = app.partner(&p, Method::GET, &format!("/integrations/events/{event_id}"), None).await;
+        assert_eq!(status, StatusCode::OK, "{d}");
+        detail = d;
+        if detail["deliveries"][0]["status"] == "delivered" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let delivery = &detail["deliveries"][0];
+    assert_eq!(delivery["status"], "delivered", "{detail}");
+    assert_eq!(delivery["attempts"], 3);
+    let log = delivery["attemptLog"].as_array().unwrap();
+    let statuses: Vec<_> = log.iter().map(|a| a["statusCode"].as_i64().unwrap()).collect();
+    assert_eq!(statuses, vec![200, 503, 500], "newest first");
+    assert_eq!(log[2]["responseBody"], "answer 500");
+    assert!(log.iter().all(|a| a["latencyMs"].as_i64().is_some()));
+    // Retry-After: 1 s was honoured between the second and third attempts.
+    let at = |i: usize| tessera_time(log[i]["attemptedAt"].as_str().unwrap());
+    assert!(at(0) - at(1) >= 850, "Retry-After ignored: {} ms", at(0) - at(1));
+
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let value = |name: &str| -> f64 {
+        metrics.lines().find(|l| l.starts_with(name)).and_then(|l| l.split_whitespace().last()).and_then(|v| v.parse().ok()).unwrap_or(-1.0)
+    };
+    assert!(value("tessera_webhook_delivered_total") >= 1.0, "{metrics}");
+    assert!(value("tessera_webhook_retried_total") >= 2.0, "{metrics}");
+    assert!(value("tessera_webhook_queue_deliveries") >= 0.0, "{metrics}");
+
+    // Another partner cannot see the event.
+    let other = app.create_partner("other").await;
+    let (status, body) = app.partner(&other, Method::GET, &format!("/integrations/events/{event_id}"), None).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::NOT_FOUND, "not_found"));
+    // Resend: delivered again, same id.
+    let (status, body) = app.partner(&p, Method::POST, &format!("/integrations/events/{event_id}/resend"), None).await;
+    assert_eq!((status, body["queued"].as_u64()), (StatusCode::ACCEPTED, Some(1)), "{body}");
+    hooks.wait_for(Duration::from_secs(10), "the resent event", |got| got.len() >= 4).await;
+    assert_eq!(hooks.received()[3].event["id"], event_id.as_str());
+}
+
+fn tessera_time(rfc3339: &str) -> i64 {
+    let t = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339).unwrap();
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+async fn gone_disables_the_endpoint_until_enabled_and_recovered(backend: Backend) {
+    let app = TestServer::spawn_with(backend, &env_with(&[])).await;
+    let hooks = Receiver::start().await;
+    let p = app.create_partner("acme").await;
+    let e = endpoint(&app, &p, &hooks.url("gone"), json!({})).await;
+    let id = e["id"].as_str().unwrap().to_string();
+    hooks.expect("gone", "tessera", e["secret"].as_str().unwrap());
+    hooks.script("gone", vec![(410, vec![])]);
+    let cat = Catalog::create(&app).await;
+    let voucher = cat.voucher(&app, "Coffee", json!({ "perUserLimit": 5 })).await;
+    let before = tessera_core_now();
+    claim(&app, &p, "ana", &voucher).await;
+    hooks.wait_for(Duration::from_secs(20), "the 410", |got| got.len() == 1).await;
+
+    let mut status_now = Value::Null;
+    for _ in 0..100 {
+        let (_, e) = app.partner(&p, Method::GET, &format!("/integrations/webhook-endpoints/{id}"), None).await;
+        status_now = e;
+        if status_now["status"] == "disabled" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status_now["status"], "disabled", "{status_now}");
+    assert_eq!(status_now["disabledReason"], "gone");
+    // While disabled, new events are not sent; they fail, recoverable.
+    claim(&app, &p, "ben", &voucher).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(hooks.count(), 1, "a disabled endpoint got a delivery");
+    let (status, body) = app.partner(&p, Method::POST, &format!("/integrations/webhook-endpoints/{id}/recover"), Some(&json!({ "since": before }))).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::CONFLICT, "endpoint_disabled"));
+    let (status, failed) = app.partner(&p, Method::GET, &format!("/integrations/webhook-endpoints/{id}/deliveries?status=failed"), None).await;
+    assert_eq!((status, failed.as_array().map(Vec::len)), (StatusCode::OK, Some(2)), "{failed}");
+
+    let (status, enabled) = app.partner(&p, Method::POST, &format!("/integrations/webhook-endpoints/{id}/enable"), None).await;
+    assert_eq!((status, &enabled["status"]), (StatusCode::OK, &json!("enabled")), "{enabled}");
+    let (status, body) = app.partner(&p, Method::POST, &format!("/integrations/webhook-endpoints/{id}/recover"), Some(&json!({ "since": before }))).await;
+    assert_eq!((status, body["queued"].as_u64()), (StatusCode::ACCEPTED, Some(2)), "{body}");
+    hooks.wait_for(Duration::from_secs(20), "both events after recovery", |got| got.len() >= 3).await;
+    let users: std::collections::HashSet<_> = hooks.received()[1..].iter().map(|r| r.event["data"]["externalUserId"].clone()).collect();
+    assert_eq!(users, [json!("ana"), json!("ben")].into_iter().collect());
+    let (status, body) = app.partner(&p, Method::POST, &format!("/integrations/webhook-endpoints/{id}/recover"), Some(&json!({ "since": "yesterday" }))).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"));
+}
+
+fn tessera_core_now() -> String {
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap()
+}
+
+async fn a_receiver_that_is_down_loses_nothing(backend: Backend) {
+    let app = TestServer::spawn_with(backend, &env_with(&[("TESSERA_WEBHOOK_RETRY_SCHEDULE", "300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms")])).await;
+    // A port with nothing listening.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}/hooks/down");
+    let p = app.create_partner("acme").await;
+    let e = endpoint(&app, &p, &url, json!({ "scheme": "standard-webhooks" })).await;
+    let cat = Catalog::create(&app).await;
+    let voucher = cat.voucher(&app, "Coffee", json!({})).await;
+    for user in ["u1", "u2", "u3"] {
+        claim(&app, &p, user, &voucher).await;
+    }
+    // Wait until attempts failed for real.
+    let endpoint_id = e["id"].as_str().unwrap();
+    let mut pending = Value::Null;
+    for _ in 0..100 {
+        let (_, d) = app.partner(&p, Method::GET, &format!("/integrations/webhook-endpoints/{endpoint_id}/deliveries"), None).await;
+        pending = d;
+        if pending.as_array().is_some_and(|d| d.len() == 3 && d.iter().all(|x| x["attempts"].as_i64() >= Some(1))) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let d = pending.as_array().unwrap();
+    assert!(d.iter().all(|x| x["status"] == "pending" && x["lastStatus"].is_null()), "{pending}");
+    assert!(d[0]["lastError"].as_str().is_some_and(|e| e.contains("connect")), "{pending}");
+
+    let hooks = Receiver::start_at(port).await;
+    hooks.expect("down", "standard-webhooks", e["secret"].as_str().unwrap());
+    hooks.wait_for(Duration::from_secs(20), "all three once the receiver is up", |got| got.len() >= 3).await;
+    assert!(hooks.received().iter().all(|r| r.verified.is_ok()));
+}
+
+async fn private_destinations_are_refused_unless_allowed(backend: Backend) {
+    let app = TestServer::spawn_platform(backend).await; // no allow-list
+    let p = app.create_partner("acme").await;
+    for url in [
+        "http://127.0.0.1:9/hook",
+        "http://localhost/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://10.1.2.3/hook",
+        "http://[::1]/hook",
+        "http://[::ffff:192.168.0.1]/hook",
+        "ftp://example.com/hook",
+        "https://user:pw@example.com/hook",
+        "not a url",
+    ] {
+        let (status, body) = app.partner(&p, Method::POST, "/integrations/webhook-endpoints", Some(&json!({ "url": url }))).await;
+        assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"), "{url}: {body}");
+    }
+    let (status, body) = app.partner(&p, Method::POST, "/integrations/webhook-endpoints", Some(&json!({ "url": "https://hooks.example.com/x", "eventTypes": ["NOPE"] }))).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"), "{body}");
+    let (status, body) = app.partner(&p, Method::POST, "/integrations/webhook-endpoints", Some(&json!({ "url": "https://hooks.example.com/x", "scheme": "md5" }))).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_json"), "{body}");
+    let (status, ok) = app.partner(&p, Method::POST, "/integrations/webhook-endpoints", Some(&json!({ "url": "https://hooks.example.com/x", "maxInFlight": 4 }))).await;
+    assert_eq!(status, StatusCode::CREATED, "{ok}");
+    assert!(ok["secret"].as_str().is_some_and(|s| s.starts_with("whk_")));
+    // Secrets are never listed; other partners see nothing; the admin sees it.
+    let (_, list) = app.partner(&p, Method::GET, "/integrations/webhook-endpoints", None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert!(list[0].get("secret").is_none(), "{list}");
+    let other = app.create_partner("other").await;
+    let id = ok["id"].as_str().unwrap();
+    let (status, _) = app.partner(&other, Method::GET, &format!("/integrations/webhook-endpoints/{id}"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = app.partner(&other, Method::DELETE, &format!("/integrations/webhook-endpoints/{id}"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let admin_view = app.admin_ok(Method::GET, &format!("/admin/webhook-endpoints/{id}"), None).await;
+    assert_eq!(admin_view["maxInFlight"], 4);
+    let rotated = app.admin_ok(Method::POST, &format!("/admin/webhook-endpoints/{id}/rotate-secret"), Some(json!({ "graceSeconds": 60 }))).await;
+    assert!(rotated["secret"].as_str().is_some_and(|s| s != ok["secret"].as_str().unwrap()));
+    assert!(rotated["previousSecretUntil"].is_string(), "{rotated}");
+    let (status, _) = app.partner(&p, Method::DELETE, &format!("/integrations/webhook-endpoints/{id}"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
+/// Adds `n` users of `partner` who favorited `merchant`, straight into the
+/// database (arranging data at a scale the API would take minutes for).
+async fn add_fans(db: &TestDb, partner: &str, merchant: &str, n: i64) {
+    let pool = db.pool().await;
+    let series = format!("WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {n})");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{series} INSERT INTO users (id, partner_id, external_user_id, created_at, updated_at) \
+         SELECT 'fan-' || i, '{partner}', 'fan-' || i, 0, 0 FROM s"
+    )))
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{series} INSERT INTO favorites (user_id, merchant_id, created_at) SELECT 'fan-' || i, '{merchant}', 0 FROM s"
+    )))
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+}
+
+async fn publish_to_fans(app: &TestServer, cat: &Catalog) -> u64 {
+    let v = app.admin_ok(Method::POST, "/admin/vouchers", Some(json!({ "merchantId": cat.merchant, "title": "{b}New{/b} for fans" }))).await;
+    let published = app.admin_ok(Method::POST, &format!("/admin/vouchers/{}/publish", v["id"].as_str().unwrap()), None).await;
+    published["eventsEnqueued"].as_u64().unwrap()
+}
+
+async fn a_killed_server_delivers_every_event_after_restart(backend: Backend) {
+    const FANS: i64 = 10_000;
+    let env = env_with(&[]);
+    let app = TestServer::spawn_with(backend, &env).await;
+    let hooks = Receiver::start().await;
+    let p = app.create_partner("acme").await;
+    let e = endpoint(&app, &p, &hooks.url("fans"), json!({ "maxInFlight": 64 })).await;
+    hooks.expect("fans", "tessera", e["secret"].as_str().unwrap());
+    let cat = Catalog::create(&app).await;
+    add_fans(&app.db, &p.id, &cat.merchant, FANS).await;
+    assert_eq!(publish_to_fans(&app, &cat).await, FANS as u64);
+
+    hooks.wait_for(Duration::from_secs(60), "the fan-out to be under way", |got| got.len() >= 500).await;
+    let db = app.kill().await;
+    let (before, _) = hooks.distinct_ids();
+    assert!(before.len() < FANS as usize, "the fan-out finished before the kill; nothing was tested");
+
+    let app = TestServer::spawn_on(db, &env).await;
+    hooks
+        .wait_for(Duration::from_secs(120), "every event after the restart", |got| {
+            got.iter().filter_map(|r| r.event["id"].as_str()).collect::<std::collections::HashSet<_>>().len() >= FANS as usize
+        })
+        .await;
+    let (ids, arrivals) = hooks.distinct_ids();
+    assert_eq!(ids.len(), FANS as usize);
+    // Duplicates only for what was in flight at the kill (at most the endpoint's 64 slots).
+    let pool = app.db.pool().await;
+    let errors: Vec<(Option<String>, i64)> =
+        sqlx::query_as("SELECT error, COUNT(*) FROM webhook_attempts GROUP BY error").fetch_all(&pool).await.unwrap();
+    assert!(arrivals - ids.len() <= 64, "{} duplicates; attempts by error: {errors:?}", arrivals - ids.len());
+    assert!(hooks.received().iter().all(|r| r.verified.is_ok() && r.event["type"] == "VOUCHER_PUBLISHED"));
+    drop(app);
+}
+
+/// PostgreSQL only: two instances on one database share the deliveries.
+async fn two_instances_share_one_fan_out_without_doubles(backend: Backend) {
+    if backend != Backend::Postgres {
+        return;
+    }
+    const FANS: i64 = 3_000;
+    let env = env_with(&[]);
+    let first = TestServer::spawn_with(backend, &env).await;
+    let second = TestServer::spawn_on(first.db.shared(), &env).await;
+    let hooks = Receiver::start().await;
+    let p = first.create_partner("acme").await;
+    let e = endpoint(&first, &p, &hooks.url("fans"), json!({ "maxInFlight": 32 })).await;
+    hooks.expect("fans", "tessera", e["secret"].as_str().unwrap());
+    // Slow answers spread the work over both instances.
+    hooks.delay("fans", Duration::from_millis(5));
+    let cat = Catalog::create(&first).await;
+    add_fans(&first.db, &p.id, &cat.merchant, FANS).await;
+    assert_eq!(publish_to_fans(&first, &cat).await, FANS as u64);
+    hooks.wait_for(Duration::from_secs(90), "every event", |got| got.len() >= FANS as usize).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (ids, arrivals) = hooks.distinct_ids();
+    assert_eq!((ids.len(), arrivals), (FANS as usize, FANS as usize), "an event was delivered twice, or lost");
+    let pool = first.db.pool().await;
+    let by_instance: Vec<(String, i64)> =
+        sqlx::query_as("SELECT instance, COUNT(*) FROM webhook_attempts GROUP BY instance").fetch_all(&pool).await.unwrap();
+    assert_eq!(by_instance.len(), 2, "one instance did all the work: {by_instance:?}");
+    drop(second);
+}
+
+crate::backend_tests!(
+    each_scheme_is_signed_verifiably_and_filtered_by_type,
+    a_failing_receiver_is_retried_and_every_attempt_recorded,
+    gone_disables_the_endpoint_until_enabled_and_recovered,
+    a_receiver_that_is_down_loses_nothing,
+    private_destinations_are_refused_unless_allowed,
+    a_killed_server_delivers_every_event_after_restart,
+    two_instances_share_one_fan_out_without_doubles,
+);
