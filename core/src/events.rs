@@ -14,7 +14,28 @@ pub const CLAIM_CREATED: &str = "CLAIM_CREATED";
 pub const REDEMPTION_CREATED: &str = "REDEMPTION_CREATED";
 pub const VOUCHER_PUBLISHED: &str = "VOUCHER_PUBLISHED";
 pub const VOUCHER_ISSUED: &str = "VOUCHER_ISSUED";
-pub const TYPES: &[&str] = &[CLAIM_CREATED, REDEMPTION_CREATED, VOUCHER_PUBLISHED, VOUCHER_ISSUED];
+pub const MERCHANT_CREATED: &str = "MERCHANT_CREATED";
+pub const MERCHANT_DISABLED: &str = "MERCHANT_DISABLED";
+pub const VOUCHER_ARCHIVED: &str = "VOUCHER_ARCHIVED";
+pub const TYPES: &[&str] = &[
+    CLAIM_CREATED,
+    REDEMPTION_CREATED,
+    VOUCHER_PUBLISHED,
+    VOUCHER_ISSUED,
+    MERCHANT_CREATED,
+    MERCHANT_DISABLED,
+    VOUCHER_ARCHIVED,
+];
+
+/// Writes a catalog event (one per partner: the catalog is shared) in the
+/// caller's transaction. Partners are few; this is not a fan-out to users.
+pub async fn enqueue_for_every_partner(tx: &mut sqlx::AnyConnection, kind: &str, data: Value) -> Result<usize, ApiError> {
+    let partners: Vec<(String,)> = sqlx::query_as("SELECT id FROM partners ORDER BY id").fetch_all(&mut *tx).await?;
+    for (partner,) in &partners {
+        enqueue(tx, partner, kind, None, data.clone()).await?;
+    }
+    Ok(partners.len())
+}
 
 /// Writes one event in the caller's transaction; returns its id.
 pub async fn enqueue(

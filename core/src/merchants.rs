@@ -70,6 +70,7 @@ pub async fn create(db: &Db, input: &MerchantInput) -> Result<Merchant, ApiError
     input.validate()?;
     let id = new_id();
     let now = now_ms();
+    let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO merchants (id, name, description, logo_url, status, created_at, updated_at) VALUES ($1, $2, $3, $4, 'active', $5, $5)",
     )
@@ -78,8 +79,15 @@ pub async fn create(db: &Db, input: &MerchantInput) -> Result<Merchant, ApiError
     .bind(&input.description)
     .bind(&input.logo_url)
     .bind(now)
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
+    crate::events::enqueue_for_every_partner(
+        &mut tx,
+        crate::events::MERCHANT_CREATED,
+        serde_json::json!({ "merchantId": id, "merchantName": input.name.trim() }),
+    )
+    .await?;
+    tx.commit().await?;
     get(db, &id).await
 }
 
@@ -100,15 +108,25 @@ pub async fn update(db: &Db, id: &str, input: &MerchantInput) -> Result<Merchant
 }
 
 pub async fn set_status(db: &Db, id: &str, active: bool) -> Result<Merchant, ApiError> {
-    let done = sqlx::query("UPDATE merchants SET status = $2, updated_at = $3 WHERE id = $1")
+    let status = if active { "active" } else { "disabled" };
+    let mut tx = db.begin_write().await?;
+    // Only a change of status counts (and disabling twice reports once).
+    let done = sqlx::query("UPDATE merchants SET status = $2, updated_at = $3 WHERE id = $1 AND status <> $2")
         .bind(id)
-        .bind(if active { "active" } else { "disabled" })
+        .bind(status)
         .bind(now_ms())
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await?;
-    if done.rows_affected() == 0 {
-        return Err(ApiError::not_found("No such merchant."));
+    if done.rows_affected() > 0 && !active {
+        let (name,): (String,) = sqlx::query_as("SELECT name FROM merchants WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+        crate::events::enqueue_for_every_partner(
+            &mut tx,
+            crate::events::MERCHANT_DISABLED,
+            serde_json::json!({ "merchantId": id, "merchantName": name }),
+        )
+        .await?;
     }
+    tx.commit().await?;
     get(db, id).await
 }
 

@@ -365,15 +365,24 @@ pub async fn publish(db: &Db, id: &str) -> Result<Published, ApiError> {
 
 pub async fn archive(db: &Db, id: &str) -> Result<Voucher, ApiError> {
     let now = now_ms();
+    let mut tx = db.begin_write().await?;
     let done = sqlx::query("UPDATE vouchers SET status = 'archived', archived_at = $2, updated_at = $2 WHERE id = $1 AND status <> 'archived'")
         .bind(id)
         .bind(now)
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await?;
-    if done.rows_affected() == 0 {
-        get(db, id).await?; // 404 if missing; archiving twice is a no-op
+    if done.rows_affected() > 0 {
+        let (title, merchant_id): (String, String) =
+            sqlx::query_as("SELECT title, merchant_id FROM vouchers WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+        crate::events::enqueue_for_every_partner(
+            &mut tx,
+            crate::events::VOUCHER_ARCHIVED,
+            serde_json::json!({ "voucherId": id, "voucherTitle": title, "merchantId": merchant_id }),
+        )
+        .await?;
     }
-    get(db, id).await
+    tx.commit().await?;
+    get(db, id).await // 404 if missing; archiving twice is a no-op
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]

@@ -23,7 +23,8 @@ fn placeholders(from: usize, n: usize) -> String {
 }
 
 /// Turns up to `limit` new events into deliveries, one per endpoint of the
-/// event's partner that takes its type (deliveries to a disabled endpoint are
+/// event's partner that takes its type and existed when the event happened
+/// (an endpoint added later gets older events only by resend; deliveries to a disabled endpoint are
 /// recorded as failed, so they can be recovered). Returns how many events.
 pub async fn dispatch(db: &Db, limit: i64) -> Result<usize, ApiError> {
     let mut tx = db.begin_write().await?;
@@ -42,7 +43,7 @@ pub async fn dispatch(db: &Db, limit: i64) -> Result<usize, ApiError> {
          SELECT e.id || '.' || w.id, e.id, w.id, e.partner_id, \
            CASE WHEN w.status = 'enabled' THEN 'pending' ELSE 'failed' END, $1, \
            CASE WHEN w.status = 'enabled' THEN NULL ELSE 'the endpoint was disabled' END, $1, $1 \
-         FROM events e JOIN webhook_endpoints w ON w.partner_id = e.partner_id \
+         FROM events e JOIN webhook_endpoints w ON w.partner_id = e.partner_id AND w.created_at <= e.created_at \
            AND (w.event_types = '' OR w.event_types LIKE '%,' || e.type || ',%') \
          WHERE e.id IN ({list}) \
          ON CONFLICT (event_id, endpoint_id) DO NOTHING"

@@ -226,7 +226,7 @@ async fn get_redemption(
 struct EventsQuery {
     /// An event id: return the events after it.
     after: Option<String>,
-    /// CLAIM_CREATED, REDEMPTION_CREATED, VOUCHER_PUBLISHED or VOUCHER_ISSUED.
+    /// One of the event types: CLAIM_CREATED, REDEMPTION_CREATED, VOUCHER_PUBLISHED, VOUCHER_ISSUED, MERCHANT_CREATED, MERCHANT_DISABLED, VOUCHER_ARCHIVED.
     #[serde(rename = "type")]
     #[param(rename = "type")]
     kind: Option<String>,

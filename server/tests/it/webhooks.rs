@@ -46,6 +46,7 @@ async fn each_scheme_is_signed_verifiably_and_filtered_by_type(backend: Backend)
     let app = TestServer::spawn_with(backend, &env_with(&[])).await;
     let hooks = Receiver::start().await;
     let p = app.create_partner("acme").await;
+    let cat = Catalog::create(&app).await;
     for scheme in ["tessera", "standard-webhooks", "hubble", "spaaza"] {
         let created = endpoint(&app, &p, &hooks.url(scheme), json!({ "scheme": scheme })).await;
         assert_eq!(created["scheme"], scheme);
@@ -54,7 +55,6 @@ async fn each_scheme_is_signed_verifiably_and_filtered_by_type(backend: Backend)
     let redemptions_only = endpoint(&app, &p, &hooks.url("filtered"), json!({ "eventTypes": ["REDEMPTION_CREATED"] })).await;
     hooks.expect("filtered", "tessera", redemptions_only["secret"].as_str().unwrap());
 
-    let cat = Catalog::create(&app).await;
     let voucher = cat.voucher(&app, "{b}{r}RM38{/r}{/b} off", json!({ "codeSource": "static", "staticCode": "SECRET-CODE" })).await;
     let c = claim(&app, &p, "ana", &voucher).await;
     let (status, r) = app
@@ -128,10 +128,10 @@ async fn a_failing_receiver_is_retried_and_every_attempt_recorded(backend: Backe
     let app = TestServer::spawn_with(backend, &env_with(&[])).await;
     let hooks = Receiver::start().await;
     let p = app.create_partner("acme").await;
+    let cat = Catalog::create(&app).await;
     let e = endpoint(&app, &p, &hooks.url("flaky"), json!({})).await;
     hooks.expect("flaky", "tessera", e["secret"].as_str().unwrap());
     hooks.script("flaky", vec![(500, vec![]), (503, vec![("retry-after", "1".into())])]);
-    let cat = Catalog::create(&app).await;
     let voucher = cat.voucher(&app, "Coffee", json!({})).await;
     claim(&app, &p, "ana", &voucher).await;
 
@@ -190,11 +190,11 @@ async fn gone_disables_the_endpoint_until_enabled_and_recovered(backend: Backend
     let app = TestServer::spawn_with(backend, &env_with(&[])).await;
     let hooks = Receiver::start().await;
     let p = app.create_partner("acme").await;
+    let cat = Catalog::create(&app).await;
     let e = endpoint(&app, &p, &hooks.url("gone"), json!({})).await;
     let id = e["id"].as_str().unwrap().to_string();
     hooks.expect("gone", "tessera", e["secret"].as_str().unwrap());
     hooks.script("gone", vec![(410, vec![])]);
-    let cat = Catalog::create(&app).await;
     let voucher = cat.voucher(&app, "Coffee", json!({ "perUserLimit": 5 })).await;
     let before = tessera_core_now();
     claim(&app, &p, "ana", &voucher).await;
@@ -241,8 +241,8 @@ async fn a_receiver_that_is_down_loses_nothing(backend: Backend) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let url = format!("http://127.0.0.1:{port}/hooks/down");
     let p = app.create_partner("acme").await;
-    let e = endpoint(&app, &p, &url, json!({ "scheme": "standard-webhooks" })).await;
     let cat = Catalog::create(&app).await;
+    let e = endpoint(&app, &p, &url, json!({ "scheme": "standard-webhooks" })).await;
     let voucher = cat.voucher(&app, "Coffee", json!({})).await;
     for user in ["u1", "u2", "u3"] {
         claim(&app, &p, user, &voucher).await;
@@ -344,9 +344,9 @@ async fn a_killed_server_delivers_every_event_after_restart(backend: Backend) {
     let app = TestServer::spawn_with(backend, &env).await;
     let hooks = Receiver::start().await;
     let p = app.create_partner("acme").await;
+    let cat = Catalog::create(&app).await;
     let e = endpoint(&app, &p, &hooks.url("fans"), json!({ "maxInFlight": 64 })).await;
     hooks.expect("fans", "tessera", e["secret"].as_str().unwrap());
-    let cat = Catalog::create(&app).await;
     add_fans(&app.db, &p.id, &cat.merchant, FANS).await;
     assert_eq!(publish_to_fans(&app, &cat).await, FANS as u64);
 
@@ -383,11 +383,11 @@ async fn two_instances_share_one_fan_out_without_doubles(backend: Backend) {
     let second = TestServer::spawn_on(first.db.shared(), &env).await;
     let hooks = Receiver::start().await;
     let p = first.create_partner("acme").await;
+    let cat = Catalog::create(&first).await;
     let e = endpoint(&first, &p, &hooks.url("fans"), json!({ "maxInFlight": 32 })).await;
     hooks.expect("fans", "tessera", e["secret"].as_str().unwrap());
     // Slow answers spread the work over both instances.
     hooks.delay("fans", Duration::from_millis(5));
-    let cat = Catalog::create(&first).await;
     add_fans(&first.db, &p.id, &cat.merchant, FANS).await;
     assert_eq!(publish_to_fans(&first, &cat).await, FANS as u64);
     hooks.wait_for(Duration::from_secs(90), "every event", |got| got.len() >= FANS as usize).await;
@@ -401,7 +401,100 @@ async fn two_instances_share_one_fan_out_without_doubles(backend: Backend) {
     drop(second);
 }
 
+async fn catalog_events_reach_every_partner_and_a_slow_one_starves_nobody(backend: Backend) {
+    let app = TestServer::spawn_with(backend, &env_with(&[("TESSERA_WEBHOOK_TIMEOUT_SECONDS", "10"), ("TESSERA_WEBHOOK_LEASE_SECONDS", "20")])).await;
+    let hooks = Receiver::start().await;
+    let (fast, slow) = (app.create_partner("fast").await, app.create_partner("slow").await);
+    for (p, path) in [(&fast, "fast"), (&slow, "slow")] {
+        let e = endpoint(&app, p, &hooks.url(path), json!({ "scheme": "hubble", "maxInFlight": 2 })).await;
+        hooks.expect(path, "hubble", e["secret"].as_str().unwrap());
+    }
+    // The slow partner's receiver takes 2 s an answer; its two slots are all it holds.
+    hooks.delay("slow", Duration::from_secs(2));
+    let m = app.admin_ok(Method::POST, "/admin/merchants", Some(json!({ "name": "Kopi Kita" }))).await;
+    let v = app.admin_ok(Method::POST, "/admin/vouchers", Some(json!({ "merchantId": m["id"], "title": "{s}RM10{/s} RM5" }))).await;
+    app.admin_ok(Method::POST, &format!("/admin/vouchers/{}/publish", v["id"].as_str().unwrap()), None).await;
+    app.admin_ok(Method::POST, &format!("/admin/vouchers/{}/archive", v["id"].as_str().unwrap()), None).await;
+    app.admin_ok(Method::POST, &format!("/admin/merchants/{}/disable", m["id"].as_str().unwrap()), None).await;
+    for i in 0..5 {
+        app.admin_ok(Method::POST, "/admin/merchants", Some(json!({ "name": format!("More {i}") }))).await;
+    }
+    // 8 events each: the fast partner has all of them long before the slow one can.
+    let started = std::time::Instant::now();
+    hooks.wait_for(Duration::from_secs(10), "the fast partner's events", |got| got.iter().filter(|r| r.path == "fast").count() == 8).await;
+    assert!(started.elapsed() < Duration::from_secs(3), "the slow receiver held up the fast one: {:?}", started.elapsed());
+    assert!(hooks.received().iter().filter(|r| r.path == "slow").count() <= 4);
+    // No order is promised between concurrent deliveries: count by type.
+    let count = |kind: &str| hooks.received().iter().filter(|r| r.path == "fast" && r.event["type"] == kind).count();
+    assert_eq!((count("MERCHANT_CREATED"), count("VOUCHER_ARCHIVED"), count("MERCHANT_DISABLED")), (6, 1, 1));
+    let archived = hooks.received().into_iter().find(|r| r.path == "fast" && r.event["type"] == "VOUCHER_ARCHIVED").unwrap();
+    assert_eq!(archived.event["data"]["voucherTitle"], "{s}RM10{/s} RM5");
+    hooks.wait_for(Duration::from_secs(30), "the slow partner's events", |got| got.iter().filter(|r| r.path == "slow").count() == 8).await;
+    assert!(hooks.received().iter().all(|r| r.verified.is_ok()));
+}
+
+async fn an_endpoint_failing_past_the_limit_is_disabled(backend: Backend) {
+    let app = TestServer::spawn_with(
+        backend,
+        &env_with(&[("TESSERA_WEBHOOK_DISABLE_AFTER_SECONDS", "1"), ("TESSERA_WEBHOOK_RETRY_SCHEDULE", "300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms")]),
+    )
+    .await;
+    let hooks = Receiver::start().await;
+    let p = app.create_partner("acme").await;
+    let cat = Catalog::create(&app).await;
+    let e = endpoint(&app, &p, &hooks.url("broken"), json!({})).await;
+    hooks.expect("broken", "tessera", e["secret"].as_str().unwrap());
+    hooks.script("broken", (0..20).map(|_| (500, vec![])).collect());
+    let voucher = cat.voucher(&app, "Coffee", json!({})).await;
+    claim(&app, &p, "ana", &voucher).await;
+    let id = e["id"].as_str().unwrap();
+    let mut now = Value::Null;
+    for _ in 0..100 {
+        let (_, e) = app.partner(&p, Method::GET, &format!("/integrations/webhook-endpoints/{id}"), None).await;
+        now = e;
+        if now["status"] == "disabled" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!((&now["status"], &now["disabledReason"]), (&json!("disabled"), &json!("failing")), "{now}");
+    let attempts = hooks.count();
+    assert!((2..=8).contains(&attempts), "{attempts} attempts before disabling");
+    let (_, failed) = app.partner(&p, Method::GET, &format!("/integrations/webhook-endpoints/{id}/deliveries?status=failed"), None).await;
+    assert_eq!(failed.as_array().unwrap().len(), 1, "{failed}");
+}
+
+async fn shutdown_finishes_what_is_in_flight(backend: Backend) {
+    let app = TestServer::spawn_with(backend, &env_with(&[("TESSERA_WEBHOOK_TIMEOUT_SECONDS", "5"), ("TESSERA_WEBHOOK_LEASE_SECONDS", "30")])).await;
+    let hooks = Receiver::start().await;
+    let p = app.create_partner("acme").await;
+    let cat = Catalog::create(&app).await;
+    let e = endpoint(&app, &p, &hooks.url("slow"), json!({})).await;
+    hooks.expect("slow", "tessera", e["secret"].as_str().unwrap());
+    hooks.delay("slow", Duration::from_millis(1500));
+    let voucher = cat.voucher(&app, "Coffee", json!({})).await;
+    claim(&app, &p, "ana", &voucher).await;
+    // Wait until the delivery is in flight, then stop the server.
+    let pool = app.db.pool().await;
+    for _ in 0..100 {
+        let (leased,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries WHERE lease_until > 0").fetch_one(&pool).await.unwrap();
+        if leased == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let status = app.terminate().await;
+    assert!(status.success(), "{status:?}");
+    let (state, attempts, lease): (String, i64, i64) =
+        sqlx::query_as("SELECT status, attempts, lease_until FROM webhook_deliveries").fetch_one(&pool).await.unwrap();
+    assert_eq!((state.as_str(), attempts, lease), ("delivered", 1, 0), "the in-flight delivery was not finished and recorded");
+    assert_eq!(hooks.count(), 1);
+}
+
 crate::backend_tests!(
+    catalog_events_reach_every_partner_and_a_slow_one_starves_nobody,
+    an_endpoint_failing_past_the_limit_is_disabled,
+    shutdown_finishes_what_is_in_flight,
     each_scheme_is_signed_verifiably_and_filtered_by_type,
     a_failing_receiver_is_retried_and_every_attempt_recorded,
     gone_disables_the_endpoint_until_enabled_and_recovered,
