@@ -1,6 +1,9 @@
 //! Drives a running tessera over HTTP: loads users and vouchers, then measures
 //! `/healthz` (the HTTP ceiling on this machine) and claim-then-redeem under
 //! many concurrent connections. Prints requests/s and latency percentiles.
+//! Then the webhook fan-out: every user favorites a merchant, a voucher of it
+//! is published (one VOUCHER_PUBLISHED per user, enqueued in the publish
+//! transaction), and a receiver here verifies and counts the deliveries.
 //!
 //! Run through `scripts/bench`, which starts the release server on SQLite and
 //! on PostgreSQL.
@@ -272,5 +275,118 @@ async fn main() -> anyhow::Result<()> {
     if claims.errors + redeems.errors > 0 {
         bail!("{} claims and {} redemptions failed", claims.errors, redeems.errors);
     }
+    webhook_fan_out(&client, &args, tokens).await
+}
+
+/// What the bench's receiver saw.
+#[derive(Default)]
+struct Received {
+    ids: std::collections::HashSet<String>,
+    bad_signatures: usize,
+    last: Option<Instant>,
+}
+
+/// A receiver that checks the `tessera` scheme's signature (seed 003) and counts.
+async fn receiver(secret: String) -> anyhow::Result<(String, Arc<std::sync::Mutex<Received>>)> {
+    use axum::{body::Bytes, extract::State, http::HeaderMap, routing::post};
+    let seen: Arc<std::sync::Mutex<Received>> = Arc::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/hooks", listener.local_addr()?);
+    let app = axum::Router::new()
+        .route(
+            "/hooks",
+            post(|State((secret, seen)): State<(Arc<String>, Arc<std::sync::Mutex<Received>>)>, headers: HeaderMap, body: Bytes| async move {
+                let header = headers.get("x-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
+                let t = header.split(',').find_map(|p| p.strip_prefix("t=")).unwrap_or("");
+                let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+                mac.update(format!("{t}.").as_bytes());
+                mac.update(&body);
+                let expected = format!("v1={}", hex::encode(mac.finalize().into_bytes()));
+                let event: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                let mut seen = seen.lock().unwrap();
+                if header.split(',').any(|p| p == expected) {
+                    seen.ids.insert(event["id"].as_str().unwrap_or_default().to_string());
+                } else {
+                    seen.bad_signatures += 1;
+                }
+                seen.last = Some(Instant::now());
+                axum::http::StatusCode::NO_CONTENT
+            }),
+        )
+        .with_state((Arc::new(secret), seen.clone()));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok((url, seen))
+}
+
+async fn webhook_fan_out(client: &reqwest::Client, args: &Arc<Args>, tokens: Arc<Vec<String>>) -> anyhow::Result<()> {
+    let partners = reqwest_json(client.get(format!("{}/admin/partners", args.base)).bearer_auth(&args.operator_token)).await?;
+    let partner_id = partners[0]["id"].as_str().context("partner id")?.to_string();
+    let merchant = admin(client, args, "/admin/merchants", json!({ "name": "Fan favourite" })).await?;
+    let merchant_id = Arc::new(merchant["id"].as_str().unwrap().to_string());
+    let favorites = {
+        let (client, args, tokens, merchant_id) = (client.clone(), args.clone(), tokens.clone(), merchant_id.clone());
+        run("favorites", tokens.len(), args.concurrency, move |i| {
+            let (client, args, tokens, merchant_id) = (client.clone(), args.clone(), tokens.clone(), merchant_id.clone());
+            async move {
+                let res = client.put(format!("{}/me/favorites/{merchant_id}", args.base)).bearer_auth(&tokens[i]).send().await?;
+                if !res.status().is_success() {
+                    bail!("favorite: {} {}", res.status(), res.text().await?);
+                }
+                Ok(())
+            }
+        })
+        .await
+    };
+    if favorites.errors > 0 {
+        bail!("{} favorites failed", favorites.errors);
+    }
+    let placeholder = admin(client, args, &format!("/admin/partners/{partner_id}/webhook-endpoints"), json!({ "url": "http://127.0.0.1:9/", "eventTypes": ["VOUCHER_PUBLISHED"] })).await?;
+    let secret = placeholder["secret"].as_str().context("secret")?.to_string();
+    let (url, seen) = receiver(secret).await?;
+    reqwest_json(
+        client
+            .patch(format!("{}/admin/webhook-endpoints/{}", args.base, placeholder["id"].as_str().unwrap()))
+            .bearer_auth(&args.operator_token)
+            .json(&json!({ "url": url, "maxInFlight": 64 })),
+    )
+    .await?;
+    let voucher = admin(client, args, "/admin/vouchers", json!({ "merchantId": *merchant_id, "title": "{b}New{/b} for fans" })).await?;
+    let started = Instant::now();
+    let published = admin(client, args, &format!("/admin/vouchers/{}/publish", voucher["id"].as_str().unwrap()), json!({})).await?;
+    let enqueue = started.elapsed();
+    let expected = published["eventsEnqueued"].as_u64().context("eventsEnqueued")? as usize;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let done = seen.lock().unwrap().ids.len();
+        if done >= expected || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let seen = seen.lock().unwrap();
+    let took = seen.last.map(|l| l.duration_since(started)).unwrap_or_default();
+    println!(
+        "{:<10} webhooks     {} VOUCHER_PUBLISHED enqueued in {:.0} ms (publish call); {} delivered and verified in {:.2} s = {:.0}/s; bad signatures {}",
+        args.label,
+        expected,
+        enqueue.as_secs_f64() * 1000.0,
+        seen.ids.len(),
+        took.as_secs_f64(),
+        seen.ids.len() as f64 / took.as_secs_f64().max(1e-9),
+        seen.bad_signatures
+    );
+    if seen.ids.len() < expected || seen.bad_signatures > 0 {
+        bail!("{} of {expected} events delivered, {} bad signatures", seen.ids.len(), seen.bad_signatures);
+    }
     Ok(())
+}
+
+async fn reqwest_json(req: reqwest::RequestBuilder) -> anyhow::Result<Value> {
+    let res = req.send().await?;
+    let status = res.status();
+    let body: Value = res.json().await?;
+    if !status.is_success() {
+        bail!("{status}: {body}");
+    }
+    Ok(body)
 }

@@ -22,7 +22,7 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
     println!("tessera: listening on http://{addr}");
     println!("  webview     {base}/consumer");
     println!("  API docs    {base}/docs/api  ·  {base}/openapi.json");
-    println!("  health      {base}/healthz  ·  readiness {base}/readyz");
+    println!("  health      {base}/healthz  ·  readiness {base}/readyz  ·  metrics {base}/metrics");
     tracing::info!(%addr, "listening");
 
     let (stopping_tx, mut stopping) = watch::channel(false);

@@ -176,7 +176,7 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
                         Err(_) => break,
                     }
                 }
-                loop {
+                for round in 1.. {
                     match queue::record(&db, &instance, batch.clone(), settings.retry_schedule.clone(), settings.disable_after).await {
                         Ok(decided) => {
                             for next in decided {
@@ -194,10 +194,16 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
                             }
                             break;
                         }
-                        Err(e) => {
-                            // The leases stay; retrying keeps the attempts' records.
+                        Err(e) if round < 5 => {
+                            // The leases stay meanwhile; retrying keeps the attempts' records.
                             tracing::error!(error = %e, attempts = batch.len(), "could not record webhook attempts; retrying");
-                            tokio::time::sleep(Duration::from_secs(1)).await;
+                            tokio::time::sleep(Duration::from_secs(round)).await;
+                        }
+                        Err(e) => {
+                            // Give up on these records: the leases expire and the
+                            // deliveries go out again (at least once still holds).
+                            tracing::error!(error = %e, attempts = batch.len(), "could not record webhook attempts; they will be sent again");
+                            break;
                         }
                     }
                 }

@@ -226,9 +226,10 @@ pub async fn record(
             let now = now_ms();
             let mut decided = Vec::with_capacity(outcomes.len());
             for o in &outcomes {
+                // The delivery may be gone (its endpoint deleted meanwhile): then there is nothing to record.
                 sqlx::query(
                     "INSERT INTO webhook_attempts (id, delivery_id, attempted_at, status_code, latency_ms, response_body, error, instance) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                     SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = $2)",
                 )
                 .bind(new_id())
                 .bind(&o.delivery_id)

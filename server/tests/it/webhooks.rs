@@ -491,7 +491,48 @@ async fn shutdown_finishes_what_is_in_flight(backend: Backend) {
     assert_eq!(hooks.count(), 1);
 }
 
+async fn deleting_an_endpoint_mid_delivery_leaves_the_worker_working(backend: Backend) {
+    let app = TestServer::spawn_with(backend, &env_with(&[("TESSERA_WEBHOOK_TIMEOUT_SECONDS", "5"), ("TESSERA_WEBHOOK_LEASE_SECONDS", "30")])).await;
+    let hooks = Receiver::start().await;
+    let p = app.create_partner("acme").await;
+    let cat = Catalog::create(&app).await;
+    let doomed = endpoint(&app, &p, &hooks.url("doomed"), json!({})).await;
+    hooks.expect("doomed", "tessera", doomed["secret"].as_str().unwrap());
+    hooks.delay("doomed", Duration::from_millis(1500));
+    let voucher = cat.voucher(&app, "Coffee", json!({ "perUserLimit": 3 })).await;
+    claim(&app, &p, "ana", &voucher).await;
+    let pool = app.db.pool().await;
+    for _ in 0..200 {
+        let (leased,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries WHERE lease_until > 0").fetch_one(&pool).await.unwrap();
+        if leased == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (status, _) = app.partner(&p, Method::DELETE, &format!("/integrations/webhook-endpoints/{}", doomed["id"].as_str().unwrap()), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // The in-flight delivery ends after its endpoint is gone; recording it must not wedge the worker.
+    hooks.wait_for(Duration::from_secs(10), "the slow delivery", |got| got.iter().any(|r| r.path == "doomed")).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let kept = endpoint(&app, &p, &hooks.url("kept"), json!({})).await;
+    hooks.expect("kept", "tessera", kept["secret"].as_str().unwrap());
+    claim(&app, &p, "ben", &voucher).await;
+    let id = kept["id"].as_str().unwrap();
+    let mut recorded = Value::Null;
+    for _ in 0..100 {
+        let (_, d) = app.partner(&p, Method::GET, &format!("/integrations/webhook-endpoints/{id}/deliveries?status=delivered"), None).await;
+        recorded = d;
+        if recorded.as_array().is_some_and(|d| d.len() == 1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(recorded.as_array().map(Vec::len), Some(1), "the next delivery was not recorded: {recorded}");
+    assert!(!app.log().contains("could not record"), "{}", app.log());
+}
+
 crate::backend_tests!(
+    deleting_an_endpoint_mid_delivery_leaves_the_worker_working,
     catalog_events_reach_every_partner_and_a_slow_one_starves_nobody,
     an_endpoint_failing_past_the_limit_is_disabled,
     shutdown_finishes_what_is_in_flight,
