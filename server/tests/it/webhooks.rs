@@ -103,6 +103,25 @@ async fn each_scheme_is_signed_verifiably_and_filtered_by_type(backend: Backend)
         let (ok, output) = verify_cli(scheme, &secret, &headers, &tampered).await;
         assert!(!ok && output.contains("not valid"), "{scheme}: the CLI accepted a tampered body: {output}");
     }
+
+    // Rotation: while the old secret lasts, `tessera` carries two v1 entries
+    // (new first) and a receiver holding either secret verifies.
+    let (_, list) = app.partner(&p, Method::GET, "/integrations/webhook-endpoints", None).await;
+    let tessera_id = list.as_array().unwrap().iter().find(|e| e["url"] == hooks.url("tessera").as_str()).unwrap()["id"].as_str().unwrap().to_string();
+    let old_secret = hooks.secret_of("tessera");
+    let (status, rotated) = app.partner(&p, Method::POST, &format!("/integrations/webhook-endpoints/{tessera_id}/rotate-secret"), Some(&json!({ "graceSeconds": 3600 }))).await;
+    assert_eq!(status, StatusCode::OK, "{rotated}");
+    let new_secret = rotated["secret"].as_str().unwrap().to_string();
+    hooks.expect("tessera", "tessera", &new_secret);
+    claim(&app, &p, "ben", &voucher).await;
+    hooks.wait_for(Duration::from_secs(20), "the delivery after rotation", |got| got.iter().filter(|r| r.path == "tessera").count() == 3).await;
+    let after = hooks.received().into_iter().filter(|r| r.path == "tessera").nth(2).unwrap();
+    assert_eq!(after.verified, Ok(()), "the new secret does not verify");
+    let header = after.headers["x-signature"].to_str().unwrap().to_string();
+    assert_eq!(header.matches("v1=").count(), 2, "{header}");
+    let sig = vec![format!("X-Signature: {header}")];
+    assert!(verify_cli("tessera", &old_secret, &sig, &after.body).await.0, "the old secret no longer verifies during the grace period");
+    assert!(verify_cli("tessera", &new_secret, &sig, &after.body).await.0);
 }
 
 /// Runs `tessera webhook verify`; returns success and what it printed.
