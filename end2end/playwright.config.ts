@@ -10,6 +10,8 @@ const baseURL = `http://127.0.0.1:${port}`;
 const bin = process.env.TESSERA_BIN ?? resolve(__dirname, '../target/debug/tessera');
 const siteRoot = process.env.TESSERA_SITE_ROOT ?? resolve(__dirname, '../target/site');
 const dataDir = mkdtempSync(join(tmpdir(), 'tessera-e2e-'));
+// The admin API's token for this throwaway server (tests read it from here).
+export const operatorToken = 'e2e-operator-token-0123456789abcdef';
 
 const chromium = {
   ...devices['Pixel 7'],
@@ -59,6 +61,7 @@ export default defineConfig({
       TESSERA_LISTEN: `127.0.0.1:${port}`,
       TESSERA_SITE_ROOT: siteRoot,
       TESSERA_LOG_LEVEL: 'warn',
+      TESSERA_OPERATOR_TOKEN: operatorToken,
     },
   },
 });

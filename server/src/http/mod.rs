@@ -9,6 +9,7 @@ mod health;
 mod limits;
 pub mod openapi;
 mod partner;
+mod security;
 mod webhooks;
 
 use axum::{
@@ -75,6 +76,7 @@ pub fn router(platform: Platform) -> Router {
         move || {
             provide_context(platform.clone());
             provide_context(reference.clone());
+            security::csp_for_page();
         }
     };
 
@@ -117,6 +119,7 @@ pub fn router(platform: Platform) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_platform, shell))
+        .layer(middleware::from_fn_with_state(state.clone(), security::frame_ancestors))
         // Inner to outer: the body limit and the timeout answer first, the JSON
         // error mapping sees their answers, tracing and request ids wrap it all.
         .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))

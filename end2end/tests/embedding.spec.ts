@@ -1,0 +1,62 @@
+import { expect, test } from '@playwright/test';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { operatorToken } from '../playwright.config';
+
+// A partner's web app on another origin frames the webview; only the origins
+// the partner allowed may (CSP frame-ancestors), and no Referer leaves a page.
+//
+// The host page is served by a real local server (Chromium's Local Network
+// Access rules let a loopback page frame a loopback webview). One server, two
+// origins: http://localhost:<port> (allowed) and http://127.0.0.1:<port> (not).
+let host: Server;
+let hostPort = 0;
+
+test.beforeAll(async ({ baseURL }) => {
+  host = createServer((_req, res) => {
+    res.setHeader('content-type', 'text/html');
+    res.end(`<!doctype html><title>partner app</title><iframe id="webview" src="${baseURL}/consumer?clientId=demo" width="400" height="700"></iframe>`);
+  });
+  await new Promise<void>((resolve) => host.listen(0, resolve));
+  hostPort = (host.address() as AddressInfo).port;
+});
+
+test.afterAll(() => host?.close());
+
+test.describe('embedding', () => {
+  test('only an allowed origin can frame the webview', async ({ page, request, baseURL }, info) => {
+    test.skip(info.project.name !== 'hydrated', 'one run is enough: framing does not depend on JavaScript');
+    const allowed = `http://localhost:${hostPort}`;
+    const put = await request.put('/admin/partners/demo/allowed-origins', {
+      headers: { authorization: `Bearer ${operatorToken}` },
+      data: { allowedOrigins: [allowed] },
+    });
+    expect(put.ok(), await put.text()).toBeTruthy();
+
+    await page.goto(`${allowed}/`);
+    await expect(page.frameLocator('#webview').locator('.voucher-card').first()).toBeVisible();
+
+    const framed = page.waitForResponse((r) => r.url().startsWith(`${baseURL}/consumer`));
+    await page.goto(`http://127.0.0.1:${hostPort}/`);
+    const response = await framed;
+    expect(response.headers()['content-security-policy']).toContain(`frame-ancestors ${allowed}`);
+    // Chromium replaces a refused frame with its error page.
+    await expect.poll(() => page.frames().find((f) => f !== page.mainFrame())?.url()).toBe('chrome-error://chromewebdata/');
+    await expect(page.frameLocator('#webview').locator('.voucher-card')).toHaveCount(0);
+  });
+
+  test('pages carry a nonce-based CSP and send no Referer', async ({ request }) => {
+    const response = await request.get('/consumer');
+    const csp = response.headers()['content-security-policy'];
+    const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(nonce, csp).toBeTruthy();
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    const html = await response.text();
+    // Every script in the page carries this response's nonce.
+    const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const tag of scripts) expect(tag).toContain(`nonce="${nonce}"`);
+    expect(response.headers()['referrer-policy']).toBe('no-referrer');
+  });
+});

@@ -1,0 +1,70 @@
+//! Security headers on pages (SPEC §6): a Content-Security-Policy with a
+//! per-response nonce, `frame-ancestors` limited to the partner's allowed
+//! origins, and no Referer ever leaving a page (a URL could carry a token).
+//!
+//! Two halves: Leptos renders the page with a fresh nonce on every inline and
+//! module script, and [`csp_for_page`] — called inside the render's context —
+//! puts the same nonce in the header. [`frame_ancestors`] then knows the
+//! partner (from `clientId`) and fills in who may frame the page.
+
+use super::AppState;
+use axum::{
+    extract::{Request, State},
+    http::{HeaderValue, header},
+    middleware::Next,
+    response::Response,
+};
+use leptos::prelude::use_context;
+
+/// The policy for a page rendered with `nonce`; `frame-ancestors` is completed
+/// by [`frame_ancestors`].
+pub fn policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self' 'nonce-{nonce}'; img-src 'self' data: https:; font-src 'self' data:; \
+         connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Called in the Leptos render context of every page: sets the CSP header with
+/// the nonce this response's scripts carry. Outside a page render (server
+/// functions) there is no nonce and nothing to do.
+pub fn csp_for_page() {
+    if let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
+        if let Ok(value) = HeaderValue::from_str(&policy(&nonce.to_string())) {
+            response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+}
+
+/// Who may frame this page: the partner named by `clientId` (its allowed
+/// origins), else nobody. Native webviews are top-level and unaffected.
+pub async fn frame_ancestors(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let client = req
+        .uri()
+        .query()
+        .and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "clientId").map(|(_, v)| v.into_owned()));
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    let Some(csp) = headers.get(header::CONTENT_SECURITY_POLICY).and_then(|v| v.to_str().ok()).map(str::to_owned) else {
+        return response;
+    };
+    let origins = match client {
+        Some(id) => tessera_core::partners::find_recent(&state.platform.db, &id)
+            .await
+            .ok()
+            .flatten()
+            .map(|p| p.allowed_origins())
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    if !origins.is_empty() {
+        let sources = origins.join(" ");
+        if let Ok(value) = HeaderValue::from_str(&csp.replace("frame-ancestors 'none'", &format!("frame-ancestors {sources}"))) {
+            response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    response
+}
