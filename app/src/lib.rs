@@ -8,6 +8,7 @@
 pub mod components;
 pub mod error;
 pub mod pages;
+pub mod session;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -16,6 +17,9 @@ use leptos_router::{
     components::{Route, Router, Routes},
     path,
 };
+
+/// The boot script (see its comments): inline, so it runs before anything else.
+const BOOT_JS: &str = include_str!("boot.js");
 
 /// The HTML document around every page, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -27,6 +31,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                // First: takes a token from the URL fragment before anything can see it.
+                <script nonce=leptos::nonce::use_nonce() inner_html=BOOT_JS></script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -50,6 +56,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/") view=pages::Landing ssr=SsrMode::Async/>
                 <Route path=path!("/consumer") view=pages::ConsumerHome ssr=SsrMode::Async/>
+                <Route path=path!("/consumer/wallet") view=pages::Wallet ssr=SsrMode::Async/>
                 <Route path=path!("/docs/api") view=pages::ApiReferencePage ssr=SsrMode::Async/>
             </Routes>
         </Router>

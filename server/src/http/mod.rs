@@ -11,6 +11,7 @@ pub mod openapi;
 mod partner;
 mod security;
 mod webhooks;
+mod webview;
 
 use axum::{
     Router,
@@ -87,6 +88,7 @@ pub fn router(platform: Platform) -> Router {
         .merge(partner_routes.route_layer(middleware::from_fn_with_state(state.clone(), partner::authenticate)))
         .merge(consumer::routes())
         .merge(admin::routes())
+        .merge(webview::routes())
         .route(
             "/metrics",
             get(|State(s): State<AppState>| async move {

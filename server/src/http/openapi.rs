@@ -2,7 +2,7 @@
 //! what annotations cannot say added here: security schemes, the error catalogue.
 //! A copy is committed at `docs/openapi.json`; a test fails when it drifts.
 
-use super::{AppState, admin, consumer, health, partner};
+use super::{AppState, admin, consumer, health, partner, webview};
 use serde_json::{Value, json};
 use tessera_core::error::CATALOGUE;
 use utoipa_axum::router::OpenApiRouter;
@@ -13,6 +13,7 @@ pub fn spec() -> Value {
         .merge(partner::routes())
         .merge(consumer::routes())
         .merge(admin::routes())
+        .merge(webview::routes())
         .split_for_parts();
     let mut doc = serde_json::to_value(&api).expect("the OpenAPI document serialises");
     doc["info"] = json!({
@@ -28,6 +29,7 @@ pub fn spec() -> Value {
         { "name": "partner", "description": "Server to server. Every call carries X-Partner-Id and X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(apiSecret, \"<t>.<METHOD>.<path?query>.<raw body>\")>. Signatures older or newer than 300 s, or seen before, are refused." },
         { "name": "consumer", "description": "For the signed-in end user: Authorization: Bearer <partner JWT (HS256, iss = partner id, sub = externalUserId, exp ≤ 1 h after iat)> or <session token>." },
         { "name": "admin", "description": "For the operator: Authorization: Bearer <operator token> (TESSERA_OPERATOR_TOKEN)." },
+        { "name": "webview", "description": "The embedded webview's own calls (docs/webview.md): its session is an HttpOnly cookie opened from a partner JWT." },
         { "name": "operations", "description": "Health and readiness probes." },
     ]);
     doc["components"]["securitySchemes"] = json!({

@@ -1,0 +1,99 @@
+use crate::{components::VoucherTitle, error::AppError};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+use tessera_core::catalog::ClaimStatus;
+
+/// A claim as the wallet shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WalletItem {
+    pub claim_id: String,
+    pub voucher_id: String,
+    pub title: String,
+    pub merchant_name: String,
+    pub status: ClaimStatus,
+    pub claimed_at: String,
+    pub valid_until: Option<String>,
+}
+
+/// The signed-in user's wallet, newest first.
+#[server]
+pub async fn my_wallet() -> Result<Vec<WalletItem>, AppError> {
+    let viewer = crate::session::viewer().await?;
+    let platform = crate::error::platform()?;
+    let claims = tessera_core::claims::wallet(&platform.db, &viewer.user_id).await?;
+    Ok(claims
+        .into_iter()
+        .map(|c| WalletItem {
+            claim_id: c.id,
+            voucher_id: c.voucher_id,
+            title: c.voucher_title,
+            merchant_name: c.merchant_name,
+            status: c.status,
+            claimed_at: c.claimed_at,
+            valid_until: c.valid_until,
+        })
+        .collect())
+}
+
+/// `/consumer/wallet`: the user's claims by status, rendered on the server
+/// from the session cookie.
+#[component]
+pub fn Wallet() -> impl IntoView {
+    let wallet = Resource::new(|| (), |_| my_wallet());
+    view! {
+        <Title text="Wallet"/>
+        <main class="consumer wallet">
+            <header class="app-header">
+                <a class="back" href="/consumer">"Vouchers"</a>
+                <h1>"Wallet"</h1>
+            </header>
+            <Suspense fallback=|| view! { <p class="state state-loading" role="status">"Loading your wallet…"</p> }>
+                {move || Suspend::new(async move {
+                    match wallet.await {
+                        Ok(items) if items.is_empty() => view! {
+                            <div class="state state-empty">
+                                <h2>"Your wallet is empty"</h2>
+                                <p>"Vouchers you claim appear here."</p>
+                                <a class="button" href="/consumer">"Browse vouchers"</a>
+                            </div>
+                        }.into_any(),
+                        Ok(items) => view! {
+                            <Section label="Active" status=ClaimStatus::Active items=items.clone()/>
+                            <Section label="Redeemed" status=ClaimStatus::Redeemed items=items.clone()/>
+                            <Section label="Expired" status=ClaimStatus::Expired items/>
+                        }.into_any(),
+                        Err(e) => view! {
+                            <div class="state state-error" role="alert" data-code=e.code.clone()>
+                                <h2>"Your wallet could not be shown"</h2>
+                                <p>{e.message.clone()}</p>
+                            </div>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </main>
+    }
+}
+
+#[component]
+fn Section(label: &'static str, status: ClaimStatus, items: Vec<WalletItem>) -> impl IntoView {
+    let items: Vec<WalletItem> = items.into_iter().filter(|i| i.status == status).collect();
+    (!items.is_empty()).then(|| {
+        let count = items.len();
+        view! {
+            <section class="wallet-section" data-status=label.to_lowercase()>
+                <h2>{label}" "<span class="count">{count}</span></h2>
+                <ul class="wallet-list">
+                    {items.into_iter().map(|item| view! {
+                        <li class="wallet-item" data-claim-id=item.claim_id.clone()>
+                            <p class="merchant">{item.merchant_name.clone()}</p>
+                            <h3 class="title"><VoucherTitle title=item.title.clone()/></h3>
+                            {item.valid_until.clone().map(|u| view! { <p class="valid-until">"Valid until "{u}</p> })}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        }
+    })
+}

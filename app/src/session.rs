@@ -1,0 +1,59 @@
+//! Who is using the webview: the platform session in the `tessera_session`
+//! cookie, read on the server while rendering.
+
+/// The cookie set by `POST /consumer/session`.
+pub const COOKIE: &str = "tessera_session";
+
+/// The signed-in user, as pages need them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Viewer {
+    pub partner_id: String,
+    pub user_id: String,
+    pub external_user_id: String,
+}
+
+/// The session token in a `Cookie` header, if any.
+pub fn token_in(cookie_header: &str) -> Option<&str> {
+    cookie_header
+        .split(';')
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value)
+        .filter(|v| !v.is_empty())
+}
+
+/// The viewer of the request being rendered, or `session_required`.
+#[cfg(feature = "ssr")]
+pub async fn viewer() -> Result<Viewer, crate::error::AppError> {
+    use crate::error::AppError;
+    let platform = crate::error::platform()?;
+    let parts = leptos::prelude::use_context::<http::request::Parts>();
+    let token = parts
+        .as_ref()
+        .and_then(|p| p.headers.get(http::header::COOKIE))
+        .and_then(|v| v.to_str().ok())
+        .and_then(token_in)
+        .map(str::to_owned);
+    let Some(token) = token else {
+        return Err(AppError {
+            code: "session_required".into(),
+            message: "Open this screen from your app to see your vouchers.".into(),
+        });
+    };
+    let db = &platform.db;
+    let owner = tessera_core::sessions::authenticate(db, &token, tessera_core::clock::now_ms()).await?;
+    let user = tessera_core::users::ref_by_id(db, &owner.user_id).await?;
+    Ok(Viewer { partner_id: owner.partner_id, user_id: user.id, external_user_id: user.external_user_id })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_session_among_other_cookies() {
+        assert_eq!(token_in("a=1; tessera_session=ses_x; b=2"), Some("ses_x"));
+        assert_eq!(token_in("tessera_session="), None);
+        assert_eq!(token_in("other_tessera_session=ses_y"), None);
+    }
+}

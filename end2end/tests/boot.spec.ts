@@ -1,0 +1,92 @@
+import { expect, test, type APIRequestContext } from '@playwright/test';
+import { createHmac, randomUUID } from 'node:crypto';
+import { operatorToken } from '../playwright.config';
+
+// Booting the webview from a partner JWT in the URL fragment (SPEC §3): the
+// token is scrubbed at once, never sent in a URL, exchanged for an HttpOnly
+// session cookie, and the user's screens then render on the server.
+
+const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** An HS256 JWT, minted as a partner's backend would. */
+function mint(secret: string, partner: string, user: string): string {
+  const now = Math.floor(Date.now() / 1000);
+  const head = b64({ alg: 'HS256', typ: 'JWT' });
+  const body = b64({ iss: partner, sub: user, iat: now, exp: now + 600 });
+  const sig = createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url');
+  return `${head}.${body}.${sig}`;
+}
+
+/** A new partner, one of its users holding one claim; returns that user's JWT. */
+async function userWithAClaim(request: APIRequestContext): Promise<{ jwt: string; title: string }> {
+  const partner = await request.post('/admin/partners', {
+    headers: { authorization: `Bearer ${operatorToken}` },
+    data: { name: 'Boot test partner', id: `boot-${randomUUID().slice(0, 8)}` },
+  });
+  expect(partner.ok(), await partner.text()).toBeTruthy();
+  const { partnerId, jwtSecret } = await partner.json();
+  const jwt = mint(jwtSecret, partnerId, 'ana');
+  const auth = { authorization: `Bearer ${jwt}` };
+  const vouchers = await (await request.get('/me/vouchers', { headers: auth })).json();
+  const voucher = vouchers.items[0];
+  const claim = await request.post('/me/claims', { headers: auth, data: { voucherId: voucher.id } });
+  expect(claim.status(), await claim.text()).toBe(201);
+  return { jwt, title: voucher.title };
+}
+
+test.describe('boot', () => {
+  test('a token in the fragment opens the session and never travels in a URL', async ({ page, request }, info) => {
+    test.skip(info.project.name !== 'hydrated', 'the fragment is read by the boot script');
+    const { jwt } = await userWithAClaim(request);
+    const urls: string[] = [];
+    page.on('request', (r) => urls.push(r.url()));
+    const referers: string[] = [];
+    page.on('request', (r) => r.headers()['referer'] && referers.push(r.headers()['referer']));
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+
+    await page.goto(`/consumer/wallet#token=${jwt}`);
+    await expect(page.locator('.wallet-item')).toHaveCount(1);
+    await expect(page.locator('.wallet-section[data-status="active"]')).toBeVisible();
+    expect(page.url()).not.toContain('token');
+    expect(page.url()).not.toContain(jwt);
+    expect(urls.filter((u) => u.includes(jwt))).toEqual([]);
+    expect(referers).toEqual([]);
+    // The session is an HttpOnly cookie: no script can read it.
+    expect(await page.evaluate(() => document.cookie)).not.toContain('tessera_session');
+    const cookie = (await page.context().cookies()).find((c) => c.name === 'tessera_session');
+    expect(cookie?.httpOnly).toBe(true);
+    expect(cookie?.sameSite).toBe('None');
+    // It hydrated cleanly under the page's CSP.
+    await page.waitForLoadState('networkidle');
+    expect(errors).toEqual([]);
+  });
+
+  test('a refused token shows why and tells the host app', async ({ page }, info) => {
+    test.skip(info.project.name !== 'hydrated', 'the fragment is read by the boot script');
+    await page.goto('/consumer#token=not-a-jwt');
+    const screen = page.locator('.boot-error');
+    await expect(screen).toBeVisible();
+    await expect(screen).toHaveAttribute('data-code', 'token_invalid');
+    expect(page.url()).not.toContain('not-a-jwt');
+    const log = await page.evaluate(() => (window as unknown as { tesseraBridgeLog: unknown[] }).tesseraBridgeLog);
+    expect(log).toContainEqual(expect.objectContaining({ type: 'action', action: 'error', code: 'token_invalid' }));
+  });
+
+  test('with the session cookie the wallet renders on the server, without JavaScript', async ({ page }, info) => {
+    test.skip(info.project.name !== 'ssr-only', 'checks the server rendering');
+    const { jwt, title } = await userWithAClaim(page.request);
+    const opened = await page.request.post('/consumer/session', { headers: { authorization: `Bearer ${jwt}` } });
+    expect(opened.status(), await opened.text()).toBe(204);
+    await page.goto('/consumer/wallet');
+    await expect(page.locator('.wallet-item')).toHaveCount(1);
+    const plain = title.replace(/\{\/?[brs]\}/gi, '');
+    await expect(page.locator('.wallet-item .title')).toHaveText(plain);
+  });
+
+  test('without a session the wallet says how to get one', async ({ page }) => {
+    await page.goto('/consumer/wallet');
+    await expect(page.locator('.state-error')).toHaveAttribute('data-code', 'session_required');
+  });
+});
