@@ -34,6 +34,17 @@
   });
 
   var match = /(?:^#|&)token=([^&]*)/.exec(location.hash);
+  // The app says when it is interactive (hydrated); the host hears app_ready
+  // then — unless this load is the sign-in (which reloads the page) or failed.
+  window.addEventListener(
+    'tessera:interactive',
+    function () {
+      if (!document.documentElement.hasAttribute('data-boot')) {
+        bridge.post({ type: 'action', action: 'app_ready' });
+      }
+    },
+    { once: true },
+  );
   if (!match) return;
   var token = decodeURIComponent(match[1]);
   var clean = location.pathname + location.search;

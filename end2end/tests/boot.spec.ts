@@ -72,6 +72,10 @@ test.describe('boot', () => {
     expect(page.url()).not.toContain('not-a-jwt');
     const log = await page.evaluate(() => (window as unknown as { tesseraBridgeLog: unknown[] }).tesseraBridgeLog);
     expect(log).toContainEqual(expect.objectContaining({ type: 'action', action: 'error', code: 'token_invalid' }));
+    // A failed boot is not a ready app, even once the page has hydrated.
+    await page.waitForLoadState('networkidle');
+    const after = await page.evaluate(() => (window as unknown as { tesseraBridgeLog: unknown[] }).tesseraBridgeLog);
+    expect(after).not.toContainEqual(expect.objectContaining({ action: 'app_ready' }));
   });
 
   test('with the session cookie the wallet renders on the server, without JavaScript', async ({ page }, info) => {
@@ -83,6 +87,28 @@ test.describe('boot', () => {
     await expect(page.locator('.wallet-item')).toHaveCount(1);
     const plain = title.replace(/\{\/?[brs]\}/gi, '');
     await expect(page.locator('.wallet-item .title')).toHaveText(plain);
+  });
+
+  test('native hosts hear app_ready once the page is interactive', async ({ page }, info) => {
+    test.skip(info.project.name !== 'hydrated', 'app_ready needs JavaScript');
+    // Stand-ins for the objects each native SDK injects.
+    await page.addInitScript(() => {
+      const got: Record<string, unknown[]> = { rn: [], ios: [], android: [], flutter: [] };
+      const w = window as unknown as Record<string, unknown>;
+      w.hostGot = got;
+      w.ReactNativeWebView = { postMessage: (m: string) => got.rn.push(JSON.parse(m)) };
+      w.webkit = { messageHandlers: { tessera: { postMessage: (m: unknown) => got.ios.push(m) } } };
+      w.TesseraAndroid = { postMessage: (m: string) => got.android.push(JSON.parse(m)) };
+      w.TesseraFlutter = { postMessage: (m: string) => got.flutter.push(JSON.parse(m)) };
+    });
+    await page.goto('/consumer');
+    const ready = { type: 'action', action: 'app_ready' };
+    await expect.poll(() => page.evaluate(() => (window as unknown as { hostGot: unknown }).hostGot)).toEqual({
+      rn: [ready],
+      ios: [ready],
+      android: [ready],
+      flutter: [ready],
+    });
   });
 
   test('without a session the wallet says how to get one', async ({ page }) => {

@@ -15,7 +15,9 @@ let hostPort = 0;
 test.beforeAll(async ({ baseURL }) => {
   host = createServer((_req, res) => {
     res.setHeader('content-type', 'text/html');
-    res.end(`<!doctype html><title>partner app</title><iframe id="webview" src="${baseURL}/consumer?clientId=demo" width="400" height="700"></iframe>`);
+    res.end(`<!doctype html><title>partner app</title>
+<script>window.received = []; addEventListener('message', (e) => received.push({ origin: e.origin, data: e.data }));</script>
+<iframe id="webview" src="${baseURL}/consumer?clientId=demo" width="400" height="700"></iframe>`);
   });
   await new Promise<void>((resolve) => host.listen(0, resolve));
   hostPort = (host.address() as AddressInfo).port;
@@ -35,6 +37,12 @@ test.describe('embedding', () => {
 
     await page.goto(`${allowed}/`);
     await expect(page.frameLocator('#webview').locator('.voucher-card').first()).toBeVisible();
+    // The host hears app_ready from the webview's exact origin (and the webview
+    // addressed it to the host's exact origin: postMessage never uses "*").
+    const webviewOrigin = new URL(baseURL!).origin;
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as { received: unknown[] }).received))
+      .toContainEqual({ origin: webviewOrigin, data: { type: 'action', action: 'app_ready' } });
 
     const framed = page.waitForResponse((r) => r.url().startsWith(`${baseURL}/consumer`));
     await page.goto(`http://127.0.0.1:${hostPort}/`);

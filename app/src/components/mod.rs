@@ -1,3 +1,5 @@
+mod host;
 mod title;
 
+pub use host::HostBridge;
 pub use title::VoucherTitle;
