@@ -50,7 +50,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="tessera-css" href="/pkg/tessera.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Tessera".to_string() } else { format!("{page} · Tessera") }/>
-        <components::HostBridge/>
+        <components::PartnerFrame/>
         <Router>
             // Async SSR: the server waits for the data, so every page is complete
             // HTML, readable without JavaScript and before the WASM arrives.

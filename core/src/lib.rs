@@ -44,6 +44,8 @@ pub mod sessions;
 #[cfg(feature = "server")]
 pub mod signature;
 #[cfg(feature = "server")]
+pub mod theme;
+#[cfg(feature = "server")]
 pub mod tokens;
 #[cfg(feature = "server")]
 pub mod users;

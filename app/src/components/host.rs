@@ -1,9 +1,18 @@
 use leptos::prelude::*;
 
-/// The origins a framing host may have (the partner's allowed origins): the
-/// bridge posts to an iframe parent only if its origin is one of these.
+/// What the page needs of the partner it is shown for.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LookOfPartner {
+    /// The origins a framing host may have (the partner's allowed origins): the
+    /// bridge posts to an iframe parent only if its origin is one of these.
+    pub origins: String,
+    /// The partner's theme as CSS custom properties (checked values only).
+    pub css: String,
+}
+
+/// The partner named by `clientId`, else the signed-in user's.
 #[server]
-pub async fn host_origins() -> Result<String, crate::error::AppError> {
+pub async fn partner_look() -> Result<LookOfPartner, crate::error::AppError> {
     let platform = crate::error::platform()?;
     let parts = use_context::<http::request::Parts>();
     let client = parts
@@ -15,17 +24,20 @@ pub async fn host_origins() -> Result<String, crate::error::AppError> {
         Some(id) => Some(id),
         None => crate::session::viewer().await.ok().map(|v| v.partner_id),
     };
-    let Some(id) = partner_id else { return Ok(String::new()) };
-    let partner = tessera_core::partners::find_recent(&platform.db, &id).await?;
-    Ok(partner.map(|p| p.allowed_origins().join(" ")).unwrap_or_default())
+    let Some(id) = partner_id else { return Ok(LookOfPartner::default()) };
+    let Some(partner) = tessera_core::partners::find_recent(&platform.db, &id).await? else {
+        return Ok(LookOfPartner::default());
+    };
+    let theme = tessera_core::theme::get(&platform.db, &partner.id).await?;
+    Ok(LookOfPartner { origins: partner.allowed_origins().join(" "), css: theme.css() })
 }
 
-/// Renders the host origins for the bridge and, once the page is interactive
-/// in the browser, tells the host app `app_ready` (through the boot script's
-/// bridge).
+/// Renders the partner's theme (in the first response: no unthemed flash) and
+/// the host origins for the bridge, and once the page is interactive in the
+/// browser, tells the host app `app_ready` (through the boot script's bridge).
 #[component]
-pub fn HostBridge() -> impl IntoView {
-    let origins = Resource::new(|| (), |_| host_origins());
+pub fn PartnerFrame() -> impl IntoView {
+    let look = Resource::new(|| (), |_| partner_look());
     Effect::new(move |_| {
         // Effects run only in the browser, after hydration.
         if let Ok(event) = leptos::web_sys::Event::new("tessera:interactive") {
@@ -35,8 +47,11 @@ pub fn HostBridge() -> impl IntoView {
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                let list = origins.await.unwrap_or_default();
-                view! { <div hidden data-host-origins=list></div> }
+                let look = look.await.unwrap_or_default();
+                view! {
+                    <style id="partner-theme" nonce=leptos::nonce::use_nonce() inner_html=look.css></style>
+                    <div hidden data-host-origins=look.origins></div>
+                }
             })}
         </Suspense>
     }

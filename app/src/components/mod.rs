@@ -1,5 +1,5 @@
 mod host;
 mod title;
 
-pub use host::HostBridge;
+pub use host::PartnerFrame;
 pub use title::VoucherTitle;

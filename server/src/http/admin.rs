@@ -18,6 +18,7 @@ use tessera_core::{
     merchants::{self, Merchant, MerchantInput, Outlet, OutletInput},
     partners::{self, NewPartner, PartnerCredentials, PartnerView, SecretKind},
     redemptions::{self, Redemption},
+    theme::{self, Theme},
     users::{self, User},
     vouchers::{self, PoolUpload, PoolUploaded, Published, Voucher, VoucherInput},
 };
@@ -28,6 +29,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_partner))
         .routes(routes!(rotate_secret))
         .routes(routes!(set_origins))
+        .routes(routes!(get_theme, set_theme))
         .routes(routes!(get_user))
         .routes(routes!(create_merchant, list_merchants))
         .routes(routes!(get_merchant, update_merchant))
@@ -114,6 +116,22 @@ struct OriginsRequest {
     responses((status = 200, body = PartnerView), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn set_origins(_: Operator, State(s): State<AppState>, Path(id): Path<String>, ApiJson(r): ApiJson<OriginsRequest>) -> Result<Json<PartnerView>, ApiError> {
     Ok(Json(partners::set_allowed_origins(db(&s), &id, &r.allowed_origins).await?.view()))
+}
+
+/// A partner's webview theme (defaults where nothing is set).
+#[utoipa::path(get, path = "/admin/partners/{id}/theme", tag = "admin", security(("operator" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = Theme), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+async fn get_theme(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Theme>, ApiError> {
+    Ok(Json(theme::get(db(&s), &id).await?))
+}
+
+/// Replace a partner's webview theme: colours as hex, sizes in range, https images.
+#[utoipa::path(put, path = "/admin/partners/{id}/theme", tag = "admin", security(("operator" = [])),
+    params(("id" = String, Path)), request_body = Theme,
+    responses((status = 200, body = Theme), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+async fn set_theme(_: Operator, State(s): State<AppState>, Path(id): Path<String>, ApiJson(t): ApiJson<Theme>) -> Result<Json<Theme>, ApiError> {
+    Ok(Json(theme::set(db(&s), &id, &t).await?))
 }
 
 /// Look a partner’s user up.
