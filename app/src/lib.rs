@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=pages::Landing ssr=SsrMode::Async/>
                 <Route path=path!("/consumer") view=pages::ConsumerHome ssr=SsrMode::Async/>
                 <Route path=path!("/consumer/wallet") view=pages::Wallet ssr=SsrMode::Async/>
+                <Route path=path!("/consumer/vouchers/:id") view=pages::VoucherDetail ssr=SsrMode::Async/>
                 <Route path=path!("/docs/api") view=pages::ApiReferencePage ssr=SsrMode::Async/>
             </Routes>
         </Router>

@@ -184,6 +184,7 @@ pub const CATALOGUE: &[(&str, u16, &str)] = &[
     ("session_expired", 401, "The session ended (expired, replaced, logged out); open the webview with a new token."),
     ("operator_token_invalid", 401, "The admin API needs the operator token as a Bearer token."),
     ("admin_disabled", 403, "No operator token is configured: the admin API is off."),
+    ("cross_site_request", 403, "A webview call came from another site's page; it must come from the webview itself."),
     ("insufficient_coins", 402, "The user's coin balance is below the voucher's cost."),
     ("not_found", 404, "No such route or resource, or it belongs to another partner."),
     ("method_not_allowed", 405, "This route does not accept that method."),

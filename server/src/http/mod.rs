@@ -122,6 +122,7 @@ pub fn router(platform: Platform) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_platform, shell))
         .layer(middleware::from_fn_with_state(state.clone(), security::frame_ancestors))
+        .layer(middleware::from_fn(security::same_origin_writes))
         // Inner to outer: the body limit and the timeout answer first, the JSON
         // error mapping sees their answers, tracing and request ids wrap it all.
         .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))

@@ -68,3 +68,32 @@ pub async fn frame_ancestors(State(state): State<AppState>, req: Request, next: 
     }
     response
 }
+
+/// Server functions (`/api/*`) act with the webview's session cookie, which a
+/// framed webview needs as `SameSite=None` — so a page elsewhere could make a
+/// browser send it. State-changing calls must come from the page itself: a
+/// POST whose `Origin` names another host, or that the browser marks
+/// `Sec-Fetch-Site: cross-site`, is refused (403 `cross_site_request`).
+pub async fn same_origin_writes(req: Request, next: Next) -> Response {
+    use axum::response::IntoResponse;
+    let is_write = req.method() != axum::http::Method::GET && req.method() != axum::http::Method::HEAD;
+    if is_write && req.uri().path().starts_with("/api/") {
+        let headers = req.headers();
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let origin_host = headers
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .map(|o| url::Url::parse(o).ok().map(|u| format!("{}{}", u.host_str().unwrap_or(""), u.port().map(|p| format!(":{p}")).unwrap_or_default())));
+        let cross_origin = matches!(&origin_host, Some(found) if found.as_deref() != Some(host));
+        let cross_site = headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site");
+        if cross_origin || cross_site {
+            return tessera_core::error::ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "cross_site_request",
+                "This call must come from the webview's own pages.",
+            )
+            .into_response();
+        }
+    }
+    next.run(req).await
+}

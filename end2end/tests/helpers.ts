@@ -1,0 +1,44 @@
+import { expect, type APIRequestContext } from '@playwright/test';
+import { createHmac, randomUUID } from 'node:crypto';
+import { operatorToken } from '../playwright.config';
+
+const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** An HS256 JWT, minted as a partner's backend would. */
+export function mint(secret: string, partner: string, user: string): string {
+  const now = Math.floor(Date.now() / 1000);
+  const head = b64({ alg: 'HS256', typ: 'JWT' });
+  const body = b64({ iss: partner, sub: user, iat: now, exp: now + 600 });
+  const sig = createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url');
+  return `${head}.${body}.${sig}`;
+}
+
+/** A new partner and a JWT for one of its users (created on first use). */
+export async function newUser(request: APIRequestContext): Promise<{ jwt: string; auth: Record<string, string> }> {
+  const partner = await request.post('/admin/partners', {
+    headers: { authorization: `Bearer ${operatorToken}` },
+    data: { name: 'Test partner', id: `p-${randomUUID().slice(0, 8)}` },
+  });
+  expect(partner.ok(), await partner.text()).toBeTruthy();
+  const { partnerId, jwtSecret } = await partner.json();
+  const jwt = mint(jwtSecret, partnerId, 'ana');
+  return { jwt, auth: { authorization: `Bearer ${jwt}` } };
+}
+
+/** A voucher of the demo catalog the user may claim. */
+export async function someVoucher(request: APIRequestContext, auth: Record<string, string>): Promise<{ id: string; title: string }> {
+  const vouchers = await (await request.get('/me/vouchers', { headers: auth })).json();
+  const v = vouchers.items.find((x: { stockLeft?: number | null }) => x.stockLeft === null || x.stockLeft === undefined || x.stockLeft > 50);
+  return { id: v.id, title: v.title };
+}
+
+/** A new user of a new partner holding one claim; returns that user's JWT. */
+export async function userWithAClaim(request: APIRequestContext): Promise<{ jwt: string; title: string }> {
+  const { jwt, auth } = await newUser(request);
+  const voucher = await someVoucher(request, auth);
+  const claim = await request.post('/me/claims', { headers: auth, data: { voucherId: voucher.id } });
+  expect(claim.status(), await claim.text()).toBe(201);
+  return { jwt, title: voucher.title };
+}
+
+export const plain = (title: string) => title.replace(/\{\/?[brs]\}/gi, '');

@@ -1,0 +1,61 @@
+import { expect, test } from '@playwright/test';
+import { newUser, plain, someVoucher } from './helpers';
+
+// The voucher deep link (SPEC §6): /consumer/vouchers/{id}, claiming it, and
+// ?claim=1 claiming on open.
+test.describe('voucher page', () => {
+  test('opens cold from a deep link and claims into the wallet', async ({ page, request }, info) => {
+    test.skip(info.project.name !== 'hydrated', 'claiming needs JavaScript');
+    const { jwt, auth } = await newUser(request);
+    const v = await someVoucher(request, auth);
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(`/consumer/vouchers/${v.id}#token=${jwt}`);
+    await expect(page.locator('.voucher-detail .title')).toHaveText(plain(v.title));
+    await expect(page).toHaveTitle(`${plain(v.title)} · Tessera`);
+    await page.getByRole('button', { name: 'Claim' }).click();
+    await expect(page.locator('.claimed')).toBeVisible();
+    const claims = await (await request.get('/me/claims', { headers: auth })).json();
+    expect(claims.map((c: { voucherId: string }) => c.voucherId)).toEqual([v.id]);
+    await page.goto('/consumer/wallet');
+    await expect(page.locator('.wallet-item')).toHaveCount(1);
+    expect(errors).toEqual([]);
+  });
+
+  test('?claim=1 claims on open, once', async ({ page, request }, info) => {
+    test.skip(info.project.name !== 'hydrated', 'claiming needs JavaScript');
+    const { jwt, auth } = await newUser(request);
+    const v = await someVoucher(request, auth);
+    await page.goto(`/consumer/vouchers/${v.id}?claim=1#token=${jwt}`);
+    await expect(page.locator('.claimed')).toBeVisible();
+    await page.reload();
+    await expect(page.locator('.claimed')).toBeVisible();
+    const claims = await (await request.get('/me/claims', { headers: auth })).json();
+    expect(claims).toHaveLength(1);
+  });
+
+  test('renders on the server with the session cookie', async ({ page }, info) => {
+    test.skip(info.project.name !== 'ssr-only', 'checks the server rendering');
+    const { jwt, auth } = await newUser(page.request);
+    const v = await someVoucher(page.request, auth);
+    const opened = await page.request.post('/consumer/session', { headers: { authorization: `Bearer ${jwt}` } });
+    expect(opened.status()).toBe(204);
+    await page.goto(`/consumer/vouchers/${v.id}`);
+    await expect(page.locator('.voucher-detail .title')).toHaveText(plain(v.title));
+    await expect(page.getByRole('button', { name: 'Claim' })).toBeVisible();
+  });
+
+  test('a claim posted from another site is refused', async ({ request, baseURL }) => {
+    const res = await request.post('/api/claim_voucher', {
+      headers: { origin: 'http://evil.test', 'content-type': 'application/x-www-form-urlencoded' },
+      data: 'id=x',
+    });
+    expect(res.status()).toBe(403);
+    expect(await res.json()).toMatchObject({ error: { code: 'cross_site_request' } });
+    const same = await request.post('/api/claim_voucher', {
+      headers: { origin: new URL(baseURL!).origin, 'content-type': 'application/x-www-form-urlencoded' },
+      data: 'id=x',
+    });
+    expect(same.status()).not.toBe(403);
+  });
+});
