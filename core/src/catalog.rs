@@ -154,12 +154,15 @@ pub(crate) mod server {
         }
     }
 
-    /// Every published voucher, newest first.
+    /// The public catalog, newest first: what a user in no cohort, without a
+    /// coupon, may see — published vouchers of active merchants that no cohort
+    /// and no unlock code restrict.
     pub async fn published_vouchers(db: &Db) -> Result<Vec<VoucherCard>, ApiError> {
         let rows: Vec<CardRow> = sqlx::query_as(
             "SELECT v.id, v.merchant_id, m.name AS merchant_name, v.title, v.description, v.value_type \
              FROM vouchers v JOIN merchants m ON m.id = v.merchant_id \
-             WHERE v.status = 'published' \
+             WHERE v.status = 'published' AND m.status = 'active' AND v.unlock_code IS NULL \
+               AND NOT EXISTS (SELECT 1 FROM voucher_cohorts vc WHERE vc.voucher_id = v.id) \
              ORDER BY v.published_at DESC, v.id",
         )
         .fetch_all(db.pool())

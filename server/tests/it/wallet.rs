@@ -86,6 +86,15 @@ async fn cohorts_and_unlock_codes_decide_visibility(backend: Backend) {
 
     let (_, plain) = app.me(&p.jwt("plain"), Method::GET, "/me/vouchers", None).await;
     assert_eq!(ids(&plain), vec![open.clone()]);
+    // The public page (no session) shows only what anyone may see.
+    let (_, html) = app.get_html("/consumer").await;
+    assert!(html.contains("For all") && !html.contains("VIP only") && !html.contains("Hidden"), "{html}");
+    let other = app.admin_ok(Method::POST, "/admin/merchants", Some(json!({ "name": "Gone Soon" }))).await;
+    let gone = app.admin_ok(Method::POST, "/admin/vouchers", Some(json!({ "merchantId": other["id"], "title": "Disabled merchant's" }))).await;
+    app.admin_ok(Method::POST, &format!("/admin/vouchers/{}/publish", gone["id"].as_str().unwrap()), None).await;
+    app.admin_ok(Method::POST, &format!("/admin/merchants/{}/disable", other["id"].as_str().unwrap()), None).await;
+    let (_, html) = app.get_html("/consumer").await;
+    assert!(!html.contains("Disabled merchant"), "a disabled merchant's voucher is listed");
     let (_, vips) = app.me(&p.jwt("v"), Method::GET, "/me/vouchers", None).await;
     assert!(ids(&vips).contains(&vip) && !ids(&vips).contains(&secret));
     let (status, body) = app.me(&p.jwt("plain"), Method::POST, "/me/claims", Some(json!({ "voucherId": vip }))).await;
