@@ -89,7 +89,12 @@ async fn sessions_are_one_per_user_and_end_on_logout_or_delete(backend: Backend)
     assert!(s1.starts_with("ses_"));
     assert_eq!(app.me(&s1, Method::GET, "/me", None).await.0, StatusCode::OK);
     // A session cannot open another; a JWT can, and that ends the first.
-    assert_eq!(app.me(&s1, Method::POST, "/me/session", None).await.0, StatusCode::BAD_REQUEST);
+    let (status, body) = app.me(&s1, Method::POST, "/me/session", None).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "bad_request"));
+    // A body that is not JSON is refused as such.
+    let res = app.request(Method::POST, "/me/claims").bearer_auth(&s1).header("content-type", "text/plain").body("voucherId=x").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(error_code(&res.json().await.unwrap()), "unsupported_media_type");
     let (_, second) = app.me(&jwt, Method::POST, "/me/session", None).await;
     let s2 = second["sessionToken"].as_str().unwrap().to_string();
     let (status, body) = app.me(&s1, Method::GET, "/me", None).await;

@@ -550,7 +550,43 @@ async fn deleting_an_endpoint_mid_delivery_leaves_the_worker_working(backend: Ba
     assert!(!app.log().contains("could not record"), "{}", app.log());
 }
 
+async fn a_receiver_slower_than_the_timeout_fails_the_attempt(backend: Backend) {
+    let app = TestServer::spawn_with(backend, &env_with(&[("TESSERA_WEBHOOK_TIMEOUT_SECONDS", "1")])).await;
+    let hooks = Receiver::start().await;
+    let p = app.create_partner("acme").await;
+    let cat = Catalog::create(&app).await;
+    let e = endpoint(&app, &p, &hooks.url("sleepy"), json!({})).await;
+    hooks.expect("sleepy", "tessera", e["secret"].as_str().unwrap());
+    hooks.delay("sleepy", Duration::from_millis(2500));
+    let voucher = cat.voucher(&app, "Coffee", json!({})).await;
+    claim(&app, &p, "ana", &voucher).await;
+    let id = e["id"].as_str().unwrap();
+    let mut seen = Value::Null;
+    for _ in 0..100 {
+        let (_, d) = app.partner(&p, Method::GET, &format!("/integrations/webhook-endpoints/{id}/deliveries"), None).await;
+        seen = d;
+        if seen[0]["attempts"].as_i64() >= Some(1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(seen[0]["lastStatus"], Value::Null, "{seen}");
+    assert!(seen[0]["lastError"].as_str().is_some_and(|e| e.contains("1 s") || e.contains("timed out")), "{seen}");
+    // Once the receiver answers in time, the retry delivers it.
+    hooks.delay("sleepy", Duration::ZERO);
+    for _ in 0..100 {
+        let (_, d) = app.partner(&p, Method::GET, &format!("/integrations/webhook-endpoints/{id}/deliveries"), None).await;
+        seen = d;
+        if seen[0]["status"] == "delivered" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(seen[0]["status"], "delivered", "{seen}");
+}
+
 crate::backend_tests!(
+    a_receiver_slower_than_the_timeout_fails_the_attempt,
     deleting_an_endpoint_mid_delivery_leaves_the_worker_working,
     catalog_events_reach_every_partner_and_a_slow_one_starves_nobody,
     an_endpoint_failing_past_the_limit_is_disabled,
