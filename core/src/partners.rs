@@ -25,6 +25,7 @@ pub struct Partner {
     jwt_secret_previous_until: Option<i64>,
     allowed_origins: String,
     sandbox: i64,
+    theme: String,
     pub created_at: i64,
 }
 
@@ -42,6 +43,11 @@ impl Partner {
     /// The current JWT secret, for minting development tokens.
     pub fn jwt_secret(&self) -> &str {
         &self.jwt_secret
+    }
+
+    /// The partner's webview theme (the defaults if none was set).
+    pub fn theme(&self) -> crate::theme::Theme {
+        serde_json::from_str(&self.theme).unwrap_or_default()
     }
 
     pub fn allowed_origins(&self) -> Vec<String> {
@@ -115,7 +121,7 @@ pub struct NewPartner {
 }
 
 const COLUMNS: &str = "id, name, api_secret, api_secret_previous, api_secret_previous_until, jwt_secret, \
-     jwt_secret_previous, jwt_secret_previous_until, allowed_origins, sandbox, created_at";
+     jwt_secret_previous, jwt_secret_previous_until, allowed_origins, sandbox, theme, created_at";
 
 fn valid_partner_id(id: &str) -> bool {
     (3..=64).contains(&id.len())
@@ -225,7 +231,7 @@ impl Cache {
         map.insert(partner.id.clone(), (std::time::Instant::now(), partner.clone()));
     }
 
-    fn forget(&self, id: &str) {
+    pub(crate) fn forget(&self, id: &str) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
     }
 }

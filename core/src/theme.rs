@@ -228,9 +228,7 @@ impl Palette {
 
 /// A partner's theme (the defaults if none was set).
 pub async fn get(db: &Db, partner_id: &str) -> Result<Theme, ApiError> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT theme FROM partners WHERE id = $1").bind(partner_id).fetch_optional(db.pool()).await?;
-    let (raw,) = row.ok_or_else(|| ApiError::not_found("No such partner."))?;
-    Ok(serde_json::from_str(&raw).unwrap_or_default())
+    Ok(crate::partners::get(db, partner_id).await?.theme())
 }
 
 /// Replaces a partner's theme after checking every value.
@@ -242,6 +240,7 @@ pub async fn set(db: &Db, partner_id: &str, theme: &Theme) -> Result<Theme, ApiE
         .bind(crate::clock::now_ms())
         .execute(db.pool())
         .await?;
+    db.partners.forget(partner_id);
     if done.rows_affected() == 0 {
         return Err(ApiError::not_found("No such partner."));
     }

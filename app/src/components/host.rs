@@ -28,8 +28,7 @@ pub async fn partner_look() -> Result<LookOfPartner, crate::error::AppError> {
     let Some(partner) = tessera_core::partners::find_recent(&platform.db, &id).await? else {
         return Ok(LookOfPartner::default());
     };
-    let theme = tessera_core::theme::get(&platform.db, &partner.id).await?;
-    Ok(LookOfPartner { origins: partner.allowed_origins().join(" "), css: theme.css() })
+    Ok(LookOfPartner { origins: partner.allowed_origins().join(" "), css: partner.theme().css() })
 }
 
 /// Renders the partner's theme (in the first response: no unthemed flash) and

@@ -1,4 +1,7 @@
-use crate::{components::VoucherTitle, error::AppError};
+use crate::{
+    components::{ErrorState, VoucherTitle},
+    error::AppError,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use tessera_core::{catalog::VoucherCard, markup};
@@ -48,10 +51,7 @@ pub fn ConsumerHome() -> impl IntoView {
                         }.into_any(),
                         Ok(list) => view! { <VoucherList vouchers=list filter/> }.into_any(),
                         Err(e) => view! {
-                            <div class="state state-error" role="alert" data-code=e.code.clone()>
-                                <h2>"Vouchers could not be loaded"</h2>
-                                <p>{e.message.clone()}</p>
-                            </div>
+                            <ErrorState title="Vouchers could not be loaded" error=e/>
                         }.into_any(),
                     }
                 })}

@@ -1,4 +1,7 @@
-use crate::{components::VoucherTitle, error::AppError};
+use crate::{
+    components::{ErrorState, VoucherTitle},
+    error::AppError,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -66,10 +69,7 @@ pub fn VoucherDetail() -> impl IntoView {
                         Ok(v) => view! { <Detail v claim/> }.into_any(),
                         Err(e) => view! {
                             <Title text="Voucher"/>
-                            <div class="state state-error" role="alert" data-code=e.code.clone()>
-                                <h2>"This voucher could not be shown"</h2>
-                                <p>{e.message.clone()}</p>
-                            </div>
+                            <ErrorState title="This voucher could not be shown" error=e/>
                         }.into_any(),
                     }
                 })}

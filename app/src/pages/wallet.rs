@@ -1,4 +1,7 @@
-use crate::{components::VoucherTitle, error::AppError};
+use crate::{
+    components::{ErrorState, VoucherTitle},
+    error::AppError,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
@@ -64,10 +67,7 @@ pub fn Wallet() -> impl IntoView {
                             <Section label="Expired" status=ClaimStatus::Expired items/>
                         }.into_any(),
                         Err(e) => view! {
-                            <div class="state state-error" role="alert" data-code=e.code.clone()>
-                                <h2>"Your wallet could not be shown"</h2>
-                                <p>{e.message.clone()}</p>
-                            </div>
+                            <ErrorState title="Your wallet could not be shown" error=e/>
                         }.into_any(),
                     }
                 })}

@@ -68,12 +68,17 @@ async fn open_session(
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     consumer: Consumer,
 ) -> Result<(StatusCode, Json<NewSession>), ApiError> {
+    Ok((StatusCode::CREATED, Json(open_session_for(&state, peer, &consumer).await?)))
+}
+
+/// Opens a session from a partner JWT (the API's and the webview's way alike):
+/// rate-limited per client address; a session cannot open another.
+pub(super) async fn open_session_for(state: &AppState, peer: std::net::SocketAddr, consumer: &Consumer) -> Result<NewSession, ApiError> {
     state.limits.session(peer.ip())?;
     if !consumer.via_jwt {
         return Err(ApiError::bad_request("bad_request", "Open a session with a partner JWT, not with a session token."));
     }
-    let session = sessions::create(&state.platform.db, &consumer.partner_id, &consumer.user.id).await?;
-    Ok((StatusCode::CREATED, Json(session)))
+    sessions::create(&state.platform.db, &consumer.partner_id, &consumer.user.id).await
 }
 
 fn parse_near(near: Option<&str>) -> Result<Option<GeoPoint>, ApiError> {

@@ -38,11 +38,7 @@ async fn open_webview_session(
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     consumer: Consumer,
 ) -> Result<Response, ApiError> {
-    state.limits.session(peer.ip())?;
-    if !consumer.via_jwt {
-        return Err(ApiError::bad_request("bad_request", "Open the webview's session with a partner JWT."));
-    }
-    let session = sessions::create(&state.platform.db, &consumer.partner_id, &consumer.user.id).await?;
+    let session = super::consumer::open_session_for(&state, peer, &consumer).await?;
     let cookie = format!(
         "{COOKIE}={}; Path=/; Max-Age={}; HttpOnly; Secure; SameSite=None; Partitioned",
         session.session_token,
