@@ -62,6 +62,9 @@ export default defineConfig({
       TESSERA_SITE_ROOT: siteRoot,
       TESSERA_LOG_LEVEL: 'warn',
       TESSERA_OPERATOR_TOKEN: operatorToken,
+      // /demo and its webhook receiver on this machine (demo.spec.ts).
+      TESSERA_DEMO_PAGE: 'true',
+      TESSERA_WEBHOOK_ALLOW_NETWORKS: '127.0.0.0/8',
     },
   },
 });

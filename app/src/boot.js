@@ -1,12 +1,35 @@
-// The webview's boot, inline in every page (with the response's CSP nonce) so
-// it runs before anything else. A partner JWT arrives in the URL fragment
-// (/consumer#token=…), which never reaches a server or a Referer. It is read,
-// scrubbed from the address bar at once, and exchanged for the session cookie
-// by a POST with the token in a header; the page then reloads without it and
-// renders the user's data on the server. A refused token shows an error
-// screen and tells the host app through the bridge.
 (function () {
   'use strict';
+  // appVersion and deviceId (query parameters of the first URL) ride along in
+  // every analytics event of this visit, across the webview's own navigations.
+  var context = {};
+  try {
+    context = JSON.parse(sessionStorage.getItem('tessera.context') || '{}');
+  } catch (e) {
+    /* storage may be off in an embedded context */
+  }
+  var params = new URLSearchParams(location.search);
+  ['appVersion', 'deviceId'].forEach(function (key) {
+    var value = params.get(key);
+    if (value) context[key] = value.slice(0, 100);
+  });
+  try {
+    sessionStorage.setItem('tessera.context', JSON.stringify(context));
+  } catch (e) {
+    /* see above */
+  }
+
+  // The islands load "when the browser is idle". A webview is a screen the
+  // user is about to touch, and a framed or busy page may not be idle for a
+  // long time (Chromium starves idle callbacks in some cross-origin frames):
+  // no idle wait lasts longer than 50 ms.
+  var idle = window.requestIdleCallback;
+  if (idle) {
+    window.requestIdleCallback = function (callback, options) {
+      return idle.call(window, callback, options || { timeout: 50 });
+    };
+  }
+
   var bridge = (window.tesseraBridge = window.tesseraBridge || {
     // Delivered to whichever host is present; documented in docs/webview.md.
     post: function (message) {
@@ -19,18 +42,97 @@
         if (window.TesseraAndroid && window.TesseraAndroid.postMessage) window.TesseraAndroid.postMessage(json);
         if (window.TesseraFlutter && window.TesseraFlutter.postMessage) window.TesseraFlutter.postMessage(json);
         if (window.parent !== window) {
-          // Only to the partner's allowed origins the server rendered, never "*".
+          // Only to the partner's allowed origins the server rendered (or this
+          // very origin, e.g. /demo), never "*".
           var holder = document.querySelector('[data-host-origins]');
           var allowed = ((holder && holder.getAttribute('data-host-origins')) || '').split(' ');
           var ancestors = location.ancestorOrigins;
           var parent = ancestors && ancestors.length ? ancestors[0] : null;
-          if (parent && allowed.indexOf(parent) >= 0) window.parent.postMessage(message, parent);
+          if (parent && (allowed.indexOf(parent) >= 0 || parent === location.origin)) {
+            window.parent.postMessage(message, parent);
+          }
         }
       } catch (e) {
         /* a host's bridge failing must not break the page */
       }
       (window.tesseraBridgeLog = window.tesseraBridgeLog || []).push(message);
     },
+    // {type: "analytics", event, properties}; properties carry appVersion and
+    // deviceId when the host gave them. `properties` may be a JSON string.
+    analytics: function (event, properties) {
+      var props = typeof properties === 'string' ? JSON.parse(properties || '{}') : properties || {};
+      for (var key in context) if (!(key in props)) props[key] = context[key];
+      bridge.post({ type: 'analytics', event: event, properties: props });
+    },
+    // The device's position, asked only when the user starts a redemption.
+    // Resolves to a JSON string: {"status":"granted",lat,lng,accuracyM} or
+    // {"status":"denied"|"unavailable"|"timeout"}; never rejects.
+    locate: function () {
+      return new Promise(function (resolve) {
+        var done = function (value) {
+          resolve(JSON.stringify(value));
+        };
+        if (!navigator.geolocation) return done({ status: 'unavailable' });
+        navigator.geolocation.getCurrentPosition(
+          function (p) {
+            done({ status: 'granted', lat: p.coords.latitude, lng: p.coords.longitude, accuracyM: p.coords.accuracy });
+          },
+          function (e) {
+            done({ status: e.code === 1 ? 'denied' : e.code === 3 ? 'timeout' : 'unavailable' });
+          },
+          { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 },
+        );
+      });
+    },
+    // Copies text; resolves true when it was copied.
+    copy: function (text) {
+      if (!navigator.clipboard) return Promise.resolve(false);
+      return navigator.clipboard.writeText(text).then(
+        function () {
+          return true;
+        },
+        function () {
+          return false;
+        },
+      );
+    },
+  });
+
+  // The header's close control: the host app closes the webview.
+  document.addEventListener('click', function (event) {
+    var target = event.target && event.target.closest && event.target.closest('[data-bridge-close]');
+    if (!target) return;
+    event.preventDefault();
+    bridge.analytics('exited', { from: location.pathname });
+    bridge.post({ type: 'action', action: 'close' });
+  });
+
+  // Screens say what they are (data-visit on <main>): visit_home, visit_voucher, …
+  function visit() {
+    if (document.documentElement.hasAttribute('data-boot')) return;
+    var main = document.querySelector('[data-visit]');
+    if (!main) return;
+    var props = {};
+    try {
+      props = JSON.parse(main.getAttribute('data-visit-props') || '{}');
+    } catch (e) {
+      /* rendered by the server; never malformed */
+    }
+    bridge.analytics(main.getAttribute('data-visit'), props);
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', visit);
+  else visit();
+
+  // Back from the background (iOS suspends a webview while its app is away):
+  // screens whose state can change elsewhere (wallet, redemption) refresh.
+  var hiddenAt = 0;
+  document.addEventListener('visibilitychange', function () {
+    if (document.visibilityState === 'hidden') {
+      hiddenAt = Date.now();
+    } else if (hiddenAt && document.querySelector('[data-refresh-on-return]')) {
+      hiddenAt = 0;
+      location.reload();
+    }
   });
 
   var match = /(?:^#|&)token=([^&]*)/.exec(location.hash);
@@ -39,6 +141,7 @@
   window.addEventListener(
     'tessera:interactive',
     function () {
+      document.documentElement.setAttribute('data-interactive', 'true');
       if (!document.documentElement.hasAttribute('data-boot')) {
         bridge.post({ type: 'action', action: 'app_ready' });
       }

@@ -1,10 +1,14 @@
 //! Tessera's user interface: Leptos components, routes and server functions.
 //!
-//! Rendered on the server (feature `ssr`, linked into the `tessera` binary) and
-//! hydrated in the browser (feature `hydrate`, built to WASM by `tessera-frontend`).
+//! Rendered on the server (feature `ssr`, linked into the `tessera` binary).
+//! Islands architecture: pages are server components and ship no code; only
+//! the interactive parts (`#[island]`: claim, redeem, favourite, live filter)
+//! hydrate in the browser (feature `hydrate`, built to WASM by
+//! `tessera-frontend`), which keeps the webview's bundle small.
 //! Server functions are thin: they call `tessera-core`, the same functions the
 //! REST API calls.
 
+pub mod bridge;
 pub mod components;
 pub mod error;
 pub mod pages;
@@ -34,7 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // First: takes a token from the URL fragment before anything can see it.
                 <script nonce=leptos::nonce::use_nonce() inner_html=BOOT_JS></script>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -59,8 +63,16 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/consumer") view=pages::ConsumerHome ssr=SsrMode::Async/>
                 <Route path=path!("/consumer/wallet") view=pages::Wallet ssr=SsrMode::Async/>
                 <Route path=path!("/consumer/vouchers/:id") view=pages::VoucherDetail ssr=SsrMode::Async/>
+                <Route path=path!("/consumer/merchants/:id") view=pages::MerchantPage ssr=SsrMode::Async/>
+                <Route path=path!("/consumer/wallet/:claimId") view=pages::Redeem ssr=SsrMode::Async/>
+                <Route path=path!("/consumer/search") view=pages::Search ssr=SsrMode::Async/>
+                <Route path=path!("/consumer/transactions") view=pages::Transactions ssr=SsrMode::Async/>
+                <Route path=path!("/consumer/favorites") view=pages::Favorites ssr=SsrMode::Async/>
+                <Route path=path!("/consumer/help") view=pages::Help ssr=SsrMode::Async/>
                 <Route path=path!("/docs/api") view=pages::ApiReferencePage ssr=SsrMode::Async/>
             </Routes>
         </Router>
+        // Last: hydrates after every other island (see its docs).
+        <components::Interactive/>
     }
 }

@@ -46,6 +46,48 @@ pub async fn viewer() -> Result<Viewer, crate::error::AppError> {
     Ok(Viewer { partner_id: owner.partner_id, user_id: user.id, external_user_id: user.external_user_id })
 }
 
+/// The signed-in viewer, or `None` when the request carries no valid session
+/// (screens that also work signed out, such as the home page).
+#[cfg(feature = "ssr")]
+pub async fn viewer_if_any() -> Option<Viewer> {
+    viewer().await.ok()
+}
+
+/// The `clientId` of the request being rendered, if any.
+#[cfg(feature = "ssr")]
+pub fn client_id() -> Option<String> {
+    let parts = leptos::prelude::use_context::<http::request::Parts>()?;
+    let query = parts.uri.query()?;
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == "clientId")
+        .map(|(_, v)| v.to_owned())
+        .filter(|v| !v.is_empty() && v.len() <= 100 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+}
+
+/// The partner the page is shown for: `clientId`, else the session's.
+#[cfg(feature = "ssr")]
+pub async fn partner() -> Option<tessera_core::partners::Partner> {
+    let platform = crate::error::platform().ok()?;
+    let id = match client_id() {
+        Some(id) => id,
+        None => viewer_if_any().await?.partner_id,
+    };
+    tessera_core::partners::find_recent(&platform.db, &id).await.ok().flatten()
+}
+
+/// An in-app link that keeps the partner's `clientId` (so a framed, signed-out
+/// webview stays themed and frameable as it navigates).
+pub fn href(path: &str) -> String {
+    #[cfg(feature = "ssr")]
+    if let Some(id) = client_id() {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        return format!("{path}{sep}clientId={id}");
+    }
+    path.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -117,6 +117,19 @@ pub struct VoucherPage {
     pub next_cursor: Option<String>,
 }
 
+impl From<VoucherView> for VoucherCard {
+    fn from(v: VoucherView) -> Self {
+        VoucherCard {
+            id: v.id,
+            merchant_id: v.merchant_id,
+            merchant_name: v.merchant_name,
+            title: v.title,
+            description: v.description,
+            value_type: v.value_type,
+        }
+    }
+}
+
 #[cfg(feature = "server")]
 pub use server::*;
 

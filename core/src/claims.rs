@@ -299,6 +299,13 @@ impl ClaimWrite {
     }
 }
 
+/// One claim of the user's wallet; another user's is a 404.
+pub async fn for_user(db: &Db, user_id: &str, claim_id: &str) -> Result<Claim, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!("{CLAIM_SELECT} WHERE c.id = $1 AND c.user_id = $2"));
+    let row: Option<ClaimRow> = sqlx::query_as(sql).bind(claim_id).bind(user_id).fetch_optional(db.pool()).await?;
+    row.map(|r| r.into_claim(now_ms())).ok_or_else(|| ApiError::not_found("No such claim in your wallet."))
+}
+
 /// The user's wallet, newest first.
 pub async fn wallet(db: &Db, user_id: &str) -> Result<Vec<Claim>, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!("{CLAIM_SELECT} WHERE c.user_id = $1 ORDER BY c.created_at DESC, c.id"));

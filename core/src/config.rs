@@ -65,6 +65,10 @@ pub struct Settings {
     pub webhook_allow_networks: String,
     /// How often the worker looks for due deliveries when idle.
     pub webhook_poll_millis: u64,
+    /// Serve `/demo`: a page that plays the demo partner's app (it mints
+    /// tokens for the demo user and receives the demo partner's webhooks).
+    /// For local development and showing Tessera; off in production.
+    pub demo_page: bool,
 }
 
 impl Default for Settings {
@@ -92,6 +96,7 @@ impl Default for Settings {
             webhook_max_in_flight: 16,
             webhook_allow_networks: String::new(),
             webhook_poll_millis: 250,
+            demo_page: false,
         }
     }
 }
@@ -112,6 +117,7 @@ pub struct Config {
     pub operator_token: Option<OperatorToken>,
     pub rate_limits: RateLimits,
     pub webhooks: WebhookSettings,
+    pub demo_page: bool,
 }
 
 /// The delivery worker's settings, checked.
@@ -394,6 +400,7 @@ impl Config {
                     session_per_minute: s.rate_limit_session_per_minute,
                 },
                 webhooks,
+                demo_page: s.demo_page,
             }),
             _ => Err(ConfigError::Invalid(problems)),
         }

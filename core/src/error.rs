@@ -167,6 +167,11 @@ pub struct ErrorDetail {
     pub details: Value,
 }
 
+/// The HTTP status of an error code of the [`CATALOGUE`].
+pub fn status_of(code: &str) -> Option<u16> {
+    CATALOGUE.iter().find(|(c, _, _)| *c == code).map(|(_, s, _)| *s)
+}
+
 /// Every error code the API answers with, its status and what it means. The
 /// OpenAPI document and the troubleshooting docs are generated from this list.
 pub const CATALOGUE: &[(&str, u16, &str)] = &[
@@ -181,6 +186,7 @@ pub const CATALOGUE: &[(&str, u16, &str)] = &[
     ("token_invalid", 401, "The token is malformed, signed with another key or algorithm, or its claims are out of bounds."),
     ("token_expired", 401, "The token's exp has passed (30 s leeway)."),
     ("token_unknown_issuer", 401, "The token's iss is not a partner id."),
+    ("session_required", 401, "A webview screen that needs the user was opened without a session: open it with #token=… from the app."),
     ("session_expired", 401, "The session ended (expired, replaced, logged out); open the webview with a new token."),
     ("operator_token_invalid", 401, "The admin API needs the operator token as a Bearer token."),
     ("admin_disabled", 403, "No operator token is configured: the admin API is off."),

@@ -291,6 +291,13 @@ pub async fn history(db: &Db, user_id: &str) -> Result<Vec<Redemption>, ApiError
     Ok(rows.into_iter().map(|r| Redemption { external_user_id: None, ..r.into() }).collect())
 }
 
+/// The redemption of one of the user's claims, if it was redeemed.
+pub async fn of_claim(db: &Db, user_id: &str, claim_id: &str) -> Result<Option<Redemption>, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE r.claim_id = $1 AND r.user_id = $2"));
+    let row: Option<RedemptionRow> = sqlx::query_as(sql).bind(claim_id).bind(user_id).fetch_optional(db.pool()).await?;
+    Ok(row.map(|r| Redemption { external_user_id: None, ..r.into() }))
+}
+
 /// A partner's redemption, code included; another partner's is a 404.
 pub async fn for_partner(db: &Db, partner_id: &str, id: &str) -> Result<Redemption, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE r.id = $1 AND r.partner_id = $2"));

@@ -66,10 +66,12 @@ test.describe('boot', () => {
       const got: Record<string, unknown[]> = { rn: [], ios: [], android: [], flutter: [] };
       const w = window as unknown as Record<string, unknown>;
       w.hostGot = got;
-      w.ReactNativeWebView = { postMessage: (m: string) => got.rn.push(JSON.parse(m)) };
-      w.webkit = { messageHandlers: { tessera: { postMessage: (m: unknown) => got.ios.push(m) } } };
-      w.TesseraAndroid = { postMessage: (m: string) => got.android.push(JSON.parse(m)) };
-      w.TesseraFlutter = { postMessage: (m: string) => got.flutter.push(JSON.parse(m)) };
+      // Actions only: analytics events are checked in bridge.spec.
+      const keep = (list: unknown[], m: { type?: string }) => m.type === 'action' && list.push(m);
+      w.ReactNativeWebView = { postMessage: (m: string) => keep(got.rn, JSON.parse(m)) };
+      w.webkit = { messageHandlers: { tessera: { postMessage: (m: { type?: string }) => keep(got.ios, m) } } };
+      w.TesseraAndroid = { postMessage: (m: string) => keep(got.android, JSON.parse(m)) };
+      w.TesseraFlutter = { postMessage: (m: string) => keep(got.flutter, JSON.parse(m)) };
     });
     await page.goto('/consumer');
     const ready = { type: 'action', action: 'app_ready' };

@@ -47,7 +47,7 @@ test.describe('embedding', () => {
     const framed = page.waitForResponse((r) => r.url().startsWith(`${baseURL}/consumer`));
     await page.goto(`http://127.0.0.1:${hostPort}/`);
     const response = await framed;
-    expect(response.headers()['content-security-policy']).toContain(`frame-ancestors ${allowed}`);
+    expect(response.headers()['content-security-policy']).toContain(`frame-ancestors 'self' ${allowed}`);
     // Chromium replaces a refused frame with its error page.
     await expect.poll(() => page.frames().find((f) => f !== page.mainFrame())?.url()).toBe('chrome-error://chromewebdata/');
     await expect(page.frameLocator('#webview').locator('.voucher-card')).toHaveCount(0);
@@ -58,7 +58,7 @@ test.describe('embedding', () => {
     const csp = response.headers()['content-security-policy'];
     const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
     expect(nonce, csp).toBeTruthy();
-    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("frame-ancestors 'self'");
     expect(csp).not.toContain('unsafe-inline');
     const html = await response.text();
     // Every script in the page carries this response's nonce.

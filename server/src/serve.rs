@@ -16,12 +16,18 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
         Some(url) => url.as_str().trim_end_matches('/').to_string(),
         None => format!("http://{addr}"),
     };
-    let app = crate::http::router(platform.clone());
+    let demo = std::sync::Arc::new(crate::http::demo::DemoState::default());
+    let app = crate::http::router(platform.clone(), demo.clone());
 
     // The banner is the one thing on stdout: scripts and tests read the first line.
     println!("tessera: listening on http://{addr}");
     println!("  webview     {base}/consumer");
     println!("  API docs    {base}/docs/api  ·  {base}/openapi.json");
+    if config.demo_page {
+        println!("  demo        {base}/demo   (a partner app embedding the webview, with its bridge and webhook logs)");
+        let (platform, base) = (platform.clone(), base.clone());
+        tokio::spawn(async move { crate::http::demo::connect(&platform, &demo, &base).await });
+    }
     println!("  health      {base}/healthz  ·  readiness {base}/readyz  ·  metrics {base}/metrics");
     tracing::info!(%addr, "listening");
 

@@ -13,36 +13,17 @@ pub struct LookOfPartner {
 /// The partner named by `clientId`, else the signed-in user's.
 #[server]
 pub async fn partner_look() -> Result<LookOfPartner, crate::error::AppError> {
-    let platform = crate::error::platform()?;
-    let parts = use_context::<http::request::Parts>();
-    let client = parts
-        .as_ref()
-        .and_then(|p| p.uri.query())
-        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("clientId=")))
-        .map(str::to_owned);
-    let partner_id = match client {
-        Some(id) => Some(id),
-        None => crate::session::viewer().await.ok().map(|v| v.partner_id),
-    };
-    let Some(id) = partner_id else { return Ok(LookOfPartner::default()) };
-    let Some(partner) = tessera_core::partners::find_recent(&platform.db, &id).await? else {
-        return Ok(LookOfPartner::default());
-    };
-    Ok(LookOfPartner { origins: partner.allowed_origins().join(" "), css: partner.theme().css() })
+    Ok(match crate::session::partner().await {
+        Some(p) => LookOfPartner { origins: p.allowed_origins().join(" "), css: p.theme().css() },
+        None => LookOfPartner::default(),
+    })
 }
 
 /// Renders the partner's theme (in the first response: no unthemed flash) and
-/// the host origins for the bridge, and once the page is interactive in the
-/// browser, tells the host app `app_ready` (through the boot script's bridge).
+/// the host origins for the bridge.
 #[component]
 pub fn PartnerFrame() -> impl IntoView {
     let look = Resource::new(|| (), |_| partner_look());
-    Effect::new(move |_| {
-        // Effects run only in the browser, after hydration.
-        if let Ok(event) = leptos::web_sys::Event::new("tessera:interactive") {
-            let _ = window().dispatch_event(&event);
-        }
-    });
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
@@ -54,4 +35,17 @@ pub fn PartnerFrame() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// The last island of every page: islands hydrate in document order, so when
+/// this one does, the page is interactive. It tells the boot script, which
+/// marks `<html data-interactive>` and tells the host app `app_ready`.
+#[island]
+pub fn Interactive() -> impl IntoView {
+    Effect::new(move |_| {
+        // Effects run only in the browser.
+        if let Ok(event) = leptos::web_sys::Event::new("tessera:interactive") {
+            let _ = window().dispatch_event(&event);
+        }
+    });
 }

@@ -1,7 +1,9 @@
+mod chrome;
 mod host;
 mod state;
 mod title;
 
-pub use host::PartnerFrame;
+pub use chrome::{AppHeader, Loading, TabBar};
+pub use host::{Interactive, PartnerFrame};
 pub use state::ErrorState;
 pub use title::VoucherTitle;

@@ -1,105 +1,188 @@
 use crate::{
-    components::{ErrorState, VoucherTitle},
+    components::{AppHeader, ErrorState, Loading, TabBar, VoucherTitle},
     error::AppError,
+    session::href,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use tessera_core::{catalog::VoucherCard, markup};
+use serde::{Deserialize, Serialize};
+use tessera_core::catalog::{ValueType, VoucherCard};
 
-/// The published vouchers, newest first.
-#[server]
-pub async fn list_vouchers() -> Result<Vec<VoucherCard>, AppError> {
-    let platform = crate::error::platform()?;
-    Ok(tessera_core::catalog::published_vouchers(&platform.db).await?)
+/// How many vouchers the home page lists (the catalog's first page).
+pub const HOME_LIMIT: i64 = 100;
+
+/// A merchant as a link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MerchantLink {
+    pub id: String,
+    pub name: String,
 }
 
-/// `/consumer`: the catalog, rendered on the server from the database, then
-/// hydrated so the filter works without a round trip.
+/// A theme banner: an image and the deep link it opens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BannerLink {
+    pub image_url: String,
+    pub link: String,
+}
+
+/// Everything the home screen shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HomeData {
+    pub signed_in: bool,
+    pub vouchers: Vec<VoucherCard>,
+    pub favorites: Vec<MerchantLink>,
+    pub banners: Vec<BannerLink>,
+    pub search_placeholder: Option<String>,
+}
+
+/// The home screen: for a signed-in user their catalog (cohorts applied) and
+/// favourite merchants; signed out, what anyone may see.
+#[server]
+pub async fn home() -> Result<HomeData, AppError> {
+    let platform = crate::error::platform()?;
+    let db = &platform.db;
+    let viewer = crate::session::viewer_if_any().await;
+    let (vouchers, favorites) = match &viewer {
+        Some(v) => {
+            let query = tessera_core::catalog::CatalogQuery { limit: HOME_LIMIT, ..Default::default() };
+            let page = tessera_core::catalog::vouchers_for_user(db, &v.user_id, &query).await?;
+            let favorites = tessera_core::favorites::list(db, &v.user_id).await?;
+            (
+                page.items.into_iter().map(VoucherCard::from).collect(),
+                favorites.into_iter().map(|m| MerchantLink { id: m.id, name: m.name }).collect(),
+            )
+        }
+        None => (tessera_core::catalog::published_vouchers(db).await?, Vec::new()),
+    };
+    let theme = crate::session::partner().await.map(|p| p.theme()).unwrap_or_default();
+    Ok(HomeData {
+        signed_in: viewer.is_some(),
+        vouchers,
+        favorites,
+        banners: theme.banners.into_iter().map(|b| BannerLink { image_url: b.image_url, link: b.link }).collect(),
+        search_placeholder: theme.search_placeholder,
+    })
+}
+
+/// `/consumer`: featured vouchers, favourite merchants, categories by value
+/// type and the whole catalog, rendered on the server. A small island filters
+/// the list as the user types; without JavaScript the search form submits.
 #[component]
 pub fn ConsumerHome() -> impl IntoView {
-    let vouchers = Resource::new(|| (), |_| list_vouchers());
-    let filter = RwSignal::new(String::new());
-    // Effects run only in the browser: this marks the page as hydrated.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-
+    let data = Resource::new(|| (), |_| home());
     view! {
         <Title text="Vouchers"/>
-        <main class="consumer" data-hydrated=move || hydrated.get().then_some("true")>
-            <header class="app-header">
-                <h1>"Vouchers"</h1>
-            </header>
-            <div class="search">
-                <label for="voucher-filter" class="visually-hidden">"Filter vouchers"</label>
-                <input
-                    id="voucher-filter"
-                    type="search"
-                    placeholder="Filter by voucher or merchant"
-                    autocomplete="off"
-                    prop:value=filter
-                    on:input=move |ev| filter.set(event_target_value(&ev))
-                />
-            </div>
-            <Suspense fallback=|| view! { <p class="state state-loading" role="status">"Loading vouchers…"</p> }>
+        <main class="consumer home" data-visit="visit_home">
+            <AppHeader title="Vouchers"/>
+            <Suspense fallback=|| view! { <Loading text="Loading vouchers…"/> }>
                 {move || Suspend::new(async move {
-                    match vouchers.await {
-                        Ok(list) if list.is_empty() => view! {
-                            <div class="state state-empty">
-                                <h2>"No vouchers yet"</h2>
-                                <p>"New offers from merchants will appear here."</p>
-                            </div>
-                        }.into_any(),
-                        Ok(list) => view! { <VoucherList vouchers=list filter/> }.into_any(),
-                        Err(e) => view! {
-                            <ErrorState title="Vouchers could not be loaded" error=e/>
-                        }.into_any(),
+                    match data.await {
+                        Ok(home) => view! { <HomeBody home/> }.into_any(),
+                        Err(e) => view! { <ErrorState title="Vouchers could not be loaded" error=e/> }.into_any(),
                     }
                 })}
             </Suspense>
+            <TabBar current="home"/>
         </main>
     }
 }
 
-fn matches(card: &VoucherCard, needle: &str) -> bool {
-    let needle = needle.trim().to_lowercase();
-    needle.is_empty()
-        || markup::plain_text(&card.title).to_lowercase().contains(&needle)
-        || card.merchant_name.to_lowercase().contains(&needle)
+#[component]
+fn HomeBody(home: HomeData) -> impl IntoView {
+    let total = home.vouchers.len();
+    let placeholder = home.search_placeholder.clone().unwrap_or_else(|| "Search vouchers and merchants".into());
+    let categories: Vec<(ValueType, usize)> = [ValueType::Percent, ValueType::Fixed, ValueType::FreeItem, ValueType::Bogo]
+        .into_iter()
+        .map(|t| (t, home.vouchers.iter().filter(|v| v.value_type == Some(t)).count()))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let featured: Vec<VoucherCard> = home.vouchers.iter().take(4).cloned().collect();
+    view! {
+        <form class="search" action=href("/consumer/search") method="get" role="search">
+            <label for="voucher-filter" class="visually-hidden">"Filter vouchers"</label>
+            <crate::pages::search::LiveFilter placeholder total/>
+        </form>
+        {(!home.banners.is_empty()).then(|| view! {
+            <section class="banners" aria-label="Offers">
+                {home.banners.iter().map(|b| view! {
+                    <a class="banner" href=b.link.clone()><img src=b.image_url.clone() alt="" loading="lazy"/></a>
+                }).collect_view()}
+            </section>
+        })}
+        {if total == 0 {
+            view! {
+                <div class="state state-empty">
+                    <h2>"No vouchers yet"</h2>
+                    <p>"New offers from merchants will appear here."</p>
+                </div>
+            }.into_any()
+        } else {
+            view! {
+                <section class="featured" aria-labelledby="featured-heading">
+                    <h2 id="featured-heading">"Featured"</h2>
+                    <ul class="featured-strip">
+                        {featured.into_iter().map(|card| view! {
+                            <li class="featured-card">
+                                <a href=href(&format!("/consumer/vouchers/{}", card.id))>
+                                    <span class="merchant">{card.merchant_name.clone()}</span>
+                                    <span class="title"><VoucherTitle title=card.title.clone()/></span>
+                                </a>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+                {(!home.favorites.is_empty()).then(|| view! {
+                    <section class="favorite-merchants" aria-labelledby="favorites-heading">
+                        <h2 id="favorites-heading">"Your favourite merchants"</h2>
+                        <ul class="chips">
+                            {home.favorites.iter().map(|m| view! {
+                                <li><a class="chip" href=href(&format!("/consumer/merchants/{}", m.id))>{m.name.clone()}</a></li>
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                })}
+                <section class="categories" aria-labelledby="categories-heading">
+                    <h2 id="categories-heading">"Categories"</h2>
+                    <ul class="chips">
+                        {categories.into_iter().map(|(t, n)| view! {
+                            <li><a class="chip" href=href(&format!("/consumer/search?type={}", t.as_str()))>{t.label()}" "<span class="count">{n}</span></a></li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+                <section class="all" aria-labelledby="all-heading">
+                    <h2 id="all-heading">"All vouchers"</h2>
+                    <p class="result-count" aria-live="polite" data-total=total>{format!("{total} vouchers")}</p>
+                    <VoucherList vouchers=home.vouchers/>
+                    <p class="state state-empty no-match" hidden>"No vouchers match your search."</p>
+                </section>
+            }.into_any()
+        }}
+    }
 }
 
+/// Voucher cards, each a link to its voucher. `data-search` is what the live
+/// filter matches against (plain text, lower case).
 #[component]
-fn VoucherList(vouchers: Vec<VoucherCard>, filter: RwSignal<String>) -> impl IntoView {
-    let total = vouchers.len();
-    let vouchers = StoredValue::new(vouchers);
-    let shown = move || {
-        let needle = filter.get();
-        vouchers.with_value(|all| all.iter().filter(|c| matches(c, &needle)).cloned().collect::<Vec<_>>())
-    };
+pub fn VoucherList(vouchers: Vec<VoucherCard>) -> impl IntoView {
     view! {
-        <p class="result-count" aria-live="polite">
-            {move || {
-                let n = shown().len();
-                if n == total { format!("{total} vouchers") } else { format!("{n} of {total} vouchers") }
-            }}
-        </p>
         <ul class="voucher-list">
-            {move || shown().into_iter().map(|card| view! { <VoucherCardView card/> }).collect_view()}
+            {vouchers.into_iter().map(|card| view! { <VoucherCardView card/> }).collect_view()}
         </ul>
-        <Show when=move || shown().is_empty()>
-            <p class="state state-empty">"No vouchers match “"{move || filter.get()}"”."</p>
-        </Show>
     }
 }
 
 #[component]
 fn VoucherCardView(card: VoucherCard) -> impl IntoView {
     let category = card.value_type.map(|v| v.label());
+    let search = format!("{} {}", tessera_core::markup::plain_text(&card.title), card.merchant_name).to_lowercase();
     view! {
-        <li class="voucher-card" data-voucher-id=card.id.clone()>
-            <p class="merchant">{card.merchant_name.clone()}</p>
-            <h2 class="title"><VoucherTitle title=card.title.clone()/></h2>
-            <p class="description">{card.description.clone()}</p>
-            {category.map(|label| view! { <span class="chip">{label}</span> })}
+        <li class="voucher-card" data-voucher-id=card.id.clone() data-search=search>
+            <a class="card-link" href=href(&format!("/consumer/vouchers/{}", card.id))>
+                <p class="merchant">{card.merchant_name.clone()}</p>
+                <h3 class="title"><VoucherTitle title=card.title.clone()/></h3>
+                <p class="description">{card.description.clone()}</p>
+                {category.map(|label| view! { <span class="chip">{label}</span> })}
+            </a>
         </li>
     }
 }

@@ -1,13 +1,21 @@
 mod api_reference;
-mod consumer_home;
+pub mod consumer_home;
 mod landing;
+pub mod merchant;
 mod not_found;
+pub mod redeem;
+pub mod search;
+mod transactions;
 mod voucher;
 mod wallet;
 
 pub use api_reference::ApiReferencePage;
 pub use consumer_home::ConsumerHome;
 pub use landing::Landing;
+pub use merchant::{Favorites, MerchantPage};
 pub use not_found::NotFound;
+pub use redeem::Redeem;
+pub use search::Search;
+pub use transactions::{Help, Transactions};
 pub use voucher::VoucherDetail;
 pub use wallet::Wallet;

@@ -1,6 +1,7 @@
 use crate::{
-    components::{ErrorState, VoucherTitle},
+    components::{AppHeader, ErrorState, Loading, TabBar, VoucherTitle},
     error::AppError,
+    session::href,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -40,31 +41,29 @@ pub async fn my_wallet() -> Result<Vec<WalletItem>, AppError> {
 }
 
 /// `/consumer/wallet`: the user's claims by status, rendered on the server
-/// from the session cookie.
+/// from the session cookie; refreshed when the app returns from the background.
 #[component]
 pub fn Wallet() -> impl IntoView {
     let wallet = Resource::new(|| (), |_| my_wallet());
     view! {
         <Title text="Wallet"/>
-        <main class="consumer wallet">
-            <header class="app-header">
-                <a class="back" href="/consumer">"Vouchers"</a>
-                <h1>"Wallet"</h1>
-            </header>
-            <Suspense fallback=|| view! { <p class="state state-loading" role="status">"Loading your wallet…"</p> }>
+        <main class="consumer wallet" data-visit="visit_wallet" data-refresh-on-return>
+            <AppHeader title="Wallet" back="/consumer"/>
+            <Suspense fallback=|| view! { <Loading text="Loading your wallet…"/> }>
                 {move || Suspend::new(async move {
                     match wallet.await {
                         Ok(items) if items.is_empty() => view! {
                             <div class="state state-empty">
                                 <h2>"Your wallet is empty"</h2>
                                 <p>"Vouchers you claim appear here."</p>
-                                <a class="button" href="/consumer">"Browse vouchers"</a>
+                                <a class="button" href=href("/consumer")>"Browse vouchers"</a>
                             </div>
                         }.into_any(),
                         Ok(items) => view! {
                             <Section label="Active" status=ClaimStatus::Active items=items.clone()/>
                             <Section label="Redeemed" status=ClaimStatus::Redeemed items=items.clone()/>
                             <Section label="Expired" status=ClaimStatus::Expired items/>
+                            <p class="more"><a href=href("/consumer/transactions")>"Redemption history"</a></p>
                         }.into_any(),
                         Err(e) => view! {
                             <ErrorState title="Your wallet could not be shown" error=e/>
@@ -72,6 +71,7 @@ pub fn Wallet() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <TabBar current="wallet"/>
         </main>
     }
 }
@@ -87,9 +87,11 @@ fn Section(label: &'static str, status: ClaimStatus, items: Vec<WalletItem>) -> 
                 <ul class="wallet-list">
                     {items.into_iter().map(|item| view! {
                         <li class="wallet-item" data-claim-id=item.claim_id.clone()>
-                            <p class="merchant">{item.merchant_name.clone()}</p>
-                            <h3 class="title"><VoucherTitle title=item.title.clone()/></h3>
-                            {item.valid_until.clone().map(|u| view! { <p class="valid-until">"Valid until "{u}</p> })}
+                            <a class="card-link" href=href(&format!("/consumer/wallet/{}", item.claim_id))>
+                                <p class="merchant">{item.merchant_name.clone()}</p>
+                                <h3 class="title"><VoucherTitle title=item.title.clone()/></h3>
+                                {item.valid_until.clone().map(|u| view! { <p class="valid-until">"Valid until "{u.get(..10).unwrap_or(&u).to_string()}</p> })}
+                            </a>
                         </li>
                     }).collect_view()}
                 </ul>

@@ -90,6 +90,32 @@ pub async fn json_errors_on_api_paths(
     out.into_response()
 }
 
+/// Leptos answers every server function error (`/api/*`) with 500. Ours carry
+/// a code: the response gets that code's status instead (a claim of a voucher
+/// out of stock is a 409, not a server fault). The body is left as it is.
+pub async fn server_fn_status(req: Request, next: Next) -> Response {
+    let is_server_fn = req.uri().path().starts_with("/api/");
+    let response = next.run(req).await;
+    if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    #[derive(serde::Deserialize)]
+    struct Coded {
+        code: String,
+    }
+    let status = serde_json::from_slice::<Coded>(&bytes)
+        .ok()
+        .and_then(|e| tessera_core::error::status_of(&e.code))
+        .and_then(|s| StatusCode::from_u16(s).ok());
+    if let Some(status) = status {
+        parts.status = status;
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(bytes))
+}
+
 /// The configured body limit, for error messages.
 #[derive(Clone, Copy)]
 pub struct BodyLimit(pub usize);

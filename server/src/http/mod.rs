@@ -9,6 +9,7 @@ mod health;
 mod limits;
 pub mod openapi;
 mod partner;
+pub mod demo;
 mod security;
 mod webhooks;
 mod webview;
@@ -42,6 +43,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub platform: Platform,
     pub limits: Arc<limits::Limiters>,
+    pub demo: Arc<demo::DemoState>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -56,7 +58,7 @@ pub fn leptos_options(platform: &Platform) -> LeptosOptions {
         .build()
 }
 
-pub fn router(platform: Platform) -> Router {
+pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
     let config = platform.config.clone();
     let limiters = Arc::new(limits::Limiters::new(config.rate_limits));
     {
@@ -69,7 +71,7 @@ pub fn router(platform: Platform) -> Router {
             }
         });
     }
-    let state = AppState { leptos_options: leptos_options(&platform), platform: platform.clone(), limits: limiters };
+    let state = AppState { leptos_options: leptos_options(&platform), platform: platform.clone(), limits: limiters, demo };
     let reference = tessera_core::ApiReference(Arc::new(openapi::spec()));
     let provide_platform = {
         let platform = platform.clone();
@@ -89,6 +91,7 @@ pub fn router(platform: Platform) -> Router {
         .merge(consumer::routes())
         .merge(admin::routes())
         .merge(webview::routes())
+        .merge(demo::routes())
         .route(
             "/metrics",
             get(|State(s): State<AppState>| async move {
@@ -123,6 +126,7 @@ pub fn router(platform: Platform) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_platform, shell))
         .layer(middleware::from_fn_with_state(state.clone(), security::frame_ancestors))
         .layer(middleware::from_fn(security::same_origin_writes))
+        .layer(middleware::from_fn(errors::server_fn_status))
         // Inner to outer: the body limit and the timeout answer first, the JSON
         // error mapping sees their answers, tracing and request ids wrap it all.
         .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))

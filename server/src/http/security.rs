@@ -1,6 +1,6 @@
 //! Security headers on pages (SPEC §6): a Content-Security-Policy with a
-//! per-response nonce, `frame-ancestors` limited to the partner's allowed
-//! origins, and no Referer ever leaving a page (a URL could carry a token).
+//! per-response nonce, `frame-ancestors` limited to this origin and the
+//! partner's allowed origins, and no Referer ever leaving a page (a URL could carry a token).
 //!
 //! Two halves: Leptos renders the page with a fresh nonce on every inline and
 //! module script, and [`csp_for_page`] — called inside the render's context —
@@ -22,7 +22,7 @@ pub fn policy(nonce: &str) -> String {
     format!(
         "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
          style-src 'self' 'nonce-{nonce}'; img-src 'self' data: https:; font-src 'self' data:; \
-         connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+         connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
     )
 }
 
@@ -37,13 +37,20 @@ pub fn csp_for_page() {
     }
 }
 
-/// Who may frame this page: the partner named by `clientId` (its allowed
-/// origins), else nobody. Native webviews are top-level and unaffected.
+/// Who may frame this page: this origin (the /demo page) and the allowed
+/// origins of the partner named by `clientId`, else of the session cookie's
+/// partner. Native webviews are top-level and unaffected.
 pub async fn frame_ancestors(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let client = req
+    let mut client = req
         .uri()
         .query()
         .and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "clientId").map(|(_, v)| v.into_owned()));
+    let session = req
+        .headers()
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(tessera_app::session::token_in)
+        .map(str::to_owned);
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
@@ -51,6 +58,11 @@ pub async fn frame_ancestors(State(state): State<AppState>, req: Request, next: 
     let Some(csp) = headers.get(header::CONTENT_SECURITY_POLICY).and_then(|v| v.to_str().ok()).map(str::to_owned) else {
         return response;
     };
+    // Only pages carry a CSP: the session is looked up for them alone.
+    if let (None, Some(token)) = (&client, session) {
+        let now = tessera_core::clock::now_ms();
+        client = tessera_core::sessions::authenticate(&state.platform.db, &token, now).await.ok().map(|o| o.partner_id);
+    }
     let origins = match client {
         Some(id) => tessera_core::partners::find_recent(&state.platform.db, &id)
             .await
@@ -62,7 +74,7 @@ pub async fn frame_ancestors(State(state): State<AppState>, req: Request, next: 
     };
     if !origins.is_empty() {
         let sources = origins.join(" ");
-        if let Ok(value) = HeaderValue::from_str(&csp.replace("frame-ancestors 'none'", &format!("frame-ancestors {sources}"))) {
+        if let Ok(value) = HeaderValue::from_str(&csp.replace("frame-ancestors 'self'", &format!("frame-ancestors 'self' {sources}"))) {
             response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
         }
     }

@@ -1,0 +1,344 @@
+use crate::{
+    bridge::{self, Located},
+    components::{AppHeader, ErrorState, Loading, TabBar, VoucherTitle},
+    error::AppError,
+    session::href,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use serde::{Deserialize, Serialize};
+use tessera_core::{catalog::ClaimStatus, markup};
+
+/// An outlet to redeem at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutletChoice {
+    pub id: String,
+    pub name: String,
+    pub address: String,
+    /// Metres from the user, once they shared their location.
+    pub distance_m: Option<f64>,
+}
+
+/// A redemption as the screen shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Done {
+    pub status: String,
+    pub flag_reason: Option<String>,
+    pub code: String,
+    pub outlet_name: String,
+    pub redeemed_at: String,
+}
+
+/// What the redeem screen needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RedeemData {
+    pub claim_id: String,
+    pub voucher_id: String,
+    pub title: String,
+    pub merchant_name: String,
+    pub status: ClaimStatus,
+    pub valid_until: Option<String>,
+    pub outlets: Vec<OutletChoice>,
+    pub done: Option<Done>,
+}
+
+#[cfg(feature = "ssr")]
+fn choices(outlets: Vec<tessera_core::merchants::Outlet>) -> Vec<OutletChoice> {
+    outlets
+        .into_iter()
+        .map(|o| OutletChoice { id: o.id, name: o.name, address: o.address, distance_m: o.distance_m })
+        .collect()
+}
+
+#[cfg(feature = "ssr")]
+fn done(r: tessera_core::redemptions::Redemption) -> Done {
+    Done { status: r.status, flag_reason: r.flag_reason, code: r.code, outlet_name: r.outlet_name, redeemed_at: r.redeemed_at }
+}
+
+/// One claim of the signed-in user's wallet, its merchant's outlets and, when
+/// it was redeemed, the redemption (with its code).
+#[server]
+pub async fn redeem_screen(claim_id: String) -> Result<RedeemData, AppError> {
+    let viewer = crate::session::viewer().await?;
+    let platform = crate::error::platform()?;
+    let db = &platform.db;
+    let claim = tessera_core::claims::for_user(db, &viewer.user_id, &claim_id).await?;
+    let outlets = tessera_core::merchants::outlets(db, &claim.merchant_id, None).await?;
+    let redemption = tessera_core::redemptions::of_claim(db, &viewer.user_id, &claim.id).await?;
+    Ok(RedeemData {
+        claim_id: claim.id,
+        voucher_id: claim.voucher_id,
+        title: claim.voucher_title,
+        merchant_name: claim.merchant_name,
+        status: claim.status,
+        valid_until: claim.valid_until,
+        outlets: choices(outlets),
+        done: redemption.map(done),
+    })
+}
+
+/// The claim's outlets, nearest first, with their distances from `lat,lng`.
+#[server]
+pub async fn nearest_outlets(claim_id: String, lat: f64, lng: f64) -> Result<Vec<OutletChoice>, AppError> {
+    let viewer = crate::session::viewer().await?;
+    let platform = crate::error::platform()?;
+    let db = &platform.db;
+    let near = tessera_core::geo::GeoPoint::new(lat, lng).map_err(|m| AppError { code: "validation_failed".into(), message: m })?;
+    let claim = tessera_core::claims::for_user(db, &viewer.user_id, &claim_id).await?;
+    Ok(choices(tessera_core::merchants::outlets(db, &claim.merchant_id, Some(near)).await?))
+}
+
+/// Redeems the claim at the outlet; without a location the redemption is
+/// accepted and FLAGGED `gps_unavailable` (SPEC §4).
+#[server(endpoint = "redeem_claim")]
+pub async fn redeem_claim(
+    claim_id: String,
+    outlet_id: String,
+    lat: Option<f64>,
+    lng: Option<f64>,
+    accuracy_m: Option<f64>,
+) -> Result<Done, AppError> {
+    let viewer = crate::session::viewer().await?;
+    let platform = crate::error::platform()?;
+    let location = match (lat, lng) {
+        (Some(lat), Some(lng)) => Some(tessera_core::redemptions::Location { lat, lng, accuracy_m }),
+        _ => None,
+    };
+    let request = tessera_core::redemptions::RedeemRequest { claim_id, outlet_id, location };
+    Ok(done(tessera_core::redemptions::redeem(&platform.db, &viewer.user_id, &request).await?))
+}
+
+/// `/consumer/wallet/{claimId}`: redeem a claim at an outlet (`?outletId=`
+/// preselects one), or show the code of a redeemed one.
+#[component]
+pub fn Redeem() -> impl IntoView {
+    let params = use_params_map();
+    let claim_id = params.read_untracked().get("claimId").unwrap_or_default();
+    let preselect = use_query_map().read_untracked().get("outletId");
+    let screen = Resource::new(move || claim_id.clone(), redeem_screen);
+    view! {
+        <main class="consumer redeem-page" data-refresh-on-return>
+            <AppHeader title="Redeem" back="/consumer/wallet"/>
+            <Suspense fallback=|| view! { <Loading text="Loading the voucher…"/> }>
+                {move || {
+                    let preselect = preselect.clone();
+                    Suspend::new(async move {
+                        match screen.await {
+                            Ok(s) => view! { <RedeemBody s preselect/> }.into_any(),
+                            Err(e) => view! {
+                                <Title text="Redeem"/>
+                                <ErrorState title="This voucher could not be shown" error=e/>
+                            }.into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+            <TabBar current="wallet"/>
+        </main>
+    }
+}
+
+#[component]
+fn RedeemBody(s: RedeemData, preselect: Option<String>) -> impl IntoView {
+    let head = view! {
+        <Title text=markup::plain_text(&s.title)/>
+        <p class="merchant">{s.merchant_name.clone()}</p>
+        <h2 class="title"><a href=href(&format!("/consumer/vouchers/{}", s.voucher_id))><VoucherTitle title=s.title.clone()/></a></h2>
+    };
+    let body = match (s.done, s.status) {
+        (Some(done), _) => view! { <Redeemed done/> }.into_any(),
+        (None, ClaimStatus::Expired) => view! {
+            <div class="state state-empty" data-code="claim_expired">
+                <h2>"This voucher has expired"</h2>
+                <p>"It can no longer be redeemed."</p>
+            </div>
+        }.into_any(),
+        (None, _) if s.outlets.is_empty() => view! {
+            <div class="state state-empty" data-code="no_outlets">
+                <h2>"No outlet takes this voucher yet"</h2>
+                <p>"Check back later."</p>
+            </div>
+        }.into_any(),
+        (None, _) => {
+            let selected = preselect.filter(|p| s.outlets.iter().any(|o| &o.id == p)).unwrap_or_else(|| s.outlets[0].id.clone());
+            view! { <RedeemPanel claim_id=s.claim_id voucher_id=s.voucher_id outlets=s.outlets selected/> }.into_any()
+        }
+    };
+    view! { <article class="redeem">{head}{body}</article> }
+}
+
+/// A redeemed voucher (the screen opened again after redeeming).
+#[island]
+fn Redeemed(done: Done) -> impl IntoView {
+    view! { <DoneView done note=None/> }
+}
+
+/// The redemption's outcome: the code, large, with a copy button.
+#[component]
+fn DoneView(done: Done, note: Option<&'static str>) -> impl IntoView {
+    let note = note.or((done.status == "FLAGGED").then_some("Your location was not shared, so the merchant may ask to check this redemption."));
+    view! {
+        <section class="redeemed" data-status=done.status.clone() data-flag-reason=done.flag_reason.clone()>
+            <p class="redeemed-at">"Redeemed at "{done.outlet_name.clone()}</p>
+            <CodeView code=done.code.clone()/>
+            {note.map(|n| view! { <p class="flag-note" role="status">{n}</p> })}
+            <p class="hint">"Show this code at the counter."</p>
+        </section>
+    }
+}
+
+/// Where the user is in a redemption.
+#[derive(Debug, Clone, PartialEq)]
+enum Step {
+    Choosing,
+    Locating,
+    Redeeming,
+    Done(Done),
+    Failed(AppError),
+}
+
+/// Choosing the outlet (nearest first once located) and redeeming: location is
+/// asked only now, when the user starts the redemption.
+#[island]
+fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>, selected: String) -> impl IntoView {
+    let outlets = RwSignal::new(outlets);
+    let selected = RwSignal::new(selected);
+    let step = RwSignal::new(Step::Choosing);
+    let notice = RwSignal::new(None::<&'static str>);
+    let location = StoredValue::new(None::<Located>);
+    let ids = StoredValue::new((claim_id, voucher_id));
+
+    // Asks once per screen; later taps reuse the answer.
+    let locate = move || async move {
+        if let Some(known) = location.get_value() {
+            return known;
+        }
+        let answer = bridge::locate().await;
+        bridge::analytics("location_permission", serde_json::json!({ "status": answer.status() }));
+        location.set_value(Some(answer.clone()));
+        answer
+    };
+
+    let find_nearest = move |_| {
+        leptos::task::spawn_local(async move {
+            step.set(Step::Locating);
+            if let Located::Granted { lat, lng, .. } = locate().await {
+                let claim_id = ids.with_value(|(c, _)| c.clone());
+                if let Ok(sorted) = nearest_outlets(claim_id, lat, lng).await {
+                    if let Some(first) = sorted.first() {
+                        selected.set(first.id.clone());
+                    }
+                    outlets.set(sorted);
+                }
+                notice.set(None);
+            } else {
+                notice.set(Some("Your location is not available, so outlets cannot be sorted by distance."));
+            }
+            step.set(Step::Choosing);
+        });
+    };
+
+    let redeem = move |_| {
+        leptos::task::spawn_local(async move {
+            let (claim_id, voucher_id) = ids.get_value();
+            let outlet_id = selected.get_untracked();
+            bridge::analytics("redeem_initiated", serde_json::json!({ "claimId": claim_id, "voucherId": voucher_id, "outletId": outlet_id }));
+            step.set(Step::Locating);
+            let (lat, lng, accuracy_m) = match locate().await {
+                Located::Granted { lat, lng, accuracy_m } => (Some(lat), Some(lng), accuracy_m),
+                _ => {
+                    notice.set(Some("Your location could not be used. The voucher is redeemed without it; the merchant may ask to check it."));
+                    (None, None, None)
+                }
+            };
+            step.set(Step::Redeeming);
+            match redeem_claim(claim_id.clone(), outlet_id.clone(), lat, lng, accuracy_m).await {
+                Ok(done) => {
+                    bridge::analytics("redeem_success", serde_json::json!({
+                        "claimId": claim_id, "voucherId": voucher_id, "outletId": outlet_id,
+                        "status": done.status, "flagReason": done.flag_reason,
+                    }));
+                    step.set(Step::Done(done));
+                }
+                Err(e) => {
+                    bridge::analytics("redeem_fail", serde_json::json!({ "claimId": claim_id, "voucherId": voucher_id, "outletId": outlet_id, "code": e.code }));
+                    step.set(Step::Failed(e));
+                }
+            }
+        });
+    };
+
+    let busy = move || matches!(step.get(), Step::Locating | Step::Redeeming);
+    view! {
+        {move || match step.get() {
+            Step::Done(done) => view! { <DoneView done note=notice.get()/> }.into_any(),
+            _ => view! {
+                <fieldset class="outlets" disabled=busy>
+                    <legend>"Outlet"</legend>
+                    <For each=move || outlets.get() key=|o| (o.id.clone(), o.distance_m.map(f64::to_bits)) let:o>
+                        <label class="outlet" data-outlet-id=o.id.clone()>
+                            <input type="radio" name="outlet" value=o.id.clone()
+                                prop:checked={let id = o.id.clone(); move || selected.get() == id}
+                                on:change={let id = o.id.clone(); move |_| selected.set(id.clone())}/>
+                            <span class="outlet-name">{o.name.clone()}</span>
+                            <span class="outlet-address">{o.address.clone()}</span>
+                            {o.distance_m.map(|d| view! { <span class="distance">{format_distance(d)}</span> })}
+                        </label>
+                    </For>
+                </fieldset>
+                <button type="button" class="button secondary nearest" on:click=find_nearest disabled=busy>"Find the nearest outlet"</button>
+                {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                {move || match step.get() {
+                    Step::Failed(e) => Some(view! { <p class="redeem-error" role="alert" data-code=e.code.clone()>{e.message.clone()}</p> }),
+                    _ => None,
+                }}
+                <button type="button" class="button redeem" on:click=redeem disabled=busy>
+                    {move || match step.get() {
+                        Step::Locating => "Checking your location…",
+                        Step::Redeeming => "Redeeming…",
+                        _ => "Redeem now",
+                    }}
+                </button>
+                <p class="hint">"Redeem at the counter: the code is shown once you redeem, and the voucher is then used."</p>
+            }.into_any(),
+        }}
+    }
+}
+
+/// The code in large type and a button that copies it (inside an island).
+#[component]
+fn CodeView(code: String) -> impl IntoView {
+    let copied = RwSignal::new(None::<bool>);
+    let text = code.clone();
+    view! {
+        <p class="code" aria-label="Voucher code">{code}</p>
+        <button type="button" class="button copy" on:click=move |_| {
+            let text = text.clone();
+            leptos::task::spawn_local(async move { copied.set(Some(bridge::copy(&text).await)); });
+        }>
+            {move || match copied.get() {
+                Some(true) => "Copied",
+                Some(false) => "Copy failed: select the code",
+                None => "Copy code",
+            }}
+        </button>
+    }
+}
+
+/// "120 m", "3.4 km".
+pub fn format_distance(m: f64) -> String {
+    if m < 1000.0 { format!("{m:.0} m") } else { format!("{:.1} km", m / 1000.0) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances_read_like_a_person_would_say_them() {
+        assert_eq!(format_distance(12.4), "12 m");
+        assert_eq!(format_distance(999.0), "999 m");
+        assert_eq!(format_distance(3_420.0), "3.4 km");
+    }
+}

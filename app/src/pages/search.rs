@@ -1,0 +1,140 @@
+use crate::{
+    components::{AppHeader, ErrorState, Loading, TabBar},
+    error::AppError,
+    pages::consumer_home::VoucherList,
+    session::href,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use tessera_core::catalog::{ValueType, VoucherCard};
+
+/// Longest query accepted; longer ones are cut (a search box, not an API).
+#[cfg(feature = "ssr")]
+const MAX_QUERY: usize = 100;
+
+/// Vouchers matching `q` (title, merchant, description; an unlock code reveals
+/// its coupon) and, if given, of one value type.
+#[server]
+pub async fn search_vouchers(q: String, value_type: Option<String>) -> Result<Vec<VoucherCard>, AppError> {
+    let platform = crate::error::platform()?;
+    let db = &platform.db;
+    let q: String = q.trim().chars().take(MAX_QUERY).collect();
+    let wanted = match value_type.as_deref().filter(|t| !t.is_empty()) {
+        Some(t) => Some(ValueType::parse(t).ok_or_else(|| AppError {
+            code: "validation_failed".into(),
+            message: format!("Unknown category “{t}”."),
+        })?),
+        None => None,
+    };
+    let cards: Vec<VoucherCard> = match crate::session::viewer_if_any().await {
+        Some(v) => {
+            let query = tessera_core::catalog::CatalogQuery {
+                q: (!q.is_empty()).then(|| q.clone()),
+                limit: crate::pages::consumer_home::HOME_LIMIT,
+                ..Default::default()
+            };
+            let page = tessera_core::catalog::vouchers_for_user(db, &v.user_id, &query).await?;
+            page.items.into_iter().map(VoucherCard::from).collect()
+        }
+        None => {
+            let needle = q.to_lowercase();
+            tessera_core::catalog::published_vouchers(db)
+                .await?
+                .into_iter()
+                .filter(|c| {
+                    needle.is_empty()
+                        || tessera_core::markup::plain_text(&c.title).to_lowercase().contains(&needle)
+                        || c.merchant_name.to_lowercase().contains(&needle)
+                        || c.description.to_lowercase().contains(&needle)
+                })
+                .collect()
+        }
+    };
+    Ok(cards.into_iter().filter(|c| wanted.is_none() || c.value_type == wanted).collect())
+}
+
+/// `/consumer/search?q=…&type=…`: a plain GET form, so it works without
+/// JavaScript and every search is a deep link.
+#[component]
+pub fn Search() -> impl IntoView {
+    let query = use_query_map();
+    let q = move || query.read().get("q").unwrap_or_default();
+    let value_type = move || query.read().get("type");
+    let results = Resource::new(move || (q(), value_type()), |(q, t)| search_vouchers(q, t));
+    let props = serde_json::json!({ "query": q(), "type": value_type() }).to_string();
+    let heading = value_type().and_then(|t| ValueType::parse(&t)).map(|t| t.label().to_string()).unwrap_or_else(|| "Search".into());
+    view! {
+        <Title text=heading.clone()/>
+        <main class="consumer search-page" data-visit="search" data-visit-props=props>
+            <AppHeader title=heading back="/consumer"/>
+            <form class="search" action=href("/consumer/search") method="get" role="search">
+                <label for="search-q" class="visually-hidden">"Search vouchers"</label>
+                <input id="search-q" name="q" type="search" value=q() placeholder="Search vouchers and merchants" autocomplete="off" maxlength="100"/>
+                {value_type().map(|t| view! { <input type="hidden" name="type" value=t/> })}
+                <button class="button" type="submit">"Search"</button>
+            </form>
+            <Suspense fallback=|| view! { <Loading text="Searching…"/> }>
+                {move || Suspend::new(async move {
+                    match results.await {
+                        Ok(list) if list.is_empty() => view! {
+                            <div class="state state-empty">
+                                <h2>"Nothing found"</h2>
+                                <p>"Try another word, or a coupon code you were given."</p>
+                            </div>
+                        }.into_any(),
+                        Ok(list) => {
+                            let n = list.len();
+                            view! {
+                                <p class="result-count">{format!("{n} {}", if n == 1 { "voucher" } else { "vouchers" })}</p>
+                                <VoucherList vouchers=list/>
+                            }.into_any()
+                        }
+                        Err(e) => view! { <ErrorState title="The search failed" error=e/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <TabBar current="search"/>
+        </main>
+    }
+}
+
+/// The home page's search box. Server-rendered as a plain input of a GET
+/// form; once hydrated it filters the cards on the page as the user types.
+#[island]
+pub fn LiveFilter(placeholder: String, total: usize) -> impl IntoView {
+    let on_input = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        filter_cards(&event_target_value(&ev), total);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, total);
+    };
+    view! {
+        <input id="voucher-filter" name="q" type="search" placeholder=placeholder autocomplete="off" maxlength="100" on:input=on_input/>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn filter_cards(text: &str, total: usize) {
+    use wasm_bindgen::JsCast;
+    let needle = text.trim().to_lowercase();
+    let document = document();
+    let mut shown = 0;
+    if let Ok(cards) = document.query_selector_all(".voucher-card[data-search]") {
+        for i in 0..cards.length() {
+            let Some(card) = cards.item(i).and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()) else { continue };
+            let hay = card.get_attribute("data-search").unwrap_or_default();
+            let visible = needle.is_empty() || hay.contains(&needle);
+            card.set_hidden(!visible);
+            shown += usize::from(visible);
+        }
+    }
+    if let Ok(Some(count)) = document.query_selector(".result-count") {
+        count.set_text_content(Some(&if shown == total { format!("{total} vouchers") } else { format!("{shown} of {total} vouchers") }));
+    }
+    if let Ok(Some(empty)) = document.query_selector(".no-match") {
+        if let Ok(el) = empty.dyn_into::<web_sys::HtmlElement>() {
+            el.set_hidden(shown > 0);
+        }
+    }
+}

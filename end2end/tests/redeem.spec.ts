@@ -1,0 +1,118 @@
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { newUser } from './helpers';
+
+// The redeem screen (SPEC §6): /consumer/wallet/{claimId}. Location is asked
+// only when the user starts the redemption; granted → SUCCESS with a code;
+// denied → redeemed anyway, FLAGGED gps_unavailable; far away → out_of_range
+// with the distance.
+const KOPI_VOUCHER = '0195f0a1-0000-7000-8000-000000000001';
+const KLCC = { id: '0195f0a2-0000-7000-8000-000000000001', latitude: 3.1579, longitude: 101.7123 };
+
+async function claimKopi(request: APIRequestContext) {
+  const { jwt, auth } = await newUser(request);
+  const res = await request.post('/me/claims', { headers: auth, data: { voucherId: KOPI_VOUCHER } });
+  expect(res.status(), await res.text()).toBe(201);
+  const claim = await res.json();
+  return { jwt, auth, claimId: claim.id as string };
+}
+
+const bridgeLog = (page: Page) =>
+  page.evaluate(() => (window as unknown as { tesseraBridgeLog: { type: string; event?: string; properties?: Record<string, unknown> }[] }).tesseraBridgeLog);
+
+test.describe('redeem', () => {
+  test.beforeEach(({}, info) => test.skip(info.project.name !== 'hydrated', 'redeeming needs JavaScript'));
+
+  test('at the outlet with location granted: SUCCESS and the code', async ({ page, context, request }) => {
+    const { jwt, auth, claimId } = await claimKopi(request);
+    await context.grantPermissions(['geolocation']);
+    await context.setGeolocation({ latitude: KLCC.latitude, longitude: KLCC.longitude, accuracy: 10 });
+    await page.goto(`/consumer/wallet/${claimId}?outletId=${KLCC.id}&appVersion=4.2.0#token=${jwt}`);
+    await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
+    await expect(page.locator(`.outlet[data-outlet-id="${KLCC.id}"] input`)).toBeChecked();
+    await page.getByRole('button', { name: 'Redeem now' }).click();
+    const done = page.locator('.redeemed');
+    await expect(done).toHaveAttribute('data-status', 'SUCCESS');
+    const code = (await done.locator('.code').textContent())?.trim();
+    const history = await (await request.get('/me/redemptions', { headers: auth })).json();
+    expect(history).toHaveLength(1);
+    expect(history[0]).toMatchObject({ claimId, status: 'SUCCESS', code, outletId: KLCC.id });
+
+    const events = (await bridgeLog(page)).filter((m) => m.type === 'analytics').map((m) => m.event);
+    expect(events).toEqual(expect.arrayContaining(['redeem_initiated', 'location_permission', 'redeem_success']));
+    const permission = (await bridgeLog(page)).find((m) => m.event === 'location_permission');
+    // appVersion from the first URL rides along in every analytics event.
+    expect(permission?.properties).toMatchObject({ status: 'granted', appVersion: '4.2.0' });
+
+    // Opened again later, the screen shows the code (server-rendered).
+    await page.reload();
+    await expect(page.locator('.redeemed .code')).toHaveText(code!);
+  });
+
+  test('location denied: redeemed without it, FLAGGED gps_unavailable, and the user is told', async ({ page, context, request }) => {
+    const { jwt, auth, claimId } = await claimKopi(request);
+    await context.clearPermissions();
+    await page.goto(`/consumer/wallet/${claimId}#token=${jwt}`);
+    await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
+    await page.getByRole('button', { name: 'Redeem now' }).click();
+    await expect(page.locator('.redeemed')).toHaveAttribute('data-status', 'FLAGGED');
+    await expect(page.locator('.redeemed')).toHaveAttribute('data-flag-reason', 'gps_unavailable');
+    await expect(page.locator('.flag-note')).toContainText('location could not be used');
+    const history = await (await request.get('/me/redemptions', { headers: auth })).json();
+    expect(history[0]).toMatchObject({ status: 'FLAGGED', flagReason: 'gps_unavailable' });
+    const permission = (await bridgeLog(page)).find((m) => m.event === 'location_permission');
+    expect(permission?.properties).toMatchObject({ status: 'denied' });
+  });
+
+  test('far from the outlet: refused with the distance, nothing redeemed', async ({ page, context, request }) => {
+    const { jwt, auth, claimId } = await claimKopi(request);
+    await context.grantPermissions(['geolocation']);
+    await context.setGeolocation({ latitude: 1.3521, longitude: 103.8198 }); // Singapore
+    await page.goto(`/consumer/wallet/${claimId}?outletId=${KLCC.id}#token=${jwt}`);
+    await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
+    await page.getByRole('button', { name: 'Redeem now' }).click();
+    const error = page.locator('.redeem-error');
+    await expect(error).toHaveAttribute('data-code', 'out_of_range');
+    await expect(error).toContainText(/You are [\d,.]+ ?k?m from Kopi Kita — KLCC/);
+    expect(await (await request.get('/me/redemptions', { headers: auth })).json()).toEqual([]);
+    const events = (await bridgeLog(page)).map((m) => m.event);
+    expect(events).toContain('redeem_fail');
+  });
+
+  test('"Find the nearest outlet" sorts by distance and selects the nearest', async ({ page, context, request }) => {
+    const { jwt, claimId } = await claimKopi(request);
+    await context.grantPermissions(['geolocation']);
+    // Next to Bukit Bintang, ~1.3 km from KLCC.
+    await context.setGeolocation({ latitude: 3.1467, longitude: 101.7102 });
+    await page.goto(`/consumer/wallet/${claimId}#token=${jwt}`);
+    await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
+    await page.getByRole('button', { name: 'Find the nearest outlet' }).click();
+    const first = page.locator('.outlet').first();
+    await expect(first).toContainText('Bukit Bintang');
+    await expect(first.locator('input')).toBeChecked();
+    await expect(first.locator('.distance')).toHaveText(/^\d+ m$/);
+    await expect(page.locator('.outlet').nth(1).locator('.distance')).toHaveText(/km$/);
+  });
+});
+
+test('without JavaScript the redeem screen renders its outlets; a redeemed claim shows its code', async ({ page, request }, info) => {
+  test.skip(info.project.name !== 'ssr-only', 'checks the server rendering');
+  const { jwt, auth, claimId } = await claimKopi(request);
+  const opened = await page.request.post('/consumer/session', { headers: { authorization: `Bearer ${jwt}` } });
+  expect(opened.status()).toBe(204);
+  await page.goto(`/consumer/wallet/${claimId}`);
+  await expect(page.locator('.outlet')).toHaveCount(2);
+  await expect(page.getByRole('button', { name: 'Redeem now' })).toBeVisible();
+  const redeemed = await request.post('/me/redemptions', {
+    headers: auth,
+    data: { claimId, outletId: KLCC.id, location: { lat: KLCC.latitude, lng: KLCC.longitude } },
+  });
+  expect(redeemed.status(), await redeemed.text()).toBe(201);
+  const { code } = await redeemed.json();
+  await page.goto(`/consumer/wallet/${claimId}`);
+  await expect(page.locator('.redeemed .code')).toHaveText(code);
+  // Another user's claim is not found.
+  const other = await newUser(request);
+  await page.request.post('/consumer/session', { headers: { authorization: `Bearer ${other.jwt}` } });
+  await page.goto(`/consumer/wallet/${claimId}`);
+  await expect(page.locator('.state-error')).toHaveAttribute('data-code', 'not_found');
+});
