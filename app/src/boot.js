@@ -123,6 +123,17 @@
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', visit);
   else visit();
 
+  // The theme editor (same origin, framing this page as its preview) sends a
+  // draft theme's CSS; it is laid over the saved theme, nothing is stored.
+  window.addEventListener('message', function (event) {
+    var data = event.data;
+    if (event.origin !== location.origin || !data || data.type !== 'tessera:theme-preview') return;
+    if (!('adoptedStyleSheets' in document)) return;
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(String(data.css || ''));
+    document.adoptedStyleSheets = [sheet];
+  });
+
   // Back from the background (iOS suspends a webview while its app is away):
   // screens whose state can change elsewhere (wallet, redemption) refresh.
   var hiddenAt = 0;

@@ -30,7 +30,15 @@ impl FromServerFnError for AppError {
 impl From<tessera_core::error::ApiError> for AppError {
     fn from(e: tessera_core::error::ApiError) -> Self {
         e.report();
-        AppError { code: e.code().to_string(), message: e.message().to_string() }
+        // A screen shows one message: name the invalid fields in it.
+        let fields = e.details().get("fields").and_then(|f| f.as_object()).map(|f| {
+            f.iter().map(|(k, v)| format!("{k} {}", v.as_str().unwrap_or_default())).collect::<Vec<_>>().join("; ")
+        });
+        let message = match fields {
+            Some(fields) if !fields.is_empty() => format!("{} {fields}.", e.message()),
+            _ => e.message().to_string(),
+        };
+        AppError { code: e.code().to_string(), message }
     }
 }
 

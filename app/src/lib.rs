@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/consumer/transactions") view=pages::Transactions ssr=SsrMode::Async/>
                 <Route path=path!("/consumer/favorites") view=pages::Favorites ssr=SsrMode::Async/>
                 <Route path=path!("/consumer/help") view=pages::Help ssr=SsrMode::Async/>
+                <Route path=path!("/consumer/theme-editor") view=pages::ThemeEditorPage ssr=SsrMode::Async/>
                 <Route path=path!("/docs/api") view=pages::ApiReferencePage ssr=SsrMode::Async/>
             </Routes>
         </Router>

@@ -79,6 +79,10 @@ impl ApiError {
         &self.message
     }
 
+    pub fn details(&self) -> &Value {
+        &self.details
+    }
+
     /// Logs the cause of a server fault; client errors are the caller's business.
     pub fn report(&self) {
         if let Some(cause) = &self.cause {
