@@ -92,7 +92,9 @@ fn is_colour(v: &str) -> bool {
 }
 
 fn is_https(v: &str) -> bool {
-    url::Url::parse(v).is_ok_and(|u| u.scheme() == "https" && u.host().is_some())
+    // Nothing that could end a CSS string or url() either: the logo goes into one.
+    let inert = !v.chars().any(|c| c.is_whitespace() || c.is_control() || "\"'()\\<>".contains(c));
+    inert && url::Url::parse(v).is_ok_and(|u| u.scheme() == "https" && u.host().is_some())
 }
 
 impl Theme {
@@ -168,12 +170,18 @@ impl Theme {
         if let Some(c) = &self.header.text {
             decl(&mut root, "header-text", c);
         }
-        let button_radius = match self.button_style {
-            ButtonStyle::Pill => Some("999px"),
-            ButtonStyle::Filled | ButtonStyle::Outline => None,
-        };
-        if let Some(r) = button_radius {
-            decl(&mut root, "button-radius", r);
+        if let Some(logo) = &self.header.logo_url {
+            // Checked by `check`: an https URL without quotes, brackets or spaces.
+            decl(&mut root, "header-logo", &format!("url(\"{logo}\")"));
+            decl(&mut root, "header-logo-display", "inline-block");
+        }
+        match self.button_style {
+            ButtonStyle::Pill => decl(&mut root, "button-radius", "999px"),
+            ButtonStyle::Outline => {
+                decl(&mut root, "button-background", "transparent");
+                decl(&mut root, "button-text", "var(--t-primary)");
+            }
+            ButtonStyle::Filled => {}
         }
         let palette = |p: &Palette| {
             let mut out = String::new();
@@ -279,5 +287,20 @@ mod tests {
         assert!(t.css().contains("color-scheme:dark;") && t.css().ends_with("--t-primary:#00ff00;}"), "{}", t.css());
         t.mode = Mode::Light;
         assert!(t.css().contains("color-scheme:light"), "{}", t.css());
+    }
+
+    #[test]
+    fn logo_and_button_style_become_properties_and_a_logo_cannot_break_out() {
+        let mut t = Theme::default();
+        t.header.logo_url = Some("https://cdn.example.com/logo.svg".into());
+        t.button_style = ButtonStyle::Outline;
+        assert!(t.check().is_ok());
+        let css = t.css();
+        assert!(css.contains(r#"--t-header-logo:url("https://cdn.example.com/logo.svg");"#), "{css}");
+        assert!(css.contains("--t-button-background:transparent;"), "{css}");
+        for bad in [r#"https://x.com/a");}body{x:url("y"#, "https://x.com/a b", "https://x.com/a)", "http://x.com/a.png"] {
+            t.header.logo_url = Some(bad.into());
+            assert!(t.check().is_err(), "{bad} was accepted");
+        }
     }
 }

@@ -43,6 +43,10 @@ test.describe('embedding', () => {
     await expect
       .poll(() => page.evaluate(() => (window as unknown as { received: unknown[] }).received))
       .toContainEqual({ origin: webviewOrigin, data: { type: 'action', action: 'app_ready' } });
+    // Analytics events too (SPEC §6), from the same exact origin.
+    const received = await page.evaluate(() => (window as unknown as { received: { origin: string }[] }).received);
+    expect(received).toContainEqual({ origin: webviewOrigin, data: { type: 'analytics', event: 'visit_home', properties: {} } });
+    expect(received.every((m) => m.origin === webviewOrigin)).toBe(true);
 
     const framed = page.waitForResponse((r) => r.url().startsWith(`${baseURL}/consumer`));
     await page.goto(`http://127.0.0.1:${hostPort}/`);
