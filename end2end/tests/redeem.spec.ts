@@ -22,13 +22,17 @@ const bridgeLog = (page: Page) =>
 test.describe('redeem', () => {
   test.beforeEach(({}, info) => test.skip(info.project.name !== 'hydrated', 'redeeming needs JavaScript'));
 
-  test('at the outlet with location granted: SUCCESS and the code', async ({ page, context, request }) => {
-    const { jwt, auth, claimId } = await claimKopi(request);
+  test('claim, then redeem at the outlet with location granted: SUCCESS and the code', async ({ page, context, request }) => {
+    const { jwt, auth } = await newUser(request);
     await context.grantPermissions(['geolocation']);
     await context.setGeolocation({ latitude: KLCC.latitude, longitude: KLCC.longitude, accuracy: 10 });
-    await page.goto(`/consumer/wallet/${claimId}?outletId=${KLCC.id}&appVersion=4.2.0#token=${jwt}`);
+    // Claimed in the webview, then "Use it now" opens the redeem screen.
+    await page.goto(`/consumer/vouchers/${KOPI_VOUCHER}?claim=1&appVersion=4.2.0#token=${jwt}`);
+    await page.getByRole('link', { name: 'Use it now' }).click();
+    await expect(page).toHaveURL(/\/consumer\/wallet\/[0-9a-f-]+$/);
+    const claimId = new URL(page.url()).pathname.split('/').pop();
     await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
-    await expect(page.locator(`.outlet[data-outlet-id="${KLCC.id}"] input`)).toBeChecked();
+    await page.locator(`.outlet[data-outlet-id="${KLCC.id}"] input`).check();
     await page.getByRole('button', { name: 'Redeem now' }).click();
     const done = page.locator('.redeemed');
     await expect(done).toHaveAttribute('data-status', 'SUCCESS');
@@ -38,9 +42,9 @@ test.describe('redeem', () => {
     expect(history[0]).toMatchObject({ claimId, status: 'SUCCESS', code, outletId: KLCC.id });
 
     const events = (await bridgeLog(page)).filter((m) => m.type === 'analytics').map((m) => m.event);
-    expect(events).toEqual(expect.arrayContaining(['redeem_initiated', 'location_permission', 'redeem_success']));
+    expect(events).toEqual(['redeem_initiated', 'location_permission', 'redeem_success']);
     const permission = (await bridgeLog(page)).find((m) => m.event === 'location_permission');
-    // appVersion from the first URL rides along in every analytics event.
+    // appVersion from the first URL rides along in every analytics event (also after navigating).
     expect(permission?.properties).toMatchObject({ status: 'granted', appVersion: '4.2.0' });
 
     // Opened again later, the screen shows the code (server-rendered).
