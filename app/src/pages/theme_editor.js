@@ -1,0 +1,150 @@
+// The theme editor (/consumer/theme-editor). Plain JavaScript on purpose: an
+// operator's tool should not weigh on the bundle every end user downloads.
+// It reads the theme through the admin API (operator token, kept in memory
+// only), lays each edit over the preview frame (the preview's boot script
+// applies the CSS the server renders for the draft), and saves through the
+// admin API. Inputs are named by their path in the theme JSON.
+(function () {
+  'use strict';
+  var signin = document.getElementById('editor-signin');
+  var fields = document.getElementById('editor-fields');
+  var layout = document.querySelector('.editor-layout');
+  var problem = document.querySelector('.editor-error');
+  var saved = document.querySelector('.editor-saved');
+  var frame = document.getElementById('theme-preview');
+  var screen = document.getElementById('preview-screen');
+  var partner = '';
+  var token = '';
+  var css = '';
+  var pending = 0;
+
+  function show(error) {
+    problem.hidden = !error;
+    problem.textContent = error ? error.message : '';
+    if (error) problem.setAttribute('data-code', error.code);
+    else problem.removeAttribute('data-code');
+  }
+
+  // {code, message} from an admin API answer (naming invalid fields).
+  function apiError(body, status) {
+    var e = (body && body.error) || { code: 'http_' + status, message: 'HTTP ' + status };
+    var fields = e.details && e.details.fields;
+    var named = fields ? Object.keys(fields).map(function (k) { return k + ' ' + fields[k]; }).join('; ') : '';
+    return { code: e.code, message: e.message + (named ? ' ' + named + '.' : '') };
+  }
+
+  function admin(method, body) {
+    return fetch('/admin/partners/' + encodeURIComponent(partner) + '/theme', {
+      method: method,
+      headers: Object.assign({ authorization: 'Bearer ' + token }, body ? { 'content-type': 'application/json' } : {}),
+      body: body ? JSON.stringify(body) : undefined,
+    }).then(function (r) {
+      return r.json().then(
+        function (json) { if (!r.ok) throw apiError(json, r.status); return json; },
+        function () { throw apiError(null, r.status); },
+      );
+    });
+  }
+
+  function get(theme, path) {
+    return path.split('.').reduce(function (v, k) { return v == null ? undefined : v[k]; }, theme);
+  }
+
+  function fill(theme) {
+    Array.prototype.forEach.call(fields.elements, function (input) {
+      if (!input.name) return;
+      var v = get(theme, input.name);
+      if (input.getAttribute('data-kind') === 'json') input.value = JSON.stringify(v || [], null, 2);
+      else input.value = v == null ? '' : String(v);
+      sync(input);
+    });
+  }
+
+  function sync(input) {
+    var picker = fields.querySelector('input[type=color][data-for="' + input.name + '"]');
+    if (picker && /^#[0-9a-fA-F]{6}$/.test(input.value)) picker.value = input.value;
+  }
+
+  // The theme the inputs describe; throws {code, message} on a bad number or JSON.
+  function draft() {
+    var theme = {};
+    Array.prototype.forEach.call(fields.elements, function (input) {
+      if (!input.name) return;
+      var text = input.value.trim();
+      if (!text) return;
+      var kind = input.getAttribute('data-kind');
+      var value = text;
+      if (kind === 'number') {
+        value = Number(text);
+        if (!isFinite(value)) throw { code: 'validation_failed', message: input.name + ' is not a number' };
+      } else if (kind === 'json') {
+        try { value = JSON.parse(text); } catch (e) { throw { code: 'validation_failed', message: input.name + ' is not JSON: ' + e.message }; }
+      }
+      var keys = input.name.split('.');
+      var node = theme;
+      keys.slice(0, -1).forEach(function (k) { node = node[k] = node[k] || {}; });
+      node[keys[keys.length - 1]] = value;
+    });
+    return theme;
+  }
+
+  function post() {
+    if (frame.contentWindow) frame.contentWindow.postMessage({ type: 'tessera:theme-preview', css: css }, location.origin);
+  }
+
+  function preview() {
+    saved.hidden = true;
+    var theme;
+    try { theme = draft(); } catch (e) { return show(e); }
+    var mine = ++pending;
+    fetch('/api/theme_editor_preview', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'theme_json=' + encodeURIComponent(JSON.stringify(theme)),
+    }).then(function (r) {
+      return r.json().then(function (body) {
+        if (mine !== pending) return;
+        if (!r.ok) return show(body);
+        show(null);
+        css = body;
+        post();
+      });
+    }).catch(function () { show({ code: 'network_error', message: 'The server could not be reached.' }); });
+  }
+
+  function load() {
+    var sep = screen.value.indexOf('?') >= 0 ? '&' : '?';
+    frame.src = screen.value + sep + 'clientId=' + encodeURIComponent(partner);
+  }
+
+  signin.addEventListener('submit', function (event) {
+    event.preventDefault();
+    partner = signin.elements.partner.value.trim();
+    token = signin.elements['operator-token'].value.trim();
+    admin('GET').then(function (theme) {
+      show(null);
+      fill(theme);
+      layout.hidden = false;
+      load();
+      preview();
+    }, show);
+  });
+  fields.addEventListener('input', function (event) {
+    var t = event.target;
+    if (t.type === 'color') {
+      var text = fields.elements[t.getAttribute('data-for')];
+      text.value = t.value;
+    } else {
+      sync(t);
+    }
+  });
+  fields.addEventListener('change', preview);
+  fields.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var theme;
+    try { theme = draft(); } catch (e) { return show(e); }
+    admin('PUT', theme).then(function () { show(null); saved.hidden = false; }, show);
+  });
+  screen.addEventListener('change', load);
+  frame.addEventListener('load', post);
+})();
