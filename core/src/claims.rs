@@ -7,6 +7,7 @@
 //! indexes, a pool code per claim by a unique column.
 
 use crate::{
+    Platform,
     catalog::{ClaimStatus, server::VISIBLE},
     clock::{now_ms, to_rfc3339},
     db::Db,
@@ -102,6 +103,7 @@ struct Claimable {
     status: String,
     coin_cost: Option<i64>,
     visible: i64,
+    in_stock: i64,
     /// How many times the user claimed it.
     claimed: i64,
     /// The user's open (unredeemed) claim of it, if any.
@@ -116,11 +118,15 @@ async fn open_claim(conn: &mut sqlx::AnyConnection, user_id: &str, voucher_id: &
 
 /// Claims a voucher for the holder. Returns the claim and whether it is new
 /// (201) or the holder's open claim of it already (200).
-pub async fn claim(db: &Db, holder: &Holder, voucher_id: &str, coupon: Option<&str>, source: Source) -> Result<(Claim, bool), ApiError> {
+///
+/// A voucher with a coin cost is paid from the partner's coins ledger first
+/// (see [`crate::coins`]); a partner issuing one pays nothing.
+pub async fn claim(p: &Platform, holder: &Holder, voucher_id: &str, coupon: Option<&str>, source: Source) -> Result<(Claim, bool), ApiError> {
+    let db = &p.db;
     // A concurrent claim by the same user loses on the unique index; it then
     // answers with the winner's claim.
     for _ in 0..3 {
-        match try_claim(db, holder, voucher_id, coupon, source).await {
+        match try_claim(p, holder, voucher_id, coupon, source).await {
             Err(ClaimError::Raced) => {
                 let mut conn = db.pool().acquire().await?;
                 if let Some(existing) = open_claim(&mut conn, &holder.user_id, voucher_id).await? {
@@ -156,7 +162,8 @@ impl<E: Into<ApiError>> From<E> for ClaimError {
     }
 }
 
-async fn try_claim(db: &Db, holder: &Holder, voucher_id: &str, coupon: Option<&str>, source: Source) -> Result<(Claim, bool), ClaimError> {
+async fn try_claim(p: &Platform, holder: &Holder, voucher_id: &str, coupon: Option<&str>, source: Source) -> Result<(Claim, bool), ClaimError> {
+    let db = &p.db;
     let now = now_ms();
     // Decide with plain reads first, outside the write transaction: the writes
     // below re-check everything that matters atomically (the stock by a
@@ -168,6 +175,7 @@ async fn try_claim(db: &Db, holder: &Holder, voucher_id: &str, coupon: Option<&s
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT v.title, v.merchant_id, m.name AS merchant_name, v.valid_from, v.valid_until, v.per_user_limit, \
          v.code_source, v.status, v.coin_cost, CASE WHEN {VISIBLE} THEN 1 ELSE 0 END AS visible, \
+         CASE WHEN v.total_stock IS NULL OR v.claimed_count < v.total_stock THEN 1 ELSE 0 END AS in_stock, \
          (SELECT COUNT(*) FROM claims c WHERE c.user_id = $1 AND c.voucher_id = v.id) AS claimed, \
          (SELECT MAX(c.id) FROM claims c WHERE c.user_id = $1 AND c.voucher_id = v.id AND c.redeemed_at IS NULL) AS open_claim \
          FROM vouchers v JOIN merchants m ON m.id = v.merchant_id WHERE v.id = $2"
@@ -190,16 +198,40 @@ async fn try_claim(db: &Db, holder: &Holder, voucher_id: &str, coupon: Option<&s
     if v.valid_from.is_some_and(|f| f > now) {
         return Err(ApiError::unprocessable("voucher_not_claimable", "This voucher cannot be claimed yet.").into());
     }
-    if v.coin_cost.is_some() {
-        // The coins ledger (SPEC §7) is not built yet: refuse rather than give it away.
-        return Err(ApiError::new(StatusCode::NOT_IMPLEMENTED, "coins_unavailable", "Vouchers with a coin cost cannot be claimed on this server yet.").into());
-    }
     drop(conn);
     if claimed >= v.per_user_limit {
         return Err(ApiError::conflict("limit_reached", "You have claimed this voucher as many times as allowed.")
             .with_details(json!({ "perUserLimit": v.per_user_limit }))
             .into());
     }
+    if v.in_stock == 0 {
+        return Err(ApiError::conflict("out_of_stock", "Every unit of this voucher has been claimed.").into());
+    }
+    // Paid in coins: debited before the claim commits, given back if it does not.
+    let debit = match (v.coin_cost, source) {
+        (Some(cost), Source::Claim) => {
+            let integration = crate::partners::find_recent(db, &holder.partner_id).await?.and_then(|p| p.integration());
+            let Some(integration) = integration else {
+                return Err(ApiError::new(
+                    StatusCode::NOT_IMPLEMENTED,
+                    "coins_unavailable",
+                    "This voucher costs coins and the partner has no coins ledger set up.",
+                )
+                .into());
+            };
+            let note = format!("Voucher: {}", crate::markup::plain_text(&v.title));
+            let payment = crate::coins::Payment {
+                partner_id: &holder.partner_id,
+                user_id: &holder.user_id,
+                external_user_id: &holder.external_user_id,
+                voucher_id,
+                amount: cost,
+                note: &note,
+            };
+            Some(crate::coins::debit(p, &integration, &payment).await?)
+        }
+        _ => None,
+    };
 
     let claim_id = new_id();
     let source_name = match source {
@@ -224,9 +256,18 @@ async fn try_claim(db: &Db, holder: &Holder, voucher_id: &str, coupon: Option<&s
         title: v.title.clone(),
         from_pool: v.code_source == "pool",
         reserve_pool_code: db.backend().reserve_pool_code(),
+        coin_debit: debit.as_ref().map(|d| d.reference_id.clone()),
         now,
     };
-    db.write(move |tx| Box::pin(write.run(tx, kind, data))).await?;
+    let written = db.write(move |tx| Box::pin(write.run(tx, kind, data))).await;
+    if let (Err(e), Some(debit)) = (&written, &debit) {
+        let why = match e {
+            ClaimError::Raced => "the claim raced another".to_string(),
+            ClaimError::Api(e) => format!("the claim failed: {}", e.code()),
+        };
+        crate::coins::claim_failed(p, debit, &why).await?;
+    }
+    written?;
     let claim = Claim {
         id: claim_id,
         voucher_id: voucher_id.to_string(),
@@ -254,6 +295,8 @@ struct ClaimWrite {
     title: String,
     from_pool: bool,
     reserve_pool_code: &'static str,
+    /// The coin debit that paid for it, if any.
+    coin_debit: Option<String>,
     now: i64,
 }
 
@@ -293,6 +336,9 @@ impl ClaimWrite {
             if reserved.rows_affected() == 0 {
                 return Err(ApiError::conflict("out_of_stock", "Every code of this voucher has been given out.").into());
             }
+        }
+        if let Some(reference_id) = &self.coin_debit {
+            crate::coins::attach(tx, reference_id, &self.claim_id, self.now).await?;
         }
         events::enqueue(tx, &self.partner_id, kind, Some(&self.user_id), data).await?;
         Ok(())

@@ -69,6 +69,9 @@ pub struct Settings {
     /// tokens for the demo user and receives the demo partner's webhooks).
     /// For local development and showing Tessera; off in production.
     pub demo_page: bool,
+    /// A coin debit with no recorded outcome for this long (the instance that
+    /// asked died mid-call) is taken for unknown and reversed (SPEC §7).
+    pub coins_unknown_after_seconds: u64,
 }
 
 impl Default for Settings {
@@ -97,6 +100,7 @@ impl Default for Settings {
             webhook_allow_networks: String::new(),
             webhook_poll_millis: 250,
             demo_page: false,
+            coins_unknown_after_seconds: 60,
         }
     }
 }
@@ -118,6 +122,7 @@ pub struct Config {
     pub rate_limits: RateLimits,
     pub webhooks: WebhookSettings,
     pub demo_page: bool,
+    pub coins_unknown_after: std::time::Duration,
 }
 
 /// The delivery worker's settings, checked.
@@ -331,6 +336,9 @@ impl Config {
         if s.body_limit_bytes < 1024 {
             problems.push("body_limit_bytes below 1024 would refuse ordinary requests; set TESSERA_BODY_LIMIT_BYTES (default 65536)".into());
         }
+        if s.coins_unknown_after_seconds < 10 {
+            problems.push("coins_unknown_after_seconds must be at least 10 (above the ledger's 5 s timeout); set TESSERA_COINS_UNKNOWN_AFTER_SECONDS".into());
+        }
         if s.request_timeout_seconds == 0 {
             problems.push("request_timeout_seconds must be at least 1; set TESSERA_REQUEST_TIMEOUT_SECONDS".into());
         }
@@ -401,6 +409,7 @@ impl Config {
                 },
                 webhooks,
                 demo_page: s.demo_page,
+                coins_unknown_after: std::time::Duration::from_secs(s.coins_unknown_after_seconds),
             }),
             _ => Err(ConfigError::Invalid(problems)),
         }

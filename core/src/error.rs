@@ -214,7 +214,9 @@ pub const CATALOGUE: &[(&str, u16, &str)] = &[
     ("voucher_not_claimable", 422, "The voucher is not published, not yet valid, or not visible to this user."),
     ("rate_limited", 429, "Too many requests; wait for Retry-After seconds."),
     ("internal_error", 500, "A fault on the server; it was logged."),
-    ("coins_unavailable", 501, "The voucher has a coin cost and this server has no coins ledger yet."),
+    ("coins_unavailable", 501, "The voucher has a coin cost and its partner has no coins ledger set up (PUT /admin/partners/{id}/integration)."),
+    ("ledger_refused", 502, "The partner's coins ledger refused the debit (HTTP 401, 404, …): no coins were taken."),
+    ("ledger_unavailable", 503, "The partner's coins ledger did not complete the debit (timeout, 5xx, a reply that is not a debit); any coins taken are given back."),
     ("service_unavailable", 503, "The server is busy or the request took too long; retry."),
     ("not_ready", 503, "The database is not reachable."),
 ];

@@ -12,6 +12,8 @@ pub mod markup;
 #[cfg(feature = "server")]
 pub mod claims;
 #[cfg(feature = "server")]
+pub mod coins;
+#[cfg(feature = "server")]
 pub mod clock;
 #[cfg(feature = "server")]
 pub mod config;
@@ -33,6 +35,8 @@ pub mod idempotency;
 pub mod ids;
 #[cfg(feature = "server")]
 pub mod merchants;
+#[cfg(feature = "server")]
+pub mod outbound;
 #[cfg(feature = "server")]
 pub mod partners;
 #[cfg(feature = "server")]
@@ -68,6 +72,16 @@ mod platform {
     pub struct Platform {
         pub db: Db,
         pub config: Arc<Config>,
+        /// For calls to partners' backends (SSO, coins): guarded like webhooks.
+        pub outbound: reqwest::Client,
+    }
+
+    impl Platform {
+        pub fn new(db: Db, config: Arc<Config>) -> Self {
+            let to = crate::webhooks::Destinations { allow: config.webhooks.allow_networks.clone() };
+            let outbound = crate::outbound::client(crate::coins::TIMEOUT, &to, concat!("Tessera/", env!("CARGO_PKG_VERSION")));
+            Self { db, config, outbound }
+        }
     }
 
     /// The OpenAPI document as JSON, for the API reference page.

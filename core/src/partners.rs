@@ -26,6 +26,8 @@ pub struct Partner {
     allowed_origins: String,
     sandbox: i64,
     theme: String,
+    integration_base_url: Option<String>,
+    integration_secret: Option<String>,
     pub created_at: i64,
 }
 
@@ -58,6 +60,12 @@ impl Partner {
         self.sandbox != 0
     }
 
+    /// The partner's own backend, when it has one (SSO, coins).
+    pub fn integration(&self) -> Option<Integration> {
+        let base_url = url::Url::parse(self.integration_base_url.as_deref()?).ok()?;
+        Some(Integration { base_url, secret: self.integration_secret.clone()? })
+    }
+
     pub fn view(&self) -> PartnerView {
         PartnerView {
             id: self.id.clone(),
@@ -66,6 +74,7 @@ impl Partner {
             sandbox: self.is_sandbox(),
             api_secret_rotating: self.api_secret_previous_until.is_some_and(|u| u > now_ms()),
             jwt_secret_rotating: self.jwt_secret_previous_until.is_some_and(|u| u > now_ms()),
+            integration_base_url: self.integration_base_url.clone(),
             created_at: crate::clock::to_rfc3339(self.created_at),
         }
     }
@@ -91,7 +100,70 @@ pub struct PartnerView {
     pub sandbox: bool,
     pub api_secret_rotating: bool,
     pub jwt_secret_rotating: bool,
+    /// The partner's backend Tessera calls for SSO and coins, if set.
+    pub integration_base_url: Option<String>,
     pub created_at: String,
+}
+
+/// Where a partner's backend is and the secret Tessera sends it.
+#[derive(Debug, Clone)]
+pub struct Integration {
+    pub base_url: url::Url,
+    pub secret: String,
+}
+
+impl Integration {
+    /// `{base}/{path}` (the base's own path kept: `https://api.example.com/tessera` + `sso`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/{path}", self.base_url.as_str().trim_end_matches('/'))
+    }
+}
+
+/// Sets the partner's backend base URL (`None` removes it); answers the new
+/// integration secret, shown once.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IntegrationInput {
+    /// `https://…` (or `http://…`), e.g. `https://api.example.com/tessera`; null removes it.
+    pub base_url: Option<String>,
+}
+
+/// The integration as set, with its secret (shown once).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IntegrationCredentials {
+    pub partner_id: String,
+    pub base_url: Option<String>,
+    /// Sent as `X-Tessera-Secret` on every call to the partner's backend; check it there.
+    pub secret: Option<String>,
+}
+
+/// Sets (or clears) a partner's backend; a new secret each time it is set.
+pub async fn set_integration(db: &Db, id: &str, input: &IntegrationInput) -> Result<IntegrationCredentials, ApiError> {
+    let base = match input.base_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        None => None,
+        Some(raw) => match url::Url::parse(raw) {
+            Ok(u) if matches!(u.scheme(), "https" | "http") && u.host().is_some() && u.query().is_none() && u.fragment().is_none() => {
+                Some(u.as_str().trim_end_matches('/').to_string())
+            }
+            _ => {
+                return Err(ApiError::validation(vec![("baseUrl", "must be an http(s) URL without query or fragment".into())]));
+            }
+        },
+    };
+    let secret = base.as_ref().map(|_| random_secret("its_"));
+    let done = sqlx::query("UPDATE partners SET integration_base_url = $2, integration_secret = $3, updated_at = $4 WHERE id = $1")
+        .bind(id)
+        .bind(&base)
+        .bind(&secret)
+        .bind(now_ms())
+        .execute(db.pool())
+        .await?;
+    db.partners.forget(id);
+    if done.rows_affected() == 0 {
+        return Err(ApiError::not_found("No such partner."));
+    }
+    Ok(IntegrationCredentials { partner_id: id.to_string(), base_url: base, secret })
 }
 
 /// Credentials as shown once, at creation or rotation.
@@ -121,7 +193,8 @@ pub struct NewPartner {
 }
 
 const COLUMNS: &str = "id, name, api_secret, api_secret_previous, api_secret_previous_until, jwt_secret, \
-     jwt_secret_previous, jwt_secret_previous_until, allowed_origins, sandbox, theme, created_at";
+     jwt_secret_previous, jwt_secret_previous_until, allowed_origins, sandbox, theme, integration_base_url, \
+     integration_secret, created_at";
 
 fn valid_partner_id(id: &str) -> bool {
     (3..=64).contains(&id.len())

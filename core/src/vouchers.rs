@@ -28,6 +28,8 @@ pub struct Voucher {
     pub total_stock: Option<i64>,
     pub claimed_count: i64,
     pub per_user_limit: i64,
+    /// Coins the user pays from the partner's ledger to claim it (SPEC §7).
+    pub coin_cost: Option<i64>,
     pub cohorts: Vec<String>,
     pub unlock_code: Option<String>,
     /// `pool`, `generated` or `static`.
@@ -54,6 +56,7 @@ pub(crate) struct VoucherRow {
     pub total_stock: Option<i64>,
     pub claimed_count: i64,
     pub per_user_limit: i64,
+    pub coin_cost: Option<i64>,
     pub unlock_code: Option<String>,
     pub code_source: String,
     pub static_code: Option<String>,
@@ -63,7 +66,7 @@ pub(crate) struct VoucherRow {
 }
 
 pub(crate) const VOUCHER_COLUMNS: &str = "v.id, v.merchant_id, v.title, v.description, v.value_type, v.value_amount, \
-     v.currency, v.valid_from, v.valid_until, v.total_stock, v.claimed_count, v.per_user_limit, v.unlock_code, \
+     v.currency, v.valid_from, v.valid_until, v.total_stock, v.claimed_count, v.per_user_limit, v.coin_cost, v.unlock_code, \
      v.code_source, v.static_code, v.status, v.created_at, v.published_at";
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -86,6 +89,9 @@ pub struct VoucherInput {
     pub total_stock: Option<i64>,
     /// How many times one user may claim it (default 1).
     pub per_user_limit: Option<i64>,
+    /// Coins the user pays from the partner's coins ledger to claim it; needs
+    /// the partner's integration (`PUT /admin/partners/{id}/integration`).
+    pub coin_cost: Option<i64>,
     /// Only users in one of these cohorts see it; empty means everyone.
     #[serde(default)]
     pub cohorts: Vec<String>,
@@ -128,6 +134,9 @@ impl VoucherInput {
         }
         if self.total_stock.is_some_and(|s| !(0..=100_000_000).contains(&s)) {
             bad.push(("totalStock", "must be 0–100000000".into()));
+        }
+        if self.coin_cost.is_some_and(|c| !(1..=1_000_000_000).contains(&c)) {
+            bad.push(("coinCost", "must be 1–1000000000".to_string()));
         }
         if self.per_user_limit.is_some_and(|s| !(1..=1000).contains(&s)) {
             bad.push(("perUserLimit", "must be 1–1000".into()));
@@ -178,8 +187,8 @@ pub async fn create(db: &Db, input: &VoucherInput) -> Result<Voucher, ApiError> 
     let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO vouchers (id, merchant_id, title, description, value_type, value_amount, currency, valid_from, \
-         valid_until, total_stock, per_user_limit, unlock_code, code_source, static_code, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'draft', $15, $15)",
+         valid_until, total_stock, per_user_limit, unlock_code, code_source, static_code, status, created_at, updated_at, coin_cost) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'draft', $15, $15, $16)",
     )
     .bind(&id)
     .bind(&input.merchant_id)
@@ -196,6 +205,7 @@ pub async fn create(db: &Db, input: &VoucherInput) -> Result<Voucher, ApiError> 
     .bind(&c.code_source)
     .bind(&input.static_code)
     .bind(now)
+    .bind(input.coin_cost)
     .execute(&mut *tx)
     .await?;
     set_cohorts(&mut tx, &id, &input.cohorts).await?;
@@ -215,7 +225,7 @@ pub async fn update(db: &Db, id: &str, input: &VoucherInput) -> Result<Voucher, 
     let done = sqlx::query(
         "UPDATE vouchers SET title = $2, description = $3, value_type = $4, value_amount = $5, currency = $6, \
          valid_from = $7, valid_until = $8, total_stock = $9, per_user_limit = $10, unlock_code = $11, \
-         code_source = $12, static_code = $13, updated_at = $14 \
+         code_source = $12, static_code = $13, updated_at = $14, coin_cost = $15 \
          WHERE id = $1 AND ($9 IS NULL OR claimed_count <= $9)",
     )
     .bind(id)
@@ -232,6 +242,7 @@ pub async fn update(db: &Db, id: &str, input: &VoucherInput) -> Result<Voucher, 
     .bind(&c.code_source)
     .bind(&input.static_code)
     .bind(now_ms())
+    .bind(input.coin_cost)
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 0 {
@@ -282,6 +293,7 @@ async fn view(db: &Db, r: VoucherRow) -> Result<Voucher, ApiError> {
         total_stock: r.total_stock,
         claimed_count: r.claimed_count,
         per_user_limit: r.per_user_limit,
+        coin_cost: r.coin_cost,
         cohorts: cohorts.into_iter().map(|(c,)| c).collect(),
         unlock_code: r.unlock_code,
         code_source: r.code_source,

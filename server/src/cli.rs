@@ -200,7 +200,7 @@ async fn open(config: Config) -> anyhow::Result<Platform> {
         .with_context(|| format!("could not open the database at {} (check DATABASE_URL)", config.database))?;
     db.migrate().await.context("could not apply database migrations")?;
     tracing::info!(database = %config.database, "database ready");
-    Ok(Platform { db, config: config.into() })
+    Ok(Platform::new(db, config.into()))
 }
 
 fn verify_webhook(secret: &str, scheme: &str, headers: &[String], check_time: bool) -> anyhow::Result<()> {

@@ -33,6 +33,7 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
 
     let (stopping_tx, mut stopping) = watch::channel(false);
     let housekeeping = tokio::spawn(housekeeping(platform.clone(), stopping.clone()));
+    let reversals = tokio::spawn(coin_reversals(platform.clone(), stopping.clone()));
     let worker = config
         .webhooks
         .worker
@@ -57,6 +58,7 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
         () = deadline => tracing::warn!(grace_seconds = grace.as_secs(), "grace period over; dropping remaining connections"),
     }
     housekeeping.abort();
+    reversals.abort();
     if let Some(worker) = worker {
         // It drains in parallel with the HTTP server, within the same grace period.
         let _ = tokio::time::timeout(Duration::from_secs(5), worker).await;
@@ -64,6 +66,21 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
     platform.db.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Gives back coins whose claim failed or whose debit's outcome is unknown
+/// (SPEC §7), every second; durable: the work is rows in `coin_debits`.
+async fn coin_reversals(platform: Platform, mut stopping: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stopping.wait_for(|s| *s) => return,
+        }
+        if let Err(e) = tessera_core::coins::reverse_due(&platform).await {
+            tracing::warn!(error = %e.message(), "coin reversals failed; will retry");
+        }
+    }
 }
 
 /// Forgets replay-protection signatures and idempotency records once they can

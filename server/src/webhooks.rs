@@ -10,7 +10,6 @@
 use crate::metrics::METRICS;
 use std::{
     collections::HashMap,
-    net::SocketAddr,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -19,7 +18,7 @@ use tessera_core::{
     clock::now_ms,
     config::{Backend, WebhookSettings},
     webhooks::{
-        Destinations, NOT_PUBLIC,
+        Destinations,
         queue::{self, Leased, Next, Outcome, Target},
         signing,
     },
@@ -31,38 +30,10 @@ const BODY_KEPT: usize = 4096;
 /// Events turned into deliveries per dispatch.
 const DISPATCH_BATCH: i64 = 500;
 
-/// Resolves names like the system does, then keeps only addresses webhooks may
-/// go to, so a name pointing at a private network is refused at each delivery.
-struct GuardedResolver(Destinations);
-
-impl reqwest::dns::Resolve for GuardedResolver {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let to = self.0.clone();
-        let host = name.as_str().to_string();
-        Box::pin(async move {
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let allowed: Vec<SocketAddr> = found.into_iter().filter(|a| to.permits(a.ip())).collect();
-            if allowed.is_empty() {
-                return Err(format!("{host} {NOT_PUBLIC}").into());
-            }
-            Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
-        })
-    }
-}
-
 /// The HTTP client deliveries go out with: no redirects followed (a 3xx is a
 /// failure), no proxy, guarded name resolution.
 pub fn client(settings: &WebhookSettings, to: &Destinations) -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .timeout(settings.timeout)
-        .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
-        .pool_max_idle_per_host(256)
-        .user_agent(concat!("Tessera-Webhooks/", env!("CARGO_PKG_VERSION")))
-        .dns_resolver(GuardedResolver(to.clone()))
-        .build()
-        .expect("the webhook HTTP client builds from static settings")
+    tessera_core::outbound::client(settings.timeout, to, concat!("Tessera-Webhooks/", env!("CARGO_PKG_VERSION")))
 }
 
 /// Sends one delivery and says what came of it.
@@ -90,7 +61,7 @@ async fn send(client: &reqwest::Client, to: &Destinations, timeout: Duration, ta
         let mut response = tokio::time::timeout(timeout, request.send())
             .await
             .map_err(|_| format!("no answer within {} s", timeout.as_secs()))?
-            .map_err(describe)?;
+            .map_err(|e| tessera_core::outbound::describe(&e))?;
         outcome.status = Some(response.status().as_u16());
         outcome.retry_after = response
             .headers()
@@ -118,22 +89,6 @@ async fn send(client: &reqwest::Client, to: &Destinations, timeout: Duration, ta
     outcome
 }
 
-fn describe(e: reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else {
-        "request failed"
-    };
-    let mut text = format!("{kind}: {e}");
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        text.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    text
-}
 
 /// `Retry-After` as seconds or an HTTP date.
 fn parse_retry_after(v: &str) -> Option<Duration> {

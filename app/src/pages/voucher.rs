@@ -32,7 +32,7 @@ pub async fn claim_voucher(id: String, coupon: Option<String>) -> Result<ClaimSt
         external_user_id: viewer.external_user_id,
     };
     let source = tessera_core::claims::Source::Claim;
-    let (claim, _) = tessera_core::claims::claim(&platform.db, &holder, &id, coupon.as_deref(), source).await?;
+    let (claim, _) = tessera_core::claims::claim(&platform, &holder, &id, coupon.as_deref(), source).await?;
     Ok(ClaimState { claim_id: claim.id, status: claim.status })
 }
 

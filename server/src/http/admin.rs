@@ -29,6 +29,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_partner))
         .routes(routes!(rotate_secret))
         .routes(routes!(set_origins))
+        .routes(routes!(set_integration))
         .routes(routes!(get_theme, set_theme))
         .routes(routes!(get_user))
         .routes(routes!(create_merchant, list_merchants))
@@ -108,6 +109,21 @@ async fn rotate_secret(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct OriginsRequest {
     allowed_origins: Vec<String>,
+}
+
+/// Set (or, with `baseUrl: null`, remove) the partner's backend for SSO and
+/// the coins ledger. Answers a new integration secret, shown once: the partner
+/// checks it in the `X-Tessera-Secret` header of every call.
+#[utoipa::path(put, path = "/admin/partners/{id}/integration", tag = "admin", security(("operator" = [])),
+    params(("id" = String, Path)), request_body = partners::IntegrationInput,
+    responses((status = 200, body = partners::IntegrationCredentials), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+async fn set_integration(
+    _: Operator,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(r): ApiJson<partners::IntegrationInput>,
+) -> Result<Json<partners::IntegrationCredentials>, ApiError> {
+    Ok(Json(partners::set_integration(db(&s), &id, &r).await?))
 }
 
 /// Set the origins allowed to embed the webview.

@@ -267,6 +267,7 @@ struct ClaimRequest {
 }
 
 /// Claim a voucher into the wallet. Emits CLAIM_CREATED; claiming again answers the same open claim.
+/// A voucher with a coin cost is paid from the partner's coins ledger first (SPEC §7).
 #[utoipa::path(post, path = "/me/claims", tag = "consumer", security(("bearer" = [])),
     request_body = ClaimRequest,
     responses(
@@ -275,10 +276,12 @@ struct ClaimRequest {
         (status = 400, description = "invalid_json", body = ErrorBody),
         (status = 402, description = "insufficient_coins", body = ErrorBody),
         (status = 404, description = "not_found", body = ErrorBody),
-        (status = 409, description = "out_of_stock · limit_reached", body = ErrorBody),
+        (status = 409, description = "out_of_stock · limit_reached · conflict (a coin payment for it is in flight)", body = ErrorBody),
         (status = 410, description = "voucher_expired", body = ErrorBody),
         (status = 422, description = "voucher_not_claimable", body = ErrorBody),
         (status = 501, description = "coins_unavailable", body = ErrorBody),
+        (status = 502, description = "ledger_refused", body = ErrorBody),
+        (status = 503, description = "ledger_unavailable", body = ErrorBody),
         (status = 401, description = AUTH_ERRORS, body = ErrorBody),
         (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
@@ -288,7 +291,7 @@ async fn claim(State(state): State<AppState>, consumer: Consumer, ApiJson(req): 
         user_id: consumer.user.id.clone(),
         external_user_id: consumer.user.external_user_id.clone(),
     };
-    let (claim, created) = claims::claim(&state.platform.db, &holder, &req.voucher_id, req.coupon.as_deref(), Source::Claim).await?;
+    let (claim, created) = claims::claim(&state.platform, &holder, &req.voucher_id, req.coupon.as_deref(), Source::Claim).await?;
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(claim)).into_response())
 }
 

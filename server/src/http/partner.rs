@@ -198,7 +198,7 @@ async fn issue_voucher(
     let db = &state.platform.db;
     let user = users::get(db, &partner.id, &external_user_id).await?;
     let holder = Holder { partner_id: partner.id.clone(), user_id: user.id, external_user_id };
-    let (claim, created) = claims::claim(db, &holder, &input.voucher_id, None, Source::Issue).await?;
+    let (claim, created) = claims::claim(&state.platform, &holder, &input.voucher_id, None, Source::Issue).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(claim)).into_response())
 }

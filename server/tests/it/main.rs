@@ -3,6 +3,7 @@
 mod support;
 
 mod cli;
+mod coins;
 mod consumer;
 mod concurrency;
 mod consumer_auth;

@@ -12,6 +12,7 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod ledger;
 pub mod receiver;
 
 use reqwest::{Method, StatusCode};
