@@ -98,6 +98,23 @@
     },
   });
 
+  // An SSO link (?clientId=…&token=…) was handled by the server before this
+  // page: take the token out of the address bar too.
+  if (params.has('token')) {
+    params.delete('token');
+    var rest = params.toString();
+    history.replaceState(history.state, '', location.pathname + (rest ? '?' + rest : '') + location.hash);
+  }
+  // The server refused that sign-in: tell the host app, as for a refused JWT.
+  function refusedBySso() {
+    var screen = document.querySelector('[data-boot-error]');
+    if (!screen) return;
+    document.documentElement.setAttribute('data-boot', 'failed');
+    bridge.post({ type: 'action', action: 'error', code: screen.getAttribute('data-code'), message: screen.getAttribute('data-boot-error') });
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', refusedBySso);
+  else refusedBySso();
+
   // The header's close control: the host app closes the webview.
   document.addEventListener('click', function (event) {
     var target = event.target && event.target.closest && event.target.closest('[data-bridge-close]');

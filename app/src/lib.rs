@@ -55,6 +55,7 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="tessera-css" href="/pkg/tessera.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Tessera".to_string() } else { format!("{page} · Tessera") }/>
         <components::PartnerFrame/>
+        <components::SsoRefusal/>
         <Router>
             // Async SSR: the server waits for the data, so every page is complete
             // HTML, readable without JavaScript and before the WASM arrives.

@@ -48,6 +48,8 @@ pub mod sessions;
 #[cfg(feature = "server")]
 pub mod signature;
 #[cfg(feature = "server")]
+pub mod sso;
+#[cfg(feature = "server")]
 pub mod theme;
 #[cfg(feature = "server")]
 pub mod tokens;

@@ -12,7 +12,7 @@ mod partner;
 pub mod demo;
 mod security;
 mod webhooks;
-mod webview;
+pub mod webview;
 
 use axum::{
     Router,
@@ -124,6 +124,7 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_platform, shell))
+        .layer(middleware::from_fn_with_state(state.clone(), webview::sso_boot))
         .layer(middleware::from_fn_with_state(state.clone(), security::frame_ancestors))
         .layer(middleware::from_fn(security::same_origin_writes))
         .layer(middleware::from_fn(errors::server_fn_status))

@@ -9,9 +9,11 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use axum::{extract::Request, middleware::Next};
 use tessera_core::{
     error::{ApiError, ErrorBody},
     sessions,
+    sso::{self, SsoFailure},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -39,15 +41,80 @@ async fn open_webview_session(
     consumer: Consumer,
 ) -> Result<Response, ApiError> {
     let session = super::consumer::open_session_for(&state, peer, &consumer).await?;
-    let cookie = format!(
-        "{COOKIE}={}; Path=/; Max-Age={}; HttpOnly; Secure; SameSite=None; Partitioned",
-        session.session_token,
-        sessions::SESSION_TTL_MS / 1000
-    );
     let mut response = StatusCode::NO_CONTENT.into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?);
+    response.headers_mut().insert(header::SET_COOKIE, session_cookie(&session.session_token)?);
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// The session as the webview's cookie: usable when the webview is framed by
+/// the partner's site (`SameSite=None; Secure; Partitioned`), never by script.
+fn session_cookie(token: &str) -> Result<HeaderValue, ApiError> {
+    let cookie = format!(
+        "{COOKIE}={token}; Path=/; Max-Age={}; HttpOnly; Secure; SameSite=None; Partitioned",
+        sessions::SESSION_TTL_MS / 1000
+    );
+    HeaderValue::from_str(&cookie).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))
+}
+
+/// SSO sign-in (SPEC §3): a page under `/consumer` opened with `?clientId=P&token=T`
+/// asks the partner's backend who `T` is. Known: the user's session cookie is
+/// set and the browser is sent to the same URL without the token. Refused:
+/// the page renders with the refusal (an error screen, and the `error` bridge
+/// message; for sandbox partners a debug panel). The token is never logged.
+pub async fn sso_boot(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>, mut req: Request, next: Next) -> Response {
+    if req.method() != axum::http::Method::GET || !req.uri().path().starts_with("/consumer") {
+        return next.run(req).await;
+    }
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()).into_owned().collect();
+    let Some(token) = pairs.iter().find(|(k, _)| k == "token").map(|(_, v)| v.clone()) else {
+        return next.run(req).await;
+    };
+    let rest: Vec<&(String, String)> = pairs.iter().filter(|(k, _)| k != "token").collect();
+    let clean = {
+        let query = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(rest.iter().map(|(k, v)| (k, v))).finish();
+        if query.is_empty() { req.uri().path().to_string() } else { format!("{}?{query}", req.uri().path()) }
+    };
+    let client = pairs.iter().find(|(k, _)| k == "clientId").map(|(_, v)| v.clone());
+    let refused = |code: &str, message: &str| SsoFailure { code: code.into(), message: message.into(), debug: None };
+    let failure = if state.limits.session(peer.ip()).is_err() {
+        refused("rate_limited", "Too many sign-ins from this address; wait a minute and open the link again.")
+    } else {
+        match client {
+            None => refused("sso_unavailable", "This sign-in link has no clientId."),
+            Some(id) => match tessera_core::partners::find_recent(&state.platform.db, &id).await {
+                Ok(Some(partner)) => match sso::identify(&state.platform, &partner, &token).await {
+                    Ok(user) => match sign_in(&state, &partner.id, &user).await {
+                        Ok(cookie) => {
+                            let mut response = axum::response::Redirect::to(&clean).into_response();
+                            response.headers_mut().insert(header::SET_COOKIE, cookie);
+                            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                            return response;
+                        }
+                        Err(e) => {
+                            e.report();
+                            refused(e.code(), e.message())
+                        }
+                    },
+                    Err(failure) => failure,
+                },
+                Ok(None) => refused("unknown_partner", "This sign-in link names an unknown app (clientId)."),
+                Err(e) => {
+                    e.report();
+                    refused(e.code(), e.message())
+                }
+            },
+        }
+    };
+    tracing::info!(code = %failure.code, "SSO sign-in refused");
+    req.extensions_mut().insert(failure);
+    next.run(req).await
+}
+
+async fn sign_in(state: &AppState, partner_id: &str, user: &sso::SsoUser) -> Result<HeaderValue, ApiError> {
+    let db = &state.platform.db;
+    let found = tessera_core::users::ensure(db, partner_id, user.user_id.trim(), &user.profile()).await?;
+    let session = sessions::create(db, partner_id, &found.id).await?;
+    session_cookie(&session.session_token)
 }

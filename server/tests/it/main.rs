@@ -10,5 +10,6 @@ mod consumer_auth;
 mod edge;
 mod health;
 mod partner_api;
+mod sso;
 mod wallet;
 mod webhooks;

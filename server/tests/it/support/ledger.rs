@@ -1,4 +1,5 @@
-//! A partner's coins ledger in the test process (SPEC §7, seed 001): real
+//! A partner's backend in the test process — SSO and the coins ledger
+//! (SPEC §3, §7, seed 001): real
 //! HTTP on a loopback port, balances and debits in memory, and faults to
 //! inject per call — an answer status, a delay, a body that is not JSON.
 //! The debit is applied even when the answer is a fault (the worst case: the
@@ -36,6 +37,9 @@ pub struct Book {
     pub debit_calls: usize,
     pub reverse_calls: Vec<Value>,
     pub bad_secret_calls: usize,
+    /// SSO token → the reply (`{"userId": …}`); unknown tokens get `{"userId": null}`.
+    pub sso: HashMap<String, Value>,
+    pub sso_calls: usize,
     faults: HashMap<&'static str, VecDeque<Fault>>,
 }
 
@@ -134,6 +138,19 @@ async fn reverse(State(book): State<Arc<Mutex<Book>>>, headers: HeaderMap, Json(
     Json(json!({ "status": "SUCCESS", "reversalTransactionId": "rev-1" })).into_response()
 }
 
+async fn sso(State(book): State<Arc<Mutex<Book>>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+    if !authorised(&book, &headers) {
+        return (StatusCode::UNAUTHORIZED, Json(json!({ "error": "Unauthorized" }))).into_response();
+    }
+    let f = fault(&book, "sso");
+    let reply = {
+        let mut b = book.lock().unwrap();
+        b.sso_calls += 1;
+        b.sso.get(body["token"].as_str().unwrap_or_default()).cloned().unwrap_or(json!({ "userId": null }))
+    };
+    faulted(f, Json(reply).into_response()).await
+}
+
 impl Ledger {
     pub async fn start(secret: &str) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -143,6 +160,7 @@ impl Ledger {
             .route("/ledger/balance", get(balance))
             .route("/ledger/debit", post(debit))
             .route("/ledger/reverse", post(reverse))
+            .route("/ledger/sso", post(sso))
             .with_state(book.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         Ledger { base, book }
@@ -150,6 +168,11 @@ impl Ledger {
 
     pub fn set_secret(&self, secret: &str) {
         self.book.lock().unwrap().secret = secret.to_string();
+    }
+
+    /// `token` signs in as this reply (`{"userId": …, "cohorts": …}`).
+    pub fn sso_token(&self, token: &str, reply: Value) {
+        self.book.lock().unwrap().sso.insert(token.to_string(), reply);
     }
 
     pub fn fund(&self, user: &str, coins: i64) {

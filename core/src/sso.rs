@@ -1,0 +1,127 @@
+//! The SSO callback (SPEC §3, seed 001): `/consumer?clientId=P&token=T` makes
+//! Tessera `POST {integrationBaseUrl}/sso {"token": T}` with the integration
+//! secret in `X-Tessera-Secret` (5 s). A 200 with a `userId` identifies the
+//! user (profile and cohorts written through); `{"userId": null}`, another
+//! status, a body that is not that JSON, or no answer refuses. For sandbox
+//! partners a refusal carries what was called and answered, and a curl
+//! command reproducing it (the secret masked), for the debug panel.
+
+use crate::{Platform, coins::SECRET_HEADER, outbound, partners::Partner, users::Profile};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// Most of a partner's answer shown in the debug panel.
+const BODY_SHOWN: usize = 2048;
+
+/// Who the partner says the token belongs to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SsoUser {
+    pub user_id: String,
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone_number: Option<String>,
+    pub cohorts: Option<Vec<String>>,
+}
+
+impl SsoUser {
+    pub fn profile(&self) -> Profile {
+        Profile {
+            email: self.email.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            cohorts: self.cohorts.clone(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Reply {
+    user_id: Option<serde_json::Value>,
+}
+
+/// The call as made and answered, for a sandbox partner's debug panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SsoDebug {
+    pub url: String,
+    pub method: String,
+    pub status: Option<u16>,
+    pub body: String,
+    pub curl: String,
+}
+
+/// Why the SSO sign-in was refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SsoFailure {
+    /// `sso_unavailable`, `sso_refused` or `sso_failed`.
+    pub code: String,
+    pub message: String,
+    /// Only for sandbox partners.
+    pub debug: Option<SsoDebug>,
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// Asks the partner's backend who `token` is.
+pub async fn identify(p: &Platform, partner: &Partner, token: &str) -> Result<SsoUser, SsoFailure> {
+    let fail = |code: &str, message: String, debug: Option<SsoDebug>| SsoFailure {
+        code: code.into(),
+        message,
+        debug: if partner.is_sandbox() { debug } else { None },
+    };
+    let Some(integration) = partner.integration() else {
+        return Err(fail("sso_unavailable", "This partner has no SSO endpoint set up.".into(), None));
+    };
+    let url = integration.url("sso");
+    let body = json!({ "token": token }).to_string();
+    let curl = format!(
+        "curl -i -X POST {} -H 'content-type: application/json' -H '{SECRET_HEADER}: ****' --data {}",
+        shell_quote(&url),
+        shell_quote(&body)
+    );
+    let debug = |status: Option<u16>, text: String| SsoDebug { url: url.clone(), method: "POST".into(), status, body: text, curl: curl.clone() };
+    let sent = p
+        .outbound
+        .post(&url)
+        .header(SECRET_HEADER, &integration.secret)
+        .header("content-type", "application/json")
+        .timeout(crate::coins::TIMEOUT)
+        .body(body.clone())
+        .send()
+        .await;
+    let answer = match sent {
+        Ok(a) => a,
+        Err(e) => {
+            let why = outbound::describe(&e);
+            return Err(fail("sso_failed", format!("The app's sign-in service did not answer ({why})."), Some(debug(None, why))));
+        }
+    };
+    let status = answer.status().as_u16();
+    let bytes = answer.bytes().await.unwrap_or_default();
+    let text: String = String::from_utf8_lossy(&bytes).chars().take(BODY_SHOWN).collect();
+    if status != 200 {
+        return Err(fail("sso_failed", format!("The app's sign-in service answered HTTP {status}."), Some(debug(Some(status), text))));
+    }
+    let reply: Reply = match serde_json::from_slice(&bytes) {
+        Ok(r) => r,
+        Err(_) => {
+            return Err(fail("sso_failed", "The app's sign-in service answered something that is not {\"userId\": …}.".into(), Some(debug(Some(status), text))));
+        }
+    };
+    match reply.user_id {
+        Some(serde_json::Value::String(id)) if !id.trim().is_empty() && id.len() <= 200 => {
+            let user: SsoUser = serde_json::from_slice(&bytes).map_err(|e| {
+                fail("sso_failed", format!("The app's sign-in answer has a field of the wrong type ({e})."), Some(debug(Some(status), text.clone())))
+            })?;
+            Ok(user)
+        }
+        Some(serde_json::Value::Null) | None => {
+            Err(fail("sso_refused", "The app did not recognise this sign-in link; it may have expired.".into(), Some(debug(Some(status), text))))
+        }
+        Some(_) => Err(fail("sso_failed", "The app's sign-in answer has a userId that is not a string of 1–200 characters.".into(), Some(debug(Some(status), text)))),
+    }
+}

@@ -1,0 +1,93 @@
+//! SSO sign-in (SPEC §3): `/consumer?clientId=P&token=T` against a partner
+//! backend with faults injected — known, null, 500, malformed, slow — and the
+//! sandbox-only debug panel.
+
+use crate::support::{
+    Backend, TestServer,
+    api::{Catalog, OPERATOR_TOKEN},
+    ledger::{Fault, Ledger},
+};
+use reqwest::{Method, StatusCode, header};
+use serde_json::json;
+use std::time::Duration;
+
+const ENV: &[(&str, &str)] = &[("TESSERA_OPERATOR_TOKEN", OPERATOR_TOKEN), ("TESSERA_WEBHOOK_ALLOW_NETWORKS", "127.0.0.0/8")];
+
+async fn partner_with_sso(app: &TestServer, id: &str, sandbox: bool) -> Ledger {
+    app.admin_ok(Method::POST, "/admin/partners", Some(json!({ "id": id, "name": id, "sandbox": sandbox }))).await;
+    let backend = Ledger::start("placeholder").await;
+    let set = app.admin_ok(Method::PUT, &format!("/admin/partners/{id}/integration"), Some(json!({ "baseUrl": backend.base }))).await;
+    backend.set_secret(set["secret"].as_str().unwrap());
+    backend
+}
+
+crate::backend_tests!(a_known_token_opens_a_session_and_leaves_the_url, every_refusal_is_a_clear_screen, sandbox_partners_get_the_debug_panel);
+
+async fn a_known_token_opens_a_session_and_leaves_the_url(backend: Backend) {
+    let app = TestServer::spawn_with(backend, ENV).await;
+    let sso = partner_with_sso(&app, "ssop", false).await;
+    let cat = Catalog::create(&app).await;
+    let vip = cat.voucher(&app, "VIP only", json!({ "cohorts": ["vip"] })).await;
+    sso.sso_token("tok+en/=1", json!({ "userId": "u-42", "email": "u42@example.com", "firstName": "Ana", "cohorts": ["vip"] }));
+    // `+`, `/` and `=` encoded as a partner must (seed 001's pitfall).
+    let res = app.get("/consumer/wallet?clientId=ssop&appVersion=3&token=tok%2Ben%2F%3D1").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[header::LOCATION], "/consumer/wallet?clientId=ssop&appVersion=3");
+    let cookie = res.headers()[header::SET_COOKIE].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("tessera_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=None"), "{cookie}");
+    let session = cookie.split(';').next().unwrap().trim_start_matches("tessera_session=").to_string();
+    // The session is the user's: profile and cohorts written through, so the VIP voucher shows.
+    let (status, me) = app.me(&session, Method::GET, "/me", None).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["externalUserId"], "u-42");
+    assert_eq!(me["email"], "u42@example.com");
+    let (_, vouchers) = app.me(&session, Method::GET, "/me/vouchers", None).await;
+    assert!(vouchers["items"].as_array().unwrap().iter().any(|v| v["id"] == vip.as_str()), "{vouchers}");
+    // The page renders the wallet from the cookie.
+    let page = app.request(Method::GET, "/consumer/wallet?clientId=ssop").header(header::COOKIE, format!("tessera_session={session}")).send().await.unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Your wallet is empty"), "{html}");
+    // The token never reaches the server's log.
+    assert!(!app.log().contains("tok+en") && !app.log().contains("tok%2Ben"), "{}", app.log());
+}
+
+async fn every_refusal_is_a_clear_screen(backend: Backend) {
+    let app = TestServer::spawn_with(backend, ENV).await;
+    let sso = partner_with_sso(&app, "ssor", false).await;
+    sso.sso_token("good", json!({ "userId": "u-1" }));
+    let cases: Vec<(&str, Option<Fault>, &str)> = vec![
+        ("unknown", None, "sso_refused"),
+        ("good", Some(Fault::Status(500)), "sso_failed"),
+        ("good", Some(Fault::NotJson), "sso_failed"),
+        ("good", Some(Fault::Slow(Duration::from_secs(6))), "sso_failed"),
+    ];
+    for (token, fault, code) in cases {
+        if let Some(f) = fault.clone() {
+            sso.inject("sso", vec![f]);
+        }
+        let (status, html) = app.get_html(&format!("/consumer?clientId=ssor&token={token}")).await;
+        assert_eq!(status, StatusCode::OK, "{fault:?}");
+        assert!(html.contains(&format!(r#"data-code="{code}""#)) && html.contains("data-boot-error"), "{fault:?}: no {code} screen");
+        assert!(!html.contains("sso-debug"), "{fault:?}: a live partner's refusal shows no debug panel");
+    }
+    // Without a clientId, or for a partner without SSO, the screen says so too.
+    let (_, html) = app.get_html("/consumer?token=x").await;
+    assert!(html.contains(r#"data-code="sso_unavailable""#));
+    app.admin_ok(Method::POST, "/admin/partners", Some(json!({ "id": "nosso", "name": "No SSO" }))).await;
+    let (_, html) = app.get_html("/consumer?clientId=nosso&token=x").await;
+    assert!(html.contains(r#"data-code="sso_unavailable""#));
+}
+
+async fn sandbox_partners_get_the_debug_panel(backend: Backend) {
+    let app = TestServer::spawn_with(backend, ENV).await;
+    let sso = partner_with_sso(&app, "sandy", true).await;
+    sso.inject("sso", vec![Fault::Status(500)]);
+    let (_, html) = app.get_html("/consumer?clientId=sandy&token=abc").await;
+    assert!(html.contains("sso-debug"), "{html}");
+    assert!(html.contains(&format!("POST {}/sso", sso.base)), "the URL called");
+    assert!(html.contains(r#"<dd class="sso-status">500</dd>"#), "the status");
+    assert!(html.contains("injected"), "the body answered");
+    assert!(html.contains("X-Tessera-Secret: ****"), "a curl with the secret masked");
+    let secret = sso.book.lock().unwrap().secret.clone();
+    assert!(!html.contains(&secret), "the secret itself is never shown");
+}
