@@ -48,12 +48,81 @@ const VOUCHERS: &[(&str, usize, &str, &str, Option<&str>, Option<i64>, Option<i6
     ("0195f0a1-0000-7000-8000-000000000012", 4, "RM5 off orders above RM25", "Dine in or take away.", Some("FIXED"), Some(500), Some(300)),
 ];
 
+/// The sandbox's test brand (seed 001's staging test brands): vouchers that
+/// behave deterministically, for the sandbox's users only (cohort `sandbox`,
+/// which the sandbox SSO gives its users). (id, title, description, coin
+/// cost, stock, valid until in the past)
+pub const TEST_MERCHANT: (&str, &str, &str) =
+    ("0195f0a0-0000-7000-8000-0000000000f0", "Test Brand (sandbox)", "Vouchers that behave the same every time, for testing an integration.");
+pub const TEST_OUTLET: (&str, &str) = ("0195f0a2-0000-7000-8000-0000000000f0", "Test outlet (no coordinates)");
+pub const TEST_VOUCHERS: &[(&str, &str, &str, Option<i64>, Option<i64>, bool)] = &[
+    ("0195f0a1-0000-7000-8000-0000000000f1", "Test: always succeeds", "Claim and redeem: always works (the outlet has no coordinates).", None, None, false),
+    ("0195f0a1-0000-7000-8000-0000000000f2", "Test: {b}50 coins{/b}", "Costs 50 coins from the sandbox ledger (every user starts with 1000).", Some(50), None, false),
+    ("0195f0a1-0000-7000-8000-0000000000f3", "Test: coin debit refused", "Costs 999 coins: the sandbox ledger refuses the debit (402 insufficient_coins).", Some(crate::sandbox::REFUSED_COST), None, false),
+    ("0195f0a1-0000-7000-8000-0000000000f4", "Test: coin debit times out", "Costs 777 coins: the ledger answers too late, so the debit is reversed (503 ledger_unavailable).", Some(crate::sandbox::SLOW_COST), None, false),
+    ("0195f0a1-0000-7000-8000-0000000000f5", "Test: out of stock", "No units left (409 out_of_stock).", None, Some(0), false),
+    ("0195f0a1-0000-7000-8000-0000000000f6", "Test: expired", "Its validity ended (410 voucher_expired).", None, None, true),
+];
+
 /// What `seed` did.
 pub struct Seeded {
     pub rows_added: u64,
     pub partner: Partner,
     /// Present only when the demo partner was created by this call.
     pub new_credentials: Option<partners::PartnerCredentials>,
+}
+
+async fn seed_test_brand(tx: &mut sqlx::AnyConnection, now: i64) -> Result<u64, ApiError> {
+    let (id, name, description) = TEST_MERCHANT;
+    let mut added = sqlx::query(
+        "INSERT INTO merchants (id, name, description, status, created_at, updated_at) VALUES ($1, $2, $3, 'active', $4, $4) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(id)
+    .bind(name)
+    .bind(description)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    added += sqlx::query(
+        "INSERT INTO outlets (id, merchant_id, name, radius_m, created_at, updated_at) VALUES ($1, $2, $3, 150, $4, $4) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(TEST_OUTLET.0)
+    .bind(id)
+    .bind(TEST_OUTLET.1)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    for (voucher, title, description, cost, stock, expired) in TEST_VOUCHERS {
+        let valid_until = expired.then_some(now - 24 * 3600 * 1000);
+        let new = sqlx::query(
+            "INSERT INTO vouchers (id, merchant_id, title, description, total_stock, coin_cost, valid_until, code_source, static_code, \
+             status, created_at, updated_at, published_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'static', 'SANDBOX-OK', 'published', $8, $8, $8) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(*voucher)
+        .bind(id)
+        .bind(*title)
+        .bind(*description)
+        .bind(*stock)
+        .bind(*cost)
+        .bind(valid_until)
+        .bind(now - 1_000_000)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if new > 0 {
+            sqlx::query("INSERT INTO voucher_cohorts (voucher_id, cohort) VALUES ($1, $2)")
+                .bind(*voucher)
+                .bind(crate::sandbox::COHORT)
+                .execute(&mut *tx)
+                .await?;
+        }
+        added += new;
+    }
+    Ok(added)
 }
 
 pub async fn seed(db: &Db) -> Result<Seeded, ApiError> {
@@ -110,6 +179,7 @@ pub async fn seed(db: &Db) -> Result<Seeded, ApiError> {
         .await?
         .rows_affected();
     }
+    added += seed_test_brand(&mut tx, now).await?;
     tx.commit().await?;
 
     let new_credentials = match partners::find(db, PARTNER_ID).await? {
@@ -133,6 +203,8 @@ pub async fn seed(db: &Db) -> Result<Seeded, ApiError> {
             first_name: crate::patch::Patch::Value("Dee".into()),
             last_name: crate::patch::Patch::Value("Mo".into()),
             locale: crate::patch::Patch::Value("en-MY".into()),
+            // Sees the sandbox's test brand too.
+            cohorts: crate::patch::Patch::Value(vec![crate::sandbox::COHORT.into()]),
             ..UserUpsert::default()
         },
     )

@@ -44,6 +44,8 @@ pub mod patch;
 #[cfg(feature = "server")]
 pub mod redemptions;
 #[cfg(feature = "server")]
+pub mod sandbox;
+#[cfg(feature = "server")]
 pub mod sessions;
 #[cfg(feature = "server")]
 pub mod signature;

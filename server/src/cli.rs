@@ -122,6 +122,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(creds) = seeded.new_credentials {
                 print_credentials(&creds);
             }
+            // The demo partner's backend is the built-in sandbox one, on this server.
+            let base = match &platform.config.public_url {
+                Some(url) => url.as_str().trim_end_matches('/').to_string(),
+                None => format!("http://{}", platform.config.listen),
+            };
+            let sandbox = format!("{base}/sandbox/{}", demo::PARTNER_ID);
+            if seeded.partner.view().integration_base_url.as_deref() != Some(sandbox.as_str()) {
+                let input = partners::IntegrationInput { base_url: Some(sandbox.clone()) };
+                partners::set_integration(&platform.db, demo::PARTNER_ID, &input).await.map_err(api_error)?;
+            }
+            println!("  backend     {sandbox}  (built-in sandbox: SSO and coins ledger)");
             let token = mint_now(seeded.partner.jwt_secret(), demo::PARTNER_ID, demo::USER_ID, 3600);
             println!("  demo user   {} (partner {})", demo::USER_ID, demo::PARTNER_ID);
             println!("  JWT (1 h)   {token}");

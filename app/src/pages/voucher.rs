@@ -1,6 +1,6 @@
 use crate::{
     bridge,
-    components::{AppHeader, ErrorState, Loading, TabBar, VoucherTitle},
+    components::{AppHeader, CoinBalance, ErrorState, Loading, TabBar, VoucherTitle},
     error::AppError,
     session::href,
 };
@@ -81,8 +81,9 @@ fn Detail(v: VoucherView, auto: bool) -> impl IntoView {
                 {v.value_type.map(|t| view! { <dt>"Type"</dt><dd>{t.label()}</dd> })}
                 {v.valid_until.clone().map(|u| view! { <dt>"Valid until"</dt><dd class="valid-until">{u.get(..10).unwrap_or(&u).to_string()}</dd> })}
                 {v.stock_left.map(|n| view! { <dt>"Left"</dt><dd class="stock">{n}</dd> })}
-                {v.coin_cost.map(|c| view! { <dt>"Cost"</dt><dd class="coin-cost">{c}" coins"</dd> })}
+                {v.coin_cost.map(|c| view! { <dt>"Cost"</dt><dd class="coin-cost">{format!("{c} coins")}</dd> })}
             </dl>
+            {v.coin_cost.is_some().then(|| view! { <CoinBalance/> })}
             {if redeemed {
                 view! { <p class="claimed" role="status">"You have used this voucher."</p> }.into_any()
             } else {

@@ -1,5 +1,5 @@
 use crate::{
-    components::{AppHeader, ErrorState, Loading, TabBar, VoucherTitle},
+    components::{AppHeader, CoinBalance, ErrorState, Loading, TabBar, VoucherTitle},
     error::AppError,
     session::href,
 };
@@ -49,6 +49,7 @@ pub fn Wallet() -> impl IntoView {
         <Title text="Wallet"/>
         <main class="consumer wallet" data-visit="visit_wallet" data-refresh-on-return>
             <AppHeader title="Wallet" back="/consumer"/>
+            <CoinBalance/>
             <Suspense fallback=|| view! { <Loading text="Loading your wallet…"/> }>
                 {move || Suspend::new(async move {
                     match wallet.await {

@@ -10,6 +10,7 @@ mod limits;
 pub mod openapi;
 mod partner;
 pub mod demo;
+mod sandbox;
 mod security;
 mod webhooks;
 pub mod webview;
@@ -92,6 +93,7 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
         .merge(admin::routes())
         .merge(webview::routes())
         .merge(demo::routes())
+        .merge(sandbox::routes())
         .route(
             "/metrics",
             get(|State(s): State<AppState>| async move {

@@ -1,0 +1,35 @@
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// The signed-in user's coin balance in their partner's ledger; `None` when
+/// the partner has no coins ledger.
+#[server(endpoint = "coin_balance")]
+pub async fn coin_balance() -> Result<Option<f64>, AppError> {
+    let viewer = crate::session::viewer().await?;
+    let platform = crate::error::platform()?;
+    let Some(partner) = tessera_core::partners::find_recent(&platform.db, &viewer.partner_id).await? else {
+        return Ok(None);
+    };
+    let Some(integration) = partner.integration() else { return Ok(None) };
+    Ok(Some(tessera_core::coins::balance(&platform, &integration, &viewer.external_user_id).await?))
+}
+
+/// "1 000 coins", from the partner's ledger (nothing without a ledger; a
+/// short note when the ledger does not answer).
+#[component]
+pub fn CoinBalance() -> impl IntoView {
+    let balance = Resource::new(|| (), |_| coin_balance());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match balance.await {
+                    Ok(Some(coins)) => Some(view! {
+                        <p class="coin-balance" data-coins=coins.to_string()>"Your balance: "<strong>{format!("{coins:.0} coins")}</strong></p>
+                    }.into_any()),
+                    Ok(None) => None,
+                    Err(_) => Some(view! { <p class="coin-balance unavailable">"Your coin balance is unavailable right now."</p> }.into_any()),
+                }
+            })}
+        </Suspense>
+    }
+}
