@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { operatorToken } from '../playwright.config';
 import { newUser, userWithAClaim } from './helpers';
 
 // Every deep link of SPEC §6 renders on the server and works when opened cold;
@@ -126,4 +127,27 @@ test.describe('bridge', () => {
     });
     await expect(page.locator('.wallet-item')).toHaveCount(1);
   });
+});
+
+test('a coupon deep link reveals the unlisted voucher its code unlocks', async ({ page, request }) => {
+  const admin = { authorization: `Bearer ${operatorToken}` };
+  const code = `CODE${Date.now()}`;
+  const made = await request.post('/admin/vouchers', {
+    headers: admin,
+    data: { merchantId: KOPI_KITA, title: 'Secret {b}staff{/b} discount', unlockCode: code },
+  });
+  expect(made.ok(), await made.text()).toBeTruthy();
+  const { id } = await made.json();
+  expect((await request.post(`/admin/vouchers/${id}/publish`, { headers: admin })).ok()).toBeTruthy();
+  const { jwt } = await newUser(request);
+  await signIn(page, jwt);
+  await page.goto('/consumer');
+  await expect(page.locator(`.voucher-card[data-voucher-id="${id}"]`)).toHaveCount(0);
+  await page.goto(`/consumer?coupon=${code}`);
+  await expect(page.locator(`.unlocked .voucher-card[data-voucher-id="${id}"]`)).toBeVisible();
+  await page.goto('/consumer?coupon=WRONG');
+  await expect(page.locator('.unlocked .state-empty')).toBeVisible();
+  // And by search, as the help screen says.
+  await page.goto(`/consumer/search?q=${code}`);
+  await expect(page.locator(`.voucher-card[data-voucher-id="${id}"]`)).toBeVisible();
 });

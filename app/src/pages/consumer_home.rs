@@ -30,6 +30,8 @@ pub struct BannerLink {
 pub struct HomeData {
     pub signed_in: bool,
     pub vouchers: Vec<VoucherCard>,
+    /// `?coupon=CODE`: the unlisted vouchers that code unlocks (`None`: no code given).
+    pub unlocked: Option<Vec<VoucherCard>>,
     pub favorites: Vec<MerchantLink>,
     pub banners: Vec<BannerLink>,
     pub search_placeholder: Option<String>,
@@ -42,26 +44,44 @@ pub async fn home() -> Result<HomeData, AppError> {
     let platform = crate::error::platform()?;
     let db = &platform.db;
     let viewer = crate::session::viewer_if_any().await;
-    let (vouchers, favorites) = match &viewer {
+    let coupon = leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|p| p.uri.query().map(str::to_owned))
+        .and_then(|q| url_param(&q, "coupon"))
+        .filter(|c| !c.is_empty() && c.len() <= 100);
+    let (vouchers, favorites, unlocked) = match &viewer {
         Some(v) => {
             let query = tessera_core::catalog::CatalogQuery { limit: HOME_LIMIT, ..Default::default() };
             let page = tessera_core::catalog::vouchers_for_user(db, &v.user_id, &query).await?;
             let favorites = tessera_core::favorites::list(db, &v.user_id).await?;
-            (
-                page.items.into_iter().map(VoucherCard::from).collect(),
-                favorites.into_iter().map(|m| MerchantLink { id: m.id, name: m.name }).collect(),
-            )
+            let vouchers: Vec<VoucherCard> = page.items.into_iter().map(VoucherCard::from).collect();
+            let unlocked = match &coupon {
+                Some(code) => {
+                    let with_code = tessera_core::catalog::CatalogQuery { limit: HOME_LIMIT, coupon: Some(code.clone()), ..Default::default() };
+                    let all = tessera_core::catalog::vouchers_for_user(db, &v.user_id, &with_code).await?;
+                    Some(all.items.into_iter().filter(|x| !vouchers.iter().any(|v| v.id == x.id)).map(VoucherCard::from).collect())
+                }
+                None => None,
+            };
+            (vouchers, favorites.into_iter().map(|m| MerchantLink { id: m.id, name: m.name }).collect(), unlocked)
         }
-        None => (tessera_core::catalog::published_vouchers(db).await?, Vec::new()),
+        // Codes unlock vouchers for a user: signed out, there is no one to unlock them for.
+        None => (tessera_core::catalog::published_vouchers(db).await?, Vec::new(), None),
     };
     let theme = crate::session::partner().await.map(|p| p.theme()).unwrap_or_default();
     Ok(HomeData {
         signed_in: viewer.is_some(),
         vouchers,
+        unlocked,
         favorites,
         banners: theme.banners.into_iter().map(|b| BannerLink { image_url: b.image_url, link: b.link }).collect(),
         search_placeholder: theme.search_placeholder,
     })
+}
+
+/// One query parameter's value, decoded.
+#[cfg(feature = "ssr")]
+fn url_param(query: &str, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
 
 /// `/consumer`: featured vouchers, favourite merchants, categories by value
@@ -102,6 +122,16 @@ fn HomeBody(home: HomeData) -> impl IntoView {
             <label for="voucher-filter" class="visually-hidden">"Filter vouchers"</label>
             <crate::pages::search::LiveFilter placeholder total/>
         </form>
+        {home.unlocked.clone().map(|unlocked| view! {
+            <section class="unlocked" aria-labelledby="unlocked-heading">
+                <h2 id="unlocked-heading">"Unlocked with your code"</h2>
+                {if unlocked.is_empty() {
+                    view! { <p class="state state-empty">"No voucher matches this code. Check it, or ask whoever gave it to you."</p> }.into_any()
+                } else {
+                    view! { <VoucherList vouchers=unlocked/> }.into_any()
+                }}
+            </section>
+        })}
         {(!home.banners.is_empty()).then(|| view! {
             <section class="banners" aria-label="Offers">
                 {home.banners.iter().map(|b| view! {
