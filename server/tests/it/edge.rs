@@ -124,3 +124,32 @@ async fn rate_limits_answer_429_with_retry_after(backend: Backend) {
 }
 
 crate::backend_tests!(rate_limits_answer_429_with_retry_after);
+
+/// A request still going after `request_timeout_seconds` (here a body that
+/// trickles in slower than that) is answered 503 `service_unavailable`, in
+/// the JSON shape, and the server goes on serving.
+async fn a_request_past_the_timeout_is_503(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestServer::spawn_with(backend, &[("TESSERA_REQUEST_TIMEOUT_SECONDS", "1")]).await;
+    let host = app.base.trim_start_matches("http://").to_string();
+    let mut tcp = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let head = format!(
+        // A partner call: its body is read (to check the signature) before anything else.
+        "POST /integrations/users HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\nx-partner-id: p\r\n\
+         x-signature: t=1,v1=00\r\ncontent-length: 40\r\nconnection: close\r\n\r\n{{\"partial\":"
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let started = std::time::Instant::now();
+    // The rest of the body never comes within the second.
+    let mut answer = String::new();
+    tokio::time::timeout(std::time::Duration::from_secs(10), tcp.read_to_string(&mut answer)).await.unwrap().unwrap();
+    assert!(started.elapsed() >= std::time::Duration::from_millis(900), "answered before the timeout: {answer}");
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    let body = &answer[answer.find("\r\n\r\n").unwrap() + 4..];
+    let json: serde_json::Value = serde_json::from_str(body.trim()).unwrap_or_else(|_| panic!("not JSON: {body}"));
+    assert_eq!(error_code(&json), "service_unavailable");
+    let (status, _) = app.get_json("/healthz").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+crate::backend_tests!(a_request_past_the_timeout_is_503);
