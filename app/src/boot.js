@@ -115,6 +115,17 @@
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', refusedBySso);
   else refusedBySso();
 
+  // Copy buttons outside islands (the SSO debug panel's curl): data-copy="<selector>".
+  document.addEventListener('click', function (event) {
+    var button = event.target && event.target.closest && event.target.closest('[data-copy]');
+    if (!button) return;
+    var source = document.querySelector(button.getAttribute('data-copy'));
+    if (!source) return;
+    bridge.copy(source.textContent).then(function (done) {
+      button.textContent = done ? 'Copied' : 'Select the text to copy it';
+    });
+  });
+
   // The header's close control: the host app closes the webview.
   document.addEventListener('click', function (event) {
     var target = event.target && event.target.closest && event.target.closest('[data-bridge-close]');

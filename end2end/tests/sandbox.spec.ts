@@ -27,6 +27,10 @@ test('a refused SSO token: the error screen, the debug panel, and the error mess
   await expect(debug.locator('.sso-body')).toHaveText('{"userId":null}');
   await expect(debug.locator('.sso-curl')).toContainText('X-Tessera-Secret: ****');
   if (info.project.name !== 'hydrated') return;
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await debug.getByRole('button', { name: 'Copy the command' }).click();
+  await expect(debug.getByRole('button', { name: 'Copied' })).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toContain("curl -i -X POST");
   expect(page.url()).not.toContain('token');
   const log = await page.evaluate(() => (window as unknown as { tesseraBridgeLog: unknown[] }).tesseraBridgeLog);
   expect(log).toContainEqual(expect.objectContaining({ type: 'action', action: 'error', code: 'sso_refused' }));

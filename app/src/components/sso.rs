@@ -41,7 +41,11 @@ pub fn SsoRefusal() -> impl IntoView {
                             <dt>"Called"</dt><dd class="sso-url">{format!("{method} {url}")}</dd>
                             <dt>"Status"</dt><dd class="sso-status">{status.map(|s| s.to_string()).unwrap_or_else(|| "no answer".into())}</dd>
                             <dt>"Body"</dt><dd><pre class="sso-body">{body}</pre></dd>
-                            <dt>"Reproduce"</dt><dd><pre class="sso-curl">{curl}</pre></dd>
+                            <dt>"Reproduce"</dt>
+                            <dd>
+                                <pre class="sso-curl" id="sso-curl">{curl}</pre>
+                                <button type="button" class="button secondary" data-copy="#sso-curl">"Copy the command"</button>
+                            </dd>
                         </dl>
                     </details>
                 })}
