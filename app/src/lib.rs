@@ -72,6 +72,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/consumer/help") view=pages::Help ssr=SsrMode::Async/>
                 <Route path=path!("/consumer/theme-editor") view=pages::ThemeEditorPage ssr=SsrMode::Async/>
                 <Route path=path!("/docs/api") view=pages::ApiReferencePage ssr=SsrMode::Async/>
+                <Route path=path!("/docs") view=pages::DocsPage ssr=SsrMode::Async/>
+                <Route path=path!("/docs/:page") view=pages::DocsPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
         // Last: hydrates after every other island (see its docs).

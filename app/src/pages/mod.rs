@@ -1,5 +1,6 @@
 mod api_reference;
 pub mod consumer_home;
+pub mod docs;
 mod landing;
 pub mod merchant;
 mod not_found;
@@ -12,6 +13,7 @@ mod wallet;
 
 pub use api_reference::ApiReferencePage;
 pub use consumer_home::ConsumerHome;
+pub use docs::DocsPage;
 pub use landing::Landing;
 pub use merchant::{Favorites, MerchantPage};
 pub use not_found::NotFound;

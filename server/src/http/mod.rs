@@ -103,6 +103,16 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
             }),
         )
         .route(
+            "/docs/search.json",
+            get({
+                let index = Arc::new(serde_json::to_string(&tessera_app::pages::docs::search_index()).unwrap_or_else(|_| "[]".into()));
+                move || {
+                    let index = index.clone();
+                    async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], index.as_str().to_owned()) }
+                }
+            }),
+        )
+        .route(
             "/openapi.json",
             get(move || {
                 let spec = spec.clone();
