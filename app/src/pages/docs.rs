@@ -17,6 +17,7 @@ pub struct DocPage {
 /// Every page, in sidebar order. `/docs/api` (the API reference) is its own route.
 pub const PAGES: &[DocPage] = &[
     DocPage { slug: "", title: "Overview", source: include_str!("../../../docs/index.md") },
+    DocPage { slug: "quickstart", title: "Quickstart", source: include_str!("../../../docs/quickstart.md") },
     DocPage { slug: "webview", title: "The webview", source: include_str!("../../../docs/webview.md") },
     DocPage { slug: "webhooks", title: "Webhooks", source: include_str!("../../../docs/webhooks.md") },
     DocPage { slug: "integrations", title: "SSO and coins", source: include_str!("../../../docs/integrations.md") },
