@@ -22,6 +22,7 @@ pub const PAGES: &[DocPage] = &[
     DocPage { slug: "webhooks", title: "Webhooks", source: include_str!("../../../docs/webhooks.md") },
     DocPage { slug: "integrations", title: "SSO and coins", source: include_str!("../../../docs/integrations.md") },
     DocPage { slug: "configuration", title: "Configuration", source: include_str!("../../../docs/configuration.md") },
+    DocPage { slug: "troubleshooting", title: "Troubleshooting", source: include_str!("../../../docs/troubleshooting.md") },
 ];
 
 pub fn page(slug: &str) -> Option<&'static DocPage> {
@@ -233,6 +234,16 @@ mod tests {
             }
         }
         assert!(checked >= 5, "only {checked} internal links were found: the check is not looking");
+    }
+
+    /// A code the platform can answer with but the troubleshooting page does
+    /// not explain fails here.
+    #[test]
+    fn troubleshooting_explains_every_error_code() {
+        let page = page("troubleshooting").unwrap().source;
+        for (code, status, _) in tessera_core::error::CATALOGUE {
+            assert!(page.contains(&format!("| `{code}` | {status} |")), "troubleshooting.md does not explain {code} ({status})");
+        }
     }
 
     #[test]
