@@ -18,6 +18,7 @@ pub struct DocPage {
 pub const PAGES: &[DocPage] = &[
     DocPage { slug: "", title: "Overview", source: include_str!("../../../docs/index.md") },
     DocPage { slug: "quickstart", title: "Quickstart", source: include_str!("../../../docs/quickstart.md") },
+    DocPage { slug: "concepts", title: "Concepts", source: include_str!("../../../docs/concepts.md") },
     DocPage { slug: "webview", title: "The webview", source: include_str!("../../../docs/webview.md") },
     DocPage { slug: "webhooks", title: "Webhooks", source: include_str!("../../../docs/webhooks.md") },
     DocPage { slug: "integrations", title: "SSO and coins", source: include_str!("../../../docs/integrations.md") },
