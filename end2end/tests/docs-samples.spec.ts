@@ -53,7 +53,7 @@ test.describe('docs samples', () => {
     expect(made.ok()).toBeTruthy();
     const { apiSecret, jwtSecret } = await made.json();
     const env = { TESSERA_URL: baseURL!, TESSERA_PARTNER_ID: id, TESSERA_API_SECRET: apiSecret, TESSERA_JWT_SECRET: jwtSecret };
-    for (const s of samples().filter((s) => s.name !== 'verify-webhook')) {
+    for (const s of samples().filter((s) => !s.name.startsWith('verify-'))) {
       const r = run(s, env);
       expect(r.status, `${s.file} ${s.lang} ${s.name}:\n${r.stdout}\n${r.stderr}`).toBe(0);
     }
@@ -61,41 +61,69 @@ test.describe('docs samples', () => {
     const ana = await request.get(`/me`, { headers: { authorization: `Bearer ${mint(jwtSecret, id, 'quickstart-ana')}` } });
     expect((await ana.json()).firstName).toBe('Ana');
 
-    // A real delivery, received here, verified by each verify sample; a tampered one refused.
-    let delivery: { body: Buffer; signature: string } | undefined;
+    // A real delivery of each signing scheme, received here, verified by
+    // each verify sample; a tampered body and a wrong secret are refused.
+    const got = new Map<string, { body: Buffer; headers: Record<string, string> }>();
     const receiver = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c) => chunks.push(c));
       req.on('end', () => {
-        delivery ??= { body: Buffer.concat(chunks), signature: String(req.headers['x-signature']) };
+        const scheme = req.url!.split('/').pop()!;
+        if (!got.has(scheme)) got.set(scheme, { body: Buffer.concat(chunks), headers: req.headers as Record<string, string> });
         res.writeHead(204).end();
       });
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     const port = (receiver.address() as AddressInfo).port;
-    const endpoint = await request.post('/admin/partners/' + id + '/webhook-endpoints', {
-      headers: admin,
-      data: { url: `http://127.0.0.1:${port}/hook`, eventTypes: ['CLAIM_CREATED'] },
-    });
-    expect(endpoint.ok(), await endpoint.text()).toBeTruthy();
-    const { secret } = await endpoint.json();
+    const schemes = ['tessera', 'standard-webhooks', 'hubble', 'spaaza'];
+    const secrets: Record<string, string> = {};
+    for (const scheme of schemes) {
+      const endpoint = await request.post(`/admin/partners/${id}/webhook-endpoints`, {
+        headers: admin,
+        data: { url: `http://127.0.0.1:${port}/hook/${scheme}`, scheme, eventTypes: ['CLAIM_CREATED'] },
+      });
+      expect(endpoint.ok(), await endpoint.text()).toBeTruthy();
+      secrets[scheme] = (await endpoint.json()).secret;
+    }
     const auth = { authorization: `Bearer ${mint(jwtSecret, id, 'quickstart-ana')}` };
     const vouchers = await (await request.get('/me/vouchers', { headers: auth })).json();
     expect((await request.post('/me/claims', { headers: auth, data: { voucherId: vouchers.items[0].id } })).status()).toBe(201);
-    await expect.poll(() => delivery !== undefined, { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => got.size, { timeout: 15_000 }).toBe(4);
     receiver.close();
-    const bodyFile = join(work, 'body.json');
-    const tampered = join(work, 'tampered.json');
-    writeFileSync(bodyFile, delivery!.body);
-    writeFileSync(tampered, Buffer.from(delivery!.body.toString().replace('CLAIM_CREATED', 'CLAIM_CREATEX')));
-    for (const s of samples().filter((s) => s.name === 'verify-webhook')) {
-      const ok = run(s, { WEBHOOK_BODY_FILE: bodyFile, WEBHOOK_SIGNATURE: delivery!.signature, WEBHOOK_SECRET: secret });
-      expect(ok.status, `${s.lang}:\n${ok.stdout}\n${ok.stderr}`).toBe(0);
-      expect(ok.stdout).toContain('verified CLAIM_CREATED');
-      const bad = run(s, { WEBHOOK_BODY_FILE: tampered, WEBHOOK_SIGNATURE: delivery!.signature, WEBHOOK_SECRET: secret });
-      expect(bad.status, `${s.lang} accepted a tampered body`).not.toBe(0);
-      const wrongSecret = run(s, { WEBHOOK_BODY_FILE: bodyFile, WEBHOOK_SIGNATURE: delivery!.signature, WEBHOOK_SECRET: 'whk_wrong' });
-      expect(wrongSecret.status, `${s.lang} accepted another secret`).not.toBe(0);
+
+    const checks: [string, string, Record<string, string>][] = [
+      ['tessera', 'verify-webhook', {}],
+      ['tessera', 'verify-tessera', {}],
+      ['standard-webhooks', 'verify-standard-webhooks', {}],
+      ['hubble', 'verify-body', { WEBHOOK_SCHEME: 'hubble' }],
+      ['spaaza', 'verify-body', { WEBHOOK_SCHEME: 'spaaza' }],
+    ];
+    const verifiers = samples().filter((s) => s.name.startsWith('verify-'));
+    expect([...new Set(verifiers.map((s) => s.name))].sort()).toEqual([...new Set(checks.map((c) => c[1]))].sort());
+    let ran = 0;
+    for (const [scheme, name, extra] of checks) {
+      const delivery = got.get(scheme)!;
+      const bodyFile = join(work, `${scheme}.json`);
+      const tampered = join(work, `${scheme}-tampered.json`);
+      writeFileSync(bodyFile, delivery.body);
+      writeFileSync(tampered, Buffer.from(delivery.body.toString().replace('CLAIM_CREATED', 'CLAIM_CREATEX')));
+      const env = (file: string, secret: string) => ({
+        ...extra,
+        WEBHOOK_BODY_FILE: file,
+        WEBHOOK_HEADERS: JSON.stringify(delivery.headers),
+        WEBHOOK_SIGNATURE: delivery.headers['x-signature'] ?? '',
+        WEBHOOK_SECRET: secret,
+      });
+      const otherSecret = scheme === 'standard-webhooks' ? 'whsec_' + Buffer.alloc(24, 7).toString('base64') : 'whk_not_the_secret_at_all';
+      for (const s of verifiers.filter((s) => s.name === name)) {
+        const ok = run(s, env(bodyFile, secrets[scheme]));
+        expect(ok.status, `${s.file} ${s.lang} ${name} (${scheme}):\n${ok.stdout}\n${ok.stderr}`).toBe(0);
+        expect(ok.stdout).toContain('verified CLAIM_CREATED');
+        expect(run(s, env(tampered, secrets[scheme])).status, `${s.lang} ${name} accepted a tampered body`).not.toBe(0);
+        expect(run(s, env(bodyFile, otherSecret)).status, `${s.lang} ${name} accepted another secret`).not.toBe(0);
+        ran += 1;
+      }
     }
+    expect(ran).toBe(10);
   });
 });
