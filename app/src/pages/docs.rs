@@ -23,6 +23,7 @@ pub const PAGES: &[DocPage] = &[
     DocPage { slug: "webhooks", title: "Webhooks", source: include_str!("../../../docs/webhooks.md") },
     DocPage { slug: "integrations", title: "SSO and coins", source: include_str!("../../../docs/integrations.md") },
     DocPage { slug: "configuration", title: "Configuration", source: include_str!("../../../docs/configuration.md") },
+    DocPage { slug: "going-live", title: "Going live", source: include_str!("../../../docs/going-live.md") },
     DocPage { slug: "troubleshooting", title: "Troubleshooting", source: include_str!("../../../docs/troubleshooting.md") },
 ];
 
