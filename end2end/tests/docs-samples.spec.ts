@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -35,15 +35,53 @@ function run(s: Sample, env: Record<string, string>) {
   return spawnSync(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
 }
 
+/** A free loopback port. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((r) => probe.close(r));
+  return port;
+}
+
 test.describe('docs samples', () => {
   test.beforeEach(({}, info) => test.skip(info.project.name !== 'hydrated', 'one run is enough'));
 
   test('there are samples in both languages for every step', () => {
     const all = samples();
-    for (const name of ['sign-request', 'mint-jwt', 'verify-webhook']) {
+    for (const name of ['sign-request', 'mint-jwt', 'verify-webhook', 'sso-endpoint']) {
       expect(all.filter((s) => s.name === name).map((s) => s.lang).sort(), name).toEqual(['js', 'python']);
     }
     expect(execFileSync('python3', ['--version'], { encoding: 'utf8' })).toMatch(/Python 3/);
+  });
+
+  test('the SSO endpoint samples sign users in through Tessera', async ({ request }) => {
+    const admin = { authorization: `Bearer ${operatorToken}` };
+    for (const s of samples().filter((s) => s.name === 'sso-endpoint')) {
+      const id = `sso-${s.lang}-${randomUUID().slice(0, 6)}`;
+      expect((await request.post('/admin/partners', { headers: admin, data: { id, name: 'SSO sample' } })).ok()).toBeTruthy();
+      const port = await freePort();
+      const set = await request.put(`/admin/partners/${id}/integration`, { headers: admin, data: { baseUrl: `http://127.0.0.1:${port}/tessera` } });
+      expect(set.ok(), await set.text()).toBeTruthy();
+      const path = join(work, `sso-${randomUUID().slice(0, 6)}.${s.lang === 'js' ? 'mjs' : 'py'}`);
+      writeFileSync(path, s.code);
+      const child = spawn(s.lang === 'js' ? 'node' : 'python3', [path], {
+        env: { ...process.env, PORT: String(port), TESSERA_INTEGRATION_SECRET: (await set.json()).secret },
+      });
+      try {
+        await new Promise<void>((ready, fail) => {
+          child.stdout.on('data', (d) => String(d).includes('listening') && ready());
+          child.on('exit', (code) => fail(new Error(`the ${s.lang} sample exited (${code})`)));
+        });
+        const known = await request.get(`/consumer?clientId=${id}&token=token-for-ana`, { maxRedirects: 0 });
+        expect(known.status(), `${s.lang}: ${await known.text()}`).toBe(303);
+        expect(known.headers()['set-cookie']).toContain('tessera_session=');
+        const unknown = await request.get(`/consumer?clientId=${id}&token=someone-else`, { maxRedirects: 0 });
+        expect(await unknown.text()).toContain('data-code="sso_refused"');
+      } finally {
+        child.kill();
+      }
+    }
   });
 
   test('signing, minting and verifying samples work against a running Tessera', async ({ request, baseURL }) => {
@@ -53,7 +91,7 @@ test.describe('docs samples', () => {
     expect(made.ok()).toBeTruthy();
     const { apiSecret, jwtSecret } = await made.json();
     const env = { TESSERA_URL: baseURL!, TESSERA_PARTNER_ID: id, TESSERA_API_SECRET: apiSecret, TESSERA_JWT_SECRET: jwtSecret };
-    for (const s of samples().filter((s) => !s.name.startsWith('verify-'))) {
+    for (const s of samples().filter((s) => !s.name.startsWith('verify-') && s.name !== 'sso-endpoint')) {
       const r = run(s, env);
       expect(r.status, `${s.file} ${s.lang} ${s.name}:\n${r.stdout}\n${r.stderr}`).toBe(0);
     }
