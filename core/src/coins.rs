@@ -81,13 +81,9 @@ fn unavailable(why: &str) -> ApiError {
 
 /// The user's coin balance in the partner's ledger.
 pub async fn balance(p: &Platform, integration: &Integration, external_user_id: &str) -> Result<f64, ApiError> {
-    let mut url = url::Url::parse(&integration.url("balance")).map_err(|e| unavailable(&e.to_string()))?;
-    url.query_pairs_mut().append_pair("userId", external_user_id);
-    let answer = p
-        .outbound
-        .get(url)
-        .header(SECRET_HEADER, &integration.secret)
-        .timeout(TIMEOUT)
+    let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("userId", external_user_id).finish();
+    let answer = integration
+        .call(&p.outbound, reqwest::Method::GET, &format!("balance?{query}"))
         .send()
         .await
         .map_err(|e| unavailable(&outbound::describe(&e)))?;
@@ -144,14 +140,7 @@ pub async fn debit(p: &Platform, integration: &Integration, pay: &Payment<'_>) -
         Err(e) => return Err(e.into()),
     }
     let body = json!({ "userId": pay.external_user_id, "amount": pay.amount, "referenceId": id, "note": pay.note });
-    let sent = p
-        .outbound
-        .post(integration.url("debit"))
-        .header(SECRET_HEADER, &integration.secret)
-        .timeout(TIMEOUT)
-        .json(&body)
-        .send()
-        .await;
+    let sent = integration.call(&p.outbound, reqwest::Method::POST, "debit").json(&body).send().await;
     let answer = match sent {
         Ok(answer) => answer,
         Err(e) => {
@@ -300,11 +289,8 @@ async fn reverse_one(p: &Platform, d: &Due) -> Result<Option<&'static str>, Stri
     let partner = crate::partners::find_recent(&p.db, &d.partner_id).await.map_err(|e| e.message().to_string())?;
     let integration = partner.and_then(|p| p.integration()).ok_or("the partner has no integration base URL any more")?;
     let body = json!({ "userId": d.external_user_id, "amount": d.amount, "referenceId": d.id, "transactionId": d.transaction_id });
-    let answer = p
-        .outbound
-        .post(integration.url("reverse"))
-        .header(SECRET_HEADER, &integration.secret)
-        .timeout(TIMEOUT)
+    let answer = integration
+        .call(&p.outbound, reqwest::Method::POST, "reverse")
         .json(&body)
         .send()
         .await

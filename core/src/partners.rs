@@ -117,6 +117,25 @@ impl Integration {
     pub fn url(&self, path: &str) -> String {
         format!("{}/{path}", self.base_url.as_str().trim_end_matches('/'))
     }
+
+    /// A call to the partner's backend: `{base}/{path}` with the integration
+    /// secret in [`crate::coins::SECRET_HEADER`] and the 5 s timeout.
+    pub fn call(&self, client: &reqwest::Client, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        client
+            .request(method, self.url(path))
+            .header(crate::coins::SECRET_HEADER, &self.secret)
+            .timeout(crate::coins::TIMEOUT)
+    }
+}
+
+/// After an `UPDATE partners … WHERE id = $1`: drops the cached row, and a
+/// partner that was not there is a 404.
+pub(crate) fn updated(db: &Db, id: &str, rows_affected: u64) -> Result<(), ApiError> {
+    db.partners.forget(id);
+    if rows_affected == 0 {
+        return Err(ApiError::not_found("No such partner."));
+    }
+    Ok(())
 }
 
 /// Sets the partner's backend base URL (`None` removes it); answers the new
@@ -159,10 +178,7 @@ pub async fn set_integration(db: &Db, id: &str, input: &IntegrationInput) -> Res
         .bind(now_ms())
         .execute(db.pool())
         .await?;
-    db.partners.forget(id);
-    if done.rows_affected() == 0 {
-        return Err(ApiError::not_found("No such partner."));
-    }
+    updated(db, id, done.rows_affected())?;
     Ok(IntegrationCredentials { partner_id: id.to_string(), base_url: base, secret })
 }
 
@@ -355,10 +371,7 @@ pub async fn rotate_secret(db: &Db, id: &str, kind: SecretKind, grace_ms: i64) -
     };
     let secret = random_secret(prefix);
     let done = sqlx::query(sql).bind(id).bind(until).bind(&secret).bind(now).execute(db.pool()).await?;
-    db.partners.forget(id);
-    if done.rows_affected() == 0 {
-        return Err(ApiError::not_found("No such partner."));
-    }
+    updated(db, id, done.rows_affected())?;
     let (api_secret, jwt_secret) = match kind {
         SecretKind::Api => (Some(secret), None),
         SecretKind::Jwt => (None, Some(secret)),
@@ -379,10 +392,7 @@ pub async fn set_allowed_origins(db: &Db, id: &str, origins: &[String]) -> Resul
         .bind(now_ms())
         .execute(db.pool())
         .await?;
-    db.partners.forget(id);
-    if done.rows_affected() == 0 {
-        return Err(ApiError::not_found("No such partner."));
-    }
+    updated(db, id, done.rows_affected())?;
     get(db, id).await
 }
 

@@ -84,12 +84,9 @@ pub async fn identify(p: &Platform, partner: &Partner, token: &str) -> Result<Ss
         shell_quote(&body)
     );
     let debug = |status: Option<u16>, text: String| SsoDebug { url: url.clone(), method: "POST".into(), status, body: text, curl: curl.clone() };
-    let sent = p
-        .outbound
-        .post(&url)
-        .header(SECRET_HEADER, &integration.secret)
+    let sent = integration
+        .call(&p.outbound, reqwest::Method::POST, "sso")
         .header("content-type", "application/json")
-        .timeout(crate::coins::TIMEOUT)
         .body(body.clone())
         .send()
         .await;

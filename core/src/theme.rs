@@ -248,10 +248,7 @@ pub async fn set(db: &Db, partner_id: &str, theme: &Theme) -> Result<Theme, ApiE
         .bind(crate::clock::now_ms())
         .execute(db.pool())
         .await?;
-    db.partners.forget(partner_id);
-    if done.rows_affected() == 0 {
-        return Err(ApiError::not_found("No such partner."));
-    }
+    crate::partners::updated(db, partner_id, done.rows_affected())?;
     get(db, partner_id).await
 }
 
