@@ -37,6 +37,11 @@ test.describe('redeem', () => {
     const done = page.locator('.redeemed');
     await expect(done).toHaveAttribute('data-status', 'SUCCESS');
     const code = (await done.locator('.code').textContent())?.trim();
+    // The code large, with a button that copies it.
+    await context.grantPermissions(['geolocation', 'clipboard-read', 'clipboard-write']);
+    await done.getByRole('button', { name: 'Copy code' }).click();
+    await expect(done.getByRole('button', { name: 'Copied' })).toBeVisible();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(code);
     const history = await (await request.get('/me/redemptions', { headers: auth })).json();
     expect(history).toHaveLength(1);
     expect(history[0]).toMatchObject({ claimId, status: 'SUCCESS', code, outletId: KLCC.id });
