@@ -82,15 +82,31 @@ pub async fn partner() -> Option<tessera_core::partners::Partner> {
 pub fn href(path: &str) -> String {
     #[cfg(feature = "ssr")]
     if let Some(id) = client_id() {
-        let sep = if path.contains('?') { '&' } else { '?' };
-        return format!("{path}{sep}clientId={id}");
+        return with_client_id(path, &id);
     }
     path.to_string()
+}
+
+/// `path` with `clientId=id` added to its query (before any `#fragment`).
+pub fn with_client_id(path: &str, id: &str) -> String {
+    let (path, fragment) = path.split_once('#').map_or((path, None), |(p, f)| (p, Some(f)));
+    let sep = if path.contains('?') { '&' } else { '?' };
+    match fragment {
+        Some(f) => format!("{path}{sep}clientId={id}#{f}"),
+        None => format!("{path}{sep}clientId={id}"),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_id_goes_in_the_query_before_the_fragment() {
+        assert_eq!(with_client_id("/docs/sso#encode-the-token", "demo"), "/docs/sso?clientId=demo#encode-the-token");
+        assert_eq!(with_client_id("/consumer/search?q=a", "p1"), "/consumer/search?q=a&clientId=p1");
+        assert_eq!(with_client_id("/docs", "p1"), "/docs?clientId=p1");
+    }
 
     #[test]
     fn finds_the_session_among_other_cookies() {

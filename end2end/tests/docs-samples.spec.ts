@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { operatorToken } from '../playwright.config';
-import { mint } from './helpers';
+import { mint, mintWith } from './helpers';
 
 // Every code sample in the docs (```js sample=NAME / ```python sample=NAME) is
 // extracted from the docs' source and run against this Tessera: a sample that
@@ -44,12 +44,28 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** Starts a sample that is a partner's backend (`*-endpoint`) on `port`; resolves once it listens. */
+async function serve(s: Sample, port: number, secret: string): Promise<ChildProcess> {
+  const path = join(work, `${s.name}-${randomUUID().slice(0, 6)}.${s.lang === 'js' ? 'mjs' : 'py'}`);
+  writeFileSync(path, s.code);
+  const child = spawn(s.lang === 'js' ? 'node' : 'python3', [path], {
+    env: { ...process.env, PORT: String(port), TESSERA_INTEGRATION_SECRET: secret },
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  await new Promise<void>((ready, fail) => {
+    child.stdout.on('data', (d) => String(d).includes('listening') && ready());
+    child.on('exit', (code) => fail(new Error(`the ${s.lang} ${s.name} sample exited (${code}): ${stderr}`)));
+  });
+  return child;
+}
+
 test.describe('docs samples', () => {
   test.beforeEach(({}, info) => test.skip(info.project.name !== 'hydrated', 'one run is enough'));
 
   test('there are samples in both languages for every step', () => {
     const all = samples();
-    for (const name of ['sign-request', 'mint-jwt', 'verify-webhook', 'sso-endpoint']) {
+    for (const name of ['sign-request', 'mint-jwt', 'claim-redeem', 'verify-webhook', 'sso-endpoint', 'ledger-endpoint']) {
       expect(all.filter((s) => s.name === name).map((s) => s.lang).sort(), name).toEqual(['js', 'python']);
     }
     expect(execFileSync('python3', ['--version'], { encoding: 'utf8' })).toMatch(/Python 3/);
@@ -63,21 +79,71 @@ test.describe('docs samples', () => {
       const port = await freePort();
       const set = await request.put(`/admin/partners/${id}/integration`, { headers: admin, data: { baseUrl: `http://127.0.0.1:${port}/tessera` } });
       expect(set.ok(), await set.text()).toBeTruthy();
-      const path = join(work, `sso-${randomUUID().slice(0, 6)}.${s.lang === 'js' ? 'mjs' : 'py'}`);
-      writeFileSync(path, s.code);
-      const child = spawn(s.lang === 'js' ? 'node' : 'python3', [path], {
-        env: { ...process.env, PORT: String(port), TESSERA_INTEGRATION_SECRET: (await set.json()).secret },
-      });
+      const child = await serve(s, port, (await set.json()).secret);
       try {
-        await new Promise<void>((ready, fail) => {
-          child.stdout.on('data', (d) => String(d).includes('listening') && ready());
-          child.on('exit', (code) => fail(new Error(`the ${s.lang} sample exited (${code})`)));
-        });
         const known = await request.get(`/consumer?clientId=${id}&token=token-for-ana`, { maxRedirects: 0 });
         expect(known.status(), `${s.lang}: ${await known.text()}`).toBe(303);
         expect(known.headers()['set-cookie']).toContain('tessera_session=');
         const unknown = await request.get(`/consumer?clientId=${id}&token=someone-else`, { maxRedirects: 0 });
         expect(await unknown.text()).toContain('data-code="sso_refused"');
+      } finally {
+        child.kill();
+      }
+    }
+  });
+
+  test('the coins ledger samples take payment for a claim through Tessera, and keep the contract', async ({ request }) => {
+    const admin = { authorization: `Bearer ${operatorToken}` };
+    const merchant = await request.post('/admin/merchants', { headers: admin, data: { name: 'Ledger sample shop' } });
+    expect(merchant.ok(), await merchant.text()).toBeTruthy();
+    const merchantId = (await merchant.json()).id;
+    for (const s of samples().filter((s) => s.name === 'ledger-endpoint')) {
+      const id = `ledger-${s.lang}-${randomUUID().slice(0, 6)}`;
+      const made = await request.post('/admin/partners', { headers: admin, data: { id, name: 'Ledger sample' } });
+      expect(made.ok()).toBeTruthy();
+      const { jwtSecret } = await made.json();
+      const port = await freePort();
+      const set = await request.put(`/admin/partners/${id}/integration`, { headers: admin, data: { baseUrl: `http://127.0.0.1:${port}/tessera` } });
+      expect(set.ok(), await set.text()).toBeTruthy();
+      const secret = (await set.json()).secret;
+      // Coin vouchers only this test's user sees (a cohort of its own), so no other test meets them.
+      const cohort = `ledger-${randomUUID().slice(0, 8)}`;
+      const voucher = async (coinCost: number) => {
+        const v = await request.post('/admin/vouchers', { headers: admin, data: { merchantId, title: `Costs ${coinCost}`, coinCost, cohorts: [cohort] } });
+        expect(v.ok(), await v.text()).toBeTruthy();
+        const vid = (await v.json()).id;
+        expect((await request.post(`/admin/vouchers/${vid}/publish`, { headers: admin })).ok()).toBeTruthy();
+        return vid;
+      };
+      const [affordable, tooDear] = [await voucher(300), await voucher(5000)];
+      const child = await serve(s, port, secret);
+      const ledger = (method: 'GET' | 'POST', path: string, data?: object, key = secret) =>
+        request.fetch(`http://127.0.0.1:${port}/tessera/${path}`, { method, data, headers: { 'x-tessera-secret': key } });
+      const balance = async () => (await (await ledger('GET', 'balance?userId=ledger-ana')).json()).totalCoins;
+      try {
+        const auth = { authorization: `Bearer ${mintWith(jwtSecret, id, 'ledger-ana', { cohorts: [cohort] })}` };
+        const paid = await request.post('/me/claims', { headers: auth, data: { voucherId: affordable } });
+        expect(paid.status(), `${s.lang}: ${await paid.text()}`).toBe(201);
+        expect(await balance(), `${s.lang}: the claim was paid from the sample's ledger`).toBe(700);
+        const refused = await request.post('/me/claims', { headers: auth, data: { voucherId: tooDear } });
+        expect(refused.status(), `${s.lang}: ${await refused.text()}`).toBe(402);
+        expect((await refused.json()).error.code).toBe('insufficient_coins');
+        expect(await balance(), `${s.lang}: nothing taken for a refused claim`).toBe(700);
+
+        // The rest of the contract, called as Tessera calls it.
+        expect((await ledger('GET', 'balance?userId=ledger-ana', undefined, 'its_not_the_secret')).status()).toBe(401);
+        const debit = { userId: 'ledger-ben', amount: 50, referenceId: `ref-${randomUUID()}`, note: 'test' };
+        const first = await (await ledger('POST', 'debit', debit)).json();
+        const again = await (await ledger('POST', 'debit', debit)).json();
+        expect(first.status).toBe('SUCCESS');
+        expect(again.transactionId, `${s.lang}: a retried debit answers the first one`).toBe(first.transactionId);
+        expect((await (await ledger('GET', 'balance?userId=ledger-ben')).json()).totalCoins).toBe(950);
+        const reverse = { userId: 'ledger-ben', amount: 50, referenceId: debit.referenceId, transactionId: first.transactionId };
+        expect((await (await ledger('POST', 'reverse', reverse)).json()).status).toBe('SUCCESS');
+        expect((await (await ledger('POST', 'reverse', reverse)).json()).status).toBe('ALREADY_REVERSED');
+        expect((await (await ledger('GET', 'balance?userId=ledger-ben')).json()).totalCoins).toBe(1000);
+        expect((await ledger('POST', 'reverse', { ...reverse, referenceId: 'never-debited' })).status()).toBe(404);
+        expect((await ledger('POST', 'debit', { ...debit, referenceId: `ref-${randomUUID()}`, amount: 5000 })).status()).toBe(400);
       } finally {
         child.kill();
       }
@@ -91,7 +157,8 @@ test.describe('docs samples', () => {
     expect(made.ok()).toBeTruthy();
     const { apiSecret, jwtSecret } = await made.json();
     const env = { TESSERA_URL: baseURL!, TESSERA_PARTNER_ID: id, TESSERA_API_SECRET: apiSecret, TESSERA_JWT_SECRET: jwtSecret };
-    for (const s of samples().filter((s) => !s.name.startsWith('verify-') && s.name !== 'sso-endpoint')) {
+    // Servers (`*-endpoint`) and verifiers are run by their own tests.
+    for (const s of samples().filter((s) => !s.name.startsWith('verify-') && !s.name.endsWith('-endpoint'))) {
       const r = run(s, env);
       expect(r.status, `${s.file} ${s.lang} ${s.name}:\n${r.stdout}\n${r.stderr}`).toBe(0);
     }

@@ -22,6 +22,8 @@ pub struct Section {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Operation {
+    /// The OpenAPI operationId: the operation's anchor (`/docs/api#upsert_user`).
+    pub id: String,
     pub method: String,
     pub path: String,
     pub summary: String,
@@ -54,6 +56,7 @@ pub async fn api_reference() -> Result<Reference, AppError> {
         for (method, op) in item.as_object().into_iter().flatten() {
             let tag = op["tags"][0].as_str().unwrap_or("other");
             let operation = Operation {
+                id: text(&op["operationId"]),
                 method: method.to_uppercase(),
                 path: path.clone(),
                 summary: op["summary"].as_str().or(op["description"].as_str()).unwrap_or_default().to_string(),
@@ -96,8 +99,9 @@ pub async fn api_reference() -> Result<Reference, AppError> {
 pub fn ApiReferencePage() -> impl IntoView {
     let reference = Resource::new(|| (), |_| api_reference());
     view! {
-        <Title text="API reference"/>
-        <main class="docs">
+        <Title text="API reference · Docs"/>
+        <super::docs::DocsLayout current="api".to_string()>
+        <article class="docs-page docs">
             <Suspense fallback=|| view! { <p class="state state-loading">"Loading the reference…"</p> }>
                 {move || Suspend::new(async move {
                     match reference.await {
@@ -106,7 +110,8 @@ pub fn ApiReferencePage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-        </main>
+        </article>
+        </super::docs::DocsLayout>
     }
 }
 
@@ -126,8 +131,8 @@ fn ReferenceView(r: Reference) -> impl IntoView {
                 <h2>{s.tag.clone()}</h2>
                 <p>{s.description}</p>
                 {s.operations.into_iter().map(|op| view! {
-                    <article class="operation" id=format!("{}-{}", op.method, op.path)>
-                        <h3><code class=format!("method method-{}", op.method.to_lowercase())>{op.method.clone()}</code>" "<code>{op.path.clone()}</code></h3>
+                    <article class="operation" id=op.id.clone()>
+                        <h3><a class="anchor" href=format!("#{}", op.id) aria-label="Link to this operation">"#"</a>" "<code class=format!("method method-{}", op.method.to_lowercase())>{op.method.clone()}</code>" "<code>{op.path.clone()}</code></h3>
                         <p>{op.summary}</p>
                         {(!op.params.is_empty()).then(|| view! {
                             <table><thead><tr><th>"Parameter"</th><th>"In"</th><th>"Required"</th><th>"Description"</th></tr></thead><tbody>

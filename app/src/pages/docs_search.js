@@ -2,10 +2,22 @@
 // Every word typed must appear in a section's heading or text.
 (function () {
   'use strict';
+  // On a phone the contents start folded, so the page comes first.
+  var menu = document.querySelector('.docs-menu');
+  if (menu && window.matchMedia('(max-width: 759px)').matches) menu.open = false;
   var input = document.getElementById('docs-q');
   var list = document.getElementById('docs-results');
   if (!input || !list) return;
   var index = null;
+  // A partner's docs (?clientId=) stay in its theme as the reader moves on.
+  var client = new URLSearchParams(location.search).get('clientId');
+  function withClient(url) {
+    if (!client) return url;
+    var at = url.indexOf('#');
+    var path = at < 0 ? url : url.slice(0, at);
+    var fragment = at < 0 ? '' : url.slice(at);
+    return path + (path.indexOf('?') < 0 ? '?' : '&') + 'clientId=' + encodeURIComponent(client) + fragment;
+  }
   function load() {
     if (!index) index = fetch('/docs/search.json').then(function (r) { return r.json(); });
     return index;
@@ -28,7 +40,7 @@
       hits.forEach(function (s) {
         var li = document.createElement('li');
         var a = document.createElement('a');
-        a.href = s.url;
+        a.href = withClient(s.url);
         a.textContent = s.page + ' › ' + s.heading;
         var p = document.createElement('p');
         p.textContent = snippet(s.text, words[0]);

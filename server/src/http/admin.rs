@@ -151,7 +151,7 @@ async fn set_theme(_: Operator, State(s): State<AppState>, Path(id): Path<String
 }
 
 /// Look a partner’s user up.
-#[utoipa::path(get, path = "/admin/partners/{id}/users/{external_user_id}", tag = "admin", security(("operator" = [])),
+#[utoipa::path(get, operation_id = "admin_get_user", path = "/admin/partners/{id}/users/{external_user_id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path), ("external_user_id" = String, Path)),
     responses((status = 200, body = User), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn get_user(_: Operator, State(s): State<AppState>, Path((id, ext)): Path<(String, String)>) -> Result<Json<User>, ApiError> {
@@ -167,14 +167,14 @@ async fn create_merchant(_: Operator, State(s): State<AppState>, ApiJson(m): Api
 }
 
 /// Every merchant.
-#[utoipa::path(get, path = "/admin/merchants", tag = "admin", security(("operator" = [])),
+#[utoipa::path(get, operation_id = "admin_list_merchants", path = "/admin/merchants", tag = "admin", security(("operator" = [])),
     responses((status = 200, body = Vec<Merchant>), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn list_merchants(_: Operator, State(s): State<AppState>) -> Result<Json<Vec<Merchant>>, ApiError> {
     Ok(Json(merchants::list(db(&s), false).await?))
 }
 
 /// One merchant.
-#[utoipa::path(get, path = "/admin/merchants/{id}", tag = "admin", security(("operator" = [])),
+#[utoipa::path(get, operation_id = "admin_get_merchant", path = "/admin/merchants/{id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = Merchant), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn get_merchant(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Merchant>, ApiError> {
@@ -254,7 +254,7 @@ struct VoucherFilter {
 }
 
 /// Vouchers, newest first, optionally of one merchant.
-#[utoipa::path(get, path = "/admin/vouchers", tag = "admin", security(("operator" = [])),
+#[utoipa::path(get, operation_id = "admin_list_vouchers", path = "/admin/vouchers", tag = "admin", security(("operator" = [])),
     params(VoucherFilter),
     responses((status = 200, body = Vec<Voucher>), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn list_vouchers(_: Operator, State(s): State<AppState>, ApiQuery(f): ApiQuery<VoucherFilter>) -> Result<Json<Vec<Voucher>>, ApiError> {
@@ -262,7 +262,7 @@ async fn list_vouchers(_: Operator, State(s): State<AppState>, ApiQuery(f): ApiQ
 }
 
 /// One voucher.
-#[utoipa::path(get, path = "/admin/vouchers/{id}", tag = "admin", security(("operator" = [])),
+#[utoipa::path(get, operation_id = "admin_get_voucher", path = "/admin/vouchers/{id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = Voucher), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn get_voucher(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Voucher>, ApiError> {

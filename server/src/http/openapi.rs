@@ -105,6 +105,14 @@ mod tests {
                 }
             }
         }
+        // operationIds are unique (OpenAPI requires it; /docs/api anchors on them).
+        let mut ids = std::collections::HashSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+                assert!(ids.insert(id.to_string()), "{method} {path}: operationId {id} is used twice");
+            }
+        }
         for route in ["/integrations/users", "/me/claims", "/me/redemptions", "/admin/vouchers/{id}/publish", "/readyz"] {
             assert!(doc["paths"][route].is_object(), "{route} undocumented");
         }

@@ -115,7 +115,7 @@ pub struct DeliveriesQuery {
 // ---- partner surface ------------------------------------------------------
 
 /// Add a webhook endpoint. The answer holds its signing secret: shown once.
-#[utoipa::path(post, path = "/integrations/webhook-endpoints", tag = "partner", security(("partner_hmac" = [])),
+#[utoipa::path(post, operation_id = "create_webhook_endpoint", path = "/integrations/webhook-endpoints", tag = "partner", security(("partner_hmac" = [])),
     request_body = NewEndpoint,
     responses((status = 201, body = EndpointWithSecret), (status = 422, description = "validation_failed (url not https/http, private address, unknown event type)", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
 async fn p_create(State(s): State<AppState>, Extension(p): Extension<Partner>, ApiJson(new): ApiJson<NewEndpoint>) -> Result<(StatusCode, Json<EndpointWithSecret>), ApiError> {
@@ -123,14 +123,14 @@ async fn p_create(State(s): State<AppState>, Extension(p): Extension<Partner>, A
 }
 
 /// Your webhook endpoints (never their secrets).
-#[utoipa::path(get, path = "/integrations/webhook-endpoints", tag = "partner", security(("partner_hmac" = [])),
+#[utoipa::path(get, operation_id = "list_webhook_endpoints", path = "/integrations/webhook-endpoints", tag = "partner", security(("partner_hmac" = [])),
     responses((status = 200, body = Vec<Endpoint>), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
 async fn p_list(State(s): State<AppState>, Extension(p): Extension<Partner>) -> Result<Json<Vec<Endpoint>>, ApiError> {
     Ok(Json(webhooks::list(&s.platform.db, &p.id).await?))
 }
 
 /// One of your webhook endpoints.
-#[utoipa::path(get, path = "/integrations/webhook-endpoints/{id}", tag = "partner", security(("partner_hmac" = [])),
+#[utoipa::path(get, operation_id = "get_webhook_endpoint", path = "/integrations/webhook-endpoints/{id}", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
 async fn p_get(State(s): State<AppState>, Extension(p): Extension<Partner>, Path(id): Path<String>) -> Result<Json<Endpoint>, ApiError> {
@@ -138,7 +138,7 @@ async fn p_get(State(s): State<AppState>, Extension(p): Extension<Partner>, Path
 }
 
 /// Change an endpoint's URL, event types, description or concurrency.
-#[utoipa::path(patch, path = "/integrations/webhook-endpoints/{id}", tag = "partner", security(("partner_hmac" = [])),
+#[utoipa::path(patch, operation_id = "update_webhook_endpoint", path = "/integrations/webhook-endpoints/{id}", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)), request_body = EndpointUpdate,
     responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
 async fn p_update(State(s): State<AppState>, Extension(p): Extension<Partner>, Path(id): Path<String>, ApiJson(change): ApiJson<EndpointUpdate>) -> Result<Json<Endpoint>, ApiError> {
@@ -146,7 +146,7 @@ async fn p_update(State(s): State<AppState>, Extension(p): Extension<Partner>, P
 }
 
 /// Delete an endpoint, with its delivery log.
-#[utoipa::path(delete, path = "/integrations/webhook-endpoints/{id}", tag = "partner", security(("partner_hmac" = [])),
+#[utoipa::path(delete, operation_id = "delete_webhook_endpoint", path = "/integrations/webhook-endpoints/{id}", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)),
     responses((status = 204), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
 async fn p_delete(State(s): State<AppState>, Extension(p): Extension<Partner>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
@@ -155,7 +155,7 @@ async fn p_delete(State(s): State<AppState>, Extension(p): Extension<Partner>, P
 }
 
 /// New signing secret; the old one also signs for graceSeconds (default 24 h).
-#[utoipa::path(post, path = "/integrations/webhook-endpoints/{id}/rotate-secret", tag = "partner", security(("partner_hmac" = [])),
+#[utoipa::path(post, operation_id = "rotate_webhook_secret", path = "/integrations/webhook-endpoints/{id}/rotate-secret", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)), request_body(content = Option<RotateEndpointSecret>),
     responses((status = 200, body = EndpointWithSecret), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
 async fn p_rotate(State(s): State<AppState>, Extension(p): Extension<Partner>, Path(id): Path<String>, body: axum::body::Bytes) -> Result<Json<EndpointWithSecret>, ApiError> {
@@ -163,7 +163,7 @@ async fn p_rotate(State(s): State<AppState>, Extension(p): Extension<Partner>, P
 }
 
 /// Turn a disabled endpoint back on (then recover what failed meanwhile).
-#[utoipa::path(post, path = "/integrations/webhook-endpoints/{id}/enable", tag = "partner", security(("partner_hmac" = [])),
+#[utoipa::path(post, operation_id = "enable_webhook_endpoint", path = "/integrations/webhook-endpoints/{id}/enable", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
 async fn p_enable(State(s): State<AppState>, Extension(p): Extension<Partner>, Path(id): Path<String>) -> Result<Json<Endpoint>, ApiError> {
@@ -171,7 +171,7 @@ async fn p_enable(State(s): State<AppState>, Extension(p): Extension<Partner>, P
 }
 
 /// Turn an endpoint off; deliveries waiting for it fail (recoverable).
-#[utoipa::path(post, path = "/integrations/webhook-endpoints/{id}/disable", tag = "partner", security(("partner_hmac" = [])),
+#[utoipa::path(post, operation_id = "disable_webhook_endpoint", path = "/integrations/webhook-endpoints/{id}/disable", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
 async fn p_disable(State(s): State<AppState>, Extension(p): Extension<Partner>, Path(id): Path<String>) -> Result<Json<Endpoint>, ApiError> {
@@ -179,7 +179,7 @@ async fn p_disable(State(s): State<AppState>, Extension(p): Extension<Partner>, 
 }
 
 /// Send again every delivery to this endpoint that failed, for events since a time.
-#[utoipa::path(post, path = "/integrations/webhook-endpoints/{id}/recover", tag = "partner", security(("partner_hmac" = [])),
+#[utoipa::path(post, operation_id = "recover_webhook_deliveries", path = "/integrations/webhook-endpoints/{id}/recover", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)), request_body = RecoverRequest,
     responses((status = 202, body = Queued), (status = 404, description = "not_found", body = ErrorBody), (status = 409, description = "endpoint_disabled", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
 async fn p_recover(State(s): State<AppState>, Extension(p): Extension<Partner>, Path(id): Path<String>, ApiJson(r): ApiJson<RecoverRequest>) -> Result<(StatusCode, Json<Queued>), ApiError> {
@@ -188,7 +188,7 @@ async fn p_recover(State(s): State<AppState>, Extension(p): Extension<Partner>, 
 }
 
 /// An endpoint's deliveries, newest first.
-#[utoipa::path(get, path = "/integrations/webhook-endpoints/{id}/deliveries", tag = "partner", security(("partner_hmac" = [])),
+#[utoipa::path(get, operation_id = "list_webhook_deliveries", path = "/integrations/webhook-endpoints/{id}/deliveries", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path), DeliveriesQuery),
     responses((status = 200, body = Vec<Delivery>), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
 async fn p_deliveries(State(s): State<AppState>, Extension(p): Extension<Partner>, Path(id): Path<String>, ApiQuery(q): ApiQuery<DeliveriesQuery>) -> Result<Json<Vec<Delivery>>, ApiError> {
@@ -196,7 +196,7 @@ async fn p_deliveries(State(s): State<AppState>, Extension(p): Extension<Partner
 }
 
 /// One of your events, with its deliveries and every attempt.
-#[utoipa::path(get, path = "/integrations/events/{id}", tag = "partner", security(("partner_hmac" = [])),
+#[utoipa::path(get, operation_id = "get_event", path = "/integrations/events/{id}", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = EventDetail), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
 async fn p_event(State(s): State<AppState>, Extension(p): Extension<Partner>, Path(id): Path<String>) -> Result<Json<EventDetail>, ApiError> {
@@ -204,7 +204,7 @@ async fn p_event(State(s): State<AppState>, Extension(p): Extension<Partner>, Pa
 }
 
 /// Deliver an event again to each of your enabled endpoints that takes its type.
-#[utoipa::path(post, path = "/integrations/events/{id}/resend", tag = "partner", security(("partner_hmac" = [])),
+#[utoipa::path(post, operation_id = "resend_event", path = "/integrations/events/{id}/resend", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)),
     responses((status = 202, body = Queued), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
 async fn p_resend(State(s): State<AppState>, Extension(p): Extension<Partner>, Path(id): Path<String>) -> Result<(StatusCode, Json<Queued>), ApiError> {
@@ -215,7 +215,7 @@ async fn p_resend(State(s): State<AppState>, Extension(p): Extension<Partner>, P
 // ---- operator surface -----------------------------------------------------
 
 /// Add a webhook endpoint to a partner. The answer holds its secret: shown once.
-#[utoipa::path(post, path = "/admin/partners/{id}/webhook-endpoints", tag = "admin", security(("operator" = [])),
+#[utoipa::path(post, operation_id = "admin_create_webhook_endpoint", path = "/admin/partners/{id}/webhook-endpoints", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = NewEndpoint,
     responses((status = 201, body = EndpointWithSecret), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
 async fn a_create(_: Operator, State(s): State<AppState>, Path(partner): Path<String>, ApiJson(new): ApiJson<NewEndpoint>) -> Result<(StatusCode, Json<EndpointWithSecret>), ApiError> {
@@ -223,7 +223,7 @@ async fn a_create(_: Operator, State(s): State<AppState>, Path(partner): Path<St
 }
 
 /// A partner's webhook endpoints.
-#[utoipa::path(get, path = "/admin/partners/{id}/webhook-endpoints", tag = "admin", security(("operator" = [])),
+#[utoipa::path(get, operation_id = "admin_list_webhook_endpoints", path = "/admin/partners/{id}/webhook-endpoints", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = Vec<Endpoint>), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
 async fn a_list(_: Operator, State(s): State<AppState>, Path(partner): Path<String>) -> Result<Json<Vec<Endpoint>>, ApiError> {
@@ -231,7 +231,7 @@ async fn a_list(_: Operator, State(s): State<AppState>, Path(partner): Path<Stri
 }
 
 /// One webhook endpoint.
-#[utoipa::path(get, path = "/admin/webhook-endpoints/{id}", tag = "admin", security(("operator" = [])),
+#[utoipa::path(get, operation_id = "admin_get_webhook_endpoint", path = "/admin/webhook-endpoints/{id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
 async fn a_get(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Endpoint>, ApiError> {
@@ -239,7 +239,7 @@ async fn a_get(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -
 }
 
 /// Change a webhook endpoint.
-#[utoipa::path(patch, path = "/admin/webhook-endpoints/{id}", tag = "admin", security(("operator" = [])),
+#[utoipa::path(patch, operation_id = "admin_update_webhook_endpoint", path = "/admin/webhook-endpoints/{id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = EndpointUpdate,
     responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
 async fn a_update(_: Operator, State(s): State<AppState>, Path(id): Path<String>, ApiJson(change): ApiJson<EndpointUpdate>) -> Result<Json<Endpoint>, ApiError> {
@@ -247,7 +247,7 @@ async fn a_update(_: Operator, State(s): State<AppState>, Path(id): Path<String>
 }
 
 /// Delete a webhook endpoint with its delivery log.
-#[utoipa::path(delete, path = "/admin/webhook-endpoints/{id}", tag = "admin", security(("operator" = [])),
+#[utoipa::path(delete, operation_id = "admin_delete_webhook_endpoint", path = "/admin/webhook-endpoints/{id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
     responses((status = 204), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
 async fn a_delete(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
@@ -256,7 +256,7 @@ async fn a_delete(_: Operator, State(s): State<AppState>, Path(id): Path<String>
 }
 
 /// New signing secret for an endpoint; the old one also signs for graceSeconds.
-#[utoipa::path(post, path = "/admin/webhook-endpoints/{id}/rotate-secret", tag = "admin", security(("operator" = [])),
+#[utoipa::path(post, operation_id = "admin_rotate_webhook_secret", path = "/admin/webhook-endpoints/{id}/rotate-secret", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body(content = Option<RotateEndpointSecret>),
     responses((status = 200, body = EndpointWithSecret), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
 async fn a_rotate(_: Operator, State(s): State<AppState>, Path(id): Path<String>, body: axum::body::Bytes) -> Result<Json<EndpointWithSecret>, ApiError> {
@@ -264,7 +264,7 @@ async fn a_rotate(_: Operator, State(s): State<AppState>, Path(id): Path<String>
 }
 
 /// Re-enable a disabled endpoint.
-#[utoipa::path(post, path = "/admin/webhook-endpoints/{id}/enable", tag = "admin", security(("operator" = [])),
+#[utoipa::path(post, operation_id = "admin_enable_webhook_endpoint", path = "/admin/webhook-endpoints/{id}/enable", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
 async fn a_enable(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Endpoint>, ApiError> {
@@ -272,7 +272,7 @@ async fn a_enable(_: Operator, State(s): State<AppState>, Path(id): Path<String>
 }
 
 /// Disable an endpoint; deliveries waiting for it fail (recoverable).
-#[utoipa::path(post, path = "/admin/webhook-endpoints/{id}/disable", tag = "admin", security(("operator" = [])),
+#[utoipa::path(post, operation_id = "admin_disable_webhook_endpoint", path = "/admin/webhook-endpoints/{id}/disable", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
 async fn a_disable(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Endpoint>, ApiError> {
@@ -280,7 +280,7 @@ async fn a_disable(_: Operator, State(s): State<AppState>, Path(id): Path<String
 }
 
 /// Send again every failed delivery to an endpoint, for events since a time.
-#[utoipa::path(post, path = "/admin/webhook-endpoints/{id}/recover", tag = "admin", security(("operator" = [])),
+#[utoipa::path(post, operation_id = "admin_recover_webhook_deliveries", path = "/admin/webhook-endpoints/{id}/recover", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = RecoverRequest,
     responses((status = 202, body = Queued), (status = 404, description = "not_found", body = ErrorBody), (status = 409, description = "endpoint_disabled", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
 async fn a_recover(_: Operator, State(s): State<AppState>, Path(id): Path<String>, ApiJson(r): ApiJson<RecoverRequest>) -> Result<(StatusCode, Json<Queued>), ApiError> {
@@ -289,7 +289,7 @@ async fn a_recover(_: Operator, State(s): State<AppState>, Path(id): Path<String
 }
 
 /// An endpoint's deliveries, newest first.
-#[utoipa::path(get, path = "/admin/webhook-endpoints/{id}/deliveries", tag = "admin", security(("operator" = [])),
+#[utoipa::path(get, operation_id = "admin_list_webhook_deliveries", path = "/admin/webhook-endpoints/{id}/deliveries", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path), DeliveriesQuery),
     responses((status = 200, body = Vec<Delivery>), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
 async fn a_deliveries(_: Operator, State(s): State<AppState>, Path(id): Path<String>, ApiQuery(q): ApiQuery<DeliveriesQuery>) -> Result<Json<Vec<Delivery>>, ApiError> {
@@ -310,7 +310,7 @@ pub struct AdminEventsQuery {
 }
 
 /// A partner's events in order.
-#[utoipa::path(get, path = "/admin/partners/{id}/events", tag = "admin", security(("operator" = [])),
+#[utoipa::path(get, operation_id = "admin_list_events", path = "/admin/partners/{id}/events", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path), AdminEventsQuery),
     responses((status = 200, body = events::EventPage), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
 async fn a_events(_: Operator, State(s): State<AppState>, Path(partner): Path<String>, ApiQuery(q): ApiQuery<AdminEventsQuery>) -> Result<Json<events::EventPage>, ApiError> {
@@ -318,7 +318,7 @@ async fn a_events(_: Operator, State(s): State<AppState>, Path(partner): Path<St
 }
 
 /// Any event, with its deliveries and every attempt.
-#[utoipa::path(get, path = "/admin/events/{id}", tag = "admin", security(("operator" = [])),
+#[utoipa::path(get, operation_id = "admin_get_event", path = "/admin/events/{id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = EventDetail), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
 async fn a_event(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<EventDetail>, ApiError> {
@@ -326,7 +326,7 @@ async fn a_event(_: Operator, State(s): State<AppState>, Path(id): Path<String>)
 }
 
 /// Deliver an event again to each enabled endpoint of its partner that takes its type.
-#[utoipa::path(post, path = "/admin/events/{id}/resend", tag = "admin", security(("operator" = [])),
+#[utoipa::path(post, operation_id = "admin_resend_event", path = "/admin/events/{id}/resend", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
     responses((status = 202, body = Queued), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
 async fn a_resend(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<(StatusCode, Json<Queued>), ApiError> {
