@@ -42,6 +42,12 @@ struct Args {
     /// A label for the printed figures.
     #[arg(long, default_value = "")]
     label: String,
+    /// Claims per second offered in the fixed-rate phase (0: skip it).
+    #[arg(long, default_value_t = 3_000)]
+    rate: usize,
+    /// Seconds of the fixed-rate phase.
+    #[arg(long, default_value_t = 3)]
+    rate_seconds: usize,
 }
 
 fn now_s() -> i64 {
@@ -82,6 +88,54 @@ async fn admin(client: &reqwest::Client, args: &Args, path: &str, body: Value) -
     Ok(body)
 }
 
+/// Paced (as wrk2 does it): `concurrency` connections share a fixed offered
+/// rate; job `i` is due at `start + i / rate` and its latency counts from then,
+/// so a slow answer that delays the next requests is charged to them too (no
+/// coordinated omission). Answers the latency at that load, not at saturation.
+async fn run_at_rate<F, Fut>(name: &str, total: usize, rate: usize, concurrency: usize, job: F) -> Stats
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
+    let job = Arc::new(job);
+    let start = tokio::time::Instant::now();
+    let mut tasks = vec![];
+    for w in 0..concurrency {
+        let job = job.clone();
+        tasks.push(tokio::spawn(async move {
+            let (mut lat, mut errors) = (vec![], 0);
+            for i in (w..total).step_by(concurrency) {
+                let due = start + Duration::from_secs_f64(i as f64 / rate as f64);
+                tokio::time::sleep_until(due).await;
+                match job(i).await {
+                    Ok(()) => {
+                        let l = due.elapsed();
+                        if std::env::var_os("BENCH_TRACE").is_some() && l > Duration::from_millis(30) {
+                            eprintln!("slow at {:>7.1} ms: {:.1} ms", (due - start).as_secs_f64() * 1000.0, l.as_secs_f64() * 1000.0);
+                        }
+                        lat.push(l)
+                    }
+                    Err(e) => {
+                        if errors == 0 {
+                            eprintln!("error: {e:#}");
+                        }
+                        errors += 1;
+                    }
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let mut stats = Stats { name: name.into(), latencies: vec![], elapsed: Duration::ZERO, errors: 0 };
+    for t in tasks {
+        let (lat, errors) = t.await.unwrap();
+        stats.latencies.extend(lat);
+        stats.errors += errors;
+    }
+    stats.elapsed = start.elapsed();
+    stats
+}
+
 /// Runs `total` jobs over `concurrency` workers; each job returns Ok(()) or an error.
 async fn run<F, Fut>(name: &str, total: usize, concurrency: usize, job: F) -> Stats
 where
@@ -105,8 +159,10 @@ where
                 let t = Instant::now();
                 match job(i).await {
                     Ok(()) => lat.push(t.elapsed()),
+                    // A timed phase is over: this worker stops (not an error).
+                    Err(e) if e.to_string() == "stop" => break,
                     Err(e) => {
-                        if errors == 0 && e.to_string() != "stop" {
+                        if errors == 0 {
                             eprintln!("error: {e:#}");
                         }
                         errors += 1;
@@ -211,7 +267,6 @@ async fn main() -> anyhow::Result<()> {
         })
         .await
     };
-    healthz.errors = 0; // the "stop" sentinel, not failures
 
     // Claim then redeem: one claim per user, vouchers spread over the users.
     let tokens: Arc<Vec<String>> = Arc::new(
@@ -229,17 +284,8 @@ async fn main() -> anyhow::Result<()> {
         run("claims", args.users, args.concurrency, move |i| {
             let (client, args, tokens, claim_ids, vouchers) = (client.clone(), args.clone(), tokens.clone(), claim_ids.clone(), vouchers.clone());
             async move {
-                let res = client
-                    .post(format!("{}/me/claims", args.base))
-                    .bearer_auth(&tokens[i])
-                    .json(&json!({ "voucherId": vouchers[i % vouchers.len()] }))
-                    .send()
-                    .await?;
-                if res.status().as_u16() != 201 {
-                    bail!("claim: {} {}", res.status(), res.text().await?);
-                }
-                let body: Value = res.json().await?;
-                claim_ids.lock().unwrap()[i] = body["id"].as_str().unwrap_or_default().to_string();
+                let id = claim(&client, &args.base, &tokens[i], &vouchers[i % vouchers.len()]).await?;
+                claim_ids.lock().unwrap()[i] = id;
                 Ok(())
             }
         })
@@ -266,14 +312,36 @@ async fn main() -> anyhow::Result<()> {
         })
         .await
     };
+    // The same claims at a fixed offered rate: the latency at that load, not
+    // at saturation (where a closed loop's latency is its queue: connections
+    // ÷ throughput). Each user claims a second voucher, so none is a repeat.
+    let paced = (args.rate > 0).then(|| (args.rate * args.rate_seconds).min(args.users));
+    let mut at_rate = match paced {
+        Some(total) => {
+            let (client, args, tokens, vouchers) = (client.clone(), args.clone(), tokens.clone(), vouchers.clone());
+            let name = format!("claims@{}", args.rate);
+            Some(
+                run_at_rate(&name, total, args.rate, args.concurrency, move |i| {
+                    let (client, args, tokens, vouchers) = (client.clone(), args.clone(), tokens.clone(), vouchers.clone());
+                    async move { claim(&client, &args.base, &tokens[i], &vouchers[(i + 1) % vouchers.len()]).await.map(drop) }
+                })
+                .await,
+            )
+        }
+        None => None,
+    };
     healthz.print(&args.label);
     claims.print(&args.label);
     redeems.print(&args.label);
+    if let Some(stats) = at_rate.as_mut() {
+        stats.print(&args.label);
+    }
     let ceiling = healthz.latencies.len() as f64 / healthz.elapsed.as_secs_f64();
     let claim_rate = claims.latencies.len() as f64 / claims.elapsed.as_secs_f64();
     println!("{:<10} claims/s are {:.1}% of the /healthz ceiling", args.label, 100.0 * claim_rate / ceiling);
-    if claims.errors + redeems.errors > 0 {
-        bail!("{} claims and {} redemptions failed", claims.errors, redeems.errors);
+    let paced_errors = at_rate.as_ref().map_or(0, |s| s.errors);
+    if claims.errors + redeems.errors + paced_errors > 0 {
+        bail!("{} claims, {} redemptions and {paced_errors} paced claims failed", claims.errors, redeems.errors);
     }
     webhook_fan_out(&client, &args, tokens).await
 }
@@ -379,6 +447,16 @@ async fn webhook_fan_out(client: &reqwest::Client, args: &Arc<Args>, tokens: Arc
         bail!("{} of {expected} events delivered, {} bad signatures", seen.ids.len(), seen.bad_signatures);
     }
     Ok(())
+}
+
+/// `POST /me/claims`; answers the new claim's id (anything but 201 is an error).
+async fn claim(client: &reqwest::Client, base: &str, token: &str, voucher_id: &str) -> anyhow::Result<String> {
+    let res = client.post(format!("{base}/me/claims")).bearer_auth(token).json(&json!({ "voucherId": voucher_id })).send().await?;
+    if res.status().as_u16() != 201 {
+        bail!("claim: {} {}", res.status(), res.text().await?);
+    }
+    let body: Value = res.json().await?;
+    Ok(body["id"].as_str().unwrap_or_default().to_string())
 }
 
 async fn reqwest_json(req: reqwest::RequestBuilder) -> anyhow::Result<Value> {

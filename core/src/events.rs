@@ -45,19 +45,33 @@ pub async fn enqueue(
     user_id: Option<&str>,
     data: Value,
 ) -> Result<String, ApiError> {
-    let id = new_id();
-    let now = now_ms();
-    let payload = json!({ "id": id, "type": kind, "createdAt": to_rfc3339(now), "data": data });
+    let event = NewEvent::new(kind, data);
     sqlx::query("INSERT INTO events (id, partner_id, type, user_id, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(&id)
+        .bind(&event.id)
         .bind(partner_id)
         .bind(kind)
         .bind(user_id)
-        .bind(payload.to_string())
-        .bind(now)
+        .bind(event.payload)
+        .bind(event.created_at)
         .execute(&mut *tx)
         .await?;
-    Ok(id)
+    Ok(event.id)
+}
+
+/// An event about to be written: its id, time and JSON body as partners receive it.
+pub struct NewEvent {
+    pub id: String,
+    pub created_at: i64,
+    pub payload: String,
+}
+
+impl NewEvent {
+    pub fn new(kind: &str, data: Value) -> Self {
+        let id = new_id();
+        let created_at = now_ms();
+        let payload = json!({ "id": id, "type": kind, "createdAt": to_rfc3339(created_at), "data": data }).to_string();
+        NewEvent { id, created_at, payload }
+    }
 }
 
 /// An event as partners receive it.
