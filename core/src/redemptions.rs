@@ -3,7 +3,7 @@
 
 use crate::{
     clock::{now_ms, to_rfc3339},
-    db::{Db, nullable_f64},
+    db::{Backend, Db, Refusal, nullable_f64},
     error::ApiError,
     events,
     geo::GeoPoint,
@@ -179,7 +179,10 @@ pub async fn redeem(db: &Db, user_id: &str, req: &RedeemRequest) -> Result<Redem
         distance,
         now,
     };
-    let (facts, code) = db.write(move |tx| Box::pin(write.run(tx, facts))).await?;
+    let (facts, code) = match (db.backend(), known_code(&facts)) {
+        (Backend::Sqlite, Some(code)) => db.write_all_or_nothing(move |tx| Box::pin(write.run_at_once(tx, facts, code))).await?,
+        _ => db.write(move |tx| Box::pin(write.run(tx, facts))).await?,
+    };
     Ok(Redemption {
         redemption_id: id,
         status: status.into(),
@@ -224,8 +227,9 @@ impl RedemptionWrite {
         if marked.rows_affected() == 0 {
             return Err(already_redeemed());
         }
-        let code = match facts.code_source.as_str() {
-            "pool" => {
+        let code = match known_code(&facts) {
+            Some(code) => code,
+            None => {
                 let (code,): (String,) = sqlx::query_as("SELECT code FROM voucher_codes WHERE claim_id = $1")
                     .bind(&self.claim_id)
                     .fetch_optional(&mut *tx)
@@ -233,8 +237,6 @@ impl RedemptionWrite {
                     .ok_or_else(|| ApiError::internal(anyhow::anyhow!("pool claim without a reserved code")))?;
                 code
             }
-            "static" => facts.static_code.clone().unwrap_or_default(),
-            _ => redemption_code(),
         };
         sqlx::query(
             "INSERT INTO redemptions (id, claim_id, partner_id, user_id, voucher_id, outlet_id, status, flag_reason, code, \
@@ -263,20 +265,85 @@ impl RedemptionWrite {
         .bind(self.now)
         .execute(&mut *tx)
         .await?;
-        // The code stays out of the event: it is the user's, not the partner's backend's.
-        events::enqueue(
-            tx,
-            &facts.partner_id,
-            events::REDEMPTION_CREATED,
-            Some(&self.user_id),
-            json!({
-                "userId": self.user_id, "externalUserId": facts.external_user_id, "redemptionId": self.id,
-                "voucherId": facts.voucher_id, "voucherTitle": facts.voucher_title, "outletId": self.outlet_id,
-                "outletName": self.outlet_name, "status": self.status, "flagReason": self.flag_reason,
-            }),
-        )
-        .await?;
+        events::enqueue(tx, &facts.partner_id, events::REDEMPTION_CREATED, Some(&self.user_id), self.event(&facts)).await?;
         Ok((facts, code))
+    }
+
+    /// The `REDEMPTION_CREATED` data. The code stays out of the event: it is
+    /// the user's, not the partner's backend's.
+    fn event(&self, facts: &ClaimFacts) -> serde_json::Value {
+        json!({
+            "userId": self.user_id, "externalUserId": facts.external_user_id, "redemptionId": self.id,
+            "voucherId": facts.voucher_id, "voucherTitle": facts.voucher_title, "outletId": self.outlet_id,
+            "outletName": self.outlet_name, "status": self.status, "flagReason": self.flag_reason,
+        })
+    }
+
+    /// The same three writes as one SQLite script, all or nothing without a
+    /// savepoint (like a claim's, see `claims::CLAIM_AT_ONCE`): the claim is
+    /// marked first and conditionally — a second redemption changes no row
+    /// there, before anything is written — then the redemption and the event
+    /// only if the statement before changed its row. One writer round trip.
+    async fn run_at_once(
+        self,
+        tx: &mut sqlx::AnyConnection,
+        facts: ClaimFacts,
+        code: String,
+    ) -> Result<(ClaimFacts, String), Refusal<ApiError>> {
+        let event = events::NewEvent::new(events::REDEMPTION_CREATED, self.event(&facts));
+        let written = sqlx::query(
+            "UPDATE claims SET redeemed_at = $19 WHERE id = $2 AND redeemed_at IS NULL; \
+             INSERT INTO redemptions (id, claim_id, partner_id, user_id, voucher_id, outlet_id, status, flag_reason, code, \
+             lat, lng, accuracy_m, distance_m, voucher_title, outlet_name, redeemed_at) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $10 = 1 THEN $11 END, CASE WHEN $10 = 1 THEN $12 END, \
+             CASE WHEN $13 = 1 THEN $14 END, CASE WHEN $15 = 1 THEN $16 END, $17, $18, $19 WHERE changes() = 1; \
+             INSERT INTO events (id, partner_id, type, user_id, payload, created_at) \
+             SELECT $20, $3, $21, $4, $22, $23 WHERE changes() = 1",
+        )
+        .bind(&self.id)
+        .bind(&self.claim_id)
+        .bind(&facts.partner_id)
+        .bind(&self.user_id)
+        .bind(&facts.voucher_id)
+        .bind(&self.outlet_id)
+        .bind(self.status)
+        .bind(self.flag_reason)
+        .bind(&code)
+        .bind(nullable_f64(self.lat).0)
+        .bind(nullable_f64(self.lat).1)
+        .bind(nullable_f64(self.lng).1)
+        .bind(nullable_f64(self.accuracy).0)
+        .bind(nullable_f64(self.accuracy).1)
+        .bind(nullable_f64(self.distance).0)
+        .bind(nullable_f64(self.distance).1)
+        .bind(&facts.voucher_title)
+        .bind(&self.outlet_name)
+        .bind(self.now)
+        .bind(&event.id)
+        .bind(events::REDEMPTION_CREATED)
+        .bind(event.payload)
+        .bind(event.created_at)
+        .execute(&mut *tx)
+        .await;
+        match written {
+            Ok(done) if done.rows_affected() == 3 => Ok((facts, code)),
+            Ok(done) if done.rows_affected() == 0 => Err(Refusal::Clean(already_redeemed())),
+            Ok(done) => Err(Refusal::Partial(ApiError::internal(anyhow::anyhow!(
+                "a redemption changed {} rows, not 3",
+                done.rows_affected()
+            )))),
+            Err(e) => Err(Refusal::Partial(e.into())),
+        }
+    }
+}
+
+/// The code a redemption gives when it is known before writing: a static code
+/// or a new generated one; `None` for a pool code (reserved at claim time).
+fn known_code(facts: &ClaimFacts) -> Option<String> {
+    match facts.code_source.as_str() {
+        "pool" => None,
+        "static" => Some(facts.static_code.clone().unwrap_or_default()),
+        _ => Some(redemption_code()),
     }
 }
 
