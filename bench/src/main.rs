@@ -126,12 +126,7 @@ where
             (lat, errors)
         }));
     }
-    let mut stats = Stats { name: name.into(), latencies: vec![], elapsed: Duration::ZERO, errors: 0 };
-    for t in tasks {
-        let (lat, errors) = t.await.unwrap();
-        stats.latencies.extend(lat);
-        stats.errors += errors;
-    }
+    let mut stats = gather(name, tasks).await;
     stats.elapsed = start.elapsed();
     stats
 }
@@ -172,13 +167,19 @@ where
             (lat, errors)
         }));
     }
+    let mut stats = gather(name, tasks).await;
+    stats.elapsed = start.elapsed();
+    stats
+}
+
+/// The workers' latencies and errors, once all have ended.
+async fn gather(name: &str, tasks: Vec<tokio::task::JoinHandle<(Vec<Duration>, usize)>>) -> Stats {
     let mut stats = Stats { name: name.into(), latencies: vec![], elapsed: Duration::ZERO, errors: 0 };
     for t in tasks {
         let (lat, errors) = t.await.unwrap();
         stats.latencies.extend(lat);
         stats.errors += errors;
     }
-    stats.elapsed = start.elapsed();
     stats
 }
 

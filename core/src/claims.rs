@@ -337,20 +337,13 @@ impl ClaimWrite {
         if stock.rows_affected() == 0 {
             return Err(ApiError::conflict("out_of_stock", "Every unit of this voucher has been claimed.").into());
         }
-        let inserted = sqlx::query(
-            "INSERT INTO claims (id, partner_id, user_id, voucher_id, seq, source, voucher_title, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&self.claim_id)
-        .bind(&self.partner_id)
-        .bind(&self.user_id)
-        .bind(&self.voucher_id)
-        .bind(self.seq)
-        .bind(self.source)
-        .bind(&self.title)
-        .bind(self.now)
-        .execute(&mut *tx)
-        .await;
+        let inserted = self
+            .bind_claim(sqlx::query(
+                "INSERT INTO claims (id, partner_id, user_id, voucher_id, seq, source, voucher_title, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            ))
+            .execute(&mut *tx)
+            .await;
         match inserted {
             Ok(_) => {}
             Err(e) if is_unique_violation(&e) => return Err(ClaimError::Raced),
@@ -369,10 +362,9 @@ impl ClaimWrite {
         Ok(())
     }
 
-    async fn run_at_once(self, tx: &mut sqlx::AnyConnection, kind: &'static str, data: serde_json::Value) -> Result<(), Refusal<ClaimError>> {
-        let event = events::NewEvent::new(kind, data);
-        let written = sqlx::query(CLAIM_AT_ONCE)
-            .bind(&self.claim_id)
+    /// Binds the claim row's `$1`–`$8` (id, partner, user, voucher, seq, source, title, time).
+    fn bind_claim<'q>(&'q self, q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+        q.bind(&self.claim_id)
             .bind(&self.partner_id)
             .bind(&self.user_id)
             .bind(&self.voucher_id)
@@ -380,6 +372,12 @@ impl ClaimWrite {
             .bind(self.source)
             .bind(&self.title)
             .bind(self.now)
+    }
+
+    async fn run_at_once(self, tx: &mut sqlx::AnyConnection, kind: &'static str, data: serde_json::Value) -> Result<(), Refusal<ClaimError>> {
+        let event = events::NewEvent::new(kind, data);
+        let written = self
+            .bind_claim(sqlx::query(CLAIM_AT_ONCE))
             .bind(&event.id)
             .bind(kind)
             .bind(event.payload)

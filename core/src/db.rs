@@ -147,28 +147,11 @@ impl Db {
         E: From<sqlx::Error> + Send + 'static,
         F: for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
     {
-        let Some(jobs) = &self.jobs else {
-            let mut tx = self.pool.begin().await?;
-            let value = job(&mut tx).await?;
-            tx.commit().await?;
-            return Ok(value);
-        };
-        let (reply, answer) = tokio::sync::oneshot::channel::<Result<T, E>>();
-        let queued: JobFn = Box::new(move |conn| {
-            Box::pin(async move {
-                let result = job(conn).await;
-                let ok = if result.is_ok() { JobEnd::Done } else { JobEnd::Refused };
-                let finish: Finish = Box::new(move |committed| {
-                    let _ = reply.send(match committed {
-                        Ok(()) => result,
-                        Err(e) => Err(sqlx::Error::Protocol(format!("the write was not committed: {e}")).into()),
-                    });
-                });
-                (ok, finish)
-            })
-        });
-        jobs.send(Job { run: queued, guarded: true }).await.map_err(|_| sqlx::Error::PoolClosed)?;
-        answer.await.map_err(|_| sqlx::Error::Protocol("the write was abandoned (the job panicked)".into()))?
+        // Any failure is undone by the job's savepoint.
+        self.submit(true, move |conn: &mut sqlx::AnyConnection| -> BoxFuture<'_, Result<T, Refusal<E>>> {
+            Box::pin(async move { job(conn).await.map_err(Refusal::Clean) })
+        })
+        .await
     }
 
     /// Like [`Db::write`], for a job built so that it needs no savepoint: when
@@ -179,6 +162,17 @@ impl Db {
     /// writing ([`Refusal::Partial`]) rolls back its whole batch: every job in
     /// it fails, so keep that for the unexpected (a full disk).
     pub async fn write_all_or_nothing<T, E, F>(&self, job: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<sqlx::Error> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> BoxFuture<'c, Result<T, Refusal<E>>> + Send + 'static,
+    {
+        self.submit(false, job).await
+    }
+
+    /// Runs a write job: its own transaction on PostgreSQL; on SQLite, queued
+    /// for the group commit, answered once its batch commits.
+    async fn submit<T, E, F>(&self, guarded: bool, job: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<sqlx::Error> + Send + 'static,
@@ -209,7 +203,7 @@ impl Db {
                 (end, finish)
             })
         });
-        jobs.send(Job { run: queued, guarded: false }).await.map_err(|_| sqlx::Error::PoolClosed)?;
+        jobs.send(Job { run: queued, guarded }).await.map_err(|_| sqlx::Error::PoolClosed)?;
         answer.await.map_err(|_| sqlx::Error::Protocol("the write was abandoned (the job panicked)".into()))?
     }
 

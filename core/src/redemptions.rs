@@ -199,6 +199,23 @@ pub async fn redeem(db: &Db, user_id: &str, req: &RedeemRequest) -> Result<Redem
     })
 }
 
+/// The redemption row's insert, without its values (both write paths share it).
+macro_rules! insert_redemption {
+    () => {
+        "INSERT INTO redemptions (id, claim_id, partner_id, user_id, voucher_id, outlet_id, status, flag_reason, code, \
+         lat, lng, accuracy_m, distance_m, voucher_title, outlet_name, redeemed_at)"
+    };
+}
+
+/// Its values, as `RedemptionWrite::bind_row` binds them (nullable floats as
+/// `(present, value)` pairs).
+macro_rules! redemption_values {
+    () => {
+        "$1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $10 = 1 THEN $11 END, CASE WHEN $10 = 1 THEN $12 END, \
+         CASE WHEN $13 = 1 THEN $14 END, CASE WHEN $15 = 1 THEN $16 END, $17, $18, $19"
+    };
+}
+
 /// The writes of a redemption, decided by the checks before: taken whole or not at all.
 struct RedemptionWrite {
     id: String,
@@ -238,35 +255,39 @@ impl RedemptionWrite {
                 code
             }
         };
-        sqlx::query(
-            "INSERT INTO redemptions (id, claim_id, partner_id, user_id, voucher_id, outlet_id, status, flag_reason, code, \
-             lat, lng, accuracy_m, distance_m, voucher_title, outlet_name, redeemed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $10 = 1 THEN $11 END, CASE WHEN $10 = 1 THEN $12 END, \
-             CASE WHEN $13 = 1 THEN $14 END, CASE WHEN $15 = 1 THEN $16 END, $17, $18, $19)",
-        )
-        .bind(&self.id)
-        .bind(&self.claim_id)
-        .bind(&facts.partner_id)
-        .bind(&self.user_id)
-        .bind(&facts.voucher_id)
-        .bind(&self.outlet_id)
-        .bind(self.status)
-        .bind(self.flag_reason)
-        .bind(&code)
-        .bind(nullable_f64(self.lat).0)
-        .bind(nullable_f64(self.lat).1)
-        .bind(nullable_f64(self.lng).1)
-        .bind(nullable_f64(self.accuracy).0)
-        .bind(nullable_f64(self.accuracy).1)
-        .bind(nullable_f64(self.distance).0)
-        .bind(nullable_f64(self.distance).1)
-        .bind(&facts.voucher_title)
-        .bind(&self.outlet_name)
-        .bind(self.now)
-        .execute(&mut *tx)
-        .await?;
+        self.bind_row(sqlx::query(concat!(insert_redemption!(), " VALUES (", redemption_values!(), ")")), &facts, &code)
+            .execute(&mut *tx)
+            .await?;
         events::enqueue(tx, &facts.partner_id, events::REDEMPTION_CREATED, Some(&self.user_id), self.event(&facts)).await?;
         Ok((facts, code))
+    }
+
+    /// Binds the redemption row's `$1`–`$19` (see `redemption_values!`).
+    fn bind_row<'q>(
+        &'q self,
+        q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+        facts: &'q ClaimFacts,
+        code: &'q str,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+        q.bind(&self.id)
+            .bind(&self.claim_id)
+            .bind(&facts.partner_id)
+            .bind(&self.user_id)
+            .bind(&facts.voucher_id)
+            .bind(&self.outlet_id)
+            .bind(self.status)
+            .bind(self.flag_reason)
+            .bind(code)
+            .bind(nullable_f64(self.lat).0)
+            .bind(nullable_f64(self.lat).1)
+            .bind(nullable_f64(self.lng).1)
+            .bind(nullable_f64(self.accuracy).0)
+            .bind(nullable_f64(self.accuracy).1)
+            .bind(nullable_f64(self.distance).0)
+            .bind(nullable_f64(self.distance).1)
+            .bind(&facts.voucher_title)
+            .bind(&self.outlet_name)
+            .bind(self.now)
     }
 
     /// The `REDEMPTION_CREATED` data. The code stays out of the event: it is
@@ -291,34 +312,17 @@ impl RedemptionWrite {
         code: String,
     ) -> Result<(ClaimFacts, String), Refusal<ApiError>> {
         let event = events::NewEvent::new(events::REDEMPTION_CREATED, self.event(&facts));
-        let written = sqlx::query(
-            "UPDATE claims SET redeemed_at = $19 WHERE id = $2 AND redeemed_at IS NULL; \
-             INSERT INTO redemptions (id, claim_id, partner_id, user_id, voucher_id, outlet_id, status, flag_reason, code, \
-             lat, lng, accuracy_m, distance_m, voucher_title, outlet_name, redeemed_at) \
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $10 = 1 THEN $11 END, CASE WHEN $10 = 1 THEN $12 END, \
-             CASE WHEN $13 = 1 THEN $14 END, CASE WHEN $15 = 1 THEN $16 END, $17, $18, $19 WHERE changes() = 1; \
+        let script = concat!(
+            "UPDATE claims SET redeemed_at = $19 WHERE id = $2 AND redeemed_at IS NULL; ",
+            insert_redemption!(),
+            " SELECT ",
+            redemption_values!(),
+            " WHERE changes() = 1; \
              INSERT INTO events (id, partner_id, type, user_id, payload, created_at) \
-             SELECT $20, $3, $21, $4, $22, $23 WHERE changes() = 1",
-        )
-        .bind(&self.id)
-        .bind(&self.claim_id)
-        .bind(&facts.partner_id)
-        .bind(&self.user_id)
-        .bind(&facts.voucher_id)
-        .bind(&self.outlet_id)
-        .bind(self.status)
-        .bind(self.flag_reason)
-        .bind(&code)
-        .bind(nullable_f64(self.lat).0)
-        .bind(nullable_f64(self.lat).1)
-        .bind(nullable_f64(self.lng).1)
-        .bind(nullable_f64(self.accuracy).0)
-        .bind(nullable_f64(self.accuracy).1)
-        .bind(nullable_f64(self.distance).0)
-        .bind(nullable_f64(self.distance).1)
-        .bind(&facts.voucher_title)
-        .bind(&self.outlet_name)
-        .bind(self.now)
+             SELECT $20, $3, $21, $4, $22, $23 WHERE changes() = 1"
+        );
+        let written = self
+            .bind_row(sqlx::query(script), &facts, &code)
         .bind(&event.id)
         .bind(events::REDEMPTION_CREATED)
         .bind(event.payload)
