@@ -7,11 +7,40 @@ use leptos::server_fn::{
 };
 use serde::{Deserialize, Serialize};
 
+/// On the wire it has the platform's one error shape (SPEC §9):
+/// `{"error": {"code": "…", "message": "…", "details": {}}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(into = "Wire", from = "Wire")]
 #[error("{message}")]
 pub struct AppError {
     pub code: String,
     pub message: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    error: WireError,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireError {
+    code: String,
+    message: String,
+    /// Always an object, as in every other error; a screen shows the message alone.
+    #[serde(default)]
+    details: serde_json::Map<String, serde_json::Value>,
+}
+
+impl From<AppError> for Wire {
+    fn from(e: AppError) -> Self {
+        Wire { error: WireError { code: e.code, message: e.message, details: Default::default() } }
+    }
+}
+
+impl From<Wire> for AppError {
+    fn from(w: Wire) -> Self {
+        AppError { code: w.error.code, message: w.error.message }
+    }
 }
 
 impl FromServerFnError for AppError {
@@ -20,6 +49,8 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         let code = match &value {
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => "network_error",
+            // The caller sent arguments the function cannot read: a 400, not a fault.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => "bad_request",
             _ => "request_failed",
         };
         AppError { code: code.into(), message: value.to_string() }

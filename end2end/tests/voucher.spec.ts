@@ -58,6 +58,6 @@ test.describe('voucher page', () => {
     });
     // Not a 500: a server function's error answers with its code's status.
     expect(same.status()).toBe(401);
-    expect(await same.json()).toMatchObject({ code: 'session_required' });
+    expect(await same.json()).toMatchObject({ error: { code: 'session_required' } });
   });
 });

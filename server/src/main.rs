@@ -11,7 +11,11 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(tessera::cli::run(cli)) {
+    let result = runtime.block_on(tessera::cli::run(cli));
+    // A thread still blocked (a DNS lookup of a webhook host that does not
+    // answer) must not hold the exit once serving has stopped.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("tessera: {e:#}");

@@ -150,11 +150,13 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
                             break;
                         }
                         Err(e) if round < 5 => {
+                            e.report();
                             // The leases stay meanwhile; retrying keeps the attempts' records.
                             tracing::error!(error = %e, attempts = batch.len(), "could not record webhook attempts; retrying");
                             tokio::time::sleep(Duration::from_secs(round)).await;
                         }
                         Err(e) => {
+                            e.report();
                             // Give up on these records: the leases expire and the
                             // deliveries go out again (at least once still holds).
                             tracing::error!(error = %e, attempts = batch.len(), "could not record webhook attempts; they will be sent again");

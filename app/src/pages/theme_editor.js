@@ -25,7 +25,7 @@
     else problem.removeAttribute('data-code');
   }
 
-  // {code, message} from an admin API answer (naming invalid fields).
+  // {code, message} from an error answer (naming invalid fields).
   function apiError(body, status) {
     var e = (body && body.error) || { code: 'http_' + status, message: 'HTTP ' + status };
     var fields = e.details && e.details.fields;
@@ -104,7 +104,7 @@
     }).then(function (r) {
       return r.json().then(function (body) {
         if (mine !== pending) return;
-        if (!r.ok) return show(body);
+        if (!r.ok) return show(apiError(body, r.status));
         show(null);
         css = body;
         post();

@@ -282,12 +282,13 @@ pub async fn record(
                         .bind(o.attempted_at)
                         .execute(&mut *tx)
                         .await?;
-                    let (failing_since,): (Option<i64>,) =
+                    // The endpoint may be gone too (deleted while the attempt was in flight).
+                    let failing_since: Option<(Option<i64>,)> =
                         sqlx::query_as("SELECT failing_since FROM webhook_endpoints WHERE id = $1")
                             .bind(&o.endpoint_id)
-                            .fetch_one(&mut *tx)
+                            .fetch_optional(&mut *tx)
                             .await?;
-                    if failing_since.is_some_and(|since| now - since >= disable_after.as_millis() as i64) {
+                    if failing_since.and_then(|(since,)| since).is_some_and(|since| now - since >= disable_after.as_millis() as i64) {
                         disable_in(tx, &o.endpoint_id, "failing", now).await?;
                     }
                 }

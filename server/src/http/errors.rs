@@ -13,11 +13,17 @@ use tessera_core::error::ApiError;
 /// Path prefixes whose callers are programs, which get JSON, never HTML.
 pub const API_PREFIXES: &[&str] = &["/api", "/integrations", "/me", "/admin"];
 
-const JSON_PATHS: &[&str] = &["/healthz", "/readyz"];
+/// Program-facing too, but without a catch-all 404 route of their own: the
+/// sandbox's fake partner backend (`/sandbox/{partner}/…`).
+const JSON_PREFIXES: &[&str] = &["/sandbox"];
+
+/// Single program-facing paths outside those prefixes (a wrong method on them is a JSON 405).
+const JSON_PATHS: &[&str] = &["/healthz", "/readyz", "/metrics", "/openapi.json", "/consumer/session", "/demo/webhooks"];
 
 fn is_api_path(path: &str) -> bool {
     API_PREFIXES
         .iter()
+        .chain(JSON_PREFIXES)
         .any(|p| path == *p || path.strip_prefix(p).is_some_and(|rest| rest.starts_with('/')))
         || JSON_PATHS.contains(&path)
 }
@@ -101,13 +107,9 @@ pub async fn server_fn_status(req: Request, next: Next) -> Response {
     }
     let (mut parts, body) = response.into_parts();
     let bytes = to_bytes(body, 64 * 1024).await.unwrap_or_default();
-    #[derive(serde::Deserialize)]
-    struct Coded {
-        code: String,
-    }
-    let status = serde_json::from_slice::<Coded>(&bytes)
+    let status = serde_json::from_slice::<serde_json::Value>(&bytes)
         .ok()
-        .and_then(|e| tessera_core::error::status_of(&e.code))
+        .and_then(|e| e["error"]["code"].as_str().and_then(tessera_core::error::status_of))
         .and_then(|s| StatusCode::from_u16(s).ok());
     if let Some(status) = status {
         parts.status = status;

@@ -64,7 +64,12 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
     )
     .await?;
     state.limits.partner(&partner.id)?;
-    let key = (parts.method == Method::POST).then(|| header("idempotency-key").map(str::to_string)).flatten();
+    // A key that is sent but unreadable (non-ASCII) is refused by `begin`, never
+    // ignored: ignoring it would let the caller's retry run the work twice.
+    let key = match parts.headers.get("idempotency-key") {
+        Some(v) if parts.method == Method::POST => Some(v.to_str().unwrap_or_default().to_string()),
+        _ => None,
+    };
     let request_hash = sha256_hex(&[parts.method.as_str().as_bytes(), b"\n", path_and_query.as_bytes(), b"\n", &bytes].concat());
     let partner_id = partner.id.clone();
     parts.extensions.insert(partner);

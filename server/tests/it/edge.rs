@@ -32,10 +32,50 @@ async fn unknown_api_routes_answer_json_404(backend: Backend) {
 
 async fn wrong_method_is_a_json_405(backend: Backend) {
     let app = TestServer::spawn(backend).await;
-    let res = app.request(Method::POST, "/readyz").send().await.unwrap();
-    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    for (method, path) in [
+        (Method::POST, "/readyz"),
+        (Method::POST, "/openapi.json"),
+        (Method::DELETE, "/metrics"),
+        (Method::GET, "/consumer/session"),
+        (Method::PUT, "/consumer/session"),
+    ] {
+        let res = app.request(method.clone(), path).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        let body: serde_json::Value = res.json().await.unwrap_or_else(|e| panic!("{method} {path}: not JSON: {e}"));
+        assert_eq!(error_code(&body), "method_not_allowed", "{method} {path}");
+    }
+}
+
+/// The webview's server functions (`/api/*`): arguments they cannot read are
+/// the caller's mistake, a 400 in the one error shape, never a 500.
+async fn server_functions_refuse_unreadable_arguments_with_400(backend: Backend) {
+    let app = TestServer::spawn(backend).await;
+    for (path, form) in [("/api/claim_voucher", ""), ("/api/set_favorite", "merchant_id=m&on=maybe"), ("/api/redeem_claim", "claim_id=c&outlet_id=o&lat=abc&lng=1")] {
+        let res = app
+            .request(Method::POST, path)
+            .header("origin", &app.base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{path} {form:?}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(error_code(&body), "bad_request", "{path}: {body}");
+        assert!(!body["error"]["message"].as_str().unwrap().is_empty(), "{body}");
+    }
+    // A function's own refusal keeps its code and status, in the same shape.
+    let res = app
+        .request(Method::POST, "/api/claim_voucher")
+        .header("origin", &app.base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("id=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     let body: serde_json::Value = res.json().await.unwrap();
-    assert_eq!(error_code(&body), "method_not_allowed");
+    assert_eq!(error_code(&body), "session_required", "{body}");
 }
 
 async fn bodies_over_the_limit_are_refused_with_413(backend: Backend) {
@@ -69,6 +109,7 @@ async fn every_response_carries_a_request_id(backend: Backend) {
 crate::backend_tests!(
     unknown_api_routes_answer_json_404,
     wrong_method_is_a_json_405,
+    server_functions_refuse_unreadable_arguments_with_400,
     bodies_over_the_limit_are_refused_with_413,
     every_response_carries_a_request_id,
 );

@@ -145,6 +145,15 @@ async fn idempotency_keys_replay_or_refuse(backend: Backend) {
     let q = app.create_partner("other").await;
     let (s4, _) = app.partner_raw(&q, Method::POST, "/integrations/users", body, app.fresh_t(), &key).await;
     assert_eq!(s4, StatusCode::CREATED);
+    // A key sent but empty, too long or not visible ASCII is refused, and nothing is done.
+    let long = "k".repeat(256);
+    for bad in ["", "clé-1", "two words", long.as_str()] {
+        let new_user = json!({ "externalUserId": "u3" }).to_string().into_bytes();
+        let (status, answer) = app.partner_raw(&p, Method::POST, "/integrations/users", new_user, app.fresh_t(), &[("idempotency-key", bad)]).await;
+        assert_eq!((status, error_code(&answer)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"), "{bad:?}: {answer}");
+    }
+    let (status, _) = app.partner(&p, Method::GET, "/integrations/users/u3", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nothing was done for the refused requests");
 }
 
 async fn partners_never_see_each_other(backend: Backend) {

@@ -515,23 +515,31 @@ async fn deleting_an_endpoint_mid_delivery_leaves_the_worker_working(backend: Ba
     let hooks = Receiver::start().await;
     let p = app.create_partner("acme").await;
     let cat = Catalog::create(&app).await;
-    let doomed = endpoint(&app, &p, &hooks.url("doomed"), json!({})).await;
-    hooks.expect("doomed", "tessera", doomed["secret"].as_str().unwrap());
-    hooks.delay("doomed", Duration::from_millis(1500));
+    // One in-flight delivery will succeed, the other fail (and so look up its endpoint's failure streak).
+    let mut doomed = vec![];
+    for (path, answer) in [("doomed", 200), ("doomed-failing", 500)] {
+        let e = endpoint(&app, &p, &hooks.url(path), json!({})).await;
+        hooks.expect(path, "tessera", e["secret"].as_str().unwrap());
+        hooks.delay(path, Duration::from_millis(1500));
+        hooks.script(path, vec![(answer, vec![])]);
+        doomed.push(e["id"].as_str().unwrap().to_string());
+    }
     let voucher = cat.voucher(&app, "Coffee", json!({ "perUserLimit": 3 })).await;
     claim(&app, &p, "ana", &voucher).await;
     let pool = app.db.pool().await;
     for _ in 0..200 {
         let (leased,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries WHERE lease_until > 0").fetch_one(&pool).await.unwrap();
-        if leased == 1 {
+        if leased == 2 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let (status, _) = app.partner(&p, Method::DELETE, &format!("/integrations/webhook-endpoints/{}", doomed["id"].as_str().unwrap()), None).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    // The in-flight delivery ends after its endpoint is gone; recording it must not wedge the worker.
-    hooks.wait_for(Duration::from_secs(10), "the slow delivery", |got| got.iter().any(|r| r.path == "doomed")).await;
+    for id in &doomed {
+        let (status, _) = app.partner(&p, Method::DELETE, &format!("/integrations/webhook-endpoints/{id}"), None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    // The in-flight deliveries end after their endpoints are gone; recording them must not wedge the worker.
+    hooks.wait_for(Duration::from_secs(10), "the slow deliveries", |got| got.iter().filter(|r| r.path.starts_with("doomed")).count() == 2).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let kept = endpoint(&app, &p, &hooks.url("kept"), json!({})).await;
     hooks.expect("kept", "tessera", kept["secret"].as_str().unwrap());
