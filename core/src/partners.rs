@@ -162,11 +162,17 @@ pub async fn set_integration(db: &Db, id: &str, input: &IntegrationInput) -> Res
     let base = match input.base_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         None => None,
         Some(raw) => match url::Url::parse(raw) {
-            Ok(u) if matches!(u.scheme(), "https" | "http") && u.host().is_some() && u.query().is_none() && u.fragment().is_none() => {
+            Ok(u) if matches!(u.scheme(), "https" | "http")
+                && u.host().is_some()
+                && u.query().is_none()
+                && u.fragment().is_none()
+                && u.username().is_empty()
+                && u.password().is_none() =>
+            {
                 Some(u.as_str().trim_end_matches('/').to_string())
             }
             _ => {
-                return Err(ApiError::validation(vec![("baseUrl", "must be an http(s) URL without query or fragment".into())]));
+                return Err(ApiError::validation(vec![("baseUrl", "must be an http(s) URL without credentials, query or fragment; Tessera authenticates itself with X-Tessera-Secret".into())]));
             }
         },
     };

@@ -68,10 +68,14 @@ pub struct NewEndpoint {
     pub scheme: Option<Scheme>,
     /// Default: every type.
     pub event_types: Option<Vec<String>>,
+    /// For people: at most 500 characters.
+    #[schema(max_length = 500)]
     pub description: Option<String>,
     /// 1–256; default from the server's configuration (16).
     pub max_in_flight: Option<i64>,
-    /// Bring your own secret (e.g. moving from another provider); default: generated.
+    /// Bring your own secret (e.g. moving from another provider), 16–256 characters
+    /// (`whsec_…` for standard-webhooks); default: generated.
+    #[schema(min_length = 16, max_length = 256)]
     pub secret: Option<String>,
 }
 
@@ -80,6 +84,8 @@ pub struct NewEndpoint {
 pub struct EndpointUpdate {
     pub url: Option<String>,
     pub event_types: Option<Vec<String>>,
+    /// At most 500 characters.
+    #[schema(max_length = 500)]
     pub description: Option<String>,
     pub max_in_flight: Option<i64>,
 }
@@ -189,6 +195,13 @@ fn check_event_types(types: &[String]) -> Result<String, ApiError> {
     Ok(if sorted.is_empty() { String::new() } else { format!(",{},", sorted.join(",")) })
 }
 
+fn check_description(description: Option<String>) -> Result<Option<String>, ApiError> {
+    match description {
+        Some(d) if d.chars().count() > 500 => Err(ApiError::validation(vec![("description", "must be at most 500 characters".into())])),
+        d => Ok(d),
+    }
+}
+
 fn check_max_in_flight(n: i64) -> Result<i64, ApiError> {
     if (1..=256).contains(&n) {
         Ok(n)
@@ -210,6 +223,7 @@ pub async fn create(db: &Db, to: &Destinations, partner_id: &str, new: NewEndpoi
     };
     let types = check_event_types(new.event_types.as_deref().unwrap_or_default())?;
     let in_flight = check_max_in_flight(new.max_in_flight.unwrap_or(default_in_flight))?;
+    let description = check_description(new.description)?;
     crate::partners::get(db, partner_id).await?;
     let id = new_id();
     let now = now_ms();
@@ -220,7 +234,7 @@ pub async fn create(db: &Db, to: &Destinations, partner_id: &str, new: NewEndpoi
     .bind(&id)
     .bind(partner_id)
     .bind(url.as_str())
-    .bind(new.description.unwrap_or_default())
+    .bind(description.unwrap_or_default())
     .bind(scheme.as_str())
     .bind(types)
     .bind(&secret)
@@ -253,11 +267,12 @@ pub async fn update(db: &Db, to: &Destinations, partner: Option<&str>, id: &str,
     };
     let types = check_event_types(change.event_types.as_deref().unwrap_or(&current.event_types))?;
     let in_flight = check_max_in_flight(change.max_in_flight.unwrap_or(current.max_in_flight))?;
+    let description = check_description(change.description)?;
     sqlx::query("UPDATE webhook_endpoints SET url = $2, event_types = $3, description = $4, max_in_flight = $5, updated_at = $6 WHERE id = $1")
         .bind(id)
         .bind(url)
         .bind(types)
-        .bind(change.description.unwrap_or(current.description))
+        .bind(description.unwrap_or(current.description))
         .bind(in_flight)
         .bind(now_ms())
         .execute(db.pool())

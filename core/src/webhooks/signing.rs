@@ -58,6 +58,7 @@ impl Scheme {
     /// provider).
     pub fn check_secret(self, secret: &str) -> Result<(), String> {
         match self {
+            _ if secret.len() > 256 => Err("must be at most 256 characters".into()),
             Scheme::StandardWebhooks => standardwebhooks::Webhook::new(secret)
                 .map(|_| ())
                 .map_err(|_| "must be whsec_ followed by a base64 key".into()),

@@ -44,7 +44,40 @@ pub fn spec() -> Value {
         "type": "string", "enum": codes, "description": format!("A stable code:\n\n{table}"),
     });
     doc["x-error-codes"] = CATALOGUE.iter().map(|(c, s, d)| json!({ "code": c, "status": s, "description": d })).collect();
+    edge_responses(&mut doc);
     doc
+}
+
+/// What the edge answers before a handler runs, on every operation it applies
+/// to: a body that is not the route's JSON (400), too large (413) or not JSON
+/// at all (415); a query parameter out of bounds (422).
+fn edge_responses(doc: &mut Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else { return };
+    for op in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|item| item.values_mut()) {
+        let takes_body = op.get("requestBody").is_some();
+        let takes_query = op["parameters"].as_array().is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
+        let mut add = |status: &str, code: &str| {
+            let response = &mut op["responses"][status];
+            match response["description"].as_str() {
+                Some(listed) if listed.split(['·', '(']).any(|w| w.trim() == code) => {}
+                Some(listed) => response["description"] = json!(format!("{listed} · {code}")),
+                None => {
+                    *response = json!({
+                        "description": code,
+                        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ErrorBody" } } },
+                    })
+                }
+            }
+        };
+        if takes_body {
+            add("400", "invalid_json");
+            add("413", "payload_too_large");
+            add("415", "unsupported_media_type");
+        }
+        if takes_query {
+            add("422", "validation_failed");
+        }
+    }
 }
 
 #[cfg(test)]
@@ -111,6 +144,17 @@ mod tests {
             for (method, op) in item.as_object().unwrap() {
                 let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
                 assert!(ids.insert(id.to_string()), "{method} {path}: operationId {id} is used twice");
+            }
+        }
+        // The edge's own refusals are listed where they can happen.
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                if op.get("requestBody").is_some() {
+                    for (status, code) in [("400", "invalid_json"), ("413", "payload_too_large"), ("415", "unsupported_media_type")] {
+                        let desc = op["responses"][status]["description"].as_str().unwrap_or_default();
+                        assert!(desc.contains(code), "{method} {path} takes a body but its {status} does not list {code}");
+                    }
+                }
             }
         }
         for route in ["/integrations/users", "/me/claims", "/me/redemptions", "/admin/vouchers/{id}/publish", "/readyz"] {

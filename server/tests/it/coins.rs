@@ -218,6 +218,8 @@ async fn without_a_ledger_a_coin_voucher_is_501(backend: Backend) {
     assert!(status.is_success(), "{body}");
     let (status, body) = s.app.partner(&s.partner, Method::POST, "/integrations/users/ivy/vouchers", Some(&json!({ "voucherId": voucher }))).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let (status, body) = s.app.admin(Method::PUT, "/admin/partners/coins/integration", Some(json!({ "baseUrl": "ftp://x" }))).await;
-    assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"));
+    for bad in ["ftp://x", "https://user:pw@ledger.example.com"] {
+        let (status, body) = s.app.admin(Method::PUT, "/admin/partners/coins/integration", Some(json!({ "baseUrl": bad }))).await;
+        assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"), "{bad}: {body}");
+    }
 }

@@ -306,6 +306,13 @@ async fn private_destinations_are_refused_unless_allowed(backend: Backend) {
     }
     let (status, body) = app.partner(&p, Method::POST, "/integrations/webhook-endpoints", Some(&json!({ "url": "https://hooks.example.com/x", "eventTypes": ["NOPE"] }))).await;
     assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"), "{body}");
+    for (field, value) in [("secret", json!("s".repeat(257))), ("description", json!("d".repeat(501)))] {
+        let mut body = json!({ "url": "https://hooks.example.com/x" });
+        body[field] = value;
+        let (status, answer) = app.partner(&p, Method::POST, "/integrations/webhook-endpoints", Some(&body)).await;
+        assert_eq!((status, error_code(&answer)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"), "{field}: {answer}");
+        assert!(answer["error"]["details"]["fields"][field].is_string(), "{answer}");
+    }
     let (status, body) = app.partner(&p, Method::POST, "/integrations/webhook-endpoints", Some(&json!({ "url": "https://hooks.example.com/x", "scheme": "md5" }))).await;
     assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_json"), "{body}");
     let (status, ok) = app.partner(&p, Method::POST, "/integrations/webhook-endpoints", Some(&json!({ "url": "https://hooks.example.com/x", "maxInFlight": 4 }))).await;
