@@ -260,8 +260,8 @@ async fn try_claim(p: &Platform, holder: &Holder, voucher_id: &str, coupon: Opti
         sqlite: db.backend() == crate::db::Backend::Sqlite,
         now,
     };
-    let written = if write.sqlite && !write.from_pool && write.coin_debit.is_none() {
-        db.write_all_or_nothing(move |tx| Box::pin(write.run_at_once(tx, kind, data))).await
+    let written = if !write.from_pool && write.coin_debit.is_none() {
+        db.write_at_once(move |tx| Box::pin(write.run_at_once(tx, kind, data))).await
     } else {
         db.write(move |tx| Box::pin(write.run(tx, kind, data))).await
     };
@@ -302,7 +302,8 @@ struct ClaimWrite {
     reserve_pool_code: &'static str,
     /// The coin debit that paid for it, if any.
     coin_debit: Option<String>,
-    /// On SQLite the common claim is written in one round trip (`CLAIM_AT_ONCE`).
+    /// The common claim is written in one round trip: `CLAIM_AT_ONCE` on
+    /// SQLite, `CLAIM_AT_ONCE_PG` on PostgreSQL.
     sqlite: bool,
     now: i64,
 }
@@ -324,6 +325,20 @@ const CLAIM_AT_ONCE: &str = "\
     UPDATE vouchers SET claimed_count = claimed_count + 1 WHERE id = $4 AND changes() = 1; \
     INSERT INTO events (id, partner_id, type, user_id, payload, created_at) \
      SELECT $9, $2, $10, $3, $11, $12 WHERE changes() = 1";
+
+/// The same on PostgreSQL, as one statement (run outside a transaction, so
+/// atomic by itself, and the voucher's row lock is held only while it runs):
+/// the stock is counted first and conditionally (the row is re-checked after
+/// waiting for a concurrent claim's lock), the claim inserted only if it was,
+/// the event only if the claim was. It inserts one event, or nothing; a
+/// unique-index race fails the whole statement.
+const CLAIM_AT_ONCE_PG: &str = "\
+    WITH stock AS (UPDATE vouchers SET claimed_count = claimed_count + 1 \
+      WHERE id = $4 AND status = 'published' AND (total_stock IS NULL OR claimed_count < total_stock) RETURNING id), \
+     claim AS (INSERT INTO claims (id, partner_id, user_id, voucher_id, seq, source, voucher_title, created_at) \
+      SELECT $1, $2, $3, $4, $5, $6, $7, $8 FROM stock RETURNING id) \
+    INSERT INTO events (id, partner_id, type, user_id, payload, created_at) \
+     SELECT $9, $2, $10, $3, $11, $12 FROM claim";
 
 impl ClaimWrite {
     async fn run(self, tx: &mut sqlx::AnyConnection, kind: &'static str, data: serde_json::Value) -> Result<(), ClaimError> {
@@ -376,8 +391,10 @@ impl ClaimWrite {
 
     async fn run_at_once(self, tx: &mut sqlx::AnyConnection, kind: &'static str, data: serde_json::Value) -> Result<(), Refusal<ClaimError>> {
         let event = events::NewEvent::new(kind, data);
+        // Rows changed when it is taken: the script's three, or the statement's event.
+        let (sql, whole) = if self.sqlite { (CLAIM_AT_ONCE, 3) } else { (CLAIM_AT_ONCE_PG, 1) };
         let written = self
-            .bind_claim(sqlx::query(CLAIM_AT_ONCE))
+            .bind_claim(sqlx::query(sql))
             .bind(&event.id)
             .bind(kind)
             .bind(event.payload)
@@ -385,14 +402,16 @@ impl ClaimWrite {
             .execute(&mut *tx)
             .await;
         match written {
-            Ok(done) if done.rows_affected() == 3 => Ok(()),
+            Ok(done) if done.rows_affected() == whole => Ok(()),
             Ok(done) if done.rows_affected() == 0 => {
                 Err(Refusal::Clean(ApiError::conflict("out_of_stock", "Every unit of this voucher has been claimed.").into()))
             }
             Ok(done) => Err(Refusal::Partial(
-                ApiError::internal(anyhow::anyhow!("a claim changed {} rows, not 3", done.rows_affected())).into(),
+                ApiError::internal(anyhow::anyhow!("a claim changed {} rows, not {whole}", done.rows_affected())).into(),
             )),
-            // Only the first statement can break a unique index.
+            // Only the claim's insert can break a unique index, and then nothing
+            // is written: it is the SQLite script's first statement, and the
+            // PostgreSQL statement fails as a whole.
             Err(e) if is_unique_violation(&e) => Err(Refusal::Clean(ClaimError::Raced)),
             Err(e) => Err(Refusal::Partial(e.into())),
         }

@@ -170,6 +170,25 @@ impl Db {
         self.submit(false, job).await
     }
 
+    /// A write that is one round trip and all or nothing by itself: on
+    /// PostgreSQL a single statement (data-modifying CTEs chain its writes),
+    /// run without BEGIN and COMMIT — a statement outside a transaction is
+    /// atomic, and that saves two round trips and holds its row locks only
+    /// while it runs; on SQLite a script, run as
+    /// [`Db::write_all_or_nothing`] inside the group commit.
+    pub async fn write_at_once<T, E, F>(&self, job: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<sqlx::Error> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> BoxFuture<'c, Result<T, Refusal<E>>> + Send + 'static,
+    {
+        if self.jobs.is_some() {
+            return self.submit(false, job).await;
+        }
+        let mut conn = self.pool.acquire().await?;
+        job(&mut conn).await.map_err(Refusal::into_inner)
+    }
+
     /// Runs a write job: its own transaction on PostgreSQL; on SQLite, queued
     /// for the group commit, answered once its batch commits.
     async fn submit<T, E, F>(&self, guarded: bool, job: F) -> Result<T, E>

@@ -180,8 +180,8 @@ pub async fn redeem(db: &Db, user_id: &str, req: &RedeemRequest) -> Result<Redem
         now,
     };
     let (facts, code) = match (db.backend(), known_code(&facts)) {
-        (Backend::Sqlite, Some(code)) => db.write_all_or_nothing(move |tx| Box::pin(write.run_at_once(tx, facts, code))).await?,
-        _ => db.write(move |tx| Box::pin(write.run(tx, facts))).await?,
+        (backend, Some(code)) => db.write_at_once(move |tx| Box::pin(write.run_at_once(tx, backend, facts, code))).await?,
+        (_, None) => db.write(move |tx| Box::pin(write.run(tx, facts))).await?,
     };
     Ok(Redemption {
         redemption_id: id,
@@ -300,19 +300,22 @@ impl RedemptionWrite {
         })
     }
 
-    /// The same three writes as one SQLite script, all or nothing without a
-    /// savepoint (like a claim's, see `claims::CLAIM_AT_ONCE`): the claim is
-    /// marked first and conditionally — a second redemption changes no row
-    /// there, before anything is written — then the redemption and the event
-    /// only if the statement before changed its row. One writer round trip.
+    /// The same three writes in one round trip, all or nothing (like a
+    /// claim's, see `claims::CLAIM_AT_ONCE`): the claim is marked first and
+    /// conditionally — a second redemption changes no row there, before
+    /// anything is written — then the redemption and the event only if the
+    /// write before happened. On SQLite a script without a savepoint (3 rows
+    /// changed, or none); on PostgreSQL one statement of chained CTEs outside a
+    /// transaction (its one event inserted, or nothing).
     async fn run_at_once(
         self,
         tx: &mut sqlx::AnyConnection,
+        backend: Backend,
         facts: ClaimFacts,
         code: String,
     ) -> Result<(ClaimFacts, String), Refusal<ApiError>> {
         let event = events::NewEvent::new(events::REDEMPTION_CREATED, self.event(&facts));
-        let script = concat!(
+        let sqlite = concat!(
             "UPDATE claims SET redeemed_at = $19 WHERE id = $2 AND redeemed_at IS NULL; ",
             insert_redemption!(),
             " SELECT ",
@@ -321,8 +324,22 @@ impl RedemptionWrite {
              INSERT INTO events (id, partner_id, type, user_id, payload, created_at) \
              SELECT $20, $3, $21, $4, $22, $23 WHERE changes() = 1"
         );
+        let postgres = concat!(
+            "WITH marked AS (UPDATE claims SET redeemed_at = $19 WHERE id = $2 AND redeemed_at IS NULL RETURNING id), \
+             redemption AS (",
+            insert_redemption!(),
+            " SELECT ",
+            redemption_values!(),
+            " FROM marked RETURNING id) \
+             INSERT INTO events (id, partner_id, type, user_id, payload, created_at) \
+             SELECT $20, $3, $21, $4, $22, $23 FROM redemption"
+        );
+        let (sql, whole) = match backend {
+            Backend::Sqlite => (sqlite, 3),
+            Backend::Postgres => (postgres, 1),
+        };
         let written = self
-            .bind_row(sqlx::query(script), &facts, &code)
+            .bind_row(sqlx::query(sql), &facts, &code)
         .bind(&event.id)
         .bind(events::REDEMPTION_CREATED)
         .bind(event.payload)
@@ -330,10 +347,10 @@ impl RedemptionWrite {
         .execute(&mut *tx)
         .await;
         match written {
-            Ok(done) if done.rows_affected() == 3 => Ok((facts, code)),
+            Ok(done) if done.rows_affected() == whole => Ok((facts, code)),
             Ok(done) if done.rows_affected() == 0 => Err(Refusal::Clean(already_redeemed())),
             Ok(done) => Err(Refusal::Partial(ApiError::internal(anyhow::anyhow!(
-                "a redemption changed {} rows, not 3",
+                "a redemption changed {} rows, not {whole}",
                 done.rows_affected()
             )))),
             Err(e) => Err(Refusal::Partial(e.into())),
