@@ -46,6 +46,16 @@ async fn wrong_method_is_a_json_405(backend: Backend) {
     }
 }
 
+/// The sandbox's fake partner backend answers a body it cannot read in JSON too.
+async fn the_sandbox_refuses_an_unreadable_body_in_json(backend: Backend) {
+    let app = TestServer::spawn(backend).await;
+    let res = app.request(Method::POST, "/sandbox/demo/debit").header("content-type", "application/json").body("{").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/json"), "{:?}", res.headers());
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(error_code(&body), "bad_request", "{body}");
+}
+
 /// The webview's server functions (`/api/*`): arguments they cannot read are
 /// the caller's mistake, a 400 in the one error shape, never a 500.
 async fn server_functions_refuse_unreadable_arguments_with_400(backend: Backend) {
@@ -110,6 +120,7 @@ crate::backend_tests!(
     unknown_api_routes_answer_json_404,
     wrong_method_is_a_json_405,
     server_functions_refuse_unreadable_arguments_with_400,
+    the_sandbox_refuses_an_unreadable_body_in_json,
     bodies_over_the_limit_are_refused_with_413,
     every_response_carries_a_request_id,
 );
