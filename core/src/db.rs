@@ -154,28 +154,20 @@ impl Db {
         .await
     }
 
-    /// Like [`Db::write`], for a job built so that it needs no savepoint: when
-    /// it fails with [`Refusal::Clean`] it has written nothing (its first
-    /// statement failed, or the later ones depend on it and changed no row).
-    /// On SQLite that saves the writer a round trip per job — the writer's
-    /// round trips are what bound writes per second. A job that fails after
-    /// writing ([`Refusal::Partial`]) rolls back its whole batch: every job in
-    /// it fails, so keep that for the unexpected (a full disk).
-    pub async fn write_all_or_nothing<T, E, F>(&self, job: F) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<sqlx::Error> + Send + 'static,
-        F: for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> BoxFuture<'c, Result<T, Refusal<E>>> + Send + 'static,
-    {
-        self.submit(false, job).await
-    }
-
-    /// A write that is one round trip and all or nothing by itself: on
-    /// PostgreSQL a single statement (data-modifying CTEs chain its writes),
-    /// run without BEGIN and COMMIT — a statement outside a transaction is
-    /// atomic, and that saves two round trips and holds its row locks only
-    /// while it runs; on SQLite a script, run as
-    /// [`Db::write_all_or_nothing`] inside the group commit.
+    /// Like [`Db::write`], for a job that is one round trip and all or nothing
+    /// by itself. When it fails with [`Refusal::Clean`] it has written nothing.
+    ///
+    /// On SQLite the job is a script (its later statements depend on the first
+    /// through `changes()`) run inside the group commit without a savepoint:
+    /// that saves the writer a round trip per job — the writer's round trips
+    /// are what bound writes per second. A job that fails after writing
+    /// ([`Refusal::Partial`]) rolls back its whole batch: every job in it
+    /// fails, so keep that for the unexpected (a full disk).
+    ///
+    /// On PostgreSQL the job is a single statement (data-modifying CTEs chain
+    /// its writes) run without BEGIN and COMMIT: a statement outside a
+    /// transaction is atomic, and that saves two round trips and holds its row
+    /// locks only while it runs.
     pub async fn write_at_once<T, E, F>(&self, job: F) -> Result<T, E>
     where
         T: Send + 'static,
@@ -258,7 +250,7 @@ type JobFn = Box<dyn for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> BoxFuture<'c
 struct Job {
     run: JobFn,
     /// Runs inside its own savepoint ([`Db::write`]); else it is all or
-    /// nothing by itself ([`Db::write_all_or_nothing`]).
+    /// nothing by itself ([`Db::write_at_once`]).
     guarded: bool,
 }
 
@@ -271,7 +263,7 @@ enum JobEnd {
     Partial,
 }
 
-/// How a [`Db::write_all_or_nothing`] job failed.
+/// How a [`Db::write_at_once`] job failed.
 pub enum Refusal<E> {
     /// Nothing was written.
     Clean(E),
@@ -485,7 +477,7 @@ mod tests {
     /// An all-or-nothing insert of `n`: refused cleanly when `n` exists (the
     /// unique key fails the only statement, nothing is written).
     async fn insert_at_once(db: &Db, n: i64) -> Result<i64, sqlx::Error> {
-        db.write_all_or_nothing(move |tx| {
+        db.write_at_once(move |tx| {
             Box::pin(async move {
                 match sqlx::query("INSERT INTO t (n) VALUES ($1)").bind(n).execute(&mut *tx).await {
                     Ok(_) => Ok(n),
@@ -533,7 +525,7 @@ mod tests {
     async fn a_partial_all_or_nothing_job_rolls_back_its_batch_and_the_writer_lives_on() {
         let (db, _dir) = sqlite().await;
         let partial = db
-            .write_all_or_nothing(|tx| {
+            .write_at_once(|tx| {
                 Box::pin(async move {
                     sqlx::query("INSERT INTO t (n) VALUES (7)").execute(&mut *tx).await.map_err(Refusal::Clean)?;
                     Err::<(), _>(Refusal::Partial(sqlx::Error::Protocol("broke after writing".into())))
