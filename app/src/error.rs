@@ -51,6 +51,10 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => "network_error",
             // The caller sent arguments the function cannot read: a 400, not a fault.
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => "bad_request",
+            // On the server, what fails to deserialize is the caller's request (a
+            // body that is not UTF-8); in the browser it is the server's answer.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(_) => "bad_request",
             _ => "request_failed",
         };
         AppError { code: code.into(), message: value.to_string() }

@@ -43,10 +43,15 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
         let _ = tcp.set_nodelay(true);
     });
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down: finishing in-flight requests");
-        let _ = stopping_tx.send(true);
+    let signalled = std::sync::Arc::new(std::sync::OnceLock::<tokio::time::Instant>::new());
+    let server = axum::serve(listener, app).with_graceful_shutdown({
+        let signalled = signalled.clone();
+        async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            let _ = signalled.set(tokio::time::Instant::now());
+            let _ = stopping_tx.send(true);
+        }
     });
     let grace = config.shutdown_grace;
     let deadline = async move {
@@ -60,8 +65,13 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
     housekeeping.abort();
     reversals.abort();
     if let Some(worker) = worker {
-        // It drains in parallel with the HTTP server, within the same grace period.
-        let _ = tokio::time::timeout(Duration::from_secs(5), worker).await;
+        // It drains in parallel with the HTTP server, within the same grace
+        // period from the signal, then records its last attempts (up to 2 s)
+        // and gives back what it did not finish.
+        let until = signalled.get().map_or_else(tokio::time::Instant::now, |at| *at + grace) + Duration::from_secs(5);
+        if tokio::time::timeout_at(until, worker).await.is_err() {
+            tracing::warn!("the webhook worker did not stop in time; its leases expire on their own");
+        }
     }
     platform.db.close().await;
     tracing::info!("stopped");

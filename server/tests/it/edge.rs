@@ -60,7 +60,13 @@ async fn the_sandbox_refuses_an_unreadable_body_in_json(backend: Backend) {
 /// the caller's mistake, a 400 in the one error shape, never a 500.
 async fn server_functions_refuse_unreadable_arguments_with_400(backend: Backend) {
     let app = TestServer::spawn(backend).await;
-    for (path, form) in [("/api/claim_voucher", ""), ("/api/set_favorite", "merchant_id=m&on=maybe"), ("/api/redeem_claim", "claim_id=c&outlet_id=o&lat=abc&lng=1")] {
+    let forms: [(&str, &[u8]); 4] = [
+        ("/api/claim_voucher", b""),
+        ("/api/claim_voucher", b"id=\xff\xfe"),
+        ("/api/set_favorite", b"merchant_id=m&on=maybe"),
+        ("/api/redeem_claim", b"claim_id=c&outlet_id=o&lat=abc&lng=1"),
+    ];
+    for (path, form) in forms {
         let res = app
             .request(Method::POST, path)
             .header("origin", &app.base)
@@ -69,7 +75,7 @@ async fn server_functions_refuse_unreadable_arguments_with_400(backend: Backend)
             .send()
             .await
             .unwrap();
-        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{path} {form:?}");
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{path} {:?}", String::from_utf8_lossy(form));
         let body: serde_json::Value = res.json().await.unwrap();
         assert_eq!(error_code(&body), "bad_request", "{path}: {body}");
         assert!(!body["error"]["message"].as_str().unwrap().is_empty(), "{body}");
