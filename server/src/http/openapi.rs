@@ -50,32 +50,58 @@ pub fn spec() -> Value {
 
 /// What the edge answers before a handler runs, on every operation it applies
 /// to: a body that is not the route's JSON (400), too large (413) or not JSON
-/// at all (415); a query parameter out of bounds (422).
+/// at all (415); a query parameter out of bounds (422); the rate limits of the
+/// partner and consumer APIs (429); and on every partner POST, the
+/// `Idempotency-Key` it may carry (SPEC §2) with its refusals.
 fn edge_responses(doc: &mut Value) {
     let Some(paths) = doc["paths"].as_object_mut() else { return };
-    for op in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|item| item.values_mut()) {
-        let takes_body = op.get("requestBody").is_some();
-        let takes_query = op["parameters"].as_array().is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
-        let mut add = |status: &str, code: &str| {
-            let response = &mut op["responses"][status];
-            match response["description"].as_str() {
-                Some(listed) if listed.split(['·', '(']).any(|w| w.trim() == code) => {}
-                Some(listed) => response["description"] = json!(format!("{listed} · {code}")),
-                None => {
-                    *response = json!({
-                        "description": code,
-                        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ErrorBody" } } },
-                    })
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        for (method, op) in item.iter_mut() {
+            let takes_body = op.get("requestBody").is_some();
+            let takes_query = op["parameters"].as_array().is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
+            let partner = path.starts_with("/integrations/");
+            let idempotent = partner && method == "post";
+            if idempotent && !op["parameters"].as_array().is_some_and(|ps| ps.iter().any(|p| p["name"] == "Idempotency-Key")) {
+                let key = json!({
+                    "name": "Idempotency-Key", "in": "header", "required": false,
+                    "description": "Replays the first response for 24 h (1–255 visible ASCII characters)",
+                    "schema": { "type": ["string", "null"] },
+                });
+                match op["parameters"].as_array_mut() {
+                    Some(ps) => ps.push(key),
+                    None => op["parameters"] = json!([key]),
                 }
             }
-        };
-        if takes_body {
-            add("400", "invalid_json");
-            add("413", "payload_too_large");
-            add("415", "unsupported_media_type");
-        }
-        if takes_query {
-            add("422", "validation_failed");
+            let mut add = |status: &str, code: &str| {
+                let response = &mut op["responses"][status];
+                match response["description"].as_str() {
+                    Some(listed) if listed.split(['·', '(']).any(|w| w.trim() == code) => {}
+                    Some(listed) => response["description"] = json!(format!("{listed} · {code}")),
+                    None => {
+                        *response = json!({
+                            "description": code,
+                            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ErrorBody" } } },
+                        })
+                    }
+                }
+            };
+            if takes_body {
+                add("400", "invalid_json");
+                add("413", "payload_too_large");
+                add("415", "unsupported_media_type");
+            }
+            if takes_query {
+                add("422", "validation_failed");
+            }
+            if partner || path == "/me" || path.starts_with("/me/") {
+                add("429", "rate_limited");
+            }
+            if idempotent {
+                add("409", "idempotency_in_progress");
+                add("422", "validation_failed");
+                add("422", "idempotency_key_reused");
+            }
         }
     }
 }
@@ -149,6 +175,12 @@ mod tests {
         // The edge's own refusals are listed where they can happen.
         for (path, item) in doc["paths"].as_object().unwrap() {
             for (method, op) in item.as_object().unwrap() {
+                if path.starts_with("/integrations/") && method == "post" {
+                    let key = op["parameters"].as_array().and_then(|ps| ps.iter().find(|p| p["name"] == "Idempotency-Key"));
+                    assert!(key.is_some(), "{method} {path} takes an Idempotency-Key but does not say so");
+                    let desc = op["responses"]["422"]["description"].as_str().unwrap_or_default();
+                    assert!(desc.contains("idempotency_key_reused"), "{method} {path}: 422 does not list idempotency_key_reused");
+                }
                 if op.get("requestBody").is_some() {
                     for (status, code) in [("400", "invalid_json"), ("413", "payload_too_large"), ("415", "unsupported_media_type")] {
                         let desc = op["responses"][status]["description"].as_str().unwrap_or_default();
