@@ -48,12 +48,48 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The document title of a page: `{page} · Tessera`, escaped. leptos_meta
+/// writes the title into the server's HTML as it is, so a voucher title or a
+/// merchant name with `</title><meta http-equiv=refresh …>` would otherwise
+/// become markup in `<head>`. In the browser the same text is set as
+/// `document.title`, which takes plain text: nothing to escape there.
+pub fn page_title(page: String) -> String {
+    let title = if page.is_empty() { "Tessera".to_string() } else { format!("{page} · Tessera") };
+    if cfg!(feature = "ssr") { escape_text(&title) } else { title }
+}
+
+/// Text as HTML character data: `&`, `<`, `>` and quotes as references.
+pub fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_title_cannot_close_its_element() {
+        let t = super::escape_text(r#"Tom & Jerry's </title><meta http-equiv="refresh" content="0;url=https://evil.example">"#);
+        assert_eq!(t, "Tom &amp; Jerry&#39;s &lt;/title&gt;&lt;meta http-equiv=&quot;refresh&quot; content=&quot;0;url=https://evil.example&quot;&gt;");
+        assert!(!t.contains('<') && !t.contains('>'));
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Stylesheet id="tessera-css" href="/pkg/tessera.css"/>
-        <Title formatter=|page: String| if page.is_empty() { "Tessera".to_string() } else { format!("{page} · Tessera") }/>
+        <Title formatter=page_title/>
         <components::PartnerFrame/>
         <components::SsoRefusal/>
         <Router>

@@ -84,6 +84,7 @@ pub async fn balance(p: &Platform, integration: &Integration, external_user_id: 
     let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("userId", external_user_id).finish();
     let answer = integration
         .call(&p.outbound, reqwest::Method::GET, &format!("balance?{query}"))
+        .map_err(|e| unavailable(&e.to_string()))?
         .send()
         .await
         .map_err(|e| unavailable(&outbound::describe(&e)))?;
@@ -117,6 +118,8 @@ async fn set_state(p: &Platform, id: &str, from: &str, to: &str, transaction_id:
 /// Asks the ledger to debit the user. `Ok` only when it confirmed; every
 /// other outcome is recorded, and an unknown one is queued for reversal.
 pub async fn debit(p: &Platform, integration: &Integration, pay: &Payment<'_>) -> Result<Debit, ApiError> {
+    // Refused before anything is recorded: no call goes out, so nothing is to be given back.
+    let request = integration.call(&p.outbound, reqwest::Method::POST, "debit").map_err(|e| unavailable(&e.to_string()))?;
     let id = new_id();
     let now = now_ms();
     let inserted = sqlx::query(
@@ -140,7 +143,7 @@ pub async fn debit(p: &Platform, integration: &Integration, pay: &Payment<'_>) -
         Err(e) => return Err(e.into()),
     }
     let body = json!({ "userId": pay.external_user_id, "amount": pay.amount, "referenceId": id, "note": pay.note });
-    let sent = integration.call(&p.outbound, reqwest::Method::POST, "debit").json(&body).send().await;
+    let sent = request.json(&body).send().await;
     let answer = match sent {
         Ok(answer) => answer,
         Err(e) => {
@@ -291,6 +294,7 @@ async fn reverse_one(p: &Platform, d: &Due) -> Result<Option<&'static str>, Stri
     let body = json!({ "userId": d.external_user_id, "amount": d.amount, "referenceId": d.id, "transactionId": d.transaction_id });
     let answer = integration
         .call(&p.outbound, reqwest::Method::POST, "reverse")
+        .map_err(|e| e.to_string())?
         .json(&body)
         .send()
         .await

@@ -35,6 +35,7 @@ pub struct Settings {
     pub body_limit_bytes: usize,
     /// Requests taking longer are answered 503.
     pub request_timeout_seconds: u64,
+    pub header_read_timeout_seconds: u64,
     /// How long in-flight requests get to finish after SIGTERM or Ctrl-C.
     pub shutdown_grace_seconds: u64,
     /// Bearer token for the admin API (`/admin/*`); unset turns the admin API off.
@@ -86,6 +87,7 @@ impl Default for Settings {
             log_level: "info".into(),
             body_limit_bytes: 64 * 1024,
             request_timeout_seconds: 30,
+            header_read_timeout_seconds: 10,
             shutdown_grace_seconds: 20,
             operator_token: None,
             rate_limit_partner_per_minute: 1200,
@@ -117,12 +119,22 @@ pub struct Config {
     pub log_level: String,
     pub body_limit_bytes: usize,
     pub request_timeout: std::time::Duration,
+    /// A connection that has not sent a request's headers in this long is closed.
+    pub header_read_timeout: std::time::Duration,
     pub shutdown_grace: std::time::Duration,
     pub operator_token: Option<OperatorToken>,
     pub rate_limits: RateLimits,
     pub webhooks: WebhookSettings,
     pub demo_page: bool,
     pub coins_unknown_after: std::time::Duration,
+}
+
+impl Config {
+    /// Where this server is reached: its public URL, else its listening
+    /// address (what `tessera demo` points the demo partner's backend at).
+    pub fn own_origin(&self) -> Option<url::Url> {
+        self.public_url.clone().or_else(|| url::Url::parse(&format!("http://{}", self.listen)).ok())
+    }
 }
 
 /// The delivery worker's settings, checked.
@@ -339,6 +351,9 @@ impl Config {
         if s.coins_unknown_after_seconds < 10 {
             problems.push("coins_unknown_after_seconds must be at least 10 (above the ledger's 5 s timeout); set TESSERA_COINS_UNKNOWN_AFTER_SECONDS".into());
         }
+        if !(1..=300).contains(&s.header_read_timeout_seconds) {
+            problems.push("header_read_timeout_seconds must be 1–300; set TESSERA_HEADER_READ_TIMEOUT_SECONDS".into());
+        }
         if s.request_timeout_seconds == 0 {
             problems.push("request_timeout_seconds must be at least 1; set TESSERA_REQUEST_TIMEOUT_SECONDS".into());
         }
@@ -400,6 +415,7 @@ impl Config {
                 log_level: s.log_level,
                 body_limit_bytes: s.body_limit_bytes,
                 request_timeout: std::time::Duration::from_secs(s.request_timeout_seconds),
+                header_read_timeout: std::time::Duration::from_secs(s.header_read_timeout_seconds),
                 shutdown_grace: std::time::Duration::from_secs(s.shutdown_grace_seconds),
                 operator_token,
                 rate_limits: RateLimits {

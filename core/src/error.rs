@@ -105,14 +105,60 @@ impl std::fmt::Display for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        match e {
-            sqlx::Error::PoolTimedOut => {
-                tracing::warn!("database pool exhausted");
-                Self::service_unavailable("The service is busy; please retry shortly.")
-            }
-            other => Self::internal(other),
+        if is_transient(&e) {
+            // Not the caller's fault and not a bug: the database is restarting,
+            // unreachable or saturated for a moment. Retry is the right answer.
+            tracing::warn!(error = %e, "database unavailable");
+            return Self::service_unavailable("The database is unavailable for a moment; please retry shortly.").with_retry_after(1);
+        }
+        if is_unstorable_text(&e) {
+            // The edges refuse NUL characters; this is the backstop.
+            return Self::bad_request("bad_request", "The request carries text that cannot be stored (a NUL character).");
+        }
+        Self::internal(e)
+    }
+}
+
+/// A database error that a retry can cure: the pool is exhausted or closed,
+/// the connection broke, or the server is shutting down, starting up or
+/// refusing connections (SQLSTATE class 08, 57P01–57P03, 53300; SQLite busy).
+pub fn is_transient(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => match db.code() {
+            Some(code) => is_transient_code(&code),
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+/// PostgreSQL's SQLSTATEs are five characters; SQLite's extended result
+/// codes are decimal numbers of at most four digits.
+fn is_transient_code(code: &str) -> bool {
+    if code.len() == 5 {
+        return code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01");
+    }
+    // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+    code.parse::<u32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn connection_faults_are_transient_and_bugs_are_not() {
+        for code in ["08006", "08001", "57P01", "57P03", "53300", "40001", "5", "517", "6", "262"] {
+            assert!(super::is_transient_code(code), "{code}");
+        }
+        for code in ["23505", "22021", "42P01", "2067", "19", "1", "57014"] {
+            assert!(!super::is_transient_code(code), "{code}");
         }
     }
+}
+
+/// PostgreSQL refused a text value: NUL (`22021`) or a character its encoding lacks (`22P05`).
+fn is_unstorable_text(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("22021" | "22P05")))
 }
 
 impl IntoResponse for ApiError {

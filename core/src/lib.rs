@@ -76,15 +76,28 @@ mod platform {
     pub struct Platform {
         pub db: Db,
         pub config: Arc<Config>,
-        /// For calls to partners' backends (SSO, coins): guarded like webhooks.
-        pub outbound: reqwest::Client,
+        /// Every call out (webhooks, SSO, coins): guarded by [`crate::outbound`].
+        pub outbound: crate::outbound::Outbound,
     }
 
     impl Platform {
         pub fn new(db: Db, config: Arc<Config>) -> Self {
-            let to = crate::webhooks::Destinations { allow: config.webhooks.allow_networks.clone() };
-            let outbound = crate::outbound::client(crate::coins::TIMEOUT, &to, concat!("Tessera/", env!("CARGO_PKG_VERSION")));
+            let own = config.own_origin();
+            let outbound = Self::outbound_for(&config, own);
             Self { db, config, outbound }
+        }
+
+        /// Once the server knows the address it listens on (a port 0 is
+        /// chosen by the system): its own sandbox backend is reached there.
+        pub fn listening_at(mut self, addr: std::net::SocketAddr) -> Self {
+            let own = self.config.public_url.clone().or_else(|| url::Url::parse(&format!("http://{addr}")).ok());
+            self.outbound = Self::outbound_for(&self.config, own);
+            self
+        }
+
+        fn outbound_for(config: &Config, own: Option<url::Url>) -> crate::outbound::Outbound {
+            let to = crate::outbound::Destinations { allow: config.webhooks.allow_networks.clone() };
+            crate::outbound::Outbound::new(crate::coins::TIMEOUT, &to, concat!("Tessera/", env!("CARGO_PKG_VERSION")), own)
         }
     }
 

@@ -6,6 +6,7 @@ use crate::{
     db::Db,
     error::{ApiError, is_unique_violation},
     ids::random_secret,
+    outbound::{Outbound, Refused},
     signature::{self, TOLERANCE_SECONDS},
 };
 use serde::{Deserialize, Serialize};
@@ -119,12 +120,13 @@ impl Integration {
     }
 
     /// A call to the partner's backend: `{base}/{path}` with the integration
-    /// secret in [`crate::coins::SECRET_HEADER`] and the 5 s timeout.
-    pub fn call(&self, client: &reqwest::Client, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        client
-            .request(method, self.url(path))
+    /// secret in [`crate::coins::SECRET_HEADER`] and the 5 s timeout; refused
+    /// (nothing sent) when the URL points at a network calls may not reach.
+    pub fn call(&self, outbound: &Outbound, method: reqwest::Method, path: &str) -> Result<reqwest::RequestBuilder, Refused> {
+        Ok(outbound
+            .request(method, &self.url(path))?
             .header(crate::coins::SECRET_HEADER, &self.secret)
-            .timeout(crate::coins::TIMEOUT)
+            .timeout(crate::coins::TIMEOUT))
     }
 }
 
@@ -158,23 +160,17 @@ pub struct IntegrationCredentials {
 }
 
 /// Sets (or clears) a partner's backend; a new secret each time it is set.
-pub async fn set_integration(db: &Db, id: &str, input: &IntegrationInput) -> Result<IntegrationCredentials, ApiError> {
+pub async fn set_integration(db: &Db, outbound: &Outbound, id: &str, input: &IntegrationInput) -> Result<IntegrationCredentials, ApiError> {
+    let refused = |why: String| ApiError::validation(vec![("baseUrl", why)]);
     let base = match input.base_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         None => None,
-        Some(raw) => match url::Url::parse(raw) {
-            Ok(u) if matches!(u.scheme(), "https" | "http")
-                && u.host().is_some()
-                && u.query().is_none()
-                && u.fragment().is_none()
-                && u.username().is_empty()
-                && u.password().is_none() =>
-            {
-                Some(u.as_str().trim_end_matches('/').to_string())
+        Some(raw) => {
+            let u = outbound.check_for_save(raw).await.map_err(refused)?;
+            if u.query().is_some() || u.fragment().is_some() {
+                return Err(refused("must be an http(s) URL without query or fragment; Tessera appends /sso, /balance, /debit and /reverse".into()));
             }
-            _ => {
-                return Err(ApiError::validation(vec![("baseUrl", "must be an http(s) URL without credentials, query or fragment; Tessera authenticates itself with X-Tessera-Secret".into())]));
-            }
-        },
+            Some(u.as_str().trim_end_matches('/').to_string())
+        }
     };
     let secret = base.as_ref().map(|_| random_secret("its_"));
     let done = sqlx::query("UPDATE partners SET integration_base_url = $2, integration_secret = $3, updated_at = $4 WHERE id = $1")
@@ -218,7 +214,7 @@ const COLUMNS: &str = "id, name, api_secret, api_secret_previous, api_secret_pre
      jwt_secret_previous, jwt_secret_previous_until, allowed_origins, sandbox, theme, integration_base_url, \
      integration_secret, created_at";
 
-fn valid_partner_id(id: &str) -> bool {
+pub fn valid_partner_id(id: &str) -> bool {
     (3..=64).contains(&id.len())
         && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
         && id.as_bytes()[0].is_ascii_alphanumeric()
@@ -226,6 +222,11 @@ fn valid_partner_id(id: &str) -> bool {
 
 /// Checks an origin is `scheme://host[:port]` with nothing after it.
 pub fn parse_origin(raw: &str) -> Result<String, String> {
+    // `https://*.x.com` would parse as a host and become a CSP wildcard in
+    // `frame-ancestors`: every subdomain of x.com could frame the webview.
+    if raw.contains('*') {
+        return Err(format!("{raw:?}: wildcard origins are not accepted; list each origin that embeds the webview"));
+    }
     let url = url::Url::parse(raw).map_err(|_| format!("{raw:?} is not an origin like https://app.example.com"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(format!("{raw:?} must be an http(s) origin"));
@@ -426,13 +427,13 @@ pub async fn authenticate(db: &Db, req: SignedRequest<'_>, now_ms: i64) -> Resul
         .map_err(|e| ApiError::unauthorized("signature_invalid", format!("X-Signature is malformed: {e}.")))?;
     let t = parsed.timestamp.to_string();
     let parts = signature::partner_request_parts(&t, req.method, req.path_and_query, req.body);
-    if !signature::matches(&parsed, &partner.api_secrets(now_ms), &parts) {
+    let Some(matched) = signature::matching(&parsed, &partner.api_secrets(now_ms), &parts) else {
         return Err(ApiError::unauthorized(
             "signature_invalid",
             "X-Signature does not match. Sign \"<t>.<METHOD>.<path?query>.<raw body>\" with your API secret, \
              using the body bytes exactly as sent.",
         ));
-    }
+    };
     let now_s = now_ms.div_euclid(1000);
     let skew = (now_s - parsed.timestamp).abs();
     if skew > TOLERANCE_SECONDS {
@@ -442,8 +443,10 @@ pub async fn authenticate(db: &Db, req: SignedRequest<'_>, now_ms: i64) -> Resul
         )
         .with_details(serde_json::json!({ "serverTime": now_s, "t": parsed.timestamp })));
     }
-    // Replay: each signature is good once. Keep it until it would expire anyway.
-    let sig_hex = hex::encode(parsed.v1[0]);
+    // Replay: each signature is good once. The one remembered is the one that
+    // verified (junk `v1=` entries before it must not make it new again); kept
+    // until it would expire anyway.
+    let sig_hex = hex::encode(matched);
     let expires = (parsed.timestamp + TOLERANCE_SECONDS + 1) * 1000;
     let fresh = sqlx::query(
         "INSERT INTO seen_signatures (partner_id, signature, expires_at) VALUES ($1, $2, $3) \

@@ -72,14 +72,20 @@ pub fn mac(secret: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     m.finalize().into_bytes().into()
 }
 
-/// True if any `v1` in the header is the MAC of `parts` under any of `secrets`.
-/// Constant-time per comparison.
-pub fn matches(header: &SignatureHeader, secrets: &[&str], parts: &[&[u8]]) -> bool {
+/// The `v1` in the header that is the MAC of `parts` under one of `secrets`,
+/// if any. Constant-time per comparison. Replay protection must remember
+/// this one: any other `v1` in the header is whatever the sender put there.
+pub fn matching(header: &SignatureHeader, secrets: &[&str], parts: &[&[u8]]) -> Option<[u8; 32]> {
     use subtle::ConstantTimeEq;
-    secrets.iter().any(|secret| {
+    secrets.iter().find_map(|secret| {
         let expected = mac(secret.as_bytes(), parts);
-        header.v1.iter().any(|got| bool::from(got.ct_eq(&expected)))
+        header.v1.iter().find(|got| bool::from(got.ct_eq(&expected))).copied()
     })
+}
+
+/// True if any `v1` in the header is the MAC of `parts` under any of `secrets`.
+pub fn matches(header: &SignatureHeader, secrets: &[&str], parts: &[&[u8]]) -> bool {
+    matching(header, secrets, parts).is_some()
 }
 
 /// The partner-request message: `<t>.<METHOD>.<path?query>.<raw body>`.
@@ -131,6 +137,17 @@ mod tests {
         assert!(!ok("POST", "/integrations/users?x=2", b"{\"a\":1}"));
         assert!(!ok("POST", "/integrations/users?x=1", b"{\"a\": 1}"));
         assert!(!matches(&parsed, &["sk_other"], &partner_request_parts("1700000000", "POST", "/integrations/users?x=1", b"{\"a\":1}")));
+    }
+
+    #[test]
+    fn the_matching_signature_is_the_one_named_whatever_precedes_it() {
+        let header = sign_partner_request("sk_test", 1_700_000_000, "POST", "/p", b"{}");
+        let real = parse_header(&header).unwrap().v1[0];
+        let junk = format!("t=1700000000,v1={},v1={},{}", "00".repeat(32), "11".repeat(32), header.split_once(',').unwrap().1);
+        let parsed = parse_header(&junk).unwrap();
+        assert_eq!(parsed.v1.len(), 3);
+        assert_eq!(matching(&parsed, &["sk_test"], &partner_request_parts("1700000000", "POST", "/p", b"{}")), Some(real));
+        assert_eq!(matching(&parsed, &["sk_other"], &partner_request_parts("1700000000", "POST", "/p", b"{}")), None);
     }
 
     proptest! {

@@ -84,12 +84,14 @@ pub async fn identify(p: &Platform, partner: &Partner, token: &str) -> Result<Ss
         shell_quote(&body)
     );
     let debug = |status: Option<u16>, text: String| SsoDebug { url: url.clone(), method: "POST".into(), status, body: text, curl: curl.clone() };
-    let sent = integration
-        .call(&p.outbound, reqwest::Method::POST, "sso")
-        .header("content-type", "application/json")
-        .body(body.clone())
-        .send()
-        .await;
+    let request = match integration.call(&p.outbound, reqwest::Method::POST, "sso") {
+        Ok(r) => r,
+        Err(refused) => {
+            let why = format!("not called: {refused}");
+            return Err(fail("sso_failed", "The app's sign-in service is set up at an address Tessera may not call.".into(), Some(debug(None, why))));
+        }
+    };
+    let sent = request.header("content-type", "application/json").body(body.clone()).send().await;
     let answer = match sent {
         Ok(a) => a,
         Err(e) => {

@@ -66,6 +66,11 @@ pub async fn verify(db: &Db, token: &str, now_s: i64) -> Result<(Partner, Claims
         return Err(invalid(format!("The token is signed with {:?}; only HS256 is accepted.", header.alg)));
     }
     let issuer = unverified_issuer(token)?;
+    // Looked up only when it could be a partner id at all: an unverified
+    // claim must not reach the database with whatever it holds (a NUL, say).
+    if !partners::valid_partner_id(&issuer) {
+        return Err(ApiError::unauthorized("token_unknown_issuer", "The token's iss is not a known partner id."));
+    }
     let partner = partners::find_recent(db, &issuer).await?.ok_or_else(|| {
         ApiError::unauthorized("token_unknown_issuer", "The token's iss is not a known partner id.")
     })?;

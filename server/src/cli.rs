@@ -123,14 +123,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 print_credentials(&creds);
             }
             // The demo partner's backend is the built-in sandbox one, on this server.
-            let base = match &platform.config.public_url {
-                Some(url) => url.as_str().trim_end_matches('/').to_string(),
-                None => format!("http://{}", platform.config.listen),
-            };
+            let base = platform.config.own_origin().map(|u| u.as_str().trim_end_matches('/').to_string()).unwrap_or_default();
             let sandbox = format!("{base}/sandbox/{}", demo::PARTNER_ID);
             if seeded.partner.view().integration_base_url.as_deref() != Some(sandbox.as_str()) {
                 let input = partners::IntegrationInput { base_url: Some(sandbox.clone()) };
-                partners::set_integration(&platform.db, demo::PARTNER_ID, &input).await.map_err(api_error)?;
+                partners::set_integration(&platform.db, &platform.outbound, demo::PARTNER_ID, &input).await.map_err(api_error)?;
             }
             println!("  backend     {sandbox}  (built-in sandbox: SSO and coins ledger)");
             let token = mint_now(seeded.partner.jwt_secret(), demo::PARTNER_ID, demo::USER_ID, 3600);

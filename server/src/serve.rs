@@ -1,5 +1,4 @@
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use std::time::Duration;
 use tessera_core::Platform;
 use tokio::{net::TcpListener, sync::watch};
@@ -12,6 +11,7 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("could not listen on {} (set TESSERA_LISTEN)", config.listen))?;
     let addr = listener.local_addr()?;
+    let platform = platform.listening_at(addr);
     let base = match &config.public_url {
         Some(url) => url.as_str().trim_end_matches('/').to_string(),
         None => format!("http://{addr}"),
@@ -31,36 +31,29 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
     println!("  health      {base}/healthz  ·  readiness {base}/readyz  ·  metrics {base}/metrics");
     tracing::info!(%addr, "listening");
 
-    let (stopping_tx, mut stopping) = watch::channel(false);
+    let (stopping_tx, stopping) = watch::channel(false);
     let housekeeping = tokio::spawn(housekeeping(platform.clone(), stopping.clone()));
     let reversals = tokio::spawn(coin_reversals(platform.clone(), stopping.clone()));
     let worker = config
         .webhooks
         .worker
         .then(|| tokio::spawn(crate::webhooks::run(platform.clone(), stopping.clone(), config.shutdown_grace)));
-    // Streamed responses (SSR, static files) otherwise wait on delayed ACKs.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let signalled = std::sync::Arc::new(std::sync::OnceLock::<tokio::time::Instant>::new());
-    let server = axum::serve(listener, app).with_graceful_shutdown({
-        let signalled = signalled.clone();
-        async move {
-            shutdown_signal().await;
-            tracing::info!("shutting down: finishing in-flight requests");
-            let _ = signalled.set(tokio::time::Instant::now());
-            let _ = stopping_tx.send(true);
-        }
-    });
-    let grace = config.shutdown_grace;
-    let deadline = async move {
-        let _ = stopping.wait_for(|s| *s).await;
-        tokio::time::sleep(grace).await;
+    let connections = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut server = Box::pin(accept(listener, app, config.header_read_timeout, &connections));
+    let signalled = tokio::select! {
+        () = shutdown_signal() => tokio::time::Instant::now(),
+        e = &mut server => return Err(e).context("server failed"),
     };
+    tracing::info!("shutting down: finishing in-flight requests");
+    let _ = stopping_tx.send(true);
+    let grace = config.shutdown_grace;
+    // Stop accepting; connections finish their requests, within the grace period.
+    drop(server);
     tokio::select! {
-        result = server.into_future() => result.context("server failed")?,
-        () = deadline => tracing::warn!(grace_seconds = grace.as_secs(), "grace period over; dropping remaining connections"),
+        () = connections.shutdown() => {}
+        () = tokio::time::sleep_until(signalled + grace) => {
+            tracing::warn!(grace_seconds = grace.as_secs(), "grace period over; dropping remaining connections")
+        }
     }
     housekeeping.abort();
     reversals.abort();
@@ -68,7 +61,7 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
         // It drains in parallel with the HTTP server, within the same grace
         // period from the signal, then records its last attempts (up to 2 s)
         // and gives back what it did not finish.
-        let until = signalled.get().map_or_else(tokio::time::Instant::now, |at| *at + grace) + Duration::from_secs(5);
+        let until = signalled + grace + Duration::from_secs(5);
         if tokio::time::timeout_at(until, worker).await.is_err() {
             tracing::warn!("the webhook worker did not stop in time; its leases expire on their own");
         }
@@ -76,6 +69,46 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
     platform.db.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Serves HTTP/1.1 connections until dropped. Like `axum::serve`, plus a
+/// header-read timeout (a client that has not sent a whole request head in
+/// `header_read` is disconnected, so half-sent requests cannot pile up) and
+/// `TCP_NODELAY` (streamed responses — SSR, static files — otherwise wait on
+/// delayed ACKs, ~40 ms each).
+async fn accept(listener: TcpListener, app: axum::Router, header_read: Duration, connections: &hyper_util::server::graceful::GracefulShutdown) -> std::io::Error {
+    use hyper_util::{rt::TokioIo, service::TowerToHyperService};
+    use tower::ServiceExt;
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(header_read);
+    loop {
+        let (tcp, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) if is_per_connection(&e) => continue,
+            Err(e) => {
+                // Out of file descriptors, say: wait rather than spin, as axum does.
+                tracing::error!(error = %e, "could not accept a connection");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        let _ = tcp.set_nodelay(true);
+        let service = app.clone().map_request(move |mut req: axum::extract::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            req
+        });
+        let connection = connections.watch(http.serve_connection(TokioIo::new(tcp), TowerToHyperService::new(service)));
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, %peer, "connection ended with an error");
+            }
+        });
+    }
+}
+
+fn is_per_connection(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(e.kind(), ConnectionRefused | ConnectionAborted | ConnectionReset)
 }
 
 /// Gives back coins whose claim failed or whose debit's outcome is unknown

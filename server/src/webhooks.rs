@@ -17,8 +17,8 @@ use tessera_core::{
     Platform,
     clock::now_ms,
     config::{Backend, WebhookSettings},
+    outbound::{Destinations, Outbound},
     webhooks::{
-        Destinations,
         queue::{self, Leased, Next, Outcome, Target},
         signing,
     },
@@ -31,13 +31,14 @@ const BODY_KEPT: usize = 4096;
 const DISPATCH_BATCH: i64 = 500;
 
 /// The HTTP client deliveries go out with: no redirects followed (a 3xx is a
-/// failure), no proxy, guarded name resolution.
-pub fn client(settings: &WebhookSettings, to: &Destinations) -> reqwest::Client {
-    tessera_core::outbound::client(settings.timeout, to, concat!("Tessera-Webhooks/", env!("CARGO_PKG_VERSION")))
+/// failure), no proxy, every address checked (see `tessera_core::outbound`).
+pub fn client(settings: &WebhookSettings) -> Outbound {
+    let to = Destinations { allow: settings.allow_networks.clone() };
+    Outbound::new(settings.timeout, &to, concat!("Tessera-Webhooks/", env!("CARGO_PKG_VERSION")), None)
 }
 
 /// Sends one delivery and says what came of it.
-async fn send(client: &reqwest::Client, to: &Destinations, timeout: Duration, target: &Target, d: &Leased) -> Outcome {
+async fn send(client: &Outbound, timeout: Duration, target: &Target, d: &Leased) -> Outcome {
     let attempted_at = now_ms();
     let started = Instant::now();
     let mut outcome = Outcome {
@@ -52,9 +53,9 @@ async fn send(client: &reqwest::Client, to: &Destinations, timeout: Duration, ta
         retry_after: None,
     };
     let result = async {
-        let url = to.check_url(&target.url)?;
+        let request = client.request(reqwest::Method::POST, &target.url).map_err(|e| e.to_string())?;
         let headers = signing::sign(target.scheme(), &target.secrets(attempted_at), &d.event_id, attempted_at / 1000, d.payload.as_bytes())?;
-        let mut request = client.post(url).header("content-type", "application/json").body(d.payload.clone());
+        let mut request = request.header("content-type", "application/json").body(d.payload.clone());
         for (name, value) in headers {
             request = request.header(name, value);
         }
@@ -105,8 +106,7 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
     let settings = platform.config.webhooks.clone();
     let db = platform.db.clone();
     let instance = format!("{}-{}", std::process::id(), &uuid::Uuid::new_v4().simple().to_string()[..8]);
-    let to = Destinations { allow: settings.allow_networks.clone() };
-    let client = client(&settings, &to);
+    let client = client(&settings);
     if db.backend() == Backend::Sqlite {
         // One instance per SQLite file: leases left by a crash are ours to take back.
         match queue::release(&db, None).await {
@@ -202,10 +202,10 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
                     *in_flight.lock().unwrap_or_else(|e| e.into_inner()).entry(target.id.clone()).or_default() += leased.len() as i64;
                     let target = Arc::new(target);
                     for d in leased {
-                        let (client, to, target, outcomes) = (client.clone(), to.clone(), target.clone(), outcomes.clone());
+                        let (client, target, outcomes) = (client.clone(), target.clone(), outcomes.clone());
                         let timeout = settings.timeout;
                         tokio::spawn(async move {
-                            let _ = outcomes.send(send(&client, &to, timeout, &target, &d).await);
+                            let _ = outcomes.send(send(&client, timeout, &target, &d).await);
                         });
                     }
                 }

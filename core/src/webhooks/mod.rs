@@ -19,7 +19,7 @@ use crate::{
 };
 use serde::{Deserialize, Serialize};
 pub use signing::Scheme;
-use std::net::IpAddr;
+pub use crate::outbound::{Destinations, NOT_PUBLIC};
 
 /// A partner's webhook endpoint, as the APIs show it (never its secret).
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -132,56 +132,6 @@ impl EndpointRow {
     }
 }
 
-/// Where webhooks may be sent: public addresses, plus the networks the
-/// operator allow-listed.
-#[derive(Debug, Clone, Default)]
-pub struct Destinations {
-    pub allow: Vec<ipnet::IpNet>,
-}
-
-impl Destinations {
-    /// Refuses loopback, private, link-local (cloud metadata), shared,
-    /// multicast, reserved and documentation addresses unless allow-listed.
-    pub fn permits(&self, ip: IpAddr) -> bool {
-        let ip = match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
-            v4 => v4,
-        };
-        self.allow.iter().any(|n| n.contains(&ip)) || !SPECIAL.iter().any(|n| n.parse::<ipnet::IpNet>().is_ok_and(|n| n.contains(&ip)))
-    }
-
-    /// Checks an endpoint URL: http(s), a host, no credentials, and — when the
-    /// host is an address — a permitted one. Names are checked when resolved,
-    /// at each delivery.
-    pub fn check_url(&self, raw: &str) -> Result<url::Url, String> {
-        let url = url::Url::parse(raw.trim()).map_err(|_| "is not an absolute URL".to_string())?;
-        if !matches!(url.scheme(), "https" | "http") {
-            return Err("must be an https:// (or http://) URL".into());
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err("must not carry credentials; authenticate deliveries by their signature".into());
-        }
-        match url.host() {
-            None => Err("has no host".into()),
-            Some(url::Host::Ipv4(ip)) if !self.permits(IpAddr::V4(ip)) => Err(NOT_PUBLIC.into()),
-            Some(url::Host::Ipv6(ip)) if !self.permits(IpAddr::V6(ip)) => Err(NOT_PUBLIC.into()),
-            Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") && !self.permits(IpAddr::from([127, 0, 0, 1])) => {
-                Err(NOT_PUBLIC.into())
-            }
-            Some(_) => Ok(url),
-        }
-    }
-}
-
-pub const NOT_PUBLIC: &str = "points at a private, loopback or reserved address; the operator can allow-list networks with TESSERA_WEBHOOK_ALLOW_NETWORKS";
-
-const SPECIAL: &[&str] = &[
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
-    "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
-    "224.0.0.0/4", "240.0.0.0/4", "::/128", "::1/128", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001:db8::/32",
-    "fc00::/7", "fe80::/10", "ff00::/8",
-];
-
 fn check_event_types(types: &[String]) -> Result<String, ApiError> {
     if let Some(bad) = types.iter().find(|t| !events::TYPES.contains(&t.as_str())) {
         return Err(ApiError::validation(vec![(
@@ -212,7 +162,7 @@ fn check_max_in_flight(n: i64) -> Result<i64, ApiError> {
 
 /// Adds an endpoint to a partner; returns it with its secret (shown once).
 pub async fn create(db: &Db, to: &Destinations, partner_id: &str, new: NewEndpoint, default_in_flight: i64) -> Result<EndpointWithSecret, ApiError> {
-    let url = to.check_url(&new.url).map_err(|e| ApiError::validation(vec![("url", e)]))?;
+    let url = to.check_for_save(&new.url).await.map_err(|e| ApiError::validation(vec![("url", e)]))?;
     let scheme = new.scheme.unwrap_or(Scheme::Tessera);
     let secret = match new.secret {
         Some(s) => {
@@ -262,7 +212,7 @@ pub async fn list(db: &Db, partner_id: &str) -> Result<Vec<Endpoint>, ApiError> 
 pub async fn update(db: &Db, to: &Destinations, partner: Option<&str>, id: &str, change: EndpointUpdate) -> Result<Endpoint, ApiError> {
     let current = get(db, partner, id).await?;
     let url = match &change.url {
-        Some(u) => to.check_url(u).map_err(|e| ApiError::validation(vec![("url", e)]))?.to_string(),
+        Some(u) => to.check_for_save(u).await.map_err(|e| ApiError::validation(vec![("url", e)]))?.to_string(),
         None => current.url,
     };
     let types = check_event_types(change.event_types.as_deref().unwrap_or(&current.event_types))?;

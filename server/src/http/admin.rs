@@ -123,7 +123,7 @@ async fn set_integration(
     Path(id): Path<String>,
     ApiJson(r): ApiJson<partners::IntegrationInput>,
 ) -> Result<Json<partners::IntegrationCredentials>, ApiError> {
-    Ok(Json(partners::set_integration(db(&s), &id, &r).await?))
+    Ok(Json(partners::set_integration(db(&s), &s.platform.outbound, &id, &r).await?))
 }
 
 /// Set the origins allowed to embed the webview.

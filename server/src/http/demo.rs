@@ -89,14 +89,13 @@ async fn connect_receiver(platform: &Platform, base: &str) -> Result<String, Api
             webhooks::rotate_secret(db, Some(partner), &endpoint.id, 0).await?
         }
         None => {
-            let to = webhooks::Destinations { allow: platform.config.webhooks.allow_networks.clone() };
             let new = webhooks::NewEndpoint {
                 url,
                 scheme: Some(Scheme::Tessera),
                 description: Some("The /demo page's built-in receiver".into()),
                 ..Default::default()
             };
-            webhooks::create(db, &to, partner, new, i64::from(platform.config.webhooks.max_in_flight)).await?
+            webhooks::create(db, platform.outbound.destinations(), partner, new, i64::from(platform.config.webhooks.max_in_flight)).await?
         }
     };
     Ok(with_secret.secret)

@@ -109,3 +109,72 @@ impl FromRequestParts<AppState> for Operator {
         }
     }
 }
+
+/// Refuses a NUL character anywhere a request carries text — the path, the
+/// query, a JSON or form body — with 400 `bad_request`, before any of it
+/// reaches the database. PostgreSQL cannot store NUL in text (SQLite can),
+/// so without this the same input was a 500 on one engine and stored on the
+/// other. Bodies are already bounded by the body limit outside this layer.
+pub async fn refuse_nul(req: Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let refused = || {
+        ApiError::bad_request("bad_request", "The request contains a NUL character (%00 or \\u0000), which no field accepts.").into_response()
+    };
+    let uri = req.uri();
+    if contains_percent_nul(uri.path()) || uri.query().is_some_and(contains_percent_nul) {
+        return refused();
+    }
+    let textual = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|ct| ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .is_some_and(|ct| ct.ends_with("json") || ct == "application/x-www-form-urlencoded" || ct.starts_with("text/"));
+    if !textual {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(b) => b,
+        // Too large (the limit outside) or the client went away: answered as before.
+        Err(e) => return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("The request body could not be read: {e}.")).into_response(),
+    };
+    if bytes.contains(&0) || contains_percent_nul_bytes(&bytes) || contains_json_nul(&bytes) {
+        return refused();
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
+}
+
+fn contains_percent_nul(s: &str) -> bool {
+    contains_percent_nul_bytes(s.as_bytes())
+}
+
+fn contains_percent_nul_bytes(b: &[u8]) -> bool {
+    b.windows(3).any(|w| w == b"%00")
+}
+
+/// `\u0000` as a JSON escape (an odd run of backslashes before the `u`), not
+/// the escaped text `\\u0000`.
+fn contains_json_nul(b: &[u8]) -> bool {
+    b.windows(5).enumerate().any(|(i, w)| {
+        w == b"u0000" && {
+            let backslashes = b[..i].iter().rev().take_while(|&&c| c == b'\\').count();
+            backslashes % 2 == 1
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_nul_in_every_spelling_and_nothing_else() {
+        assert!(contains_percent_nul("/consumer/vouchers/a%00b"));
+        assert!(contains_json_nul(br#"{"name":"a\u0000"}"#));
+        assert!(contains_json_nul(br#"{"name":"\\\u0000"}"#));
+        assert!(!contains_json_nul(br#"{"name":"\\u0000"}"#), "an escaped backslash then text");
+        assert!(!contains_json_nul(br#"{"name":"u0000"}"#));
+        assert!(!contains_percent_nul("/x?q=%2500"), "an encoded percent sign then 00");
+    }
+}

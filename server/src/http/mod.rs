@@ -140,6 +140,7 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), security::frame_ancestors))
         .layer(middleware::from_fn(security::same_origin_writes))
         .layer(middleware::from_fn(errors::server_fn_status))
+        .layer(middleware::from_fn(extract::refuse_nul))
         // Inner to outer: the body limit and the timeout answer first, the JSON
         // error mapping sees their answers, tracing and request ids wrap it all.
         .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))

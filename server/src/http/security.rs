@@ -38,10 +38,13 @@ pub fn csp_for_page() {
 }
 
 /// Who may frame this page: this origin (the /demo page) and the allowed
-/// origins of the partner named by `clientId`, else of the session cookie's
-/// partner. Native webviews are top-level and unaffected.
+/// origins of the partner whose page it is — the session's partner for a
+/// signed-in user, else the partner named by `clientId`. A `clientId` that
+/// names another partner than the session's is refused: nobody else may
+/// frame the page (partner B's origins never frame partner A's user).
+/// Native webviews are top-level and unaffected.
 pub async fn frame_ancestors(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let mut client = req
+    let client = req
         .uri()
         .query()
         .and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "clientId").map(|(_, v)| v.into_owned()));
@@ -59,11 +62,19 @@ pub async fn frame_ancestors(State(state): State<AppState>, req: Request, next: 
         return response;
     };
     // Only pages carry a CSP: the session is looked up for them alone.
-    if let (None, Some(token)) = (&client, session) {
-        let now = tessera_core::clock::now_ms();
-        client = tessera_core::sessions::authenticate(&state.platform.db, &token, now).await.ok().map(|o| o.partner_id);
-    }
-    let origins = match client {
+    let signed_in = match session {
+        Some(token) => {
+            let now = tessera_core::clock::now_ms();
+            tessera_core::sessions::authenticate(&state.platform.db, &token, now).await.ok().map(|o| o.partner_id)
+        }
+        None => None,
+    };
+    let framer = match (signed_in, client) {
+        (Some(session), Some(named)) if session != named => None,
+        (Some(session), _) => Some(session),
+        (None, named) => named,
+    };
+    let origins = match framer {
         Some(id) => tessera_core::partners::find_recent(&state.platform.db, &id)
             .await
             .ok()

@@ -55,8 +55,8 @@ pub fn admin_routes() -> OpenApiRouter<AppState> {
 const PARTNER_AUTH: &str = "signature_missing · signature_invalid · signature_expired · signature_replayed · unknown_partner";
 const ADMIN_AUTH: &str = "operator_token_invalid · admin_disabled";
 
-fn destinations(s: &AppState) -> Destinations {
-    Destinations { allow: s.platform.config.webhooks.allow_networks.clone() }
+fn destinations(s: &AppState) -> &Destinations {
+    s.platform.outbound.destinations()
 }
 
 fn default_in_flight(s: &AppState) -> i64 {

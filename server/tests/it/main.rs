@@ -10,6 +10,7 @@ mod consumer_auth;
 mod edge;
 mod health;
 mod partner_api;
+mod security;
 mod sso;
 mod wallet;
 mod webhooks;

@@ -55,6 +55,20 @@ async fn every_signature_failure_has_its_code(backend: Backend) {
     assert_eq!(first, StatusCode::NOT_FOUND, "signed fine, user unknown");
     let (status, body) = app.partner_raw(&p, Method::GET, path, vec![], t, &[]).await;
     assert_eq!((status, error_code(&body)), (StatusCode::UNAUTHORIZED, "signature_replayed"));
+
+    // A captured signature with junk `v1=` entries before it is the same signature: still a replay.
+    let t = app.fresh_t();
+    let captured = partner_signature(&p.api_secret, t, "GET", path, b"");
+    let replay = |junk: String| {
+        let header = format!("t={t},{junk}{}", captured.split_once(',').unwrap().1);
+        app.request(Method::GET, path).header("x-partner-id", "acme").header("x-signature", header).send()
+    };
+    assert_eq!(replay(String::new()).await.unwrap().status(), StatusCode::NOT_FOUND, "the first use verifies");
+    for junk in ["00", "11", "22"] {
+        let res = replay(format!("v1={},", junk.repeat(32))).await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(error_code(&res.json().await.unwrap()), "signature_replayed", "junk {junk} made it new");
+    }
 }
 
 async fn old_and_new_secrets_both_verify_during_rotation(backend: Backend) {
