@@ -96,7 +96,7 @@ impl Default for Settings {
             webhook_worker: true,
             webhook_retry_schedule: "5s,5m,30m,2h,5h,10h,10h".into(),
             webhook_timeout_seconds: 15,
-            webhook_lease_seconds: 60,
+            webhook_lease_seconds: 10,
             webhook_disable_after_seconds: 5 * 24 * 3600,
             webhook_max_in_flight: 16,
             webhook_allow_networks: String::new(),
@@ -377,10 +377,12 @@ impl Config {
         let retry_schedule = parse_durations(&s.webhook_retry_schedule)
             .map_err(|e| problems.push(format!("webhook_retry_schedule: {e}; set TESSERA_WEBHOOK_RETRY_SCHEDULE like 5s,5m,30m,2h")))
             .unwrap_or_default();
-        if s.webhook_timeout_seconds == 0 || s.webhook_lease_seconds <= s.webhook_timeout_seconds {
-            problems.push(
-                "webhook_lease_seconds must be above webhook_timeout_seconds (at least 1); set TESSERA_WEBHOOK_LEASE_SECONDS and TESSERA_WEBHOOK_TIMEOUT_SECONDS".into(),
-            );
+        if s.webhook_timeout_seconds == 0 {
+            problems.push("webhook_timeout_seconds must be at least 1; set TESSERA_WEBHOOK_TIMEOUT_SECONDS".into());
+        }
+        // The worker renews its leases every quarter of this while it sends.
+        if !(2..=600).contains(&s.webhook_lease_seconds) {
+            problems.push("webhook_lease_seconds must be 2–600; set TESSERA_WEBHOOK_LEASE_SECONDS".into());
         }
         if !(1..=256).contains(&s.webhook_max_in_flight) {
             problems.push("webhook_max_in_flight must be between 1 and 256; set TESSERA_WEBHOOK_MAX_IN_FLIGHT".into());

@@ -379,6 +379,17 @@ async fn group_commit(writer: AnyPool, mut jobs: tokio::sync::mpsc::Receiver<Job
 
 /// The few statements that differ between the engines.
 impl Backend {
+    /// Makes the event sequencer one at a time (see `events::sequence`):
+    /// PostgreSQL's transaction-scoped advisory lock; SQLite's single writer
+    /// needs none.
+    pub fn sequencer_lock(self) -> Option<&'static str> {
+        match self {
+            // The key: the first 8 bytes of "tessera.events.seq", as a number.
+            Backend::Postgres => Some("SELECT pg_advisory_xact_lock(8387229339587626035)"),
+            Backend::Sqlite => None,
+        }
+    }
+
     /// Gives a free pool code of voucher $2 to claim $1. PostgreSQL skips rows
     /// another transaction is taking, so concurrent claims do not queue on one
     /// code; SQLite has one writer at a time, so the plain subquery is exact.

@@ -94,7 +94,54 @@ pub struct EventPage {
     pub next_after: Option<String>,
 }
 
-/// A partner's events in order, after the event id `after`, optionally of one type.
+/// Most events given positions by one [`sequence`] statement.
+const SEQUENCE_BATCH: i64 = 5_000;
+
+/// Gives the events that committed since the last run their feed positions
+/// (`seq`), oldest id first, and answers how many. One sequencer at a time:
+/// on SQLite the single writer, on PostgreSQL a transaction-scoped advisory
+/// lock held until the positions commit. So positions commit in the order
+/// they are given, every reader sees a prefix of them, and an event that
+/// commits later always gets a later position than any a reader has seen.
+pub async fn sequence(db: &Db) -> Result<u64, ApiError> {
+    let lock = db.backend().sequencer_lock();
+    db.write(move |tx| {
+        Box::pin(async move {
+            if let Some(lock) = lock {
+                sqlx::query(lock).execute(&mut *tx).await?;
+            }
+            let (last,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM events").fetch_one(&mut *tx).await?;
+            let done = sqlx::query(
+                "UPDATE events SET seq = $1 + r.n FROM \
+                 (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM \
+                   (SELECT id FROM events WHERE seq IS NULL ORDER BY id LIMIT $2) AS pending) AS r \
+                 WHERE events.id = r.id",
+            )
+            .bind(last)
+            .bind(SEQUENCE_BATCH)
+            .execute(&mut *tx)
+            .await?;
+            Ok::<_, ApiError>(done.rows_affected())
+        })
+    })
+    .await
+}
+
+/// Sequences until nothing committed is left without a position (a bounded
+/// number of rounds: a reader is not held up by a flood; what is left shows
+/// on its next read).
+pub async fn sequence_pending(db: &Db) -> Result<(), ApiError> {
+    for _ in 0..20 {
+        let pending: Option<(String,)> = sqlx::query_as("SELECT id FROM events WHERE seq IS NULL LIMIT 1").fetch_optional(db.pool()).await?;
+        if pending.is_none() || sequence(db).await? < SEQUENCE_BATCH as u64 {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// A partner's events in feed order (see [`sequence`]), after the event
+/// `after` (an id from a page or a webhook), optionally of one type.
 pub async fn list(db: &Db, partner_id: &str, after: Option<&str>, kind: Option<&str>, limit: i64) -> Result<EventPage, ApiError> {
     if let Some(k) = kind {
         if !TYPES.contains(&k) {
@@ -102,11 +149,33 @@ pub async fn list(db: &Db, partner_id: &str, after: Option<&str>, kind: Option<&
         }
     }
     let limit = limit.clamp(1, 500);
+    sequence_pending(db).await?;
+    let from = match after.filter(|a| !a.is_empty()) {
+        None => 0,
+        Some(id) => {
+            let found: Option<(Option<i64>,)> = sqlx::query_as("SELECT seq FROM events WHERE id = $1 AND partner_id = $2")
+                .bind(id)
+                .bind(partner_id)
+                .fetch_optional(db.pool())
+                .await?;
+            match found {
+                Some((Some(seq),)) => seq,
+                // It committed after this read's sequencing: nothing after it is listed yet.
+                Some((None,)) => return Ok(EventPage { items: Vec::new(), next_after: None }),
+                None => {
+                    return Err(ApiError::validation(vec![(
+                        "after",
+                        "is not the id of one of your events; pass nextAfter from a page, or an event id you received".into(),
+                    )]));
+                }
+            }
+        }
+    };
     let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT payload FROM events WHERE partner_id = $1 AND id > $2 AND ($3 = '' OR type = $3) ORDER BY id LIMIT $4",
+        "SELECT payload FROM events WHERE partner_id = $1 AND seq > $2 AND ($3 = '' OR type = $3) ORDER BY seq LIMIT $4",
     )
     .bind(partner_id)
-    .bind(after.unwrap_or(""))
+    .bind(from)
     .bind(kind.unwrap_or(""))
     .bind(limit + 1)
     .fetch_all(db.pool())

@@ -34,6 +34,7 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
     let (stopping_tx, stopping) = watch::channel(false);
     let housekeeping = tokio::spawn(housekeeping(platform.clone(), stopping.clone()));
     let reversals = tokio::spawn(coin_reversals(platform.clone(), stopping.clone()));
+    let sequencer = tokio::spawn(sequencer(platform.clone(), stopping.clone()));
     let worker = config
         .webhooks
         .worker
@@ -57,6 +58,7 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
     }
     housekeeping.abort();
     reversals.abort();
+    sequencer.abort();
     if let Some(worker) = worker {
         // It drains in parallel with the HTTP server, within the same grace
         // period from the signal, then records its last attempts (up to 2 s)
@@ -122,6 +124,22 @@ async fn coin_reversals(platform: Platform, mut stopping: watch::Receiver<bool>)
         }
         if let Err(e) = tessera_core::coins::reverse_due(&platform).await {
             tracing::warn!(error = %e.message(), "coin reversals failed; will retry");
+        }
+    }
+}
+
+/// Gives new events their feed positions (`tessera_core::events::sequence`)
+/// a moment after they commit, so a feed read finds little left to do.
+async fn sequencer(platform: Platform, mut stopping: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stopping.wait_for(|s| *s) => return,
+        }
+        if let Err(e) = tessera_core::events::sequence_pending(&platform.db).await {
+            tracing::warn!(error = %e.message(), "could not give events their feed positions; will retry");
         }
     }
 }

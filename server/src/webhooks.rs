@@ -9,7 +9,7 @@
 
 use crate::metrics::METRICS;
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -118,10 +118,31 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
     tracing::info!(%instance, "webhook worker started");
 
     let in_flight: Arc<Mutex<HashMap<String, i64>>> = Arc::default();
+    // Deliveries leased here and not yet recorded: the heartbeat renews their leases.
+    let held: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let heartbeat = tokio::spawn({
+        let (db, instance, held, lease) = (db.clone(), instance.clone(), held.clone(), settings.lease);
+        async move {
+            let mut tick = tokio::time::interval(lease / 4);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let ids: Vec<String> = held.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned().collect();
+                if ids.is_empty() {
+                    continue;
+                }
+                let now = now_ms();
+                if let Err(e) = queue::heartbeat(&db, &instance, &ids, now + lease.as_millis() as i64).await {
+                    tracing::warn!(error = %e, deliveries = ids.len(), "could not renew webhook leases; they expire unless renewed in time");
+                }
+            }
+        }
+    });
     let wake = Arc::new(Notify::new());
     let (outcomes, mut recorded) = mpsc::unbounded_channel::<Outcome>();
     let recorder = tokio::spawn({
-        let (db, instance, in_flight, wake, settings) = (db.clone(), instance.clone(), in_flight.clone(), wake.clone(), settings.clone());
+        let (db, instance, in_flight, held, wake, settings) =
+            (db.clone(), instance.clone(), in_flight.clone(), held.clone(), wake.clone(), settings.clone());
         async move {
             while let Some(first) = recorded.recv().await {
                 let mut batch = vec![first];
@@ -164,6 +185,12 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
                         }
                     }
                 }
+                // Recorded, or given up on (then the lease must lapse so the delivery goes out again).
+                let mut holding = held.lock().unwrap_or_else(|e| e.into_inner());
+                for o in &batch {
+                    holding.remove(&o.delivery_id);
+                }
+                drop(holding);
                 let mut counts = in_flight.lock().unwrap_or_else(|e| e.into_inner());
                 for o in &batch {
                     if let Some(n) = counts.get_mut(&o.endpoint_id) {
@@ -200,6 +227,7 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
                         continue;
                     }
                     *in_flight.lock().unwrap_or_else(|e| e.into_inner()).entry(target.id.clone()).or_default() += leased.len() as i64;
+                    held.lock().unwrap_or_else(|e| e.into_inner()).extend(leased.iter().map(|d| d.id.clone()));
                     let target = Arc::new(target);
                     for d in leased {
                         let (client, target, outcomes) = (client.clone(), target.clone(), outcomes.clone());
@@ -230,6 +258,7 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
         }
     }
     drop(outcomes);
+    heartbeat.abort();
     if tokio::time::timeout(Duration::from_secs(2), recorder).await.is_err() {
         tracing::warn!("webhook attempts still being recorded at shutdown");
     }

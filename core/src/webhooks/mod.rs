@@ -32,7 +32,7 @@ pub struct Endpoint {
     pub scheme: Scheme,
     /// The event types sent here; empty means every type.
     pub event_types: Vec<String>,
-    /// Deliveries in flight to this endpoint at once (per instance).
+    /// Deliveries in flight to this endpoint at once, over every instance.
     pub max_in_flight: i64,
     /// `enabled` or `disabled`.
     pub status: String,

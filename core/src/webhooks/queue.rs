@@ -116,16 +116,20 @@ pub async fn due_targets(db: &Db, now: i64) -> Result<Vec<Target>, ApiError> {
 }
 
 /// Leases up to `limit` due deliveries of one endpoint to `instance` until
-/// `now + lease`, oldest due first. Concurrent instances never lease the same
-/// delivery: the UPDATE re-checks the lease, and PostgreSQL skips rows another
-/// instance is taking.
+/// `now + lease`, oldest due first, and never so many that the endpoint has
+/// more than its `maxInFlight` leased at once across every instance: the
+/// endpoint's row is locked while its live leases are counted (PostgreSQL;
+/// SQLite has one writer). Concurrent instances never lease the same
+/// delivery: the UPDATE re-checks the lease, and PostgreSQL skips rows
+/// another instance is taking.
 pub async fn lease(db: &Db, endpoint_id: &str, instance: &str, now: i64, lease: Duration, limit: i64) -> Result<Vec<Leased>, ApiError> {
     if limit <= 0 {
         return Ok(Vec::new());
     }
     let candidates = "SELECT id FROM webhook_deliveries WHERE endpoint_id = $3 AND status = 'pending' \
          AND next_attempt_at <= $2 AND lease_until <= $2 ORDER BY next_attempt_at, id LIMIT $4";
-    let sql = sqlx::AssertSqlSafe(match db.backend() {
+    let backend = db.backend();
+    let sql = sqlx::AssertSqlSafe(match backend {
         // Materialized: PostgreSQL may otherwise re-run a LIMIT subquery inside
         // IN (...) and lease more rows than asked for.
         Backend::Postgres => format!(
@@ -144,6 +148,24 @@ pub async fn lease(db: &Db, endpoint_id: &str, instance: &str, now: i64, lease: 
     let leased: Vec<(String,)> = db
         .write(move |tx| {
             Box::pin(async move {
+                let lock = match backend {
+                    Backend::Postgres => "SELECT max_in_flight FROM webhook_endpoints WHERE id = $1 FOR UPDATE",
+                    Backend::Sqlite => "SELECT max_in_flight FROM webhook_endpoints WHERE id = $1",
+                };
+                let Some((max_in_flight,)): Option<(i64,)> = sqlx::query_as(lock).bind(&endpoint).fetch_optional(&mut *tx).await? else {
+                    return Ok(Vec::new());
+                };
+                let (busy,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = $1 AND lease_until > $2 AND status = 'pending'",
+                )
+                .bind(&endpoint)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                let limit = limit.min(max_in_flight - busy);
+                if limit <= 0 {
+                    return Ok(Vec::new());
+                }
                 sqlx::query_as(sql).bind(until).bind(now).bind(&endpoint).bind(limit).bind(&who).fetch_all(&mut *tx).await
             })
         })
@@ -196,17 +218,21 @@ pub enum Next {
     Failed,
 }
 
-/// The retry policy: the schedule's delay for the failure at `step` (0-based),
-/// honouring the receiver's Retry-After (clamped to 1 s – 10 h), with ±10 %
-/// jitter. None once the schedule is exhausted.
+/// The most a receiver's `Retry-After` can delay one attempt.
+pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(10 * 3600);
+
+/// The retry policy, as Svix's: the schedule's delay for the failure at
+/// `step` (0-based) with ±10 % jitter; a receiver's `Retry-After` may only
+/// push that later (up to [`RETRY_AFTER_CAP`]), never sooner, and is never
+/// jittered below what it asked for. So a receiver answering `Retry-After: 1`
+/// cannot make the schedule run out in seconds, and no attempt comes before
+/// the time the receiver named. None once the schedule is exhausted.
 pub fn retry_delay(schedule: &[Duration], step: i64, retry_after: Option<Duration>) -> Option<i64> {
     let base = *schedule.get(usize::try_from(step).ok()?)?;
-    let base = match retry_after {
-        Some(ra) => ra.clamp(Duration::from_secs(1), Duration::from_secs(10 * 3600)),
-        None => base,
-    };
     let jitter = 0.9 + rand::random::<f64>() * 0.2;
-    Some((base.as_millis() as f64 * jitter).round() as i64)
+    let scheduled = (base.as_millis() as f64 * jitter).round() as i64;
+    let asked = retry_after.map_or(0, |ra| ra.min(RETRY_AFTER_CAP).as_millis() as i64);
+    Some(scheduled.max(asked))
 }
 
 /// Records attempts and moves each delivery on (delivered, retry, failed);
@@ -325,6 +351,26 @@ pub(crate) async fn disable_in(tx: &mut sqlx::AnyConnection, endpoint_id: &str, 
     Ok(())
 }
 
+/// Extends the leases `instance` holds on `deliveries` (those still in
+/// flight there) to `until`: a live worker's deliveries stay its own however
+/// long a receiver takes, while a dead worker's expire one lease period after
+/// its last heartbeat and a peer sends them.
+pub async fn heartbeat(db: &Db, instance: &str, deliveries: &[String], until: i64) -> Result<u64, ApiError> {
+    let mut extended = 0;
+    for chunk in deliveries.chunks(500) {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "UPDATE webhook_deliveries SET lease_until = $1 WHERE leased_by = $2 AND status = 'pending' AND id IN ({})",
+            placeholders(3, chunk.len())
+        ));
+        let mut q = sqlx::query(sql).bind(until).bind(instance);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        extended += q.execute(db.write_pool()).await?.rows_affected();
+    }
+    Ok(extended)
+}
+
 /// Gives back the leases `instance` holds (at shutdown), or every lease
 /// (`None`: a SQLite server starting, the only instance there is).
 pub async fn release(db: &Db, instance: Option<&str>) -> Result<u64, ApiError> {
@@ -367,8 +413,10 @@ pub async fn resend(db: &Db, partner: Option<&str>, event_id: &str) -> Result<u6
     Ok(done.rows_affected())
 }
 
-/// Queues again every delivery to the endpoint that failed (given up, or
-/// failed because the endpoint was disabled) for an event since `since_ms`.
+/// Queues again, due now and with a fresh schedule, every delivery to the
+/// endpoint for an event since `since_ms` that failed (given up, or failed
+/// because the endpoint was disabled) or is waiting out a backoff; what is in
+/// flight is left alone.
 pub async fn recover(db: &Db, partner: Option<&str>, endpoint_id: &str, since_ms: i64) -> Result<u64, ApiError> {
     let endpoint = super::get(db, partner, endpoint_id).await?;
     if endpoint.status != "enabled" {
@@ -377,7 +425,8 @@ pub async fn recover(db: &Db, partner: Option<&str>, endpoint_id: &str, since_ms
     let now = now_ms();
     let done = sqlx::query(
         "UPDATE webhook_deliveries SET status = 'pending', retry_step = 0, next_attempt_at = $3, last_error = NULL, updated_at = $3 \
-         WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2",
+         WHERE endpoint_id = $1 AND created_at >= $2 \
+           AND (status = 'failed' OR (status = 'pending' AND next_attempt_at > $3 AND lease_until <= $3))",
     )
     .bind(endpoint_id)
     .bind(since_ms)
@@ -534,9 +583,11 @@ mod tests {
             let second = retry_delay(&schedule, 1, None).unwrap();
             assert!((270_000..=330_000).contains(&second), "{second}");
             let told = retry_delay(&schedule, 0, Some(Duration::from_secs(60))).unwrap();
-            assert!((54_000..=66_000).contains(&told), "{told}");
+            assert_eq!(told, 60_000, "never sooner than asked, and not jittered below it");
+            let sooner = retry_delay(&schedule, 1, Some(Duration::from_secs(1))).unwrap();
+            assert!((270_000..=330_000).contains(&sooner), "a Retry-After shorter than the schedule does not shorten it: {sooner}");
             let clamped = retry_delay(&schedule, 0, Some(Duration::from_secs(86_400 * 30))).unwrap();
-            assert!(clamped <= 39_600_000, "{clamped}");
+            assert_eq!(clamped, 36_000_000);
         }
         assert_eq!(retry_delay(&schedule, 2, None), None);
     }

@@ -129,4 +129,100 @@ crate::backend_tests!(
     two_hundred_redemptions_of_one_claim_make_one,
     one_user_claiming_fifty_times_at_once_gets_one_claim,
     pool_codes_are_each_dispensed_once,
+    the_events_feed_never_skips_an_event_under_concurrent_writers,
 );
+
+/// One page of the feed after `cursor`, signed anew (the `limit` varies so two
+/// polls in one second are different requests, not replays).
+async fn feed_page(app: &TestServer, p: &PartnerCreds, cursor: Option<&str>, poll: usize) -> serde_json::Value {
+    let limit = 250 + poll % 250;
+    let path = match cursor {
+        Some(c) => format!("/integrations/events?after={c}&limit={limit}"),
+        None => format!("/integrations/events?limit={limit}"),
+    };
+    loop {
+        let (status, body) = app.partner_raw(p, Method::GET, &path, vec![], crate::support::api::now_s(), &[]).await;
+        if status == StatusCode::OK {
+            return body;
+        }
+        assert_eq!(crate::support::error_code(&body), "signature_replayed", "{status}: {body}");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+async fn the_events_feed_never_skips_an_event_under_concurrent_writers(backend: Backend) {
+    const WRITERS: usize = 24;
+    const CLAIMS_EACH: usize = 40;
+    let app = Arc::new(TestServer::spawn_platform(backend).await);
+    let p = app.create_partner("feed").await;
+    let cat = Catalog::create(&app).await;
+    let v = cat.voucher(&app, "Everyone", json!({})).await;
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // The reader polls as fast as it can, keeping its cursor as a partner would.
+    let reader = {
+        let (app, p, done) = (app.clone(), p.clone(), done.clone());
+        tokio::spawn(async move {
+            let mut seen: Vec<String> = Vec::new();
+            let mut cursor: Option<String> = None;
+            let mut poll = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                let page = feed_page(&app, &p, cursor.as_deref(), poll).await;
+                poll += 1;
+                for e in page["items"].as_array().unwrap() {
+                    seen.push(e["id"].as_str().unwrap().to_string());
+                }
+                if let Some(last) = seen.last() {
+                    cursor = Some(last.clone());
+                }
+            }
+            (seen, cursor, poll)
+        })
+    };
+    let mut writers = JoinSet::new();
+    for w in 0..WRITERS {
+        let (app, p, v) = (app.clone(), p.clone(), v.clone());
+        writers.spawn(async move {
+            for i in 0..CLAIMS_EACH {
+                let (status, body) = app.me(&p.jwt(&format!("w{w}-u{i}")), Method::POST, "/me/claims", Some(json!({ "voucherId": v }))).await;
+                assert_eq!(status, StatusCode::CREATED, "{body}");
+            }
+        });
+    }
+    while let Some(r) = writers.join_next().await {
+        r.unwrap();
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (mut seen, mut cursor, polls) = reader.await.unwrap();
+    // Every event is committed now: drain from the reader's cursor.
+    let total = count(&app, "SELECT COUNT(*) FROM events WHERE partner_id = $1", &p.id).await as usize;
+    assert!(total >= WRITERS * CLAIMS_EACH, "{total}");
+    for poll in 0.. {
+        let page = feed_page(&app, &p, cursor.as_deref(), polls + poll).await;
+        let items = page["items"].as_array().unwrap();
+        if items.is_empty() {
+            break;
+        }
+        seen.extend(items.iter().map(|e| e["id"].as_str().unwrap().to_string()));
+        cursor = seen.last().cloned();
+        assert!(poll < 100, "the feed did not end");
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "the reader saw an event twice");
+    assert_eq!(seen.len(), total, "the reader missed {} of {total} events ({polls} polls during the writes)", total - seen.len());
+    // And in the feed's one order: what a reader starting afresh sees.
+    let mut fresh: Vec<String> = Vec::new();
+    let mut from: Option<String> = None;
+    loop {
+        let page = feed_page(&app, &p, from.as_deref(), fresh.len()).await;
+        let items = page["items"].as_array().unwrap();
+        if items.is_empty() {
+            break;
+        }
+        fresh.extend(items.iter().map(|e| e["id"].as_str().unwrap().to_string()));
+        from = fresh.last().cloned();
+    }
+    assert_eq!(fresh, seen, "a reader polling during the writes saw another order than the feed's");
+    assert!(polls > 5, "the reader barely ran ({polls} polls): the test proves nothing");
+}

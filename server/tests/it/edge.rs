@@ -211,3 +211,64 @@ async fn a_request_past_the_timeout_is_503(backend: Backend) {
 }
 
 crate::backend_tests!(a_request_past_the_timeout_is_503);
+
+/// A NUL character in any text a request carries is a 4xx on both engines
+/// (PostgreSQL cannot store it in text: it was a 500 there), and nothing is written.
+async fn nul_characters_are_refused_everywhere(backend: Backend) {
+    use crate::support::api::now_s;
+    use serde_json::json;
+    let app = TestServer::spawn_platform(backend).await;
+    let p = app.create_partner("nul-partner").await;
+    let token = p.jwt("ana");
+    let mut answers: Vec<(String, StatusCode, serde_json::Value)> = Vec::new();
+    for body in [json!({ "externalUserId": "a\u{0}b" }), json!({ "externalUserId": "ok", "firstName": "x\u{0}" }), json!({ "externalUserId": "ok", "cohorts": ["\u{0}"] })] {
+        let (s, b) = app.partner(&p, Method::POST, "/integrations/users", Some(&body)).await;
+        answers.push((format!("POST /integrations/users {body}"), s, b));
+    }
+    for path in ["/integrations/users/a%00b", "/integrations/events?after=%00", "/integrations/users/a%00b/logout"] {
+        let method = if path.ends_with("logout") { Method::POST } else { Method::GET };
+        let (s, b) = app.partner_raw(&p, method, path, vec![], app.fresh_t(), &[]).await;
+        answers.push((path.to_string(), s, b));
+    }
+    for (method, path, body) in [
+        (Method::POST, "/me/claims", Some(json!({ "voucherId": "\u{0}" }))),
+        (Method::GET, "/me/vouchers?q=%00", None),
+        (Method::GET, "/me/vouchers/%00", None),
+        (Method::POST, "/me/favorites/%00", None),
+    ] {
+        let (s, b) = app.me(&token, method.clone(), path, body).await;
+        answers.push((format!("{method} {path}"), s, b));
+    }
+    for (path, body) in [("/admin/merchants", json!({ "name": "Cafe\u{0}" })), ("/admin/partners", json!({ "id": "abc", "name": "\u{0}" }))] {
+        let (s, b) = app.admin(Method::POST, path, Some(body)).await;
+        answers.push((format!("POST {path}"), s, b));
+    }
+    // A JWT naming an issuer with a NUL: refused before any lookup, signature unchecked.
+    let forged = p.jwt_with(json!({ "iss": "\u{0}", "sub": "ana", "exp": now_s() + 60 }));
+    let (s, b) = app.me(&forged, Method::GET, "/me", None).await;
+    assert_eq!((s, error_code(&b)), (StatusCode::UNAUTHORIZED, "token_unknown_issuer"), "{b}");
+    // Pages and server functions.
+    for path in ["/consumer/search?q=%00", "/consumer?clientId=%00", "/consumer/vouchers/%00", "/docs?clientId=%00"] {
+        let res = app.get(path).await;
+        answers.push((path.to_string(), res.status(), serde_json::Value::Null));
+    }
+    let res = app
+        .request(Method::POST, "/api/claim_voucher")
+        .header("origin", &app.base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("id=%00")
+        .send()
+        .await
+        .unwrap();
+    answers.push(("/api/claim_voucher id=%00".into(), res.status(), serde_json::Value::Null));
+    for (what, status, body) in &answers {
+        assert!(status.is_client_error(), "{what}: {status} {body}");
+    }
+    // Nothing was stored.
+    let pool = app.db.pool().await;
+    let (merchants,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM merchants").fetch_one(&pool).await.unwrap();
+    let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE external_user_id <> 'ana'").fetch_one(&pool).await.unwrap();
+    assert_eq!((merchants, users), (0, 0));
+}
+
+crate::backend_tests!(nul_characters_are_refused_everywhere);

@@ -404,7 +404,9 @@ async fn two_instances_share_one_fan_out_without_doubles(backend: Backend) {
         return;
     }
     const FANS: i64 = 3_000;
-    let env = env_with(&[]);
+    // A timeout well above the receiver's delay: a retry after a slow moment on a busy machine
+    // would be a legitimate duplicate (at least once), not the double this test looks for.
+    let env = env_with(&[("TESSERA_WEBHOOK_TIMEOUT_SECONDS", "10")]);
     let first = TestServer::spawn_with(backend, &env).await;
     let second = TestServer::spawn_on(first.db.shared(), &env).await;
     let hooks = Receiver::start().await;
@@ -412,18 +414,21 @@ async fn two_instances_share_one_fan_out_without_doubles(backend: Backend) {
     let cat = Catalog::create(&first).await;
     let e = endpoint(&first, &p, &hooks.url("fans"), json!({ "maxInFlight": 32 })).await;
     hooks.expect("fans", "tessera", e["secret"].as_str().unwrap());
-    // Slow answers spread the work over both instances.
-    hooks.delay("fans", Duration::from_millis(5));
+    // Slow answers spread the work over both instances, and keep requests open long enough to count.
+    hooks.delay("fans", Duration::from_millis(20));
     add_fans(&first.db, &p.id, &cat.merchant, FANS).await;
     assert_eq!(publish_to_fans(&first, &cat).await, FANS as u64);
     hooks.wait_for(Duration::from_secs(90), "every event", |got| got.len() >= FANS as usize).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let (ids, arrivals) = hooks.distinct_ids();
-    assert_eq!((ids.len(), arrivals), (FANS as usize, FANS as usize), "an event was delivered twice, or lost");
     let pool = first.db.pool().await;
+    let errors: Vec<(Option<String>, i64)> =
+        sqlx::query_as("SELECT error, COUNT(*) FROM webhook_attempts GROUP BY error").fetch_all(&pool).await.unwrap();
+    assert_eq!((ids.len(), arrivals), (FANS as usize, FANS as usize), "an event was delivered twice, or lost; attempts by error: {errors:?}");
     let by_instance: Vec<(String, i64)> =
         sqlx::query_as("SELECT instance, COUNT(*) FROM webhook_attempts GROUP BY instance").fetch_all(&pool).await.unwrap();
     assert_eq!(by_instance.len(), 2, "one instance did all the work: {by_instance:?}");
+    assert!(hooks.max_open() <= 32, "{} requests open at once to an endpoint with maxInFlight 32", hooks.max_open());
     drop(second);
 }
 
@@ -615,4 +620,142 @@ crate::backend_tests!(
     private_destinations_are_refused_unless_allowed,
     a_killed_server_delivers_every_event_after_restart,
     two_instances_share_one_fan_out_without_doubles,
+    retry_after_delays_but_never_shortens_the_schedule,
+    recover_requeues_deliveries_waiting_out_a_backoff,
+    a_killed_instances_deliveries_are_sent_by_its_peer_within_fifteen_seconds,
+    a_receiver_slower_than_the_lease_gets_each_delivery_once,
 );
+
+/// The gaps between the arrivals at one path.
+fn gaps(hooks: &Receiver, path: &str) -> Vec<Duration> {
+    let at: Vec<std::time::Instant> = hooks.received().iter().filter(|r| r.path == path).map(|r| r.at).collect();
+    at.windows(2).map(|w| w[1] - w[0]).collect()
+}
+
+async fn retry_after_delays_but_never_shortens_the_schedule(backend: Backend) {
+    let app = TestServer::spawn_with(backend, &env_with(&[("TESSERA_WEBHOOK_RETRY_SCHEDULE", "2s,2s,2s,2s,2s")])).await;
+    let hooks = Receiver::start().await;
+    let p = app.create_partner("acme").await;
+    let cat = Catalog::create(&app).await;
+    for (path, asks, times) in [("short", "1", 4), ("long", "3", 3)] {
+        let e = endpoint(&app, &p, &hooks.url(path), json!({ "eventTypes": ["CLAIM_CREATED"] })).await;
+        hooks.expect(path, "tessera", e["secret"].as_str().unwrap());
+        hooks.script(path, (0..times).map(|_| (503, vec![("retry-after", asks.to_string())])).collect());
+    }
+    let voucher = cat.voucher(&app, "Coffee", json!({})).await;
+    claim(&app, &p, "ana", &voucher).await;
+    hooks
+        .wait_for(Duration::from_secs(40), "both endpoints to take the event", |got| {
+            got.iter().filter(|r| r.path == "short").count() == 5 && got.iter().filter(|r| r.path == "long").count() == 4
+        })
+        .await;
+    // `Retry-After: 1` on a 2 s schedule: every retry still waits its scheduled ~2 s (was ~1 s, and
+    // the five steps ran out in seconds), so four refusals in a row did not make the event fail.
+    for gap in gaps(&hooks, "short") {
+        assert!(gap >= Duration::from_millis(1_750), "a retry came {gap:?} after the last: the schedule was shortened");
+    }
+    // `Retry-After: 3`: never sooner than asked (jitter used to bring 10 % of them early).
+    for gap in gaps(&hooks, "long") {
+        assert!(gap >= Duration::from_millis(2_990), "a retry came {gap:?} after a Retry-After of 3 s");
+    }
+    let pool = app.db.pool().await;
+    let (failed,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries WHERE status <> 'delivered'").fetch_one(&pool).await.unwrap();
+    assert_eq!(failed, 0);
+}
+
+async fn recover_requeues_deliveries_waiting_out_a_backoff(backend: Backend) {
+    let app = TestServer::spawn_with(backend, &env_with(&[("TESSERA_WEBHOOK_RETRY_SCHEDULE", "200ms,1h")])).await;
+    let hooks = Receiver::start().await;
+    let p = app.create_partner("acme").await;
+    let cat = Catalog::create(&app).await;
+    let e = endpoint(&app, &p, &hooks.url("down"), json!({})).await;
+    let id = e["id"].as_str().unwrap().to_string();
+    hooks.expect("down", "tessera", e["secret"].as_str().unwrap());
+    hooks.script("down", vec![(500, vec![]), (500, vec![])]);
+    let before = tessera_core_now();
+    let voucher = cat.voucher(&app, "Coffee", json!({})).await;
+    claim(&app, &p, "ana", &voucher).await;
+    hooks.wait_for(Duration::from_secs(20), "two failed attempts", |got| got.len() == 2).await;
+    // Now the delivery waits an hour. Recovering since before the outage sends it now.
+    let mut queued = None;
+    for _ in 0..50 {
+        let (status, body) = app.partner(&p, Method::POST, &format!("/integrations/webhook-endpoints/{id}/recover"), Some(&json!({ "since": before }))).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        queued = body["queued"].as_u64();
+        if queued == Some(1) {
+            break;
+        }
+        // The second failure may still be being recorded (then the delivery is in flight, left alone).
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(queued, Some(1), "the backed-off delivery was not re-queued");
+    hooks.wait_for(Duration::from_secs(10), "the recovered delivery", |got| got.len() == 3).await;
+}
+
+/// PostgreSQL only: a SIGKILLed instance's leases lapse in one lease period
+/// (10 s by default, renewed while it lives), and its peer sends them.
+async fn a_killed_instances_deliveries_are_sent_by_its_peer_within_fifteen_seconds(backend: Backend) {
+    if backend != Backend::Postgres {
+        return;
+    }
+    // The default lease; a timeout long enough that the killed instance's requests are still open.
+    let env: Vec<_> = env_with(&[("TESSERA_WEBHOOK_TIMEOUT_SECONDS", "30")]).into_iter().filter(|(k, _)| *k != "TESSERA_WEBHOOK_LEASE_SECONDS").collect();
+    let first = TestServer::spawn_with(backend, &env).await;
+    let hooks = Receiver::start().await;
+    let p = first.create_partner("acme").await;
+    let cat = Catalog::create(&first).await;
+    let e = endpoint(&first, &p, &hooks.url("hold"), json!({ "maxInFlight": 8 })).await;
+    hooks.expect("hold", "tessera", e["secret"].as_str().unwrap());
+    hooks.delay("hold", Duration::from_secs(60));
+    let voucher = cat.voucher(&first, "Coffee", json!({})).await;
+    for i in 0..5 {
+        claim(&first, &p, &format!("u{i}"), &voucher).await;
+    }
+    // All five in flight at the first instance (each request held open by the receiver).
+    let pool = first.db.pool().await;
+    for _ in 0..100 {
+        let (leased,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries WHERE lease_until > 0").fetch_one(&pool).await.unwrap();
+        if leased == 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let db = first.kill().await;
+    let killed = std::time::Instant::now();
+    hooks.delay("hold", Duration::ZERO);
+    let second = TestServer::spawn_on(db, &env).await;
+    hooks
+        .wait_for(Duration::from_secs(15), "the killed instance's deliveries, sent by its peer", |got| {
+            got.iter().filter(|r| r.path == "hold").filter_map(|r| r.event["id"].as_str()).collect::<std::collections::HashSet<_>>().len() == 5
+        })
+        .await;
+    eprintln!("peer delivered the killed instance's 5 deliveries {:?} after the kill", killed.elapsed());
+    drop(second);
+}
+
+/// PostgreSQL only: a receiver slower than the lease does not get a delivery
+/// twice: the live instance renews its leases while it waits.
+async fn a_receiver_slower_than_the_lease_gets_each_delivery_once(backend: Backend) {
+    if backend != Backend::Postgres {
+        return;
+    }
+    let env = env_with(&[("TESSERA_WEBHOOK_LEASE_SECONDS", "2"), ("TESSERA_WEBHOOK_TIMEOUT_SECONDS", "10")]);
+    let first = TestServer::spawn_with(backend, &env).await;
+    let second = TestServer::spawn_on(first.db.shared(), &env).await;
+    let hooks = Receiver::start().await;
+    let p = first.create_partner("acme").await;
+    let cat = Catalog::create(&first).await;
+    let e = endpoint(&first, &p, &hooks.url("slow"), json!({ "maxInFlight": 32 })).await;
+    hooks.expect("slow", "tessera", e["secret"].as_str().unwrap());
+    hooks.delay("slow", Duration::from_secs(5));
+    let voucher = cat.voucher(&first, "Coffee", json!({})).await;
+    for i in 0..20 {
+        claim(&first, &p, &format!("u{i}"), &voucher).await;
+    }
+    hooks.wait_for(Duration::from_secs(30), "every delivery", |got| got.len() >= 20).await;
+    // Long enough for a lapsed lease to have been taken by the peer.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let (ids, arrivals) = hooks.distinct_ids();
+    assert_eq!((ids.len(), arrivals), (20, 20), "a delivery was sent twice while its receiver was slower than the lease");
+    drop(second);
+}

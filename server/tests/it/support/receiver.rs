@@ -30,6 +30,8 @@ pub struct Received {
     pub event: Value,
     /// Whether the signature verified with the path's secret and scheme.
     pub verified: Result<(), String>,
+    /// When it arrived.
+    pub at: std::time::Instant,
 }
 
 #[derive(Default)]
@@ -41,6 +43,9 @@ struct Inner {
     /// path → how long to wait before answering
     delay: HashMap<String, Duration>,
     received: Vec<Received>,
+    /// Requests being answered now, and the most there ever were at once.
+    open: usize,
+    max_open: usize,
 }
 
 #[derive(Clone)]
@@ -97,8 +102,24 @@ fn verify(scheme: &str, secret: &str, headers: &HeaderMap, body: &[u8]) -> Resul
     }
 }
 
+/// Counts a request as open while it is being answered.
+struct Open(Arc<Mutex<Inner>>);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.lock().unwrap().open -= 1;
+    }
+}
+
 async fn receive(State(inner): State<Arc<Mutex<Inner>>>, Path(path): Path<String>, headers: HeaderMap, body: Bytes) -> impl IntoResponse {
-    let delay = inner.lock().unwrap().delay.get(&path).copied();
+    let at = std::time::Instant::now();
+    let delay = {
+        let mut i = inner.lock().unwrap();
+        i.open += 1;
+        i.max_open = i.max_open.max(i.open);
+        i.delay.get(&path).copied()
+    };
+    let _open = Open(inner.clone());
     if let Some(d) = delay {
         tokio::time::sleep(d).await;
     }
@@ -108,7 +129,7 @@ async fn receive(State(inner): State<Arc<Mutex<Inner>>>, Path(path): Path<String
         None => Err("no key registered for this path".into()),
     };
     let event = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    inner.received.push(Received { path: path.clone(), headers, body, event, verified });
+    inner.received.push(Received { path: path.clone(), headers, body, event, verified, at });
     let (status, extra) = inner.script.get_mut(&path).and_then(|s| s.pop_front()).unwrap_or((200, vec![]));
     let mut response = (StatusCode::from_u16(status).unwrap(), format!("answer {status}")).into_response();
     for (k, v) in extra {
@@ -160,6 +181,11 @@ impl Receiver {
 
     pub fn delay(&self, path: &str, d: Duration) {
         self.inner.lock().unwrap().delay.insert(path.into(), d);
+    }
+
+    /// The most requests that were open at once.
+    pub fn max_open(&self) -> usize {
+        self.inner.lock().unwrap().max_open
     }
 
     pub fn received(&self) -> Vec<Received> {
