@@ -229,7 +229,7 @@ async fn get_redemption(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct EventsQuery {
-    /// An event id: return the events after it.
+    /// An event id (`nextAfter` of a page, the last item you read, or an event you received): the events after it in the feed's order, which never skips one that commits later.
     after: Option<String>,
     /// One of the event types: CLAIM_CREATED, REDEMPTION_CREATED, VOUCHER_PUBLISHED, VOUCHER_ISSUED, MERCHANT_CREATED, MERCHANT_DISABLED, VOUCHER_ARCHIVED.
     #[serde(rename = "type")]

@@ -226,3 +226,82 @@ async fn the_events_feed_never_skips_an_event_under_concurrent_writers(backend: 
     assert_eq!(fresh, seen, "a reader polling during the writes saw another order than the feed's");
     assert!(polls > 5, "the reader barely ran ({polls} polls): the test proves nothing");
 }
+
+/// PostgreSQL restarted under claim load (the test's own cluster): while it is
+/// down, claims are 503 `service_unavailable` with `Retry-After`, never 500;
+/// every claim answered 201 is there afterwards, with its event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_restart_under_claim_load_is_503_never_500() {
+    if crate::support::postgres_skipped() {
+        return;
+    }
+    let cluster = crate::support::cluster::Cluster::start();
+    let app = Arc::new(TestServer::spawn_on(crate::support::TestDb::postgres_at(&cluster.url), &[("TESSERA_OPERATOR_TOKEN", crate::support::api::OPERATOR_TOKEN)]).await);
+    let p = app.create_partner("restart").await;
+    let cat = Catalog::create(&app).await;
+    let v = cat.voucher(&app, "Everyone", json!({})).await;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut claimers = JoinSet::new();
+    for w in 0..8 {
+        let (app, p, v, stop) = (app.clone(), p.clone(), v.clone(), stop.clone());
+        claimers.spawn(async move {
+            let mut answers = Vec::new();
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let res = app
+                    .request(Method::POST, "/me/claims")
+                    .bearer_auth(p.jwt(&format!("w{w}-u{i}")))
+                    .json(&json!({ "voucherId": v }))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = res.status();
+                let retry_after = res.headers().get("retry-after").is_some();
+                let body: serde_json::Value = res.json().await.unwrap_or_default();
+                answers.push((status, retry_after, body));
+                i += 1;
+            }
+            answers
+        });
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let restart = tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        cluster.restart();
+        (cluster, started.elapsed())
+    });
+    let (cluster, took) = restart.await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut answers = Vec::new();
+    while let Some(r) = claimers.join_next().await {
+        answers.extend(r.unwrap());
+    }
+    let created: Vec<&serde_json::Value> = answers.iter().filter(|(s, _, _)| *s == StatusCode::CREATED).map(|(_, _, b)| b).collect();
+    let unavailable = answers.iter().filter(|(s, _, _)| *s == StatusCode::SERVICE_UNAVAILABLE).count();
+    let others: Vec<_> = answers.iter().filter(|(s, _, _)| *s != StatusCode::CREATED && *s != StatusCode::SERVICE_UNAVAILABLE).collect();
+    eprintln!("restart took {took:?}: {} claims, {} created, {unavailable} answered 503", answers.len(), created.len());
+    assert!(others.is_empty(), "answers other than 201 and 503: {others:?}");
+    for (status, retry_after, body) in &answers {
+        if *status == StatusCode::SERVICE_UNAVAILABLE {
+            assert!(*retry_after, "a 503 without Retry-After: {body}");
+            assert_eq!(body["error"]["code"], "service_unavailable", "{body}");
+        }
+    }
+    // Some claims went through after the restart: the server recovered by itself.
+    assert!(created.len() > 20, "{} claims created", created.len());
+    let pool = app.db.pool().await;
+    for claim in &created {
+        let id = claim["id"].as_str().unwrap();
+        let (claims,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM claims WHERE id = $1").bind(id).fetch_one(&pool).await.unwrap();
+        let (events,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM events WHERE type = 'CLAIM_CREATED' AND payload LIKE '%' || $1 || '%'")
+            .bind(id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!((claims, events), (1, 1), "a 201 claim {id} is missing, or its event");
+    }
+    drop(pool);
+    drop(app);
+    drop(cluster);
+}

@@ -12,6 +12,7 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod cluster;
 pub mod ledger;
 pub mod receiver;
 
@@ -95,6 +96,11 @@ impl TestDb {
                 TestDb { backend, url: url.to_string(), _dir: None }
             }
         }
+    }
+
+    /// A PostgreSQL database at `url` (a cluster the test runs itself).
+    pub fn postgres_at(url: &str) -> TestDb {
+        TestDb { backend: Backend::Postgres, url: url.to_string(), _dir: None }
     }
 
     /// Another handle on the same database (for a second server on it).
