@@ -282,6 +282,22 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_resolver_refuses_a_name_that_resolves_to_a_private_address() {
+        use reqwest::dns::Resolve;
+        use std::str::FromStr;
+        // The literal check would stop `localhost` earlier; the resolver must stop it on its own,
+        // as it does a name that resolves to a private address at connection time.
+        let name = || reqwest::dns::Name::from_str("localhost").unwrap();
+        let refused = GuardedResolver(Destinations::default()).resolve(name()).await;
+        assert!(refused.is_err_and(|e| e.to_string().contains("private")));
+        let allowed = GuardedResolver(Destinations { allow: vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()] })
+            .resolve(name())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(allowed.into_iter().all(|a| a.ip().is_loopback()));
+    }
+
+    #[tokio::test]
     async fn saving_checks_the_literal_address_and_the_own_sandbox_only_at_its_origin() {
         let own = url::Url::parse("http://127.0.0.1:3000").unwrap();
         let out = Outbound::new(Duration::from_secs(1), &Destinations::default(), "test", Some(own));

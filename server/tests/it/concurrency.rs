@@ -209,6 +209,13 @@ async fn the_events_feed_never_skips_an_event_under_concurrent_writers(backend: 
     let mut unique = seen.clone();
     unique.sort();
     unique.dedup();
+    crate::support::figures("events feed read during 24 concurrent writers", backend, &[
+        ("expected", total.to_string()),
+        ("seen", unique.len().to_string()),
+        ("duplicates", (seen.len() - unique.len()).to_string()),
+        ("missed", (total.saturating_sub(unique.len())).to_string()),
+        ("polls_during_writes", polls.to_string()),
+    ]);
     assert_eq!(unique.len(), seen.len(), "the reader saw an event twice");
     assert_eq!(seen.len(), total, "the reader missed {} of {total} events ({polls} polls during the writes)", total - seen.len());
     // And in the feed's one order: what a reader starting afresh sees.
@@ -280,7 +287,23 @@ async fn a_database_restart_under_claim_load_is_503_never_500() {
     let created: Vec<&serde_json::Value> = answers.iter().filter(|(s, _, _)| *s == StatusCode::CREATED).map(|(_, _, b)| b).collect();
     let unavailable = answers.iter().filter(|(s, _, _)| *s == StatusCode::SERVICE_UNAVAILABLE).count();
     let others: Vec<_> = answers.iter().filter(|(s, _, _)| *s != StatusCode::CREATED && *s != StatusCode::SERVICE_UNAVAILABLE).collect();
-    eprintln!("restart took {took:?}: {} claims, {} created, {unavailable} answered 503", answers.len(), created.len());
+    let failed = answers.iter().filter(|(s, _, _)| s.is_server_error() && *s != StatusCode::SERVICE_UNAVAILABLE).count();
+    let mut lost = 0;
+    {
+        let pool = app.db.pool().await;
+        for claim in &created {
+            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM claims WHERE id = $1").bind(claim["id"].as_str().unwrap()).fetch_one(&pool).await.unwrap();
+            lost += usize::from(n != 1);
+        }
+    }
+    crate::support::figures("PostgreSQL restarted (pg_ctl restart -m fast) under 8 claimers", Backend::Postgres, &[
+        ("claims", answers.len().to_string()),
+        ("created", created.len().to_string()),
+        ("answered_503_retry_after", unavailable.to_string()),
+        ("answered_500", failed.to_string()),
+        ("lost", lost.to_string()),
+        ("restart_s", format!("{:.2}", took.as_secs_f64())),
+    ]);
     assert!(others.is_empty(), "answers other than 201 and 503: {others:?}");
     for (status, retry_after, body) in &answers {
         if *status == StatusCode::SERVICE_UNAVAILABLE {

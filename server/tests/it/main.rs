@@ -8,6 +8,7 @@ mod consumer;
 mod concurrency;
 mod consumer_auth;
 mod edge;
+mod fuzz;
 mod health;
 mod partner_api;
 mod security;

@@ -282,8 +282,17 @@ async fn a_receiver_that_is_down_loses_nothing(backend: Backend) {
     assert!(d[0]["lastError"].as_str().is_some_and(|e| e.contains("connect")), "{pending}");
 
     let hooks = Receiver::start_at(port).await;
+    let up = std::time::Instant::now();
     hooks.expect("down", "standard-webhooks", e["secret"].as_str().unwrap());
     hooks.wait_for(Duration::from_secs(20), "all three once the receiver is up", |got| got.len() >= 3).await;
+    let (ids, arrivals) = hooks.distinct_ids();
+    crate::support::figures("receiver down, then up", backend, &[
+        ("expected", "3".into()),
+        ("delivered", ids.len().to_string()),
+        ("duplicates", (arrivals - ids.len()).to_string()),
+        ("lost", (3 - ids.len()).to_string()),
+        ("recovery_s", format!("{:.1}", up.elapsed().as_secs_f64())),
+    ]);
     assert!(hooks.received().iter().all(|r| r.verified.is_ok()));
 }
 
@@ -381,6 +390,7 @@ async fn a_killed_server_delivers_every_event_after_restart(backend: Backend) {
     let (before, _) = hooks.distinct_ids();
     assert!(before.len() < FANS as usize, "the fan-out finished before the kill; nothing was tested");
 
+    let restarted = std::time::Instant::now();
     let app = TestServer::spawn_on(db, &env).await;
     hooks
         .wait_for(Duration::from_secs(120), "every event after the restart", |got| {
@@ -393,6 +403,14 @@ async fn a_killed_server_delivers_every_event_after_restart(backend: Backend) {
     let pool = app.db.pool().await;
     let errors: Vec<(Option<String>, i64)> =
         sqlx::query_as("SELECT error, COUNT(*) FROM webhook_attempts GROUP BY error").fetch_all(&pool).await.unwrap();
+    crate::support::figures("server SIGKILLed mid fan-out, restarted", backend, &[
+        ("expected", FANS.to_string()),
+        ("delivered", ids.len().to_string()),
+        ("duplicates", (arrivals - ids.len()).to_string()),
+        ("lost", (FANS as usize - ids.len()).to_string()),
+        ("delivered_before_kill", before.len().to_string()),
+        ("recovery_s", format!("{:.1}", restarted.elapsed().as_secs_f64())),
+    ]);
     assert!(arrivals - ids.len() <= 64, "{} duplicates; attempts by error: {errors:?}", arrivals - ids.len());
     assert!(hooks.received().iter().all(|r| r.verified.is_ok() && r.event["type"] == "VOUCHER_PUBLISHED"));
     drop(app);
@@ -406,7 +424,9 @@ async fn two_instances_share_one_fan_out_without_doubles(backend: Backend) {
     const FANS: i64 = 3_000;
     // A timeout well above the receiver's delay: a retry after a slow moment on a busy machine
     // would be a legitimate duplicate (at least once), not the double this test looks for.
-    let env = env_with(&[("TESSERA_WEBHOOK_TIMEOUT_SECONDS", "10")]);
+    // And the default lease (10 s, renewed while sending): on a machine starved by the rest of the
+    // suite, a 3 s lease could lapse before a renewal got a connection (at least once allows that).
+    let env = env_with(&[("TESSERA_WEBHOOK_TIMEOUT_SECONDS", "10"), ("TESSERA_WEBHOOK_LEASE_SECONDS", "10")]);
     let first = TestServer::spawn_with(backend, &env).await;
     let second = TestServer::spawn_on(first.db.shared(), &env).await;
     let hooks = Receiver::start().await;
@@ -424,7 +444,22 @@ async fn two_instances_share_one_fan_out_without_doubles(backend: Backend) {
     let pool = first.db.pool().await;
     let errors: Vec<(Option<String>, i64)> =
         sqlx::query_as("SELECT error, COUNT(*) FROM webhook_attempts GROUP BY error").fetch_all(&pool).await.unwrap();
-    assert_eq!((ids.len(), arrivals), (FANS as usize, FANS as usize), "an event was delivered twice, or lost; attempts by error: {errors:?}");
+    crate::support::figures("two instances share a fan-out", backend, &[
+        ("expected", FANS.to_string()),
+        ("delivered", ids.len().to_string()),
+        ("duplicates", (arrivals - ids.len()).to_string()),
+        ("lost", (FANS as usize - ids.len()).to_string()),
+        ("max_concurrent", hooks.max_open().to_string()),
+        ("max_in_flight", "32".into()),
+    ]);
+    let troubles = |app: &TestServer| app.log().lines().filter(|l| l.contains("WARN") || l.contains("ERROR")).take(20).collect::<Vec<_>>().join("\n");
+    assert_eq!(
+        (ids.len(), arrivals),
+        (FANS as usize, FANS as usize),
+        "an event was delivered twice, or lost; attempts by error: {errors:?}\nfirst: {}\nsecond: {}",
+        troubles(&first),
+        troubles(&second)
+    );
     let by_instance: Vec<(String, i64)> =
         sqlx::query_as("SELECT instance, COUNT(*) FROM webhook_attempts GROUP BY instance").fetch_all(&pool).await.unwrap();
     assert_eq!(by_instance.len(), 2, "one instance did all the work: {by_instance:?}");
@@ -660,6 +695,14 @@ async fn retry_after_delays_but_never_shortens_the_schedule(backend: Backend) {
     }
     let pool = app.db.pool().await;
     let (failed,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries WHERE status <> 'delivered'").fetch_one(&pool).await.unwrap();
+    let min_gap = |path| gaps(&hooks, path).into_iter().min().map_or("-".to_string(), |g| format!("{:.2}", g.as_secs_f64()));
+    crate::support::figures("receiver answering 503 with Retry-After", backend, &[
+        ("expected", "2".into()),
+        ("delivered", (2 - failed).to_string()),
+        ("failed", failed.to_string()),
+        ("min_gap_s_after_retry_after_1_on_2s_schedule", min_gap("short")),
+        ("min_gap_s_after_retry_after_3", min_gap("long")),
+    ]);
     assert_eq!(failed, 0);
 }
 
@@ -729,7 +772,14 @@ async fn a_killed_instances_deliveries_are_sent_by_its_peer_within_fifteen_secon
             got.iter().filter(|r| r.path == "hold").filter_map(|r| r.event["id"].as_str()).collect::<std::collections::HashSet<_>>().len() == 5
         })
         .await;
-    eprintln!("peer delivered the killed instance's 5 deliveries {:?} after the kill", killed.elapsed());
+    let (ids, arrivals) = hooks.distinct_ids();
+    crate::support::figures("instance SIGKILLed with deliveries in flight; its peer takes over", backend, &[
+        ("expected", "5".into()),
+        ("delivered", ids.len().to_string()),
+        ("duplicates", (arrivals - ids.len()).to_string()),
+        ("lost", (5 - ids.len()).to_string()),
+        ("recovery_s", format!("{:.1}", killed.elapsed().as_secs_f64())),
+    ]);
     drop(second);
 }
 
@@ -756,6 +806,13 @@ async fn a_receiver_slower_than_the_lease_gets_each_delivery_once(backend: Backe
     // Long enough for a lapsed lease to have been taken by the peer.
     tokio::time::sleep(Duration::from_secs(4)).await;
     let (ids, arrivals) = hooks.distinct_ids();
+    crate::support::figures("receiver slower than the lease, two instances", backend, &[
+        ("expected", "20".into()),
+        ("delivered", ids.len().to_string()),
+        ("duplicates", (arrivals - ids.len()).to_string()),
+        ("lost", (20 - ids.len()).to_string()),
+        ("max_concurrent", hooks.max_open().to_string()),
+    ]);
     assert_eq!((ids.len(), arrivals), (20, 20), "a delivery was sent twice while its receiver was slower than the lease");
     drop(second);
 }

@@ -276,3 +276,10 @@ pub fn error_code(body: &Value) -> &str {
     assert!(error["details"].is_object(), "details is not an object in {body}");
     error["code"].as_str().unwrap_or_else(|| panic!("no code in {body}"))
 }
+
+/// One line of fault figures, for `scripts/faults` to collect (run with
+/// `--nocapture`): `FAULT <name> [<engine>] | key=value …`.
+pub fn figures(name: &str, backend: Backend, pairs: &[(&str, String)]) {
+    let fields: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    eprintln!("FAULT {name} [{backend:?}] | {}", fields.join(" "));
+}
