@@ -214,6 +214,12 @@ pub fn describe(e: &reqwest::Error) -> String {
 mod tests {
     use super::*;
 
+    /// reqwest is built without a TLS provider of its own (the binary installs ring).
+    fn outbound(own: &str) -> Outbound {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        Outbound::new(Duration::from_secs(1), &Destinations::default(), "test", Some(url::Url::parse(own).unwrap()))
+    }
+
     fn refused(to: &Destinations, url: &str) -> bool {
         to.check_url(url).is_err_and(|e| e.contains("private"))
     }
@@ -265,8 +271,7 @@ mod tests {
 
     #[test]
     fn only_the_own_sandbox_route_is_exempt() {
-        let own = url::Url::parse("http://127.0.0.1:3000").unwrap();
-        let out = Outbound::new(Duration::from_secs(1), &Destinations::default(), "test", Some(own));
+        let out = outbound("http://127.0.0.1:3000");
         assert!(out.request(reqwest::Method::POST, "http://127.0.0.1:3000/sandbox/demo/sso").is_ok());
         for url in [
             "http://127.0.0.1:3000/admin/partners",
@@ -299,8 +304,7 @@ mod tests {
 
     #[tokio::test]
     async fn saving_checks_the_literal_address_and_the_own_sandbox_only_at_its_origin() {
-        let own = url::Url::parse("http://127.0.0.1:3000").unwrap();
-        let out = Outbound::new(Duration::from_secs(1), &Destinations::default(), "test", Some(own));
+        let out = outbound("http://127.0.0.1:3000");
         assert!(out.check_for_save("http://127.0.0.1:3000/sandbox/demo").await.is_ok());
         for url in ["http://127.0.0.1:3000/other", "http://[::1]:3000/sandbox/demo", "http://localhost.:3000/sandbox/demo"] {
             let e = out.check_for_save(url).await.unwrap_err();
