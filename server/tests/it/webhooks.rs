@@ -409,7 +409,7 @@ async fn a_killed_server_delivers_every_event_after_restart(backend: Backend) {
         ("duplicates", (arrivals - ids.len()).to_string()),
         ("lost", (FANS as usize - ids.len()).to_string()),
         ("delivered_before_kill", before.len().to_string()),
-        ("recovery_s", format!("{:.1}", restarted.elapsed().as_secs_f64())),
+        ("all_delivered_after_restart_s", format!("{:.1}", restarted.elapsed().as_secs_f64())),
     ]);
     assert!(arrivals - ids.len() <= 64, "{} duplicates; attempts by error: {errors:?}", arrivals - ids.len());
     assert!(hooks.received().iter().all(|r| r.verified.is_ok() && r.event["type"] == "VOUCHER_PUBLISHED"));
