@@ -223,11 +223,16 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
                             continue;
                         }
                     };
+                    // A delivery still in flight here whose lease lapsed meanwhile (a stalled
+                    // renewal) is leased again by this instance: it is on its way, not sent twice.
+                    let leased: Vec<Leased> = {
+                        let mut holding = held.lock().unwrap_or_else(|e| e.into_inner());
+                        leased.into_iter().filter(|d| holding.insert(d.id.clone())).collect()
+                    };
                     if leased.is_empty() {
                         continue;
                     }
                     *in_flight.lock().unwrap_or_else(|e| e.into_inner()).entry(target.id.clone()).or_default() += leased.len() as i64;
-                    held.lock().unwrap_or_else(|e| e.into_inner()).extend(leased.iter().map(|d| d.id.clone()));
                     let target = Arc::new(target);
                     for d in leased {
                         let (client, target, outcomes) = (client.clone(), target.clone(), outcomes.clone());

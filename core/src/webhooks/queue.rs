@@ -358,10 +358,16 @@ pub(crate) async fn disable_in(tx: &mut sqlx::AnyConnection, endpoint_id: &str, 
 pub async fn heartbeat(db: &Db, instance: &str, deliveries: &[String], until: i64) -> Result<u64, ApiError> {
     let mut extended = 0;
     for chunk in deliveries.chunks(500) {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "UPDATE webhook_deliveries SET lease_until = $1 WHERE leased_by = $2 AND status = 'pending' AND id IN ({})",
-            placeholders(3, chunk.len())
-        ));
+        let list = placeholders(3, chunk.len());
+        let sql = sqlx::AssertSqlSafe(match db.backend() {
+            // Rows the recorder is writing are skipped, not waited for: they are
+            // being settled, and waiting would let the others' leases lapse.
+            Backend::Postgres => format!(
+                "UPDATE webhook_deliveries SET lease_until = $1 WHERE id IN \
+                 (SELECT id FROM webhook_deliveries WHERE leased_by = $2 AND status = 'pending' AND id IN ({list}) FOR UPDATE SKIP LOCKED)"
+            ),
+            Backend::Sqlite => format!("UPDATE webhook_deliveries SET lease_until = $1 WHERE leased_by = $2 AND status = 'pending' AND id IN ({list})"),
+        });
         let mut q = sqlx::query(sql).bind(until).bind(instance);
         for id in chunk {
             q = q.bind(id);

@@ -285,14 +285,7 @@ async fn a_receiver_that_is_down_loses_nothing(backend: Backend) {
     let up = std::time::Instant::now();
     hooks.expect("down", "standard-webhooks", e["secret"].as_str().unwrap());
     hooks.wait_for(Duration::from_secs(20), "all three once the receiver is up", |got| got.len() >= 3).await;
-    let (ids, arrivals) = hooks.distinct_ids();
-    crate::support::figures("receiver down, then up", backend, &[
-        ("expected", "3".into()),
-        ("delivered", ids.len().to_string()),
-        ("duplicates", (arrivals - ids.len()).to_string()),
-        ("lost", (3 - ids.len()).to_string()),
-        ("recovery_s", format!("{:.1}", up.elapsed().as_secs_f64())),
-    ]);
+    delivery_figures("receiver down, then up", backend, 3, &hooks, &[("recovery_s", format!("{:.1}", up.elapsed().as_secs_f64()))]);
     assert!(hooks.received().iter().all(|r| r.verified.is_ok()));
 }
 
@@ -375,7 +368,9 @@ async fn publish_to_fans(app: &TestServer, cat: &Catalog) -> u64 {
 
 async fn a_killed_server_delivers_every_event_after_restart(backend: Backend) {
     const FANS: i64 = 10_000;
-    let env = env_with(&[]);
+    // The default lease (renewed while sending): the duplicates counted below must be only
+    // what was in flight at the kill, not a lease that lapsed on a starved CI machine.
+    let env = env_with(&[("TESSERA_WEBHOOK_LEASE_SECONDS", "10")]);
     let app = TestServer::spawn_with(backend, &env).await;
     let hooks = Receiver::start().await;
     let p = app.create_partner("acme").await;
@@ -403,14 +398,7 @@ async fn a_killed_server_delivers_every_event_after_restart(backend: Backend) {
     let pool = app.db.pool().await;
     let errors: Vec<(Option<String>, i64)> =
         sqlx::query_as("SELECT error, COUNT(*) FROM webhook_attempts GROUP BY error").fetch_all(&pool).await.unwrap();
-    crate::support::figures("server SIGKILLed mid fan-out, restarted", backend, &[
-        ("expected", FANS.to_string()),
-        ("delivered", ids.len().to_string()),
-        ("duplicates", (arrivals - ids.len()).to_string()),
-        ("lost", (FANS as usize - ids.len()).to_string()),
-        ("delivered_before_kill", before.len().to_string()),
-        ("all_delivered_after_restart_s", format!("{:.1}", restarted.elapsed().as_secs_f64())),
-    ]);
+    delivery_figures("server SIGKILLed mid fan-out, restarted", backend, FANS as usize, &hooks, &[("delivered_before_kill", before.len().to_string()), ("all_delivered_after_restart_s", format!("{:.1}", restarted.elapsed().as_secs_f64()))]);
     assert!(arrivals - ids.len() <= 64, "{} duplicates; attempts by error: {errors:?}", arrivals - ids.len());
     assert!(hooks.received().iter().all(|r| r.verified.is_ok() && r.event["type"] == "VOUCHER_PUBLISHED"));
     drop(app);
@@ -444,14 +432,7 @@ async fn two_instances_share_one_fan_out_without_doubles(backend: Backend) {
     let pool = first.db.pool().await;
     let errors: Vec<(Option<String>, i64)> =
         sqlx::query_as("SELECT error, COUNT(*) FROM webhook_attempts GROUP BY error").fetch_all(&pool).await.unwrap();
-    crate::support::figures("two instances share a fan-out", backend, &[
-        ("expected", FANS.to_string()),
-        ("delivered", ids.len().to_string()),
-        ("duplicates", (arrivals - ids.len()).to_string()),
-        ("lost", (FANS as usize - ids.len()).to_string()),
-        ("max_concurrent", hooks.max_open().to_string()),
-        ("max_in_flight", "32".into()),
-    ]);
+    delivery_figures("two instances share a fan-out", backend, FANS as usize, &hooks, &[("max_concurrent", hooks.max_open().to_string()), ("max_in_flight", "32".into())]);
     let troubles = |app: &TestServer| app.log().lines().filter(|l| l.contains("WARN") || l.contains("ERROR")).take(20).collect::<Vec<_>>().join("\n");
     assert_eq!(
         (ids.len(), arrivals),
@@ -661,6 +642,19 @@ crate::backend_tests!(
     a_receiver_slower_than_the_lease_gets_each_delivery_once,
 );
 
+/// A fault's figures for what a receiver got: expected, delivered, duplicates, lost, and `extra`.
+fn delivery_figures(name: &str, backend: Backend, expected: usize, hooks: &Receiver, extra: &[(&str, String)]) {
+    let (ids, arrivals) = hooks.distinct_ids();
+    let mut all = vec![
+        ("expected", expected.to_string()),
+        ("delivered", ids.len().to_string()),
+        ("duplicates", (arrivals - ids.len()).to_string()),
+        ("lost", expected.saturating_sub(ids.len()).to_string()),
+    ];
+    all.extend(extra.iter().cloned());
+    crate::support::figures(name, backend, &all);
+}
+
 /// The gaps between the arrivals at one path.
 fn gaps(hooks: &Receiver, path: &str) -> Vec<Duration> {
     let at: Vec<std::time::Instant> = hooks.received().iter().filter(|r| r.path == path).map(|r| r.at).collect();
@@ -772,14 +766,7 @@ async fn a_killed_instances_deliveries_are_sent_by_its_peer_within_fifteen_secon
             got.iter().filter(|r| r.path == "hold").filter_map(|r| r.event["id"].as_str()).collect::<std::collections::HashSet<_>>().len() == 5
         })
         .await;
-    let (ids, arrivals) = hooks.distinct_ids();
-    crate::support::figures("instance SIGKILLed with deliveries in flight; its peer takes over", backend, &[
-        ("expected", "5".into()),
-        ("delivered", ids.len().to_string()),
-        ("duplicates", (arrivals - ids.len()).to_string()),
-        ("lost", (5 - ids.len()).to_string()),
-        ("recovery_s", format!("{:.1}", killed.elapsed().as_secs_f64())),
-    ]);
+    delivery_figures("instance SIGKILLed with deliveries in flight; its peer takes over", backend, 5, &hooks, &[("recovery_s", format!("{:.1}", killed.elapsed().as_secs_f64()))]);
     drop(second);
 }
 
@@ -806,13 +793,7 @@ async fn a_receiver_slower_than_the_lease_gets_each_delivery_once(backend: Backe
     // Long enough for a lapsed lease to have been taken by the peer.
     tokio::time::sleep(Duration::from_secs(4)).await;
     let (ids, arrivals) = hooks.distinct_ids();
-    crate::support::figures("receiver slower than the lease, two instances", backend, &[
-        ("expected", "20".into()),
-        ("delivered", ids.len().to_string()),
-        ("duplicates", (arrivals - ids.len()).to_string()),
-        ("lost", (20 - ids.len()).to_string()),
-        ("max_concurrent", hooks.max_open().to_string()),
-    ]);
+    delivery_figures("receiver slower than the lease, two instances", backend, 20, &hooks, &[("max_concurrent", hooks.max_open().to_string())]);
     assert_eq!((ids.len(), arrivals), (20, 20), "a delivery was sent twice while its receiver was slower than the lease");
     drop(second);
 }
