@@ -47,9 +47,18 @@
           var holder = document.querySelector('[data-host-origins]');
           var allowed = ((holder && holder.getAttribute('data-host-origins')) || '').split(' ');
           var ancestors = location.ancestorOrigins;
-          var parent = ancestors && ancestors.length ? ancestors[0] : null;
-          if (parent && (allowed.indexOf(parent) >= 0 || parent === location.origin)) {
-            window.parent.postMessage(message, parent);
+          if (ancestors) {
+            var parent = ancestors.length ? ancestors[0] : null;
+            if (parent && (allowed.indexOf(parent) >= 0 || parent === location.origin)) {
+              window.parent.postMessage(message, parent);
+            }
+          } else {
+            // Firefox has no ancestorOrigins: address each allowed origin in turn.
+            // The browser delivers a message only when its target origin is the
+            // parent's, so the others are dropped and nothing goes elsewhere.
+            allowed.concat([location.origin]).forEach(function (origin) {
+              if (origin) window.parent.postMessage(message, origin);
+            });
           }
         }
       } catch (e) {
@@ -192,26 +201,66 @@
   var clean = location.pathname + location.search;
   history.replaceState(history.state, '', clean);
 
+  // What the person is told; the server's message (for developers) goes to the
+  // host app with the `error` action and stays on the screen as data-boot-error.
+  var PEOPLE = {
+    token_expired: 'Your sign-in link has expired.',
+    session_expired: 'Your sign-in link has expired.',
+    token_invalid: 'This sign-in link is not valid.',
+    token_unknown_issuer: 'This sign-in link is not valid.',
+    authentication_required: 'This sign-in link is not valid.',
+    rate_limited: 'Too many sign-ins from this device. Wait a minute, then try again.',
+    network_error: 'We could not reach the server. Check your connection, then try again.',
+    session_failed: 'Something went wrong on our side.',
+  };
+  var RETRYABLE = { rate_limited: true, network_error: true, session_failed: true };
+
+  function button(label, attribute) {
+    var b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'button';
+    b.textContent = label;
+    b.setAttribute(attribute, '');
+    return b;
+  }
+
   function fail(code, message) {
     document.documentElement.setAttribute('data-boot', 'failed');
     bridge.post({ type: 'action', action: 'error', code: code, message: message });
     var show = function () {
+      var old = document.querySelector('.boot-error[data-boot-script]');
+      if (old) old.remove();
       var screen = document.createElement('div');
       screen.className = 'boot-error';
       screen.setAttribute('role', 'alert');
       screen.setAttribute('data-code', code);
+      screen.setAttribute('data-boot-script', '');
+      screen.setAttribute('data-boot-error', message);
       var title = document.createElement('h1');
-      title.textContent = 'This link could not sign you in';
+      title.textContent = 'We could not sign you in';
       var text = document.createElement('p');
-      text.textContent = message + ' Close this screen and open it again from the app.';
+      text.textContent = (PEOPLE[code] || 'This sign-in link did not work.') +
+        (RETRYABLE[code] ? '' : ' Close this screen and open it again from the app.');
       screen.appendChild(title);
       screen.appendChild(text);
+      var actions = document.createElement('p');
+      actions.className = 'boot-actions';
+      if (RETRYABLE[code]) {
+        var again = button('Try again', 'data-boot-retry');
+        again.addEventListener('click', signIn);
+        actions.appendChild(again);
+      }
+      var close = button('Close', 'data-bridge-close');
+      if (RETRYABLE[code]) close.className = 'button secondary';
+      actions.appendChild(close);
+      screen.appendChild(actions);
       document.body.insertBefore(screen, document.body.firstChild);
     };
     if (document.body) show();
     else document.addEventListener('DOMContentLoaded', show);
   }
 
+  function signIn() {
   document.documentElement.setAttribute('data-boot', 'signing-in');
   fetch('/consumer/session', {
     method: 'POST',
@@ -236,4 +285,6 @@
     .catch(function () {
       fail('network_error', 'The server could not be reached.');
     });
+  }
+  signIn();
 })();

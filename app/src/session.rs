@@ -87,6 +87,23 @@ pub fn href(path: &str) -> String {
     path.to_string()
 }
 
+/// The `clientId` links must keep, for an island to build its own links in
+/// the browser (where the request is not known): pass it as a prop.
+pub fn link_client_id() -> Option<String> {
+    #[cfg(feature = "ssr")]
+    return client_id();
+    #[cfg(not(feature = "ssr"))]
+    None
+}
+
+/// `path` with the `clientId` of [`link_client_id`], if any.
+pub fn href_with(path: &str, client_id: Option<&str>) -> String {
+    match client_id {
+        Some(id) => with_client_id(path, id),
+        None => path.to_string(),
+    }
+}
+
 /// `path` with `clientId=id` added to its query (before any `#fragment`).
 pub fn with_client_id(path: &str, id: &str) -> String {
     let (path, fragment) = path.split_once('#').map_or((path, None), |(p, f)| (p, Some(f)));

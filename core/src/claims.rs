@@ -116,6 +116,52 @@ async fn open_claim(conn: &mut sqlx::AnyConnection, user_id: &str, voucher_id: &
     Ok(row.map(|r| r.into_claim(now_ms())))
 }
 
+/// Why a voucher is closed to claims at `now`, whoever asks: archived or past
+/// `valid_until` (the instant itself included), or before `valid_from`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    Expired,
+    NotYet,
+}
+
+impl Closed {
+    pub fn error(self) -> ApiError {
+        match self {
+            Closed::Expired => ApiError::new(StatusCode::GONE, "voucher_expired", "This voucher is no longer valid."),
+            Closed::NotYet => ApiError::unprocessable("voucher_not_claimable", "This voucher cannot be claimed yet."),
+        }
+    }
+
+    /// For the person on the voucher screen, before any tap.
+    pub fn message(self) -> &'static str {
+        match self {
+            Closed::Expired => "This voucher has expired.",
+            Closed::NotYet => "This voucher cannot be claimed yet.",
+        }
+    }
+}
+
+/// The validity window's verdict (pure: the claim path and the screens share it).
+pub fn window(archived: bool, valid_from: Option<i64>, valid_until: Option<i64>, now: i64) -> Result<(), Closed> {
+    if archived || valid_until.is_some_and(|u| u <= now) {
+        return Err(Closed::Expired);
+    }
+    if valid_from.is_some_and(|f| f > now) {
+        return Err(Closed::NotYet);
+    }
+    Ok(())
+}
+
+/// What keeps the user from claiming `v` now, known before any tap: its
+/// window, or no stock left.
+pub fn unavailable(v: &crate::catalog::VoucherView, now: i64) -> Option<&'static str> {
+    let at = |t: &Option<String>| t.as_deref().and_then(crate::clock::parse_rfc3339);
+    if let Err(closed) = window(false, at(&v.valid_from), at(&v.valid_until), now) {
+        return Some(closed.message());
+    }
+    (v.stock_left == Some(0)).then_some("Out of stock: every unit has been claimed.")
+}
+
 /// Claims a voucher for the holder. Returns the claim and whether it is new
 /// (201) or the holder's open claim of it already (200).
 ///
@@ -192,11 +238,8 @@ async fn try_claim(p: &Platform, holder: &Holder, voucher_id: &str, coupon: Opti
             return Ok((existing, false));
         }
     }
-    if v.status == "archived" || v.valid_until.is_some_and(|u| u <= now) {
-        return Err(ApiError::new(StatusCode::GONE, "voucher_expired", "This voucher is no longer valid.").into());
-    }
-    if v.valid_from.is_some_and(|f| f > now) {
-        return Err(ApiError::unprocessable("voucher_not_claimable", "This voucher cannot be claimed yet.").into());
+    if let Err(closed) = window(v.status == "archived", v.valid_from, v.valid_until, now) {
+        return Err(closed.error().into());
     }
     drop(conn);
     if claimed >= v.per_user_limit {
@@ -431,4 +474,18 @@ pub async fn wallet(db: &Db, user_id: &str) -> Result<Vec<Claim>, ApiError> {
     let rows: Vec<ClaimRow> = sqlx::query_as(sql).bind(user_id).fetch_all(db.pool()).await?;
     let now = now_ms();
     Ok(rows.into_iter().map(|r| r.into_claim(now)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_closes_at_valid_until_itself_and_opens_at_valid_from() {
+        assert_eq!(window(false, None, Some(1_000), 999), Ok(()));
+        assert_eq!(window(false, None, Some(1_000), 1_000), Err(Closed::Expired));
+        assert_eq!(window(false, Some(1_000), None, 1_000), Ok(()));
+        assert_eq!(window(false, Some(1_000), None, 999), Err(Closed::NotYet));
+        assert_eq!(window(true, None, None, 0), Err(Closed::Expired));
+    }
 }

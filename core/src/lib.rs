@@ -8,6 +8,7 @@
 
 pub mod catalog;
 pub mod markup;
+pub mod units;
 
 #[cfg(feature = "server")]
 pub mod claims;

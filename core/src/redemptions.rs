@@ -152,7 +152,12 @@ pub async fn redeem(db: &Db, user_id: &str, req: &RedeemRequest) -> Result<Redem
             if distance > allowed {
                 return Err(ApiError::unprocessable(
                     "out_of_range",
-                    format!("You are {:.0} m from {}; come within {:.0} m to redeem.", distance, outlet.name, allowed),
+                    format!(
+                        "You are {} from {}; come within {} to redeem.",
+                        crate::units::format_distance(distance),
+                        outlet.name,
+                        crate::units::format_distance(allowed)
+                    ),
                 )
                 .with_details(json!({ "distanceM": distance, "allowedM": allowed, "outletId": outlet.id })));
             }

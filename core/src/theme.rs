@@ -179,7 +179,7 @@ impl Theme {
             ButtonStyle::Pill => decl(&mut root, "button-radius", "999px"),
             ButtonStyle::Outline => {
                 decl(&mut root, "button-background", "transparent");
-                decl(&mut root, "button-text", "var(--t-primary)");
+                decl(&mut root, "button-text", "var(--t-primary-text)");
             }
             ButtonStyle::Filled => {}
         }
@@ -190,7 +190,25 @@ impl Theme {
             }
             out
         };
-        let (light, dark) = (palette(&self.light), palette(&self.dark));
+        let (mut light, mut dark) = (palette(&self.light), palette(&self.dark));
+        // Text in the primary colour (links, chips, the current tab, outline
+        // buttons) must stay readable on the surfaces of each mode, whatever
+        // primary the partner picked: a darker or lighter shade when needed.
+        if self.light.primary.is_some() || self.dark.primary.is_some() {
+            let pick = |p: &Palette, fallback: &Palette, (surface, background): (&str, &str)| {
+                let primary = p.primary.as_deref().or(fallback.primary.as_deref()).unwrap_or(DEFAULT_PRIMARY);
+                readable(primary, p.surface.as_deref().unwrap_or(surface), p.background.as_deref().unwrap_or(background))
+            };
+            decl(&mut light, "primary-text", &pick(&self.light, &self.light, LIGHT_SURFACES));
+            decl(&mut dark, "primary-text", &pick(&self.dark, &self.light, DARK_SURFACES));
+            // Text on the primary (buttons, the header): black or white, whichever reads,
+            // unless the designer chose it.
+            for (p, out) in [(&self.light, &mut light), (&self.dark, &mut dark)] {
+                if let (Some(primary), None) = (p.primary.as_deref(), p.on_primary.as_deref()) {
+                    decl(out, "on-primary", on(primary));
+                }
+            }
+        }
         let mut css = format!(":root{{{root}{light}}}");
         match self.mode {
             Mode::Auto => {
@@ -207,6 +225,70 @@ impl Theme {
         }
         css
     }
+}
+
+/// The stylesheet's primary and its light and dark (surface, background) (style/main.css).
+const DEFAULT_PRIMARY: &str = "#0f766e";
+const LIGHT_SURFACES: (&str, &str) = ("#ffffff", "#f6f7f9");
+const DARK_SURFACES: (&str, &str) = ("#151d2e", "#0b1220");
+
+fn rgb(hex: &str) -> Option<[f64; 3]> {
+    let h = hex.strip_prefix('#')?;
+    let full: String = match h.len() {
+        3 | 4 => h.chars().take(3).flat_map(|c| [c, c]).collect(),
+        6 | 8 => h[..6].to_string(),
+        _ => return None,
+    };
+    let byte = |i: usize| u8::from_str_radix(&full[i..i + 2], 16).ok().map(f64::from);
+    Some([byte(0)?, byte(2)?, byte(4)?])
+}
+
+fn luminance([r, g, b]: [f64; 3]) -> f64 {
+    let f = |v: f64| {
+        let s = v / 255.0;
+        if s <= 0.03928 { s / 12.92 } else { ((s + 0.055) / 1.055).powf(2.4) }
+    };
+    0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b)
+}
+
+/// WCAG contrast ratio of two colours.
+fn contrast(a: [f64; 3], b: [f64; 3]) -> f64 {
+    let (x, y) = (luminance(a), luminance(b));
+    (x.max(y) + 0.05) / (x.min(y) + 0.05)
+}
+
+fn mix(a: [f64; 3], b: [f64; 3], t: f64) -> [f64; 3] {
+    [a[0] * t + b[0] * (1.0 - t), a[1] * t + b[1] * (1.0 - t), a[2] * t + b[2] * (1.0 - t)]
+}
+
+/// Black or white, whichever reads better on `colour`.
+pub fn on(colour: &str) -> &'static str {
+    match rgb(colour) {
+        Some(c) if contrast(c, [0.0; 3]) > contrast(c, [255.0; 3]) => "#000000",
+        _ => "#ffffff",
+    }
+}
+
+/// `colour`, or the nearest shade of it (towards black on light surfaces,
+/// white on dark) that reads at 4.5:1 or more as text on `surface`, on
+/// `background`, and on a chip (12 % of the colour over either).
+pub fn readable(colour: &str, surface: &str, background: &str) -> String {
+    let (Some(c), Some(s), Some(b)) = (rgb(colour), rgb(surface), rgb(background)) else {
+        return colour.to_string();
+    };
+    let grounds = [s, b, mix(c, s, 0.12), mix(c, b, 0.12)];
+    let worst = |shade: [f64; 3]| grounds.iter().map(|g| contrast(shade, *g)).fold(f64::INFINITY, f64::min);
+    if worst(c) >= 4.5 {
+        return colour.to_string();
+    }
+    let towards = if luminance(s) > 0.4 { [0.0; 3] } else { [255.0; 3] };
+    let mut t: f64 = 1.0;
+    let mut shade = c;
+    while worst(shade) < 4.6 && t > 0.0 {
+        t -= 0.02;
+        shade = mix(c, towards, t.max(0.0));
+    }
+    format!("#{:02x}{:02x}{:02x}", shade[0].round() as u8, shade[1].round() as u8, shade[2].round() as u8)
 }
 
 /// The stylesheet's light values for what its dark block changes (style/main.css).
@@ -273,15 +355,34 @@ mod tests {
     }
 
     #[test]
+    fn a_primary_too_light_or_too_dark_for_text_gets_a_readable_shade() {
+        // Already readable: kept.
+        assert_eq!(readable("#0b5f58", "#ffffff", "#f6f7f9"), "#0b5f58");
+        for (primary, light) in [("#facc15", true), ("#0f766e", false), ("#1e3a8a", false), ("#22d3ee", true)] {
+            let (surface, background) = if light { ("#ffffff", "#f6f7f9") } else { ("#151d2e", "#0b1220") };
+            let shade = readable(primary, surface, background);
+            let c = rgb(&shade).unwrap();
+            for against in [surface, background] {
+                let ratio = contrast(c, rgb(against).unwrap());
+                assert!(ratio >= 4.5, "{primary} → {shade} on {against}: {ratio:.2}");
+            }
+        }
+        let css = Theme { light: Palette { primary: Some("#facc15".into()), ..Default::default() }, ..Default::default() }.css();
+        assert!(css.contains("--t-primary:#facc15;") && css.contains("--t-primary-text:#"), "{css}");
+        assert!(css.contains("@media (prefers-color-scheme: dark){:root{--t-primary-text:"), "the dark mode gets its own shade: {css}");
+    }
+
+    #[test]
     fn css_carries_the_tokens_for_each_mode() {
         let mut t = Theme::default();
         t.light.primary = Some("#ff0000".into());
         t.dark.primary = Some("#00ff00".into());
         let auto = t.css();
-        assert!(auto.starts_with(":root{--t-primary:#ff0000;}"), "{auto}");
-        assert!(auto.contains("@media (prefers-color-scheme: dark){:root{--t-primary:#00ff00;}}"), "{auto}");
+        // Pure red reads at 4.0:1 on white: its text shade is darker; green on the dark surface is kept.
+        assert!(auto.starts_with(":root{--t-primary:#ff0000;--t-primary-text:#c70000;--t-on-primary:#000000;}"), "{auto}");
+        assert!(auto.contains("@media (prefers-color-scheme: dark){:root{--t-primary:#00ff00;--t-primary-text:#00ff00;--t-on-primary:#000000;}}"), "{auto}");
         t.mode = Mode::Dark;
-        assert!(t.css().contains("color-scheme:dark;") && t.css().ends_with("--t-primary:#00ff00;}"), "{}", t.css());
+        assert!(t.css().contains("color-scheme:dark;") && t.css().ends_with("--t-primary:#00ff00;--t-primary-text:#00ff00;--t-on-primary:#000000;}"), "{}", t.css());
         t.mode = Mode::Light;
         assert!(t.css().contains("color-scheme:light"), "{}", t.css());
     }

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { plain, userWithAClaim } from './helpers';
+import { newUser, plain, userWithAClaim } from './helpers';
 
 // Booting the webview from a partner JWT in the URL fragment (SPEC §3): the
 // token is scrubbed at once, never sent in a URL, exchanged for an HttpOnly
@@ -43,6 +43,12 @@ test.describe('boot', () => {
     expect(page.url()).not.toContain('not-a-jwt');
     const log = await page.evaluate(() => (window as unknown as { tesseraBridgeLog: unknown[] }).tesseraBridgeLog);
     expect(log).toContainEqual(expect.objectContaining({ type: 'action', action: 'error', code: 'token_invalid' }));
+    // Written for the person holding the phone; the developer's reason goes to the host app.
+    await expect(screen).toContainText('This sign-in link is not valid.');
+    await expect(screen).not.toContainText(/HS256|algorithm|header/);
+    await screen.getByRole('button', { name: 'Close' }).click();
+    const closed = await page.evaluate(() => (window as unknown as { tesseraBridgeLog: { action?: string }[] }).tesseraBridgeLog);
+    expect(closed).toContainEqual(expect.objectContaining({ type: 'action', action: 'close' }));
     // A failed boot is not a ready app, even once the page has hydrated.
     await page.waitForLoadState('networkidle');
     const after = await page.evaluate(() => (window as unknown as { tesseraBridgeLog: unknown[] }).tesseraBridgeLog);
@@ -87,4 +93,20 @@ test.describe('boot', () => {
     await page.goto('/consumer/wallet');
     await expect(page.locator('.state-error')).toHaveAttribute('data-code', 'session_required');
   });
+});
+
+test('a sign-in that could not reach the server offers to try again, and then signs in', async ({ page, request }, info) => {
+  test.skip(info.project.name !== 'hydrated', 'the fragment is read by the boot script');
+  const { jwt } = await newUser(request);
+  let refuse = true;
+  await page.route('**/consumer/session', (route) => (refuse ? route.abort('internetdisconnected') : route.continue()));
+  await page.goto(`/consumer/wallet#token=${jwt}`);
+  const screen = page.locator('.boot-error');
+  await expect(screen).toHaveAttribute('data-code', 'network_error');
+  await expect(screen).toContainText('Check your connection');
+  refuse = false;
+  await screen.getByRole('button', { name: 'Try again' }).click();
+  await expect(page.locator('.boot-error')).toHaveCount(0);
+  await expect(page).toHaveURL(/\/consumer\/wallet$/);
+  await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
 });

@@ -19,7 +19,9 @@ export function mintWith(secret: string, partner: string, user: string, claims: 
 }
 
 /** A new partner and a JWT for one of its users (created on first use). */
-export async function newUser(request: APIRequestContext): Promise<{ jwt: string; auth: Record<string, string> }> {
+export async function newUser(
+  request: APIRequestContext,
+): Promise<{ jwt: string; auth: Record<string, string>; partnerId: string; jwtSecret: string }> {
   const partner = await request.post('/admin/partners', {
     headers: { authorization: `Bearer ${operatorToken}` },
     data: { name: 'Test partner', id: `p-${randomUUID().slice(0, 8)}` },
@@ -27,7 +29,7 @@ export async function newUser(request: APIRequestContext): Promise<{ jwt: string
   expect(partner.ok(), await partner.text()).toBeTruthy();
   const { partnerId, jwtSecret } = await partner.json();
   const jwt = mint(jwtSecret, partnerId, 'ana');
-  return { jwt, auth: { authorization: `Bearer ${jwt}` } };
+  return { jwt, auth: { authorization: `Bearer ${jwt}` }, partnerId, jwtSecret };
 }
 
 /** A voucher of the demo catalog the user may claim. */

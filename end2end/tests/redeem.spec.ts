@@ -125,3 +125,19 @@ test('without JavaScript the redeem screen renders its outlets; a redeemed claim
   await page.goto(`/consumer/wallet/${claimId}`);
   await expect(page.locator('.state-error')).toHaveAttribute('data-code', 'not_found');
 });
+
+test('standing in a shop that is not first in the list, "Redeem now" redeems there', async ({ page, context, request }, info) => {
+  test.skip(info.project.name !== 'hydrated', 'redeeming needs JavaScript');
+  const { jwt, auth, claimId } = await claimKopi(request);
+  await context.grantPermissions(['geolocation']);
+  // At KLCC; "Kopi Kita — Bukit Bintang" (1.3 km away) comes first alphabetically.
+  await context.setGeolocation({ latitude: KLCC.latitude, longitude: KLCC.longitude, accuracy: 10 });
+  await page.goto(`/consumer/wallet/${claimId}#token=${jwt}`);
+  await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
+  await expect(page.locator('.outlet').first()).toContainText('Bukit Bintang');
+  await page.getByRole('button', { name: 'Redeem now' }).click();
+  await expect(page.locator('.redeemed')).toHaveAttribute('data-status', 'SUCCESS');
+  await expect(page.locator('.redeemed-at')).toContainText('KLCC');
+  const history = await (await request.get('/me/redemptions', { headers: auth })).json();
+  expect(history[0]).toMatchObject({ outletId: KLCC.id, status: 'SUCCESS' });
+});

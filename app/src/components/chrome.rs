@@ -1,3 +1,4 @@
+use super::{Glyph, Icon};
 use crate::session::href;
 use leptos::prelude::*;
 
@@ -13,13 +14,15 @@ pub fn AppHeader(
     view! {
         <header class="app-header">
             {match back {
-                Some(path) => view! { <a class="header-button back" href=href(path) aria-label="Back">"‹"</a> }.into_any(),
+                Some(path) => view! {
+                    <a class="header-button back" href=href(path) aria-label="Back"><Icon glyph=Glyph::Back/></a>
+                }.into_any(),
                 None => view! {
-                    <button type="button" class="header-button close" data-bridge-close aria-label="Close">"×"</button>
+                    <button type="button" class="header-button close" data-bridge-close aria-label="Close"><Icon glyph=Glyph::Close/></button>
                 }.into_any(),
             }}
             <h1>{title}</h1>
-            <a class="header-button wallet-link" href=href("/consumer/wallet") aria-label="Wallet">"▤"</a>
+            <a class="header-button wallet-link" href=href("/consumer/wallet") aria-label="Wallet"><Icon glyph=Glyph::Wallet/></a>
         </header>
     }
 }
@@ -28,16 +31,16 @@ pub fn AppHeader(
 #[component]
 pub fn TabBar(current: &'static str) -> impl IntoView {
     let tabs = [
-        ("home", "/consumer", "Home"),
-        ("search", "/consumer/search", "Search"),
-        ("wallet", "/consumer/wallet", "Wallet"),
-        ("favorites", "/consumer/favorites", "Favourites"),
-        ("help", "/consumer/help", "Help"),
+        ("home", "/consumer", "Home", Glyph::Home),
+        ("search", "/consumer/search", "Search", Glyph::Search),
+        ("wallet", "/consumer/wallet", "Wallet", Glyph::Wallet),
+        ("favorites", "/consumer/favorites", "Favourites", Glyph::Star),
+        ("help", "/consumer/help", "Help", Glyph::Help),
     ];
     view! {
         <nav class="tab-bar" aria-label="Sections">
-            {tabs.into_iter().map(|(key, path, label)| view! {
-                <a href=href(path) aria-current=(key == current).then_some("page")>{label}</a>
+            {tabs.into_iter().map(|(key, path, label, glyph)| view! {
+                <a href=href(path) aria-current=(key == current).then_some("page")><Icon glyph/><span>{label}</span></a>
             }).collect_view()}
         </nav>
     }

@@ -27,6 +27,8 @@ pub fn CoinBalance() -> impl IntoView {
                         <p class="coin-balance" data-coins=coins.to_string()>"Your balance: "<strong>{format!("{coins:.0} coins")}</strong></p>
                     }.into_any()),
                     Ok(None) => None,
+                    // Signed out: there is no balance to speak of (the screen says why it is empty).
+                    Err(e) if e.code.starts_with("session_") => None,
                     Err(_) => Some(view! { <p class="coin-balance unavailable">"Your coin balance is unavailable right now."</p> }.into_any()),
                 }
             })}

@@ -163,9 +163,10 @@ fn FavoriteToggle(merchant_id: String, on: bool) -> impl IntoView {
     });
     view! {
         <button type="button" class="button favorite" aria-pressed=move || on.get().to_string()
-            disabled=move || toggle.pending().get()
+            disabled={let ready = crate::components::hydrated(); move || !ready.get() || toggle.pending().get()}
             on:click=move |_| { toggle.dispatch(!on.get_untracked()); }>
-            {move || if on.get() { "★ Favourite" } else { "☆ Add to favourites" }}
+            <crate::components::Icon glyph=crate::components::Glyph::Star/>
+            <span>{move || if on.get() { "Favourite" } else { "Add to favourites" }}</span>
         </button>
         {move || error.get().map(|e| view! { <p class="favorite-error" role="alert" data-code=e.code.clone()>{e.message.clone()}</p> })}
     }

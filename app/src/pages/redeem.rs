@@ -161,11 +161,13 @@ fn RedeemBody(s: RedeemData, preselect: Option<String>) -> impl IntoView {
             </div>
         }.into_any(),
         (None, _) => {
-            let selected = preselect.filter(|p| s.outlets.iter().any(|o| &o.id == p)).unwrap_or_else(|| s.outlets[0].id.clone());
-            view! { <RedeemPanel claim_id=s.claim_id voucher_id=s.voucher_id outlets=s.outlets selected/> }.into_any()
+            let asked = preselect.filter(|p| s.outlets.iter().any(|o| &o.id == p));
+            let chosen = asked.is_some();
+            let selected = asked.unwrap_or_else(|| s.outlets[0].id.clone());
+            view! { <RedeemPanel claim_id=s.claim_id voucher_id=s.voucher_id outlets=s.outlets selected chosen/> }.into_any()
         }
     };
-    view! { <article class="redeem">{head}{body}</article> }
+    view! { <article class="redeem-card">{head}{body}</article> }
 }
 
 /// A redeemed voucher (the screen opened again after redeeming).
@@ -199,11 +201,14 @@ enum Step {
 }
 
 /// Choosing the outlet (nearest first once located) and redeeming: location is
-/// asked only now, when the user starts the redemption.
+/// asked only now, when the user starts the redemption. Unless the user (or
+/// the link, `?outletId=`) chose one, the redemption goes to the outlet
+/// nearest to where they are, not to the first in the list.
 #[island]
-fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>, selected: String) -> impl IntoView {
+fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>, selected: String, chosen: bool) -> impl IntoView {
     let outlets = RwSignal::new(outlets);
     let selected = RwSignal::new(selected);
+    let chosen = RwSignal::new(chosen);
     let step = RwSignal::new(Step::Choosing);
     let notice = RwSignal::new(None::<&'static str>);
     let location = StoredValue::new(None::<Located>);
@@ -220,17 +225,22 @@ fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>,
         answer
     };
 
+    // Sorts the outlets by distance from the user and selects the nearest.
+    let select_nearest = move |lat: f64, lng: f64| async move {
+        let claim_id = ids.with_value(|(c, _)| c.clone());
+        if let Ok(sorted) = nearest_outlets(claim_id, lat, lng).await {
+            if let Some(first) = sorted.first() {
+                selected.set(first.id.clone());
+            }
+            outlets.set(sorted);
+        }
+    };
+
     let find_nearest = move |_| {
         leptos::task::spawn_local(async move {
             step.set(Step::Locating);
             if let Located::Granted { lat, lng, .. } = locate().await {
-                let claim_id = ids.with_value(|(c, _)| c.clone());
-                if let Ok(sorted) = nearest_outlets(claim_id, lat, lng).await {
-                    if let Some(first) = sorted.first() {
-                        selected.set(first.id.clone());
-                    }
-                    outlets.set(sorted);
-                }
+                select_nearest(lat, lng).await;
                 notice.set(None);
             } else {
                 notice.set(Some("Your location is not available, so outlets cannot be sorted by distance."));
@@ -242,17 +252,25 @@ fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>,
     let redeem = move |_| {
         leptos::task::spawn_local(async move {
             let (claim_id, voucher_id) = ids.get_value();
-            let outlet_id = selected.get_untracked();
-            bridge::analytics("redeem_initiated", serde_json::json!({ "claimId": claim_id, "voucherId": voucher_id, "outletId": outlet_id }));
+            bridge::analytics(
+                "redeem_initiated",
+                serde_json::json!({ "claimId": claim_id, "voucherId": voucher_id, "outletId": selected.get_untracked() }),
+            );
             step.set(Step::Locating);
             let (lat, lng, accuracy_m) = match locate().await {
-                Located::Granted { lat, lng, accuracy_m } => (Some(lat), Some(lng), accuracy_m),
+                Located::Granted { lat, lng, accuracy_m } => {
+                    if !chosen.get_untracked() {
+                        select_nearest(lat, lng).await;
+                    }
+                    (Some(lat), Some(lng), accuracy_m)
+                }
                 _ => {
                     notice.set(Some("Your location could not be used. The voucher is redeemed without it; the merchant may ask to check it."));
                     (None, None, None)
                 }
             };
             step.set(Step::Redeeming);
+            let outlet_id = selected.get_untracked();
             match redeem_claim(claim_id.clone(), outlet_id.clone(), lat, lng, accuracy_m).await {
                 Ok(done) => {
                     bridge::analytics("redeem_success", serde_json::json!({
@@ -269,7 +287,8 @@ fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>,
         });
     };
 
-    let busy = move || matches!(step.get(), Step::Locating | Step::Redeeming);
+    let ready = crate::components::hydrated();
+    let busy = move || !ready.get() || matches!(step.get(), Step::Locating | Step::Redeeming);
     view! {
         {move || match step.get() {
             Step::Done(done) => view! { <DoneView done note=notice.get()/> }.into_any(),
@@ -280,7 +299,7 @@ fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>,
                         <label class="outlet" data-outlet-id=o.id.clone()>
                             <input type="radio" name="outlet" value=o.id.clone()
                                 prop:checked={let id = o.id.clone(); move || selected.get() == id}
-                                on:change={let id = o.id.clone(); move |_| selected.set(id.clone())}/>
+                                on:change={let id = o.id.clone(); move |_| { selected.set(id.clone()); chosen.set(true); }}/>
                             <span class="outlet-name">{o.name.clone()}</span>
                             <span class="outlet-address">{o.address.clone()}</span>
                             {o.distance_m.map(|d| view! { <span class="distance">{format_distance(d)}</span> })}
@@ -326,19 +345,4 @@ fn CodeView(code: String) -> impl IntoView {
     }
 }
 
-/// "120 m", "3.4 km".
-pub fn format_distance(m: f64) -> String {
-    if m < 1000.0 { format!("{m:.0} m") } else { format!("{:.1} km", m / 1000.0) }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn distances_read_like_a_person_would_say_them() {
-        assert_eq!(format_distance(12.4), "12 m");
-        assert_eq!(format_distance(999.0), "999 m");
-        assert_eq!(format_distance(3_420.0), "3.4 km");
-    }
-}
+pub use tessera_core::units::format_distance;

@@ -12,12 +12,21 @@ use tessera_core::{
     markup,
 };
 
-/// One voucher as the signed-in user sees it (cohorts and coupons applied).
+/// The voucher screen: the voucher as the signed-in user sees it (cohorts and
+/// coupons applied) and, when it cannot be claimed now, why.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct VoucherScreen {
+    pub voucher: VoucherView,
+    pub unavailable: Option<String>,
+}
+
 #[server]
-pub async fn voucher(id: String, coupon: Option<String>) -> Result<VoucherView, AppError> {
+pub async fn voucher(id: String, coupon: Option<String>) -> Result<VoucherScreen, AppError> {
     let viewer = crate::session::viewer().await?;
     let platform = crate::error::platform()?;
-    Ok(tessera_core::catalog::voucher_for_user(&platform.db, &viewer.user_id, &id, coupon.as_deref()).await?)
+    let voucher = tessera_core::catalog::voucher_for_user(&platform.db, &viewer.user_id, &id, coupon.as_deref()).await?;
+    let unavailable = tessera_core::claims::unavailable(&voucher, tessera_core::clock::now_ms()).map(String::from);
+    Ok(VoucherScreen { voucher, unavailable })
 }
 
 /// Claims the voucher into the signed-in user's wallet (or answers the open
@@ -53,7 +62,7 @@ pub fn VoucherDetail() -> impl IntoView {
             <Suspense fallback=|| view! { <Loading text="Loading the voucher…"/> }>
                 {move || Suspend::new(async move {
                     match loaded.await {
-                        Ok(v) => view! { <Detail v auto/> }.into_any(),
+                        Ok(s) => view! { <Detail v=s.voucher unavailable=s.unavailable auto/> }.into_any(),
                         Err(e) => view! {
                             <Title text="Voucher"/>
                             <ErrorState title="This voucher could not be shown" error=e/>
@@ -67,7 +76,7 @@ pub fn VoucherDetail() -> impl IntoView {
 }
 
 #[component]
-fn Detail(v: VoucherView, auto: bool) -> impl IntoView {
+fn Detail(v: VoucherView, unavailable: Option<String>, auto: bool) -> impl IntoView {
     let held = v.claim.clone().filter(|c| c.status == ClaimStatus::Active).map(|c| c.claim_id);
     let redeemed = v.claim.as_ref().is_some_and(|c| c.status == ClaimStatus::Redeemed) && v.per_user_limit <= 1;
     let coupon = leptos_router::hooks::use_query_map().read_untracked().get("coupon").filter(|c| !c.is_empty());
@@ -88,8 +97,8 @@ fn Detail(v: VoucherView, auto: bool) -> impl IntoView {
                 view! { <p class="claimed" role="status">"You have used this voucher."</p> }.into_any()
             } else {
                 view! {
-                    <ClaimButton voucher_id=v.id.clone() coupon held auto
-                        redeem_base=href("/consumer/wallet/")/>
+                    <ClaimButton voucher_id=v.id.clone() coupon held auto unavailable
+                        client_id=crate::session::link_client_id()/>
                 }.into_any()
             }}
         </article>
@@ -98,7 +107,15 @@ fn Detail(v: VoucherView, auto: bool) -> impl IntoView {
 
 /// Claiming: the button, its pending and error states, and `?claim=1`.
 #[island]
-fn ClaimButton(voucher_id: String, coupon: Option<String>, held: Option<String>, auto: bool, redeem_base: String) -> impl IntoView {
+fn ClaimButton(
+    voucher_id: String,
+    coupon: Option<String>,
+    held: Option<String>,
+    auto: bool,
+    unavailable: Option<String>,
+    client_id: Option<String>,
+) -> impl IntoView {
+    let ready = crate::components::hydrated();
     let claim = Action::new(move |(id, coupon): &(String, Option<String>)| {
         let (id, coupon) = (id.clone(), coupon.clone());
         async move {
@@ -112,7 +129,7 @@ fn ClaimButton(voucher_id: String, coupon: Option<String>, held: Option<String>,
         }
     });
     let args = (voucher_id, coupon);
-    if auto && held.is_none() {
+    if auto && held.is_none() && unavailable.is_none() {
         // Once, in the browser (effects never run on the server).
         let args = args.clone();
         Effect::new(move |_| {
@@ -129,8 +146,13 @@ fn ClaimButton(voucher_id: String, coupon: Option<String>, held: Option<String>,
             Some(claim_id) => view! {
                 <div class="claimed" role="status" data-claim-id=claim_id.clone()>
                     <p>"In your wallet."</p>
-                    <a class="button" href=format!("{redeem_base}{claim_id}")>"Use it now"</a>
+                    <a class="button" href=crate::session::href_with(&format!("/consumer/wallet/{claim_id}"), client_id.as_deref())>"Use it now"</a>
                 </div>
+            }.into_any(),
+            None if unavailable.is_some() => view! {
+                // Known before any tap: no button that only fails once pressed.
+                <button class="button claim" disabled=true aria-describedby="claim-unavailable">"Claim"</button>
+                <p class="claim-unavailable" id="claim-unavailable" role="status">{unavailable.clone()}</p>
             }.into_any(),
             None => {
                 let args = args.clone();
@@ -138,7 +160,7 @@ fn ClaimButton(voucher_id: String, coupon: Option<String>, held: Option<String>,
                     {move || claim.value().get().and_then(Result::err).map(|e| view! {
                         <p class="claim-error" role="alert" data-code=e.code.clone()>{e.message.clone()}</p>
                     })}
-                    <button class="button claim" disabled=move || claim.pending().get()
+                    <button class="button claim" disabled=move || !ready.get() || claim.pending().get()
                         on:click=move |_| { claim.dispatch(args.clone()); }>
                         {move || if claim.pending().get() { "Claiming…" } else { "Claim" }}
                     </button>

@@ -1,0 +1,136 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { operatorToken } from '../playwright.config';
+import { mintWith, newUser, someVoucher } from './helpers';
+
+// What a person sees, not only what the DOM holds (issue 14): a button found
+// by role can still be invisible, a link can be clicked and still be wrong.
+
+const KOPI_KITA = '0195f0a0-0000-7000-8000-000000000001';
+
+/** WCAG contrast of an element's text against the first opaque background behind it. */
+async function contrastOf(page: Page, selector: string): Promise<{ ratio: number; color: string; background: string }> {
+  return page.locator(selector).first().evaluate((el) => {
+    const rgba = (c: string) => (c.match(/[\d.]+/g) ?? ['0', '0', '0', '0']).map(Number);
+    const luminance = ([r, g, b]: number[]) => {
+      const f = (v: number) => {
+        const s = v / 255;
+        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+      };
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    let node: Element | null = el;
+    let background = 'rgb(255, 255, 255)';
+    while (node) {
+      const bg = getComputedStyle(node).backgroundColor;
+      const alpha = rgba(bg)[3] ?? 1;
+      if (alpha >= 0.99) {
+        background = bg;
+        break;
+      }
+      node = node.parentElement;
+    }
+    const color = getComputedStyle(el).color;
+    const [a, b] = [luminance(rgba(color)), luminance(rgba(background))].sort((x, y) => y - x);
+    return { ratio: (a + 0.05) / (b + 0.05), color, background };
+  });
+}
+
+test.describe('what a person sees', () => {
+  test.beforeEach(({}, info) => test.skip(info.project.name !== 'hydrated', 'claims and redeems with JavaScript'));
+
+  test('"Use it now" keeps clientId and the route, and "Redeem now" can be read', async ({ page, request }) => {
+    const { jwt, auth, partnerId: partner } = await newUser(request);
+    const v = await someVoucher(request, auth);
+    await page.goto(`/consumer/vouchers/${v.id}?clientId=${partner}#token=${jwt}`);
+    await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
+    await page.getByRole('button', { name: 'Claim' }).click();
+    const use = page.getByRole('link', { name: 'Use it now' });
+    await expect(use).toBeVisible();
+    const claimId = await page.locator('.claimed').getAttribute('data-claim-id');
+    expect(claimId).toBeTruthy();
+    await expect(use).toHaveAttribute('href', `/consumer/wallet/${claimId}?clientId=${partner}`);
+    await use.click();
+    await expect(page).toHaveURL(new RegExp(`/consumer/wallet/${claimId}\\?clientId=${partner}$`));
+    const redeem = page.getByRole('button', { name: 'Redeem now' });
+    await expect(redeem).toBeVisible();
+    const seen = await contrastOf(page, 'button.redeem');
+    expect(seen.ratio, `"Redeem now" is ${seen.color} on ${seen.background}`).toBeGreaterThanOrEqual(4.5);
+  });
+});
+
+/** Every screen, signed in, for axe. */
+async function screens(page: Page, jwt: string, query: string): Promise<string[]> {
+  const opened = await page.request.post('/consumer/session', { headers: { authorization: `Bearer ${jwt}` } });
+  expect(opened.status()).toBe(204);
+  const auth = { authorization: `Bearer ${jwt}` };
+  const v = await someVoucher(page.request, auth);
+  const claim = await page.request.post('/me/claims', { headers: auth, data: { voucherId: v.id } });
+  expect(claim.status()).toBe(201);
+  const claimId = (await claim.json()).id;
+  return [
+    '/consumer',
+    `/consumer/vouchers/${v.id}`,
+    `/consumer/merchants/${KOPI_KITA}`,
+    '/consumer/wallet',
+    `/consumer/wallet/${claimId}`,
+    '/consumer/search?q=kopi',
+    '/consumer/transactions',
+    '/consumer/favorites',
+    '/consumer/help',
+  ].map((p) => (query ? `${p}${p.includes('?') ? '&' : '?'}${query}` : p));
+}
+
+// A partner theme whose primary is too light for text and for white on it: the
+// webview must still read (a computed text shade, black on the primary).
+const SUNNY = { light: { primary: '#facc15' }, dark: { primary: '#854d0e' } };
+
+for (const [scheme, theme] of [['light', null], ['dark', null], ['light', SUNNY], ['dark', SUNNY]] as const) {
+  test(`every screen passes axe (WCAG 2 AA, contrast included) in ${scheme} mode, ${theme ? 'a partner theme' : 'the default theme'}`, async ({ page }, info) => {
+    test.skip(info.project.name !== 'hydrated', 'axe runs in the page, which needs JavaScript');
+    await page.emulateMedia({ colorScheme: scheme });
+    const { jwt, partnerId } = await newUser(page.request);
+    if (theme) {
+      const set = await page.request.put(`/admin/partners/${partnerId}/theme`, { headers: { authorization: `Bearer ${operatorToken}` }, data: theme });
+      expect(set.ok(), await set.text()).toBeTruthy();
+    }
+    const problems: string[] = [];
+    for (const path of await screens(page, jwt, '')) {
+      await page.goto(path);
+      await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
+      const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+      for (const v of results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')) {
+        problems.push(`${path}: ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 4).join(' | ')}`);
+      }
+      // A contrast axe could not decide (text over an image or a gradient) counts as failed.
+      for (const v of results.incomplete.filter((v) => v.id === 'color-contrast')) {
+        problems.push(`${path}: contrast undecided: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 4).join(' | ')}`);
+      }
+    }
+    expect(problems, problems.join('\n')).toEqual([]);
+  });
+}
+
+test('out of stock and expired vouchers say so before any tap; Claim waits for hydration', async ({ page, request }, info) => {
+  test.skip(info.project.name !== 'hydrated', 'the Claim button is an island');
+  const { partnerId, jwtSecret } = await newUser(request);
+  // The sandbox test brand is for cohort "sandbox".
+  const sandboxJwt = mintWith(jwtSecret, partnerId, 'sandy', { cohorts: ['sandbox'] });
+  const cases: [string, RegExp][] = [
+    ['0195f0a1-0000-7000-8000-0000000000f5', /Out of stock/],
+    ['0195f0a1-0000-7000-8000-0000000000f6', /expired/],
+  ];
+  let first = true;
+  for (const [id, reason] of cases) {
+    await page.goto(first ? `/consumer/vouchers/${id}#token=${sandboxJwt}` : `/consumer/vouchers/${id}`);
+    first = false;
+    await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
+    await expect(page.getByRole('button', { name: 'Claim' })).toBeDisabled();
+    await expect(page.locator('.claim-unavailable')).toHaveText(reason);
+  }
+  // A claimable voucher: the server renders Claim disabled; it turns on once its island is live.
+  const html = await (await page.request.get('/consumer/vouchers/0195f0a1-0000-7000-8000-0000000000f1')).text();
+  expect(html).toMatch(/<button disabled class="button claim">/);
+  await page.goto('/consumer/vouchers/0195f0a1-0000-7000-8000-0000000000f1');
+  await expect(page.getByRole('button', { name: 'Claim' })).toBeEnabled();
+});
