@@ -46,25 +46,25 @@
           // very origin, e.g. /demo), never "*".
           var holder = document.querySelector('[data-host-origins]');
           var allowed = ((holder && holder.getAttribute('data-host-origins')) || '').split(' ');
-          var ancestors = location.ancestorOrigins;
-          if (ancestors) {
-            var parent = ancestors.length ? ancestors[0] : null;
-            if (parent && (allowed.indexOf(parent) >= 0 || parent === location.origin)) {
-              window.parent.postMessage(message, parent);
-            }
-          } else {
-            // Firefox has no ancestorOrigins: address each allowed origin in turn.
-            // The browser delivers a message only when its target origin is the
-            // parent's, so the others are dropped and nothing goes elsewhere.
-            allowed.concat([location.origin]).forEach(function (origin) {
-              if (origin) window.parent.postMessage(message, origin);
-            });
-          }
+          bridge.targets(allowed, location.ancestorOrigins, location.origin).forEach(function (origin) {
+            window.parent.postMessage(message, origin);
+          });
         }
       } catch (e) {
         /* a host's bridge failing must not break the page */
       }
       (window.tesseraBridgeLog = window.tesseraBridgeLog || []).push(message);
+    },
+    // The origins to address a message to the parent frame at: the parent's
+    // own (from ancestorOrigins) when it is allowed. Firefox has no
+    // ancestorOrigins: then each allowed origin in turn — the browser delivers
+    // a message only when its target is the parent's origin, so the others are
+    // dropped and nothing ever goes to "*" or elsewhere.
+    targets: function (allowed, ancestors, own) {
+      var ok = allowed.filter(function (o) { return o; }).concat([own]);
+      if (!ancestors) return ok;
+      var parent = ancestors.length ? ancestors[0] : null;
+      return parent && ok.indexOf(parent) >= 0 ? [parent] : [];
     },
     // {type: "analytics", event, properties}; properties carry appVersion and
     // deviceId when the host gave them. `properties` may be a JSON string.

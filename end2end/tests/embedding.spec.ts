@@ -57,6 +57,23 @@ test.describe('embedding', () => {
     await expect(page.frameLocator('#webview').locator('.voucher-card')).toHaveCount(0);
   });
 
+  test('without location.ancestorOrigins (Firefox) the bridge addresses each allowed origin, never "*"', async ({ page, baseURL }, info) => {
+    test.skip(info.project.name !== 'hydrated', 'the bridge is JavaScript');
+    // Chromium's Location.ancestorOrigins cannot be removed, so the choice is checked directly.
+    await page.goto('/consumer');
+    const own = new URL(baseURL!).origin;
+    const targets = (allowed: string[], ancestors: string[] | undefined) =>
+      page.evaluate(
+        ([a, b]) => (window as unknown as { tesseraBridge: { targets: (a: string[], b: unknown, c: string) => string[] } }).tesseraBridge.targets(a as string[], b, location.origin),
+        [allowed, ancestors] as const,
+      );
+    expect(await targets(['https://a.example', 'https://b.example'], undefined)).toEqual(['https://a.example', 'https://b.example', own]);
+    expect(await targets([''], undefined)).toEqual([own]);
+    expect(await targets(['https://a.example'], ['https://b.example'])).toEqual([]);
+    expect(await targets(['https://a.example'], ['https://a.example'])).toEqual(['https://a.example']);
+    expect(await targets([], [])).toEqual([]);
+  });
+
   test('pages carry a nonce-based CSP and send no Referer', async ({ request }) => {
     const response = await request.get('/consumer');
     const csp = response.headers()['content-security-policy'];
