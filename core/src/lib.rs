@@ -43,6 +43,8 @@ pub mod partners;
 #[cfg(feature = "server")]
 pub mod patch;
 #[cfg(feature = "server")]
+pub mod qr;
+#[cfg(feature = "server")]
 pub mod redemptions;
 #[cfg(feature = "server")]
 pub mod sandbox;

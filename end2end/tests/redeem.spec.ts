@@ -1,4 +1,6 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import jsQR from 'jsqr';
+import { PNG } from 'pngjs';
 import { newUser } from './helpers';
 
 // The redeem screen (SPEC §6): /consumer/wallet/{claimId}. Location is asked
@@ -34,9 +36,15 @@ test.describe('redeem', () => {
     await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
     await page.locator(`.outlet[data-outlet-id="${KLCC.id}"] input`).check();
     await page.getByRole('button', { name: 'Redeem now' }).click();
+    await page.getByRole('button', { name: 'Yes, redeem' }).click();
     const done = page.locator('.redeemed');
     await expect(done).toHaveAttribute('data-status', 'SUCCESS');
     const code = (await done.locator('.code').textContent())?.trim();
+    // The QR code a counter scans is the code itself, read off the screen's pixels.
+    const qr = done.locator('.qr svg');
+    await expect(qr).toBeVisible();
+    const png = PNG.sync.read(await qr.screenshot());
+    expect(jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data).toBe(code);
     // The code large, with a button that copies it.
     await context.grantPermissions(['geolocation', 'clipboard-read', 'clipboard-write']);
     await done.getByRole('button', { name: 'Copy code' }).click();
@@ -63,6 +71,7 @@ test.describe('redeem', () => {
     await page.goto(`/consumer/wallet/${claimId}#token=${jwt}`);
     await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
     await page.getByRole('button', { name: 'Redeem now' }).click();
+    await page.getByRole('button', { name: 'Yes, redeem' }).click();
     await expect(page.locator('.redeemed')).toHaveAttribute('data-status', 'FLAGGED');
     await expect(page.locator('.redeemed')).toHaveAttribute('data-flag-reason', 'gps_unavailable');
     await expect(page.locator('.flag-note')).toContainText('location could not be used');
@@ -79,6 +88,7 @@ test.describe('redeem', () => {
     await page.goto(`/consumer/wallet/${claimId}?outletId=${KLCC.id}#token=${jwt}`);
     await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
     await page.getByRole('button', { name: 'Redeem now' }).click();
+    await page.getByRole('button', { name: 'Yes, redeem' }).click();
     const error = page.locator('.redeem-error');
     await expect(error).toHaveAttribute('data-code', 'out_of_range');
     await expect(error).toContainText(/You are [\d,.]+ ?k?m from Kopi Kita — KLCC/);
@@ -136,6 +146,13 @@ test('standing in a shop that is not first in the list, "Redeem now" redeems the
   await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
   await expect(page.locator('.outlet').first()).toContainText('Bukit Bintang');
   await page.getByRole('button', { name: 'Redeem now' }).click();
+  // Asked before the voucher is used, at the outlet it will be used at.
+  await expect(page.getByRole('alertdialog')).toContainText('Redeem at Kopi Kita — KLCC?');
+  await page.getByRole('button', { name: 'Not now' }).click();
+  await expect(page.getByRole('button', { name: 'Redeem now' })).toBeVisible();
+  expect(await (await request.get('/me/redemptions', { headers: auth })).json()).toEqual([]);
+  await page.getByRole('button', { name: 'Redeem now' }).click();
+  await page.getByRole('button', { name: 'Yes, redeem' }).click();
   await expect(page.locator('.redeemed')).toHaveAttribute('data-status', 'SUCCESS');
   await expect(page.locator('.redeemed-at')).toContainText('KLCC');
   const history = await (await request.get('/me/redemptions', { headers: auth })).json();

@@ -28,6 +28,8 @@ pub struct Done {
     pub code: String,
     pub outlet_name: String,
     pub redeemed_at: String,
+    /// The code as a QR code (inline SVG drawn on the server), when it fits one.
+    pub qr_svg: Option<String>,
 }
 
 /// What the redeem screen needs.
@@ -53,7 +55,8 @@ fn choices(outlets: Vec<tessera_core::merchants::Outlet>) -> Vec<OutletChoice> {
 
 #[cfg(feature = "ssr")]
 fn done(r: tessera_core::redemptions::Redemption) -> Done {
-    Done { status: r.status, flag_reason: r.flag_reason, code: r.code, outlet_name: r.outlet_name, redeemed_at: r.redeemed_at }
+    let qr_svg = tessera_core::qr::svg(&r.code);
+    Done { status: r.status, flag_reason: r.flag_reason, code: r.code, outlet_name: r.outlet_name, redeemed_at: r.redeemed_at, qr_svg }
 }
 
 /// One claim of the signed-in user's wallet, its merchant's outlets and, when
@@ -183,6 +186,7 @@ fn DoneView(done: Done, note: Option<&'static str>) -> impl IntoView {
     view! {
         <section class="redeemed" data-status=done.status.clone() data-flag-reason=done.flag_reason.clone()>
             <p class="redeemed-at">"Redeemed at "{done.outlet_name.clone()}</p>
+            {done.qr_svg.clone().map(|svg| view! { <div class="qr" role="img" aria-label="QR code of the voucher code" inner_html=svg></div> })}
             <CodeView code=done.code.clone()/>
             {note.map(|n| view! { <p class="flag-note" role="status">{n}</p> })}
             <p class="hint">"Show this code at the counter."</p>
@@ -195,6 +199,8 @@ fn DoneView(done: Done, note: Option<&'static str>) -> impl IntoView {
 enum Step {
     Choosing,
     Locating,
+    /// Asking "redeem at this outlet?" once the outlet is settled: a tap burns the voucher.
+    Confirming,
     Redeeming,
     Done(Done),
     Failed(AppError),
@@ -249,6 +255,8 @@ fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>,
         });
     };
 
+    // "Redeem now": settle the location and the outlet, then ask before the voucher is used.
+    let position = StoredValue::new((None::<f64>, None::<f64>, None::<f64>));
     let redeem = move |_| {
         leptos::task::spawn_local(async move {
             let (claim_id, voucher_id) = ids.get_value();
@@ -257,7 +265,7 @@ fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>,
                 serde_json::json!({ "claimId": claim_id, "voucherId": voucher_id, "outletId": selected.get_untracked() }),
             );
             step.set(Step::Locating);
-            let (lat, lng, accuracy_m) = match locate().await {
+            let at = match locate().await {
                 Located::Granted { lat, lng, accuracy_m } => {
                     if !chosen.get_untracked() {
                         select_nearest(lat, lng).await;
@@ -269,6 +277,15 @@ fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>,
                     (None, None, None)
                 }
             };
+            position.set_value(at);
+            step.set(Step::Confirming);
+        });
+    };
+
+    let confirm = move |_| {
+        leptos::task::spawn_local(async move {
+            let (claim_id, voucher_id) = ids.get_value();
+            let (lat, lng, accuracy_m) = position.get_value();
             step.set(Step::Redeeming);
             let outlet_id = selected.get_untracked();
             match redeem_claim(claim_id.clone(), outlet_id.clone(), lat, lng, accuracy_m).await {
@@ -286,12 +303,25 @@ fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>,
             }
         });
     };
+    let outlet_name = move || {
+        let id = selected.get();
+        outlets.with(|all| all.iter().find(|o| o.id == id).map(|o| o.name.clone()).unwrap_or_default())
+    };
 
     let ready = crate::components::hydrated();
     let busy = move || !ready.get() || matches!(step.get(), Step::Locating | Step::Redeeming);
     view! {
         {move || match step.get() {
             Step::Done(done) => view! { <DoneView done note=notice.get()/> }.into_any(),
+            Step::Confirming => view! {
+                <section class="confirm" role="alertdialog" aria-labelledby="confirm-title" aria-describedby="confirm-text">
+                    <h3 id="confirm-title">"Redeem at "{outlet_name}"?"</h3>
+                    <p id="confirm-text">"The code can be used once. Redeem when you are at the counter."</p>
+                    {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                    <button type="button" class="button redeem confirm-yes" on:click=confirm>"Yes, redeem"</button>
+                    <button type="button" class="button secondary confirm-no" on:click=move |_| step.set(Step::Choosing)>"Not now"</button>
+                </section>
+            }.into_any(),
             _ => view! {
                 <fieldset class="outlets" disabled=busy>
                     <legend>"Outlet"</legend>
