@@ -134,3 +134,30 @@ test('out of stock and expired vouchers say so before any tap; Claim waits for h
   await page.goto('/consumer/vouchers/0195f0a1-0000-7000-8000-0000000000f1');
   await expect(page.getByRole('button', { name: 'Claim' })).toBeEnabled();
 });
+
+// Screenshots of each screen at a phone viewport, light and dark, compared with the
+// committed ones (seen.spec.ts-snapshots/): a CSS change that blanks a button or
+// breaks a layout fails here. The controls are also compared one by one, where a
+// missing label is most of the picture. Regenerate after an intended change:
+// `scripts/test e2e seen.spec.ts --update-snapshots`.
+for (const scheme of ['light', 'dark'] as const) {
+  test(`screens look as committed (${scheme})`, async ({ page }, info) => {
+    test.skip(info.project.name !== 'hydrated', 'one run: the hydrated screens');
+    await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
+    const { jwt } = await newUser(page.request);
+    const paths = await screens(page, jwt, '');
+    const names = ['home', 'voucher', 'merchant', 'wallet', 'redeem', 'search', 'transactions', 'favorites', 'help'];
+    for (const [i, path] of paths.entries()) {
+      await page.goto(path);
+      await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
+      // What changes between runs (dates) is masked, not compared.
+      const mask = [page.locator('.valid-until'), page.locator('.when'), page.locator('time')];
+      await expect(page, path).toHaveScreenshot(`${names[i]}-${scheme}.png`, { fullPage: false, mask, animations: 'disabled', maxDiffPixelRatio: 0.01 });
+      for (const control of ['button.claim', 'button.redeem', '.tab-bar', '.app-header']) {
+        const el = page.locator(control).first();
+        if ((await el.count()) === 0) continue;
+        await expect(el, `${path} ${control}`).toHaveScreenshot(`${names[i]}-${control.replace(/[^a-z-]/g, '_')}-${scheme}.png`, { animations: 'disabled', maxDiffPixelRatio: 0.02 });
+      }
+    }
+  });
+}
