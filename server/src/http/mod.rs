@@ -59,6 +59,19 @@ pub fn leptos_options(platform: &Platform) -> LeptosOptions {
         .build()
 }
 
+/// The site's files (`/pkg/*`: the WASM, its JS and the CSS) keep their names
+/// from build to build, so caches must ask before reusing them (a 304 from
+/// their Last-Modified when nothing changed), or a phone would run last
+/// week's bundle against this week's server.
+async fn revalidate_site_files(req: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    let site_file = req.uri().path().starts_with("/pkg/");
+    let mut response = next.run(req).await;
+    if site_file && response.status().is_success() {
+        response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-cache"));
+    }
+    response
+}
+
 pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
     let config = platform.config.clone();
     let limiters = Arc::new(limits::Limiters::new(config.rate_limits));
@@ -140,6 +153,7 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), security::frame_ancestors))
         .layer(middleware::from_fn(security::same_origin_writes))
         .layer(middleware::from_fn(errors::server_fn_status))
+        .layer(middleware::from_fn(revalidate_site_files))
         .layer(middleware::from_fn(extract::refuse_nul))
         // Inner to outer: the body limit and the timeout answer first, the JSON
         // error mapping sees their answers, tracing and request ids wrap it all.
@@ -149,6 +163,8 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
             errors::BodyLimit(config.body_limit_bytes),
             errors::json_errors_on_api_paths,
         ))
+        // Brotli or gzip, as the client asks: the debug WASM is 3.5 MB raw, ~0.8 MB as gzip.
+        .layer(tower_http::compression::CompressionLayer::new().br(true).gzip(true))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
