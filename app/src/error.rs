@@ -71,7 +71,8 @@ impl From<tessera_core::error::ApiError> for AppError {
         });
         let message = match fields {
             Some(fields) if !fields.is_empty() => format!("{} {fields}.", e.message()),
-            _ => e.message().to_string(),
+            // In the user's language when the catalog words this code.
+            _ => crate::i18n::error_message(e.code()).unwrap_or_else(|| e.message().to_string()),
         };
         AppError { code: e.code().to_string(), message }
     }

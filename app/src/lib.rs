@@ -11,6 +11,7 @@
 pub mod bridge;
 pub mod components;
 pub mod error;
+pub mod i18n;
 pub mod pages;
 pub mod session;
 
@@ -22,6 +23,13 @@ use leptos_router::{
     path,
 };
 
+/// Where the bundle's files are (their names carry a hash of their content,
+/// so browsers keep them for a year); provided by the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteFiles {
+    pub css: String,
+}
+
 /// The boot script (see its comments): inline, so it runs before anything else.
 const BOOT_JS: &str = include_str!("boot.js");
 
@@ -29,7 +37,7 @@ const BOOT_JS: &str = include_str!("boot.js");
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=i18n::prefs().locale.tag() dir=i18n::prefs().locale.dir()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
@@ -87,8 +95,9 @@ mod tests {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let css_href = use_context::<SiteFiles>().map_or_else(|| "/pkg/tessera.css".to_string(), |f| f.css);
     view! {
-        <Stylesheet id="tessera-css" href="/pkg/tessera.css"/>
+        <Stylesheet id="tessera-css" href=css_href/>
         <Title formatter=page_title/>
         <components::PartnerFrame/>
         <components::SsoRefusal/>

@@ -48,6 +48,14 @@ pub struct VoucherCard {
     pub title: String,
     pub description: String,
     pub value_type: Option<ValueType>,
+    /// PERCENT: the percentage; FIXED: minor units of `currency`.
+    #[serde(default)]
+    pub value: Option<i64>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// RFC 3339.
+    #[serde(default)]
+    pub valid_until: Option<String>,
 }
 
 /// Where a user stands with a voucher.
@@ -126,6 +134,9 @@ impl From<VoucherView> for VoucherCard {
             title: v.title,
             description: v.description,
             value_type: v.value_type,
+            value: v.value,
+            currency: v.currency,
+            valid_until: v.valid_until,
         }
     }
 }
@@ -152,6 +163,9 @@ pub(crate) mod server {
         title: String,
         description: String,
         value_type: Option<String>,
+        value_amount: Option<i64>,
+        currency: Option<String>,
+        valid_until: Option<i64>,
     }
 
     impl From<CardRow> for VoucherCard {
@@ -163,6 +177,9 @@ pub(crate) mod server {
                 title: r.title,
                 description: r.description,
                 value_type: r.value_type.as_deref().and_then(ValueType::parse),
+                value: r.value_amount,
+                currency: r.currency,
+                valid_until: r.valid_until.map(to_rfc3339),
             }
         }
     }
@@ -172,12 +189,15 @@ pub(crate) mod server {
     /// and no unlock code restrict.
     pub async fn published_vouchers(db: &Db) -> Result<Vec<VoucherCard>, ApiError> {
         let rows: Vec<CardRow> = sqlx::query_as(
-            "SELECT v.id, v.merchant_id, m.name AS merchant_name, v.title, v.description, v.value_type \
+            "SELECT v.id, v.merchant_id, m.name AS merchant_name, v.title, v.description, v.value_type, \
+                    v.value_amount, v.currency, v.valid_until \
              FROM vouchers v JOIN merchants m ON m.id = v.merchant_id \
              WHERE v.status = 'published' AND m.status = 'active' AND v.unlock_code IS NULL \
+               AND (v.valid_from IS NULL OR v.valid_from <= $1) AND (v.valid_until IS NULL OR v.valid_until > $1) \
                AND NOT EXISTS (SELECT 1 FROM voucher_cohorts vc WHERE vc.voucher_id = v.id) \
              ORDER BY v.published_at DESC, v.id",
         )
+        .bind(now_ms())
         .fetch_all(db.pool())
         .await?;
         Ok(rows.into_iter().map(VoucherCard::from).collect())

@@ -152,14 +152,30 @@ pub fn window(archived: bool, valid_from: Option<i64>, valid_until: Option<i64>,
     Ok(())
 }
 
+/// Why a voucher cannot be claimed now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailable {
+    Closed(Closed),
+    OutOfStock,
+}
+
+impl Unavailable {
+    pub fn message(self) -> &'static str {
+        match self {
+            Unavailable::Closed(c) => c.message(),
+            Unavailable::OutOfStock => "Out of stock: every unit has been claimed.",
+        }
+    }
+}
+
 /// What keeps the user from claiming `v` now, known before any tap: its
 /// window, or no stock left.
-pub fn unavailable(v: &crate::catalog::VoucherView, now: i64) -> Option<&'static str> {
+pub fn unavailable(v: &crate::catalog::VoucherView, now: i64) -> Option<Unavailable> {
     let at = |t: &Option<String>| t.as_deref().and_then(crate::clock::parse_rfc3339);
     if let Err(closed) = window(false, at(&v.valid_from), at(&v.valid_until), now) {
-        return Some(closed.message());
+        return Some(Unavailable::Closed(closed));
     }
-    (v.stock_left == Some(0)).then_some("Out of stock: every unit has been claimed.")
+    (v.stock_left == Some(0)).then_some(Unavailable::OutOfStock)
 }
 
 /// Claims a voucher for the holder. Returns the claim and whether it is new

@@ -192,7 +192,17 @@ pub async fn seed(db: &Db) -> Result<Seeded, ApiError> {
                 sandbox: true,
             };
             added += 1;
-            Some(partners::create(db, new).await?.1)
+            let credentials = partners::create(db, new).await?.1;
+            // The demo catalog's merchants are in Kuala Lumpur: so are its times.
+            let settings = crate::webview::WebviewSettings {
+                default_locale: Some(crate::locale::Locale::En),
+                time_zone: Some("Asia/Kuala_Lumpur".into()),
+                support_email: Some("help@demo-partner.example".into()),
+                support_url: None,
+                help_text: Some("This is the demo partner's help. Your app's own support team answers here.".into()),
+            };
+            crate::webview::set(db, PARTNER_ID, &settings).await?;
+            Some(credentials)
         }
     };
     let (_, created) = users::upsert(

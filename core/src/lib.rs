@@ -7,6 +7,7 @@
 //! compile to WASM as well, so the browser renders exactly what the server does.
 
 pub mod catalog;
+pub mod locale;
 pub mod markup;
 pub mod units;
 
@@ -64,6 +65,8 @@ pub mod users;
 pub mod vouchers;
 #[cfg(feature = "server")]
 pub mod webhooks;
+#[cfg(feature = "server")]
+pub mod webview;
 
 #[cfg(feature = "server")]
 pub use platform::{ApiReference, Platform};

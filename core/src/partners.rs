@@ -29,6 +29,7 @@ pub struct Partner {
     theme: String,
     integration_base_url: Option<String>,
     integration_secret: Option<String>,
+    webview: String,
     pub created_at: i64,
 }
 
@@ -51,6 +52,11 @@ impl Partner {
     /// The partner's webview theme (the defaults if none was set).
     pub fn theme(&self) -> crate::theme::Theme {
         serde_json::from_str(&self.theme).unwrap_or_default()
+    }
+
+    /// The partner's language, time zone and support settings (defaults if none were set).
+    pub fn webview(&self) -> crate::webview::WebviewSettings {
+        serde_json::from_str(&self.webview).unwrap_or_default()
     }
 
     pub fn allowed_origins(&self) -> Vec<String> {
@@ -212,7 +218,7 @@ pub struct NewPartner {
 
 const COLUMNS: &str = "id, name, api_secret, api_secret_previous, api_secret_previous_until, jwt_secret, \
      jwt_secret_previous, jwt_secret_previous_until, allowed_origins, sandbox, theme, integration_base_url, \
-     integration_secret, created_at";
+     integration_secret, webview, created_at";
 
 pub fn valid_partner_id(id: &str) -> bool {
     (3..=64).contains(&id.len())

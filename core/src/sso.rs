@@ -23,6 +23,7 @@ pub struct SsoUser {
     pub last_name: Option<String>,
     pub phone_number: Option<String>,
     pub cohorts: Option<Vec<String>>,
+    pub locale: Option<String>,
 }
 
 impl SsoUser {
@@ -32,6 +33,7 @@ impl SsoUser {
             first_name: self.first_name.clone(),
             last_name: self.last_name.clone(),
             cohorts: self.cohorts.clone(),
+            locale: self.locale.clone(),
         }
     }
 }

@@ -29,6 +29,9 @@ pub struct Claims {
     pub family_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cohorts: Option<Vec<String>>,
+    /// The user's language (BCP 47), e.g. `ms-MY`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }
 
 impl Claims {
@@ -38,6 +41,7 @@ impl Claims {
             first_name: self.given_name.clone(),
             last_name: self.family_name.clone(),
             cohorts: self.cohorts.clone(),
+            locale: self.locale.clone(),
         }
     }
 }
@@ -125,6 +129,7 @@ pub fn mint(secret: &str, partner_id: &str, external_user_id: &str, now_s: i64, 
         given_name: None,
         family_name: None,
         cohorts: None,
+        locale: None,
     };
     mint_claims(secret, &claims)
 }

@@ -287,9 +287,7 @@ pub async fn ref_by_id(db: &Db, user_id: &str) -> Result<UserRef, ApiError> {
 /// Like [`ensure`], for the hot path: a token that carries no profile facts
 /// costs one indexed read once the user exists.
 pub async fn ensure_ref(db: &Db, partner_id: &str, external_user_id: &str, profile: &Profile) -> Result<UserRef, ApiError> {
-    let nothing_to_write =
-        profile.email.is_none() && profile.first_name.is_none() && profile.last_name.is_none() && profile.cohorts.is_none();
-    if nothing_to_write {
+    if profile.is_empty() {
         let row: Option<(String,)> = sqlx::query_as("SELECT id FROM users WHERE partner_id = $1 AND external_user_id = $2")
             .bind(partner_id)
             .bind(external_user_id)
@@ -310,14 +308,21 @@ pub struct Profile {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub cohorts: Option<Vec<String>>,
+    /// BCP 47, e.g. `ms-MY`: the webview speaks it when it ships that language.
+    pub locale: Option<String>,
+}
+
+impl Profile {
+    /// Carries no fact to write.
+    pub fn is_empty(&self) -> bool {
+        self.email.is_none() && self.first_name.is_none() && self.last_name.is_none() && self.cohorts.is_none() && self.locale.is_none()
+    }
 }
 
 /// The user behind a verified token: created on first sight, profile facts
 /// the token carries written through.
 pub async fn ensure(db: &Db, partner_id: &str, external_user_id: &str, profile: &Profile) -> Result<User, ApiError> {
-    let nothing_to_write =
-        profile.email.is_none() && profile.first_name.is_none() && profile.last_name.is_none() && profile.cohorts.is_none();
-    if nothing_to_write {
+    if profile.is_empty() {
         let mut conn = db.pool().acquire().await?;
         if let Some(row) = find_row(&mut conn, partner_id, external_user_id).await? {
             return load(&mut conn, row).await;
@@ -329,6 +334,7 @@ pub async fn ensure(db: &Db, partner_id: &str, external_user_id: &str, profile: 
         email: patch(&profile.email),
         first_name: patch(&profile.first_name),
         last_name: patch(&profile.last_name),
+        locale: patch(&profile.locale),
         cohorts: profile.cohorts.clone().map_or(Patch::Absent, Patch::Value),
         ..UserUpsert::default()
     };
@@ -376,4 +382,13 @@ pub async fn logout(db: &Db, partner_id: &str, external_user_id: &str) -> Result
     crate::sessions::end_all(&mut tx, &row.id, now_ms()).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The language a live user's partner gave them (`locale`), if any.
+pub async fn locale_of(db: &Db, user_id: &str) -> Result<Option<String>, ApiError> {
+    let row: Option<(Option<String>,)> = sqlx::query_as("SELECT locale FROM users WHERE id = $1 AND erased_at IS NULL")
+        .bind(user_id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.and_then(|(l,)| l))
 }

@@ -14,7 +14,7 @@ test('SSO boot: the token opens a session and leaves the URL', async ({ page }) 
   expect(page.url()).not.toContain('token');
   await expect(page.locator('.voucher-card').filter({ hasText: 'Test: always succeeds' })).toBeVisible();
   await page.goto('/consumer/wallet');
-  await expect(page.locator('.coin-balance')).toHaveText('Your balance: 1000 coins');
+  await expect(page.locator('.coin-balance')).toHaveText('Your balance: 1,000 coins');
 });
 
 test('a refused SSO token: the error screen, the debug panel, and the error message to the host', async ({ page }, info) => {
@@ -42,7 +42,7 @@ test('claiming a coin voucher debits the sandbox ledger; a refused debit says so
   const user = `sbx-${randomUUID().slice(0, 8)}`;
   await page.goto(`/consumer/vouchers/${FIFTY_COINS}?clientId=demo&token=${user}`);
   await expect(page.locator('.coin-cost')).toHaveText('50 coins');
-  await expect(page.locator('.coin-balance')).toHaveText('Your balance: 1000 coins');
+  await expect(page.locator('.coin-balance')).toHaveText('Your balance: 1,000 coins');
   await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
   await page.getByRole('button', { name: 'Claim' }).click();
   await expect(page.locator('.claimed')).toBeVisible();

@@ -1,5 +1,5 @@
 use super::{Glyph, Icon};
-use crate::session::href;
+use crate::{i18n::t, session::href};
 use leptos::prelude::*;
 
 /// The screen's header: a back link (or, at the root, the close control that
@@ -15,14 +15,14 @@ pub fn AppHeader(
         <header class="app-header">
             {match back {
                 Some(path) => view! {
-                    <a class="header-button back" href=href(path) aria-label="Back"><Icon glyph=Glyph::Back/></a>
+                    <a class="header-button back" href=href(path) aria-label=t("nav-back")><Icon glyph=Glyph::Back/></a>
                 }.into_any(),
                 None => view! {
-                    <button type="button" class="header-button close" data-bridge-close aria-label="Close"><Icon glyph=Glyph::Close/></button>
+                    <button type="button" class="header-button close" data-bridge-close aria-label=t("nav-close")><Icon glyph=Glyph::Close/></button>
                 }.into_any(),
             }}
             <h1>{title}</h1>
-            <a class="header-button wallet-link" href=href("/consumer/wallet") aria-label="Wallet"><Icon glyph=Glyph::Wallet/></a>
+            <a class="header-button wallet-link" href=href("/consumer/wallet") aria-label=t("nav-wallet")><Icon glyph=Glyph::Wallet/></a>
         </header>
     }
 }
@@ -31,14 +31,14 @@ pub fn AppHeader(
 #[component]
 pub fn TabBar(current: &'static str) -> impl IntoView {
     let tabs = [
-        ("home", "/consumer", "Home", Glyph::Home),
-        ("search", "/consumer/search", "Search", Glyph::Search),
-        ("wallet", "/consumer/wallet", "Wallet", Glyph::Wallet),
-        ("favorites", "/consumer/favorites", "Favourites", Glyph::Star),
-        ("help", "/consumer/help", "Help", Glyph::Help),
+        ("home", "/consumer", t("tab-home"), Glyph::Home),
+        ("search", "/consumer/search", t("tab-search"), Glyph::Search),
+        ("wallet", "/consumer/wallet", t("tab-wallet"), Glyph::Wallet),
+        ("favorites", "/consumer/favorites", t("tab-favorites"), Glyph::Star),
+        ("help", "/consumer/help", t("tab-help"), Glyph::Help),
     ];
     view! {
-        <nav class="tab-bar" aria-label="Sections">
+        <nav class="tab-bar" aria-label=t("tabs-label")>
             {tabs.into_iter().map(|(key, path, label, glyph)| view! {
                 <a href=href(path) aria-current=(key == current).then_some("page")><Icon glyph/><span>{label}</span></a>
             }).collect_view()}

@@ -24,12 +24,12 @@ pub fn CoinBalance() -> impl IntoView {
             {move || Suspend::new(async move {
                 match balance.await {
                     Ok(Some(coins)) => Some(view! {
-                        <p class="coin-balance" data-coins=coins.to_string()>"Your balance: "<strong>{format!("{coins:.0} coins")}</strong></p>
+                        <p class="coin-balance" data-coins=coins.to_string()>{crate::i18n::t("coins-balance")}" "<strong>{crate::i18n::t_with("coins-amount", &[("count", tessera_core::locale::format_integer(coins as i64, crate::i18n::prefs().locale))])}</strong></p>
                     }.into_any()),
                     Ok(None) => None,
                     // Signed out: there is no balance to speak of (the screen says why it is empty).
                     Err(e) if e.code.starts_with("session_") => None,
-                    Err(_) => Some(view! { <p class="coin-balance unavailable">"Your coin balance is unavailable right now."</p> }.into_any()),
+                    Err(_) => Some(view! { <p class="coin-balance unavailable">{crate::i18n::t("coins-unavailable")}</p> }.into_any()),
                 }
             })}
         </Suspense>

@@ -32,9 +32,9 @@ pub fn SsoRefusal() -> impl IntoView {
     refused.map(|r| {
         view! {
             <div class="boot-error" role="alert" data-code=r.code.clone() data-boot-error=r.message.clone()>
-                <h1>"We could not sign you in"</h1>
-                <p>{r.message.clone()}" Close this screen and open it again from the app."</p>
-                <p class="boot-actions"><button type="button" class="button" data-bridge-close="">"Close"</button></p>
+                <h1>{crate::i18n::t("sso-title")}</h1>
+                <p>{r.message.clone()}" "{crate::i18n::t("sso-again")}</p>
+                <p class="boot-actions"><button type="button" class="button" data-bridge-close="">{crate::i18n::t("nav-close")}</button></p>
                 {r.debug.map(|(url, method, status, body, curl)| view! {
                     <details class="sso-debug" open>
                         <summary>"Debug (sandbox partners only)"</summary>

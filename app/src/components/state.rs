@@ -4,7 +4,7 @@ use leptos::prelude::*;
 /// A screen's error state: what failed, why, and the code (for tests and
 /// hosts); on the server it also sets the response status of the code.
 #[component]
-pub fn ErrorState(title: &'static str, error: AppError) -> impl IntoView {
+pub fn ErrorState(#[prop(into)] title: String, error: AppError) -> impl IntoView {
     // The page's HTTP status says it too (404 for an unknown voucher, …) —
     // except `session_required`: that is also the sign-in load of a deep link
     // (`#token=` is read in the browser, then the page reloads), which a native

@@ -1,6 +1,7 @@
 use crate::{
     components::{AppHeader, ErrorState, Loading, TabBar, VoucherTitle},
     error::AppError,
+    i18n::{t, t_with},
     session::href,
 };
 use leptos::prelude::*;
@@ -91,14 +92,14 @@ fn url_param(query: &str, name: &str) -> Option<String> {
 pub fn ConsumerHome() -> impl IntoView {
     let data = Resource::new(|| (), |_| home());
     view! {
-        <Title text="Vouchers"/>
+        <Title text=t("home-title")/>
         <main class="consumer home" data-visit="visit_home">
-            <AppHeader title="Vouchers"/>
-            <Suspense fallback=|| view! { <Loading text="Loading vouchers…"/> }>
+            <AppHeader title=t("home-title")/>
+            <Suspense fallback=|| view! { <Loading text=t("home-loading")/> }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(home) => view! { <HomeBody home/> }.into_any(),
-                        Err(e) => view! { <ErrorState title="Vouchers could not be loaded" error=e/> }.into_any(),
+                        Err(e) => view! { <ErrorState title=t("home-error") error=e/> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -110,7 +111,7 @@ pub fn ConsumerHome() -> impl IntoView {
 #[component]
 fn HomeBody(home: HomeData) -> impl IntoView {
     let total = home.vouchers.len();
-    let placeholder = home.search_placeholder.clone().unwrap_or_else(|| "Search vouchers and merchants".into());
+    let placeholder = home.search_placeholder.clone().unwrap_or_else(|| t("search-placeholder"));
     let categories: Vec<(ValueType, usize)> = [ValueType::Percent, ValueType::Fixed, ValueType::FreeItem, ValueType::Bogo]
         .into_iter()
         .map(|t| (t, home.vouchers.iter().filter(|v| v.value_type == Some(t)).count()))
@@ -119,21 +120,26 @@ fn HomeBody(home: HomeData) -> impl IntoView {
     let featured: Vec<VoucherCard> = home.vouchers.iter().take(4).cloned().collect();
     view! {
         <form class="search" action=href("/consumer/search") method="get" role="search">
-            <label for="voucher-filter" class="visually-hidden">"Filter vouchers"</label>
-            <crate::pages::search::LiveFilter placeholder total/>
+            <label for="voucher-filter" class="visually-hidden">{t("home-filter-label")}</label>
+            <crate::pages::search::LiveFilter placeholder total texts={
+                let mut texts = crate::i18n::texts(&["voucher-count-of"]);
+                // The whole list's count, as the page says it (plural rules applied on the server).
+                texts.extend(crate::i18n::Texts::one("voucher-count", t_with("voucher-count", &[("count", total.to_string())])));
+                texts
+            }/>
         </form>
         {home.unlocked.clone().map(|unlocked| view! {
             <section class="unlocked" aria-labelledby="unlocked-heading">
-                <h2 id="unlocked-heading">"Unlocked with your code"</h2>
+                <h2 id="unlocked-heading">{t("home-unlocked")}</h2>
                 {if unlocked.is_empty() {
-                    view! { <p class="state state-empty">"No voucher matches this code. Check it, or ask whoever gave it to you."</p> }.into_any()
+                    view! { <p class="state state-empty">{t("home-unlocked-none")}</p> }.into_any()
                 } else {
                     view! { <VoucherList vouchers=unlocked/> }.into_any()
                 }}
             </section>
         })}
         {(!home.banners.is_empty()).then(|| view! {
-            <section class="banners" aria-label="Offers">
+            <section class="banners" aria-label=t("home-offers")>
                 {home.banners.iter().map(|b| view! {
                     <a class="banner" href=b.link.clone()><img src=b.image_url.clone() alt="" loading="lazy"/></a>
                 }).collect_view()}
@@ -142,14 +148,14 @@ fn HomeBody(home: HomeData) -> impl IntoView {
         {if total == 0 {
             view! {
                 <div class="state state-empty">
-                    <h2>"No vouchers yet"</h2>
-                    <p>"New offers from merchants will appear here."</p>
+                    <h2>{t("home-empty-title")}</h2>
+                    <p>{t("home-empty-text")}</p>
                 </div>
             }.into_any()
         } else {
             view! {
                 <section class="featured" aria-labelledby="featured-heading">
-                    <h2 id="featured-heading">"Featured"</h2>
+                    <h2 id="featured-heading">{t("home-featured")}</h2>
                     <ul class="featured-strip">
                         {featured.into_iter().map(|card| view! {
                             <li class="featured-card">
@@ -163,7 +169,7 @@ fn HomeBody(home: HomeData) -> impl IntoView {
                 </section>
                 {(!home.favorites.is_empty()).then(|| view! {
                     <section class="favorite-merchants" aria-labelledby="favorites-heading">
-                        <h2 id="favorites-heading">"Your favourite merchants"</h2>
+                        <h2 id="favorites-heading">{t("home-favorites")}</h2>
                         <ul class="chips">
                             {home.favorites.iter().map(|m| view! {
                                 <li><a class="chip" href=href(&format!("/consumer/merchants/{}", m.id))>{m.name.clone()}</a></li>
@@ -172,18 +178,18 @@ fn HomeBody(home: HomeData) -> impl IntoView {
                     </section>
                 })}
                 <section class="categories" aria-labelledby="categories-heading">
-                    <h2 id="categories-heading">"Categories"</h2>
+                    <h2 id="categories-heading">{t("home-categories")}</h2>
                     <ul class="chips">
                         {categories.into_iter().map(|(t, n)| view! {
-                            <li><a class="chip" href=href(&format!("/consumer/search?type={}", t.as_str()))>{t.label()}" "<span class="count">{n}</span></a></li>
+                            <li><a class="chip" href=href(&format!("/consumer/search?type={}", t.as_str()))>{value_type_label(t)}" "<span class="count">{n}</span></a></li>
                         }).collect_view()}
                     </ul>
                 </section>
                 <section class="all" aria-labelledby="all-heading">
-                    <h2 id="all-heading">"All vouchers"</h2>
-                    <p class="result-count" aria-live="polite" data-total=total>{format!("{total} vouchers")}</p>
+                    <h2 id="all-heading">{t("home-all")}</h2>
+                    <p class="result-count" aria-live="polite" data-total=total>{t_with("voucher-count", &[("count", total.to_string())])}</p>
                     <VoucherList vouchers=home.vouchers/>
-                    <p class="state state-empty no-match" hidden>"No vouchers match your search."</p>
+                    <p class="state state-empty no-match" hidden>{t("home-no-match")}</p>
                 </section>
             }.into_any()
         }}
@@ -203,7 +209,8 @@ pub fn VoucherList(vouchers: Vec<VoucherCard>) -> impl IntoView {
 
 #[component]
 fn VoucherCardView(card: VoucherCard) -> impl IntoView {
-    let category = card.value_type.map(|v| v.label());
+    let value = value_text(card.value_type, card.value, card.currency.as_deref());
+    let valid_until = card.valid_until.as_deref().map(|u| t_with("valid-until", &[("date", crate::i18n::last_day(u))]));
     let search = format!("{} {}", tessera_core::markup::plain_text(&card.title), card.merchant_name).to_lowercase();
     view! {
         <li class="voucher-card" data-voucher-id=card.id.clone() data-search=search>
@@ -211,8 +218,32 @@ fn VoucherCardView(card: VoucherCard) -> impl IntoView {
                 <p class="merchant">{card.merchant_name.clone()}</p>
                 <h3 class="title"><VoucherTitle title=card.title.clone()/></h3>
                 <p class="description">{card.description.clone()}</p>
-                {category.map(|label| view! { <span class="chip">{label}</span> })}
+                <p class="card-facts">
+                    {value.map(|v| view! { <span class="value">{v}</span> })}
+                    {valid_until.map(|v| view! { <span class="valid-until">{v}</span> })}
+                </p>
             </a>
         </li>
+    }
+}
+
+/// A category's name in the user's language.
+pub fn value_type_label(v: ValueType) -> String {
+    t(match v {
+        ValueType::FreeItem => "value-type-free-item",
+        ValueType::Percent => "value-type-percent",
+        ValueType::Fixed => "value-type-fixed",
+        ValueType::Bogo => "value-type-bogo",
+    })
+}
+
+/// What a voucher is worth, as a person says it: "RM 5 off", "20% off", "Free".
+pub fn value_text(value_type: Option<ValueType>, value: Option<i64>, currency: Option<&str>) -> Option<String> {
+    match (value_type?, value, currency) {
+        (ValueType::Fixed, Some(minor), Some(currency)) => Some(t_with("value-fixed", &[("amount", crate::i18n::money(minor, currency))])),
+        (ValueType::Percent, Some(percent), _) => Some(t_with("value-percent", &[("percent", percent.to_string())])),
+        (ValueType::FreeItem, ..) => Some(t("value-free-item")),
+        (ValueType::Bogo, ..) => Some(t("value-bogo")),
+        (t, ..) => Some(value_type_label(t)),
     }
 }

@@ -2,6 +2,7 @@ use crate::{
     bridge,
     components::{AppHeader, ErrorState, Loading, TabBar},
     error::AppError,
+    i18n::{Texts, t},
     pages::{consumer_home::{MerchantLink, VoucherList}, redeem::OutletChoice},
     session::href,
 };
@@ -88,14 +89,14 @@ pub fn MerchantPage() -> impl IntoView {
     let screen = Resource::new(move || id.clone(), merchant_screen);
     view! {
         <main class="consumer merchant-page" data-visit="visit_merchant" data-visit-props=props>
-            <AppHeader title="Merchant" back="/consumer"/>
-            <Suspense fallback=|| view! { <Loading text="Loading the merchant…"/> }>
+            <AppHeader title=t("merchant-title") back="/consumer"/>
+            <Suspense fallback=|| view! { <Loading text=t("merchant-loading")/> }>
                 {move || Suspend::new(async move {
                     match screen.await {
                         Ok(m) => view! { <MerchantBody m/> }.into_any(),
                         Err(e) => view! {
-                            <Title text="Merchant"/>
-                            <ErrorState title="This merchant could not be shown" error=e/>
+                            <Title text=t("merchant-title")/>
+                            <ErrorState title=t("merchant-error") error=e/>
                         }.into_any(),
                     }
                 })}
@@ -112,13 +113,13 @@ fn MerchantBody(m: MerchantData) -> impl IntoView {
         <section class="merchant-head" data-merchant-id=m.id.clone()>
             {m.logo_url.clone().map(|u| view! { <img class="logo" src=u alt="" width="56" height="56"/> })}
             <h2 class="merchant-name">{m.name.clone()}</h2>
-            {m.favorite.map(|on| view! { <FavoriteToggle merchant_id=m.id.clone() on/> })}
+            {m.favorite.map(|on| view! { <FavoriteToggle merchant_id=m.id.clone() on texts=crate::i18n::texts(&["favorite-on", "favorite-add"])/> })}
             <p class="description">{m.description.clone()}</p>
         </section>
         <section class="outlets-list" aria-labelledby="outlets-heading">
-            <h2 id="outlets-heading">"Outlets"</h2>
+            <h2 id="outlets-heading">{t("merchant-outlets")}</h2>
             {if m.outlets.is_empty() {
-                view! { <p class="state state-empty">"No outlets listed."</p> }.into_any()
+                view! { <p class="state state-empty">{t("merchant-no-outlets")}</p> }.into_any()
             } else {
                 view! {
                     <ul>
@@ -133,9 +134,9 @@ fn MerchantBody(m: MerchantData) -> impl IntoView {
             }}
         </section>
         <section class="merchant-vouchers" aria-labelledby="vouchers-heading">
-            <h2 id="vouchers-heading">"Vouchers"</h2>
+            <h2 id="vouchers-heading">{t("merchant-vouchers")}</h2>
             {if m.vouchers.is_empty() {
-                view! { <p class="state state-empty">"No vouchers from this merchant right now."</p> }.into_any()
+                view! { <p class="state state-empty">{t("merchant-no-vouchers")}</p> }.into_any()
             } else {
                 view! { <VoucherList vouchers=m.vouchers/> }.into_any()
             }}
@@ -145,7 +146,7 @@ fn MerchantBody(m: MerchantData) -> impl IntoView {
 
 /// The favourite toggle (signed-in users only).
 #[island]
-fn FavoriteToggle(merchant_id: String, on: bool) -> impl IntoView {
+fn FavoriteToggle(merchant_id: String, on: bool, texts: Texts) -> impl IntoView {
     let on = RwSignal::new(on);
     let error = RwSignal::new(None::<AppError>);
     let toggle = Action::new(move |want: &bool| {
@@ -166,7 +167,7 @@ fn FavoriteToggle(merchant_id: String, on: bool) -> impl IntoView {
             disabled={let ready = crate::components::hydrated(); move || !ready.get() || toggle.pending().get()}
             on:click=move |_| { toggle.dispatch(!on.get_untracked()); }>
             <crate::components::Icon glyph=crate::components::Glyph::Star/>
-            <span>{move || if on.get() { "Favourite" } else { "Add to favourites" }}</span>
+            <span>{move || if on.get() { texts.get("favorite-on") } else { texts.get("favorite-add") }}</span>
         </button>
         {move || error.get().map(|e| view! { <p class="favorite-error" role="alert" data-code=e.code.clone()>{e.message.clone()}</p> })}
     }
@@ -177,17 +178,17 @@ fn FavoriteToggle(merchant_id: String, on: bool) -> impl IntoView {
 pub fn Favorites() -> impl IntoView {
     let list = Resource::new(|| (), |_| my_favorites());
     view! {
-        <Title text="Favourites"/>
+        <Title text=t("favorites-title")/>
         <main class="consumer favorites-page">
-            <AppHeader title="Favourites" back="/consumer"/>
-            <Suspense fallback=|| view! { <Loading text="Loading your favourites…"/> }>
+            <AppHeader title=t("favorites-title") back="/consumer"/>
+            <Suspense fallback=|| view! { <Loading text=t("favorites-loading")/> }>
                 {move || Suspend::new(async move {
                     match list.await {
                         Ok(list) if list.is_empty() => view! {
                             <div class="state state-empty">
-                                <h2>"No favourites yet"</h2>
-                                <p>"Tap ☆ on a merchant to hear of its new vouchers first."</p>
-                                <a class="button" href=href("/consumer")>"Browse vouchers"</a>
+                                <h2>{t("favorites-empty-title")}</h2>
+                                <p>{t("favorites-empty-text")}</p>
+                                <a class="button" href=href("/consumer")>{t("browse-vouchers")}</a>
                             </div>
                         }.into_any(),
                         Ok(list) => view! {
@@ -199,7 +200,7 @@ pub fn Favorites() -> impl IntoView {
                                 }).collect_view()}
                             </ul>
                         }.into_any(),
-                        Err(e) => view! { <ErrorState title="Your favourites could not be shown" error=e/> }.into_any(),
+                        Err(e) => view! { <ErrorState title=t("favorites-error") error=e/> }.into_any(),
                     }
                 })}
             </Suspense>

@@ -8,11 +8,11 @@ pub fn NotFound() -> impl IntoView {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
-        <Title text="Not found"/>
+        <Title text=crate::i18n::t("not-found-title")/>
         <main class="state state-error">
-            <h1>"Page not found"</h1>
-            <p>"This link does not lead anywhere. It may be out of date."</p>
-            <a class="button" href="/consumer">"Go to vouchers"</a>
+            <h1>{crate::i18n::t("not-found-title")}</h1>
+            <p>{crate::i18n::t("not-found-text")}</p>
+            <a class="button" href="/consumer">{crate::i18n::t("not-found-home")}</a>
         </main>
     }
 }

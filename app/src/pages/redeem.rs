@@ -2,6 +2,7 @@ use crate::{
     bridge::{self, Located},
     components::{AppHeader, ErrorState, Loading, TabBar, VoucherTitle},
     error::AppError,
+    i18n::{Texts, t},
     session::href,
 };
 use leptos::prelude::*;
@@ -28,6 +29,8 @@ pub struct Done {
     pub code: String,
     pub outlet_name: String,
     pub redeemed_at: String,
+    /// `redeemed_at` as the user reads it: their language, the partner's time zone.
+    pub redeemed_at_text: String,
     /// The code as a QR code (inline SVG drawn on the server), when it fits one.
     pub qr_svg: Option<String>,
 }
@@ -56,7 +59,8 @@ fn choices(outlets: Vec<tessera_core::merchants::Outlet>) -> Vec<OutletChoice> {
 #[cfg(feature = "ssr")]
 fn done(r: tessera_core::redemptions::Redemption) -> Done {
     let qr_svg = tessera_core::qr::svg(&r.code);
-    Done { status: r.status, flag_reason: r.flag_reason, code: r.code, outlet_name: r.outlet_name, redeemed_at: r.redeemed_at, qr_svg }
+    let redeemed_at_text = crate::i18n::date_time(&r.redeemed_at);
+    Done { status: r.status, flag_reason: r.flag_reason, code: r.code, outlet_name: r.outlet_name, redeemed_at: r.redeemed_at, redeemed_at_text, qr_svg }
 }
 
 /// One claim of the signed-in user's wallet, its merchant's outlets and, when
@@ -122,16 +126,16 @@ pub fn Redeem() -> impl IntoView {
     let screen = Resource::new(move || claim_id.clone(), redeem_screen);
     view! {
         <main class="consumer redeem-page" data-refresh-on-return>
-            <AppHeader title="Redeem" back="/consumer/wallet"/>
-            <Suspense fallback=|| view! { <Loading text="Loading the voucher…"/> }>
+            <AppHeader title=t("redeem-title") back="/consumer/wallet"/>
+            <Suspense fallback=|| view! { <Loading text=t("voucher-loading")/> }>
                 {move || {
                     let preselect = preselect.clone();
                     Suspend::new(async move {
                         match screen.await {
                             Ok(s) => view! { <RedeemBody s preselect/> }.into_any(),
                             Err(e) => view! {
-                                <Title text="Redeem"/>
-                                <ErrorState title="This voucher could not be shown" error=e/>
+                                <Title text=t("redeem-title")/>
+                                <ErrorState title=t("voucher-error") error=e/>
                             }.into_any(),
                         }
                     })
@@ -150,24 +154,24 @@ fn RedeemBody(s: RedeemData, preselect: Option<String>) -> impl IntoView {
         <h2 class="title"><a href=href(&format!("/consumer/vouchers/{}", s.voucher_id))><VoucherTitle title=s.title.clone()/></a></h2>
     };
     let body = match (s.done, s.status) {
-        (Some(done), _) => view! { <Redeemed done/> }.into_any(),
+        (Some(done), _) => view! { <Redeemed done texts=done_texts()/> }.into_any(),
         (None, ClaimStatus::Expired) => view! {
             <div class="state state-empty" data-code="claim_expired">
-                <h2>"This voucher has expired"</h2>
-                <p>"It can no longer be redeemed."</p>
+                <h2>{t("redeem-expired-title")}</h2>
+                <p>{t("redeem-expired-text")}</p>
             </div>
         }.into_any(),
         (None, _) if s.outlets.is_empty() => view! {
             <div class="state state-empty" data-code="no_outlets">
-                <h2>"No outlet takes this voucher yet"</h2>
-                <p>"Check back later."</p>
+                <h2>{t("redeem-no-outlets-title")}</h2>
+                <p>{t("redeem-no-outlets-text")}</p>
             </div>
         }.into_any(),
         (None, _) => {
             let asked = preselect.filter(|p| s.outlets.iter().any(|o| &o.id == p));
             let chosen = asked.is_some();
             let selected = asked.unwrap_or_else(|| s.outlets[0].id.clone());
-            view! { <RedeemPanel claim_id=s.claim_id voucher_id=s.voucher_id outlets=s.outlets selected chosen/> }.into_any()
+            view! { <RedeemPanel claim_id=s.claim_id voucher_id=s.voucher_id outlets=s.outlets selected chosen texts=panel_texts()/> }.into_any()
         }
     };
     view! { <article class="redeem-card">{head}{body}</article> }
@@ -175,21 +179,41 @@ fn RedeemBody(s: RedeemData, preselect: Option<String>) -> impl IntoView {
 
 /// A redeemed voucher (the screen opened again after redeeming).
 #[island]
-fn Redeemed(done: Done) -> impl IntoView {
-    view! { <DoneView done note=None/> }
+fn Redeemed(done: Done, texts: Texts) -> impl IntoView {
+    view! { <DoneView done note=None texts/> }
+}
+
+/// The words of the redemption's outcome (shown by both islands).
+const DONE_TEXTS: [&str; 9] = [
+    "redeemed-at", "redeem-qr-label", "redeem-code-label", "redeem-show-code", "redeem-flagged",
+    "copy-code", "copy-done", "copy-failed", "redeem-without-location",
+];
+
+fn done_texts() -> Texts {
+    crate::i18n::texts(&DONE_TEXTS)
+}
+
+fn panel_texts() -> Texts {
+    let mut texts = crate::i18n::texts(&[
+        "redeem-outlet", "redeem-nearest", "redeem-now", "redeem-locating", "redeem-redeeming", "redeem-hint",
+        "redeem-confirm-title", "redeem-confirm-text", "redeem-confirm-yes", "redeem-confirm-no", "redeem-no-location",
+    ]);
+    texts.extend(done_texts());
+    texts
 }
 
 /// The redemption's outcome: the code, large, with a copy button.
 #[component]
-fn DoneView(done: Done, note: Option<&'static str>) -> impl IntoView {
-    let note = note.or((done.status == "FLAGGED").then_some("Your location was not shared, so the merchant may ask to check this redemption."));
+fn DoneView(done: Done, note: Option<String>, texts: Texts) -> impl IntoView {
+    let note = note.or((done.status == "FLAGGED").then(|| texts.get("redeem-flagged")));
     view! {
         <section class="redeemed" data-status=done.status.clone() data-flag-reason=done.flag_reason.clone()>
-            <p class="redeemed-at">"Redeemed at "{done.outlet_name.clone()}</p>
-            {done.qr_svg.clone().map(|svg| view! { <div class="qr" role="img" aria-label="QR code of the voucher code" inner_html=svg></div> })}
-            <CodeView code=done.code.clone()/>
+            <p class="redeemed-at">{texts.fill("redeemed-at", &[("outlet", &done.outlet_name)])}</p>
+            <p class="redeemed-when"><time datetime=done.redeemed_at.clone()>{done.redeemed_at_text.clone()}</time></p>
+            {done.qr_svg.clone().map(|svg| view! { <div class="qr" role="img" aria-label=texts.get("redeem-qr-label") inner_html=svg></div> })}
+            <CodeView code=done.code.clone() texts=texts.clone()/>
             {note.map(|n| view! { <p class="flag-note" role="status">{n}</p> })}
-            <p class="hint">"Show this code at the counter."</p>
+            <p class="hint">{texts.get("redeem-show-code")}</p>
         </section>
     }
 }
@@ -211,12 +235,14 @@ enum Step {
 /// the link, `?outletId=`) chose one, the redemption goes to the outlet
 /// nearest to where they are, not to the first in the list.
 #[island]
-fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>, selected: String, chosen: bool) -> impl IntoView {
+fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>, selected: String, chosen: bool, texts: Texts) -> impl IntoView {
+    let texts = StoredValue::new(texts);
+    let say = move |key: &str| texts.with_value(|t| t.get(key));
     let outlets = RwSignal::new(outlets);
     let selected = RwSignal::new(selected);
     let chosen = RwSignal::new(chosen);
     let step = RwSignal::new(Step::Choosing);
-    let notice = RwSignal::new(None::<&'static str>);
+    let notice = RwSignal::new(None::<String>);
     let location = StoredValue::new(None::<Located>);
     let ids = StoredValue::new((claim_id, voucher_id));
 
@@ -249,7 +275,7 @@ fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>,
                 select_nearest(lat, lng).await;
                 notice.set(None);
             } else {
-                notice.set(Some("Your location is not available, so outlets cannot be sorted by distance."));
+                notice.set(Some(say("redeem-no-location")));
             }
             step.set(Step::Choosing);
         });
@@ -273,7 +299,7 @@ fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>,
                     (Some(lat), Some(lng), accuracy_m)
                 }
                 _ => {
-                    notice.set(Some("Your location could not be used. The voucher is redeemed without it; the merchant may ask to check it."));
+                    notice.set(Some(say("redeem-without-location")));
                     (None, None, None)
                 }
             };
@@ -312,19 +338,19 @@ fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>,
     let busy = move || !ready.get() || matches!(step.get(), Step::Locating | Step::Redeeming);
     view! {
         {move || match step.get() {
-            Step::Done(done) => view! { <DoneView done note=notice.get()/> }.into_any(),
+            Step::Done(done) => view! { <DoneView done note=notice.get() texts=texts.get_value()/> }.into_any(),
             Step::Confirming => view! {
                 <section class="confirm" role="alertdialog" aria-labelledby="confirm-title" aria-describedby="confirm-text">
-                    <h3 id="confirm-title">"Redeem at "{outlet_name}"?"</h3>
-                    <p id="confirm-text">"The code can be used once. Redeem when you are at the counter."</p>
+                    <h3 id="confirm-title">{move || texts.with_value(|t| t.fill("redeem-confirm-title", &[("outlet", &outlet_name())]))}</h3>
+                    <p id="confirm-text">{say("redeem-confirm-text")}</p>
                     {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
-                    <button type="button" class="button redeem confirm-yes" on:click=confirm>"Yes, redeem"</button>
-                    <button type="button" class="button secondary confirm-no" on:click=move |_| step.set(Step::Choosing)>"Not now"</button>
+                    <button type="button" class="button redeem confirm-yes" on:click=confirm>{say("redeem-confirm-yes")}</button>
+                    <button type="button" class="button secondary confirm-no" on:click=move |_| step.set(Step::Choosing)>{say("redeem-confirm-no")}</button>
                 </section>
             }.into_any(),
             _ => view! {
                 <fieldset class="outlets" disabled=busy>
-                    <legend>"Outlet"</legend>
+                    <legend>{say("redeem-outlet")}</legend>
                     <For each=move || outlets.get() key=|o| (o.id.clone(), o.distance_m.map(f64::to_bits)) let:o>
                         <label class="outlet" data-outlet-id=o.id.clone()>
                             <input type="radio" name="outlet" value=o.id.clone()
@@ -336,7 +362,7 @@ fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>,
                         </label>
                     </For>
                 </fieldset>
-                <button type="button" class="button secondary nearest" on:click=find_nearest disabled=busy>"Find the nearest outlet"</button>
+                <button type="button" class="button secondary nearest" on:click=find_nearest disabled=busy>{say("redeem-nearest")}</button>
                 {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
                 {move || match step.get() {
                     Step::Failed(e) => Some(view! { <p class="redeem-error" role="alert" data-code=e.code.clone()>{e.message.clone()}</p> }),
@@ -344,12 +370,12 @@ fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>,
                 }}
                 <button type="button" class="button redeem" on:click=redeem disabled=busy>
                     {move || match step.get() {
-                        Step::Locating => "Checking your location…",
-                        Step::Redeeming => "Redeeming…",
-                        _ => "Redeem now",
+                        Step::Locating => say("redeem-locating"),
+                        Step::Redeeming => say("redeem-redeeming"),
+                        _ => say("redeem-now"),
                     }}
                 </button>
-                <p class="hint">"Redeem at the counter: the code is shown once you redeem, and the voucher is then used."</p>
+                <p class="hint">{say("redeem-hint")}</p>
             }.into_any(),
         }}
     }
@@ -357,19 +383,19 @@ fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>,
 
 /// The code in large type and a button that copies it (inside an island).
 #[component]
-fn CodeView(code: String) -> impl IntoView {
+fn CodeView(code: String, texts: Texts) -> impl IntoView {
     let copied = RwSignal::new(None::<bool>);
     let text = code.clone();
     view! {
-        <p class="code" aria-label="Voucher code">{code}</p>
+        <p class="code" aria-label=texts.get("redeem-code-label")>{code}</p>
         <button type="button" class="button copy" on:click=move |_| {
             let text = text.clone();
             leptos::task::spawn_local(async move { copied.set(Some(bridge::copy(&text).await)); });
         }>
             {move || match copied.get() {
-                Some(true) => "Copied",
-                Some(false) => "Copy failed: select the code",
-                None => "Copy code",
+                Some(true) => texts.get("copy-done"),
+                Some(false) => texts.get("copy-failed"),
+                None => texts.get("copy-code"),
             }}
         </button>
     }

@@ -1,6 +1,7 @@
 use crate::{
     components::{AppHeader, ErrorState, Loading, TabBar},
     error::AppError,
+    i18n::{Texts, t, t_with},
     pages::consumer_home::VoucherList,
     session::href,
 };
@@ -23,7 +24,7 @@ pub async fn search_vouchers(q: String, value_type: Option<String>) -> Result<Ve
     let wanted = match value_type.as_deref().filter(|t| !t.is_empty()) {
         Some(t) => Some(ValueType::parse(t).ok_or_else(|| AppError {
             code: "validation_failed".into(),
-            message: format!("Unknown category “{t}”."),
+            message: t_with("search-unknown-category", &[("category", t.to_string())]),
         })?),
         None => None,
     };
@@ -63,34 +64,34 @@ pub fn Search() -> impl IntoView {
     let value_type = move || query.read().get("type");
     let results = Resource::new(move || (q(), value_type()), |(q, t)| search_vouchers(q, t));
     let props = serde_json::json!({ "query": q(), "type": value_type() }).to_string();
-    let heading = value_type().and_then(|t| ValueType::parse(&t)).map(|t| t.label().to_string()).unwrap_or_else(|| "Search".into());
+    let heading = value_type().and_then(|t| ValueType::parse(&t)).map(crate::pages::consumer_home::value_type_label).unwrap_or_else(|| t("search-title"));
     view! {
         <Title text=heading.clone()/>
         <main class="consumer search-page" data-visit="search" data-visit-props=props>
             <AppHeader title=heading back="/consumer"/>
             <form class="search" action=href("/consumer/search") method="get" role="search">
-                <label for="search-q" class="visually-hidden">"Search vouchers"</label>
-                <input id="search-q" name="q" type="search" value=q() placeholder="Search vouchers and merchants" autocomplete="off" maxlength="100"/>
+                <label for="search-q" class="visually-hidden">{t("search-label")}</label>
+                <input id="search-q" name="q" type="search" value=q() placeholder=t("search-placeholder") autocomplete="off" maxlength="100"/>
                 {value_type().map(|t| view! { <input type="hidden" name="type" value=t/> })}
-                <button class="button" type="submit">"Search"</button>
+                <button class="button" type="submit">{t("search-button")}</button>
             </form>
-            <Suspense fallback=|| view! { <Loading text="Searching…"/> }>
+            <Suspense fallback=|| view! { <Loading text=t("search-loading")/> }>
                 {move || Suspend::new(async move {
                     match results.await {
                         Ok(list) if list.is_empty() => view! {
                             <div class="state state-empty">
-                                <h2>"Nothing found"</h2>
-                                <p>"Try another word, or a coupon code you were given."</p>
+                                <h2>{t("search-empty-title")}</h2>
+                                <p>{t("search-empty-text")}</p>
                             </div>
                         }.into_any(),
                         Ok(list) => {
                             let n = list.len();
                             view! {
-                                <p class="result-count">{format!("{n} {}", if n == 1 { "voucher" } else { "vouchers" })}</p>
+                                <p class="result-count">{t_with("voucher-count", &[("count", n.to_string())])}</p>
                                 <VoucherList vouchers=list/>
                             }.into_any()
                         }
-                        Err(e) => view! { <ErrorState title="The search failed" error=e/> }.into_any(),
+                        Err(e) => view! { <ErrorState title=t("search-error") error=e/> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -102,12 +103,12 @@ pub fn Search() -> impl IntoView {
 /// The home page's search box. Server-rendered as a plain input of a GET
 /// form; once hydrated it filters the cards on the page as the user types.
 #[island]
-pub fn LiveFilter(placeholder: String, total: usize) -> impl IntoView {
+pub fn LiveFilter(placeholder: String, total: usize, texts: Texts) -> impl IntoView {
     let on_input = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
-        filter_cards(&event_target_value(&ev), total);
+        filter_cards(&event_target_value(&ev), total, &texts);
         #[cfg(not(feature = "hydrate"))]
-        let _ = (ev, total);
+        let _ = (ev, total, &texts);
     };
     view! {
         <input id="voucher-filter" name="q" type="search" placeholder=placeholder autocomplete="off" maxlength="100" on:input=on_input/>
@@ -115,7 +116,7 @@ pub fn LiveFilter(placeholder: String, total: usize) -> impl IntoView {
 }
 
 #[cfg(feature = "hydrate")]
-fn filter_cards(text: &str, total: usize) {
+fn filter_cards(text: &str, total: usize, texts: &Texts) {
     use wasm_bindgen::JsCast;
     let needle = text.trim().to_lowercase();
     let document = document();
@@ -130,7 +131,10 @@ fn filter_cards(text: &str, total: usize) {
         }
     }
     if let Ok(Some(count)) = document.query_selector(".result-count") {
-        count.set_text_content(Some(&if shown == total { format!("{total} vouchers") } else { format!("{shown} of {total} vouchers") }));
+        let all = texts.get("voucher-count");
+        let (shown, total) = (shown.to_string(), total.to_string());
+        let text = if shown == total { all } else { texts.fill("voucher-count-of", &[("shown", &shown), ("total", &total)]) };
+        count.set_text_content(Some(&text));
     }
     if let Ok(Some(empty)) = document.query_selector(".no-match") {
         if let Ok(el) = empty.dyn_into::<web_sys::HtmlElement>() {

@@ -1,6 +1,7 @@
 use crate::{
     components::{AppHeader, ErrorState, Loading, TabBar, VoucherTitle},
     error::AppError,
+    i18n::{t, t_with},
     session::href,
 };
 use leptos::prelude::*;
@@ -34,16 +35,16 @@ pub async fn my_transactions() -> Result<Vec<Transaction>, AppError> {
 pub fn Transactions() -> impl IntoView {
     let list = Resource::new(|| (), |_| my_transactions());
     view! {
-        <Title text="Transactions"/>
+        <Title text=t("transactions-title")/>
         <main class="consumer transactions-page" data-refresh-on-return>
-            <AppHeader title="Transactions" back="/consumer/wallet"/>
-            <Suspense fallback=|| view! { <Loading text="Loading your history…"/> }>
+            <AppHeader title=t("transactions-title") back="/consumer/wallet"/>
+            <Suspense fallback=|| view! { <Loading text=t("transactions-loading")/> }>
                 {move || Suspend::new(async move {
                     match list.await {
                         Ok(list) if list.is_empty() => view! {
                             <div class="state state-empty">
-                                <h2>"No redemptions yet"</h2>
-                                <p>"Vouchers you redeem at an outlet are listed here."</p>
+                                <h2>{t("transactions-empty-title")}</h2>
+                                <p>{t("transactions-empty-text")}</p>
                             </div>
                         }.into_any(),
                         Ok(list) => view! {
@@ -52,14 +53,14 @@ pub fn Transactions() -> impl IntoView {
                                     <li class="transaction" data-status=t.status.clone()>
                                         <a class="card-link" href=href(&format!("/consumer/wallet/{}", t.claim_id))>
                                             <h3 class="title"><VoucherTitle title=t.title.clone()/></h3>
-                                            <p class="where">{t.outlet_name.clone()}" · "<time datetime=t.redeemed_at.clone()>{t.redeemed_at.get(..16).unwrap_or(&t.redeemed_at).replace('T', " ")}</time></p>
-                                            {(t.status == "FLAGGED").then(|| view! { <span class="chip flagged">"Unverified location"</span> })}
+                                            <p class="where">{t.outlet_name.clone()}" · "<time datetime=t.redeemed_at.clone()>{crate::i18n::date_time(&t.redeemed_at)}</time></p>
+                                            {(t.status == "FLAGGED").then(|| view! { <span class="chip flagged">{crate::i18n::t("transactions-flagged")}</span> })}
                                         </a>
                                     </li>
                                 }).collect_view()}
                             </ul>
                         }.into_any(),
-                        Err(e) => view! { <ErrorState title="Your history could not be shown" error=e/> }.into_any(),
+                        Err(e) => view! { <ErrorState title=t("transactions-error") error=e/> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -69,24 +70,57 @@ pub fn Transactions() -> impl IntoView {
 }
 
 /// `/consumer/help`: how vouchers work, in a few questions.
+/// The partner's own support, for the help screen (SPEC §13).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HelpContact {
+    pub email: Option<String>,
+    pub url: Option<String>,
+    pub text: Option<String>,
+}
+
+#[server]
+pub async fn support_contact() -> Result<HelpContact, AppError> {
+    let settings = crate::session::partner().await.map(|p| p.webview()).unwrap_or_default();
+    Ok(HelpContact { email: settings.support_email, url: settings.support_url, text: settings.help_text })
+}
+
 #[component]
 pub fn Help() -> impl IntoView {
     let faq = [
-        ("How do I use a voucher?", "Claim it, then open it in your wallet at the outlet and tap Redeem now. Show the code at the counter."),
-        ("Why does it ask for my location?", "Only when you redeem: it confirms you are at the outlet. If you do not share it, the voucher is still redeemed and the merchant may ask to check it."),
-        ("A voucher disappeared from the list", "It may have run out, expired, or been withdrawn by the merchant. Vouchers already in your wallet stay there until they expire."),
-        ("I cannot find a voucher someone told me about", "Some vouchers are unlocked by a code: type the code in Search."),
-        ("Something went wrong", "Close this screen and open it again from the app. If it keeps happening, contact the app's support and tell them the code shown with the error."),
+        ("help-q-use", "help-a-use"),
+        ("help-q-location", "help-a-location"),
+        ("help-q-gone", "help-a-gone"),
+        ("help-q-code", "help-a-code"),
+        ("help-q-wrong", "help-a-wrong"),
     ];
+    let contact = Resource::new(|| (), |_| support_contact());
     view! {
-        <Title text="Help"/>
+        <Title text=t("help-title")/>
         <main class="consumer help-page">
-            <AppHeader title="Help" back="/consumer"/>
+            <AppHeader title=t("help-title") back="/consumer"/>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let s = contact.await.unwrap_or_default();
+                    let any = s.email.is_some() || s.url.is_some() || s.text.is_some();
+                    any.then(|| view! {
+                        <section class="support" aria-labelledby="support-heading">
+                            <h2 id="support-heading">{t("help-contact")}</h2>
+                            {s.text.map(|text| view! { <p class="support-text">{text}</p> })}
+                            {s.email.map(|email| view! {
+                                <a class="button support-email" href=format!("mailto:{email}")>{t_with("help-contact-email", &[("email", email.clone())])}</a>
+                            })}
+                            {s.url.map(|url| view! {
+                                <a class="button secondary support-url" href=url target="_blank" rel="noopener">{t("help-contact-site")}</a>
+                            })}
+                        </section>
+                    })
+                })}
+            </Suspense>
             <section class="faq">
                 {faq.into_iter().map(|(q, a)| view! {
                     <details>
-                        <summary>{q}</summary>
-                        <p>{a}</p>
+                        <summary>{t(q)}</summary>
+                        <p>{t(a)}</p>
                     </details>
                 }).collect_view()}
             </section>

@@ -2,6 +2,7 @@ use crate::{
     bridge,
     components::{AppHeader, CoinBalance, ErrorState, Loading, TabBar, VoucherTitle},
     error::AppError,
+    i18n::{Texts, t, t_with},
     session::href,
 };
 use leptos::prelude::*;
@@ -25,7 +26,13 @@ pub async fn voucher(id: String, coupon: Option<String>) -> Result<VoucherScreen
     let viewer = crate::session::viewer().await?;
     let platform = crate::error::platform()?;
     let voucher = tessera_core::catalog::voucher_for_user(&platform.db, &viewer.user_id, &id, coupon.as_deref()).await?;
-    let unavailable = tessera_core::claims::unavailable(&voucher, tessera_core::clock::now_ms()).map(String::from);
+    let unavailable = tessera_core::claims::unavailable(&voucher, tessera_core::clock::now_ms()).map(|why| {
+        t(match why {
+            tessera_core::claims::Unavailable::Closed(tessera_core::claims::Closed::Expired) => "unavailable-expired",
+            tessera_core::claims::Unavailable::Closed(tessera_core::claims::Closed::NotYet) => "unavailable-not-yet",
+            tessera_core::claims::Unavailable::OutOfStock => "unavailable-out-of-stock",
+        })
+    });
     Ok(VoucherScreen { voucher, unavailable })
 }
 
@@ -58,14 +65,14 @@ pub fn VoucherDetail() -> impl IntoView {
     let loaded = Resource::new(move || (id.clone(), coupon.clone()), |(id, coupon)| voucher(id, coupon));
     view! {
         <main class="consumer voucher-page" data-visit="visit_voucher" data-visit-props=props>
-            <AppHeader title="Voucher" back="/consumer"/>
-            <Suspense fallback=|| view! { <Loading text="Loading the voucher…"/> }>
+            <AppHeader title=t("voucher-title") back="/consumer"/>
+            <Suspense fallback=|| view! { <Loading text=t("voucher-loading")/> }>
                 {move || Suspend::new(async move {
                     match loaded.await {
                         Ok(s) => view! { <Detail v=s.voucher unavailable=s.unavailable auto/> }.into_any(),
                         Err(e) => view! {
-                            <Title text="Voucher"/>
-                            <ErrorState title="This voucher could not be shown" error=e/>
+                            <Title text=t("voucher-title")/>
+                            <ErrorState title=t("voucher-error") error=e/>
                         }.into_any(),
                     }
                 })}
@@ -87,18 +94,24 @@ fn Detail(v: VoucherView, unavailable: Option<String>, auto: bool) -> impl IntoV
             <h2 class="title"><VoucherTitle title=v.title.clone()/></h2>
             <p class="description">{v.description.clone()}</p>
             <dl class="facts">
-                {v.value_type.map(|t| view! { <dt>"Type"</dt><dd>{t.label()}</dd> })}
-                {v.valid_until.clone().map(|u| view! { <dt>"Valid until"</dt><dd class="valid-until">{u.get(..10).unwrap_or(&u).to_string()}</dd> })}
-                {v.stock_left.map(|n| view! { <dt>"Left"</dt><dd class="stock">{n}</dd> })}
-                {v.coin_cost.map(|c| view! { <dt>"Cost"</dt><dd class="coin-cost">{format!("{c} coins")}</dd> })}
+                {crate::pages::consumer_home::value_text(v.value_type, v.value, v.currency.as_deref())
+                    .map(|value| view! { <dt>{t("voucher-value")}</dt><dd class="value">{value}</dd> })}
+                {v.value_type.map(|kind| view! { <dt>{t("voucher-type")}</dt><dd>{crate::pages::consumer_home::value_type_label(kind)}</dd> })}
+                {v.valid_until.clone().map(|u| view! {
+                    <dt>{t("voucher-valid-until")}</dt>
+                    <dd class="valid-until"><time datetime=u.clone()>{crate::i18n::date_time(&u)}</time></dd>
+                })}
+                {v.stock_left.map(|n| view! { <dt>{t("voucher-left")}</dt><dd class="stock">{tessera_core::locale::format_integer(n, crate::i18n::prefs().locale)}</dd> })}
+                {v.coin_cost.map(|c| view! { <dt>{t("voucher-cost")}</dt><dd class="coin-cost">{t_with("voucher-coins", &[("count", tessera_core::locale::format_integer(c, crate::i18n::prefs().locale))])}</dd> })}
             </dl>
             {v.coin_cost.is_some().then(|| view! { <CoinBalance/> })}
             {if redeemed {
-                view! { <p class="claimed" role="status">"You have used this voucher."</p> }.into_any()
+                view! { <p class="claimed" role="status">{t("voucher-used")}</p> }.into_any()
             } else {
                 view! {
                     <ClaimButton voucher_id=v.id.clone() coupon held auto unavailable
-                        client_id=crate::session::link_client_id()/>
+                        client_id=crate::session::link_client_id()
+                        texts=crate::i18n::texts(&["claim-button", "claim-pending", "claim-in-wallet", "claim-use-now"])/>
                 }.into_any()
             }}
         </article>
@@ -114,8 +127,11 @@ fn ClaimButton(
     auto: bool,
     unavailable: Option<String>,
     client_id: Option<String>,
+    texts: Texts,
 ) -> impl IntoView {
     let ready = crate::components::hydrated();
+    let texts = StoredValue::new(texts);
+    let say = move |key: &str| texts.with_value(|t| t.get(key));
     let claim = Action::new(move |(id, coupon): &(String, Option<String>)| {
         let (id, coupon) = (id.clone(), coupon.clone());
         async move {
@@ -145,13 +161,13 @@ fn ClaimButton(
         {move || match claimed() {
             Some(claim_id) => view! {
                 <div class="claimed" role="status" data-claim-id=claim_id.clone()>
-                    <p>"In your wallet."</p>
-                    <a class="button" href=crate::session::href_with(&format!("/consumer/wallet/{claim_id}"), client_id.as_deref())>"Use it now"</a>
+                    <p>{say("claim-in-wallet")}</p>
+                    <a class="button" href=crate::session::href_with(&format!("/consumer/wallet/{claim_id}"), client_id.as_deref())>{say("claim-use-now")}</a>
                 </div>
             }.into_any(),
             None if unavailable.is_some() => view! {
                 // Known before any tap: no button that only fails once pressed.
-                <button class="button claim" disabled=true aria-describedby="claim-unavailable">"Claim"</button>
+                <button class="button claim" disabled=true aria-describedby="claim-unavailable">{say("claim-button")}</button>
                 <p class="claim-unavailable" id="claim-unavailable" role="status">{unavailable.clone()}</p>
             }.into_any(),
             None => {
@@ -162,7 +178,7 @@ fn ClaimButton(
                     })}
                     <button class="button claim" disabled=move || !ready.get() || claim.pending().get()
                         on:click=move |_| { claim.dispatch(args.clone()); }>
-                        {move || if claim.pending().get() { "Claiming…" } else { "Claim" }}
+                        {move || if claim.pending().get() { say("claim-pending") } else { say("claim-button") }}
                     </button>
                 }.into_any()
             }

@@ -1,6 +1,7 @@
 use crate::{
     components::{AppHeader, CoinBalance, ErrorState, Loading, TabBar, VoucherTitle},
     error::AppError,
+    i18n::{t, t_with},
     session::href,
 };
 use leptos::prelude::*;
@@ -46,28 +47,28 @@ pub async fn my_wallet() -> Result<Vec<WalletItem>, AppError> {
 pub fn Wallet() -> impl IntoView {
     let wallet = Resource::new(|| (), |_| my_wallet());
     view! {
-        <Title text="Wallet"/>
+        <Title text=t("wallet-title")/>
         <main class="consumer wallet" data-visit="visit_wallet" data-refresh-on-return>
-            <AppHeader title="Wallet" back="/consumer"/>
+            <AppHeader title=t("wallet-title") back="/consumer"/>
             <CoinBalance/>
-            <Suspense fallback=|| view! { <Loading text="Loading your wallet…"/> }>
+            <Suspense fallback=|| view! { <Loading text=t("wallet-loading")/> }>
                 {move || Suspend::new(async move {
                     match wallet.await {
                         Ok(items) if items.is_empty() => view! {
                             <div class="state state-empty">
-                                <h2>"Your wallet is empty"</h2>
-                                <p>"Vouchers you claim appear here."</p>
-                                <a class="button" href=href("/consumer")>"Browse vouchers"</a>
+                                <h2>{t("wallet-empty-title")}</h2>
+                                <p>{t("wallet-empty-text")}</p>
+                                <a class="button" href=href("/consumer")>{t("browse-vouchers")}</a>
                             </div>
                         }.into_any(),
                         Ok(items) => view! {
-                            <Section label="Active" status=ClaimStatus::Active items=items.clone()/>
-                            <Section label="Redeemed" status=ClaimStatus::Redeemed items=items.clone()/>
-                            <Section label="Expired" status=ClaimStatus::Expired items/>
-                            <p class="more"><a href=href("/consumer/transactions")>"Redemption history"</a></p>
+                            <Section label=t("wallet-active") status=ClaimStatus::Active items=items.clone()/>
+                            <Section label=t("wallet-redeemed") status=ClaimStatus::Redeemed items=items.clone()/>
+                            <Section label=t("wallet-expired") status=ClaimStatus::Expired items/>
+                            <p class="more"><a href=href("/consumer/transactions")>{t("wallet-history")}</a></p>
                         }.into_any(),
                         Err(e) => view! {
-                            <ErrorState title="Your wallet could not be shown" error=e/>
+                            <ErrorState title=t("wallet-error") error=e/>
                         }.into_any(),
                     }
                 })}
@@ -78,12 +79,12 @@ pub fn Wallet() -> impl IntoView {
 }
 
 #[component]
-fn Section(label: &'static str, status: ClaimStatus, items: Vec<WalletItem>) -> impl IntoView {
+fn Section(label: String, status: ClaimStatus, items: Vec<WalletItem>) -> impl IntoView {
     let items: Vec<WalletItem> = items.into_iter().filter(|i| i.status == status).collect();
     (!items.is_empty()).then(|| {
         let count = items.len();
         view! {
-            <section class="wallet-section" data-status=label.to_lowercase()>
+            <section class="wallet-section" data-status=match status { ClaimStatus::Active => "active", ClaimStatus::Redeemed => "redeemed", ClaimStatus::Expired => "expired" }>
                 <h2>{label}" "<span class="count">{count}</span></h2>
                 <ul class="wallet-list">
                     {items.into_iter().map(|item| view! {
@@ -91,7 +92,7 @@ fn Section(label: &'static str, status: ClaimStatus, items: Vec<WalletItem>) -> 
                             <a class="card-link" href=href(&format!("/consumer/wallet/{}", item.claim_id))>
                                 <p class="merchant">{item.merchant_name.clone()}</p>
                                 <h3 class="title"><VoucherTitle title=item.title.clone()/></h3>
-                                {item.valid_until.clone().map(|u| view! { <p class="valid-until">"Valid until "{u.get(..10).unwrap_or(&u).to_string()}</p> })}
+                                {item.valid_until.clone().map(|u| view! { <p class="valid-until">{t_with("valid-until", &[("date", crate::i18n::last_day(&u))])}</p> })}
                             </a>
                         </li>
                     }).collect_view()}

@@ -20,6 +20,7 @@ use tessera_core::{
     redemptions::{self, Redemption},
     theme::{self, Theme},
     users::{self, User},
+    webview::{self, WebviewSettings},
     vouchers::{self, PoolUpload, PoolUploaded, Published, Voucher, VoucherInput},
 };
 
@@ -31,6 +32,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(set_origins))
         .routes(routes!(set_integration))
         .routes(routes!(get_theme, set_theme))
+        .routes(routes!(get_webview, set_webview))
         .routes(routes!(get_user))
         .routes(routes!(create_merchant, list_merchants))
         .routes(routes!(get_merchant, update_merchant))
@@ -148,6 +150,23 @@ async fn get_theme(_: Operator, State(s): State<AppState>, Path(id): Path<String
     responses((status = 200, body = Theme), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn set_theme(_: Operator, State(s): State<AppState>, Path(id): Path<String>, ApiJson(t): ApiJson<Theme>) -> Result<Json<Theme>, ApiError> {
     Ok(Json(theme::set(db(&s), &id, &t).await?))
+}
+
+/// A partner's webview settings: default language, time zone, support contact.
+#[utoipa::path(get, path = "/admin/partners/{id}/webview", tag = "admin", security(("operator" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = WebviewSettings), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+async fn get_webview(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<WebviewSettings>, ApiError> {
+    Ok(Json(webview::get(db(&s), &id).await?))
+}
+
+/// Replace a partner's webview settings: a shipped language (`en`, `ms`, `hi`),
+/// an IANA time zone, an email address and an https help URL.
+#[utoipa::path(put, path = "/admin/partners/{id}/webview", tag = "admin", security(("operator" = [])),
+    params(("id" = String, Path)), request_body = WebviewSettings,
+    responses((status = 200, body = WebviewSettings), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+async fn set_webview(_: Operator, State(s): State<AppState>, Path(id): Path<String>, ApiJson(w): ApiJson<WebviewSettings>) -> Result<Json<WebviewSettings>, ApiError> {
+    Ok(Json(webview::set(db(&s), &id, &w).await?))
 }
 
 /// Look a partner’s user up.

@@ -20,7 +20,7 @@ const JSON_PREFIXES: &[&str] = &["/sandbox"];
 /// Single program-facing paths outside those prefixes (a wrong method on them is a JSON 405).
 const JSON_PATHS: &[&str] = &["/healthz", "/readyz", "/metrics", "/openapi.json", "/consumer/session", "/demo/webhooks"];
 
-fn is_api_path(path: &str) -> bool {
+pub(crate) fn is_api_path(path: &str) -> bool {
     API_PREFIXES
         .iter()
         .chain(JSON_PREFIXES)

@@ -51,25 +51,75 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn leptos_options(platform: &Platform) -> LeptosOptions {
     let config = &platform.config;
+    let hashes = site_hashes(&config.site_root);
     LeptosOptions::builder()
         .output_name(Arc::<str>::from("tessera"))
         .site_root(Arc::<str>::from(config.site_root.to_string_lossy().as_ref()))
         .site_pkg_dir(Arc::<str>::from("pkg"))
         .site_addr(config.listen)
+        // Leptos joins this to the executable's folder; an absolute path stays itself.
+        .hash_files(hashes.is_some())
+        .hash_file(Arc::<str>::from(config.site_root.join("pkg/hash.txt").to_string_lossy().as_ref()))
         .build()
 }
 
-/// The site's files (`/pkg/*`: the WASM, its JS and the CSS) keep their names
-/// from build to build, so caches must ask before reusing them (a 304 from
-/// their Last-Modified when nothing changed), or a phone would run last
-/// week's bundle against this week's server.
-async fn revalidate_site_files(req: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
-    let site_file = req.uri().path().starts_with("/pkg/");
+/// The fingerprints `scripts/lib.sh` gave the bundle's files (`pkg/hash.txt`:
+/// `js: …`, `wasm: …`, `css: …`); `None` for a site built without them.
+fn site_hashes(site_root: &std::path::Path) -> Option<Vec<(String, String)>> {
+    let text = std::fs::read_to_string(site_root.join("pkg/hash.txt")).ok()?;
+    let pairs: Vec<(String, String)> = text
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    (!pairs.is_empty()).then_some(pairs)
+}
+
+/// Where the pages find the bundle's files.
+fn site_files(site_root: &std::path::Path) -> tessera_app::SiteFiles {
+    let css = site_hashes(site_root)
+        .and_then(|h| h.into_iter().find(|(k, _)| k == "css"))
+        .map_or_else(|| "/pkg/tessera.css".to_string(), |(_, hash)| format!("/pkg/tessera.{hash}.css"));
+    tessera_app::SiteFiles { css }
+}
+
+/// `/pkg/*`, the bundle: served from the `.br`/`.gz` files compressed at build
+/// time (never per request), and — their names carrying a hash of their
+/// content — cached for a year. A name without a fingerprint (a hand-made
+/// site) is revalidated each time instead, or a phone would run last week's
+/// bundle against this week's server.
+fn site_pkg(site_root: &std::path::Path) -> Router {
+    let files = tower_http::services::ServeDir::new(site_root.join("pkg")).precompressed_br().precompressed_gzip();
+    Router::new().fallback_service(files).layer(middleware::from_fn(cache_site_files))
+}
+
+async fn cache_site_files(req: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    let fingerprinted = fingerprinted(req.uri().path());
     let mut response = next.run(req).await;
-    if site_file && response.status().is_success() {
-        response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-cache"));
+    if response.status().is_success() {
+        let policy = if fingerprinted { "public, max-age=31536000, immutable" } else { "no-cache" };
+        response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static(policy));
     }
     response
+}
+
+/// `tessera.0123456789abcdef.wasm`: a name with a 16-hex-digit content hash.
+fn fingerprinted(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let parts: Vec<&str> = name.split('.').collect();
+    parts.len() == 3 && parts[1].len() == 16 && parts[1].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_content_hashed_names_are_immutable() {
+        assert!(super::fingerprinted("/pkg/tessera.0123456789abcdef.wasm"));
+        assert!(!super::fingerprinted("/pkg/tessera.wasm"));
+        assert!(!super::fingerprinted("/pkg/tessera_bg.wasm"));
+        assert!(!super::fingerprinted("/pkg/tessera.0123456789abcdeg.js"));
+        assert!(!super::fingerprinted("/pkg/hash.txt"));
+    }
 }
 
 pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
@@ -87,12 +137,14 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
     }
     let state = AppState { leptos_options: leptos_options(&platform), platform: platform.clone(), limits: limiters, demo };
     let reference = tessera_core::ApiReference(Arc::new(openapi::spec()));
+    let site = site_files(&config.site_root);
     let provide_platform = {
         let platform = platform.clone();
         let reference = reference.clone();
         move || {
             provide_context(platform.clone());
             provide_context(reference.clone());
+            provide_context(site.clone());
             security::csp_for_page();
         }
     };
@@ -143,17 +195,17 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
     }
 
     let routes = generate_route_list(App);
-    api
+    api.nest_service("/pkg", site_pkg(&config.site_root))
         .leptos_routes_with_context(&state, routes, provide_platform.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_platform, shell))
         .layer(middleware::from_fn_with_state(state.clone(), webview::sso_boot))
+        .layer(middleware::from_fn_with_state(state.clone(), webview::prefs))
         .layer(middleware::from_fn_with_state(state.clone(), security::frame_ancestors))
         .layer(middleware::from_fn(security::same_origin_writes))
         .layer(middleware::from_fn(errors::server_fn_status))
-        .layer(middleware::from_fn(revalidate_site_files))
         .layer(middleware::from_fn(extract::refuse_nul))
         // Inner to outer: the body limit and the timeout answer first, the JSON
         // error mapping sees their answers, tracing and request ids wrap it all.
@@ -163,8 +215,9 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
             errors::BodyLimit(config.body_limit_bytes),
             errors::json_errors_on_api_paths,
         ))
-        // gzip when the client takes it: the debug WASM is 3.5 MB raw, ~0.85 MB gzipped.
-        .layer(tower_http::compression::CompressionLayer::new().gzip(true))
+        // Pages and API answers, compressed as the client asks (the bundle comes
+        // precompressed: a response that has an encoding is left as it is).
+        .layer(tower_http::compression::CompressionLayer::new().br(true).gzip(true).quality(tower_http::CompressionLevel::Precise(5)))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

@@ -118,3 +118,62 @@ async fn sign_in(state: &AppState, partner_id: &str, user: &sso::SsoUser) -> Res
     let session = sessions::create(db, partner_id, &found.id).await?;
     session_cookie(&session.session_token)
 }
+
+/// Settles the language and time zone of a page or server-function request
+/// (`tessera_app::i18n::Prefs`, in its extensions) before it is rendered: see
+/// `tessera_app::i18n` for the order. A `?locale=` naming a shipped language
+/// is kept in a cookie, so later screens and the islands' calls speak it too.
+pub async fn prefs(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let program = super::errors::is_api_path(path) && !path.starts_with("/api/");
+    if program || path.starts_with("/pkg/") {
+        return next.run(req).await;
+    }
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()).into_owned().collect();
+    let param = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let asked = param("locale").as_deref().and_then(tessera_app::i18n::Locale::parse);
+    let cookies = req.headers().get(header::COOKIE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let cookie = |name: &str| {
+        cookies.split(';').filter_map(|c| c.trim().split_once('=')).find(|(n, _)| *n == name).map(|(_, v)| v.to_owned())
+    };
+    let db = &state.platform.db;
+    let owner = match tessera_app::session::token_in(&cookies) {
+        Some(token) => sessions::authenticate(db, token, tessera_core::clock::now_ms()).await.ok(),
+        None => None,
+    };
+    let user_locale = match &owner {
+        Some(o) => tessera_core::users::locale_of(db, &o.user_id).await.ok().flatten(),
+        None => None,
+    };
+    let partner_id = owner.as_ref().map(|o| o.partner_id.clone()).or_else(|| param("clientId"));
+    let settings = match partner_id {
+        Some(id) if tessera_core::partners::valid_partner_id(&id) => {
+            tessera_core::partners::find_recent(db, &id).await.ok().flatten().map(|p| p.webview()).unwrap_or_default()
+        }
+        _ => Default::default(),
+    };
+    let accept = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let locale = tessera_app::i18n::choose(
+        asked.map(|l| l.tag()),
+        cookie(tessera_app::i18n::COOKIE).as_deref(),
+        user_locale.as_deref(),
+        accept.as_deref(),
+        settings.default_locale,
+    );
+    req.extensions_mut().insert(tessera_app::i18n::Prefs { locale, zone: settings.zone() });
+    let mut response = next.run(req).await;
+    if let Some(asked) = asked {
+        let kept = format!(
+            "{}={}; Path=/; Max-Age=31536000; Secure; SameSite=None; Partitioned",
+            tessera_app::i18n::COOKIE,
+            asked.tag()
+        );
+        if let Ok(value) = HeaderValue::from_str(&kept) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    // The same URL reads differently by language.
+    response.headers_mut().append(header::VARY, HeaderValue::from_static("Accept-Language, Cookie"));
+    response
+}

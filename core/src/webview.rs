@@ -1,0 +1,117 @@
+//! A partner's webview settings beyond its look (SPEC §13): the language its
+//! users get when nothing else says, the time zone every date and time is
+//! shown in, and where the help screen sends users for support (the seed's
+//! help page is the partner's own support).
+
+use crate::{db::Db, error::ApiError, locale::Locale};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebviewSettings {
+    /// The language when neither `?locale=`, the user's `locale` nor the
+    /// browser's `Accept-Language` names a shipped one (`en`, `ms`, `hi`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_locale: Option<Locale>,
+    /// IANA name, e.g. `Asia/Kuala_Lumpur`; dates and times are shown in it (UTC when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// The support address shown on the help screen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_email: Option<String>,
+    /// The partner's own help centre (https), linked from the help screen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_url: Option<String>,
+    /// A short paragraph at the top of the help screen (plain text, ≤ 1000 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help_text: Option<String>,
+}
+
+impl WebviewSettings {
+    /// Every value checked, each wrong field named.
+    pub fn check(&self) -> Result<(), ApiError> {
+        let mut bad = Vec::new();
+        if let Some(tz) = &self.time_zone {
+            if crate::locale::TimeZone::named(tz).is_none() {
+                bad.push(("timeZone", "is not an IANA time zone such as Asia/Kuala_Lumpur".to_string()));
+            }
+        }
+        if let Some(email) = &self.support_email {
+            let plausible = email.len() <= 254
+                && email.split_once('@').is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !host.ends_with('.'))
+                && !email.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"'".contains(c));
+            if !plausible {
+                bad.push(("supportEmail", "is not an email address".to_string()));
+            }
+        }
+        if let Some(link) = &self.support_url {
+            let https = url::Url::parse(link).is_ok_and(|u| u.scheme() == "https" && u.host_str().is_some());
+            if !https || link.len() > 2000 {
+                bad.push(("supportUrl", "must be an https URL".to_string()));
+            }
+        }
+        if let Some(text) = &self.help_text {
+            if text.chars().count() > 1000 || text.chars().any(|c| c.is_control() && c != '\n') {
+                bad.push(("helpText", "must be plain text of at most 1000 characters".to_string()));
+            }
+        }
+        if bad.is_empty() { Ok(()) } else { Err(ApiError::validation(bad)) }
+    }
+
+    /// The time zone to show dates and times in.
+    pub fn zone(&self) -> crate::locale::TimeZone {
+        self.time_zone.as_deref().and_then(crate::locale::TimeZone::named).unwrap_or_else(crate::locale::TimeZone::utc)
+    }
+}
+
+pub async fn get(db: &Db, partner_id: &str) -> Result<WebviewSettings, ApiError> {
+    Ok(crate::partners::get(db, partner_id).await?.webview())
+}
+
+/// Replaces a partner's webview settings after checking every value.
+pub async fn set(db: &Db, partner_id: &str, settings: &WebviewSettings) -> Result<WebviewSettings, ApiError> {
+    settings.check()?;
+    let done = sqlx::query("UPDATE partners SET webview = $2, updated_at = $3 WHERE id = $1")
+        .bind(partner_id)
+        .bind(serde_json::to_string(settings).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?)
+        .bind(crate::clock::now_ms())
+        .execute(db.pool())
+        .await?;
+    crate::partners::updated(db, partner_id, done.rows_affected())?;
+    get(db, partner_id).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_wrong_value_is_refused_and_named() {
+        let good = WebviewSettings {
+            default_locale: Some(Locale::Ms),
+            time_zone: Some("Asia/Kuala_Lumpur".into()),
+            support_email: Some("help@kopi.example".into()),
+            support_url: Some("https://help.kopi.example/tessera".into()),
+            help_text: Some("Ask us anything.\nWe answer within a day.".into()),
+        };
+        assert!(good.check().is_ok());
+        for (field, bad) in [
+            ("timeZone", WebviewSettings { time_zone: Some("Asia/Atlantis".into()), ..good.clone() }),
+            ("supportEmail", WebviewSettings { support_email: Some("help@localhost".into()), ..good.clone() }),
+            ("supportEmail", WebviewSettings { support_email: Some("<a>@x.example".into()), ..good.clone() }),
+            ("supportUrl", WebviewSettings { support_url: Some("http://help.example".into()), ..good.clone() }),
+            ("supportUrl", WebviewSettings { support_url: Some("javascript:alert(1)".into()), ..good.clone() }),
+            ("helpText", WebviewSettings { help_text: Some("x".repeat(1001)), ..good.clone() }),
+        ] {
+            let e = bad.check().expect_err(field);
+            assert!(format!("{:?}", e).contains(field), "{field}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn an_unset_zone_is_utc() {
+        assert_eq!(WebviewSettings::default().zone().name(), "UTC");
+        let kl = WebviewSettings { time_zone: Some("Asia/Kuala_Lumpur".into()), ..Default::default() };
+        assert_eq!(kl.zone().name(), "Asia/Kuala_Lumpur");
+    }
+}
