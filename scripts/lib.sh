@@ -139,6 +139,8 @@ build_site() {
     brotli -q "$quality" -k "$pkg/tessera.$hash.$kind"
   done
   cp -r public/. "$site/"
+  # The phone screenshots /docs/webview shows (drawn by end2end/tests/docs-screens.spec.ts).
+  mkdir -p "$site/docs/screens" && cp docs/screens/*.png "$site/docs/screens/" 2>/dev/null || true
 }
 
 # The site and the tessera binary. $1: debug (default) or release.

@@ -121,6 +121,7 @@ redeem-without-location = Your location could not be used. The voucher is redeem
 redeem-flagged = Your location was not shared, so the merchant may ask to check this redemption.
 redeemed-at = Redeemed at { $outlet }
 redeem-qr-label = QR code of the voucher code
+redeem-barcode-label = Barcode of the voucher code
 redeem-code-label = Voucher code
 redeem-show-code = Show this code at the counter.
 copy-code = Copy code

@@ -116,6 +116,7 @@ redeem-without-location = आपकी लोकेशन इस्तेमा�
 redeem-flagged = आपकी लोकेशन साझा नहीं की गई, इसलिए व्यापारी इस इस्तेमाल की जाँच करना चाह सकता है।
 redeemed-at = { $outlet } पर इस्तेमाल किया गया
 redeem-qr-label = वाउचर कोड का QR कोड
+redeem-barcode-label = वाउचर कोड का बारकोड
 redeem-code-label = वाउचर कोड
 redeem-show-code = यह कोड काउंटर पर दिखाएँ।
 copy-code = कोड कॉपी करें

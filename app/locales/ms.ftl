@@ -116,6 +116,7 @@ redeem-without-location = Lokasi anda tidak dapat digunakan. Baucar ditebus tanp
 redeem-flagged = Lokasi anda tidak dikongsi, jadi peniaga mungkin meminta untuk menyemak penebusan ini.
 redeemed-at = Ditebus di { $outlet }
 redeem-qr-label = Kod QR bagi kod baucar
+redeem-barcode-label = Kod bar bagi kod baucar
 redeem-code-label = Kod baucar
 redeem-show-code = Tunjukkan kod ini di kaunter.
 copy-code = Salin kod

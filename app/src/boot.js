@@ -73,6 +73,11 @@
       for (var key in context) if (!(key in props)) props[key] = context[key];
       bridge.post({ type: 'analytics', event: event, properties: props });
     },
+    // A failure while the user works (a lost connection, a session that
+    // ended): {type: "action", action: "error", code, message, fatal: false}.
+    error: function (code, message) {
+      bridge.post({ type: 'action', action: 'error', code: code, message: message, fatal: false });
+    },
     // The device's position, asked only when the user starts a redemption.
     // Resolves to a JSON string: {"status":"granted",lat,lng,accuracyM} or
     // {"status":"denied"|"unavailable"|"timeout"}; never rejects.
@@ -142,6 +147,21 @@
     event.preventDefault();
     bridge.analytics('exited', { from: location.pathname });
     bridge.post({ type: 'action', action: 'close' });
+  });
+
+  // A tap on a link to another screen shows at once that the next one is
+  // coming (a bar across the top, the screen dimmed), long before a slow
+  // network brings it. Coming back through the history clears it.
+  document.addEventListener('click', function (event) {
+    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    var link = event.target && event.target.closest && event.target.closest('a[href]');
+    if (!link || link.target || link.hasAttribute('download')) return;
+    var to = new URL(link.href, location.href);
+    if (to.origin !== location.origin || (to.pathname === location.pathname && to.search === location.search)) return;
+    document.documentElement.setAttribute('data-navigating', '');
+  });
+  window.addEventListener('pageshow', function () {
+    document.documentElement.removeAttribute('data-navigating');
   });
 
   // Screens say what they are (data-visit on <main>): visit_home, visit_voucher, …

@@ -40,6 +40,8 @@ mod js {
     extern "C" {
         #[wasm_bindgen(js_namespace = tesseraBridge, js_name = analytics)]
         pub fn analytics(event: &str, properties_json: &str);
+        #[wasm_bindgen(js_namespace = tesseraBridge, js_name = error)]
+        pub fn error(code: &str, message: &str);
         #[wasm_bindgen(js_namespace = tesseraBridge, js_name = locate)]
         pub fn locate() -> js_sys::Promise;
         #[wasm_bindgen(js_namespace = tesseraBridge, js_name = copy)]
@@ -53,6 +55,19 @@ pub fn analytics(event: &str, properties: serde_json::Value) {
     js::analytics(event, &properties.to_string());
     #[cfg(not(feature = "hydrate"))]
     let _ = (event, properties);
+}
+
+/// Tells the host about a failure it may act on — the connection is gone, the
+/// server is busy, the session ended (the host can open the webview again with
+/// a fresh token): `{type: "action", action: "error", code, message, fatal: false}`.
+/// A refusal the screen explains itself (out of stock, too far) is not sent.
+pub fn report(error: &crate::error::AppError) {
+    const FOR_THE_HOST: [&str; 6] =
+        ["network_error", "request_failed", "service_unavailable", "session_required", "session_expired", "rate_limited"];
+    if FOR_THE_HOST.contains(&error.code.as_str()) {
+        #[cfg(feature = "hydrate")]
+        js::error(&error.code, &error.message);
+    }
 }
 
 /// Asks the device for its position (the browser prompts the first time).

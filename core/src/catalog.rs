@@ -56,6 +56,11 @@ pub struct VoucherCard {
     /// RFC 3339.
     #[serde(default)]
     pub valid_until: Option<String>,
+    /// Its picture and its merchant's logo, served by `/images/{id}/{width}`.
+    #[serde(default)]
+    pub image_id: Option<String>,
+    #[serde(default)]
+    pub merchant_logo_id: Option<String>,
 }
 
 /// Where a user stands with a voucher.
@@ -114,6 +119,12 @@ pub struct VoucherView {
     /// Metres to the merchant's nearest outlet, when `near` was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distance_m: Option<f64>,
+    /// Its picture (16:9) and its merchant's logo (square): `GET /images/{id}/{width}`,
+    /// `width` 353, 706 or 1059 for a picture and 56, 112 or 168 for a logo.
+    #[serde(default)]
+    pub image_id: Option<String>,
+    #[serde(default)]
+    pub merchant_logo_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -137,6 +148,8 @@ impl From<VoucherView> for VoucherCard {
             value: v.value,
             currency: v.currency,
             valid_until: v.valid_until,
+            image_id: v.image_id,
+            merchant_logo_id: v.merchant_logo_id,
         }
     }
 }
@@ -166,6 +179,8 @@ pub(crate) mod server {
         value_amount: Option<i64>,
         currency: Option<String>,
         valid_until: Option<i64>,
+        image_id: Option<String>,
+        merchant_logo_id: Option<String>,
     }
 
     impl From<CardRow> for VoucherCard {
@@ -180,6 +195,8 @@ pub(crate) mod server {
                 value: r.value_amount,
                 currency: r.currency,
                 valid_until: r.valid_until.map(to_rfc3339),
+                image_id: r.image_id,
+                merchant_logo_id: r.merchant_logo_id,
             }
         }
     }
@@ -190,7 +207,7 @@ pub(crate) mod server {
     pub async fn published_vouchers(db: &Db) -> Result<Vec<VoucherCard>, ApiError> {
         let rows: Vec<CardRow> = sqlx::query_as(
             "SELECT v.id, v.merchant_id, m.name AS merchant_name, v.title, v.description, v.value_type, \
-                    v.value_amount, v.currency, v.valid_until \
+                    v.value_amount, v.currency, v.valid_until, v.image_id, m.logo_image_id AS merchant_logo_id \
              FROM vouchers v JOIN merchants m ON m.id = v.merchant_id \
              WHERE v.status = 'published' AND m.status = 'active' AND v.unlock_code IS NULL \
                AND (v.valid_from IS NULL OR v.valid_from <= $1) AND (v.valid_until IS NULL OR v.valid_until > $1) \
@@ -231,6 +248,8 @@ pub(crate) mod server {
         per_user_limit: i64,
         coin_cost: Option<i64>,
         published_at: Option<i64>,
+        image_id: Option<String>,
+        merchant_logo_id: Option<String>,
         claim_id: Option<String>,
         claim_redeemed_at: Option<i64>,
     }
@@ -257,13 +276,15 @@ pub(crate) mod server {
                 coin_cost: self.coin_cost,
                 claim,
                 distance_m: None,
+                image_id: self.image_id,
+                merchant_logo_id: self.merchant_logo_id,
             }
         }
     }
 
     const VIEW_SELECT: &str = "SELECT v.id, v.merchant_id, m.name AS merchant_name, v.title, v.description, v.value_type, \
          v.value_amount, v.currency, v.valid_from, v.valid_until, v.total_stock, v.claimed_count, v.per_user_limit, \
-         v.coin_cost, v.published_at, \
+         v.coin_cost, v.published_at, v.image_id, m.logo_image_id AS merchant_logo_id, \
          (SELECT c.id FROM claims c WHERE c.user_id = $1 AND c.voucher_id = v.id ORDER BY c.seq DESC LIMIT 1) AS claim_id, \
          (SELECT c.redeemed_at FROM claims c WHERE c.user_id = $1 AND c.voucher_id = v.id ORDER BY c.seq DESC LIMIT 1) AS claim_redeemed_at \
          FROM vouchers v JOIN merchants m ON m.id = v.merchant_id";

@@ -269,7 +269,7 @@ async fn try_claim(p: &Platform, holder: &Holder, voucher_id: &str, coupon: Opti
     // Paid in coins: debited before the claim commits, given back if it does not.
     let debit = match (v.coin_cost, source) {
         (Some(cost), Source::Claim) => {
-            let integration = crate::partners::find_recent(db, &holder.partner_id).await?.and_then(|p| p.integration());
+            let integration = crate::partners::find_recent(db, &holder.partner_id).await?.and_then(|p| p.coins_ledger());
             let Some(integration) = integration else {
                 return Err(ApiError::new(
                     StatusCode::NOT_IMPLEMENTED,

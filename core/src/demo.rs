@@ -181,6 +181,7 @@ pub async fn seed(db: &Db) -> Result<Seeded, ApiError> {
     }
     added += seed_test_brand(&mut tx, now).await?;
     tx.commit().await?;
+    seed_pictures(db).await?;
 
     let new_credentials = match partners::find(db, PARTNER_ID).await? {
         Some(_) => None,
@@ -221,4 +222,34 @@ pub async fn seed(db: &Db) -> Result<Seeded, ApiError> {
     .await?;
     added += u64::from(created);
     Ok(Seeded { rows_added: added, partner: partners::get(db, PARTNER_ID).await?, new_credentials })
+}
+
+/// Each demo merchant's colour: its logo, and its vouchers' pictures a shade of it.
+const COLOURS: [[u8; 3]; 5] = [[120, 72, 40], [22, 120, 84], [190, 60, 110], [40, 70, 150], [170, 110, 20]];
+
+/// Pictures for the demo catalog (a store shows pictures): a logo for each
+/// merchant and a 16:9 picture for each voucher, through the same upload
+/// checks as an operator's. Only where none is set; the same bytes are the
+/// same image, so a second run adds nothing.
+async fn seed_pictures(db: &Db) -> Result<(), ApiError> {
+    use crate::images::{Kind, sample_png, upload};
+    for (i, (id, ..)) in MERCHANTS.iter().enumerate() {
+        let logo = upload(db, Kind::Logo, &sample_png(168, 168, COLOURS[i % COLOURS.len()])).await?;
+        sqlx::query("UPDATE merchants SET logo_image_id = $2 WHERE id = $1 AND logo_image_id IS NULL")
+            .bind(*id)
+            .bind(&logo.image_id)
+            .execute(db.write_pool())
+            .await?;
+    }
+    for (n, (id, merchant, ..)) in VOUCHERS.iter().enumerate() {
+        let [r, g, b] = COLOURS[*merchant % COLOURS.len()];
+        let shade = (n as u8 % 3) * 18;
+        let picture = upload(db, Kind::Voucher, &sample_png(706, 397, [r.saturating_add(shade), g.saturating_add(shade), b])).await?;
+        sqlx::query("UPDATE vouchers SET image_id = $2 WHERE id = $1 AND image_id IS NULL")
+            .bind(*id)
+            .bind(&picture.image_id)
+            .execute(db.write_pool())
+            .await?;
+    }
+    Ok(())
 }

@@ -16,6 +16,8 @@ pub struct Merchant {
     pub name: String,
     pub description: String,
     pub logo_url: Option<String>,
+    /// Its logo as uploaded (`POST /admin/images?kind=logo`), served in resized variants.
+    pub logo_image_id: Option<String>,
     /// `active` or `disabled`.
     pub status: String,
     pub created_at: String,
@@ -27,13 +29,22 @@ struct MerchantRow {
     name: String,
     description: String,
     logo_url: Option<String>,
+    logo_image_id: Option<String>,
     status: String,
     created_at: i64,
 }
 
 impl From<MerchantRow> for Merchant {
     fn from(r: MerchantRow) -> Self {
-        Merchant { id: r.id, name: r.name, description: r.description, logo_url: r.logo_url, status: r.status, created_at: to_rfc3339(r.created_at) }
+        Merchant {
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            logo_url: r.logo_url,
+            logo_image_id: r.logo_image_id,
+            status: r.status,
+            created_at: to_rfc3339(r.created_at),
+        }
     }
 }
 
@@ -44,6 +55,9 @@ pub struct MerchantInput {
     #[serde(default)]
     pub description: String,
     pub logo_url: Option<String>,
+    /// A square logo uploaded with `POST /admin/images?kind=logo` (at least 56×56); preferred over `logoUrl`.
+    #[serde(default)]
+    pub logo_image_id: Option<String>,
 }
 
 impl MerchantInput {
@@ -64,21 +78,24 @@ impl MerchantInput {
     }
 }
 
-const SELECT: &str = "SELECT id, name, description, logo_url, status, created_at FROM merchants";
+const SELECT: &str = "SELECT id, name, description, logo_url, logo_image_id, status, created_at FROM merchants";
 
 pub async fn create(db: &Db, input: &MerchantInput) -> Result<Merchant, ApiError> {
     input.validate()?;
+    crate::images::check_ref(db, "logoImageId", input.logo_image_id.as_deref(), crate::images::Kind::Logo).await?;
     let id = new_id();
     let now = now_ms();
     let mut tx = db.begin_write().await?;
     sqlx::query(
-        "INSERT INTO merchants (id, name, description, logo_url, status, created_at, updated_at) VALUES ($1, $2, $3, $4, 'active', $5, $5)",
+        "INSERT INTO merchants (id, name, description, logo_url, status, created_at, updated_at, logo_image_id) \
+         VALUES ($1, $2, $3, $4, 'active', $5, $5, $6)",
     )
     .bind(&id)
     .bind(input.name.trim())
     .bind(&input.description)
     .bind(&input.logo_url)
     .bind(now)
+    .bind(&input.logo_image_id)
     .execute(&mut *tx)
     .await?;
     crate::events::enqueue_for_every_partner(
@@ -93,12 +110,16 @@ pub async fn create(db: &Db, input: &MerchantInput) -> Result<Merchant, ApiError
 
 pub async fn update(db: &Db, id: &str, input: &MerchantInput) -> Result<Merchant, ApiError> {
     input.validate()?;
-    let done = sqlx::query("UPDATE merchants SET name = $2, description = $3, logo_url = $4, updated_at = $5 WHERE id = $1")
+    crate::images::check_ref(db, "logoImageId", input.logo_image_id.as_deref(), crate::images::Kind::Logo).await?;
+    let done = sqlx::query(
+        "UPDATE merchants SET name = $2, description = $3, logo_url = $4, updated_at = $5, logo_image_id = $6 WHERE id = $1",
+    )
         .bind(id)
         .bind(input.name.trim())
         .bind(&input.description)
         .bind(&input.logo_url)
         .bind(now_ms())
+        .bind(&input.logo_image_id)
         .execute(db.pool())
         .await?;
     if done.rows_affected() == 0 {

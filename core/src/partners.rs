@@ -29,6 +29,7 @@ pub struct Partner {
     theme: String,
     integration_base_url: Option<String>,
     integration_secret: Option<String>,
+    integration_coins: i64,
     webview: String,
     pub created_at: i64,
 }
@@ -73,6 +74,12 @@ impl Partner {
         Some(Integration { base_url, secret: self.integration_secret.clone()? })
     }
 
+    /// The partner's backend when it keeps a coins ledger (`None`: no coin is
+    /// ever asked for, so the wallet makes no balance call).
+    pub fn coins_ledger(&self) -> Option<Integration> {
+        self.integration().filter(|_| self.integration_coins != 0)
+    }
+
     pub fn view(&self) -> PartnerView {
         PartnerView {
             id: self.id.clone(),
@@ -82,6 +89,7 @@ impl Partner {
             api_secret_rotating: self.api_secret_previous_until.is_some_and(|u| u > now_ms()),
             jwt_secret_rotating: self.jwt_secret_previous_until.is_some_and(|u| u > now_ms()),
             integration_base_url: self.integration_base_url.clone(),
+            coins_ledger: self.integration_base_url.is_some() && self.integration_coins != 0,
             created_at: crate::clock::to_rfc3339(self.created_at),
         }
     }
@@ -109,6 +117,8 @@ pub struct PartnerView {
     pub jwt_secret_rotating: bool,
     /// The partner's backend Tessera calls for SSO and coins, if set.
     pub integration_base_url: Option<String>,
+    /// Whether that backend keeps the users' coins (`/balance`, `/debit`, `/reverse`).
+    pub coins_ledger: bool,
     pub created_at: String,
 }
 
@@ -153,6 +163,10 @@ pub(crate) fn updated(db: &Db, id: &str, rows_affected: u64) -> Result<(), ApiEr
 pub struct IntegrationInput {
     /// `https://…` (or `http://…`), e.g. `https://api.example.com/tessera`; null removes it.
     pub base_url: Option<String>,
+    /// Whether the backend keeps a coins ledger (default true); false for a
+    /// backend that answers `/sso` only.
+    #[serde(default)]
+    pub coins_ledger: Option<bool>,
 }
 
 /// The integration as set, with its secret (shown once).
@@ -179,13 +193,16 @@ pub async fn set_integration(db: &Db, outbound: &Outbound, id: &str, input: &Int
         }
     };
     let secret = base.as_ref().map(|_| random_secret("its_"));
-    let done = sqlx::query("UPDATE partners SET integration_base_url = $2, integration_secret = $3, updated_at = $4 WHERE id = $1")
-        .bind(id)
-        .bind(&base)
-        .bind(&secret)
-        .bind(now_ms())
-        .execute(db.pool())
-        .await?;
+    let done = sqlx::query(
+        "UPDATE partners SET integration_base_url = $2, integration_secret = $3, integration_coins = $4, updated_at = $5 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&base)
+    .bind(&secret)
+    .bind(i64::from(input.coins_ledger.unwrap_or(true)))
+    .bind(now_ms())
+    .execute(db.pool())
+    .await?;
     updated(db, id, done.rows_affected())?;
     Ok(IntegrationCredentials { partner_id: id.to_string(), base_url: base, secret })
 }
@@ -218,7 +235,7 @@ pub struct NewPartner {
 
 const COLUMNS: &str = "id, name, api_secret, api_secret_previous, api_secret_previous_until, jwt_secret, \
      jwt_secret_previous, jwt_secret_previous_until, allowed_origins, sandbox, theme, integration_base_url, \
-     integration_secret, webview, created_at";
+     integration_secret, integration_coins, webview, created_at";
 
 pub fn valid_partner_id(id: &str) -> bool {
     (3..=64).contains(&id.len())

@@ -144,8 +144,9 @@ pub async fn redeem(db: &Db, user_id: &str, req: &RedeemRequest) -> Result<Redem
         return Err(ApiError::unprocessable("outlet_mismatch", "This outlet does not belong to the voucher's merchant."));
     }
     let (status, flag_reason, distance) = match (location, outlet.point()) {
-        (None, _) => ("FLAGGED", Some("gps_unavailable"), None),
-        (Some(_), None) => ("SUCCESS", Some("outlet_not_geolocated"), None),
+        // Nothing to check a location against: the webview does not even ask for one.
+        (_, None) => ("SUCCESS", Some("outlet_not_geolocated"), None),
+        (None, Some(_)) => ("FLAGGED", Some("gps_unavailable"), None),
         (Some((here, accuracy)), Some(there)) => {
             let distance = (here.distance_m(there) * 10.0).round() / 10.0;
             let allowed = outlet.radius_m as f64 + accuracy.min(MAX_ACCURACY_ALLOWANCE_M);

@@ -38,6 +38,8 @@ pub struct Voucher {
     /// `draft`, `published` or `archived`.
     pub status: String,
     pub pool_codes_free: i64,
+    /// Its picture (`POST /admin/images?kind=voucher`), if any.
+    pub image_id: Option<String>,
     pub created_at: String,
     pub published_at: Option<String>,
 }
@@ -61,13 +63,14 @@ pub(crate) struct VoucherRow {
     pub code_source: String,
     pub static_code: Option<String>,
     pub status: String,
+    pub image_id: Option<String>,
     pub created_at: i64,
     pub published_at: Option<i64>,
 }
 
 pub(crate) const VOUCHER_COLUMNS: &str = "v.id, v.merchant_id, v.title, v.description, v.value_type, v.value_amount, \
      v.currency, v.valid_from, v.valid_until, v.total_stock, v.claimed_count, v.per_user_limit, v.coin_cost, v.unlock_code, \
-     v.code_source, v.static_code, v.status, v.created_at, v.published_at";
+     v.code_source, v.static_code, v.status, v.image_id, v.created_at, v.published_at";
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -100,6 +103,8 @@ pub struct VoucherInput {
     /// `pool` (upload codes), `generated` (default) or `static`.
     pub code_source: Option<String>,
     pub static_code: Option<String>,
+    /// A 16:9 picture uploaded with `POST /admin/images?kind=voucher` (at least 353×199).
+    pub image_id: Option<String>,
 }
 
 struct Checked {
@@ -181,14 +186,15 @@ async fn set_cohorts(tx: &mut sqlx::AnyConnection, voucher_id: &str, cohorts: &[
 
 pub async fn create(db: &Db, input: &VoucherInput) -> Result<Voucher, ApiError> {
     let c = input.check()?;
+    crate::images::check_ref(db, "imageId", input.image_id.as_deref(), crate::images::Kind::Voucher).await?;
     crate::merchants::get(db, &input.merchant_id).await?;
     let id = new_id();
     let now = now_ms();
     let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO vouchers (id, merchant_id, title, description, value_type, value_amount, currency, valid_from, \
-         valid_until, total_stock, per_user_limit, unlock_code, code_source, static_code, status, created_at, updated_at, coin_cost) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'draft', $15, $15, $16)",
+         valid_until, total_stock, per_user_limit, unlock_code, code_source, static_code, status, created_at, updated_at, coin_cost, image_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'draft', $15, $15, $16, $17)",
     )
     .bind(&id)
     .bind(&input.merchant_id)
@@ -206,6 +212,7 @@ pub async fn create(db: &Db, input: &VoucherInput) -> Result<Voucher, ApiError> 
     .bind(&input.static_code)
     .bind(now)
     .bind(input.coin_cost)
+    .bind(&input.image_id)
     .execute(&mut *tx)
     .await?;
     set_cohorts(&mut tx, &id, &input.cohorts).await?;
@@ -217,6 +224,7 @@ pub async fn create(db: &Db, input: &VoucherInput) -> Result<Voucher, ApiError> 
 /// already claimed cannot change.
 pub async fn update(db: &Db, id: &str, input: &VoucherInput) -> Result<Voucher, ApiError> {
     let c = input.check()?;
+    crate::images::check_ref(db, "imageId", input.image_id.as_deref(), crate::images::Kind::Voucher).await?;
     let current = get(db, id).await?;
     if current.merchant_id != input.merchant_id {
         return Err(ApiError::validation(vec![("merchantId", "a voucher cannot move to another merchant".into())]));
@@ -225,7 +233,7 @@ pub async fn update(db: &Db, id: &str, input: &VoucherInput) -> Result<Voucher, 
     let done = sqlx::query(
         "UPDATE vouchers SET title = $2, description = $3, value_type = $4, value_amount = $5, currency = $6, \
          valid_from = $7, valid_until = $8, total_stock = $9, per_user_limit = $10, unlock_code = $11, \
-         code_source = $12, static_code = $13, updated_at = $14, coin_cost = $15 \
+         code_source = $12, static_code = $13, updated_at = $14, coin_cost = $15, image_id = $16 \
          WHERE id = $1 AND ($9 IS NULL OR claimed_count <= $9)",
     )
     .bind(id)
@@ -243,6 +251,7 @@ pub async fn update(db: &Db, id: &str, input: &VoucherInput) -> Result<Voucher, 
     .bind(&input.static_code)
     .bind(now_ms())
     .bind(input.coin_cost)
+    .bind(&input.image_id)
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 0 {
@@ -298,6 +307,7 @@ async fn view(db: &Db, r: VoucherRow) -> Result<Voucher, ApiError> {
         unlock_code: r.unlock_code,
         code_source: r.code_source,
         static_code: r.static_code,
+        image_id: r.image_id,
         status: r.status,
         pool_codes_free: free,
         created_at: to_rfc3339(r.created_at),

@@ -1,7 +1,7 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
-import { newUser } from './helpers';
+import { mintWith, newUser } from './helpers';
 
 // The redeem screen (SPEC §6): /consumer/wallet/{claimId}. Location is asked
 // only when the user starts the redemption; granted → SUCCESS with a code;
@@ -45,6 +45,14 @@ test.describe('redeem', () => {
     await expect(qr).toBeVisible();
     const png = PNG.sync.read(await qr.screenshot());
     expect(jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data).toBe(code);
+    // And a Code 128 barcode, wide enough that each of its modules is at least a pixel on screen.
+    const barcode = done.locator('.barcode svg');
+    await expect(barcode).toBeVisible();
+    const modules = Number((await barcode.getAttribute('viewBox'))!.split(' ')[2]);
+    expect(modules).toBe((1 + code!.length + 1) * 11 + 13 + 20);
+    const box = (await barcode.boundingBox())!;
+    expect(box.width).toBeGreaterThanOrEqual(modules);
+    expect(box.height).toBeGreaterThanOrEqual(60);
     // The code large, with a button that copies it.
     await context.grantPermissions(['geolocation', 'clipboard-read', 'clipboard-write']);
     await done.getByRole('button', { name: 'Copy code' }).click();
@@ -157,4 +165,30 @@ test('standing in a shop that is not first in the list, "Redeem now" redeems the
   await expect(page.locator('.redeemed-at')).toContainText('KLCC');
   const history = await (await request.get('/me/redemptions', { headers: auth })).json();
   expect(history[0]).toMatchObject({ outletId: KLCC.id, status: 'SUCCESS' });
+});
+
+test('an outlet without coordinates: location is never asked, and the redemption succeeds', async ({ page, request }, info) => {
+  test.skip(info.project.name !== 'hydrated', 'redeeming needs JavaScript');
+  const { partnerId, jwtSecret } = await newUser(request);
+  // The sandbox test brand (cohort "sandbox"): its only outlet has no coordinates.
+  const jwt = mintWith(jwtSecret, partnerId, 'geo-less', { cohorts: ['sandbox'] });
+  const auth = { authorization: `Bearer ${jwt}` };
+  const claim = await request.post('/me/claims', { headers: auth, data: { voucherId: '0195f0a1-0000-7000-8000-0000000000f1' } });
+  expect(claim.status(), await claim.text()).toBe(201);
+  const { id } = await claim.json();
+  // Any question about the position would fail the test.
+  await page.addInitScript(() => {
+    Object.defineProperty(navigator, 'geolocation', {
+      value: { getCurrentPosition: () => { (window as unknown as { asked: boolean }).asked = true; } },
+    });
+  });
+  await page.goto(`/consumer/wallet/${id}#token=${jwt}`);
+  await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
+  await page.getByRole('button', { name: 'Redeem now' }).click();
+  await page.getByRole('button', { name: 'Yes, redeem' }).click();
+  await expect(page.locator('.redeemed')).toHaveAttribute('data-status', 'SUCCESS');
+  await expect(page.locator('.redeemed')).toHaveAttribute('data-flag-reason', 'outlet_not_geolocated');
+  expect(await page.evaluate(() => (window as unknown as { asked?: boolean }).asked)).toBeUndefined();
+  const events = (await bridgeLog(page)).filter((m) => m.type === 'analytics').map((m) => m.event);
+  expect(events).toEqual(['redeem_initiated', 'redeem_success']);
 });

@@ -151,3 +151,23 @@ test('a coupon deep link reveals the unlisted voucher its code unlocks', async (
   await page.goto(`/consumer/search?q=${code}`);
   await expect(page.locator(`.voucher-card[data-voucher-id="${id}"]`)).toBeVisible();
 });
+
+test('a tap on a link shows within 100 ms that the next screen is coming, however slow it is', async ({ page }, info) => {
+  test.skip(info.project.name !== 'hydrated', 'the feedback is drawn by the boot script');
+  await page.goto('/consumer');
+  // The next screen takes 2 s to arrive.
+  await page.route('**/consumer/vouchers/**', async (route) => {
+    await new Promise((r) => setTimeout(r, 2000));
+    await route.continue();
+  });
+  await page.locator('.voucher-card a').first().click();
+  await expect(page.locator('html')).toHaveAttribute('data-navigating', '', { timeout: 100 });
+  // What a person sees: a bar across the top in the primary colour, the screen dimmed.
+  const bar = await page.evaluate(() => {
+    const s = getComputedStyle(document.body, '::before');
+    return { height: s.height, position: s.position, background: s.backgroundColor };
+  });
+  expect(bar).toEqual({ height: '3px', position: 'fixed', background: 'rgb(15, 118, 110)' });
+  await expect(page).toHaveURL(/\/consumer\/vouchers\//, { timeout: 5000 });
+  await expect(page.locator('html')).not.toHaveAttribute('data-navigating', '');
+});

@@ -61,3 +61,22 @@ test.describe('voucher page', () => {
     expect(await same.json()).toMatchObject({ error: { code: 'session_required' } });
   });
 });
+
+test('a claim lost to the network tells the user and the host app, and can be tried again', async ({ page, request }, info) => {
+  test.skip(info.project.name !== 'hydrated', 'claiming needs JavaScript');
+  const { jwt, auth } = await newUser(request);
+  const v = await someVoucher(request, auth);
+  await page.goto(`/consumer/vouchers/${v.id}#token=${jwt}`);
+  await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
+  await page.route('**/api/claim_voucher', (route) => route.abort('internetdisconnected'));
+  await page.getByRole('button', { name: 'Claim' }).click();
+  await expect(page.locator('.claim-error')).toHaveAttribute('data-code', 'network_error');
+  await expect(page.locator('.claim-error')).toHaveText('No connection. Check your network and try again.');
+  const log = await page.evaluate(() => (window as unknown as { tesseraBridgeLog: { action?: string; code?: string; fatal?: boolean }[] }).tesseraBridgeLog);
+  expect(log.filter((m) => m.action === 'error')).toEqual([expect.objectContaining({ code: 'network_error', fatal: false })]);
+  // Nothing was claimed; with the network back, the same button claims.
+  expect(await (await request.get('/me/claims', { headers: auth })).json()).toEqual([]);
+  await page.unroute('**/api/claim_voucher');
+  await page.getByRole('button', { name: 'Claim' }).click();
+  await expect(page.locator('.claimed')).toBeVisible();
+});

@@ -126,7 +126,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let base = platform.config.own_origin().map(|u| u.as_str().trim_end_matches('/').to_string()).unwrap_or_default();
             let sandbox = format!("{base}/sandbox/{}", demo::PARTNER_ID);
             if seeded.partner.view().integration_base_url.as_deref() != Some(sandbox.as_str()) {
-                let input = partners::IntegrationInput { base_url: Some(sandbox.clone()) };
+                let input = partners::IntegrationInput { base_url: Some(sandbox.clone()), coins_ledger: Some(true) };
                 partners::set_integration(&platform.db, &platform.outbound, demo::PARTNER_ID, &input).await.map_err(api_error)?;
             }
             println!("  backend     {sandbox}  (built-in sandbox: SSO and coins ledger)");

@@ -1,17 +1,25 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
+/// A balance and the partner's coin image (seed 001: 20×20).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Coins {
+    pub balance: f64,
+    pub image_url: Option<String>,
+}
+
 /// The signed-in user's coin balance in their partner's ledger; `None` when
 /// the partner has no coins ledger.
 #[server(endpoint = "coin_balance")]
-pub async fn coin_balance() -> Result<Option<f64>, AppError> {
+pub async fn coin_balance() -> Result<Option<Coins>, AppError> {
     let viewer = crate::session::viewer().await?;
     let platform = crate::error::platform()?;
     let Some(partner) = tessera_core::partners::find_recent(&platform.db, &viewer.partner_id).await? else {
         return Ok(None);
     };
-    let Some(integration) = partner.integration() else { return Ok(None) };
-    Ok(Some(tessera_core::coins::balance(&platform, &integration, &viewer.external_user_id).await?))
+    let Some(integration) = partner.coins_ledger() else { return Ok(None) };
+    let balance = tessera_core::coins::balance(&platform, &integration, &viewer.external_user_id).await?;
+    Ok(Some(Coins { balance, image_url: partner.theme().coin_image_url }))
 }
 
 /// "1 000 coins", from the partner's ledger (nothing without a ledger; a
@@ -23,8 +31,9 @@ pub fn CoinBalance() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match balance.await {
-                    Ok(Some(coins)) => Some(view! {
-                        <p class="coin-balance" data-coins=coins.to_string()>{crate::i18n::t("coins-balance")}" "<strong>{crate::i18n::t_with("coins-amount", &[("count", tessera_core::locale::format_integer(coins as i64, crate::i18n::prefs().locale))])}</strong></p>
+                    Ok(Some(Coins { balance: coins, image_url })) => Some(view! {
+                        <p class="coin-balance" data-coins=coins.to_string()>
+                            {image_url.map(|src| view! { <img class="coin-image" src=src alt="" width="20" height="20"/> })}{crate::i18n::t("coins-balance")}" "<strong>{crate::i18n::t_with("coins-amount", &[("count", tessera_core::locale::format_integer(coins as i64, crate::i18n::prefs().locale))])}</strong></p>
                     }.into_any()),
                     Ok(None) => None,
                     // Signed out: there is no balance to speak of (the screen says why it is empty).

@@ -1,5 +1,5 @@
 use crate::{
-    components::{AppHeader, ErrorState, Loading, TabBar, VoucherTitle},
+    components::{AppHeader, ErrorState, Loading, Picture, TabBar, VoucherTitle},
     error::AppError,
     i18n::{t, t_with},
     session::href,
@@ -7,7 +7,10 @@ use crate::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
-use tessera_core::catalog::{ValueType, VoucherCard};
+use tessera_core::{
+    catalog::{ValueType, VoucherCard},
+    images::Kind,
+};
 
 /// How many vouchers the home page lists (the catalog's first page).
 pub const HOME_LIMIT: i64 = 100;
@@ -215,7 +218,13 @@ fn VoucherCardView(card: VoucherCard) -> impl IntoView {
     view! {
         <li class="voucher-card" data-voucher-id=card.id.clone() data-search=search>
             <a class="card-link" href=href(&format!("/consumer/vouchers/{}", card.id))>
-                <p class="merchant">{card.merchant_name.clone()}</p>
+                {card.image_id.clone().map(|id| view! {
+                    <Picture id kind=Kind::Voucher sizes="(max-width: 640px) calc(100vw - 32px), 353px" class="card-image"/>
+                })}
+                <p class="merchant">
+                    {card.merchant_logo_id.clone().map(|id| view! { <Picture id kind=Kind::Logo sizes="24px" class="merchant-logo"/> })}
+                    {card.merchant_name.clone()}
+                </p>
                 <h3 class="title"><VoucherTitle title=card.title.clone()/></h3>
                 <p class="description">{card.description.clone()}</p>
                 <p class="card-facts">

@@ -19,6 +19,7 @@ pub struct MerchantData {
     pub name: String,
     pub description: String,
     pub logo_url: Option<String>,
+    pub logo_image_id: Option<String>,
     pub outlets: Vec<OutletChoice>,
     pub vouchers: Vec<VoucherCard>,
     /// Whether the user favours it; `None` when signed out.
@@ -52,7 +53,8 @@ pub async fn merchant_screen(id: String) -> Result<MerchantData, AppError> {
         name: merchant.name,
         description: merchant.description,
         logo_url: merchant.logo_url,
-        outlets: outlets.into_iter().map(|o| OutletChoice { id: o.id, name: o.name, address: o.address, distance_m: None }).collect(),
+        logo_image_id: merchant.logo_image_id,
+        outlets: crate::pages::redeem::choices(outlets),
         vouchers,
         favorite,
     })
@@ -111,7 +113,11 @@ fn MerchantBody(m: MerchantData) -> impl IntoView {
     view! {
         <Title text=m.name.clone()/>
         <section class="merchant-head" data-merchant-id=m.id.clone()>
-            {m.logo_url.clone().map(|u| view! { <img class="logo" src=u alt="" width="56" height="56"/> })}
+            {match (m.logo_image_id.clone(), m.logo_url.clone()) {
+                (Some(id), _) => Some(view! { <crate::components::Picture id kind=tessera_core::images::Kind::Logo sizes="56px" class="logo"/> }.into_any()),
+                (None, Some(u)) => Some(view! { <img class="logo" src=u alt="" width="56" height="56"/> }.into_any()),
+                (None, None) => None,
+            }}
             <h2 class="merchant-name">{m.name.clone()}</h2>
             {m.favorite.map(|on| view! { <FavoriteToggle merchant_id=m.id.clone() on texts=crate::i18n::texts(&["favorite-on", "favorite-add"])/> })}
             <p class="description">{m.description.clone()}</p>
@@ -158,7 +164,10 @@ fn FavoriteToggle(merchant_id: String, on: bool, texts: Texts) -> impl IntoView 
                     error.set(None);
                     bridge::analytics(if now { "favorite_added" } else { "favorite_removed" }, serde_json::json!({ "merchantId": id }));
                 }
-                Err(e) => error.set(Some(e)),
+                Err(e) => {
+                    bridge::report(&e);
+                    error.set(Some(e));
+                }
             }
         }
     });

@@ -19,6 +19,9 @@ pub struct OutletChoice {
     pub address: String,
     /// Metres from the user, once they shared their location.
     pub distance_m: Option<f64>,
+    /// Whether it has coordinates (a location can be checked against it).
+    #[serde(default)]
+    pub geolocated: bool,
 }
 
 /// A redemption as the screen shows it.
@@ -33,6 +36,8 @@ pub struct Done {
     pub redeemed_at_text: String,
     /// The code as a QR code (inline SVG drawn on the server), when it fits one.
     pub qr_svg: Option<String>,
+    /// The code as a Code 128 barcode (inline SVG), when it fits one.
+    pub barcode_svg: Option<String>,
 }
 
 /// What the redeem screen needs.
@@ -49,18 +54,19 @@ pub struct RedeemData {
 }
 
 #[cfg(feature = "ssr")]
-fn choices(outlets: Vec<tessera_core::merchants::Outlet>) -> Vec<OutletChoice> {
+pub(crate) fn choices(outlets: Vec<tessera_core::merchants::Outlet>) -> Vec<OutletChoice> {
     outlets
         .into_iter()
-        .map(|o| OutletChoice { id: o.id, name: o.name, address: o.address, distance_m: o.distance_m })
+        .map(|o| OutletChoice { geolocated: o.lat.is_some() && o.lng.is_some(), id: o.id, name: o.name, address: o.address, distance_m: o.distance_m })
         .collect()
 }
 
 #[cfg(feature = "ssr")]
 fn done(r: tessera_core::redemptions::Redemption) -> Done {
     let qr_svg = tessera_core::qr::svg(&r.code);
+    let barcode_svg = tessera_core::qr::barcode_svg(&r.code);
     let redeemed_at_text = crate::i18n::date_time(&r.redeemed_at);
-    Done { status: r.status, flag_reason: r.flag_reason, code: r.code, outlet_name: r.outlet_name, redeemed_at: r.redeemed_at, redeemed_at_text, qr_svg }
+    Done { status: r.status, flag_reason: r.flag_reason, code: r.code, outlet_name: r.outlet_name, redeemed_at: r.redeemed_at, redeemed_at_text, qr_svg, barcode_svg }
 }
 
 /// One claim of the signed-in user's wallet, its merchant's outlets and, when
@@ -184,8 +190,8 @@ fn Redeemed(done: Done, texts: Texts) -> impl IntoView {
 }
 
 /// The words of the redemption's outcome (shown by both islands).
-const DONE_TEXTS: [&str; 9] = [
-    "redeemed-at", "redeem-qr-label", "redeem-code-label", "redeem-show-code", "redeem-flagged",
+const DONE_TEXTS: [&str; 10] = [
+    "redeemed-at", "redeem-qr-label", "redeem-barcode-label", "redeem-code-label", "redeem-show-code", "redeem-flagged",
     "copy-code", "copy-done", "copy-failed", "redeem-without-location",
 ];
 
@@ -197,6 +203,7 @@ fn panel_texts() -> Texts {
     let mut texts = crate::i18n::texts(&[
         "redeem-outlet", "redeem-nearest", "redeem-now", "redeem-locating", "redeem-redeeming", "redeem-hint",
         "redeem-confirm-title", "redeem-confirm-text", "redeem-confirm-yes", "redeem-confirm-no", "redeem-no-location",
+        "error-network-error",
     ]);
     texts.extend(done_texts());
     texts
@@ -211,6 +218,7 @@ fn DoneView(done: Done, note: Option<String>, texts: Texts) -> impl IntoView {
             <p class="redeemed-at">{texts.fill("redeemed-at", &[("outlet", &done.outlet_name)])}</p>
             <p class="redeemed-when"><time datetime=done.redeemed_at.clone()>{done.redeemed_at_text.clone()}</time></p>
             {done.qr_svg.clone().map(|svg| view! { <div class="qr" role="img" aria-label=texts.get("redeem-qr-label") inner_html=svg></div> })}
+            {done.barcode_svg.clone().map(|svg| view! { <div class="barcode" role="img" aria-label=texts.get("redeem-barcode-label") inner_html=svg></div> })}
             <CodeView code=done.code.clone() texts=texts.clone()/>
             {note.map(|n| view! { <p class="flag-note" role="status">{n}</p> })}
             <p class="hint">{texts.get("redeem-show-code")}</p>
@@ -290,6 +298,17 @@ fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>,
                 "redeem_initiated",
                 serde_json::json!({ "claimId": claim_id, "voucherId": voucher_id, "outletId": selected.get_untracked() }),
             );
+            // Location is asked only when it can matter: an outlet to check it
+            // against, or outlets to sort by distance.
+            let needed = outlets.with_untracked(|all| {
+                let id = selected.get_untracked();
+                if chosen.get_untracked() { all.iter().any(|o| o.id == id && o.geolocated) } else { all.iter().any(|o| o.geolocated) }
+            });
+            if !needed {
+                position.set_value((None, None, None));
+                step.set(Step::Confirming);
+                return;
+            }
             step.set(Step::Locating);
             let at = match locate().await {
                 Located::Granted { lat, lng, accuracy_m } => {
@@ -324,6 +343,7 @@ fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>,
                 }
                 Err(e) => {
                     bridge::analytics("redeem_fail", serde_json::json!({ "claimId": claim_id, "voucherId": voucher_id, "outletId": outlet_id, "code": e.code }));
+                    bridge::report(&e);
                     step.set(Step::Failed(e));
                 }
             }
@@ -365,7 +385,7 @@ fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>,
                 <button type="button" class="button secondary nearest" on:click=find_nearest disabled=busy>{say("redeem-nearest")}</button>
                 {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
                 {move || match step.get() {
-                    Step::Failed(e) => Some(view! { <p class="redeem-error" role="alert" data-code=e.code.clone()>{e.message.clone()}</p> }),
+                    Step::Failed(e) => Some(view! { <p class="redeem-error" role="alert" data-code=e.code.clone()>{if e.code == "network_error" { say("error-network-error") } else { e.message.clone() }}</p> }),
                     _ => None,
                 }}
                 <button type="button" class="button redeem" on:click=redeem disabled=busy>

@@ -90,7 +90,13 @@ fn Detail(v: VoucherView, unavailable: Option<String>, auto: bool) -> impl IntoV
     view! {
         <Title text=markup::plain_text(&v.title)/>
         <article class="voucher-detail" data-voucher-id=v.id.clone()>
-            <a class="merchant" href=href(&format!("/consumer/merchants/{}", v.merchant_id))>{v.merchant_name.clone()}</a>
+            {v.image_id.clone().map(|id| view! {
+                <crate::components::Picture id kind=tessera_core::images::Kind::Voucher sizes="(max-width: 640px) calc(100vw - 32px), 608px" class="detail-image"/>
+            })}
+            <a class="merchant" href=href(&format!("/consumer/merchants/{}", v.merchant_id))>
+                {v.merchant_logo_id.clone().map(|id| view! { <crate::components::Picture id kind=tessera_core::images::Kind::Logo sizes="24px" class="merchant-logo"/> })}
+                {v.merchant_name.clone()}
+            </a>
             <h2 class="title"><VoucherTitle title=v.title.clone()/></h2>
             <p class="description">{v.description.clone()}</p>
             <dl class="facts">
@@ -111,7 +117,7 @@ fn Detail(v: VoucherView, unavailable: Option<String>, auto: bool) -> impl IntoV
                 view! {
                     <ClaimButton voucher_id=v.id.clone() coupon held auto unavailable
                         client_id=crate::session::link_client_id()
-                        texts=crate::i18n::texts(&["claim-button", "claim-pending", "claim-in-wallet", "claim-use-now"])/>
+                        texts=crate::i18n::texts(&["claim-button", "claim-pending", "claim-in-wallet", "claim-use-now", "error-network-error"])/>
                 }.into_any()
             }}
         </article>
@@ -139,7 +145,10 @@ fn ClaimButton(
             let result = claim_voucher(id.clone(), coupon).await;
             match &result {
                 Ok(c) => bridge::analytics("claim_success", serde_json::json!({ "voucherId": id, "claimId": c.claim_id })),
-                Err(e) => bridge::analytics("claim_fail", serde_json::json!({ "voucherId": id, "code": e.code })),
+                Err(e) => {
+                    bridge::analytics("claim_fail", serde_json::json!({ "voucherId": id, "code": e.code }));
+                    bridge::report(e);
+                }
             }
             result
         }
@@ -174,7 +183,7 @@ fn ClaimButton(
                 let args = args.clone();
                 view! {
                     {move || claim.value().get().and_then(Result::err).map(|e| view! {
-                        <p class="claim-error" role="alert" data-code=e.code.clone()>{e.message.clone()}</p>
+                        <p class="claim-error" role="alert" data-code=e.code.clone()>{if e.code == "network_error" { say("error-network-error") } else { e.message.clone() }}</p>
                     })}
                     <button class="button claim" disabled=move || !ready.get() || claim.pending().get()
                         on:click=move |_| { claim.dispatch(args.clone()); }>

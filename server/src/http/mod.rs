@@ -6,6 +6,7 @@ mod consumer;
 mod errors;
 mod extract;
 mod health;
+mod images;
 mod limits;
 pub mod openapi;
 mod partner;
@@ -159,6 +160,7 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
         .merge(webview::routes())
         .merge(demo::routes())
         .merge(sandbox::routes())
+        .merge(images::routes())
         .route(
             "/metrics",
             get(|State(s): State<AppState>| async move {
@@ -210,6 +212,8 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
         // Inner to outer: the body limit and the timeout answer first, the JSON
         // error mapping sees their answers, tracing and request ids wrap it all.
         .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
+        // After the general body limit: an image upload has a limit of its own.
+        .merge(images::upload_routes().split_for_parts().0)
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))
         .layer(middleware::from_fn_with_state(
             errors::BodyLimit(config.body_limit_bytes),

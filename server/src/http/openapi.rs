@@ -13,6 +13,8 @@ pub fn spec() -> Value {
         .merge(partner::routes())
         .merge(consumer::routes())
         .merge(admin::routes())
+        .merge(super::images::upload_routes())
+        .merge(super::images::routes())
         .merge(webview::routes())
         .split_for_parts();
     let mut doc = serde_json::to_value(&api).expect("the OpenAPI document serialises");

@@ -62,7 +62,42 @@ crate::backend_tests!(
     a_crash_between_debit_and_reversal_still_reverses,
     one_claim_never_debits_twice,
     without_a_ledger_a_coin_voucher_is_501,
+    a_backend_without_a_ledger_is_never_asked_for_a_balance,
 );
+
+async fn wallet_page(s: &Setup, cookie: &str) -> String {
+    let res = s.app.request(Method::GET, "/consumer/wallet").header(reqwest::header::COOKIE, cookie).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    res.text().await.unwrap()
+}
+
+/// The wallet shows the balance of a partner whose backend keeps coins; a
+/// backend that answers SSO only (`coinsLedger: false`) is asked nothing, and
+/// its coin vouchers cannot be claimed.
+async fn a_backend_without_a_ledger_is_never_asked_for_a_balance(backend: Backend) {
+    let s = setup(backend).await;
+    let voucher = s.cat.voucher(&s.app, "Coins here", json!({ "coinCost": 5 })).await;
+    s.ledger.fund("kim", 1234);
+    let (_, session) = s.app.me(&s.partner.jwt("kim"), Method::POST, "/me/session", None).await;
+    let cookie = format!("tessera_session={}", session["sessionToken"].as_str().unwrap());
+    let page = wallet_page(&s, &cookie).await;
+    assert!(page.contains("1,234 coins"), "{page}");
+    assert_eq!(s.ledger.balance_calls(), 1);
+
+    let set = s
+        .app
+        .admin_ok(Method::PUT, "/admin/partners/coins/integration", Some(json!({ "baseUrl": s.ledger.base, "coinsLedger": false })))
+        .await;
+    s.ledger.set_secret(set["secret"].as_str().unwrap());
+    let view = s.app.admin_ok(Method::GET, "/admin/partners/coins", None).await;
+    assert_eq!(view["coinsLedger"], false, "{view}");
+    let page = wallet_page(&s, &cookie).await;
+    assert!(!page.contains("coin-balance"), "{page}");
+    assert_eq!(s.ledger.balance_calls(), 1, "no balance call for a backend without a ledger");
+    let (status, body) = claim(&s, "kim", &voucher).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::NOT_IMPLEMENTED, "coins_unavailable"));
+    assert_eq!(s.ledger.debit_calls(), 0);
+}
 
 async fn coins_are_debited_then_the_claim_commits(backend: Backend) {
     let s = setup(backend).await;

@@ -10,6 +10,7 @@ mod consumer_auth;
 mod edge;
 mod fuzz;
 mod health;
+mod images;
 mod partner_api;
 mod security;
 mod sso;

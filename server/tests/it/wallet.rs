@@ -152,6 +152,9 @@ async fn redemption_rules(backend: Backend) {
     // Outlet without coordinates: SUCCESS, tagged outlet_not_geolocated.
     let (status, r) = redeem(claim_of("Kiosk", json!({})).await, cat.outlet_no_gps.clone(), json!({ "lat": 1.0, "lng": 1.0 })).await;
     assert_eq!((status, r["status"].as_str(), r["flagReason"].as_str()), (StatusCode::CREATED, Some("SUCCESS"), Some("outlet_not_geolocated")));
+    // …with no location either: there is nothing to check one against (the webview does not ask).
+    let (status, r) = redeem(claim_of("Kiosk, no GPS", json!({})).await, cat.outlet_no_gps.clone(), json!(null)).await;
+    assert_eq!((status, r["status"].as_str(), r["flagReason"].as_str()), (StatusCode::CREATED, Some("SUCCESS"), Some("outlet_not_geolocated")));
 
     // Far away: 422 with the distance, and nothing recorded (the claim still redeems later).
     let far = claim_of("Far", json!({})).await;
@@ -194,7 +197,7 @@ async fn redemption_rules(backend: Backend) {
 
     // Events carry no code; the partner lookup does.
     let events = events_of(&app, &p, "REDEMPTION_CREATED").await;
-    assert_eq!(events.len(), 7);
+    assert_eq!(events.len(), 8);
     let all = serde_json::to_string(&events).unwrap();
     assert!(!all.contains("KOPI10") && !all.contains("P-1") && !all.contains("\"code\""), "{all}");
     let flagged = events.iter().find(|e| e["data"]["status"] == "FLAGGED").unwrap();
@@ -209,7 +212,7 @@ async fn redemption_rules(backend: Backend) {
     assert_eq!(status, StatusCode::NOT_FOUND, "another partner's redemption does not exist for it");
 
     let (_, history) = app.me(&user, Method::GET, "/me/redemptions", None).await;
-    assert_eq!(history.as_array().unwrap().len(), 5);
+    assert_eq!(history.as_array().unwrap().len(), 6);
 }
 
 async fn partners_issue_vouchers_and_publishing_fans_out(backend: Backend) {

@@ -32,6 +32,7 @@ pub enum Fault {
 pub struct Book {
     pub secret: String,
     pub balances: HashMap<String, i64>,
+    pub balance_calls: usize,
     /// referenceId → (userId, amount, reversed)
     pub debits: HashMap<String, (String, i64, bool)>,
     pub debit_calls: usize,
@@ -79,7 +80,11 @@ async fn balance(State(book): State<Arc<Mutex<Book>>>, headers: HeaderMap, Query
         return (StatusCode::UNAUTHORIZED, Json(json!({ "error": "Unauthorized" }))).into_response();
     }
     let user = q.get("userId").cloned().unwrap_or_default();
-    let total = book.lock().unwrap().balances.get(&user).copied();
+    let total = {
+        let mut b = book.lock().unwrap();
+        b.balance_calls += 1;
+        b.balances.get(&user).copied()
+    };
     match total {
         Some(t) => Json(json!({ "userId": user, "totalCoins": t as f64 })).into_response(),
         None => (StatusCode::NOT_FOUND, Json(json!({ "error": "User not found" }))).into_response(),
@@ -186,6 +191,10 @@ impl Ledger {
     /// The next calls of `call` (`debit` or `reverse`) fail like this, in order.
     pub fn inject(&self, call: &'static str, faults: Vec<Fault>) {
         self.book.lock().unwrap().faults.entry(call).or_default().extend(faults);
+    }
+
+    pub fn balance_calls(&self) -> usize {
+        self.book.lock().unwrap().balance_calls
     }
 
     pub fn debit_calls(&self) -> usize {
