@@ -160,8 +160,10 @@
     if (to.origin !== location.origin || (to.pathname === location.pathname && to.search === location.search)) return;
     document.documentElement.setAttribute('data-navigating', '');
   });
-  window.addEventListener('pageshow', function () {
-    document.documentElement.removeAttribute('data-navigating');
+  // (Only a page restored from the back-forward cache: the first pageshow comes
+  // after the load event, which a tap can precede.)
+  window.addEventListener('pageshow', function (event) {
+    if (event.persisted) document.documentElement.removeAttribute('data-navigating');
   });
 
   // Screens say what they are (data-visit on <main>): visit_home, visit_voucher, …
