@@ -98,12 +98,23 @@ pub fn texts(keys: &[&str]) -> Texts {
 pub fn prefs() -> Prefs {
     #[cfg(feature = "ssr")]
     {
-        leptos::prelude::use_context::<http::request::Parts>()
-            .and_then(|p| p.extensions.get::<Prefs>().cloned())
+        // Provided once per render by [`provide_prefs`]; reading the request's
+        // parts instead would clone every header for each word of the page.
+        leptos::prelude::use_context::<Prefs>()
+            .or_else(|| leptos::prelude::use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<Prefs>().cloned()))
             .unwrap_or_default()
     }
     #[cfg(not(feature = "ssr"))]
     Prefs::default()
+}
+
+/// Puts the request's [`Prefs`] (set by the server's `webview::prefs` layer)
+/// into the render's context, once; called by the server as each render begins.
+#[cfg(feature = "ssr")]
+pub fn provide_prefs() {
+    if let Some(prefs) = leptos::prelude::use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<Prefs>().cloned()) {
+        leptos::prelude::provide_context(prefs);
+    }
 }
 
 /// The message `key` in the request's language. In the browser (code shared

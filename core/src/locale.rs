@@ -179,20 +179,21 @@ pub fn format_date_time(t: LocalTime, locale: Locale) -> String {
 #[cfg(feature = "server")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimeZone {
-    name: String,
+    // Both cheap to clone (a page clones the request's zone for every date it shows).
+    name: std::sync::Arc<str>,
     zone: jiff::tz::TimeZone,
 }
 
 #[cfg(feature = "server")]
 impl TimeZone {
     pub fn utc() -> TimeZone {
-        TimeZone { name: "UTC".into(), zone: jiff::tz::TimeZone::UTC }
+        TimeZone { name: std::sync::Arc::from("UTC"), zone: jiff::tz::TimeZone::UTC }
     }
 
     /// The zone of an IANA name, or `None` for a name the database lacks.
     pub fn named(name: &str) -> Option<TimeZone> {
         let zone = jiff::tz::db().get(name).ok()?;
-        Some(TimeZone { name: name.to_string(), zone })
+        Some(TimeZone { name: std::sync::Arc::from(name), zone })
     }
 
     pub fn name(&self) -> &str {

@@ -146,6 +146,7 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
             provide_context(platform.clone());
             provide_context(reference.clone());
             provide_context(site.clone());
+            tessera_app::i18n::provide_prefs();
             security::csp_for_page();
         }
     };
@@ -221,7 +222,7 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
         ))
         // Pages and API answers, compressed as the client asks (the bundle comes
         // precompressed: a response that has an encoding is left as it is).
-        .layer(tower_http::compression::CompressionLayer::new().br(true).gzip(true).quality(tower_http::CompressionLevel::Precise(5)))
+        .layer(tower_http::compression::CompressionLayer::new().br(true).gzip(true).quality(tower_http::CompressionLevel::Precise(3)))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

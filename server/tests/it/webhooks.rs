@@ -58,7 +58,7 @@ async fn each_scheme_is_signed_verifiably_and_filtered_by_type(backend: Backend)
     let voucher = cat.voucher(&app, "{b}{r}RM38{/r}{/b} off", json!({ "codeSource": "static", "staticCode": "SECRET-CODE" })).await;
     let c = claim(&app, &p, "ana", &voucher).await;
     let (status, r) = app
-        .me(&p.jwt("ana"), Method::POST, "/me/redemptions", Some(json!({ "claimId": c["id"], "outletId": cat.outlet_no_gps, "location": null })))
+        .me(&p.jwt("ana"), Method::POST, "/me/redemptions", Some(json!({ "claimId": c["id"], "outletId": cat.outlet, "location": null })))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{r}");
     assert_eq!(r["code"], "SECRET-CODE");
