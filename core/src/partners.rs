@@ -156,6 +156,28 @@ pub(crate) fn updated(db: &Db, id: &str, rows_affected: u64) -> Result<(), ApiEr
     Ok(())
 }
 
+/// A partner's settings kept as checked JSON, one column each.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Settings {
+    Theme,
+    Webview,
+}
+
+/// Replaces one of a partner's JSON settings (checked by the caller); a 404 for no such partner.
+pub(crate) async fn store_settings(db: &Db, id: &str, which: Settings, value: &impl Serialize) -> Result<(), ApiError> {
+    let sql = match which {
+        Settings::Theme => "UPDATE partners SET theme = $2, updated_at = $3 WHERE id = $1",
+        Settings::Webview => "UPDATE partners SET webview = $2, updated_at = $3 WHERE id = $1",
+    };
+    let done = sqlx::query(sql)
+        .bind(id)
+        .bind(serde_json::to_string(value).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?)
+        .bind(now_ms())
+        .execute(db.pool())
+        .await?;
+    updated(db, id, done.rows_affected())
+}
+
 /// Sets the partner's backend base URL (`None` removes it); answers the new
 /// integration secret, shown once.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]

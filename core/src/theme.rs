@@ -324,13 +324,7 @@ pub async fn get(db: &Db, partner_id: &str) -> Result<Theme, ApiError> {
 /// Replaces a partner's theme after checking every value.
 pub async fn set(db: &Db, partner_id: &str, theme: &Theme) -> Result<Theme, ApiError> {
     theme.check()?;
-    let done = sqlx::query("UPDATE partners SET theme = $2, updated_at = $3 WHERE id = $1")
-        .bind(partner_id)
-        .bind(serde_json::to_string(theme).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?)
-        .bind(crate::clock::now_ms())
-        .execute(db.pool())
-        .await?;
-    crate::partners::updated(db, partner_id, done.rows_affected())?;
+    crate::partners::store_settings(db, partner_id, crate::partners::Settings::Theme, theme).await?;
     get(db, partner_id).await
 }
 

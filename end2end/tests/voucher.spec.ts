@@ -80,3 +80,31 @@ test('a claim lost to the network tells the user and the host app, and can be tr
   await page.getByRole('button', { name: 'Claim' }).click();
   await expect(page.locator('.claimed')).toBeVisible();
 });
+
+test('on fast 3G with a 4× slower CPU, Claim is visibly not ready until it works, and then claims', async ({ page, context, request }, info) => {
+  test.skip(info.project.name !== 'hydrated', 'hydration needs JavaScript');
+  test.setTimeout(90_000);
+  const { jwt, auth } = await newUser(request);
+  const v = await someVoucher(request, auth);
+  const opened = await page.request.post('/consumer/session', { headers: { authorization: `Bearer ${jwt}` } });
+  expect(opened.status()).toBe(204);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 562.5, downloadThroughput: (1.44 * 1024 * 1024) / 8 * 0.9, uploadThroughput: (675 * 1024) / 8 * 0.9 });
+  await page.goto(`/consumer/vouchers/${v.id}`, { waitUntil: 'domcontentloaded' });
+  const claim = page.getByRole('button', { name: 'Claim' });
+  // The page is there, the WASM is not: the button says so (disabled, dimmed, a busy cursor).
+  expect(await page.locator('html').getAttribute('data-interactive')).toBeNull();
+  await expect(claim).toBeDisabled();
+  expect(await claim.evaluate((b) => [getComputedStyle(b).opacity, getComputedStyle(b).cursor])).toEqual(['0.6', 'progress']);
+  // A tap now does nothing it would later regret: no claim is made behind the user's back.
+  await claim.click({ force: true });
+  await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true', { timeout: 60_000 });
+  expect(await (await request.get('/me/claims', { headers: auth })).json()).toEqual([]);
+  await expect(claim).toBeEnabled();
+  expect(await claim.evaluate((b) => getComputedStyle(b).opacity)).toBe('1');
+  await claim.click();
+  await expect(page.locator('.claimed')).toBeVisible({ timeout: 30_000 });
+  expect(await (await request.get('/me/claims', { headers: auth })).json()).toHaveLength(1);
+});

@@ -205,8 +205,9 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_platform, shell))
         .layer(middleware::from_fn_with_state(state.clone(), webview::sso_boot))
-        .layer(middleware::from_fn_with_state(state.clone(), webview::prefs))
         .layer(middleware::from_fn_with_state(state.clone(), security::frame_ancestors))
+        // Outside frame_ancestors: it looks the session up once for both (SessionLookup).
+        .layer(middleware::from_fn_with_state(state.clone(), webview::prefs))
         .layer(middleware::from_fn(security::same_origin_writes))
         .layer(middleware::from_fn(errors::server_fn_status))
         .layer(middleware::from_fn(extract::refuse_nul))

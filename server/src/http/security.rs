@@ -48,6 +48,7 @@ pub async fn frame_ancestors(State(state): State<AppState>, req: Request, next: 
         .uri()
         .query()
         .and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "clientId").map(|(_, v)| v.into_owned()));
+    let looked_up = req.extensions().get::<super::webview::SessionLookup>().map(|s| s.0.as_ref().map(|o| o.partner_id.clone()));
     let session = req
         .headers()
         .get(header::COOKIE)
@@ -62,12 +63,13 @@ pub async fn frame_ancestors(State(state): State<AppState>, req: Request, next: 
         return response;
     };
     // Only pages carry a CSP: the session is looked up for them alone.
-    let signed_in = match session {
-        Some(token) => {
+    let signed_in = match (looked_up, session) {
+        (Some(found), _) => found,
+        (None, Some(token)) => {
             let now = tessera_core::clock::now_ms();
             tessera_core::sessions::authenticate(&state.platform.db, &token, now).await.ok().map(|o| o.partner_id)
         }
-        None => None,
+        (None, None) => None,
     };
     let framer = match (signed_in, client) {
         (Some(session), Some(named)) if session != named => None,

@@ -119,6 +119,11 @@ async fn sign_in(state: &AppState, partner_id: &str, user: &sso::SsoUser) -> Res
     session_cookie(&session.session_token)
 }
 
+/// The session of the request's cookie as [`prefs`] found it (`None`: no valid
+/// one), so the layers inside it do not look it up again.
+#[derive(Debug, Clone)]
+pub struct SessionLookup(pub Option<sessions::SessionOwner>);
+
 /// Settles the language and time zone of a page or server-function request
 /// (`tessera_app::i18n::Prefs`, in its extensions) before it is rendered: see
 /// `tessera_app::i18n` for the order. A `?locale=` naming a shipped language
@@ -162,6 +167,7 @@ pub async fn prefs(State(state): State<AppState>, mut req: Request, next: Next) 
         settings.default_locale,
     );
     req.extensions_mut().insert(tessera_app::i18n::Prefs { locale, zone: settings.zone() });
+    req.extensions_mut().insert(SessionLookup(owner));
     let mut response = next.run(req).await;
     if let Some(asked) = asked {
         let kept = format!(
