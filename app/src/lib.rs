@@ -28,10 +28,59 @@ use leptos_router::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SiteFiles {
     pub css: String,
+    pub js: String,
+    pub wasm: String,
+}
+
+impl Default for SiteFiles {
+    /// A site built without fingerprints (by hand, not by scripts/lib.sh).
+    fn default() -> Self {
+        SiteFiles { css: "/pkg/tessera.css".into(), js: "/pkg/tessera.js".into(), wasm: "/pkg/tessera.wasm".into() }
+    }
+}
+
+/// Tessera's island loader (see its comments), run with the bundle's paths.
+const ISLANDS_JS: &str = include_str!("islands.js");
+
+/// What Leptos' `HydrationScripts` puts in `<head>` for islands — the
+/// bundle's preloads and the script that hydrates the islands — with
+/// Tessera's loader (islands.js) and the paths the server read once at start
+/// (Leptos reads `hash.txt` from disk on every page).
+#[component]
+fn BundleScripts() -> impl IntoView {
+    // As HydrationScripts does for islands: outside an island, nothing is
+    // rendered for hydration.
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
+    let files = use_context::<SiteFiles>().unwrap_or_default();
+    let loader = format!("{}({:?}, {:?});", trim_script(ISLANDS_JS), files.js, files.wasm);
+    view! {
+        <link rel="modulepreload" href=files.js crossorigin="anonymous"/>
+        <link rel="preload" href=files.wasm r#as="fetch" r#type="application/wasm" crossorigin="anonymous"/>
+        <script type="module" nonce=leptos::nonce::use_nonce() inner_html=loader></script>
+    }
 }
 
 /// The boot script (see its comments): inline, so it runs before anything else.
 const BOOT_JS: &str = include_str!("boot.js");
+
+/// The boot script as pages carry it: without its comment lines and
+/// indentation (a third of its bytes, in every page a phone downloads and
+/// parses); line breaks kept, so no statement joins the next.
+fn boot_script() -> &'static str {
+    static TRIMMED: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| trim_script(BOOT_JS));
+    &TRIMMED
+}
+
+fn trim_script(source: &str) -> String {
+    source
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("//") && !(line.starts_with("/*") && line.ends_with("*/")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
 
 /// The HTML document around every page, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -44,9 +93,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 // First: takes a token from the URL fragment before anything can see it.
-                <script nonce=leptos::nonce::use_nonce() inner_html=BOOT_JS></script>
+                <script nonce=leptos::nonce::use_nonce() inner_html=boot_script()></script>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options islands=true/>
+                <BundleScripts/>
                 <MetaTags/>
             </head>
             <body>
@@ -85,6 +134,24 @@ pub fn escape_text(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn the_boot_script_loses_its_comments_and_keeps_every_statement() {
+        // Line-wise trimming is only safe without multi-line strings.
+        for source in [super::BOOT_JS, super::ISLANDS_JS] {
+            assert!(!super::trim_script(source).contains('`'), "no template literals in inline scripts (trim_script works line by line)");
+        }
+        let trimmed = super::boot_script();
+        assert!(trimmed.len() * 4 < super::BOOT_JS.len() * 3, "{} of {} bytes", trimmed.len(), super::BOOT_JS.len());
+        let code: Vec<&str> = super::BOOT_JS
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("//") && !l.starts_with("/*"))
+            .collect();
+        assert_eq!(trimmed.lines().collect::<Vec<_>>(), code);
+        assert!(trimmed.contains("tesseraBridge") && !trimmed.contains("\n\n"));
+        assert_eq!(super::trim_script("  // a note\n  var a = 1; // kept\n\n  /* gone */\n  b();"), "var a = 1; // kept\nb();");
+    }
+
+    #[test]
     fn a_title_cannot_close_its_element() {
         let t = super::escape_text(r#"Tom & Jerry's </title><meta http-equiv="refresh" content="0;url=https://evil.example">"#);
         assert_eq!(t, "Tom &amp; Jerry&#39;s &lt;/title&gt;&lt;meta http-equiv=&quot;refresh&quot; content=&quot;0;url=https://evil.example&quot;&gt;");
@@ -95,7 +162,7 @@ mod tests {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let css_href = use_context::<SiteFiles>().map_or_else(|| "/pkg/tessera.css".to_string(), |f| f.css);
+    let css_href = use_context::<SiteFiles>().unwrap_or_default().css;
     view! {
         <Stylesheet id="tessera-css" href=css_href/>
         <Title formatter=page_title/>

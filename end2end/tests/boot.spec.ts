@@ -89,6 +89,25 @@ test.describe('boot', () => {
     });
   });
 
+  test('a bundle that cannot be loaded leaves the screen readable and tells the host app', async ({ page }, info) => {
+    test.skip(info.project.name !== 'hydrated', 'the bundle is JavaScript');
+    await page.addInitScript(() => {
+      const got: unknown[] = [];
+      (window as unknown as Record<string, unknown>).hostGot = got;
+      (window as unknown as Record<string, unknown>).ReactNativeWebView = {
+        postMessage: (m: string) => JSON.parse(m).type === 'action' && got.push(JSON.parse(m)),
+      };
+    });
+    // The connection drops after the page: the WASM never arrives.
+    await page.route(/\/pkg\/tessera\.[0-9a-f]{16}\.wasm$/, (route) => route.abort('internetdisconnected'));
+    await page.goto('/consumer');
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as { hostGot: { action: string; code?: string; fatal?: boolean }[] }).hostGot))
+      .toEqual([expect.objectContaining({ action: 'error', code: 'network_error', fatal: false })]);
+    await expect(page.locator('.voucher-card').first()).toBeVisible();
+    await expect(page.locator('html')).not.toHaveAttribute('data-interactive');
+  });
+
   test('without a session the wallet says how to get one', async ({ page }) => {
     await page.goto('/consumer/wallet');
     await expect(page.locator('.state-error')).toHaveAttribute('data-code', 'session_required');

@@ -67,6 +67,17 @@ async fn site_assets_are_served(backend: Backend) {
     let app = TestServer::spawn(backend).await;
     let (status, html) = app.get_html("/consumer").await;
     assert_eq!(status, StatusCode::OK);
+    // The page's headers name the bundle too, so its download starts before <head> is read.
+    let res = app.get("/consumer").await;
+    let links = res.headers()["link"].to_str().unwrap().to_owned();
+    let files: Vec<String> = bundle_files().into_iter().map(|(_, path, _)| path).collect();
+    let wanted = [
+        format!("<{}>; rel=preload; as=fetch; type=\"application/wasm\"; crossorigin", files.iter().find(|p| p.ends_with(".wasm")).unwrap()),
+        format!("<{}>; rel=modulepreload; crossorigin", files.iter().find(|p| p.ends_with(".js")).unwrap()),
+        format!("<{}>; rel=preload; as=style", files.iter().find(|p| p.ends_with(".css")).unwrap()),
+    ];
+    assert_eq!(links.split(", ").collect::<Vec<_>>(), wanted, "{links}");
+    assert!(app.get("/openapi.json").await.headers().get("link").is_none(), "only pages preload the bundle");
     for (kind, path, file) in bundle_files() {
         assert!(html.contains(&format!("\"{path}\"")), "the page names {path}: {html}");
         let content_type = match kind.as_str() {
