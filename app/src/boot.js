@@ -19,18 +19,6 @@
     /* see above */
   }
 
-  // The islands load "when the browser is idle". A webview is a screen the
-  // user is about to touch, and a busy page may not be idle for a long time
-  // (Chromium starves idle callbacks in some cross-origin frames; on a slow
-  // phone the wait was 40–70 ms of every screen): a wait without a deadline
-  // of its own gets one of 1 ms, which is the next task.
-  var idle = window.requestIdleCallback;
-  if (idle) {
-    window.requestIdleCallback = function (callback, options) {
-      return idle.call(window, callback, options || { timeout: 1 });
-    };
-  }
-
   var bridge = (window.tesseraBridge = window.tesseraBridge || {
     // Delivered to whichever host is present; documented in docs/webview.md.
     post: function (message) {
