@@ -152,7 +152,7 @@ test('a coupon deep link reveals the unlisted voucher its code unlocks', async (
   await expect(page.locator(`.voucher-card[data-voucher-id="${id}"]`)).toBeVisible();
 });
 
-test('a tap on a link shows within 100 ms that the next screen is coming, however slow it is', async ({ page }, info) => {
+test('a tap on a link shows within 100 ms that the next screen is coming, and after 300 ms its shape, however slow it is', async ({ page }, info) => {
   test.skip(info.project.name !== 'hydrated', 'the feedback is drawn by the boot script');
   await page.goto('/consumer');
   // The next screen takes 2 s to arrive.
@@ -171,6 +171,18 @@ test('a tap on a link shows within 100 ms that the next screen is coming, howeve
         at: performance.now(), height: bar.height, position: bar.position, background: bar.backgroundColor,
         animation: bar.animationName,
       }));
+      // Half a second on: the skeleton of the coming screen covers the one being left.
+      setTimeout(() => {
+        const main = document.querySelector('main')!;
+        const skeleton = getComputedStyle(main, '::after');
+        sessionStorage.setItem('skeleton', JSON.stringify({
+          opacity: Number(skeleton.opacity), image: skeleton.backgroundImage, color: skeleton.backgroundColor,
+          height: parseFloat(skeleton.height), mainHeight: main.getBoundingClientRect().height,
+          mainOpacity: getComputedStyle(main).opacity,
+          shown: [...main.children].filter((c) => !c.matches('.app-header, .tab-bar') && getComputedStyle(c).visibility !== 'hidden').length,
+          kept: [...main.querySelectorAll(':scope > .app-header, :scope > .tab-bar')].filter((c) => getComputedStyle(c).visibility === 'visible').length,
+        }));
+      }, 500);
     }).observe(document.documentElement, { attributes: true });
   });
   const box = (await page.locator('.voucher-card a').first().boundingBox())!;
@@ -179,8 +191,16 @@ test('a tap on a link shows within 100 ms that the next screen is coming, howeve
   const { tapAt, feedback } = await page.evaluate(() => ({ tapAt: Number(sessionStorage.getItem('tapAt')), feedback: JSON.parse(sessionStorage.getItem('feedback') ?? 'null') }));
   expect(feedback, 'no feedback was drawn').not.toBeNull();
   expect(feedback.at - tapAt).toBeLessThan(100);
-  // What a person sees: a bar across the top in the primary colour, moving.
-  expect(feedback).toMatchObject({ height: '3px', position: 'fixed', background: 'rgb(15, 118, 110)', animation: 'navigating' });
+  // What a person sees: a bar across the top of the header in its text colour, moving.
+  expect(feedback).toMatchObject({ height: '3px', position: 'fixed', background: 'rgb(255, 255, 255)', animation: 'navigating' });
+  // Then the shape of what is coming in place of the screen being left (nothing of which
+  // is still shown), opaque (the pulse goes no lower than 0.7), blocks in the skeleton colour.
+  const skeleton = await page.evaluate(() => JSON.parse(sessionStorage.getItem('skeleton') ?? 'null'));
+  expect(skeleton, 'no skeleton was drawn').not.toBeNull();
+  expect(skeleton.opacity).toBeGreaterThanOrEqual(0.7);
+  expect(skeleton.height).toBeCloseTo(skeleton.mainHeight, 0);
+  expect(skeleton).toMatchObject({ mainOpacity: '1', shown: 0, kept: 2 });
+  expect(skeleton.image).toMatch(/^linear-gradient\(rgb\(229, 231, 235\) 0px, rgb\(229, 231, 235\) 150px, rgba\(0, 0, 0, 0\) 150px/);
   // The new screen does not carry it over.
   expect(await page.evaluate(() => document.documentElement.hasAttribute('data-navigating'))).toBe(false);
 });
