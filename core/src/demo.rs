@@ -227,19 +227,25 @@ pub async fn seed(db: &Db) -> Result<Seeded, ApiError> {
 /// Each demo merchant's colour: its logo, and its vouchers' pictures a shade of it.
 const COLOURS: [[u8; 3]; 5] = [[120, 72, 40], [22, 120, 84], [190, 60, 110], [40, 70, 150], [170, 110, 20]];
 
-/// Pictures for the demo catalog (a store shows pictures): a logo for each
-/// merchant and a 16:9 picture for each voucher, through the same upload
+/// Pictures for the demo catalog (a store shows pictures): a logo and a cover
+/// for each merchant and a 16:9 picture for each voucher, through the same upload
 /// checks as an operator's. Only where none is set; the same bytes are the
 /// same image, so a second run adds nothing.
 async fn seed_pictures(db: &Db) -> Result<(), ApiError> {
     use crate::images::{Kind, sample_png, upload};
     for (i, (id, ..)) in MERCHANTS.iter().enumerate() {
-        let logo = upload(db, Kind::Logo, &sample_png(168, 168, COLOURS[i % COLOURS.len()])).await?;
-        sqlx::query("UPDATE merchants SET logo_image_id = $2 WHERE id = $1 AND logo_image_id IS NULL")
-            .bind(*id)
-            .bind(&logo.image_id)
-            .execute(db.write_pool())
-            .await?;
+        let [r, g, b] = COLOURS[i % COLOURS.len()];
+        let logo = upload(db, Kind::Logo, &sample_png(168, 168, [r, g, b])).await?;
+        let cover = upload(db, Kind::Voucher, &sample_png(706, 397, [r / 2, g / 2, b / 2])).await?;
+        sqlx::query(
+            "UPDATE merchants SET logo_image_id = COALESCE(logo_image_id, $2), cover_image_id = COALESCE(cover_image_id, $3) \
+             WHERE id = $1",
+        )
+        .bind(*id)
+        .bind(&logo.image_id)
+        .bind(&cover.image_id)
+        .execute(db.write_pool())
+        .await?;
     }
     for (n, (id, merchant, ..)) in VOUCHERS.iter().enumerate() {
         let [r, g, b] = COLOURS[*merchant % COLOURS.len()];

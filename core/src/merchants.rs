@@ -18,6 +18,8 @@ pub struct Merchant {
     pub logo_url: Option<String>,
     /// Its logo as uploaded (`POST /admin/images?kind=logo`), served in resized variants.
     pub logo_image_id: Option<String>,
+    /// Its cover, a 16:9 picture (`POST /admin/images?kind=voucher`) across the top of its screen.
+    pub cover_image_id: Option<String>,
     /// `active` or `disabled`.
     pub status: String,
     pub created_at: String,
@@ -30,6 +32,7 @@ struct MerchantRow {
     description: String,
     logo_url: Option<String>,
     logo_image_id: Option<String>,
+    cover_image_id: Option<String>,
     status: String,
     created_at: i64,
 }
@@ -42,6 +45,7 @@ impl From<MerchantRow> for Merchant {
             description: r.description,
             logo_url: r.logo_url,
             logo_image_id: r.logo_image_id,
+            cover_image_id: r.cover_image_id,
             status: r.status,
             created_at: to_rfc3339(r.created_at),
         }
@@ -58,6 +62,9 @@ pub struct MerchantInput {
     /// A square logo uploaded with `POST /admin/images?kind=logo` (at least 56×56); preferred over `logoUrl`.
     #[serde(default)]
     pub logo_image_id: Option<String>,
+    /// A 16:9 cover uploaded with `POST /admin/images?kind=voucher` (at least 353×199).
+    #[serde(default)]
+    pub cover_image_id: Option<String>,
 }
 
 impl MerchantInput {
@@ -78,17 +85,24 @@ impl MerchantInput {
     }
 }
 
-const SELECT: &str = "SELECT id, name, description, logo_url, logo_image_id, status, created_at FROM merchants";
+const SELECT: &str = "SELECT id, name, description, logo_url, logo_image_id, cover_image_id, status, created_at FROM merchants";
+
+/// The pictures an input names, each of its kind.
+async fn check_pictures(db: &Db, input: &MerchantInput) -> Result<(), ApiError> {
+    use crate::images::{Kind, check_ref};
+    check_ref(db, "logoImageId", input.logo_image_id.as_deref(), Kind::Logo).await?;
+    check_ref(db, "coverImageId", input.cover_image_id.as_deref(), Kind::Voucher).await
+}
 
 pub async fn create(db: &Db, input: &MerchantInput) -> Result<Merchant, ApiError> {
     input.validate()?;
-    crate::images::check_ref(db, "logoImageId", input.logo_image_id.as_deref(), crate::images::Kind::Logo).await?;
+    check_pictures(db, input).await?;
     let id = new_id();
     let now = now_ms();
     let mut tx = db.begin_write().await?;
     sqlx::query(
-        "INSERT INTO merchants (id, name, description, logo_url, status, created_at, updated_at, logo_image_id) \
-         VALUES ($1, $2, $3, $4, 'active', $5, $5, $6)",
+        "INSERT INTO merchants (id, name, description, logo_url, status, created_at, updated_at, logo_image_id, cover_image_id) \
+         VALUES ($1, $2, $3, $4, 'active', $5, $5, $6, $7)",
     )
     .bind(&id)
     .bind(input.name.trim())
@@ -96,6 +110,7 @@ pub async fn create(db: &Db, input: &MerchantInput) -> Result<Merchant, ApiError
     .bind(&input.logo_url)
     .bind(now)
     .bind(&input.logo_image_id)
+    .bind(&input.cover_image_id)
     .execute(&mut *tx)
     .await?;
     crate::events::enqueue_for_every_partner(
@@ -110,9 +125,10 @@ pub async fn create(db: &Db, input: &MerchantInput) -> Result<Merchant, ApiError
 
 pub async fn update(db: &Db, id: &str, input: &MerchantInput) -> Result<Merchant, ApiError> {
     input.validate()?;
-    crate::images::check_ref(db, "logoImageId", input.logo_image_id.as_deref(), crate::images::Kind::Logo).await?;
+    check_pictures(db, input).await?;
     let done = sqlx::query(
-        "UPDATE merchants SET name = $2, description = $3, logo_url = $4, updated_at = $5, logo_image_id = $6 WHERE id = $1",
+        "UPDATE merchants SET name = $2, description = $3, logo_url = $4, updated_at = $5, logo_image_id = $6, \
+         cover_image_id = $7 WHERE id = $1",
     )
         .bind(id)
         .bind(input.name.trim())
@@ -120,6 +136,7 @@ pub async fn update(db: &Db, id: &str, input: &MerchantInput) -> Result<Merchant
         .bind(&input.logo_url)
         .bind(now_ms())
         .bind(&input.logo_image_id)
+        .bind(&input.cover_image_id)
         .execute(db.pool())
         .await?;
     if done.rows_affected() == 0 {

@@ -20,6 +20,7 @@ pub struct MerchantData {
     pub description: String,
     pub logo_url: Option<String>,
     pub logo_image_id: Option<String>,
+    pub cover_image_id: Option<String>,
     pub outlets: Vec<OutletChoice>,
     pub vouchers: Vec<VoucherCard>,
     /// Whether the user favours it; `None` when signed out.
@@ -54,6 +55,7 @@ pub async fn merchant_screen(id: String) -> Result<MerchantData, AppError> {
         description: merchant.description,
         logo_url: merchant.logo_url,
         logo_image_id: merchant.logo_image_id,
+        cover_image_id: merchant.cover_image_id,
         outlets: crate::pages::redeem::choices(outlets),
         vouchers,
         favorite,
@@ -113,6 +115,9 @@ fn MerchantBody(m: MerchantData) -> impl IntoView {
     view! {
         <Title text=m.name.clone()/>
         <section class="merchant-head" data-merchant-id=m.id.clone()>
+            {m.cover_image_id.clone().map(|id| view! {
+                <crate::components::Picture id kind=tessera_core::images::Kind::Voucher sizes="(max-width: 640px) calc(100vw - 32px), 608px" class="cover"/>
+            })}
             {match (m.logo_image_id.clone(), m.logo_url.clone()) {
                 (Some(id), _) => Some(view! { <crate::components::Picture id kind=tessera_core::images::Kind::Logo sizes="56px" class="logo"/> }.into_any()),
                 (None, Some(u)) => Some(view! { <img class="logo" src=u alt="" width="56" height="56"/> }.into_any()),

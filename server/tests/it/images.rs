@@ -119,8 +119,17 @@ async fn vouchers_and_merchants_show_their_pictures(backend: Backend) {
     }
     let (status, answer) = app.admin(Method::PUT, &format!("/admin/merchants/{}", cat.merchant), Some(json!({ "name": "Kopi Kita", "logoImageId": picture }))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    // A cover is 16:9: a square logo is not one.
+    let (status, answer) = app.admin(Method::PUT, &format!("/admin/merchants/{}", cat.merchant), Some(json!({ "name": "Kopi Kita", "coverImageId": logo }))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert!(!field_error(&answer, "coverImageId").is_empty(), "{answer}");
 
-    app.admin_ok(Method::PUT, &format!("/admin/merchants/{}", cat.merchant), Some(json!({ "name": "Kopi Kita", "logoImageId": logo }))).await;
+    let (_, cover) = upload(&app, "voucher", sample_png(1059, 596, [20, 90, 60])).await;
+    let cover = cover["imageId"].as_str().unwrap().to_string();
+    let saved = app
+        .admin_ok(Method::PUT, &format!("/admin/merchants/{}", cat.merchant), Some(json!({ "name": "Kopi Kita", "logoImageId": logo, "coverImageId": cover })))
+        .await;
+    assert_eq!((saved["logoImageId"].as_str(), saved["coverImageId"].as_str()), (Some(logo.as_str()), Some(cover.as_str())), "{saved}");
     let voucher = cat.voucher(&app, "With a picture", json!({ "imageId": picture })).await;
     let admin_view = app.admin_ok(Method::GET, &format!("/admin/vouchers/{voucher}"), None).await;
     assert_eq!(admin_view["imageId"], picture.as_str());
@@ -141,4 +150,6 @@ async fn vouchers_and_merchants_show_their_pictures(backend: Backend) {
     assert!(page.contains(&srcset) && page.contains("class=\"detail-image\""), "{page}");
     let (_, merchant) = app.get_html(&format!("/consumer/merchants/{}", cat.merchant)).await;
     assert!(merchant.contains(&format!("/images/{logo}/112 112w")), "{merchant}");
+    let cover_set = format!("srcset=\"/images/{cover}/353 353w, /images/{cover}/706 706w, /images/{cover}/1059 1059w\"");
+    assert!(merchant.contains(&cover_set) && merchant.contains("class=\"cover\""), "{merchant}");
 }
