@@ -41,8 +41,17 @@ pub struct Header {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Banner {
-    /// https URL of the image.
-    pub image_url: String,
+    /// A 16:9 picture uploaded with `POST /admin/images?kind=voucher` (seed 001's banner,
+    /// 353×199 and up), served in resized variants. Give this or `imageUrl`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
+    /// https URL of an image hosted elsewhere, shown as it is. Give this or `imageId`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    /// What the banner offers, in words ("20% off breakfast at Kopi Kita"): the picture's
+    /// text for screen readers, and so the name of the link.
+    #[serde(default)]
+    pub alt: String,
     /// A webview deep link (`/consumer/…`) opened on tap.
     pub link: String,
 }
@@ -137,8 +146,17 @@ impl Theme {
             problems.push(("banners".into(), "at most 10".into()));
         }
         for (i, b) in self.banners.iter().enumerate() {
-            if !is_https(&b.image_url) {
-                problems.push((format!("banners[{i}].imageUrl"), "must be an https URL".into()));
+            match (&b.image_id, &b.image_url) {
+                (Some(_), Some(_)) | (None, None) => {
+                    problems.push((format!("banners[{i}]"), "give imageId (an uploaded picture) or imageUrl, not both".into()))
+                }
+                (None, Some(url)) if !is_https(url) => {
+                    problems.push((format!("banners[{i}].imageUrl"), "must be an https URL".into()))
+                }
+                _ => {}
+            }
+            if b.alt.trim().is_empty() || b.alt.chars().count() > 120 {
+                problems.push((format!("banners[{i}].alt"), "say what the banner offers in 1–120 characters (screen readers read it)".into()));
             }
             if !b.link.starts_with("/consumer") || b.link.contains("//") {
                 problems.push((format!("banners[{i}].link"), "must be a webview deep link starting with /consumer".into()));
@@ -324,6 +342,10 @@ pub async fn get(db: &Db, partner_id: &str) -> Result<Theme, ApiError> {
 /// Replaces a partner's theme after checking every value.
 pub async fn set(db: &Db, partner_id: &str, theme: &Theme) -> Result<Theme, ApiError> {
     theme.check()?;
+    for (i, banner) in theme.banners.iter().enumerate() {
+        let field = format!("banners[{i}].imageId");
+        crate::images::check_ref(db, &field, banner.image_id.as_deref(), crate::images::Kind::Voucher).await?;
+    }
     crate::partners::store_settings(db, partner_id, crate::partners::Settings::Theme, theme).await?;
     get(db, partner_id).await
 }

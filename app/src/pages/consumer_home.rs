@@ -25,7 +25,9 @@ pub struct MerchantLink {
 /// A theme banner: an image and the deep link it opens.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BannerLink {
-    pub image_url: String,
+    pub image_id: Option<String>,
+    pub image_url: Option<String>,
+    pub alt: String,
     pub link: String,
 }
 
@@ -77,7 +79,7 @@ pub async fn home() -> Result<HomeData, AppError> {
         vouchers,
         unlocked,
         favorites,
-        banners: theme.banners.into_iter().map(|b| BannerLink { image_url: b.image_url, link: b.link }).collect(),
+        banners: theme.banners.into_iter().map(|b| BannerLink { image_id: b.image_id, image_url: b.image_url, alt: b.alt, link: b.link }).collect(),
         search_placeholder: theme.search_placeholder,
     })
 }
@@ -143,8 +145,18 @@ fn HomeBody(home: HomeData) -> impl IntoView {
         })}
         {(!home.banners.is_empty()).then(|| view! {
             <section class="banners" aria-label=t("home-offers")>
-                {home.banners.iter().map(|b| view! {
-                    <a class="banner" href=b.link.clone()><img src=b.image_url.clone() alt="" loading="lazy"/></a>
+                {home.banners.iter().map(|b| {
+                    // A banner stored before `alt` was asked for is named by the section's heading.
+                    let name = if b.alt.trim().is_empty() { t("home-offers") } else { b.alt.clone() };
+                    let picture = match (&b.image_id, &b.image_url) {
+                        (Some(id), _) => view! {
+                            <Picture id=id.clone() kind=Kind::Voucher sizes="(max-width: 640px) calc(100vw - 32px), 353px" class="banner-image" alt=name/>
+                        }.into_any(),
+                        (None, url) => view! {
+                            <img class="banner-image" src=url.clone().unwrap_or_default() alt=name width="353" height="199" loading="lazy"/>
+                        }.into_any(),
+                    };
+                    view! { <a class="banner" href=href(&b.link)>{picture}</a> }
                 }).collect_view()}
             </section>
         })}

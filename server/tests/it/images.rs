@@ -10,7 +10,54 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tessera_core::images::sample_png;
 
-crate::backend_tests!(an_upload_is_checked_kept_once_and_served_resized, vouchers_and_merchants_show_their_pictures);
+async fn theme_banners_are_named_pictures_that_keep_the_partner(backend: Backend) {
+    let app = TestServer::spawn_platform(backend).await;
+    let partner = app.create_partner("banners").await;
+    let (_, picture) = upload(&app, "voucher", sample_png(706, 397, [200, 120, 40])).await;
+    let (_, logo) = upload(&app, "logo", sample_png(168, 168, [40, 40, 200])).await;
+    let (picture, logo) = (picture["imageId"].as_str().unwrap().to_string(), logo["imageId"].as_str().unwrap().to_string());
+    let theme = format!("/admin/partners/{}/theme", partner.id);
+
+    // Each refused with the banner's own field named; nothing stored.
+    for (banner, field) in [
+        (json!({ "imageId": logo, "alt": "Breakfast deals", "link": "/consumer" }), "banners[0].imageId"),
+        (json!({ "imageId": picture, "imageUrl": "https://cdn.example/b.jpg", "alt": "Breakfast deals", "link": "/consumer" }), "banners[0]"),
+        (json!({ "alt": "Breakfast deals", "link": "/consumer" }), "banners[0]"),
+        (json!({ "imageId": picture, "link": "/consumer" }), "banners[0].alt"),
+        (json!({ "imageUrl": "http://cdn.example/b.jpg", "alt": "Breakfast deals", "link": "/consumer" }), "banners[0].imageUrl"),
+    ] {
+        let (status, answer) = app.admin(Method::PUT, &theme, Some(json!({ "banners": [banner] }))).await;
+        assert_eq!((status, error_code(&answer)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"), "{banner}: {answer}");
+        assert!(!field_error(&answer, field).is_empty(), "{banner}: {answer}");
+    }
+    assert_eq!(app.admin_ok(Method::GET, &theme, None).await["banners"], json!([]));
+
+    let banners = json!([
+        { "imageId": picture, "alt": "Breakfast deals at Kopi Kita", "link": "/consumer/search?q=kopi" },
+        { "imageUrl": "https://cdn.example/weekend.jpg", "alt": "Weekend offers", "link": "/consumer/merchants/x" },
+    ]);
+    let saved = app.admin_ok(Method::PUT, &theme, Some(json!({ "banners": banners }))).await;
+    assert_eq!(saved["banners"], banners);
+
+    // On the partner's home: links that keep its clientId, named by their pictures' words,
+    // the uploaded one as resized variants in the seed's 353×199 box.
+    let (_, home) = app.get_html(&format!("/consumer?clientId={}", partner.id)).await;
+    let first = format!(
+        "<a href=\"/consumer/search?q=kopi&amp;clientId={id}\" class=\"banner\"><img src=\"/images/{picture}/353\" \
+         srcset=\"/images/{picture}/353 353w, /images/{picture}/706 706w, /images/{picture}/1059 1059w\"",
+        id = partner.id
+    );
+    assert!(home.contains(&first), "{home}");
+    assert!(home.contains("width=\"353\" height=\"199\" alt=\"Breakfast deals at Kopi Kita\""), "{home}");
+    let second = format!("<a href=\"/consumer/merchants/x?clientId={}\" class=\"banner\"><img src=\"https://cdn.example/weekend.jpg\" alt=\"Weekend offers\"", partner.id);
+    assert!(home.contains(&second), "{home}");
+}
+
+crate::backend_tests!(
+    an_upload_is_checked_kept_once_and_served_resized,
+    vouchers_and_merchants_show_their_pictures,
+    theme_banners_are_named_pictures_that_keep_the_partner
+);
 
 async fn upload(app: &TestServer, kind: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
     let res = app
