@@ -165,6 +165,13 @@ help-a-wrong = Close this screen and open it again from the app. If it keeps hap
 ## Sign-in and errors
 sso-title = We could not sign you in
 sso-again = Close this screen and open it again from the app.
+boot-expired = Your sign-in link has expired.
+boot-invalid = This sign-in link is not valid.
+boot-rate-limited = Too many sign-ins from this device. Wait a minute, then try again.
+boot-network = We could not reach the server. Check your connection, then try again.
+boot-failed = Something went wrong on our side.
+boot-unknown = This sign-in link did not work.
+boot-retry = Try again
 not-found-title = Page not found
 not-found-text = This link does not lead anywhere. It may be out of date.
 not-found-home = Go to vouchers

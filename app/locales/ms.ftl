@@ -160,6 +160,13 @@ help-a-wrong = Tutup skrin ini dan bukanya semula daripada aplikasi. Jika masala
 ## Sign-in and errors
 sso-title = Kami tidak dapat mendaftar masuk anda
 sso-again = Tutup skrin ini dan bukanya semula daripada aplikasi.
+boot-expired = Pautan daftar masuk anda telah tamat tempoh.
+boot-invalid = Pautan daftar masuk ini tidak sah.
+boot-rate-limited = Terlalu banyak percubaan daftar masuk dari peranti ini. Tunggu seminit, kemudian cuba lagi.
+boot-network = Kami tidak dapat menghubungi pelayan. Semak sambungan anda, kemudian cuba lagi.
+boot-failed = Berlaku masalah di pihak kami.
+boot-unknown = Pautan daftar masuk ini tidak berfungsi.
+boot-retry = Cuba lagi
 not-found-title = Halaman tidak ditemui
 not-found-text = Pautan ini tidak membawa ke mana-mana. Ia mungkin sudah lapuk.
 not-found-home = Pergi ke baucar

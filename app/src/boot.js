@@ -212,18 +212,31 @@
   var clean = location.pathname + location.search;
   history.replaceState(history.state, '', clean);
 
-  // What the person is told; the server's message (for developers) goes to the
-  // host app with the `error` action and stays on the screen as data-boot-error.
+  // What the person is told, in their language (the server puts the words in
+  // #tessera-boot-texts; English if that is missing); the server's message (for
+  // developers) goes to the host app with the `error` action and stays on the
+  // screen as data-boot-error.
   var PEOPLE = {
-    token_expired: 'Your sign-in link has expired.',
-    session_expired: 'Your sign-in link has expired.',
-    token_invalid: 'This sign-in link is not valid.',
-    token_unknown_issuer: 'This sign-in link is not valid.',
-    authentication_required: 'This sign-in link is not valid.',
-    rate_limited: 'Too many sign-ins from this device. Wait a minute, then try again.',
-    network_error: 'We could not reach the server. Check your connection, then try again.',
-    session_failed: 'Something went wrong on our side.',
+    token_expired: ['boot-expired', 'Your sign-in link has expired.'],
+    session_expired: ['boot-expired', 'Your sign-in link has expired.'],
+    token_invalid: ['boot-invalid', 'This sign-in link is not valid.'],
+    token_unknown_issuer: ['boot-invalid', 'This sign-in link is not valid.'],
+    authentication_required: ['boot-invalid', 'This sign-in link is not valid.'],
+    rate_limited: ['boot-rate-limited', 'Too many sign-ins from this device. Wait a minute, then try again.'],
+    network_error: ['boot-network', 'We could not reach the server. Check your connection, then try again.'],
+    session_failed: ['boot-failed', 'Something went wrong on our side.'],
   };
+  var texts = null;
+  function said(key, english) {
+    if (!texts) {
+      try {
+        texts = JSON.parse(document.getElementById('tessera-boot-texts').textContent);
+      } catch (e) {
+        texts = {};
+      }
+    }
+    return texts[key] || english;
+  }
   var RETRYABLE = { rate_limited: true, network_error: true, session_failed: true };
 
   function button(label, attribute) {
@@ -248,20 +261,21 @@
       screen.setAttribute('data-boot-script', '');
       screen.setAttribute('data-boot-error', message);
       var title = document.createElement('h1');
-      title.textContent = 'We could not sign you in';
+      title.textContent = said('sso-title', 'We could not sign you in');
       var text = document.createElement('p');
-      text.textContent = (PEOPLE[code] || 'This sign-in link did not work.') +
-        (RETRYABLE[code] ? '' : ' Close this screen and open it again from the app.');
+      var why = PEOPLE[code] || ['boot-unknown', 'This sign-in link did not work.'];
+      text.textContent = said(why[0], why[1]) +
+        (RETRYABLE[code] ? '' : ' ' + said('sso-again', 'Close this screen and open it again from the app.'));
       screen.appendChild(title);
       screen.appendChild(text);
       var actions = document.createElement('p');
       actions.className = 'boot-actions';
       if (RETRYABLE[code]) {
-        var again = button('Try again', 'data-boot-retry');
+        var again = button(said('boot-retry', 'Try again'), 'data-boot-retry');
         again.addEventListener('click', signIn);
         actions.appendChild(again);
       }
-      var close = button('Close', 'data-bridge-close');
+      var close = button(said('nav-close', 'Close'), 'data-bridge-close');
       if (RETRYABLE[code]) close.className = 'button secondary';
       actions.appendChild(close);
       screen.appendChild(actions);

@@ -73,6 +73,17 @@ fn boot_script() -> &'static str {
     &TRIMMED
 }
 
+/// The words boot.js shows when a sign-in fails, as JSON (`<` escaped, so no
+/// text can close the element).
+const BOOT_TEXTS: [&str; 10] = [
+    "sso-title", "sso-again", "nav-close", "boot-expired", "boot-invalid", "boot-rate-limited", "boot-network", "boot-failed",
+    "boot-unknown", "boot-retry",
+];
+
+fn boot_texts() -> String {
+    serde_json::to_string(&i18n::texts(&BOOT_TEXTS)).unwrap_or_else(|_| "{}".into()).replace('<', "\\u003c")
+}
+
 fn trim_script(source: &str) -> String {
     source
         .lines()
@@ -92,7 +103,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                // First: takes a token from the URL fragment before anything can see it.
+                // The boot script's words for a failed sign-in, in the page's language (data, not run).
+                <script type="application/json" id="tessera-boot-texts" inner_html=boot_texts()></script>
+                // First to run: takes a token from the URL fragment before anything can see it.
                 <script nonce=leptos::nonce::use_nonce() inner_html=boot_script()></script>
                 <AutoReload options=options.clone()/>
                 <BundleScripts/>

@@ -132,3 +132,17 @@ test('redeeming in Malay: the confirmation, the outcome and its time in Kuala Lu
   await expect(page.locator('.redeemed .redeemed-when time')).toHaveText(expected);
   await expect(page.locator('.redeemed .hint')).toHaveText('Tunjukkan kod ini di kaunter.');
 });
+
+test('a sign-in that fails tells the person why in their language', async ({ page }, info) => {
+  test.skip(info.project.name !== 'hydrated', 'the fragment is read by the boot script');
+  await page.goto('/consumer?locale=ms#token=not-a-jwt');
+  const screen = page.locator('.boot-error');
+  await expect(screen).toHaveAttribute('data-code', 'token_invalid');
+  await expect(screen.locator('h1')).toHaveText('Kami tidak dapat mendaftar masuk anda');
+  await expect(screen.locator('p').first()).toHaveText(
+    'Pautan daftar masuk ini tidak sah. Tutup skrin ini dan bukanya semula daripada aplikasi.',
+  );
+  await expect(screen.getByRole('button', { name: 'Tutup' })).toBeVisible();
+  // The reason for developers stays as the server gave it.
+  await expect(screen).toHaveAttribute('data-boot-error', /.+/);
+});
