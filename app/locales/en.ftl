@@ -58,6 +58,7 @@ voucher-left = Left
 voucher-cost = Cost
 voucher-coins = { $count } coins
 voucher-used = You have used this voucher.
+voucher-signed-out = Open this screen from your app to claim this voucher.
 claim-button = Claim
 claim-pending = Claiming…
 claim-in-wallet = In your wallet.

@@ -53,6 +53,7 @@ voucher-left = बचे हुए
 voucher-cost = क़ीमत
 voucher-coins = { $count } सिक्के
 voucher-used = आप यह वाउचर इस्तेमाल कर चुके हैं।
+voucher-signed-out = यह वाउचर पाने के लिए यह स्क्रीन अपने ऐप से खोलें।
 claim-button = पाएँ
 claim-pending = पा रहे हैं…
 claim-in-wallet = आपके वॉलेट में।

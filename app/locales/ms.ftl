@@ -53,6 +53,7 @@ voucher-left = Baki
 voucher-cost = Harga
 voucher-coins = { $count } syiling
 voucher-used = Anda telah menggunakan baucar ini.
+voucher-signed-out = Buka skrin ini daripada aplikasi anda untuk menuntut baucar ini.
 claim-button = Tuntut
 claim-pending = Menuntut…
 claim-in-wallet = Dalam dompet anda.

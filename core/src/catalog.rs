@@ -362,6 +362,21 @@ pub(crate) mod server {
     }
 
     /// One voucher as the user sees it: visible to them, or one they have claimed.
+    /// A voucher as anyone may see it, signed out: what [`published_vouchers`]
+    /// could list (published, merchant active, no cohort, no unlock code), with no
+    /// claim. Nobody's cohorts or claims match the NULL user.
+    pub async fn voucher_for_anyone(db: &Db, voucher_id: &str) -> Result<VoucherView, ApiError> {
+        let sql = sqlx::AssertSqlSafe(format!("{VIEW_SELECT} WHERE v.id = $4 AND v.unlock_code IS NULL AND {VISIBLE}"));
+        let row: Option<ViewRow> = sqlx::query_as(sql)
+            .bind(None::<String>)
+            .bind(now_ms())
+            .bind("")
+            .bind(voucher_id)
+            .fetch_optional(db.pool())
+            .await?;
+        row.map(|r| r.into_view(now_ms())).ok_or_else(|| ApiError::not_found("No such voucher."))
+    }
+
     pub async fn voucher_for_user(db: &Db, user_id: &str, voucher_id: &str, coupon: Option<&str>) -> Result<VoucherView, ApiError> {
         let sql = sqlx::AssertSqlSafe(format!(
             "{VIEW_SELECT} WHERE v.id = $4 AND (({VISIBLE}) OR EXISTS (SELECT 1 FROM claims c WHERE c.user_id = $1 AND c.voucher_id = v.id))"

@@ -19,13 +19,19 @@ use tessera_core::{
 pub struct VoucherScreen {
     pub voucher: VoucherView,
     pub unavailable: Option<String>,
+    /// Signed out (a preview outside the partner's app): shown, not claimable.
+    pub signed_in: bool,
 }
 
 #[server]
 pub async fn voucher(id: String, coupon: Option<String>) -> Result<VoucherScreen, AppError> {
-    let viewer = crate::session::viewer().await?;
     let platform = crate::error::platform()?;
-    let voucher = tessera_core::catalog::voucher_for_user(&platform.db, &viewer.user_id, &id, coupon.as_deref()).await?;
+    let viewer = crate::session::viewer_if_any().await;
+    let voucher = match &viewer {
+        Some(viewer) => tessera_core::catalog::voucher_for_user(&platform.db, &viewer.user_id, &id, coupon.as_deref()).await?,
+        // Codes unlock vouchers for a user: signed out, there is no one to unlock them for.
+        None => tessera_core::catalog::voucher_for_anyone(&platform.db, &id).await?,
+    };
     let unavailable = tessera_core::claims::unavailable(&voucher, tessera_core::clock::now_ms()).map(|why| {
         t(match why {
             tessera_core::claims::Unavailable::Closed(tessera_core::claims::Closed::Expired) => "unavailable-expired",
@@ -33,7 +39,7 @@ pub async fn voucher(id: String, coupon: Option<String>) -> Result<VoucherScreen
             tessera_core::claims::Unavailable::OutOfStock => "unavailable-out-of-stock",
         })
     });
-    Ok(VoucherScreen { voucher, unavailable })
+    Ok(VoucherScreen { voucher, unavailable, signed_in: viewer.is_some() })
 }
 
 /// Claims the voucher into the signed-in user's wallet (or answers the open
@@ -69,7 +75,7 @@ pub fn VoucherDetail() -> impl IntoView {
             <Suspense fallback=|| view! { <Loading text=t("voucher-loading")/> }>
                 {move || Suspend::new(async move {
                     match loaded.await {
-                        Ok(s) => view! { <Detail v=s.voucher unavailable=s.unavailable auto/> }.into_any(),
+                        Ok(s) => view! { <Detail v=s.voucher unavailable=s.unavailable signed_in=s.signed_in auto/> }.into_any(),
                         Err(e) => view! {
                             <Title text=t("voucher-title")/>
                             <ErrorState title=t("voucher-error") error=e/>
@@ -83,7 +89,7 @@ pub fn VoucherDetail() -> impl IntoView {
 }
 
 #[component]
-fn Detail(v: VoucherView, unavailable: Option<String>, auto: bool) -> impl IntoView {
+fn Detail(v: VoucherView, unavailable: Option<String>, signed_in: bool, auto: bool) -> impl IntoView {
     let held = v.claim.clone().filter(|c| c.status == ClaimStatus::Active).map(|c| c.claim_id);
     let redeemed = v.claim.as_ref().is_some_and(|c| c.status == ClaimStatus::Redeemed) && v.per_user_limit <= 1;
     let coupon = leptos_router::hooks::use_query_map().read_untracked().get("coupon").filter(|c| !c.is_empty());
@@ -110,8 +116,10 @@ fn Detail(v: VoucherView, unavailable: Option<String>, auto: bool) -> impl IntoV
                 {v.stock_left.map(|n| view! { <dt>{t("voucher-left")}</dt><dd class="stock">{tessera_core::locale::format_integer(n, crate::i18n::prefs().locale)}</dd> })}
                 {v.coin_cost.map(|c| view! { <dt>{t("voucher-cost")}</dt><dd class="coin-cost">{t_with("voucher-coins", &[("count", tessera_core::locale::format_integer(c, crate::i18n::prefs().locale))])}</dd> })}
             </dl>
-            {v.coin_cost.is_some().then(|| view! { <CoinBalance/> })}
-            {if redeemed {
+            {(signed_in && v.coin_cost.is_some()).then(|| view! { <CoinBalance/> })}
+            {if !signed_in {
+                view! { <p class="notice signed-out">{t("voucher-signed-out")}</p> }.into_any()
+            } else if redeemed {
                 view! { <p class="claimed" role="status">{t("voucher-used")}</p> }.into_any()
             } else {
                 view! {

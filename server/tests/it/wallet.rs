@@ -89,12 +89,25 @@ async fn cohorts_and_unlock_codes_decide_visibility(backend: Backend) {
     // The public page (no session) shows only what anyone may see.
     let (_, html) = app.get_html("/consumer").await;
     assert!(html.contains("For all") && !html.contains("VIP only") && !html.contains("Hidden"), "{html}");
+    // And so does its voucher screen: the open one shown without a Claim button (nobody to
+    // claim for), the VIP-only, the code-locked and a disabled merchant's a not-found, as
+    // if they did not exist — even with the right code in the URL.
+    let (status, html) = app.get_html(&format!("/consumer/vouchers/{open}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("For all") && html.contains("class=\"notice signed-out\"") && !html.contains("class=\"button claim"), "{html}");
+    for (hidden, path) in [(&vip, format!("/consumer/vouchers/{vip}")), (&secret, format!("/consumer/vouchers/{secret}?coupon=SPRING26"))] {
+        let (status, html) = app.get_html(&path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{hidden}: {html}");
+        assert!(!html.contains("VIP only") && !html.contains("Hidden"), "{html}");
+    }
     let other = app.admin_ok(Method::POST, "/admin/merchants", Some(json!({ "name": "Gone Soon" }))).await;
     let gone = app.admin_ok(Method::POST, "/admin/vouchers", Some(json!({ "merchantId": other["id"], "title": "Disabled merchant's" }))).await;
     app.admin_ok(Method::POST, &format!("/admin/vouchers/{}/publish", gone["id"].as_str().unwrap()), None).await;
     app.admin_ok(Method::POST, &format!("/admin/merchants/{}/disable", other["id"].as_str().unwrap()), None).await;
     let (_, html) = app.get_html("/consumer").await;
     assert!(!html.contains("Disabled merchant"), "a disabled merchant's voucher is listed");
+    let (status, _) = app.get_html(&format!("/consumer/vouchers/{}", gone["id"].as_str().unwrap())).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, vips) = app.me(&p.jwt("v"), Method::GET, "/me/vouchers", None).await;
     assert!(ids(&vips).contains(&vip) && !ids(&vips).contains(&secret));
     let (status, body) = app.me(&p.jwt("plain"), Method::POST, "/me/claims", Some(json!({ "voucherId": vip }))).await;
