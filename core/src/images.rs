@@ -21,6 +21,10 @@ pub enum Kind {
     Voucher,
     /// A merchant's logo: square, shown at 56 px.
     Logo,
+    /// A partner's logo in the webview's header: 12:5, shown 96×40 (seed 001).
+    HeaderLogo,
+    /// A partner's coin beside a balance: square, shown 20×20 (seed 001).
+    Coin,
 }
 
 impl Kind {
@@ -28,6 +32,8 @@ impl Kind {
         match s {
             "voucher" => Some(Kind::Voucher),
             "logo" => Some(Kind::Logo),
+            "header_logo" => Some(Kind::HeaderLogo),
+            "coin" => Some(Kind::Coin),
             _ => None,
         }
     }
@@ -36,6 +42,8 @@ impl Kind {
         match self {
             Kind::Voucher => "voucher",
             Kind::Logo => "logo",
+            Kind::HeaderLogo => "header_logo",
+            Kind::Coin => "coin",
         }
     }
 
@@ -43,7 +51,8 @@ impl Kind {
     fn aspect(self) -> (u32, u32) {
         match self {
             Kind::Voucher => (16, 9),
-            Kind::Logo => (1, 1),
+            Kind::Logo | Kind::Coin => (1, 1),
+            Kind::HeaderLogo => (12, 5),
         }
     }
 
@@ -52,6 +61,8 @@ impl Kind {
         match self {
             Kind::Voucher => (353, 199),
             Kind::Logo => (56, 56),
+            Kind::HeaderLogo => (96, 40),
+            Kind::Coin => (20, 20),
         }
     }
 
@@ -88,6 +99,11 @@ pub struct ImageRef {
     pub height: u32,
     /// The variant at its display width; `{url}` with `/706` or `/1059` for 2× and 3×.
     pub url: String,
+}
+
+/// Whether `id` has the form of an image's id (32 lowercase hex digits, a hash of its bytes).
+pub fn is_image_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// The path of a variant.
@@ -267,6 +283,14 @@ mod tests {
         assert!(Kind::Logo.fits(512, 512).is_ok());
         assert!(Kind::Logo.fits(512, 300).is_err());
         assert!(Kind::Logo.fits(40, 40).is_err());
+        assert!(Kind::HeaderLogo.fits(96, 40).is_ok() && Kind::HeaderLogo.fits(288, 120).is_ok());
+        assert!(Kind::HeaderLogo.fits(96, 96).unwrap_err().contains("12:5"));
+        assert!(Kind::HeaderLogo.fits(48, 20).unwrap_err().contains("at least 96×40"));
+        assert!(Kind::Coin.fits(20, 20).is_ok() && Kind::Coin.fits(60, 40).is_err() && Kind::Coin.fits(16, 16).is_err());
+        assert_eq!((Kind::HeaderLogo.widths(), Kind::Coin.widths()), ([96, 192, 288], [20, 40, 60]));
+        for kind in [Kind::Voucher, Kind::Logo, Kind::HeaderLogo, Kind::Coin] {
+            assert_eq!(Kind::parse(kind.as_str()), Some(kind));
+        }
     }
 
     #[test]

@@ -34,8 +34,12 @@ pub struct Palette {
 pub struct Header {
     pub background: Option<String>,
     pub text: Option<String>,
-    /// https URL of a logo shown in the header.
+    /// https URL of a logo shown in the header, as it is. Prefer `logoImageId`.
     pub logo_url: Option<String>,
+    /// A 12:5 logo uploaded with `POST /admin/images?kind=header_logo` (at least 96×40,
+    /// seed 001), served resized.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_image_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -89,8 +93,12 @@ pub struct Theme {
     #[serde(default)]
     pub button_style: ButtonStyle,
     pub search_placeholder: Option<String>,
-    /// https URL of the partner's coin image.
+    /// https URL of the partner's coin image, as it is. Prefer `coinImageId`.
     pub coin_image_url: Option<String>,
+    /// A square coin uploaded with `POST /admin/images?kind=coin` (at least 20×20, seed
+    /// 001), served resized.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coin_image_id: Option<String>,
     #[serde(default)]
     pub banners: Vec<Banner>,
 }
@@ -132,6 +140,16 @@ impl Theme {
             let safe = f.chars().all(|c| c.is_ascii_alphanumeric() || " ,-_'\"".contains(c));
             if f.trim().is_empty() || f.len() > 200 || !safe {
                 problems.push(("fontFamily".into(), "must be font names: letters, digits, spaces, commas, quotes, - and _".into()));
+            }
+        }
+        for (name, id, url) in [
+            ("header.logoImageId", &self.header.logo_image_id, &self.header.logo_url),
+            ("coinImageId", &self.coin_image_id, &self.coin_image_url),
+        ] {
+            if id.as_deref().is_some_and(|id| !crate::images::is_image_id(id)) {
+                problems.push((name.into(), "names no uploaded image (POST /admin/images)".into()));
+            } else if id.is_some() && url.is_some() {
+                problems.push((name.into(), "give an uploaded picture or a URL, not both".into()));
             }
         }
         for (name, value) in [("header.logoUrl", &self.header.logo_url), ("coinImageUrl", &self.coin_image_url)] {
@@ -188,7 +206,13 @@ impl Theme {
         if let Some(c) = &self.header.text {
             decl(&mut root, "header-text", c);
         }
-        if let Some(logo) = &self.header.logo_url {
+        if let Some(id) = &self.header.logo_image_id {
+            // Checked by `check`: hex digits. The 2× variant (192×80): sharp on most
+            // phones, and `image-set` is not in every webview a partner ships.
+            let logo = crate::images::variant_path(id, crate::images::Kind::HeaderLogo.widths()[1]);
+            decl(&mut root, "header-logo", &format!("url(\"{logo}\")"));
+            decl(&mut root, "header-logo-display", "inline-block");
+        } else if let Some(logo) = &self.header.logo_url {
             // Checked by `check`: an https URL without quotes, brackets or spaces.
             decl(&mut root, "header-logo", &format!("url(\"{logo}\")"));
             decl(&mut root, "header-logo-display", "inline-block");
@@ -342,9 +366,12 @@ pub async fn get(db: &Db, partner_id: &str) -> Result<Theme, ApiError> {
 /// Replaces a partner's theme after checking every value.
 pub async fn set(db: &Db, partner_id: &str, theme: &Theme) -> Result<Theme, ApiError> {
     theme.check()?;
+    use crate::images::{Kind, check_ref};
+    check_ref(db, "header.logoImageId", theme.header.logo_image_id.as_deref(), Kind::HeaderLogo).await?;
+    check_ref(db, "coinImageId", theme.coin_image_id.as_deref(), Kind::Coin).await?;
     for (i, banner) in theme.banners.iter().enumerate() {
         let field = format!("banners[{i}].imageId");
-        crate::images::check_ref(db, &field, banner.image_id.as_deref(), crate::images::Kind::Voucher).await?;
+        check_ref(db, &field, banner.image_id.as_deref(), Kind::Voucher).await?;
     }
     crate::partners::store_settings(db, partner_id, crate::partners::Settings::Theme, theme).await?;
     get(db, partner_id).await

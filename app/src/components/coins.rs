@@ -6,6 +6,7 @@ use leptos::prelude::*;
 pub struct Coins {
     pub balance: f64,
     pub image_url: Option<String>,
+    pub image_id: Option<String>,
 }
 
 /// The signed-in user's coin balance in their partner's ledger; `None` when
@@ -19,7 +20,8 @@ pub async fn coin_balance() -> Result<Option<Coins>, AppError> {
     };
     let Some(integration) = partner.coins_ledger() else { return Ok(None) };
     let balance = tessera_core::coins::balance(&platform, &integration, &viewer.external_user_id).await?;
-    Ok(Some(Coins { balance, image_url: partner.theme().coin_image_url }))
+    let theme = partner.theme();
+    Ok(Some(Coins { balance, image_url: theme.coin_image_url, image_id: theme.coin_image_id }))
 }
 
 /// "1 000 coins", from the partner's ledger (nothing without a ledger; a
@@ -31,9 +33,13 @@ pub fn CoinBalance() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match balance.await {
-                    Ok(Some(Coins { balance: coins, image_url })) => Some(view! {
+                    Ok(Some(Coins { balance: coins, image_url, image_id })) => Some(view! {
                         <p class="coin-balance" data-coins=coins.to_string()>
-                            {image_url.map(|src| view! { <img class="coin-image" src=src alt="" width="20" height="20"/> })}{crate::i18n::t("coins-balance")}" "<strong>{crate::i18n::t_with("coins-amount", &[("count", tessera_core::locale::format_integer(coins as i64, crate::i18n::prefs().locale))])}</strong></p>
+                            {match (image_id, image_url) {
+                                (Some(id), _) => Some(view! { <crate::components::Picture id kind=tessera_core::images::Kind::Coin sizes="20px" class="coin-image"/> }.into_any()),
+                                (None, Some(src)) => Some(view! { <img class="coin-image" src=src alt="" width="20" height="20"/> }.into_any()),
+                                (None, None) => None,
+                            }}{crate::i18n::t("coins-balance")}" "<strong>{crate::i18n::t_with("coins-amount", &[("count", tessera_core::locale::format_integer(coins as i64, crate::i18n::prefs().locale))])}</strong></p>
                     }.into_any()),
                     Ok(None) => None,
                     // Signed out: there is no balance to speak of (the screen says why it is empty).

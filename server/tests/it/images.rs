@@ -53,7 +53,47 @@ async fn theme_banners_are_named_pictures_that_keep_the_partner(backend: Backend
     assert!(home.contains(&second), "{home}");
 }
 
+async fn a_theme_header_logo_and_coin_are_uploaded_pictures(backend: Backend) {
+    let app = TestServer::spawn_platform(backend).await;
+    let partner = app.create_partner("brand").await;
+    let theme = format!("/admin/partners/{}/theme", partner.id);
+    // Seed 001's shapes: a 12:5 header logo (96×40 and up), a square coin (20×20 and up).
+    let (status, answer) = upload(&app, "header_logo", sample_png(96, 96, [0, 0, 0])).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    let (status, header) = upload(&app, "header_logo", sample_png(288, 120, [10, 60, 160])).await;
+    assert_eq!(status, StatusCode::CREATED, "{header}");
+    let (status, coin) = upload(&app, "coin", sample_png(60, 60, [212, 160, 23])).await;
+    assert_eq!(status, StatusCode::CREATED, "{coin}");
+    let (header, coin) = (header["imageId"].as_str().unwrap().to_string(), coin["imageId"].as_str().unwrap().to_string());
+
+    // Each in its own place only; an id that is not one, or a picture and a URL, is refused.
+    for (body, field) in [
+        (json!({ "header": { "logoImageId": coin } }), "header.logoImageId"),
+        (json!({ "coinImageId": header }), "coinImageId"),
+        (json!({ "coinImageId": "x\"); background: url(evil" }), "coinImageId"),
+        (json!({ "header": { "logoImageId": header, "logoUrl": "https://cdn.example/logo.png" } }), "header.logoImageId"),
+    ] {
+        let (status, answer) = app.admin(Method::PUT, &theme, Some(body.clone())).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
+        assert!(!field_error(&answer, field).is_empty(), "{body}: {answer}");
+    }
+    let saved = app.admin_ok(Method::PUT, &theme, Some(json!({ "header": { "logoImageId": header }, "coinImageId": coin }))).await;
+    assert_eq!((saved["header"]["logoImageId"].as_str(), saved["coinImageId"].as_str()), (Some(header.as_str()), Some(coin.as_str())));
+
+    // The header draws the 2× variant (192×80); the coin's variants are 20, 40 and 60 wide.
+    let (_, home) = app.get_html(&format!("/consumer?clientId={}", partner.id)).await;
+    assert!(home.contains(&format!("--t-header-logo:url(\"/images/{header}/192\");")), "{home}");
+    for (id, width, height) in [(&header, 192, 80), (&coin, 20, 20), (&coin, 60, 60)] {
+        let res = app.get(&format!("/images/{id}/{width}")).await;
+        assert_eq!(res.status(), StatusCode::OK, "{id}/{width}");
+        let picture = image::load_from_memory(&res.bytes().await.unwrap()).unwrap();
+        assert_eq!((picture.width(), picture.height()), (width, height));
+    }
+    assert_eq!(app.get(&format!("/images/{coin}/56")).await.status(), StatusCode::NOT_FOUND);
+}
+
 crate::backend_tests!(
+    a_theme_header_logo_and_coin_are_uploaded_pictures,
     an_upload_is_checked_kept_once_and_served_resized,
     vouchers_and_merchants_show_their_pictures,
     theme_banners_are_named_pictures_that_keep_the_partner
