@@ -66,9 +66,11 @@ impl From<tessera_core::error::ApiError> for AppError {
     fn from(e: tessera_core::error::ApiError) -> Self {
         e.report();
         // A screen shows one message: name the invalid fields in it.
-        let fields = e.details().get("fields").and_then(|f| f.as_object()).map(|f| {
-            f.iter().map(|(k, v)| format!("{k} {}", v.as_str().unwrap_or_default())).collect::<Vec<_>>().join("; ")
-        });
+        let fields = e
+            .details()
+            .get("fields")
+            .and_then(|f| f.as_object())
+            .map(|f| f.iter().map(|(k, v)| format!("{k} {}", v.as_str().unwrap_or_default())).collect::<Vec<_>>().join("; "));
         let message = match fields {
             Some(fields) if !fields.is_empty() => format!("{} {fields}.", e.message()),
             // In the user's language when the catalog words this code.
@@ -81,8 +83,6 @@ impl From<tessera_core::error::ApiError> for AppError {
 /// The platform the server function runs against; provided by the server.
 #[cfg(feature = "ssr")]
 pub fn platform() -> Result<tessera_core::Platform, AppError> {
-    leptos::prelude::use_context::<tessera_core::Platform>().ok_or_else(|| AppError {
-        code: "internal_error".into(),
-        message: "The platform is not available to this request.".into(),
-    })
+    leptos::prelude::use_context::<tessera_core::Platform>()
+        .ok_or_else(|| AppError { code: "internal_error".into(), message: "The platform is not available to this request.".into() })
 }

@@ -76,8 +76,16 @@ fn boot_script() -> &'static str {
 /// The words boot.js shows when a sign-in fails, as JSON (`<` escaped, so no
 /// text can close the element).
 const BOOT_TEXTS: [&str; 10] = [
-    "sso-title", "sso-again", "nav-close", "boot-expired", "boot-invalid", "boot-rate-limited", "boot-network", "boot-failed",
-    "boot-unknown", "boot-retry",
+    "sso-title",
+    "sso-again",
+    "nav-close",
+    "boot-expired",
+    "boot-invalid",
+    "boot-rate-limited",
+    "boot-network",
+    "boot-failed",
+    "boot-unknown",
+    "boot-retry",
 ];
 
 fn boot_texts() -> String {
@@ -154,11 +162,8 @@ mod tests {
         }
         let trimmed = super::boot_script();
         assert!(trimmed.len() * 4 < super::BOOT_JS.len() * 3, "{} of {} bytes", trimmed.len(), super::BOOT_JS.len());
-        let code: Vec<&str> = super::BOOT_JS
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with("//") && !l.starts_with("/*"))
-            .collect();
+        let code: Vec<&str> =
+            super::BOOT_JS.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("//") && !l.starts_with("/*")).collect();
         assert_eq!(trimmed.lines().collect::<Vec<_>>(), code);
         assert!(trimmed.contains("tesseraBridge") && !trimmed.contains("\n\n"));
         assert_eq!(super::trim_script("  // a note\n  var a = 1; // kept\n\n  /* gone */\n  b();"), "var a = 1; // kept\nb();");
@@ -167,7 +172,10 @@ mod tests {
     #[test]
     fn a_title_cannot_close_its_element() {
         let t = super::escape_text(r#"Tom & Jerry's </title><meta http-equiv="refresh" content="0;url=https://evil.example">"#);
-        assert_eq!(t, "Tom &amp; Jerry&#39;s &lt;/title&gt;&lt;meta http-equiv=&quot;refresh&quot; content=&quot;0;url=https://evil.example&quot;&gt;");
+        assert_eq!(
+            t,
+            "Tom &amp; Jerry&#39;s &lt;/title&gt;&lt;meta http-equiv=&quot;refresh&quot; content=&quot;0;url=https://evil.example&quot;&gt;"
+        );
         assert!(!t.contains('<') && !t.contains('>'));
     }
 }

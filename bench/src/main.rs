@@ -196,7 +196,13 @@ async fn main() -> anyhow::Result<()> {
     let jwt_secret = partner["jwtSecret"].as_str().context("jwtSecret")?.to_string();
     let merchant = admin(&client, &args, "/admin/merchants", json!({ "name": "Bench Cafe" })).await?;
     let merchant_id = merchant["id"].as_str().unwrap().to_string();
-    let outlet = admin(&client, &args, &format!("/admin/merchants/{merchant_id}/outlets"), json!({ "name": "Main", "lat": 3.1579, "lng": 101.7123, "radiusM": 200 })).await?;
+    let outlet = admin(
+        &client,
+        &args,
+        &format!("/admin/merchants/{merchant_id}/outlets"),
+        json!({ "name": "Main", "lat": 3.1579, "lng": 101.7123, "radiusM": 200 }),
+    )
+    .await?;
     let outlet_id = Arc::new(outlet["id"].as_str().unwrap().to_string());
 
     let t0 = Instant::now();
@@ -206,7 +212,13 @@ async fn main() -> anyhow::Result<()> {
         run("vouchers", args.vouchers, args.concurrency.min(16), move |i| {
             let (client, args, merchant_id, voucher_ids) = (client.clone(), args.clone(), merchant_id.clone(), voucher_ids.clone());
             async move {
-                let v = admin(&client, &args, "/admin/vouchers", json!({ "merchantId": merchant_id, "title": format!("{{b}}Bench{{/b}} voucher {i}") })).await?;
+                let v = admin(
+                    &client,
+                    &args,
+                    "/admin/vouchers",
+                    json!({ "merchantId": merchant_id, "title": format!("{{b}}Bench{{/b}} voucher {i}") }),
+                )
+                .await?;
                 let id = v["id"].as_str().unwrap().to_string();
                 admin(&client, &args, &format!("/admin/vouchers/{id}/publish"), json!({})).await?;
                 voucher_ids.lock().unwrap()[i] = id;
@@ -274,16 +286,23 @@ async fn main() -> anyhow::Result<()> {
         (0..args.users)
             .map(|i| {
                 let claims = json!({ "iss": partner_id, "sub": format!("bench-{i}"), "iat": now_s(), "exp": now_s() + 3000 });
-                jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &jsonwebtoken::EncodingKey::from_secret(jwt_secret.as_bytes())).unwrap()
+                jsonwebtoken::encode(
+                    &jsonwebtoken::Header::default(),
+                    &claims,
+                    &jsonwebtoken::EncodingKey::from_secret(jwt_secret.as_bytes()),
+                )
+                .unwrap()
             })
             .collect(),
     );
     let claim_ids = Arc::new(std::sync::Mutex::new(vec![String::new(); args.users]));
     let vouchers: Arc<Vec<String>> = Arc::new(voucher_ids.lock().unwrap().clone());
     let mut claims = {
-        let (client, args, tokens, claim_ids, vouchers) = (client.clone(), args.clone(), tokens.clone(), claim_ids.clone(), vouchers.clone());
+        let (client, args, tokens, claim_ids, vouchers) =
+            (client.clone(), args.clone(), tokens.clone(), claim_ids.clone(), vouchers.clone());
         run("claims", args.users, args.concurrency, move |i| {
-            let (client, args, tokens, claim_ids, vouchers) = (client.clone(), args.clone(), tokens.clone(), claim_ids.clone(), vouchers.clone());
+            let (client, args, tokens, claim_ids, vouchers) =
+                (client.clone(), args.clone(), tokens.clone(), claim_ids.clone(), vouchers.clone());
             async move {
                 let id = claim(&client, &args.base, &tokens[i], &vouchers[i % vouchers.len()]).await?;
                 claim_ids.lock().unwrap()[i] = id;
@@ -293,7 +312,8 @@ async fn main() -> anyhow::Result<()> {
         .await
     };
     let mut redeems = {
-        let (client, args, tokens, claim_ids, outlet_id) = (client.clone(), args.clone(), tokens.clone(), claim_ids.clone(), outlet_id.clone());
+        let (client, args, tokens, claim_ids, outlet_id) =
+            (client.clone(), args.clone(), tokens.clone(), claim_ids.clone(), outlet_id.clone());
         run("redeems", args.users, args.concurrency, move |i| {
             let (client, args, tokens, claim_ids, outlet_id) = (client.clone(), args.clone(), tokens.clone(), claim_ids.clone(), outlet_id.clone());
             async move {
@@ -364,23 +384,25 @@ async fn receiver(secret: String) -> anyhow::Result<(String, Arc<std::sync::Mute
     let app = axum::Router::new()
         .route(
             "/hooks",
-            post(|State((secret, seen)): State<(Arc<String>, Arc<std::sync::Mutex<Received>>)>, headers: HeaderMap, body: Bytes| async move {
-                let header = headers.get("x-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
-                let t = header.split(',').find_map(|p| p.strip_prefix("t=")).unwrap_or("");
-                let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-                mac.update(format!("{t}.").as_bytes());
-                mac.update(&body);
-                let expected = format!("v1={}", hex::encode(mac.finalize().into_bytes()));
-                let event: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                let mut seen = seen.lock().unwrap();
-                if header.split(',').any(|p| p == expected) {
-                    seen.ids.insert(event["id"].as_str().unwrap_or_default().to_string());
-                } else {
-                    seen.bad_signatures += 1;
-                }
-                seen.last = Some(Instant::now());
-                axum::http::StatusCode::NO_CONTENT
-            }),
+            post(
+                |State((secret, seen)): State<(Arc<String>, Arc<std::sync::Mutex<Received>>)>, headers: HeaderMap, body: Bytes| async move {
+                    let header = headers.get("x-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
+                    let t = header.split(',').find_map(|p| p.strip_prefix("t=")).unwrap_or("");
+                    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+                    mac.update(format!("{t}.").as_bytes());
+                    mac.update(&body);
+                    let expected = format!("v1={}", hex::encode(mac.finalize().into_bytes()));
+                    let event: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    let mut seen = seen.lock().unwrap();
+                    if header.split(',').any(|p| p == expected) {
+                        seen.ids.insert(event["id"].as_str().unwrap_or_default().to_string());
+                    } else {
+                        seen.bad_signatures += 1;
+                    }
+                    seen.last = Some(Instant::now());
+                    axum::http::StatusCode::NO_CONTENT
+                },
+            ),
         )
         .with_state((Arc::new(secret), seen.clone()));
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -409,7 +431,13 @@ async fn webhook_fan_out(client: &reqwest::Client, args: &Arc<Args>, tokens: Arc
     if favorites.errors > 0 {
         bail!("{} favorites failed", favorites.errors);
     }
-    let placeholder = admin(client, args, &format!("/admin/partners/{partner_id}/webhook-endpoints"), json!({ "url": "http://127.0.0.1:9/", "eventTypes": ["VOUCHER_PUBLISHED"] })).await?;
+    let placeholder = admin(
+        client,
+        args,
+        &format!("/admin/partners/{partner_id}/webhook-endpoints"),
+        json!({ "url": "http://127.0.0.1:9/", "eventTypes": ["VOUCHER_PUBLISHED"] }),
+    )
+    .await?;
     let secret = placeholder["secret"].as_str().context("secret")?.to_string();
     let (url, seen) = receiver(secret).await?;
     reqwest_json(

@@ -256,10 +256,9 @@ pub(crate) mod server {
 
     impl ViewRow {
         fn into_view(self, now: i64) -> VoucherView {
-            let claim = self.claim_id.map(|claim_id| ClaimState {
-                claim_id,
-                status: ClaimStatus::of(self.claim_redeemed_at, self.valid_until, now),
-            });
+            let claim = self
+                .claim_id
+                .map(|claim_id| ClaimState { claim_id, status: ClaimStatus::of(self.claim_redeemed_at, self.valid_until, now) });
             VoucherView {
                 id: self.id,
                 merchant_id: self.merchant_id,
@@ -318,8 +317,9 @@ pub(crate) mod server {
         let limit = if query.limit <= 0 { 20 } else { query.limit.min(100) };
         let (cursor_t, cursor_id) = match &query.cursor {
             None => (i64::MAX, String::new()),
-            Some(c) => decode_cursor(c)
-                .ok_or_else(|| ApiError::validation(vec![("cursor", "is not a cursor this API returned".into())]))?,
+            Some(c) => {
+                decode_cursor(c).ok_or_else(|| ApiError::validation(vec![("cursor", "is not a cursor this API returned".into())]))?
+            }
         };
         let q = query.q.as_deref().map(str::trim).unwrap_or("");
         let sql = sqlx::AssertSqlSafe(format!(
@@ -346,11 +346,7 @@ pub(crate) mod server {
             .fetch_all(db.pool())
             .await?;
         let more = rows.len() as i64 > limit;
-        let next_cursor = if more {
-            rows.get(limit as usize - 1).map(|r| encode_cursor(r.published_at.unwrap_or(0), &r.id))
-        } else {
-            None
-        };
+        let next_cursor = if more { rows.get(limit as usize - 1).map(|r| encode_cursor(r.published_at.unwrap_or(0), &r.id)) } else { None };
         let mut items: Vec<VoucherView> = rows.into_iter().take(limit as usize).map(|r| r.into_view(now)).collect();
         if let Some(near) = query.near {
             for v in &mut items {
@@ -367,13 +363,8 @@ pub(crate) mod server {
     /// claim. Nobody's cohorts or claims match the NULL user.
     pub async fn voucher_for_anyone(db: &Db, voucher_id: &str) -> Result<VoucherView, ApiError> {
         let sql = sqlx::AssertSqlSafe(format!("{VIEW_SELECT} WHERE v.id = $4 AND v.unlock_code IS NULL AND {VISIBLE}"));
-        let row: Option<ViewRow> = sqlx::query_as(sql)
-            .bind(None::<String>)
-            .bind(now_ms())
-            .bind("")
-            .bind(voucher_id)
-            .fetch_optional(db.pool())
-            .await?;
+        let row: Option<ViewRow> =
+            sqlx::query_as(sql).bind(None::<String>).bind(now_ms()).bind("").bind(voucher_id).fetch_optional(db.pool()).await?;
         row.map(|r| r.into_view(now_ms())).ok_or_else(|| ApiError::not_found("No such voucher."))
     }
 
@@ -381,13 +372,8 @@ pub(crate) mod server {
         let sql = sqlx::AssertSqlSafe(format!(
             "{VIEW_SELECT} WHERE v.id = $4 AND (({VISIBLE}) OR EXISTS (SELECT 1 FROM claims c WHERE c.user_id = $1 AND c.voucher_id = v.id))"
         ));
-        let row: Option<ViewRow> = sqlx::query_as(sql)
-            .bind(user_id)
-            .bind(now_ms())
-            .bind(coupon.unwrap_or(""))
-            .bind(voucher_id)
-            .fetch_optional(db.pool())
-            .await?;
+        let row: Option<ViewRow> =
+            sqlx::query_as(sql).bind(user_id).bind(now_ms()).bind(coupon.unwrap_or("")).bind(voucher_id).fetch_optional(db.pool()).await?;
         row.map(|r| r.into_view(now_ms())).ok_or_else(|| ApiError::not_found("No such voucher."))
     }
 }

@@ -183,7 +183,13 @@ pub fn unavailable(v: &crate::catalog::VoucherView, now: i64) -> Option<Unavaila
 ///
 /// A voucher with a coin cost is paid from the partner's coins ledger first
 /// (see [`crate::coins`]); a partner issuing one pays nothing.
-pub async fn claim(p: &Platform, holder: &Holder, voucher_id: &str, coupon: Option<&str>, source: Source) -> Result<(Claim, bool), ApiError> {
+pub async fn claim(
+    p: &Platform,
+    holder: &Holder,
+    voucher_id: &str,
+    coupon: Option<&str>,
+    source: Source,
+) -> Result<(Claim, bool), ApiError> {
     let db = &p.db;
     // A concurrent claim by the same user loses on the unique index; it then
     // answers with the winner's claim.
@@ -224,7 +230,13 @@ impl<E: Into<ApiError>> From<E> for ClaimError {
     }
 }
 
-async fn try_claim(p: &Platform, holder: &Holder, voucher_id: &str, coupon: Option<&str>, source: Source) -> Result<(Claim, bool), ClaimError> {
+async fn try_claim(
+    p: &Platform,
+    holder: &Holder,
+    voucher_id: &str,
+    coupon: Option<&str>,
+    source: Source,
+) -> Result<(Claim, bool), ClaimError> {
     let db = &p.db;
     let now = now_ms();
     // Decide with plain reads first, outside the write transaction: the writes
@@ -244,8 +256,7 @@ async fn try_claim(p: &Platform, holder: &Holder, voucher_id: &str, coupon: Opti
     ));
     let found: Option<Claimable> =
         sqlx::query_as(sql).bind(&holder.user_id).bind(voucher_id).bind(coupon.unwrap_or("")).fetch_optional(&mut *conn).await?;
-    let Some(v) = found.filter(|v| v.status != "draft" && (v.visible == 1 || source == Source::Issue || v.status == "archived"))
-    else {
+    let Some(v) = found.filter(|v| v.status != "draft" && (v.visible == 1 || source == Source::Issue || v.status == "archived")) else {
         return Err(ApiError::not_found("No such voucher.").into());
     };
     let claimed = v.claimed;
@@ -437,7 +448,10 @@ impl ClaimWrite {
     }
 
     /// Binds the claim row's `$1`–`$8` (id, partner, user, voucher, seq, source, title, time).
-    fn bind_claim<'q>(&'q self, q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    fn bind_claim<'q>(
+        &'q self,
+        q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
         q.bind(&self.claim_id)
             .bind(&self.partner_id)
             .bind(&self.user_id)
@@ -448,18 +462,17 @@ impl ClaimWrite {
             .bind(self.now)
     }
 
-    async fn run_at_once(self, tx: &mut sqlx::AnyConnection, kind: &'static str, data: serde_json::Value) -> Result<(), Refusal<ClaimError>> {
+    async fn run_at_once(
+        self,
+        tx: &mut sqlx::AnyConnection,
+        kind: &'static str,
+        data: serde_json::Value,
+    ) -> Result<(), Refusal<ClaimError>> {
         let event = events::NewEvent::new(kind, data);
         // Rows changed when it is taken: the script's three, or the statement's event.
         let (sql, whole) = if self.sqlite { (CLAIM_AT_ONCE, 3) } else { (CLAIM_AT_ONCE_PG, 1) };
-        let written = self
-            .bind_claim(sqlx::query(sql))
-            .bind(&event.id)
-            .bind(kind)
-            .bind(event.payload)
-            .bind(event.created_at)
-            .execute(&mut *tx)
-            .await;
+        let written =
+            self.bind_claim(sqlx::query(sql)).bind(&event.id).bind(kind).bind(event.payload).bind(event.created_at).execute(&mut *tx).await;
         match written {
             Ok(done) if done.rows_affected() == whole => Ok(()),
             Ok(done) if done.rows_affected() == 0 => {

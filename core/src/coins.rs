@@ -98,7 +98,14 @@ pub async fn balance(p: &Platform, integration: &Integration, external_user_id: 
 /// Moves a debit from state `from` to `to`. Conditional: if the reversal loop
 /// took the row meanwhile (it had no outcome for too long), the loop's state
 /// stands and this answers `false`.
-async fn set_state(p: &Platform, id: &str, from: &str, to: &str, transaction_id: Option<&str>, error: Option<&str>) -> Result<bool, ApiError> {
+async fn set_state(
+    p: &Platform,
+    id: &str,
+    from: &str,
+    to: &str,
+    transaction_id: Option<&str>,
+    error: Option<&str>,
+) -> Result<bool, ApiError> {
     let now = now_ms();
     let done = sqlx::query(
         "UPDATE coin_debits SET state = $2, transaction_id = COALESCE($3, transaction_id), last_error = $4, \
@@ -262,24 +269,28 @@ pub async fn reverse_due(p: &Platform) -> Result<Pass, ApiError> {
         }
         match reverse_one(p, &d).await {
             Ok(note) => {
-                sqlx::query("UPDATE coin_debits SET state = 'reversed', last_error = $2, attempts = attempts + 1, updated_at = $3 WHERE id = $1")
-                    .bind(&d.id)
-                    .bind(note)
-                    .bind(now_ms())
-                    .execute(p.db.write_pool())
-                    .await?;
+                sqlx::query(
+                    "UPDATE coin_debits SET state = 'reversed', last_error = $2, attempts = attempts + 1, updated_at = $3 WHERE id = $1",
+                )
+                .bind(&d.id)
+                .bind(note)
+                .bind(now_ms())
+                .execute(p.db.write_pool())
+                .await?;
                 pass.reversed += 1;
             }
             Err(why) => {
                 let delay = BACKOFF_MS[(d.attempts as usize).min(BACKOFF_MS.len() - 1)];
                 tracing::warn!(reference_id = %d.id, attempts = d.attempts + 1, error = %why, "coin reversal failed; will retry");
-                sqlx::query("UPDATE coin_debits SET last_error = $2, attempts = attempts + 1, next_attempt_at = $3, updated_at = $4 WHERE id = $1")
-                    .bind(&d.id)
-                    .bind(&why)
-                    .bind(now_ms() + delay)
-                    .bind(now_ms())
-                    .execute(p.db.write_pool())
-                    .await?;
+                sqlx::query(
+                    "UPDATE coin_debits SET last_error = $2, attempts = attempts + 1, next_attempt_at = $3, updated_at = $4 WHERE id = $1",
+                )
+                .bind(&d.id)
+                .bind(&why)
+                .bind(now_ms() + delay)
+                .bind(now_ms())
+                .execute(p.db.write_pool())
+                .await?;
                 pass.failed += 1;
             }
         }

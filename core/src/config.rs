@@ -8,7 +8,11 @@ use figment::{
     providers::{Env, Format, Serialized, Toml},
 };
 use serde::{Deserialize, Serialize};
-use std::{fmt, net::SocketAddr, path::{Path, PathBuf}};
+use std::{
+    fmt,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
 
 /// The settings as an operator writes them (file keys, or `TESSERA_<KEY>`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -299,11 +303,8 @@ impl Config {
             }
             figment = figment.merge(Toml::file_exact(path));
         }
-        figment = figment
-            .merge(Env::prefixed("TESSERA_").ignore(&["config"]))
-            .merge(Env::raw().only(&["database_url"]));
-        let settings: Settings =
-            figment.extract().map_err(|e| ConfigError::Load(describe_figment_error(e)))?;
+        figment = figment.merge(Env::prefixed("TESSERA_").ignore(&["config"])).merge(Env::raw().only(&["database_url"]));
+        let settings: Settings = figment.extract().map_err(|e| ConfigError::Load(describe_figment_error(e)))?;
         Self::validate(settings)
     }
 
@@ -346,10 +347,14 @@ impl Config {
             }
         };
         if s.body_limit_bytes < 1024 {
-            problems.push("body_limit_bytes below 1024 would refuse ordinary requests; set TESSERA_BODY_LIMIT_BYTES (default 65536)".into());
+            problems
+                .push("body_limit_bytes below 1024 would refuse ordinary requests; set TESSERA_BODY_LIMIT_BYTES (default 65536)".into());
         }
         if s.coins_unknown_after_seconds < 10 {
-            problems.push("coins_unknown_after_seconds must be at least 10 (above the ledger's 5 s timeout); set TESSERA_COINS_UNKNOWN_AFTER_SECONDS".into());
+            problems.push(
+                "coins_unknown_after_seconds must be at least 10 (above the ledger's 5 s timeout); set TESSERA_COINS_UNKNOWN_AFTER_SECONDS"
+                    .into(),
+            );
         }
         if !(1..=300).contains(&s.header_read_timeout_seconds) {
             problems.push("header_read_timeout_seconds must be 1–300; set TESSERA_HEADER_READ_TIMEOUT_SECONDS".into());
@@ -391,9 +396,8 @@ impl Config {
         for raw in s.webhook_allow_networks.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             match raw.parse::<ipnet::IpNet>().or_else(|_| raw.parse::<std::net::IpAddr>().map(ipnet::IpNet::from)) {
                 Ok(net) => allow_networks.push(net),
-                Err(_) => problems.push(format!(
-                    "webhook_allow_networks: {raw:?} is not a network like 127.0.0.0/8; set TESSERA_WEBHOOK_ALLOW_NETWORKS"
-                )),
+                Err(_) => problems
+                    .push(format!("webhook_allow_networks: {raw:?} is not a network like 127.0.0.0/8; set TESSERA_WEBHOOK_ALLOW_NETWORKS")),
             }
         }
         let webhooks = WebhookSettings {
@@ -448,11 +452,7 @@ fn describe_figment_error(e: figment::Error) -> String {
     e.into_iter()
         .map(|err| {
             let key = err.path.join(".");
-            let source = err
-                .metadata
-                .as_ref()
-                .map(|m| m.name.to_string())
-                .unwrap_or_else(|| "configuration".into());
+            let source = err.metadata.as_ref().map(|m| m.name.to_string()).unwrap_or_else(|| "configuration".into());
             if key.is_empty() {
                 format!("{} (from {source})", err.kind)
             } else {
@@ -477,12 +477,7 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported_with_its_setting() {
-        let s = Settings {
-            listen: "nowhere".into(),
-            database_url: "mysql://x".into(),
-            log_format: "xml".into(),
-            ..Settings::default()
-        };
+        let s = Settings { listen: "nowhere".into(), database_url: "mysql://x".into(), log_format: "xml".into(), ..Settings::default() };
         let msg = Config::validate(s).unwrap_err().to_string();
         for needle in ["TESSERA_LISTEN", "DATABASE_URL", "TESSERA_LOG_FORMAT"] {
             assert!(msg.contains(needle), "{needle} missing from {msg}");

@@ -512,10 +512,10 @@ mod tests {
                 let db = db.clone();
                 tokio::spawn(async move {
                     let result = match n % 4 {
-                        0 => insert(&db, n, true).await,                // guarded, fails after writing
-                        1 => insert(&db, n, false).await,               // guarded, fine
-                        2 => insert_at_once(&db, n).await,              // all or nothing, fine
-                        _ => insert_at_once(&db, -1).await.map(|_| n),  // all or nothing, refused
+                        0 => insert(&db, n, true).await,               // guarded, fails after writing
+                        1 => insert(&db, n, false).await,              // guarded, fine
+                        2 => insert_at_once(&db, n).await,             // all or nothing, fine
+                        _ => insert_at_once(&db, -1).await.map(|_| n), // all or nothing, refused
                     };
                     (n, result)
                 })

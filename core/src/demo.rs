@@ -34,16 +34,80 @@ const OUTLETS: &[(&str, usize, &str, Option<(f64, f64)>, i64)] = &[
 
 /// (id, merchant index, title, description, value type, value, stock)
 const VOUCHERS: &[(&str, usize, &str, &str, Option<&str>, Option<i64>, Option<i64>)] = &[
-    ("0195f0a1-0000-7000-8000-000000000001", 0, "{b}Free{/b} iced kopi with any breakfast set", "One iced kopi on the house with any breakfast set, before 11am.", Some("FREE_ITEM"), None, None),
-    ("0195f0a1-0000-7000-8000-000000000002", 0, "{r}20% off{/r} all pastries", "Twenty percent off every pastry in the display.", Some("PERCENT"), Some(20), None),
-    ("0195f0a1-0000-7000-8000-000000000003", 1, "Nasi lemak set {b}{r}RM8{/r}{/b} {s}RM12{/s}", "The full set with fried chicken for RM8.", Some("FIXED"), Some(400), Some(500)),
-    ("0195f0a1-0000-7000-8000-000000000004", 1, "Buy one teh tarik, {b}get one free{/b}", "Bring a friend: the second teh tarik is free.", Some("BOGO"), None, None),
-    ("0195f0a1-0000-7000-8000-000000000005", 2, "RM15 off a hand-tied bouquet", "Any bouquet above RM60.", Some("FIXED"), Some(1500), Some(50)),
+    (
+        "0195f0a1-0000-7000-8000-000000000001",
+        0,
+        "{b}Free{/b} iced kopi with any breakfast set",
+        "One iced kopi on the house with any breakfast set, before 11am.",
+        Some("FREE_ITEM"),
+        None,
+        None,
+    ),
+    (
+        "0195f0a1-0000-7000-8000-000000000002",
+        0,
+        "{r}20% off{/r} all pastries",
+        "Twenty percent off every pastry in the display.",
+        Some("PERCENT"),
+        Some(20),
+        None,
+    ),
+    (
+        "0195f0a1-0000-7000-8000-000000000003",
+        1,
+        "Nasi lemak set {b}{r}RM8{/r}{/b} {s}RM12{/s}",
+        "The full set with fried chicken for RM8.",
+        Some("FIXED"),
+        Some(400),
+        Some(500),
+    ),
+    (
+        "0195f0a1-0000-7000-8000-000000000004",
+        1,
+        "Buy one teh tarik, {b}get one free{/b}",
+        "Bring a friend: the second teh tarik is free.",
+        Some("BOGO"),
+        None,
+        None,
+    ),
+    (
+        "0195f0a1-0000-7000-8000-000000000005",
+        2,
+        "RM15 off a hand-tied bouquet",
+        "Any bouquet above RM60.",
+        Some("FIXED"),
+        Some(1500),
+        Some(50),
+    ),
     ("0195f0a1-0000-7000-8000-000000000006", 2, "A free greeting card", "With any purchase, while stocks last.", None, None, Some(200)),
-    ("0195f0a1-0000-7000-8000-000000000007", 3, "{r}30% off{/r} silk batik scarves", "Every hand-drawn silk scarf.", Some("PERCENT"), Some(30), Some(100)),
-    ("0195f0a1-0000-7000-8000-000000000008", 3, "Batik workshop {b}RM45{/b} {s}RM60{/s}", "A two-hour workshop, materials included.", Some("FIXED"), Some(1500), Some(20)),
+    (
+        "0195f0a1-0000-7000-8000-000000000007",
+        3,
+        "{r}30% off{/r} silk batik scarves",
+        "Every hand-drawn silk scarf.",
+        Some("PERCENT"),
+        Some(30),
+        Some(100),
+    ),
+    (
+        "0195f0a1-0000-7000-8000-000000000008",
+        3,
+        "Batik workshop {b}RM45{/b} {s}RM60{/s}",
+        "A two-hour workshop, materials included.",
+        Some("FIXED"),
+        Some(1500),
+        Some(20),
+    ),
     ("0195f0a1-0000-7000-8000-000000000009", 3, "Free gift wrapping", "On any purchase, in batik paper.", Some("FREE_ITEM"), None, None),
-    ("0195f0a1-0000-7000-8000-000000000010", 4, "{b}Half-boiled eggs{/b} on us", "Two half-boiled eggs with any roti bakar.", Some("FREE_ITEM"), None, None),
+    (
+        "0195f0a1-0000-7000-8000-000000000010",
+        4,
+        "{b}Half-boiled eggs{/b} on us",
+        "Two half-boiled eggs with any roti bakar.",
+        Some("FREE_ITEM"),
+        None,
+        None,
+    ),
     ("0195f0a1-0000-7000-8000-000000000011", 4, "Roti bakar {r}buy 2 get 1{/r}", "The third slice is free.", Some("BOGO"), None, None),
     ("0195f0a1-0000-7000-8000-000000000012", 4, "RM5 off orders above RM25", "Dine in or take away.", Some("FIXED"), Some(500), Some(300)),
 ];
@@ -52,14 +116,45 @@ const VOUCHERS: &[(&str, usize, &str, &str, Option<&str>, Option<i64>, Option<i6
 /// behave deterministically, for the sandbox's users only (cohort `sandbox`,
 /// which the sandbox SSO gives its users). (id, title, description, coin
 /// cost, stock, valid until in the past)
-pub const TEST_MERCHANT: (&str, &str, &str) =
-    ("0195f0a0-0000-7000-8000-0000000000f0", "Test Brand (sandbox)", "Vouchers that behave the same every time, for testing an integration.");
+pub const TEST_MERCHANT: (&str, &str, &str) = (
+    "0195f0a0-0000-7000-8000-0000000000f0",
+    "Test Brand (sandbox)",
+    "Vouchers that behave the same every time, for testing an integration.",
+);
 pub const TEST_OUTLET: (&str, &str) = ("0195f0a2-0000-7000-8000-0000000000f0", "Test outlet (no coordinates)");
 pub const TEST_VOUCHERS: &[(&str, &str, &str, Option<i64>, Option<i64>, bool)] = &[
-    ("0195f0a1-0000-7000-8000-0000000000f1", "Test: always succeeds", "Claim and redeem: always works (the outlet has no coordinates).", None, None, false),
-    ("0195f0a1-0000-7000-8000-0000000000f2", "Test: {b}50 coins{/b}", "Costs 50 coins from the sandbox ledger (every user starts with 1000).", Some(50), None, false),
-    ("0195f0a1-0000-7000-8000-0000000000f3", "Test: coin debit refused", "Costs 999 coins: the sandbox ledger refuses the debit (402 insufficient_coins).", Some(crate::sandbox::REFUSED_COST), None, false),
-    ("0195f0a1-0000-7000-8000-0000000000f4", "Test: coin debit times out", "Costs 777 coins: the ledger answers too late, so the debit is reversed (503 ledger_unavailable).", Some(crate::sandbox::SLOW_COST), None, false),
+    (
+        "0195f0a1-0000-7000-8000-0000000000f1",
+        "Test: always succeeds",
+        "Claim and redeem: always works (the outlet has no coordinates).",
+        None,
+        None,
+        false,
+    ),
+    (
+        "0195f0a1-0000-7000-8000-0000000000f2",
+        "Test: {b}50 coins{/b}",
+        "Costs 50 coins from the sandbox ledger (every user starts with 1000).",
+        Some(50),
+        None,
+        false,
+    ),
+    (
+        "0195f0a1-0000-7000-8000-0000000000f3",
+        "Test: coin debit refused",
+        "Costs 999 coins: the sandbox ledger refuses the debit (402 insufficient_coins).",
+        Some(crate::sandbox::REFUSED_COST),
+        None,
+        false,
+    ),
+    (
+        "0195f0a1-0000-7000-8000-0000000000f4",
+        "Test: coin debit times out",
+        "Costs 777 coins: the ledger answers too late, so the debit is reversed (503 ledger_unavailable).",
+        Some(crate::sandbox::SLOW_COST),
+        None,
+        false,
+    ),
     ("0195f0a1-0000-7000-8000-0000000000f5", "Test: out of stock", "No units left (409 out_of_stock).", None, Some(0), false),
     ("0195f0a1-0000-7000-8000-0000000000f6", "Test: expired", "Its validity ended (410 voucher_expired).", None, None, true),
 ];
@@ -186,12 +281,8 @@ pub async fn seed(db: &Db) -> Result<Seeded, ApiError> {
     let new_credentials = match partners::find(db, PARTNER_ID).await? {
         Some(_) => None,
         None => {
-            let new = NewPartner {
-                id: Some(PARTNER_ID.into()),
-                name: "Demo partner (sandbox)".into(),
-                allowed_origins: vec![],
-                sandbox: true,
-            };
+            let new =
+                NewPartner { id: Some(PARTNER_ID.into()), name: "Demo partner (sandbox)".into(), allowed_origins: vec![], sandbox: true };
             added += 1;
             let credentials = partners::create(db, new).await?.1;
             // The demo catalog's merchants are in Kuala Lumpur: so are its times.

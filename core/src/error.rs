@@ -25,11 +25,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(
-        status: StatusCode,
-        code: impl Into<Cow<'static, str>>,
-        message: impl Into<Cow<'static, str>>,
-    ) -> Self {
+    pub fn new(status: StatusCode, code: impl Into<Cow<'static, str>>, message: impl Into<Cow<'static, str>>) -> Self {
         Self { status, code: code.into(), message: message.into(), details: json!({}), cause: None, retry_after: None }
     }
 
@@ -175,8 +171,7 @@ impl IntoResponse for ApiError {
 impl ApiError {
     /// 422 with one message per invalid field: `details.fields.<name>`.
     pub fn validation(fields: Vec<(&str, String)>) -> Self {
-        let map: serde_json::Map<String, Value> =
-            fields.into_iter().map(|(k, v)| (k.to_string(), Value::String(v))).collect();
+        let map: serde_json::Map<String, Value> = fields.into_iter().map(|(k, v)| (k.to_string(), Value::String(v))).collect();
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Some fields are not valid.")
             .with_details(json!({ "fields": map }))
     }
@@ -228,7 +223,11 @@ pub const CATALOGUE: &[(&str, u16, &str)] = &[
     ("bad_request", 400, "The request could not be read."),
     ("invalid_json", 400, "The body is not valid JSON, or not the JSON this route takes."),
     ("signature_missing", 401, "X-Partner-Id or X-Signature is missing."),
-    ("signature_invalid", 401, "X-Signature is malformed or does not match the request; check the secret and that the body is signed byte for byte."),
+    (
+        "signature_invalid",
+        401,
+        "X-Signature is malformed or does not match the request; check the secret and that the body is signed byte for byte.",
+    ),
     ("signature_expired", 401, "The signature's t is more than 300 s from the server's clock; check the signer's clock."),
     ("signature_replayed", 401, "This exact signature was already used; sign every request anew."),
     ("unknown_partner", 401, "No partner has this X-Partner-Id."),
@@ -263,9 +262,17 @@ pub const CATALOGUE: &[(&str, u16, &str)] = &[
     ("voucher_not_claimable", 422, "The voucher is not published, not yet valid, or not visible to this user."),
     ("rate_limited", 429, "Too many requests; wait for Retry-After seconds."),
     ("internal_error", 500, "A fault on the server; it was logged."),
-    ("coins_unavailable", 501, "The voucher has a coin cost and its partner has no coins ledger set up (PUT /admin/partners/{id}/integration)."),
+    (
+        "coins_unavailable",
+        501,
+        "The voucher has a coin cost and its partner has no coins ledger set up (PUT /admin/partners/{id}/integration).",
+    ),
     ("ledger_refused", 502, "The partner's coins ledger refused the debit (HTTP 401, 404, …): no coins were taken."),
-    ("ledger_unavailable", 503, "The partner's coins ledger did not complete the debit (timeout, 5xx, a reply that is not a debit); any coins taken are given back."),
+    (
+        "ledger_unavailable",
+        503,
+        "The partner's coins ledger did not complete the debit (timeout, 5xx, a reply that is not a debit); any coins taken are given back.",
+    ),
     ("service_unavailable", 503, "The server is busy or the request took too long; retry."),
     ("not_ready", 503, "The database is not reachable."),
 ];

@@ -17,15 +17,8 @@ pub const VOUCHER_ISSUED: &str = "VOUCHER_ISSUED";
 pub const MERCHANT_CREATED: &str = "MERCHANT_CREATED";
 pub const MERCHANT_DISABLED: &str = "MERCHANT_DISABLED";
 pub const VOUCHER_ARCHIVED: &str = "VOUCHER_ARCHIVED";
-pub const TYPES: &[&str] = &[
-    CLAIM_CREATED,
-    REDEMPTION_CREATED,
-    VOUCHER_PUBLISHED,
-    VOUCHER_ISSUED,
-    MERCHANT_CREATED,
-    MERCHANT_DISABLED,
-    VOUCHER_ARCHIVED,
-];
+pub const TYPES: &[&str] =
+    &[CLAIM_CREATED, REDEMPTION_CREATED, VOUCHER_PUBLISHED, VOUCHER_ISSUED, MERCHANT_CREATED, MERCHANT_DISABLED, VOUCHER_ARCHIVED];
 
 /// Writes a catalog event (one per partner: the catalog is shared) in the
 /// caller's transaction. Partners are few; this is not a fan-out to users.
@@ -132,7 +125,8 @@ pub async fn sequence(db: &Db) -> Result<u64, ApiError> {
 /// on its next read).
 pub async fn sequence_pending(db: &Db) -> Result<(), ApiError> {
     for _ in 0..20 {
-        let pending: Option<(String,)> = sqlx::query_as("SELECT id FROM events WHERE seq IS NULL LIMIT 1").fetch_optional(db.pool()).await?;
+        let pending: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM events WHERE seq IS NULL LIMIT 1").fetch_optional(db.pool()).await?;
         if pending.is_none() || sequence(db).await? < SEQUENCE_BATCH as u64 {
             return Ok(());
         }
@@ -171,21 +165,16 @@ pub async fn list(db: &Db, partner_id: &str, after: Option<&str>, kind: Option<&
             }
         }
     };
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT payload FROM events WHERE partner_id = $1 AND seq > $2 AND ($3 = '' OR type = $3) ORDER BY seq LIMIT $4",
-    )
-    .bind(partner_id)
-    .bind(from)
-    .bind(kind.unwrap_or(""))
-    .bind(limit + 1)
-    .fetch_all(db.pool())
-    .await?;
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT payload FROM events WHERE partner_id = $1 AND seq > $2 AND ($3 = '' OR type = $3) ORDER BY seq LIMIT $4")
+            .bind(partner_id)
+            .bind(from)
+            .bind(kind.unwrap_or(""))
+            .bind(limit + 1)
+            .fetch_all(db.pool())
+            .await?;
     let more = rows.len() as i64 > limit;
-    let items: Vec<Event> = rows
-        .into_iter()
-        .take(limit as usize)
-        .filter_map(|(p,)| serde_json::from_str(&p).ok())
-        .collect();
+    let items: Vec<Event> = rows.into_iter().take(limit as usize).filter_map(|(p,)| serde_json::from_str(&p).ok()).collect();
     let next_after = if more { items.last().map(|e| e.id.clone()) } else { None };
     Ok(EventPage { items, next_after })
 }

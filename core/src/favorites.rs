@@ -7,12 +7,14 @@ pub async fn add(db: &Db, user_id: &str, merchant_id: &str) -> Result<(), ApiErr
     if m.status != "active" {
         return Err(ApiError::not_found("No such merchant."));
     }
-    sqlx::query("INSERT INTO favorites (user_id, merchant_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (user_id, merchant_id) DO NOTHING")
-        .bind(user_id)
-        .bind(merchant_id)
-        .bind(now_ms())
-        .execute(db.pool())
-        .await?;
+    sqlx::query(
+        "INSERT INTO favorites (user_id, merchant_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (user_id, merchant_id) DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(merchant_id)
+    .bind(now_ms())
+    .execute(db.pool())
+    .await?;
     Ok(())
 }
 

@@ -44,13 +44,12 @@ pub async fn begin(db: &Db, partner_id: &str, key: &str, request_hash: &str) -> 
     if taken.rows_affected() == 1 {
         return Ok(Begin::Proceed);
     }
-    let row: Option<(String, Option<i64>, Option<String>)> = sqlx::query_as(
-        "SELECT request_hash, status, response_body FROM idempotency_keys WHERE partner_id = $1 AND key = $2",
-    )
-    .bind(partner_id)
-    .bind(key)
-    .fetch_optional(db.pool())
-    .await?;
+    let row: Option<(String, Option<i64>, Option<String>)> =
+        sqlx::query_as("SELECT request_hash, status, response_body FROM idempotency_keys WHERE partner_id = $1 AND key = $2")
+            .bind(partner_id)
+            .bind(key)
+            .fetch_optional(db.pool())
+            .await?;
     match row {
         None => Err(ApiError::conflict("idempotency_in_progress", "This Idempotency-Key is being released; retry.")),
         Some((hash, _, _)) if hash != request_hash => Err(ApiError::unprocessable(
@@ -58,10 +57,9 @@ pub async fn begin(db: &Db, partner_id: &str, key: &str, request_hash: &str) -> 
             "This Idempotency-Key was already used with a different request. Use a new key for a new request.",
         )),
         Some((_, Some(status), Some(body))) => Ok(Begin::Replay { status: status as u16, body }),
-        Some(_) => Err(ApiError::conflict(
-            "idempotency_in_progress",
-            "A request with this Idempotency-Key is still being handled; retry shortly.",
-        )),
+        Some(_) => {
+            Err(ApiError::conflict("idempotency_in_progress", "A request with this Idempotency-Key is still being handled; retry shortly."))
+        }
     }
 }
 

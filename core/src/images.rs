@@ -266,13 +266,12 @@ mod server {
         DynamicImage::ImageRgb8(image).write_to(&mut out, ImageFormat::Png).expect("a PNG encodes into memory");
         out.into_inner()
     }
-
 }
 
 #[cfg(all(test, feature = "server"))]
 mod tests {
-    use super::*;
     use super::server::{decode, resize};
+    use super::*;
 
     #[test]
     fn each_kind_takes_its_shape_and_no_smaller_than_it_is_shown() {

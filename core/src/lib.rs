@@ -15,9 +15,9 @@ pub mod units;
 #[cfg(feature = "server")]
 pub mod claims;
 #[cfg(feature = "server")]
-pub mod coins;
-#[cfg(feature = "server")]
 pub mod clock;
+#[cfg(feature = "server")]
+pub mod coins;
 #[cfg(feature = "server")]
 pub mod config;
 #[cfg(feature = "server")]

@@ -54,10 +54,7 @@ impl Locale {
         for (position, item) in header.split(',').enumerate() {
             let mut parts = item.split(';');
             let Some(locale) = parts.next().and_then(Locale::parse) else { continue };
-            let weight = parts
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())
-                .unwrap_or(0.0);
+            let weight = parts.find_map(|p| p.trim().strip_prefix("q=")).map_or(Some(1.0), |q| q.trim().parse::<f32>().ok()).unwrap_or(0.0);
             if weight <= 0.0 {
                 continue;
             }
@@ -73,9 +70,7 @@ impl Locale {
         match self {
             Locale::En => ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
             Locale::Ms => ["Jan", "Feb", "Mac", "Apr", "Mei", "Jun", "Jul", "Ogo", "Sep", "Okt", "Nov", "Dis"],
-            Locale::Hi => [
-                "जन॰", "फ़र॰", "मार्च", "अप्रैल", "मई", "जून", "जुल॰", "अग॰", "सित॰", "अक्तू॰", "नव॰", "दिस॰",
-            ],
+            Locale::Hi => ["जन॰", "फ़र॰", "मार्च", "अप्रैल", "मई", "जून", "जुल॰", "अग॰", "सित॰", "अक्तू॰", "नव॰", "दिस॰"],
         }
     }
 
@@ -125,11 +120,8 @@ pub fn format_money(minor: i64, currency: &str, locale: Locale) -> String {
     let whole = format_integer(minor / scale, locale);
     let fraction = (minor % scale).unsigned_abs();
     let sign = if minor < 0 && minor / scale == 0 { "-" } else { "" };
-    let number = if fraction == 0 {
-        format!("{sign}{whole}")
-    } else {
-        format!("{sign}{whole}.{fraction:0width$}", width = digits as usize)
-    };
+    let number =
+        if fraction == 0 { format!("{sign}{whole}") } else { format!("{sign}{whole}.{fraction:0width$}", width = digits as usize) };
     match code.as_str() {
         "MYR" => format!("RM {number}"),
         "INR" => format!("₹{number}"),

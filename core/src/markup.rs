@@ -171,10 +171,7 @@ mod tests {
 
     #[test]
     fn tags_nest_and_ignore_case() {
-        assert_eq!(
-            parse("Now {B}{r}RM38{/R}{/b} only"),
-            vec![t("Now "), Styled(Bold, vec![Styled(Red, vec![t("RM38")])]), t(" only")]
-        );
+        assert_eq!(parse("Now {B}{r}RM38{/R}{/b} only"), vec![t("Now "), Styled(Bold, vec![Styled(Red, vec![t("RM38")])]), t(" only")]);
         assert_eq!(parse("{s}RM50{/s}"), vec![Styled(Strike, vec![t("RM50")])]);
     }
 

@@ -130,15 +130,15 @@ pub async fn update(db: &Db, id: &str, input: &MerchantInput) -> Result<Merchant
         "UPDATE merchants SET name = $2, description = $3, logo_url = $4, updated_at = $5, logo_image_id = $6, \
          cover_image_id = $7 WHERE id = $1",
     )
-        .bind(id)
-        .bind(input.name.trim())
-        .bind(&input.description)
-        .bind(&input.logo_url)
-        .bind(now_ms())
-        .bind(&input.logo_image_id)
-        .bind(&input.cover_image_id)
-        .execute(db.pool())
-        .await?;
+    .bind(id)
+    .bind(input.name.trim())
+    .bind(&input.description)
+    .bind(&input.logo_url)
+    .bind(now_ms())
+    .bind(&input.logo_image_id)
+    .bind(&input.cover_image_id)
+    .execute(db.pool())
+    .await?;
     if done.rows_affected() == 0 {
         return Err(ApiError::not_found("No such merchant."));
     }
@@ -214,7 +214,16 @@ struct OutletRow {
 
 impl From<OutletRow> for Outlet {
     fn from(r: OutletRow) -> Self {
-        Outlet { id: r.id, merchant_id: r.merchant_id, name: r.name, address: r.address, lat: r.lat, lng: r.lng, radius_m: r.radius_m, distance_m: None }
+        Outlet {
+            id: r.id,
+            merchant_id: r.merchant_id,
+            name: r.name,
+            address: r.address,
+            lat: r.lat,
+            lng: r.lng,
+            radius_m: r.radius_m,
+            distance_m: None,
+        }
     }
 }
 

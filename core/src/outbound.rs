@@ -29,17 +29,41 @@ pub struct Destinations {
     pub allow: Vec<ipnet::IpNet>,
 }
 
-pub const NOT_PUBLIC: &str = "points at a private, loopback or reserved address; the operator can allow-list networks with TESSERA_WEBHOOK_ALLOW_NETWORKS";
+pub const NOT_PUBLIC: &str =
+    "points at a private, loopback or reserved address; the operator can allow-list networks with TESSERA_WEBHOOK_ALLOW_NETWORKS";
 
 /// Networks no call goes to unless allow-listed: this host, private and
 /// shared networks, link-local (cloud metadata at 169.254.169.254),
 /// documentation, benchmarking, multicast and reserved ranges, and the IPv6
 /// forms that embed an IPv4 address (IPv4-compatible, NAT64, 6to4, Teredo).
 const SPECIAL: &[&str] = &[
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
-    "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
-    "224.0.0.0/4", "240.0.0.0/4", "::/96", "::1/128", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001::/32",
-    "2001:db8::/32", "2002::/16", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.0.0.0/24",
+    "192.0.2.0/24",
+    "192.88.99.0/24",
+    "192.168.0.0/16",
+    "198.18.0.0/15",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "224.0.0.0/4",
+    "240.0.0.0/4",
+    "::/96",
+    "::1/128",
+    "64:ff9b::/96",
+    "64:ff9b:1::/48",
+    "100::/64",
+    "2001::/32",
+    "2001:db8::/32",
+    "2002::/16",
+    "fc00::/7",
+    "fe80::/10",
+    "fec0::/10",
+    "ff00::/8",
 ];
 
 impl Destinations {

@@ -139,10 +139,7 @@ impl Integration {
     /// secret in [`crate::coins::SECRET_HEADER`] and the 5 s timeout; refused
     /// (nothing sent) when the URL points at a network calls may not reach.
     pub fn call(&self, outbound: &Outbound, method: reqwest::Method, path: &str) -> Result<reqwest::RequestBuilder, Refused> {
-        Ok(outbound
-            .request(method, &self.url(path))?
-            .header(crate::coins::SECRET_HEADER, &self.secret)
-            .timeout(crate::coins::TIMEOUT))
+        Ok(outbound.request(method, &self.url(path))?.header(crate::coins::SECRET_HEADER, &self.secret).timeout(crate::coins::TIMEOUT))
     }
 }
 
@@ -209,7 +206,9 @@ pub async fn set_integration(db: &Db, outbound: &Outbound, id: &str, input: &Int
         Some(raw) => {
             let u = outbound.check_for_save(raw).await.map_err(refused)?;
             if u.query().is_some() || u.fragment().is_some() {
-                return Err(refused("must be an http(s) URL without query or fragment; Tessera appends /sso, /balance, /debit and /reverse".into()));
+                return Err(refused(
+                    "must be an http(s) URL without query or fragment; Tessera appends /sso, /balance, /debit and /reverse".into(),
+                ));
             }
             Some(u.as_str().trim_end_matches('/').to_string())
         }
@@ -334,12 +333,8 @@ pub async fn create(db: &Db, new: NewPartner) -> Result<(Partner, PartnerCredent
         Err(e) => return Err(e.into()),
     }
     let partner = find(db, &id).await?.ok_or_else(|| ApiError::internal(anyhow::anyhow!("partner vanished")))?;
-    let creds = PartnerCredentials {
-        partner_id: id,
-        api_secret: Some(api_secret),
-        jwt_secret: Some(jwt_secret),
-        previous_valid_until: None,
-    };
+    let creds =
+        PartnerCredentials { partner_id: id, api_secret: Some(api_secret), jwt_secret: Some(jwt_secret), previous_valid_until: None };
     Ok((partner, creds))
 }
 
@@ -465,9 +460,8 @@ pub async fn authenticate(db: &Db, req: SignedRequest<'_>, now_ms: i64) -> Resul
             "Send X-Partner-Id and X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>.",
         ));
     };
-    let partner = find(db, partner_id)
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("unknown_partner", "No partner has this X-Partner-Id."))?;
+    let partner =
+        find(db, partner_id).await?.ok_or_else(|| ApiError::unauthorized("unknown_partner", "No partner has this X-Partner-Id."))?;
     let parsed = signature::parse_header(header)
         .map_err(|e| ApiError::unauthorized("signature_invalid", format!("X-Signature is malformed: {e}.")))?;
     let t = parsed.timestamp.to_string();
@@ -482,11 +476,8 @@ pub async fn authenticate(db: &Db, req: SignedRequest<'_>, now_ms: i64) -> Resul
     let now_s = now_ms.div_euclid(1000);
     let skew = (now_s - parsed.timestamp).abs();
     if skew > TOLERANCE_SECONDS {
-        return Err(ApiError::unauthorized(
-            "signature_expired",
-            "The signature's t is more than 300 seconds from the server's clock.",
-        )
-        .with_details(serde_json::json!({ "serverTime": now_s, "t": parsed.timestamp })));
+        return Err(ApiError::unauthorized("signature_expired", "The signature's t is more than 300 seconds from the server's clock.")
+            .with_details(serde_json::json!({ "serverTime": now_s, "t": parsed.timestamp })));
     }
     // Replay: each signature is good once. The one remembered is the one that
     // verified (junk `v1=` entries before it must not make it new again); kept

@@ -9,7 +9,8 @@ use qrcode::{EcLevel, QrCode, render::svg};
 /// long for a QR code.
 pub fn svg(code: &str) -> Option<String> {
     let qr = QrCode::with_error_correction_level(code.as_bytes(), EcLevel::M).ok()?;
-    let image = qr.render::<svg::Color>().min_dimensions(200, 200).dark_color(svg::Color("#000000")).light_color(svg::Color("#ffffff")).build();
+    let image =
+        qr.render::<svg::Color>().min_dimensions(200, 200).dark_color(svg::Color("#000000")).light_color(svg::Color("#ffffff")).build();
     let start = image.find("<svg")?;
     Some(image[start..].to_string())
 }

@@ -346,12 +346,12 @@ impl RedemptionWrite {
         };
         let written = self
             .bind_row(sqlx::query(sql), &facts, &code)
-        .bind(&event.id)
-        .bind(events::REDEMPTION_CREATED)
-        .bind(event.payload)
-        .bind(event.created_at)
-        .execute(&mut *tx)
-        .await;
+            .bind(&event.id)
+            .bind(events::REDEMPTION_CREATED)
+            .bind(event.payload)
+            .bind(event.created_at)
+            .execute(&mut *tx)
+            .await;
         match written {
             Ok(done) if done.rows_affected() == whole => Ok((facts, code)),
             Ok(done) if done.rows_affected() == 0 => Err(Refusal::Clean(already_redeemed())),

@@ -26,19 +26,23 @@ pub fn sso_user(token: &str) -> Result<Option<String>, ()> {
     match token {
         "fail" => Err(()),
         "refuse" => Ok(None),
-        t if (1..=64).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => Ok(Some(t.to_string())),
+        t if (1..=64).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {
+            Ok(Some(t.to_string()))
+        }
         _ => Ok(None),
     }
 }
 
 /// The user's balance (starting at [`START_BALANCE`]).
 pub async fn balance(db: &Db, partner_id: &str, user_id: &str) -> Result<i64, ApiError> {
-    sqlx::query("INSERT INTO sandbox_balances (partner_id, user_id, balance) VALUES ($1, $2, $3) ON CONFLICT (partner_id, user_id) DO NOTHING")
-        .bind(partner_id)
-        .bind(user_id)
-        .bind(START_BALANCE)
-        .execute(db.write_pool())
-        .await?;
+    sqlx::query(
+        "INSERT INTO sandbox_balances (partner_id, user_id, balance) VALUES ($1, $2, $3) ON CONFLICT (partner_id, user_id) DO NOTHING",
+    )
+    .bind(partner_id)
+    .bind(user_id)
+    .bind(START_BALANCE)
+    .execute(db.write_pool())
+    .await?;
     let (b,): (i64,) = sqlx::query_as("SELECT balance FROM sandbox_balances WHERE partner_id = $1 AND user_id = $2")
         .bind(partner_id)
         .bind(user_id)
@@ -62,14 +66,15 @@ pub async fn debit(db: &Db, partner_id: &str, user_id: &str, amount: i64, refere
         return Ok(Debited::Refused);
     }
     let mut tx = db.begin_write().await?;
-    let recorded = sqlx::query("INSERT INTO sandbox_debits (reference_id, partner_id, user_id, amount, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(reference_id)
-        .bind(partner_id)
-        .bind(user_id)
-        .bind(amount)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await;
+    let recorded =
+        sqlx::query("INSERT INTO sandbox_debits (reference_id, partner_id, user_id, amount, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(reference_id)
+            .bind(partner_id)
+            .bind(user_id)
+            .bind(amount)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await;
     match recorded {
         Err(e) if is_unique_violation(&e) => return Ok(Debited::Done(format!("sbx-{reference_id}"), current)),
         Err(e) => return Err(e.into()),

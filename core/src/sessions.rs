@@ -49,16 +49,14 @@ pub async fn create(db: &Db, partner_id: &str, user_id: &str) -> Result<NewSessi
         let expires = now + SESSION_TTL_MS;
         let mut tx = db.begin_write().await?;
         end_all(&mut tx, user_id, now).await?;
-        let inserted = sqlx::query(
-            "INSERT INTO sessions (id, partner_id, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(sha256_hex(token.as_bytes()))
-        .bind(partner_id)
-        .bind(user_id)
-        .bind(now)
-        .bind(expires)
-        .execute(&mut *tx)
-        .await;
+        let inserted = sqlx::query("INSERT INTO sessions (id, partner_id, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(sha256_hex(token.as_bytes()))
+            .bind(partner_id)
+            .bind(user_id)
+            .bind(now)
+            .bind(expires)
+            .execute(&mut *tx)
+            .await;
         match inserted {
             Ok(_) => {
                 tx.commit().await?;
@@ -73,13 +71,12 @@ pub async fn create(db: &Db, partner_id: &str, user_id: &str) -> Result<NewSessi
 
 /// The owner of a live session token, or 401 `session_expired`.
 pub async fn authenticate(db: &Db, token: &str, now: i64) -> Result<SessionOwner, ApiError> {
-    let row: Option<(String, String)> = sqlx::query_as(
-        "SELECT partner_id, user_id FROM sessions WHERE id = $1 AND ended_at IS NULL AND expires_at > $2",
-    )
-    .bind(sha256_hex(token.as_bytes()))
-    .bind(now)
-    .fetch_optional(db.pool())
-    .await?;
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT partner_id, user_id FROM sessions WHERE id = $1 AND ended_at IS NULL AND expires_at > $2")
+            .bind(sha256_hex(token.as_bytes()))
+            .bind(now)
+            .fetch_optional(db.pool())
+            .await?;
     row.map(|(partner_id, user_id)| SessionOwner { partner_id, user_id }).ok_or_else(|| {
         ApiError::unauthorized(
             "session_expired",

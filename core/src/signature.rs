@@ -129,9 +129,7 @@ mod tests {
     fn signing_and_verifying_agree_and_any_change_breaks_it() {
         let header = sign_partner_request("sk_test", 1_700_000_000, "POST", "/integrations/users?x=1", b"{\"a\":1}");
         let parsed = parse_header(&header).unwrap();
-        let ok = |m: &str, p: &str, b: &[u8]| {
-            matches(&parsed, &["sk_other", "sk_test"], &partner_request_parts("1700000000", m, p, b))
-        };
+        let ok = |m: &str, p: &str, b: &[u8]| matches(&parsed, &["sk_other", "sk_test"], &partner_request_parts("1700000000", m, p, b));
         assert!(ok("POST", "/integrations/users?x=1", b"{\"a\":1}"));
         assert!(!ok("PUT", "/integrations/users?x=1", b"{\"a\":1}"));
         assert!(!ok("POST", "/integrations/users?x=2", b"{\"a\":1}"));

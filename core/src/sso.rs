@@ -85,12 +85,17 @@ pub async fn identify(p: &Platform, partner: &Partner, token: &str) -> Result<Ss
         shell_quote(&url),
         shell_quote(&body)
     );
-    let debug = |status: Option<u16>, text: String| SsoDebug { url: url.clone(), method: "POST".into(), status, body: text, curl: curl.clone() };
+    let debug =
+        |status: Option<u16>, text: String| SsoDebug { url: url.clone(), method: "POST".into(), status, body: text, curl: curl.clone() };
     let request = match integration.call(&p.outbound, reqwest::Method::POST, "sso") {
         Ok(r) => r,
         Err(refused) => {
             let why = format!("not called: {refused}");
-            return Err(fail("sso_failed", "The app's sign-in service is set up at an address Tessera may not call.".into(), Some(debug(None, why))));
+            return Err(fail(
+                "sso_failed",
+                "The app's sign-in service is set up at an address Tessera may not call.".into(),
+                Some(debug(None, why)),
+            ));
         }
     };
     let sent = request.header("content-type", "application/json").body(body.clone()).send().await;
@@ -110,19 +115,33 @@ pub async fn identify(p: &Platform, partner: &Partner, token: &str) -> Result<Ss
     let reply: Reply = match serde_json::from_slice(&bytes) {
         Ok(r) => r,
         Err(_) => {
-            return Err(fail("sso_failed", "The app's sign-in service answered something that is not {\"userId\": …}.".into(), Some(debug(Some(status), text))));
+            return Err(fail(
+                "sso_failed",
+                "The app's sign-in service answered something that is not {\"userId\": …}.".into(),
+                Some(debug(Some(status), text)),
+            ));
         }
     };
     match reply.user_id {
         Some(serde_json::Value::String(id)) if !id.trim().is_empty() && id.len() <= 200 => {
             let user: SsoUser = serde_json::from_slice(&bytes).map_err(|e| {
-                fail("sso_failed", format!("The app's sign-in answer has a field of the wrong type ({e})."), Some(debug(Some(status), text.clone())))
+                fail(
+                    "sso_failed",
+                    format!("The app's sign-in answer has a field of the wrong type ({e})."),
+                    Some(debug(Some(status), text.clone())),
+                )
             })?;
             Ok(user)
         }
-        Some(serde_json::Value::Null) | None => {
-            Err(fail("sso_refused", "The app did not recognise this sign-in link; it may have expired.".into(), Some(debug(Some(status), text))))
-        }
-        Some(_) => Err(fail("sso_failed", "The app's sign-in answer has a userId that is not a string of 1–200 characters.".into(), Some(debug(Some(status), text)))),
+        Some(serde_json::Value::Null) | None => Err(fail(
+            "sso_refused",
+            "The app did not recognise this sign-in link; it may have expired.".into(),
+            Some(debug(Some(status), text)),
+        )),
+        Some(_) => Err(fail(
+            "sso_failed",
+            "The app's sign-in answer has a userId that is not a string of 1–200 characters.".into(),
+            Some(debug(Some(status), text)),
+        )),
     }
 }

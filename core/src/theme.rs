@@ -168,13 +168,12 @@ impl Theme {
                 (Some(_), Some(_)) | (None, None) => {
                     problems.push((format!("banners[{i}]"), "give imageId (an uploaded picture) or imageUrl, not both".into()))
                 }
-                (None, Some(url)) if !is_https(url) => {
-                    problems.push((format!("banners[{i}].imageUrl"), "must be an https URL".into()))
-                }
+                (None, Some(url)) if !is_https(url) => problems.push((format!("banners[{i}].imageUrl"), "must be an https URL".into())),
                 _ => {}
             }
             if b.alt.trim().is_empty() || b.alt.chars().count() > 120 {
-                problems.push((format!("banners[{i}].alt"), "say what the banner offers in 1–120 characters (screen readers read it)".into()));
+                problems
+                    .push((format!("banners[{i}].alt"), "say what the banner offers in 1–120 characters (screen readers read it)".into()));
             }
             if !b.link.starts_with("/consumer") || b.link.contains("//") {
                 problems.push((format!("banners[{i}].link"), "must be a webview deep link starting with /consumer".into()));
@@ -259,10 +258,8 @@ impl Theme {
                 }
             }
             // Light always: the light values win over the stylesheet's dark defaults too.
-            Mode::Light => css.push_str(&format!(
-                ":root{{color-scheme:light}}@media (prefers-color-scheme: dark){{:root{{{}{light}}}}}",
-                LIGHT_DEFAULTS
-            )),
+            Mode::Light => css
+                .push_str(&format!(":root{{color-scheme:light}}@media (prefers-color-scheme: dark){{:root{{{}{light}}}}}", LIGHT_DEFAULTS)),
             Mode::Dark => css.push_str(&format!(":root{{color-scheme:dark;{DARK_DEFAULTS}{dark}}}")),
         }
         css
@@ -423,9 +420,19 @@ mod tests {
         let auto = t.css();
         // Pure red reads at 4.0:1 on white: its text shade is darker; green on the dark surface is kept.
         assert!(auto.starts_with(":root{--t-primary:#ff0000;--t-primary-text:#c70000;--t-on-primary:#000000;}"), "{auto}");
-        assert!(auto.contains("@media (prefers-color-scheme: dark){:root{--t-primary:#00ff00;--t-primary-text:#00ff00;--t-on-primary:#000000;}}"), "{auto}");
+        assert!(
+            auto.contains(
+                "@media (prefers-color-scheme: dark){:root{--t-primary:#00ff00;--t-primary-text:#00ff00;--t-on-primary:#000000;}}"
+            ),
+            "{auto}"
+        );
         t.mode = Mode::Dark;
-        assert!(t.css().contains("color-scheme:dark;") && t.css().ends_with("--t-primary:#00ff00;--t-primary-text:#00ff00;--t-on-primary:#000000;}"), "{}", t.css());
+        assert!(
+            t.css().contains("color-scheme:dark;")
+                && t.css().ends_with("--t-primary:#00ff00;--t-primary-text:#00ff00;--t-on-primary:#000000;}"),
+            "{}",
+            t.css()
+        );
         t.mode = Mode::Light;
         assert!(t.css().contains("color-scheme:light"), "{}", t.css());
     }

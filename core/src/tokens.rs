@@ -75,9 +75,9 @@ pub async fn verify(db: &Db, token: &str, now_s: i64) -> Result<(Partner, Claims
     if !partners::valid_partner_id(&issuer) {
         return Err(ApiError::unauthorized("token_unknown_issuer", "The token's iss is not a known partner id."));
     }
-    let partner = partners::find_recent(db, &issuer).await?.ok_or_else(|| {
-        ApiError::unauthorized("token_unknown_issuer", "The token's iss is not a known partner id.")
-    })?;
+    let partner = partners::find_recent(db, &issuer)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("token_unknown_issuer", "The token's iss is not a known partner id."))?;
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = LEEWAY_SECONDS as u64;
     validation.set_issuer(&[&partner.id]);

@@ -133,10 +133,8 @@ const SELECT: &str = "SELECT id, external_user_id, email, first_name, last_name,
      marketing_opt_in, created_at, updated_at FROM users";
 
 async fn load(exec: &mut sqlx::AnyConnection, row: UserRow) -> Result<User, ApiError> {
-    let cohorts: Vec<(String,)> = sqlx::query_as("SELECT cohort FROM user_cohorts WHERE user_id = $1 ORDER BY cohort")
-        .bind(&row.id)
-        .fetch_all(&mut *exec)
-        .await?;
+    let cohorts: Vec<(String,)> =
+        sqlx::query_as("SELECT cohort FROM user_cohorts WHERE user_id = $1 ORDER BY cohort").bind(&row.id).fetch_all(&mut *exec).await?;
     Ok(User {
         id: row.id,
         external_user_id: row.external_user_id.unwrap_or_default(),
@@ -160,9 +158,8 @@ async fn find_row(conn: &mut sqlx::AnyConnection, partner_id: &str, external_use
 /// The partner's user, or 404 (an erased user is gone, as is another partner's).
 pub async fn get(db: &Db, partner_id: &str, external_user_id: &str) -> Result<User, ApiError> {
     let mut conn = db.pool().acquire().await?;
-    let row = find_row(&mut conn, partner_id, external_user_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("No user with this externalUserId."))?;
+    let row =
+        find_row(&mut conn, partner_id, external_user_id).await?.ok_or_else(|| ApiError::not_found("No user with this externalUserId."))?;
     load(&mut conn, row).await
 }
 
@@ -376,9 +373,8 @@ pub async fn erase(db: &Db, partner_id: &str, external_user_id: &str) -> Result<
 /// Ends the user's webview session now.
 pub async fn logout(db: &Db, partner_id: &str, external_user_id: &str) -> Result<(), ApiError> {
     let mut tx = db.begin_write().await?;
-    let row = find_row(&mut tx, partner_id, external_user_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("No user with this externalUserId."))?;
+    let row =
+        find_row(&mut tx, partner_id, external_user_id).await?.ok_or_else(|| ApiError::not_found("No user with this externalUserId."))?;
     crate::sessions::end_all(&mut tx, &row.id, now_ms()).await?;
     tx.commit().await?;
     Ok(())
@@ -386,9 +382,7 @@ pub async fn logout(db: &Db, partner_id: &str, external_user_id: &str) -> Result
 
 /// The language a live user's partner gave them (`locale`), if any.
 pub async fn locale_of(db: &Db, user_id: &str) -> Result<Option<String>, ApiError> {
-    let row: Option<(Option<String>,)> = sqlx::query_as("SELECT locale FROM users WHERE id = $1 AND erased_at IS NULL")
-        .bind(user_id)
-        .fetch_optional(db.pool())
-        .await?;
+    let row: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT locale FROM users WHERE id = $1 AND erased_at IS NULL").bind(user_id).fetch_optional(db.pool()).await?;
     Ok(row.and_then(|(l,)| l))
 }

@@ -147,9 +147,7 @@ impl VoucherInput {
             bad.push(("perUserLimit", "must be 1–1000".into()));
         }
         match (self.value_type, self.value) {
-            (Some(ValueType::Percent), Some(v)) if !(1..=100).contains(&v) => {
-                bad.push(("value", "a percentage must be 1–100".into()))
-            }
+            (Some(ValueType::Percent), Some(v)) if !(1..=100).contains(&v) => bad.push(("value", "a percentage must be 1–100".into())),
             (_, Some(v)) if v < 0 => bad.push(("value", "must not be negative".into())),
             _ => {}
         }
@@ -264,7 +262,8 @@ pub async fn update(db: &Db, id: &str, input: &VoucherInput) -> Result<Voucher, 
 
 pub async fn get(db: &Db, id: &str) -> Result<Voucher, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {VOUCHER_COLUMNS} FROM vouchers v WHERE v.id = $1"));
-    let row: VoucherRow = sqlx::query_as(sql).bind(id).fetch_optional(db.pool()).await?.ok_or_else(|| ApiError::not_found("No such voucher."))?;
+    let row: VoucherRow =
+        sqlx::query_as(sql).bind(id).fetch_optional(db.pool()).await?.ok_or_else(|| ApiError::not_found("No such voucher."))?;
     view(db, row).await
 }
 
@@ -281,10 +280,8 @@ pub async fn list(db: &Db, merchant_id: Option<&str>) -> Result<Vec<Voucher>, Ap
 }
 
 async fn view(db: &Db, r: VoucherRow) -> Result<Voucher, ApiError> {
-    let cohorts: Vec<(String,)> = sqlx::query_as("SELECT cohort FROM voucher_cohorts WHERE voucher_id = $1 ORDER BY cohort")
-        .bind(&r.id)
-        .fetch_all(db.pool())
-        .await?;
+    let cohorts: Vec<(String,)> =
+        sqlx::query_as("SELECT cohort FROM voucher_cohorts WHERE voucher_id = $1 ORDER BY cohort").bind(&r.id).fetch_all(db.pool()).await?;
     let (free,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM voucher_codes WHERE voucher_id = $1 AND claim_id IS NULL")
         .bind(&r.id)
         .fetch_one(db.pool())
@@ -329,11 +326,12 @@ pub struct Published {
 pub async fn publish(db: &Db, id: &str) -> Result<Published, ApiError> {
     let mut tx = db.begin_write().await?;
     let now = now_ms();
-    let done = sqlx::query("UPDATE vouchers SET status = 'published', published_at = $2, updated_at = $2 WHERE id = $1 AND status = 'draft'")
-        .bind(id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    let done =
+        sqlx::query("UPDATE vouchers SET status = 'published', published_at = $2, updated_at = $2 WHERE id = $1 AND status = 'draft'")
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
     if done.rows_affected() == 0 {
         drop(tx);
         let v = get(db, id).await?;
@@ -388,11 +386,12 @@ pub async fn publish(db: &Db, id: &str) -> Result<Published, ApiError> {
 pub async fn archive(db: &Db, id: &str) -> Result<Voucher, ApiError> {
     let now = now_ms();
     let mut tx = db.begin_write().await?;
-    let done = sqlx::query("UPDATE vouchers SET status = 'archived', archived_at = $2, updated_at = $2 WHERE id = $1 AND status <> 'archived'")
-        .bind(id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    let done =
+        sqlx::query("UPDATE vouchers SET status = 'archived', archived_at = $2, updated_at = $2 WHERE id = $1 AND status <> 'archived'")
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
     if done.rows_affected() > 0 {
         let (title, merchant_id): (String, String) =
             sqlx::query_as("SELECT title, merchant_id FROM vouchers WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;

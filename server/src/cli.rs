@@ -179,9 +179,8 @@ async fn partner_command(platform: &Platform, cmd: PartnerCommand) -> anyhow::Re
     let db = &platform.db;
     match cmd {
         PartnerCommand::Create { id, name, origins, sandbox } => {
-            let (_, creds) = partners::create(db, partners::NewPartner { id, name, allowed_origins: origins, sandbox })
-                .await
-                .map_err(api_error)?;
+            let (_, creds) =
+                partners::create(db, partners::NewPartner { id, name, allowed_origins: origins, sandbox }).await.map_err(api_error)?;
             println!("tessera: partner created");
             print_credentials(&creds);
         }

@@ -7,9 +7,8 @@ use tokio::{net::TcpListener, sync::watch};
 /// requests finish for the configured grace period.
 pub async fn serve(platform: Platform) -> anyhow::Result<()> {
     let config = platform.config.clone();
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("could not listen on {} (set TESSERA_LISTEN)", config.listen))?;
+    let listener =
+        TcpListener::bind(config.listen).await.with_context(|| format!("could not listen on {} (set TESSERA_LISTEN)", config.listen))?;
     let addr = listener.local_addr()?;
     let platform = platform.listening_at(addr);
     let base = match &config.public_url {
@@ -35,10 +34,8 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
     let housekeeping = tokio::spawn(housekeeping(platform.clone(), stopping.clone()));
     let reversals = tokio::spawn(coin_reversals(platform.clone(), stopping.clone()));
     let sequencer = tokio::spawn(sequencer(platform.clone(), stopping.clone()));
-    let worker = config
-        .webhooks
-        .worker
-        .then(|| tokio::spawn(crate::webhooks::run(platform.clone(), stopping.clone(), config.shutdown_grace)));
+    let worker =
+        config.webhooks.worker.then(|| tokio::spawn(crate::webhooks::run(platform.clone(), stopping.clone(), config.shutdown_grace)));
     let connections = hyper_util::server::graceful::GracefulShutdown::new();
     let mut server = Box::pin(accept(listener, app, config.header_read_timeout, &connections));
     let signalled = tokio::select! {
@@ -78,7 +75,12 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
 /// `header_read` is disconnected, so half-sent requests cannot pile up) and
 /// `TCP_NODELAY` (streamed responses — SSR, static files — otherwise wait on
 /// delayed ACKs, ~40 ms each).
-async fn accept(listener: TcpListener, app: axum::Router, header_read: Duration, connections: &hyper_util::server::graceful::GracefulShutdown) -> std::io::Error {
+async fn accept(
+    listener: TcpListener,
+    app: axum::Router,
+    header_read: Duration,
+    connections: &hyper_util::server::graceful::GracefulShutdown,
+) -> std::io::Error {
     use hyper_util::{rt::TokioIo, service::TowerToHyperService};
     use tower::ServiceExt;
     let mut http = hyper::server::conn::http1::Builder::new();

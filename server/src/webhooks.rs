@@ -54,7 +54,8 @@ async fn send(client: &Outbound, timeout: Duration, target: &Target, d: &Leased)
     };
     let result = async {
         let request = client.request(reqwest::Method::POST, &target.url).map_err(|e| e.to_string())?;
-        let headers = signing::sign(target.scheme(), &target.secrets(attempted_at), &d.event_id, attempted_at / 1000, d.payload.as_bytes())?;
+        let headers =
+            signing::sign(target.scheme(), &target.secrets(attempted_at), &d.event_id, attempted_at / 1000, d.payload.as_bytes())?;
         let mut request = request.header("content-type", "application/json").body(d.payload.clone());
         for (name, value) in headers {
             request = request.header(name, value);
@@ -64,11 +65,7 @@ async fn send(client: &Outbound, timeout: Duration, target: &Target, d: &Leased)
             .map_err(|_| format!("no answer within {} s", timeout.as_secs()))?
             .map_err(|e| tessera_core::outbound::describe(&e))?;
         outcome.status = Some(response.status().as_u16());
-        outcome.retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
+        outcome.retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
         let mut body = Vec::new();
         while body.len() < BODY_KEPT {
             match tokio::time::timeout(timeout, response.chunk()).await {
@@ -89,7 +86,6 @@ async fn send(client: &Outbound, timeout: Duration, target: &Target, d: &Leased)
     }
     outcome
 }
-
 
 /// `Retry-After` as seconds or an HTTP date.
 fn parse_retry_after(v: &str) -> Option<Duration> {

@@ -6,13 +6,7 @@ use tessera_core::images::{Kind, srcset};
 /// (`width`/`height`), so nothing jumps when it arrives.
 /// Decorative (`alt=""`) unless given the words it stands for.
 #[component]
-pub fn Picture(
-    id: String,
-    kind: Kind,
-    sizes: &'static str,
-    class: &'static str,
-    #[prop(optional, into)] alt: String,
-) -> impl IntoView {
+pub fn Picture(id: String, kind: Kind, sizes: &'static str, class: &'static str, #[prop(optional, into)] alt: String) -> impl IntoView {
     let (src, set) = srcset(&id, kind);
     let (width, height) = kind.display();
     view! {

@@ -13,11 +13,7 @@ struct Refusal {
 fn refusal() -> Option<Refusal> {
     let parts = use_context::<http::request::Parts>()?;
     let f = parts.extensions.get::<tessera_core::sso::SsoFailure>()?.clone();
-    Some(Refusal {
-        code: f.code,
-        message: f.message,
-        debug: f.debug.map(|d| (d.url, d.method, d.status, d.body, d.curl)),
-    })
+    Some(Refusal { code: f.code, message: f.message, debug: f.debug.map(|d| (d.url, d.method, d.status, d.body, d.curl)) })
 }
 
 /// When the server refused this page's SSO sign-in: the error screen (the

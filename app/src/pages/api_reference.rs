@@ -91,7 +91,14 @@ pub async fn api_reference() -> Result<Reference, AppError> {
         .flatten()
         .map(|e| (text(&e["code"]), e["status"].as_u64().unwrap_or(0) as u16, text(&e["description"])))
         .collect();
-    Ok(Reference { title: text(&doc["info"]["title"]), version: text(&doc["info"]["version"]), description: text(&doc["info"]["description"]), sections, schemas, errors })
+    Ok(Reference {
+        title: text(&doc["info"]["title"]),
+        version: text(&doc["info"]["version"]),
+        description: text(&doc["info"]["description"]),
+        sections,
+        schemas,
+        errors,
+    })
 }
 
 /// `/docs/api`: every route, schema and error code, from `/openapi.json`.

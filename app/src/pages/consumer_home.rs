@@ -62,7 +62,8 @@ pub async fn home() -> Result<HomeData, AppError> {
             let vouchers: Vec<VoucherCard> = page.items.into_iter().map(VoucherCard::from).collect();
             let unlocked = match &coupon {
                 Some(code) => {
-                    let with_code = tessera_core::catalog::CatalogQuery { limit: HOME_LIMIT, coupon: Some(code.clone()), ..Default::default() };
+                    let with_code =
+                        tessera_core::catalog::CatalogQuery { limit: HOME_LIMIT, coupon: Some(code.clone()), ..Default::default() };
                     let all = tessera_core::catalog::vouchers_for_user(db, &v.user_id, &with_code).await?;
                     Some(all.items.into_iter().filter(|x| !vouchers.iter().any(|v| v.id == x.id)).map(VoucherCard::from).collect())
                 }
@@ -79,7 +80,11 @@ pub async fn home() -> Result<HomeData, AppError> {
         vouchers,
         unlocked,
         favorites,
-        banners: theme.banners.into_iter().map(|b| BannerLink { image_id: b.image_id, image_url: b.image_url, alt: b.alt, link: b.link }).collect(),
+        banners: theme
+            .banners
+            .into_iter()
+            .map(|b| BannerLink { image_id: b.image_id, image_url: b.image_url, alt: b.alt, link: b.link })
+            .collect(),
         search_placeholder: theme.search_placeholder,
     })
 }

@@ -155,7 +155,12 @@ pub fn search_index() -> Vec<Section> {
                     if !current.text.trim().is_empty() {
                         out.push(current);
                     }
-                    current = Section { url: format!("{base}#{}", anchor(&heading_text)), page: p.title, heading: heading_text.clone(), text: String::new() };
+                    current = Section {
+                        url: format!("{base}#{}", anchor(&heading_text)),
+                        page: p.title,
+                        heading: heading_text.clone(),
+                        text: String::new(),
+                    };
                 }
                 Event::Text(t) | Event::Code(t) => {
                     if in_heading {

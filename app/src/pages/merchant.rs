@@ -3,7 +3,10 @@ use crate::{
     components::{AppHeader, ErrorState, Loading, TabBar},
     error::AppError,
     i18n::{Texts, t},
-    pages::{consumer_home::{MerchantLink, VoucherList}, redeem::OutletChoice},
+    pages::{
+        consumer_home::{MerchantLink, VoucherList},
+        redeem::OutletChoice,
+    },
     session::href,
 };
 use leptos::prelude::*;
@@ -39,7 +42,11 @@ pub async fn merchant_screen(id: String) -> Result<MerchantData, AppError> {
     let outlets = tessera_core::merchants::outlets(db, &merchant.id, None).await?;
     let (vouchers, favorite) = match crate::session::viewer_if_any().await {
         Some(v) => {
-            let query = tessera_core::catalog::CatalogQuery { merchant_id: Some(merchant.id.clone()), limit: crate::pages::consumer_home::HOME_LIMIT, ..Default::default() };
+            let query = tessera_core::catalog::CatalogQuery {
+                merchant_id: Some(merchant.id.clone()),
+                limit: crate::pages::consumer_home::HOME_LIMIT,
+                ..Default::default()
+            };
             let page = tessera_core::catalog::vouchers_for_user(db, &v.user_id, &query).await?;
             let favorites = tessera_core::favorites::list(db, &v.user_id).await?;
             (page.items.into_iter().map(VoucherCard::from).collect(), Some(favorites.iter().any(|m| m.id == merchant.id)))

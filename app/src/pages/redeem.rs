@@ -57,7 +57,13 @@ pub struct RedeemData {
 pub(crate) fn choices(outlets: Vec<tessera_core::merchants::Outlet>) -> Vec<OutletChoice> {
     outlets
         .into_iter()
-        .map(|o| OutletChoice { geolocated: o.lat.is_some() && o.lng.is_some(), id: o.id, name: o.name, address: o.address, distance_m: o.distance_m })
+        .map(|o| OutletChoice {
+            geolocated: o.lat.is_some() && o.lng.is_some(),
+            id: o.id,
+            name: o.name,
+            address: o.address,
+            distance_m: o.distance_m,
+        })
         .collect()
 }
 
@@ -66,7 +72,16 @@ fn done(r: tessera_core::redemptions::Redemption) -> Done {
     let qr_svg = tessera_core::qr::svg(&r.code);
     let barcode_svg = tessera_core::qr::barcode_svg(&r.code);
     let redeemed_at_text = crate::i18n::date_time(&r.redeemed_at);
-    Done { status: r.status, flag_reason: r.flag_reason, code: r.code, outlet_name: r.outlet_name, redeemed_at: r.redeemed_at, redeemed_at_text, qr_svg, barcode_svg }
+    Done {
+        status: r.status,
+        flag_reason: r.flag_reason,
+        code: r.code,
+        outlet_name: r.outlet_name,
+        redeemed_at: r.redeemed_at,
+        redeemed_at_text,
+        qr_svg,
+        barcode_svg,
+    }
 }
 
 /// One claim of the signed-in user's wallet, its merchant's outlets and, when
@@ -166,18 +181,21 @@ fn RedeemBody(s: RedeemData, preselect: Option<String>) -> impl IntoView {
                 <h2>{t("redeem-expired-title")}</h2>
                 <p>{t("redeem-expired-text")}</p>
             </div>
-        }.into_any(),
+        }
+        .into_any(),
         (None, _) if s.outlets.is_empty() => view! {
             <div class="state state-empty" data-code="no_outlets">
                 <h2>{t("redeem-no-outlets-title")}</h2>
                 <p>{t("redeem-no-outlets-text")}</p>
             </div>
-        }.into_any(),
+        }
+        .into_any(),
         (None, _) => {
             let asked = preselect.filter(|p| s.outlets.iter().any(|o| &o.id == p));
             let chosen = asked.is_some();
             let selected = asked.unwrap_or_else(|| s.outlets[0].id.clone());
-            view! { <RedeemPanel claim_id=s.claim_id voucher_id=s.voucher_id outlets=s.outlets selected chosen texts=panel_texts()/> }.into_any()
+            view! { <RedeemPanel claim_id=s.claim_id voucher_id=s.voucher_id outlets=s.outlets selected chosen texts=panel_texts()/> }
+                .into_any()
         }
     };
     view! { <article class="redeem-card">{head}{body}</article> }
@@ -191,8 +209,16 @@ fn Redeemed(done: Done, texts: Texts) -> impl IntoView {
 
 /// The words of the redemption's outcome (shown by both islands).
 const DONE_TEXTS: [&str; 10] = [
-    "redeemed-at", "redeem-qr-label", "redeem-barcode-label", "redeem-code-label", "redeem-show-code", "redeem-flagged",
-    "copy-code", "copy-done", "copy-failed", "redeem-without-location",
+    "redeemed-at",
+    "redeem-qr-label",
+    "redeem-barcode-label",
+    "redeem-code-label",
+    "redeem-show-code",
+    "redeem-flagged",
+    "copy-code",
+    "copy-done",
+    "copy-failed",
+    "redeem-without-location",
 ];
 
 fn done_texts() -> Texts {
@@ -201,8 +227,17 @@ fn done_texts() -> Texts {
 
 fn panel_texts() -> Texts {
     let mut texts = crate::i18n::texts(&[
-        "redeem-outlet", "redeem-nearest", "redeem-now", "redeem-locating", "redeem-redeeming", "redeem-hint",
-        "redeem-confirm-title", "redeem-confirm-text", "redeem-confirm-yes", "redeem-confirm-no", "redeem-no-location",
+        "redeem-outlet",
+        "redeem-nearest",
+        "redeem-now",
+        "redeem-locating",
+        "redeem-redeeming",
+        "redeem-hint",
+        "redeem-confirm-title",
+        "redeem-confirm-text",
+        "redeem-confirm-yes",
+        "redeem-confirm-no",
+        "redeem-no-location",
         "error-network-error",
     ]);
     texts.extend(done_texts());
@@ -243,7 +278,14 @@ enum Step {
 /// the link, `?outletId=`) chose one, the redemption goes to the outlet
 /// nearest to where they are, not to the first in the list.
 #[island]
-fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>, selected: String, chosen: bool, texts: Texts) -> impl IntoView {
+fn RedeemPanel(
+    claim_id: String,
+    voucher_id: String,
+    outlets: Vec<OutletChoice>,
+    selected: String,
+    chosen: bool,
+    texts: Texts,
+) -> impl IntoView {
     let texts = StoredValue::new(texts);
     let say = move |key: &str| texts.with_value(|t| t.get(key));
     let outlets = RwSignal::new(outlets);
@@ -335,14 +377,20 @@ fn RedeemPanel(claim_id: String, voucher_id: String, outlets: Vec<OutletChoice>,
             let outlet_id = selected.get_untracked();
             match redeem_claim(claim_id.clone(), outlet_id.clone(), lat, lng, accuracy_m).await {
                 Ok(done) => {
-                    bridge::analytics("redeem_success", serde_json::json!({
-                        "claimId": claim_id, "voucherId": voucher_id, "outletId": outlet_id,
-                        "status": done.status, "flagReason": done.flag_reason,
-                    }));
+                    bridge::analytics(
+                        "redeem_success",
+                        serde_json::json!({
+                            "claimId": claim_id, "voucherId": voucher_id, "outletId": outlet_id,
+                            "status": done.status, "flagReason": done.flag_reason,
+                        }),
+                    );
                     step.set(Step::Done(done));
                 }
                 Err(e) => {
-                    bridge::analytics("redeem_fail", serde_json::json!({ "claimId": claim_id, "voucherId": voucher_id, "outletId": outlet_id, "code": e.code }));
+                    bridge::analytics(
+                        "redeem_fail",
+                        serde_json::json!({ "claimId": claim_id, "voucherId": voucher_id, "outletId": outlet_id, "code": e.code }),
+                    );
                     bridge::report(&e);
                     step.set(Step::Failed(e));
                 }

@@ -64,7 +64,10 @@ pub fn Search() -> impl IntoView {
     let value_type = move || query.read().get("type");
     let results = Resource::new(move || (q(), value_type()), |(q, t)| search_vouchers(q, t));
     let props = serde_json::json!({ "query": q(), "type": value_type() }).to_string();
-    let heading = value_type().and_then(|t| ValueType::parse(&t)).map(crate::pages::consumer_home::value_type_label).unwrap_or_else(|| t("search-title"));
+    let heading = value_type()
+        .and_then(|t| ValueType::parse(&t))
+        .map(crate::pages::consumer_home::value_type_label)
+        .unwrap_or_else(|| t("search-title"));
     view! {
         <Title text=heading.clone()/>
         <main class="consumer search-page" data-visit="search" data-visit-props=props>

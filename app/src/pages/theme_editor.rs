@@ -116,16 +116,19 @@ fn Field(path: String, label: String, kind: Kind) -> impl IntoView {
                 <input type="color" aria-hidden="true" tabindex="-1" data-for=path.clone()/>
                 <input type="text" name=path.clone() data-kind="colour" placeholder="default" pattern="#[0-9a-fA-F]{3,8}"/>
             </span>
-        }.into_any(),
+        }
+        .into_any(),
         Kind::Text => view! { <input type="text" name=path data-kind="text" placeholder="default"/> }.into_any(),
         Kind::Number { min, max, step } => view! {
             <input type="number" name=path data-kind="number" min=min max=max step=step placeholder="default"/>
-        }.into_any(),
+        }
+        .into_any(),
         Kind::Choice(options) => view! {
             <select name=path data-kind="text">
                 {options.iter().map(|o| view! { <option value=*o>{*o}</option> }).collect_view()}
             </select>
-        }.into_any(),
+        }
+        .into_any(),
         Kind::Json => view! { <textarea name=path data-kind="json" rows="4" placeholder="[]"></textarea> }.into_any(),
     };
     view! { <label class="field"><span>{label}</span>{input}</label> }

@@ -26,7 +26,13 @@ pub async fn my_transactions() -> Result<Vec<Transaction>, AppError> {
     let list = tessera_core::redemptions::history(&platform.db, &viewer.user_id).await?;
     Ok(list
         .into_iter()
-        .map(|r| Transaction { claim_id: r.claim_id, title: r.voucher_title, outlet_name: r.outlet_name, status: r.status, redeemed_at: r.redeemed_at })
+        .map(|r| Transaction {
+            claim_id: r.claim_id,
+            title: r.voucher_title,
+            outlet_name: r.outlet_name,
+            status: r.status,
+            redeemed_at: r.redeemed_at,
+        })
         .collect())
 }
 

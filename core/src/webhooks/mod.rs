@@ -10,6 +10,7 @@
 pub mod queue;
 pub mod signing;
 
+pub use crate::outbound::{Destinations, NOT_PUBLIC};
 use crate::{
     clock::{now_ms, to_rfc3339},
     db::Db,
@@ -19,7 +20,6 @@ use crate::{
 };
 use serde::{Deserialize, Serialize};
 pub use signing::Scheme;
-pub use crate::outbound::{Destinations, NOT_PUBLIC};
 
 /// A partner's webhook endpoint, as the APIs show it (never its secret).
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -134,10 +134,7 @@ impl EndpointRow {
 
 fn check_event_types(types: &[String]) -> Result<String, ApiError> {
     if let Some(bad) = types.iter().find(|t| !events::TYPES.contains(&t.as_str())) {
-        return Err(ApiError::validation(vec![(
-            "eventTypes",
-            format!("{bad:?} is not an event type; use {}", events::TYPES.join(", ")),
-        )]));
+        return Err(ApiError::validation(vec![("eventTypes", format!("{bad:?} is not an event type; use {}", events::TYPES.join(", ")))]));
     }
     let mut sorted: Vec<&str> = types.iter().map(String::as_str).collect();
     sorted.sort_unstable();
@@ -153,15 +150,17 @@ fn check_description(description: Option<String>) -> Result<Option<String>, ApiE
 }
 
 fn check_max_in_flight(n: i64) -> Result<i64, ApiError> {
-    if (1..=256).contains(&n) {
-        Ok(n)
-    } else {
-        Err(ApiError::validation(vec![("maxInFlight", "must be between 1 and 256".into())]))
-    }
+    if (1..=256).contains(&n) { Ok(n) } else { Err(ApiError::validation(vec![("maxInFlight", "must be between 1 and 256".into())])) }
 }
 
 /// Adds an endpoint to a partner; returns it with its secret (shown once).
-pub async fn create(db: &Db, to: &Destinations, partner_id: &str, new: NewEndpoint, default_in_flight: i64) -> Result<EndpointWithSecret, ApiError> {
+pub async fn create(
+    db: &Db,
+    to: &Destinations,
+    partner_id: &str,
+    new: NewEndpoint,
+    default_in_flight: i64,
+) -> Result<EndpointWithSecret, ApiError> {
     let url = to.check_for_save(&new.url).await.map_err(|e| ApiError::validation(vec![("url", e)]))?;
     let scheme = new.scheme.unwrap_or(Scheme::Tessera);
     let secret = match new.secret {
@@ -218,15 +217,17 @@ pub async fn update(db: &Db, to: &Destinations, partner: Option<&str>, id: &str,
     let types = check_event_types(change.event_types.as_deref().unwrap_or(&current.event_types))?;
     let in_flight = check_max_in_flight(change.max_in_flight.unwrap_or(current.max_in_flight))?;
     let description = check_description(change.description)?;
-    sqlx::query("UPDATE webhook_endpoints SET url = $2, event_types = $3, description = $4, max_in_flight = $5, updated_at = $6 WHERE id = $1")
-        .bind(id)
-        .bind(url)
-        .bind(types)
-        .bind(description.unwrap_or(current.description))
-        .bind(in_flight)
-        .bind(now_ms())
-        .execute(db.pool())
-        .await?;
+    sqlx::query(
+        "UPDATE webhook_endpoints SET url = $2, event_types = $3, description = $4, max_in_flight = $5, updated_at = $6 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(url)
+    .bind(types)
+    .bind(description.unwrap_or(current.description))
+    .bind(in_flight)
+    .bind(now_ms())
+    .execute(db.pool())
+    .await?;
     get(db, partner, id).await
 }
 

@@ -309,11 +309,10 @@ pub async fn record(
                         .execute(&mut *tx)
                         .await?;
                     // The endpoint may be gone too (deleted while the attempt was in flight).
-                    let failing_since: Option<(Option<i64>,)> =
-                        sqlx::query_as("SELECT failing_since FROM webhook_endpoints WHERE id = $1")
-                            .bind(&o.endpoint_id)
-                            .fetch_optional(&mut *tx)
-                            .await?;
+                    let failing_since: Option<(Option<i64>,)> = sqlx::query_as("SELECT failing_since FROM webhook_endpoints WHERE id = $1")
+                        .bind(&o.endpoint_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
                     if failing_since.and_then(|(since,)| since).is_some_and(|since| now - since >= disable_after.as_millis() as i64) {
                         disable_in(tx, &o.endpoint_id, "failing", now).await?;
                     }
@@ -366,7 +365,9 @@ pub async fn heartbeat(db: &Db, instance: &str, deliveries: &[String], until: i6
                 "UPDATE webhook_deliveries SET lease_until = $1 WHERE id IN \
                  (SELECT id FROM webhook_deliveries WHERE leased_by = $2 AND status = 'pending' AND id IN ({list}) FOR UPDATE SKIP LOCKED)"
             ),
-            Backend::Sqlite => format!("UPDATE webhook_deliveries SET lease_until = $1 WHERE leased_by = $2 AND status = 'pending' AND id IN ({list})"),
+            Backend::Sqlite => {
+                format!("UPDATE webhook_deliveries SET lease_until = $1 WHERE leased_by = $2 AND status = 'pending' AND id IN ({list})")
+            }
         });
         let mut q = sqlx::query(sql).bind(until).bind(instance);
         for id in chunk {
@@ -526,9 +527,7 @@ pub async fn event_detail(db: &Db, partner: Option<&str>, event_id: &str) -> Res
         .bind(partner.unwrap_or(""))
         .fetch_optional(db.pool())
         .await?;
-    let event: Event = found
-        .and_then(|(p,)| serde_json::from_str(&p).ok())
-        .ok_or_else(|| ApiError::not_found("No such event."))?;
+    let event: Event = found.and_then(|(p,)| serde_json::from_str(&p).ok()).ok_or_else(|| ApiError::not_found("No such event."))?;
     let sql = sqlx::AssertSqlSafe(format!("SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE event_id = $1 ORDER BY created_at, id"));
     let rows: Vec<DeliveryRow> = sqlx::query_as(sql).bind(event_id).fetch_all(db.pool()).await?;
     let attempts: Vec<(String, String, i64, Option<i64>, i64, String, Option<String>)> = sqlx::query_as(
@@ -549,7 +548,13 @@ pub async fn event_detail(db: &Db, partner: Option<&str>, event_id: &str) -> Res
 }
 
 /// An endpoint's deliveries, newest first, optionally of one status.
-pub async fn deliveries(db: &Db, partner: Option<&str>, endpoint_id: &str, status: Option<&str>, limit: i64) -> Result<Vec<Delivery>, ApiError> {
+pub async fn deliveries(
+    db: &Db,
+    partner: Option<&str>,
+    endpoint_id: &str,
+    status: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Delivery>, ApiError> {
     super::get(db, partner, endpoint_id).await?;
     if let Some(s) = status {
         if !["pending", "delivered", "failed"].contains(&s) {

@@ -59,9 +59,9 @@ impl Scheme {
     pub fn check_secret(self, secret: &str) -> Result<(), String> {
         match self {
             _ if secret.len() > 256 => Err("must be at most 256 characters".into()),
-            Scheme::StandardWebhooks => standardwebhooks::Webhook::new(secret)
-                .map(|_| ())
-                .map_err(|_| "must be whsec_ followed by a base64 key".into()),
+            Scheme::StandardWebhooks => {
+                standardwebhooks::Webhook::new(secret).map(|_| ()).map_err(|_| "must be whsec_ followed by a base64 key".into())
+            }
             _ if secret.len() < 16 => Err("must be at least 16 characters".into()),
             _ => Ok(()),
         }
@@ -76,10 +76,8 @@ pub fn sign(scheme: Scheme, secrets: &[&str], event_id: &str, timestamp: i64, bo
     Ok(match scheme {
         Scheme::Tessera => {
             let t = timestamp.to_string();
-            let v1: Vec<String> = secrets
-                .iter()
-                .map(|s| format!("v1={}", hex::encode(signature::mac(s.as_bytes(), &[t.as_bytes(), body]))))
-                .collect();
+            let v1: Vec<String> =
+                secrets.iter().map(|s| format!("v1={}", hex::encode(signature::mac(s.as_bytes(), &[t.as_bytes(), body])))).collect();
             vec![("x-signature", format!("t={t},{}", v1.join(","))), ("x-tessera-event-id", event_id.to_string())]
         }
         Scheme::StandardWebhooks => {

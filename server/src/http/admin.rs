@@ -10,9 +10,8 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
-use tessera_core::error::ErrorBody;
-use utoipa_axum::{router::OpenApiRouter, routes};
 use serde::Deserialize;
+use tessera_core::error::ErrorBody;
 use tessera_core::{
     error::ApiError,
     merchants::{self, Merchant, MerchantInput, Outlet, OutletInput},
@@ -20,9 +19,10 @@ use tessera_core::{
     redemptions::{self, Redemption},
     theme::{self, Theme},
     users::{self, User},
-    webview::{self, WebviewSettings},
     vouchers::{self, PoolUpload, PoolUploaded, Published, Voucher, VoucherInput},
+    webview::{self, WebviewSettings},
 };
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -61,7 +61,11 @@ fn db(state: &AppState) -> Db<'_> {
 #[utoipa::path(post, path = "/admin/partners", tag = "admin", security(("operator" = [])),
     request_body = NewPartner,
     responses((status = 201, body = PartnerCredentials), (status = 409, description = "conflict (id taken)", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
-async fn create_partner(_: Operator, State(s): State<AppState>, ApiJson(new): ApiJson<NewPartner>) -> Result<(StatusCode, Json<PartnerCredentials>), ApiError> {
+async fn create_partner(
+    _: Operator,
+    State(s): State<AppState>,
+    ApiJson(new): ApiJson<NewPartner>,
+) -> Result<(StatusCode, Json<PartnerCredentials>), ApiError> {
     let (_, creds) = partners::create(db(&s), new).await?;
     Ok((StatusCode::CREATED, Json(creds)))
 }
@@ -132,7 +136,12 @@ async fn set_integration(
 #[utoipa::path(put, path = "/admin/partners/{id}/allowed-origins", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = OriginsRequest,
     responses((status = 200, body = PartnerView), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
-async fn set_origins(_: Operator, State(s): State<AppState>, Path(id): Path<String>, ApiJson(r): ApiJson<OriginsRequest>) -> Result<Json<PartnerView>, ApiError> {
+async fn set_origins(
+    _: Operator,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(r): ApiJson<OriginsRequest>,
+) -> Result<Json<PartnerView>, ApiError> {
     Ok(Json(partners::set_allowed_origins(db(&s), &id, &r.allowed_origins).await?.view()))
 }
 
@@ -148,7 +157,12 @@ async fn get_theme(_: Operator, State(s): State<AppState>, Path(id): Path<String
 #[utoipa::path(put, path = "/admin/partners/{id}/theme", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = Theme,
     responses((status = 200, body = Theme), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
-async fn set_theme(_: Operator, State(s): State<AppState>, Path(id): Path<String>, ApiJson(t): ApiJson<Theme>) -> Result<Json<Theme>, ApiError> {
+async fn set_theme(
+    _: Operator,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(t): ApiJson<Theme>,
+) -> Result<Json<Theme>, ApiError> {
     Ok(Json(theme::set(db(&s), &id, &t).await?))
 }
 
@@ -165,7 +179,12 @@ async fn get_webview(_: Operator, State(s): State<AppState>, Path(id): Path<Stri
 #[utoipa::path(put, path = "/admin/partners/{id}/webview", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = WebviewSettings,
     responses((status = 200, body = WebviewSettings), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
-async fn set_webview(_: Operator, State(s): State<AppState>, Path(id): Path<String>, ApiJson(w): ApiJson<WebviewSettings>) -> Result<Json<WebviewSettings>, ApiError> {
+async fn set_webview(
+    _: Operator,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(w): ApiJson<WebviewSettings>,
+) -> Result<Json<WebviewSettings>, ApiError> {
     Ok(Json(webview::set(db(&s), &id, &w).await?))
 }
 
@@ -181,7 +200,11 @@ async fn get_user(_: Operator, State(s): State<AppState>, Path((id, ext)): Path<
 #[utoipa::path(post, path = "/admin/merchants", tag = "admin", security(("operator" = [])),
     request_body = MerchantInput,
     responses((status = 201, body = Merchant), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
-async fn create_merchant(_: Operator, State(s): State<AppState>, ApiJson(m): ApiJson<MerchantInput>) -> Result<(StatusCode, Json<Merchant>), ApiError> {
+async fn create_merchant(
+    _: Operator,
+    State(s): State<AppState>,
+    ApiJson(m): ApiJson<MerchantInput>,
+) -> Result<(StatusCode, Json<Merchant>), ApiError> {
     Ok((StatusCode::CREATED, Json(merchants::create(db(&s), &m).await?)))
 }
 
@@ -204,7 +227,12 @@ async fn get_merchant(_: Operator, State(s): State<AppState>, Path(id): Path<Str
 #[utoipa::path(put, path = "/admin/merchants/{id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = MerchantInput,
     responses((status = 200, body = Merchant), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
-async fn update_merchant(_: Operator, State(s): State<AppState>, Path(id): Path<String>, ApiJson(m): ApiJson<MerchantInput>) -> Result<Json<Merchant>, ApiError> {
+async fn update_merchant(
+    _: Operator,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(m): ApiJson<MerchantInput>,
+) -> Result<Json<Merchant>, ApiError> {
     Ok(Json(merchants::update(db(&s), &id, &m).await?))
 }
 
@@ -228,7 +256,12 @@ async fn enable_merchant(_: Operator, State(s): State<AppState>, Path(id): Path<
 #[utoipa::path(post, path = "/admin/merchants/{id}/outlets", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = OutletInput,
     responses((status = 201, body = Outlet), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
-async fn create_outlet(_: Operator, State(s): State<AppState>, Path(id): Path<String>, ApiJson(o): ApiJson<OutletInput>) -> Result<(StatusCode, Json<Outlet>), ApiError> {
+async fn create_outlet(
+    _: Operator,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(o): ApiJson<OutletInput>,
+) -> Result<(StatusCode, Json<Outlet>), ApiError> {
     Ok((StatusCode::CREATED, Json(merchants::create_outlet(db(&s), &id, &o).await?)))
 }
 
@@ -253,7 +286,12 @@ async fn get_outlet(_: Operator, State(s): State<AppState>, Path(id): Path<Strin
 #[utoipa::path(put, path = "/admin/outlets/{id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = OutletInput,
     responses((status = 200, body = Outlet), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
-async fn update_outlet(_: Operator, State(s): State<AppState>, Path(id): Path<String>, ApiJson(o): ApiJson<OutletInput>) -> Result<Json<Outlet>, ApiError> {
+async fn update_outlet(
+    _: Operator,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(o): ApiJson<OutletInput>,
+) -> Result<Json<Outlet>, ApiError> {
     Ok(Json(merchants::update_outlet(db(&s), &id, &o).await?))
 }
 
@@ -261,7 +299,11 @@ async fn update_outlet(_: Operator, State(s): State<AppState>, Path(id): Path<St
 #[utoipa::path(post, path = "/admin/vouchers", tag = "admin", security(("operator" = [])),
     request_body = VoucherInput,
     responses((status = 201, body = Voucher), (status = 404, description = "not_found (merchant)", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
-async fn create_voucher(_: Operator, State(s): State<AppState>, ApiJson(v): ApiJson<VoucherInput>) -> Result<(StatusCode, Json<Voucher>), ApiError> {
+async fn create_voucher(
+    _: Operator,
+    State(s): State<AppState>,
+    ApiJson(v): ApiJson<VoucherInput>,
+) -> Result<(StatusCode, Json<Voucher>), ApiError> {
     Ok((StatusCode::CREATED, Json(vouchers::create(db(&s), &v).await?)))
 }
 
@@ -276,7 +318,11 @@ struct VoucherFilter {
 #[utoipa::path(get, operation_id = "admin_list_vouchers", path = "/admin/vouchers", tag = "admin", security(("operator" = [])),
     params(VoucherFilter),
     responses((status = 200, body = Vec<Voucher>), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
-async fn list_vouchers(_: Operator, State(s): State<AppState>, ApiQuery(f): ApiQuery<VoucherFilter>) -> Result<Json<Vec<Voucher>>, ApiError> {
+async fn list_vouchers(
+    _: Operator,
+    State(s): State<AppState>,
+    ApiQuery(f): ApiQuery<VoucherFilter>,
+) -> Result<Json<Vec<Voucher>>, ApiError> {
     Ok(Json(vouchers::list(db(&s), f.merchant_id.as_deref()).await?))
 }
 
@@ -292,7 +338,12 @@ async fn get_voucher(_: Operator, State(s): State<AppState>, Path(id): Path<Stri
 #[utoipa::path(put, path = "/admin/vouchers/{id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = VoucherInput,
     responses((status = 200, body = Voucher), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
-async fn update_voucher(_: Operator, State(s): State<AppState>, Path(id): Path<String>, ApiJson(v): ApiJson<VoucherInput>) -> Result<Json<Voucher>, ApiError> {
+async fn update_voucher(
+    _: Operator,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(v): ApiJson<VoucherInput>,
+) -> Result<Json<Voucher>, ApiError> {
     Ok(Json(vouchers::update(db(&s), &id, &v).await?))
 }
 
@@ -316,7 +367,12 @@ async fn archive_voucher(_: Operator, State(s): State<AppState>, Path(id): Path<
 #[utoipa::path(post, path = "/admin/vouchers/{id}/codes", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = PoolUpload,
     responses((status = 200, body = PoolUploaded), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
-async fn upload_codes(_: Operator, State(s): State<AppState>, Path(id): Path<String>, ApiJson(u): ApiJson<PoolUpload>) -> Result<Json<PoolUploaded>, ApiError> {
+async fn upload_codes(
+    _: Operator,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(u): ApiJson<PoolUpload>,
+) -> Result<Json<PoolUploaded>, ApiError> {
     Ok(Json(vouchers::upload_codes(db(&s), &id, &u).await?))
 }
 
@@ -332,6 +388,10 @@ struct RedemptionFilter {
 #[utoipa::path(get, path = "/admin/redemptions", tag = "admin", security(("operator" = [])),
     params(RedemptionFilter),
     responses((status = 200, body = Vec<Redemption>), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
-async fn list_redemptions(_: Operator, State(s): State<AppState>, ApiQuery(f): ApiQuery<RedemptionFilter>) -> Result<Json<Vec<Redemption>>, ApiError> {
+async fn list_redemptions(
+    _: Operator,
+    State(s): State<AppState>,
+    ApiQuery(f): ApiQuery<RedemptionFilter>,
+) -> Result<Json<Vec<Redemption>>, ApiError> {
     Ok(Json(redemptions::list_all(db(&s), f.partner_id.as_deref(), f.limit.unwrap_or(100)).await?))
 }

@@ -11,9 +11,8 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use tessera_core::error::ErrorBody;
-use utoipa_axum::{router::OpenApiRouter, routes};
 use serde::{Deserialize, Serialize};
+use tessera_core::error::ErrorBody;
 use tessera_core::{
     catalog::{self, CatalogQuery, VoucherPage, VoucherView},
     claims::{self, Claim, Holder, Source},
@@ -25,6 +24,7 @@ use tessera_core::{
     sessions::{self, NewSession},
     users::User,
 };
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -254,7 +254,11 @@ async fn add_favorite(State(state): State<AppState>, consumer: Consumer, Path(me
         (status = 401, description = AUTH_ERRORS, body = ErrorBody),
         (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
-async fn remove_favorite(State(state): State<AppState>, consumer: Consumer, Path(merchant_id): Path<String>) -> Result<StatusCode, ApiError> {
+async fn remove_favorite(
+    State(state): State<AppState>,
+    consumer: Consumer,
+    Path(merchant_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     favorites::remove(&state.platform.db, &consumer.user.id, &merchant_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

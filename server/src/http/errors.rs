@@ -21,10 +21,7 @@ const JSON_PREFIXES: &[&str] = &["/sandbox"];
 const JSON_PATHS: &[&str] = &["/healthz", "/readyz", "/metrics", "/openapi.json", "/consumer/session", "/demo/webhooks"];
 
 pub(crate) fn is_api_path(path: &str) -> bool {
-    API_PREFIXES
-        .iter()
-        .chain(JSON_PREFIXES)
-        .any(|p| path == *p || path.strip_prefix(p).is_some_and(|rest| rest.starts_with('/')))
+    API_PREFIXES.iter().chain(JSON_PREFIXES).any(|p| path == *p || path.strip_prefix(p).is_some_and(|rest| rest.starts_with('/')))
         || JSON_PATHS.contains(&path)
 }
 
@@ -65,19 +62,12 @@ fn message_for(status: StatusCode, original: &str, limit: usize) -> String {
 }
 
 /// Rewrites non-JSON error responses on API paths into the JSON error shape.
-pub async fn json_errors_on_api_paths(
-    axum::extract::State(limit): axum::extract::State<BodyLimit>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub async fn json_errors_on_api_paths(axum::extract::State(limit): axum::extract::State<BodyLimit>, req: Request, next: Next) -> Response {
     let api = is_api_path(req.uri().path());
     let response = next.run(req).await;
     let status = response.status();
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/json"));
+    let is_json =
+        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| ct.starts_with("application/json"));
     if !api || !(status.is_client_error() || status.is_server_error()) || is_json {
         return response;
     }

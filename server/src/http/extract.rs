@@ -118,7 +118,8 @@ impl FromRequestParts<AppState> for Operator {
 pub async fn refuse_nul(req: Request, next: axum::middleware::Next) -> axum::response::Response {
     use axum::response::IntoResponse;
     let refused = || {
-        ApiError::bad_request("bad_request", "The request contains a NUL character (%00 or \\u0000), which no field accepts.").into_response()
+        ApiError::bad_request("bad_request", "The request contains a NUL character (%00 or \\u0000), which no field accepts.")
+            .into_response()
     };
     let uri = req.uri();
     if contains_percent_nul(uri.path()) || uri.query().is_some_and(contains_percent_nul) {
@@ -137,7 +138,10 @@ pub async fn refuse_nul(req: Request, next: axum::middleware::Next) -> axum::res
     let bytes = match axum::body::to_bytes(body, usize::MAX).await {
         Ok(b) => b,
         // Too large (the limit outside) or the client went away: answered as before.
-        Err(e) => return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("The request body could not be read: {e}.")).into_response(),
+        Err(e) => {
+            return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("The request body could not be read: {e}."))
+                .into_response();
+        }
     };
     if bytes.contains(&0) || contains_percent_nul_bytes(&bytes) || contains_json_nul(&bytes) {
         return refused();

@@ -53,7 +53,12 @@ struct UploadQuery {
         (status = 413, description = "payload_too_large (over 5 MB)", body = ErrorBody),
         (status = 401, description = "operator_token_invalid", body = ErrorBody),
         (status = 403, description = "admin_disabled", body = ErrorBody)))]
-async fn upload_image(_: Operator, State(s): State<AppState>, ApiQuery(q): ApiQuery<UploadQuery>, body: Bytes) -> Result<(StatusCode, Json<ImageRef>), ApiError> {
+async fn upload_image(
+    _: Operator,
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<UploadQuery>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<ImageRef>), ApiError> {
     let kind = Kind::parse(&q.kind).ok_or_else(|| ApiError::validation(vec![("kind", "must be voucher or logo".into())]))?;
     if body.is_empty() {
         return Err(ApiError::validation(vec![("image", "send the image file as the request body".into())]));

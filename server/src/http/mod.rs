@@ -3,6 +3,7 @@
 
 mod admin;
 mod consumer;
+pub mod demo;
 mod errors;
 mod extract;
 mod health;
@@ -10,7 +11,6 @@ mod images;
 mod limits;
 pub mod openapi;
 mod partner;
-pub mod demo;
 mod sandbox;
 mod security;
 mod webhooks;
@@ -68,11 +68,8 @@ pub fn leptos_options(platform: &Platform) -> LeptosOptions {
 /// `js: …`, `wasm: …`, `css: …`); `None` for a site built without them.
 fn site_hashes(site_root: &std::path::Path) -> Option<Vec<(String, String)>> {
     let text = std::fs::read_to_string(site_root.join("pkg/hash.txt")).ok()?;
-    let pairs: Vec<(String, String)> = text
-        .lines()
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
+    let pairs: Vec<(String, String)> =
+        text.lines().filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
     (!pairs.is_empty()).then_some(pairs)
 }
 
@@ -129,11 +126,8 @@ async fn link_bundle(
     next: middleware::Next,
 ) -> axum::response::Response {
     let mut response = next.run(req).await;
-    let html = response
-        .headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
+    let html =
+        response.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
     if let (Some(links), true) = (links, html) {
         response.headers_mut().append(axum::http::header::LINK, links);
     }
@@ -202,9 +196,10 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
         .route(
             "/metrics",
             get(|State(s): State<AppState>| async move {
-                crate::metrics::METRICS.render(&s.platform.db).await.map(|text| {
-                    ([(axum::http::header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text)
-                })
+                crate::metrics::METRICS
+                    .render(&s.platform.db)
+                    .await
+                    .map(|text| ([(axum::http::header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text))
             }),
         )
         .route(
@@ -255,10 +250,7 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
         // After the general body limit: an image upload has a limit of its own.
         .merge(images::upload_routes().split_for_parts().0)
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))
-        .layer(middleware::from_fn_with_state(
-            errors::BodyLimit(config.body_limit_bytes),
-            errors::json_errors_on_api_paths,
-        ))
+        .layer(middleware::from_fn_with_state(errors::BodyLimit(config.body_limit_bytes), errors::json_errors_on_api_paths))
         // Pages and API answers, compressed as the client asks (the bundle comes
         // precompressed: a response that has an encoding is left as it is).
         .layer(tower_http::compression::CompressionLayer::new().br(true).gzip(true).quality(tower_http::CompressionLevel::Precise(3)))
@@ -268,8 +260,7 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
                 .layer(
                     TraceLayer::new_for_http()
                         .make_span_with(|req: &Request<_>| {
-                            let request_id =
-                                req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+                            let request_id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
                             // The path only: query strings may carry tokens.
                             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %request_id)
                         })

@@ -14,7 +14,6 @@ use axum::{
 };
 use serde::Deserialize;
 use tessera_core::error::ErrorBody;
-use utoipa_axum::{router::OpenApiRouter, routes};
 use tessera_core::{
     claims::{self, Holder, Source},
     clock::now_ms,
@@ -25,6 +24,7 @@ use tessera_core::{
     redemptions,
     users::{self, UserUpsert},
 };
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The routes, without authentication: `router` adds the signature check.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -46,7 +46,11 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
     let (mut parts, body) = req.into_parts();
     let limit = state.platform.config.body_limit_bytes;
     let bytes: Bytes = to_bytes(body, limit).await.map_err(|_| {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("The request body is larger than the {limit} bytes allowed."))
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("The request body is larger than the {limit} bytes allowed."),
+        )
     })?;
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");

@@ -62,16 +62,20 @@ async fn sso(State(state): State<AppState>, Path(partner): Path<String>, headers
         return refused;
     }
     match sandbox::sso_user(&r.token) {
-        Ok(Some(user)) => answer(
-            StatusCode::OK,
-            json!({ "userId": user, "firstName": "Sandbox", "lastName": "User", "cohorts": [sandbox::COHORT] }),
-        ),
+        Ok(Some(user)) => {
+            answer(StatusCode::OK, json!({ "userId": user, "firstName": "Sandbox", "lastName": "User", "cohorts": [sandbox::COHORT] }))
+        }
         Ok(None) => answer(StatusCode::OK, json!({ "userId": null })),
         Err(()) => answer(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "Internal server error (the sandbox's `fail` token)" })),
     }
 }
 
-async fn balance(State(state): State<AppState>, Path(partner): Path<String>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn balance(
+    State(state): State<AppState>,
+    Path(partner): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     if let Err(refused) = authorised(&state, &partner, &headers).await {
         return refused;
     }
@@ -100,10 +104,9 @@ async fn debit(State(state): State<AppState>, Path(partner): Path<String>, heade
         tokio::time::sleep(sandbox::SLOW).await;
     }
     match result {
-        Ok(Debited::Done(txn, left)) => answer(
-            StatusCode::OK,
-            json!({ "status": "SUCCESS", "transactionId": txn, "balance": left, "referenceId": r.reference_id }),
-        ),
+        Ok(Debited::Done(txn, left)) => {
+            answer(StatusCode::OK, json!({ "status": "SUCCESS", "transactionId": txn, "balance": left, "referenceId": r.reference_id }))
+        }
         Ok(Debited::Refused) => answer(StatusCode::BAD_REQUEST, json!({ "error": "Insufficient balance" })),
         Err(e) => failed(e),
     }
@@ -115,12 +118,19 @@ struct ReverseRequest {
     reference_id: String,
 }
 
-async fn reverse(State(state): State<AppState>, Path(partner): Path<String>, headers: HeaderMap, Json(r): Json<ReverseRequest>) -> Response {
+async fn reverse(
+    State(state): State<AppState>,
+    Path(partner): Path<String>,
+    headers: HeaderMap,
+    Json(r): Json<ReverseRequest>,
+) -> Response {
     if let Err(refused) = authorised(&state, &partner, &headers).await {
         return refused;
     }
     match sandbox::reverse(&state.platform.db, &partner, &r.reference_id).await {
-        Ok(Reversed::Done) => answer(StatusCode::OK, json!({ "status": "SUCCESS", "reversalTransactionId": format!("rev-{}", r.reference_id) })),
+        Ok(Reversed::Done) => {
+            answer(StatusCode::OK, json!({ "status": "SUCCESS", "reversalTransactionId": format!("rev-{}", r.reference_id) }))
+        }
         Ok(Reversed::Already) => answer(StatusCode::OK, json!({ "status": "ALREADY_REVERSED" })),
         Ok(Reversed::NotFound) => answer(StatusCode::NOT_FOUND, json!({ "error": "Transaction not found" })),
         Err(e) => failed(e),

@@ -49,12 +49,8 @@ pub async fn frame_ancestors(State(state): State<AppState>, req: Request, next: 
         .query()
         .and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "clientId").map(|(_, v)| v.into_owned()));
     let looked_up = req.extensions().get::<super::webview::SessionLookup>().map(|s| s.0.as_ref().map(|o| o.partner_id.clone()));
-    let session = req
-        .headers()
-        .get(header::COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(tessera_app::session::token_in)
-        .map(str::to_owned);
+    let session =
+        req.headers().get(header::COOKIE).and_then(|v| v.to_str().ok()).and_then(tessera_app::session::token_in).map(str::to_owned);
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
@@ -105,10 +101,11 @@ pub async fn same_origin_writes(req: Request, next: Next) -> Response {
     if is_write && req.uri().path().starts_with("/api/") {
         let headers = req.headers();
         let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let origin_host = headers
-            .get(header::ORIGIN)
-            .and_then(|v| v.to_str().ok())
-            .map(|o| url::Url::parse(o).ok().map(|u| format!("{}{}", u.host_str().unwrap_or(""), u.port().map(|p| format!(":{p}")).unwrap_or_default())));
+        let origin_host = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(|o| {
+            url::Url::parse(o)
+                .ok()
+                .map(|u| format!("{}{}", u.host_str().unwrap_or(""), u.port().map(|p| format!(":{p}")).unwrap_or_default()))
+        });
         let cross_origin = matches!(&origin_host, Some(found) if found.as_deref() != Some(host));
         let cross_site = headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site");
         if cross_origin || cross_site {

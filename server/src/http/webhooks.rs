@@ -99,7 +99,8 @@ pub struct Queued {
 }
 
 fn since_ms(r: &RecoverRequest) -> Result<i64, ApiError> {
-    parse_rfc3339(&r.since).ok_or_else(|| ApiError::validation(vec![("since", "must be an RFC 3339 time like 2026-05-12T08:00:00Z".into())]))
+    parse_rfc3339(&r.since)
+        .ok_or_else(|| ApiError::validation(vec![("since", "must be an RFC 3339 time like 2026-05-12T08:00:00Z".into())]))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -118,7 +119,11 @@ pub struct DeliveriesQuery {
 #[utoipa::path(post, operation_id = "create_webhook_endpoint", path = "/integrations/webhook-endpoints", tag = "partner", security(("partner_hmac" = [])),
     request_body = NewEndpoint,
     responses((status = 201, body = EndpointWithSecret), (status = 422, description = "validation_failed (url not https/http, private address, unknown event type)", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
-async fn p_create(State(s): State<AppState>, Extension(p): Extension<Partner>, ApiJson(new): ApiJson<NewEndpoint>) -> Result<(StatusCode, Json<EndpointWithSecret>), ApiError> {
+async fn p_create(
+    State(s): State<AppState>,
+    Extension(p): Extension<Partner>,
+    ApiJson(new): ApiJson<NewEndpoint>,
+) -> Result<(StatusCode, Json<EndpointWithSecret>), ApiError> {
     Ok((StatusCode::CREATED, Json(webhooks::create(&s.platform.db, &destinations(&s), &p.id, new, default_in_flight(&s)).await?)))
 }
 
@@ -141,7 +146,12 @@ async fn p_get(State(s): State<AppState>, Extension(p): Extension<Partner>, Path
 #[utoipa::path(patch, operation_id = "update_webhook_endpoint", path = "/integrations/webhook-endpoints/{id}", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)), request_body = EndpointUpdate,
     responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
-async fn p_update(State(s): State<AppState>, Extension(p): Extension<Partner>, Path(id): Path<String>, ApiJson(change): ApiJson<EndpointUpdate>) -> Result<Json<Endpoint>, ApiError> {
+async fn p_update(
+    State(s): State<AppState>,
+    Extension(p): Extension<Partner>,
+    Path(id): Path<String>,
+    ApiJson(change): ApiJson<EndpointUpdate>,
+) -> Result<Json<Endpoint>, ApiError> {
     Ok(Json(webhooks::update(&s.platform.db, &destinations(&s), Some(&p.id), &id, change).await?))
 }
 
@@ -158,7 +168,12 @@ async fn p_delete(State(s): State<AppState>, Extension(p): Extension<Partner>, P
 #[utoipa::path(post, operation_id = "rotate_webhook_secret", path = "/integrations/webhook-endpoints/{id}/rotate-secret", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)), request_body(content = Option<RotateEndpointSecret>),
     responses((status = 200, body = EndpointWithSecret), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
-async fn p_rotate(State(s): State<AppState>, Extension(p): Extension<Partner>, Path(id): Path<String>, body: axum::body::Bytes) -> Result<Json<EndpointWithSecret>, ApiError> {
+async fn p_rotate(
+    State(s): State<AppState>,
+    Extension(p): Extension<Partner>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<EndpointWithSecret>, ApiError> {
     Ok(Json(webhooks::rotate_secret(&s.platform.db, Some(&p.id), &id, grace_ms(&body)?).await?))
 }
 
@@ -174,7 +189,11 @@ async fn p_enable(State(s): State<AppState>, Extension(p): Extension<Partner>, P
 #[utoipa::path(post, operation_id = "disable_webhook_endpoint", path = "/integrations/webhook-endpoints/{id}/disable", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
-async fn p_disable(State(s): State<AppState>, Extension(p): Extension<Partner>, Path(id): Path<String>) -> Result<Json<Endpoint>, ApiError> {
+async fn p_disable(
+    State(s): State<AppState>,
+    Extension(p): Extension<Partner>,
+    Path(id): Path<String>,
+) -> Result<Json<Endpoint>, ApiError> {
     Ok(Json(webhooks::disable(&s.platform.db, Some(&p.id), &id).await?))
 }
 
@@ -182,7 +201,12 @@ async fn p_disable(State(s): State<AppState>, Extension(p): Extension<Partner>, 
 #[utoipa::path(post, operation_id = "recover_webhook_deliveries", path = "/integrations/webhook-endpoints/{id}/recover", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)), request_body = RecoverRequest,
     responses((status = 202, body = Queued), (status = 404, description = "not_found", body = ErrorBody), (status = 409, description = "endpoint_disabled", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
-async fn p_recover(State(s): State<AppState>, Extension(p): Extension<Partner>, Path(id): Path<String>, ApiJson(r): ApiJson<RecoverRequest>) -> Result<(StatusCode, Json<Queued>), ApiError> {
+async fn p_recover(
+    State(s): State<AppState>,
+    Extension(p): Extension<Partner>,
+    Path(id): Path<String>,
+    ApiJson(r): ApiJson<RecoverRequest>,
+) -> Result<(StatusCode, Json<Queued>), ApiError> {
     let queued = queue::recover(&s.platform.db, Some(&p.id), &id, since_ms(&r)?).await?;
     Ok((StatusCode::ACCEPTED, Json(Queued { queued })))
 }
@@ -191,7 +215,12 @@ async fn p_recover(State(s): State<AppState>, Extension(p): Extension<Partner>, 
 #[utoipa::path(get, operation_id = "list_webhook_deliveries", path = "/integrations/webhook-endpoints/{id}/deliveries", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path), DeliveriesQuery),
     responses((status = 200, body = Vec<Delivery>), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
-async fn p_deliveries(State(s): State<AppState>, Extension(p): Extension<Partner>, Path(id): Path<String>, ApiQuery(q): ApiQuery<DeliveriesQuery>) -> Result<Json<Vec<Delivery>>, ApiError> {
+async fn p_deliveries(
+    State(s): State<AppState>,
+    Extension(p): Extension<Partner>,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<DeliveriesQuery>,
+) -> Result<Json<Vec<Delivery>>, ApiError> {
     Ok(Json(queue::deliveries(&s.platform.db, Some(&p.id), &id, q.status.as_deref(), q.limit.unwrap_or(100)).await?))
 }
 
@@ -199,7 +228,11 @@ async fn p_deliveries(State(s): State<AppState>, Extension(p): Extension<Partner
 #[utoipa::path(get, operation_id = "get_event", path = "/integrations/events/{id}", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = EventDetail), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
-async fn p_event(State(s): State<AppState>, Extension(p): Extension<Partner>, Path(id): Path<String>) -> Result<Json<EventDetail>, ApiError> {
+async fn p_event(
+    State(s): State<AppState>,
+    Extension(p): Extension<Partner>,
+    Path(id): Path<String>,
+) -> Result<Json<EventDetail>, ApiError> {
     Ok(Json(queue::event_detail(&s.platform.db, Some(&p.id), &id).await?))
 }
 
@@ -207,7 +240,11 @@ async fn p_event(State(s): State<AppState>, Extension(p): Extension<Partner>, Pa
 #[utoipa::path(post, operation_id = "resend_event", path = "/integrations/events/{id}/resend", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)),
     responses((status = 202, body = Queued), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
-async fn p_resend(State(s): State<AppState>, Extension(p): Extension<Partner>, Path(id): Path<String>) -> Result<(StatusCode, Json<Queued>), ApiError> {
+async fn p_resend(
+    State(s): State<AppState>,
+    Extension(p): Extension<Partner>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Queued>), ApiError> {
     let queued = queue::resend(&s.platform.db, Some(&p.id), &id).await?;
     Ok((StatusCode::ACCEPTED, Json(Queued { queued })))
 }
@@ -218,7 +255,12 @@ async fn p_resend(State(s): State<AppState>, Extension(p): Extension<Partner>, P
 #[utoipa::path(post, operation_id = "admin_create_webhook_endpoint", path = "/admin/partners/{id}/webhook-endpoints", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = NewEndpoint,
     responses((status = 201, body = EndpointWithSecret), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
-async fn a_create(_: Operator, State(s): State<AppState>, Path(partner): Path<String>, ApiJson(new): ApiJson<NewEndpoint>) -> Result<(StatusCode, Json<EndpointWithSecret>), ApiError> {
+async fn a_create(
+    _: Operator,
+    State(s): State<AppState>,
+    Path(partner): Path<String>,
+    ApiJson(new): ApiJson<NewEndpoint>,
+) -> Result<(StatusCode, Json<EndpointWithSecret>), ApiError> {
     Ok((StatusCode::CREATED, Json(webhooks::create(&s.platform.db, &destinations(&s), &partner, new, default_in_flight(&s)).await?)))
 }
 
@@ -242,7 +284,12 @@ async fn a_get(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -
 #[utoipa::path(patch, operation_id = "admin_update_webhook_endpoint", path = "/admin/webhook-endpoints/{id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = EndpointUpdate,
     responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
-async fn a_update(_: Operator, State(s): State<AppState>, Path(id): Path<String>, ApiJson(change): ApiJson<EndpointUpdate>) -> Result<Json<Endpoint>, ApiError> {
+async fn a_update(
+    _: Operator,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(change): ApiJson<EndpointUpdate>,
+) -> Result<Json<Endpoint>, ApiError> {
     Ok(Json(webhooks::update(&s.platform.db, &destinations(&s), None, &id, change).await?))
 }
 
@@ -259,7 +306,12 @@ async fn a_delete(_: Operator, State(s): State<AppState>, Path(id): Path<String>
 #[utoipa::path(post, operation_id = "admin_rotate_webhook_secret", path = "/admin/webhook-endpoints/{id}/rotate-secret", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body(content = Option<RotateEndpointSecret>),
     responses((status = 200, body = EndpointWithSecret), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
-async fn a_rotate(_: Operator, State(s): State<AppState>, Path(id): Path<String>, body: axum::body::Bytes) -> Result<Json<EndpointWithSecret>, ApiError> {
+async fn a_rotate(
+    _: Operator,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<EndpointWithSecret>, ApiError> {
     Ok(Json(webhooks::rotate_secret(&s.platform.db, None, &id, grace_ms(&body)?).await?))
 }
 
@@ -283,7 +335,12 @@ async fn a_disable(_: Operator, State(s): State<AppState>, Path(id): Path<String
 #[utoipa::path(post, operation_id = "admin_recover_webhook_deliveries", path = "/admin/webhook-endpoints/{id}/recover", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = RecoverRequest,
     responses((status = 202, body = Queued), (status = 404, description = "not_found", body = ErrorBody), (status = 409, description = "endpoint_disabled", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
-async fn a_recover(_: Operator, State(s): State<AppState>, Path(id): Path<String>, ApiJson(r): ApiJson<RecoverRequest>) -> Result<(StatusCode, Json<Queued>), ApiError> {
+async fn a_recover(
+    _: Operator,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(r): ApiJson<RecoverRequest>,
+) -> Result<(StatusCode, Json<Queued>), ApiError> {
     let queued = queue::recover(&s.platform.db, None, &id, since_ms(&r)?).await?;
     Ok((StatusCode::ACCEPTED, Json(Queued { queued })))
 }
@@ -292,7 +349,12 @@ async fn a_recover(_: Operator, State(s): State<AppState>, Path(id): Path<String
 #[utoipa::path(get, operation_id = "admin_list_webhook_deliveries", path = "/admin/webhook-endpoints/{id}/deliveries", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path), DeliveriesQuery),
     responses((status = 200, body = Vec<Delivery>), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
-async fn a_deliveries(_: Operator, State(s): State<AppState>, Path(id): Path<String>, ApiQuery(q): ApiQuery<DeliveriesQuery>) -> Result<Json<Vec<Delivery>>, ApiError> {
+async fn a_deliveries(
+    _: Operator,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<DeliveriesQuery>,
+) -> Result<Json<Vec<Delivery>>, ApiError> {
     Ok(Json(queue::deliveries(&s.platform.db, None, &id, q.status.as_deref(), q.limit.unwrap_or(100)).await?))
 }
 
@@ -313,7 +375,12 @@ pub struct AdminEventsQuery {
 #[utoipa::path(get, operation_id = "admin_list_events", path = "/admin/partners/{id}/events", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path), AdminEventsQuery),
     responses((status = 200, body = events::EventPage), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
-async fn a_events(_: Operator, State(s): State<AppState>, Path(partner): Path<String>, ApiQuery(q): ApiQuery<AdminEventsQuery>) -> Result<Json<events::EventPage>, ApiError> {
+async fn a_events(
+    _: Operator,
+    State(s): State<AppState>,
+    Path(partner): Path<String>,
+    ApiQuery(q): ApiQuery<AdminEventsQuery>,
+) -> Result<Json<events::EventPage>, ApiError> {
     Ok(Json(events::list(&s.platform.db, &partner, q.after.as_deref(), q.kind.as_deref(), q.limit.unwrap_or(100)).await?))
 }
 

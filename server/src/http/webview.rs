@@ -4,12 +4,12 @@
 //! the server and no script ever holds the session token.
 
 use super::{AppState, extract::Consumer};
+use axum::{extract::Request, middleware::Next};
 use axum::{
     extract::{ConnectInfo, State},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use axum::{extract::Request, middleware::Next};
 use tessera_core::{
     error::{ApiError, ErrorBody},
     sessions,
@@ -50,10 +50,8 @@ async fn open_webview_session(
 /// The session as the webview's cookie: usable when the webview is framed by
 /// the partner's site (`SameSite=None; Secure; Partitioned`), never by script.
 fn session_cookie(token: &str) -> Result<HeaderValue, ApiError> {
-    let cookie = format!(
-        "{COOKIE}={token}; Path=/; Max-Age={}; HttpOnly; Secure; SameSite=None; Partitioned",
-        sessions::SESSION_TTL_MS / 1000
-    );
+    let cookie =
+        format!("{COOKIE}={token}; Path=/; Max-Age={}; HttpOnly; Secure; SameSite=None; Partitioned", sessions::SESSION_TTL_MS / 1000);
     HeaderValue::from_str(&cookie).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))
 }
 
@@ -62,12 +60,16 @@ fn session_cookie(token: &str) -> Result<HeaderValue, ApiError> {
 /// set and the browser is sent to the same URL without the token. Refused:
 /// the page renders with the refusal (an error screen, and the `error` bridge
 /// message; for sandbox partners a debug panel). The token is never logged.
-pub async fn sso_boot(State(state): State<AppState>, ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>, mut req: Request, next: Next) -> Response {
+pub async fn sso_boot(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     if req.method() != axum::http::Method::GET || !req.uri().path().starts_with("/consumer") {
         return next.run(req).await;
     }
-    let pairs: Vec<(String, String)> =
-        url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()).into_owned().collect();
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()).into_owned().collect();
     let Some(token) = pairs.iter().find(|(k, _)| k == "token").map(|(_, v)| v.clone()) else {
         return next.run(req).await;
     };
@@ -134,14 +136,12 @@ pub async fn prefs(State(state): State<AppState>, mut req: Request, next: Next) 
     if program || path.starts_with("/pkg/") {
         return next.run(req).await;
     }
-    let query: Vec<(String, String)> =
-        url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()).into_owned().collect();
+    let query: Vec<(String, String)> = url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()).into_owned().collect();
     let param = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
     let asked = param("locale").as_deref().and_then(tessera_app::i18n::Locale::parse);
     let cookies = req.headers().get(header::COOKIE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-    let cookie = |name: &str| {
-        cookies.split(';').filter_map(|c| c.trim().split_once('=')).find(|(n, _)| *n == name).map(|(_, v)| v.to_owned())
-    };
+    let cookie =
+        |name: &str| cookies.split(';').filter_map(|c| c.trim().split_once('=')).find(|(n, _)| *n == name).map(|(_, v)| v.to_owned());
     let db = &state.platform.db;
     let owner = match tessera_app::session::token_in(&cookies) {
         Some(token) => sessions::authenticate(db, token, tessera_core::clock::now_ms()).await.ok(),
@@ -170,11 +170,7 @@ pub async fn prefs(State(state): State<AppState>, mut req: Request, next: Next) 
     req.extensions_mut().insert(SessionLookup(owner));
     let mut response = next.run(req).await;
     if let Some(asked) = asked {
-        let kept = format!(
-            "{}={}; Path=/; Max-Age=31536000; Secure; SameSite=None; Partitioned",
-            tessera_app::i18n::COOKIE,
-            asked.tag()
-        );
+        let kept = format!("{}={}; Path=/; Max-Age=31536000; Secure; SameSite=None; Partitioned", tessera_app::i18n::COOKIE, asked.tag());
         if let Ok(value) = HeaderValue::from_str(&kept) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }

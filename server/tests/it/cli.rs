@@ -55,8 +55,7 @@ async fn configuration_layers_file_then_environment() {
     let res = app.request(Method::POST, "/me/x").body(vec![0u8; 3000]).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE, "the file's limit applies");
 
-    let app = TestServer::spawn_with(Backend::Sqlite, &[("TESSERA_CONFIG", file), ("TESSERA_BODY_LIMIT_BYTES", "4096")])
-        .await;
+    let app = TestServer::spawn_with(Backend::Sqlite, &[("TESSERA_CONFIG", file), ("TESSERA_BODY_LIMIT_BYTES", "4096")]).await;
     let res = app.request(Method::POST, "/me/x").body(vec![0u8; 3000]).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND, "the environment overrides the file");
 }

@@ -4,14 +4,14 @@
 //! between debit and reversal still reverses; never two debits for one claim.
 
 use crate::support::{
-    Backend, TestServer, error_code,
+    Backend, TestServer,
     api::{Catalog, OPERATOR_TOKEN, PartnerCreds},
+    error_code,
     ledger::{Fault, Ledger},
 };
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::time::Duration;
-
 
 const ENV: &[(&str, &str)] = &[
     ("TESSERA_OPERATOR_TOKEN", OPERATOR_TOKEN),
@@ -30,9 +30,7 @@ async fn setup(backend: Backend) -> Setup {
     let app = TestServer::spawn_with(backend, ENV).await;
     let partner = app.create_partner("coins").await;
     let ledger = Ledger::start("placeholder").await;
-    let set = app
-        .admin_ok(Method::PUT, "/admin/partners/coins/integration", Some(json!({ "baseUrl": ledger.base })))
-        .await;
+    let set = app.admin_ok(Method::PUT, "/admin/partners/coins/integration", Some(json!({ "baseUrl": ledger.base }))).await;
     assert_eq!(set["baseUrl"], ledger.base);
     ledger.set_secret(set["secret"].as_str().unwrap());
     let cat = Catalog::create(&app).await;
@@ -188,9 +186,7 @@ async fn a_claim_that_fails_after_the_debit_gives_the_coins_back(backend: Backen
     let mut statuses = vec![a.0, b.0];
     statuses.sort();
     assert_eq!(statuses, vec![StatusCode::CREATED, StatusCode::CONFLICT], "{a:?} {b:?}");
-    s.ledger
-        .wait_for(Duration::from_secs(10), "the loser's coins back", |b| b.balances["eve"] + b.balances["fay"] == 160)
-        .await;
+    s.ledger.wait_for(Duration::from_secs(10), "the loser's coins back", |b| b.balances["eve"] + b.balances["fay"] == 160).await;
     let winner = if a.0 == StatusCode::CREATED { "eve" } else { "fay" };
     assert_eq!(s.ledger.balance(winner), 60);
 }
@@ -236,7 +232,10 @@ async fn one_claim_never_debits_twice(backend: Backend) {
     let answers = taps.join_all().await;
     let created = answers.iter().filter(|(s, _)| *s == StatusCode::CREATED).count();
     assert_eq!(created, 1, "{answers:?}");
-    assert!(answers.iter().all(|(st, b)| *st == StatusCode::CREATED || *st == StatusCode::OK || error_code(b) == "conflict"), "{answers:?}");
+    assert!(
+        answers.iter().all(|(st, b)| *st == StatusCode::CREATED || *st == StatusCode::OK || error_code(b) == "conflict"),
+        "{answers:?}"
+    );
     assert_eq!(s.ledger.debit_calls(), 1);
     assert_eq!(s.ledger.balance("hal"), 95);
     assert_eq!(wallet_len(&s, "hal").await, 1);
@@ -251,7 +250,8 @@ async fn without_a_ledger_a_coin_voucher_is_501(backend: Backend) {
     // A partner issuing it pays nothing: no ledger needed.
     let (status, body) = s.app.partner(&s.partner, Method::POST, "/integrations/users", Some(&json!({ "externalUserId": "ivy" }))).await;
     assert!(status.is_success(), "{body}");
-    let (status, body) = s.app.partner(&s.partner, Method::POST, "/integrations/users/ivy/vouchers", Some(&json!({ "voucherId": voucher }))).await;
+    let (status, body) =
+        s.app.partner(&s.partner, Method::POST, "/integrations/users/ivy/vouchers", Some(&json!({ "voucherId": voucher }))).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     for bad in ["ftp://x", "https://user:pw@ledger.example.com"] {
         let (status, body) = s.app.admin(Method::PUT, "/admin/partners/coins/integration", Some(json!({ "baseUrl": bad }))).await;

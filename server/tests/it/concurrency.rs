@@ -49,7 +49,8 @@ async fn three_hundred_users_race_for_a_hundred_units(backend: Backend) {
     let cat = Catalog::create(&app).await;
     let v = cat.voucher(&app, "Flash sale", json!({ "totalStock": 100 })).await;
     let tokens = users(&app, &p, 300).await;
-    let results = burst(&app, tokens.into_iter().map(|t| (t, Method::POST, "/me/claims".into(), json!({ "voucherId": v }))).collect()).await;
+    let results =
+        burst(&app, tokens.into_iter().map(|t| (t, Method::POST, "/me/claims".into(), json!({ "voucherId": v }))).collect()).await;
     assert_eq!(statuses(&results, StatusCode::CREATED), 100, "{:?}", results.iter().map(|r| r.0).collect::<Vec<_>>());
     assert_eq!(statuses(&results, StatusCode::CONFLICT), 200);
     assert!(results.iter().filter(|(s, _)| *s == StatusCode::CONFLICT).all(|(_, b)| b["error"]["code"] == "out_of_stock"));
@@ -81,7 +82,8 @@ async fn one_user_claiming_fifty_times_at_once_gets_one_claim(backend: Backend) 
     let cat = Catalog::create(&app).await;
     let v = cat.voucher(&app, "One each", json!({ "perUserLimit": 1, "totalStock": 10 })).await;
     let token = users(&app, &p, 1).await.remove(0);
-    let results = burst(&app, (0..50).map(|_| (token.clone(), Method::POST, "/me/claims".into(), json!({ "voucherId": v }))).collect()).await;
+    let results =
+        burst(&app, (0..50).map(|_| (token.clone(), Method::POST, "/me/claims".into(), json!({ "voucherId": v }))).collect()).await;
     assert_eq!(statuses(&results, StatusCode::CREATED), 1);
     assert_eq!(statuses(&results, StatusCode::OK), 49, "the others answer the same claim");
     let ids: std::collections::HashSet<_> = results.iter().map(|(_, b)| b["id"].as_str().unwrap().to_string()).collect();
@@ -97,7 +99,8 @@ async fn pool_codes_are_each_dispensed_once(backend: Backend) {
     let codes: Vec<String> = (0..40).map(|i| format!("CODE-{i:03}")).collect();
     app.admin_ok(Method::POST, &format!("/admin/vouchers/{v}/codes"), Some(json!({ "codes": codes }))).await;
     let tokens = users(&app, &p, 60).await;
-    let results = burst(&app, tokens.iter().map(|t| (t.clone(), Method::POST, "/me/claims".into(), json!({ "voucherId": v }))).collect()).await;
+    let results =
+        burst(&app, tokens.iter().map(|t| (t.clone(), Method::POST, "/me/claims".into(), json!({ "voucherId": v }))).collect()).await;
     assert_eq!(statuses(&results, StatusCode::CREATED), 40);
     assert_eq!(statuses(&results, StatusCode::CONFLICT), 20);
     let claims: Vec<(String, String)> = results
@@ -111,15 +114,23 @@ async fn pool_codes_are_each_dispensed_once(backend: Backend) {
     for t in tokens.iter() {
         let (_, wallet) = app.me(t, Method::GET, "/me/claims", None).await;
         if let Some(c) = wallet.as_array().unwrap().first() {
-            redeem.push((t.clone(), Method::POST, "/me/redemptions".to_string(), json!({ "claimId": c["id"], "outletId": cat.outlet_no_gps, "location": null })));
+            redeem.push((
+                t.clone(),
+                Method::POST,
+                "/me/redemptions".to_string(),
+                json!({ "claimId": c["id"], "outletId": cat.outlet_no_gps, "location": null }),
+            ));
         }
     }
     assert_eq!(redeem.len(), claims.len());
     let results = burst(&app, redeem).await;
-    let mut got: Vec<String> = results.iter().map(|(s, b)| {
-        assert_eq!(*s, StatusCode::CREATED, "{b}");
-        b["code"].as_str().unwrap().to_string()
-    }).collect();
+    let mut got: Vec<String> = results
+        .iter()
+        .map(|(s, b)| {
+            assert_eq!(*s, StatusCode::CREATED, "{b}");
+            b["code"].as_str().unwrap().to_string()
+        })
+        .collect();
     got.sort();
     assert_eq!(got, codes, "every code exactly once");
 }
@@ -183,7 +194,8 @@ async fn the_events_feed_never_skips_an_event_under_concurrent_writers(backend: 
         let (app, p, v) = (app.clone(), p.clone(), v.clone());
         writers.spawn(async move {
             for i in 0..CLAIMS_EACH {
-                let (status, body) = app.me(&p.jwt(&format!("w{w}-u{i}")), Method::POST, "/me/claims", Some(json!({ "voucherId": v }))).await;
+                let (status, body) =
+                    app.me(&p.jwt(&format!("w{w}-u{i}")), Method::POST, "/me/claims", Some(json!({ "voucherId": v }))).await;
                 assert_eq!(status, StatusCode::CREATED, "{body}");
             }
         });
@@ -209,13 +221,17 @@ async fn the_events_feed_never_skips_an_event_under_concurrent_writers(backend: 
     let mut unique = seen.clone();
     unique.sort();
     unique.dedup();
-    crate::support::figures("events feed read during 24 concurrent writers", backend, &[
-        ("expected", total.to_string()),
-        ("seen", unique.len().to_string()),
-        ("duplicates", (seen.len() - unique.len()).to_string()),
-        ("missed", (total.saturating_sub(unique.len())).to_string()),
-        ("polls_during_writes", polls.to_string()),
-    ]);
+    crate::support::figures(
+        "events feed read during 24 concurrent writers",
+        backend,
+        &[
+            ("expected", total.to_string()),
+            ("seen", unique.len().to_string()),
+            ("duplicates", (seen.len() - unique.len()).to_string()),
+            ("missed", (total.saturating_sub(unique.len())).to_string()),
+            ("polls_during_writes", polls.to_string()),
+        ],
+    );
     assert_eq!(unique.len(), seen.len(), "the reader saw an event twice");
     assert_eq!(seen.len(), total, "the reader missed {} of {total} events ({polls} polls during the writes)", total - seen.len());
     // And in the feed's one order: what a reader starting afresh sees.
@@ -243,7 +259,13 @@ async fn a_database_restart_under_claim_load_is_503_never_500() {
         return;
     }
     let cluster = crate::support::cluster::Cluster::start();
-    let app = Arc::new(TestServer::spawn_on(crate::support::TestDb::postgres_at(&cluster.url), &[("TESSERA_OPERATOR_TOKEN", crate::support::api::OPERATOR_TOKEN)]).await);
+    let app = Arc::new(
+        TestServer::spawn_on(
+            crate::support::TestDb::postgres_at(&cluster.url),
+            &[("TESSERA_OPERATOR_TOKEN", crate::support::api::OPERATOR_TOKEN)],
+        )
+        .await,
+    );
     let p = app.create_partner("restart").await;
     let cat = Catalog::create(&app).await;
     let v = cat.voucher(&app, "Everyone", json!({})).await;
@@ -292,18 +314,26 @@ async fn a_database_restart_under_claim_load_is_503_never_500() {
     {
         let pool = app.db.pool().await;
         for claim in &created {
-            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM claims WHERE id = $1").bind(claim["id"].as_str().unwrap()).fetch_one(&pool).await.unwrap();
+            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM claims WHERE id = $1")
+                .bind(claim["id"].as_str().unwrap())
+                .fetch_one(&pool)
+                .await
+                .unwrap();
             lost += usize::from(n != 1);
         }
     }
-    crate::support::figures("PostgreSQL restarted (pg_ctl restart -m fast) under 8 claimers", Backend::Postgres, &[
-        ("claims", answers.len().to_string()),
-        ("created", created.len().to_string()),
-        ("answered_503_retry_after", unavailable.to_string()),
-        ("answered_500", failed.to_string()),
-        ("lost", lost.to_string()),
-        ("restart_s", format!("{:.2}", took.as_secs_f64())),
-    ]);
+    crate::support::figures(
+        "PostgreSQL restarted (pg_ctl restart -m fast) under 8 claimers",
+        Backend::Postgres,
+        &[
+            ("claims", answers.len().to_string()),
+            ("created", created.len().to_string()),
+            ("answered_503_retry_after", unavailable.to_string()),
+            ("answered_500", failed.to_string()),
+            ("lost", lost.to_string()),
+            ("restart_s", format!("{:.2}", took.as_secs_f64())),
+        ],
+    );
     assert!(others.is_empty(), "answers other than 201 and 503: {others:?}");
     for (status, retry_after, body) in &answers {
         if *status == StatusCode::SERVICE_UNAVAILABLE {
@@ -317,11 +347,12 @@ async fn a_database_restart_under_claim_load_is_503_never_500() {
     for claim in &created {
         let id = claim["id"].as_str().unwrap();
         let (claims,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM claims WHERE id = $1").bind(id).fetch_one(&pool).await.unwrap();
-        let (events,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM events WHERE type = 'CLAIM_CREATED' AND payload LIKE '%' || $1 || '%'")
-            .bind(id)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let (events,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM events WHERE type = 'CLAIM_CREATED' AND payload LIKE '%' || $1 || '%'")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
         assert_eq!((claims, events), (1, 1), "a 201 claim {id} is missing, or its event");
     }
     drop(pool);

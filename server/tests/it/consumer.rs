@@ -10,10 +10,7 @@ async fn consumer_page_lists_published_vouchers_from_the_database(backend: Backe
     assert!(html.contains("No vouchers yet"), "empty catalog shows its empty state: {html}");
 
     let pool = app.db.pool().await;
-    sqlx::query("INSERT INTO merchants (id, name, created_at) VALUES ('m-1', 'Test Bakery', 0)")
-        .execute(&pool)
-        .await
-        .unwrap();
+    sqlx::query("INSERT INTO merchants (id, name, created_at) VALUES ('m-1', 'Test Bakery', 0)").execute(&pool).await.unwrap();
     for (id, title, status, published_at) in [
         ("v-1", "{b}Half{/b} price croissant <script>", "published", Some(2_i64)),
         ("v-2", "Older loaf", "published", Some(1)),
@@ -72,7 +69,10 @@ async fn site_assets_are_served(backend: Backend) {
     let links = res.headers()["link"].to_str().unwrap().to_owned();
     let files: Vec<String> = bundle_files().into_iter().map(|(_, path, _)| path).collect();
     let wanted = [
-        format!("<{}>; rel=preload; as=fetch; type=\"application/wasm\"; crossorigin", files.iter().find(|p| p.ends_with(".wasm")).unwrap()),
+        format!(
+            "<{}>; rel=preload; as=fetch; type=\"application/wasm\"; crossorigin",
+            files.iter().find(|p| p.ends_with(".wasm")).unwrap()
+        ),
         format!("<{}>; rel=modulepreload; crossorigin", files.iter().find(|p| p.ends_with(".js")).unwrap()),
         format!("<{}>; rel=preload; as=style", files.iter().find(|p| p.ends_with(".css")).unwrap()),
     ];

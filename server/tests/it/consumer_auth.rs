@@ -92,7 +92,14 @@ async fn sessions_are_one_per_user_and_end_on_logout_or_delete(backend: Backend)
     let (status, body) = app.me(&s1, Method::POST, "/me/session", None).await;
     assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "bad_request"));
     // A body that is not JSON is refused as such.
-    let res = app.request(Method::POST, "/me/claims").bearer_auth(&s1).header("content-type", "text/plain").body("voucherId=x").send().await.unwrap();
+    let res = app
+        .request(Method::POST, "/me/claims")
+        .bearer_auth(&s1)
+        .header("content-type", "text/plain")
+        .body("voucherId=x")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(error_code(&res.json().await.unwrap()), "unsupported_media_type");
     let (_, second) = app.me(&jwt, Method::POST, "/me/session", None).await;
@@ -109,7 +116,8 @@ async fn sessions_are_one_per_user_and_end_on_logout_or_delete(backend: Backend)
     assert_eq!(app.partner(&p, Method::DELETE, "/integrations/users/u1", None).await.0, StatusCode::NO_CONTENT);
     assert_eq!(app.me(&s3, Method::GET, "/me", None).await.0, StatusCode::UNAUTHORIZED);
     // Only a hash of the token is stored.
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sessions WHERE id = $1").bind(&s3).fetch_one(&app.db.pool().await).await.unwrap();
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM sessions WHERE id = $1").bind(&s3).fetch_one(&app.db.pool().await).await.unwrap();
     assert_eq!(n, 0);
 }
 

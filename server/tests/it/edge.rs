@@ -221,7 +221,11 @@ async fn nul_characters_are_refused_everywhere(backend: Backend) {
     let p = app.create_partner("nul-partner").await;
     let token = p.jwt("ana");
     let mut answers: Vec<(String, StatusCode, serde_json::Value)> = Vec::new();
-    for body in [json!({ "externalUserId": "a\u{0}b" }), json!({ "externalUserId": "ok", "firstName": "x\u{0}" }), json!({ "externalUserId": "ok", "cohorts": ["\u{0}"] })] {
+    for body in [
+        json!({ "externalUserId": "a\u{0}b" }),
+        json!({ "externalUserId": "ok", "firstName": "x\u{0}" }),
+        json!({ "externalUserId": "ok", "cohorts": ["\u{0}"] }),
+    ] {
         let (s, b) = app.partner(&p, Method::POST, "/integrations/users", Some(&body)).await;
         answers.push((format!("POST /integrations/users {body}"), s, b));
     }
@@ -239,7 +243,8 @@ async fn nul_characters_are_refused_everywhere(backend: Backend) {
         let (s, b) = app.me(&token, method.clone(), path, body).await;
         answers.push((format!("{method} {path}"), s, b));
     }
-    for (path, body) in [("/admin/merchants", json!({ "name": "Cafe\u{0}" })), ("/admin/partners", json!({ "id": "abc", "name": "\u{0}" }))] {
+    for (path, body) in [("/admin/merchants", json!({ "name": "Cafe\u{0}" })), ("/admin/partners", json!({ "id": "abc", "name": "\u{0}" }))]
+    {
         let (s, b) = app.admin(Method::POST, path, Some(body)).await;
         answers.push((format!("POST {path}"), s, b));
     }

@@ -12,19 +12,8 @@ use crate::support::{
 use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
-const HOSTILE: &[&str] = &[
-    "\u{0}",
-    "a\u{0}b",
-    "'; DROP TABLE users; --",
-    "%",
-    "%00",
-    "../../admin",
-    "🙂\u{202e}é",
-    "",
-    " ",
-    "-1",
-    "99999999999999999999999999",
-];
+const HOSTILE: &[&str] =
+    &["\u{0}", "a\u{0}b", "'; DROP TABLE users; --", "%", "%00", "../../admin", "🙂\u{202e}é", "", " ", "-1", "99999999999999999999999999"];
 
 fn encode(s: &str) -> String {
     s.bytes()
@@ -107,7 +96,8 @@ async fn no_operation_answers_500_to_hostile_text(backend: Backend) {
     for (template, methods) in spec["paths"].as_object().unwrap() {
         for (method, op) in methods.as_object().unwrap() {
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-            let security: Vec<String> = op["security"].as_array().into_iter().flatten().flat_map(|s| s.as_object().unwrap().keys().cloned()).collect();
+            let security: Vec<String> =
+                op["security"].as_array().into_iter().flatten().flat_map(|s| s.as_object().unwrap().keys().cloned()).collect();
             for text in HOSTILE {
                 let mut path = template.clone();
                 let mut query = Vec::new();

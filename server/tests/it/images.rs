@@ -3,8 +3,9 @@
 //! with immutable caching, and named by vouchers and merchants.
 
 use crate::support::{
-    Backend, TestServer, error_code,
+    Backend, TestServer,
     api::{Catalog, OPERATOR_TOKEN},
+    error_code,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -21,7 +22,10 @@ async fn theme_banners_are_named_pictures_that_keep_the_partner(backend: Backend
     // Each refused with the banner's own field named; nothing stored.
     for (banner, field) in [
         (json!({ "imageId": logo, "alt": "Breakfast deals", "link": "/consumer" }), "banners[0].imageId"),
-        (json!({ "imageId": picture, "imageUrl": "https://cdn.example/b.jpg", "alt": "Breakfast deals", "link": "/consumer" }), "banners[0]"),
+        (
+            json!({ "imageId": picture, "imageUrl": "https://cdn.example/b.jpg", "alt": "Breakfast deals", "link": "/consumer" }),
+            "banners[0]",
+        ),
         (json!({ "alt": "Breakfast deals", "link": "/consumer" }), "banners[0]"),
         (json!({ "imageId": picture, "link": "/consumer" }), "banners[0].alt"),
         (json!({ "imageUrl": "http://cdn.example/b.jpg", "alt": "Breakfast deals", "link": "/consumer" }), "banners[0].imageUrl"),
@@ -49,7 +53,10 @@ async fn theme_banners_are_named_pictures_that_keep_the_partner(backend: Backend
     );
     assert!(home.contains(&first), "{home}");
     assert!(home.contains("width=\"353\" height=\"199\" alt=\"Breakfast deals at Kopi Kita\""), "{home}");
-    let second = format!("<a href=\"/consumer/merchants/x?clientId={}\" class=\"banner\"><img src=\"https://cdn.example/weekend.jpg\" alt=\"Weekend offers\"", partner.id);
+    let second = format!(
+        "<a href=\"/consumer/merchants/x?clientId={}\" class=\"banner\"><img src=\"https://cdn.example/weekend.jpg\" alt=\"Weekend offers\"",
+        partner.id
+    );
     assert!(home.contains(&second), "{home}");
 }
 
@@ -183,7 +190,12 @@ async fn an_upload_is_checked_kept_once_and_served_resized(backend: Backend) {
     app.get(&format!("/images/{id}/353")).await;
     let (variants,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM image_variants").fetch_one(&pool).await.unwrap();
     assert_eq!(variants, 3);
-    for path in [format!("/images/{id}/1280"), format!("/images/{id}/abc"), "/images/0123456789abcdef0123456789abcdef/353".into(), "/images/../etc/353".into()] {
+    for path in [
+        format!("/images/{id}/1280"),
+        format!("/images/{id}/abc"),
+        "/images/0123456789abcdef0123456789abcdef/353".into(),
+        "/images/../etc/353".into(),
+    ] {
         assert_eq!(app.get(&path).await.status(), StatusCode::NOT_FOUND, "{path}");
     }
 }
@@ -204,17 +216,25 @@ async fn vouchers_and_merchants_show_their_pictures(backend: Backend) {
         assert_eq!((status, error_code(&answer)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"), "{answer}");
         assert!(!field_error(&answer, "imageId").is_empty(), "{answer}");
     }
-    let (status, answer) = app.admin(Method::PUT, &format!("/admin/merchants/{}", cat.merchant), Some(json!({ "name": "Kopi Kita", "logoImageId": picture }))).await;
+    let (status, answer) = app
+        .admin(Method::PUT, &format!("/admin/merchants/{}", cat.merchant), Some(json!({ "name": "Kopi Kita", "logoImageId": picture })))
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
     // A cover is 16:9: a square logo is not one.
-    let (status, answer) = app.admin(Method::PUT, &format!("/admin/merchants/{}", cat.merchant), Some(json!({ "name": "Kopi Kita", "coverImageId": logo }))).await;
+    let (status, answer) = app
+        .admin(Method::PUT, &format!("/admin/merchants/{}", cat.merchant), Some(json!({ "name": "Kopi Kita", "coverImageId": logo })))
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
     assert!(!field_error(&answer, "coverImageId").is_empty(), "{answer}");
 
     let (_, cover) = upload(&app, "voucher", sample_png(1059, 596, [20, 90, 60])).await;
     let cover = cover["imageId"].as_str().unwrap().to_string();
     let saved = app
-        .admin_ok(Method::PUT, &format!("/admin/merchants/{}", cat.merchant), Some(json!({ "name": "Kopi Kita", "logoImageId": logo, "coverImageId": cover })))
+        .admin_ok(
+            Method::PUT,
+            &format!("/admin/merchants/{}", cat.merchant),
+            Some(json!({ "name": "Kopi Kita", "logoImageId": logo, "coverImageId": cover })),
+        )
         .await;
     assert_eq!((saved["logoImageId"].as_str(), saved["coverImageId"].as_str()), (Some(logo.as_str()), Some(cover.as_str())), "{saved}");
     let voucher = cat.voucher(&app, "With a picture", json!({ "imageId": picture })).await;
@@ -232,7 +252,8 @@ async fn vouchers_and_merchants_show_their_pictures(backend: Backend) {
     // The voucher screen is the signed-in user's.
     let (_, session) = app.me(&partner.jwt("ana"), Method::POST, "/me/session", None).await;
     let cookie = format!("tessera_session={}", session["sessionToken"].as_str().unwrap());
-    let res = app.request(Method::GET, &format!("/consumer/vouchers/{voucher}")).header(reqwest::header::COOKIE, cookie).send().await.unwrap();
+    let res =
+        app.request(Method::GET, &format!("/consumer/vouchers/{voucher}")).header(reqwest::header::COOKIE, cookie).send().await.unwrap();
     let page = res.text().await.unwrap();
     assert!(page.contains(&srcset) && page.contains("class=\"detail-image\""), "{page}");
     let (_, merchant) = app.get_html(&format!("/consumer/merchants/{}", cat.merchant)).await;

@@ -4,8 +4,8 @@ mod support;
 
 mod cli;
 mod coins;
-mod consumer;
 mod concurrency;
+mod consumer;
 mod consumer_auth;
 mod edge;
 mod fuzz;

@@ -122,7 +122,8 @@ async fn upsert_is_partial_and_delete_erases(backend: Backend) {
     }
     let (status, body) = app.partner_raw(&p, Method::POST, "/integrations/users", b"{not json".to_vec(), app.fresh_t(), &[]).await;
     assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_json"));
-    let (status, body) = app.partner(&p, Method::POST, "/integrations/users", Some(&json!({ "externalUserId": "x", "nickname": "y" }))).await;
+    let (status, body) =
+        app.partner(&p, Method::POST, "/integrations/users", Some(&json!({ "externalUserId": "x", "nickname": "y" }))).await;
     assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_json"), "unknown fields are refused: {body}");
 
     // Delete: 204, idempotent, PII gone, the id free for a new user.
@@ -133,8 +134,11 @@ async fn upsert_is_partial_and_delete_erases(backend: Backend) {
     let (status, body) = app.partner(&p, Method::GET, "/integrations/users/usr_1", None).await;
     assert_eq!((status, error_code(&body)), (StatusCode::NOT_FOUND, "not_found"));
     let pool = app.db.pool().await;
-    let (email, ext): (Option<String>, Option<String>) =
-        sqlx::query_as("SELECT email, external_user_id FROM users WHERE id = $1").bind(user["id"].as_str().unwrap()).fetch_one(&pool).await.unwrap();
+    let (email, ext): (Option<String>, Option<String>) = sqlx::query_as("SELECT email, external_user_id FROM users WHERE id = $1")
+        .bind(user["id"].as_str().unwrap())
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!((email, ext), (None, None));
     let (status, again) = app.partner(&p, Method::POST, "/integrations/users", Some(&json!({ "externalUserId": "usr_1" }))).await;
     assert_eq!(status, StatusCode::CREATED);
@@ -163,7 +167,8 @@ async fn idempotency_keys_replay_or_refuse(backend: Backend) {
     let long = "k".repeat(256);
     for bad in ["", "clé-1", "two words", long.as_str()] {
         let new_user = json!({ "externalUserId": "u3" }).to_string().into_bytes();
-        let (status, answer) = app.partner_raw(&p, Method::POST, "/integrations/users", new_user, app.fresh_t(), &[("idempotency-key", bad)]).await;
+        let (status, answer) =
+            app.partner_raw(&p, Method::POST, "/integrations/users", new_user, app.fresh_t(), &[("idempotency-key", bad)]).await;
         assert_eq!((status, error_code(&answer)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"), "{bad:?}: {answer}");
     }
     let (status, _) = app.partner(&p, Method::GET, "/integrations/users/u3", None).await;

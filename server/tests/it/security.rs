@@ -4,8 +4,9 @@
 //! wildcard origins.
 
 use crate::support::{
-    Backend, TestServer, error_code,
+    Backend, TestServer,
     api::{Catalog, OPERATOR_TOKEN},
+    error_code,
 };
 use reqwest::{Method, StatusCode, header};
 use serde_json::json;
@@ -42,7 +43,9 @@ async fn trap() -> (u16, Arc<AtomicUsize>) {
             tokio::spawn(async move {
                 let mut buf = [0u8; 4096];
                 let _ = s.read(&mut buf).await;
-                let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 17\r\n\r\n{\"userId\":\"evil\"}").await;
+                let _ = s
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 17\r\n\r\n{\"userId\":\"evil\"}")
+                    .await;
             });
         }
     });
@@ -176,7 +179,15 @@ async fn user_text_never_becomes_markup_in_head(backend: Backend) {
         }
     }
     // The voucher page does carry the title, escaped.
-    let html = app.request(Method::GET, &format!("/consumer/vouchers/{voucher}")).header(header::COOKIE, &cookie).send().await.unwrap().text().await.unwrap();
+    let html = app
+        .request(Method::GET, &format!("/consumer/vouchers/{voucher}"))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(head(&html).contains("<title>Cafe &lt;/title&gt;"), "{}", head(&html));
 }
 
@@ -214,7 +225,8 @@ async fn wildcard_origins_are_refused(backend: Backend) {
     let app = TestServer::spawn_with(backend, ENV).await;
     app.create_partner("ptnw").await;
     for origins in [json!(["https://*.x.com"]), json!(["*"]), json!(["https://*"]), json!(["https://a.example", "https://*.b.example"])] {
-        let (status, body) = app.admin(Method::PUT, "/admin/partners/ptnw/allowed-origins", Some(json!({ "allowedOrigins": origins }))).await;
+        let (status, body) =
+            app.admin(Method::PUT, "/admin/partners/ptnw/allowed-origins", Some(json!({ "allowedOrigins": origins }))).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{origins} was accepted: {body}");
         assert!(body.to_string().contains("wildcard"), "{body}");
     }

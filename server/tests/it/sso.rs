@@ -21,7 +21,11 @@ async fn partner_with_sso(app: &TestServer, id: &str, sandbox: bool) -> Ledger {
     backend
 }
 
-crate::backend_tests!(a_known_token_opens_a_session_and_leaves_the_url, every_refusal_is_a_clear_screen, sandbox_partners_get_the_debug_panel);
+crate::backend_tests!(
+    a_known_token_opens_a_session_and_leaves_the_url,
+    every_refusal_is_a_clear_screen,
+    sandbox_partners_get_the_debug_panel
+);
 
 async fn a_known_token_opens_a_session_and_leaves_the_url(backend: Backend) {
     let app = TestServer::spawn_with(backend, ENV).await;
@@ -44,7 +48,12 @@ async fn a_known_token_opens_a_session_and_leaves_the_url(backend: Backend) {
     let (_, vouchers) = app.me(&session, Method::GET, "/me/vouchers", None).await;
     assert!(vouchers["items"].as_array().unwrap().iter().any(|v| v["id"] == vip.as_str()), "{vouchers}");
     // The page renders the wallet from the cookie.
-    let page = app.request(Method::GET, "/consumer/wallet?clientId=ssop").header(header::COOKIE, format!("tessera_session={session}")).send().await.unwrap();
+    let page = app
+        .request(Method::GET, "/consumer/wallet?clientId=ssop")
+        .header(header::COOKIE, format!("tessera_session={session}"))
+        .send()
+        .await
+        .unwrap();
     let html = page.text().await.unwrap();
     assert!(html.contains("Your wallet is empty"), "{html}");
     // The token never reaches the server's log.

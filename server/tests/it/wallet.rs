@@ -101,7 +101,8 @@ async fn cohorts_and_unlock_codes_decide_visibility(backend: Backend) {
         assert!(!html.contains("VIP only") && !html.contains("Hidden"), "{html}");
     }
     let other = app.admin_ok(Method::POST, "/admin/merchants", Some(json!({ "name": "Gone Soon" }))).await;
-    let gone = app.admin_ok(Method::POST, "/admin/vouchers", Some(json!({ "merchantId": other["id"], "title": "Disabled merchant's" }))).await;
+    let gone =
+        app.admin_ok(Method::POST, "/admin/vouchers", Some(json!({ "merchantId": other["id"], "title": "Disabled merchant's" }))).await;
     app.admin_ok(Method::POST, &format!("/admin/vouchers/{}/publish", gone["id"].as_str().unwrap()), None).await;
     app.admin_ok(Method::POST, &format!("/admin/merchants/{}/disable", other["id"].as_str().unwrap()), None).await;
     let (_, html) = app.get_html("/consumer").await;
@@ -144,7 +145,10 @@ async fn redemption_rules(backend: Backend) {
     };
     let redeem = |claim: String, outlet: String, location: Value| {
         let (app, user) = (&app, user.clone());
-        async move { app.me(&user, Method::POST, "/me/redemptions", Some(json!({ "claimId": claim, "outletId": outlet, "location": location }))).await }
+        async move {
+            app.me(&user, Method::POST, "/me/redemptions", Some(json!({ "claimId": claim, "outletId": outlet, "location": location })))
+                .await
+        }
     };
 
     // In range: SUCCESS with a generated code.
@@ -164,10 +168,16 @@ async fn redemption_rules(backend: Backend) {
 
     // Outlet without coordinates: SUCCESS, tagged outlet_not_geolocated.
     let (status, r) = redeem(claim_of("Kiosk", json!({})).await, cat.outlet_no_gps.clone(), json!({ "lat": 1.0, "lng": 1.0 })).await;
-    assert_eq!((status, r["status"].as_str(), r["flagReason"].as_str()), (StatusCode::CREATED, Some("SUCCESS"), Some("outlet_not_geolocated")));
+    assert_eq!(
+        (status, r["status"].as_str(), r["flagReason"].as_str()),
+        (StatusCode::CREATED, Some("SUCCESS"), Some("outlet_not_geolocated"))
+    );
     // …with no location either: there is nothing to check one against (the webview does not ask).
     let (status, r) = redeem(claim_of("Kiosk, no GPS", json!({})).await, cat.outlet_no_gps.clone(), json!(null)).await;
-    assert_eq!((status, r["status"].as_str(), r["flagReason"].as_str()), (StatusCode::CREATED, Some("SUCCESS"), Some("outlet_not_geolocated")));
+    assert_eq!(
+        (status, r["status"].as_str(), r["flagReason"].as_str()),
+        (StatusCode::CREATED, Some("SUCCESS"), Some("outlet_not_geolocated"))
+    );
 
     // Far away: 422 with the distance, and nothing recorded (the claim still redeems later).
     let far = claim_of("Far", json!({})).await;
@@ -191,7 +201,9 @@ async fn redemption_rules(backend: Backend) {
     assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_json"));
 
     // Static and pool codes.
-    let (_, r) = redeem(claim_of("Static", json!({ "codeSource": "static", "staticCode": "KOPI10" })).await, cat.outlet_no_gps.clone(), json!(null)).await;
+    let (_, r) =
+        redeem(claim_of("Static", json!({ "codeSource": "static", "staticCode": "KOPI10" })).await, cat.outlet_no_gps.clone(), json!(null))
+            .await;
     assert_eq!(r["code"], "KOPI10");
     let pool = cat.voucher(&app, "Pool", json!({ "codeSource": "pool" })).await;
     let up = app.admin_ok(Method::POST, &format!("/admin/vouchers/{pool}/codes"), Some(json!({ "codes": ["P-1", "P-2", "P-1"] }))).await;
@@ -200,7 +212,9 @@ async fn redemption_rules(backend: Backend) {
     for who in ["u1", "u2"] {
         let t = p.jwt(who);
         let (_, c) = app.me(&t, Method::POST, "/me/claims", Some(json!({ "voucherId": pool }))).await;
-        let (_, r) = app.me(&t, Method::POST, "/me/redemptions", Some(json!({ "claimId": c["id"], "outletId": cat.outlet_no_gps, "location": null }))).await;
+        let (_, r) = app
+            .me(&t, Method::POST, "/me/redemptions", Some(json!({ "claimId": c["id"], "outletId": cat.outlet_no_gps, "location": null })))
+            .await;
         codes.push(r["code"].as_str().unwrap().to_string());
     }
     codes.sort();
@@ -242,7 +256,11 @@ async fn partners_issue_vouchers_and_publishing_fans_out(backend: Backend) {
     let (_, favs) = app.me(&p.jwt("a1"), Method::GET, "/me/favorites", None).await;
     assert_eq!(favs[0]["id"], json!(cat.merchant));
     let draft = app
-        .admin_ok(Method::POST, "/admin/vouchers", Some(json!({ "merchantId": cat.merchant, "title": "{r}BOGO{/r} May", "valueType": "BOGO" })))
+        .admin_ok(
+            Method::POST,
+            "/admin/vouchers",
+            Some(json!({ "merchantId": cat.merchant, "title": "{r}BOGO{/r} May", "valueType": "BOGO" })),
+        )
         .await;
     let id = draft["id"].as_str().unwrap();
     let published = app.admin_ok(Method::POST, &format!("/admin/vouchers/{id}/publish"), None).await;
@@ -297,7 +315,8 @@ async fn coordinates_may_come_and_go(backend: Backend) {
     let app = TestServer::spawn_platform(backend).await;
     let cat = Catalog::create(&app).await;
     for i in 0..30 {
-        let body = if i % 2 == 0 { json!({ "name": format!("o{i}") }) } else { json!({ "name": format!("o{i}"), "lat": 3.0, "lng": 101.5 }) };
+        let body =
+            if i % 2 == 0 { json!({ "name": format!("o{i}") }) } else { json!({ "name": format!("o{i}"), "lat": 3.0, "lng": 101.5 }) };
         let (status, outlet) = app.admin(Method::POST, &format!("/admin/merchants/{}/outlets", cat.merchant), Some(body)).await;
         assert_eq!(status, StatusCode::CREATED, "outlet {i}: {outlet}");
         assert_eq!(outlet["lat"].is_null(), i % 2 == 0);

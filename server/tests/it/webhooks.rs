@@ -3,8 +3,9 @@
 //! instances sharing one PostgreSQL.
 
 use crate::support::{
-    Backend, TestDb, TestServer, error_code,
+    Backend, TestDb, TestServer,
     api::{Catalog, OPERATOR_TOKEN, PartnerCreds},
+    error_code,
     receiver::Receiver,
 };
 use reqwest::{Method, StatusCode};
@@ -84,7 +85,8 @@ async fn each_scheme_is_signed_verifiably_and_filtered_by_type(backend: Backend)
     let claim_event = got.iter().find(|r| r.path == "hubble" && r.event["type"] == "CLAIM_CREATED").unwrap();
     assert_eq!(claim_event.event["data"]["claimId"], c["id"]);
     // The same event has the same id at every endpoint.
-    let ids: std::collections::HashSet<_> = got.iter().filter(|r| r.event["type"] == "CLAIM_CREATED").map(|r| r.event["id"].clone()).collect();
+    let ids: std::collections::HashSet<_> =
+        got.iter().filter(|r| r.event["type"] == "CLAIM_CREATED").map(|r| r.event["id"].clone()).collect();
     assert_eq!(ids.len(), 1);
 
     // `tessera webhook verify` agrees with the receiver, and refuses a tampered body.
@@ -107,14 +109,24 @@ async fn each_scheme_is_signed_verifiably_and_filtered_by_type(backend: Backend)
     // Rotation: while the old secret lasts, `tessera` carries two v1 entries
     // (new first) and a receiver holding either secret verifies.
     let (_, list) = app.partner(&p, Method::GET, "/integrations/webhook-endpoints", None).await;
-    let tessera_id = list.as_array().unwrap().iter().find(|e| e["url"] == hooks.url("tessera").as_str()).unwrap()["id"].as_str().unwrap().to_string();
+    let tessera_id =
+        list.as_array().unwrap().iter().find(|e| e["url"] == hooks.url("tessera").as_str()).unwrap()["id"].as_str().unwrap().to_string();
     let old_secret = hooks.secret_of("tessera");
-    let (status, rotated) = app.partner(&p, Method::POST, &format!("/integrations/webhook-endpoints/{tessera_id}/rotate-secret"), Some(&json!({ "graceSeconds": 3600 }))).await;
+    let (status, rotated) = app
+        .partner(
+            &p,
+            Method::POST,
+            &format!("/integrations/webhook-endpoints/{tessera_id}/rotate-secret"),
+            Some(&json!({ "graceSeconds": 3600 })),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{rotated}");
     let new_secret = rotated["secret"].as_str().unwrap().to_string();
     hooks.expect("tessera", "tessera", &new_secret);
     claim(&app, &p, "ben", &voucher).await;
-    hooks.wait_for(Duration::from_secs(20), "the delivery after rotation", |got| got.iter().filter(|r| r.path == "tessera").count() == 3).await;
+    hooks
+        .wait_for(Duration::from_secs(20), "the delivery after rotation", |got| got.iter().filter(|r| r.path == "tessera").count() == 3)
+        .await;
     let after = hooks.received().into_iter().filter(|r| r.path == "tessera").nth(2).unwrap();
     assert_eq!(after.verified, Ok(()), "the new secret does not verify");
     let header = after.headers["x-signature"].to_str().unwrap().to_string();
@@ -132,12 +144,8 @@ async fn verify_cli(scheme: &str, secret: &str, headers: &[String], body: &[u8])
     for h in headers {
         cmd.args(["--header", h]);
     }
-    let mut child = cmd
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child =
+        cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(body).await.unwrap();
     let out = child.wait_with_output().await.unwrap();
     (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
@@ -234,19 +242,24 @@ async fn gone_disables_the_endpoint_until_enabled_and_recovered(backend: Backend
     claim(&app, &p, "ben", &voucher).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(hooks.count(), 1, "a disabled endpoint got a delivery");
-    let (status, body) = app.partner(&p, Method::POST, &format!("/integrations/webhook-endpoints/{id}/recover"), Some(&json!({ "since": before }))).await;
+    let (status, body) =
+        app.partner(&p, Method::POST, &format!("/integrations/webhook-endpoints/{id}/recover"), Some(&json!({ "since": before }))).await;
     assert_eq!((status, error_code(&body)), (StatusCode::CONFLICT, "endpoint_disabled"));
-    let (status, failed) = app.partner(&p, Method::GET, &format!("/integrations/webhook-endpoints/{id}/deliveries?status=failed"), None).await;
+    let (status, failed) =
+        app.partner(&p, Method::GET, &format!("/integrations/webhook-endpoints/{id}/deliveries?status=failed"), None).await;
     assert_eq!((status, failed.as_array().map(Vec::len)), (StatusCode::OK, Some(2)), "{failed}");
 
     let (status, enabled) = app.partner(&p, Method::POST, &format!("/integrations/webhook-endpoints/{id}/enable"), None).await;
     assert_eq!((status, &enabled["status"]), (StatusCode::OK, &json!("enabled")), "{enabled}");
-    let (status, body) = app.partner(&p, Method::POST, &format!("/integrations/webhook-endpoints/{id}/recover"), Some(&json!({ "since": before }))).await;
+    let (status, body) =
+        app.partner(&p, Method::POST, &format!("/integrations/webhook-endpoints/{id}/recover"), Some(&json!({ "since": before }))).await;
     assert_eq!((status, body["queued"].as_u64()), (StatusCode::ACCEPTED, Some(2)), "{body}");
     hooks.wait_for(Duration::from_secs(20), "both events after recovery", |got| got.len() >= 3).await;
     let users: std::collections::HashSet<_> = hooks.received()[1..].iter().map(|r| r.event["data"]["externalUserId"].clone()).collect();
     assert_eq!(users, [json!("ana"), json!("ben")].into_iter().collect());
-    let (status, body) = app.partner(&p, Method::POST, &format!("/integrations/webhook-endpoints/{id}/recover"), Some(&json!({ "since": "yesterday" }))).await;
+    let (status, body) = app
+        .partner(&p, Method::POST, &format!("/integrations/webhook-endpoints/{id}/recover"), Some(&json!({ "since": "yesterday" })))
+        .await;
     assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"));
 }
 
@@ -255,7 +268,11 @@ fn tessera_core_now() -> String {
 }
 
 async fn a_receiver_that_is_down_loses_nothing(backend: Backend) {
-    let app = TestServer::spawn_with(backend, &env_with(&[("TESSERA_WEBHOOK_RETRY_SCHEDULE", "300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms")])).await;
+    let app = TestServer::spawn_with(
+        backend,
+        &env_with(&[("TESSERA_WEBHOOK_RETRY_SCHEDULE", "300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms")]),
+    )
+    .await;
     // A port with nothing listening.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let url = format!("http://127.0.0.1:{port}/hooks/down");
@@ -306,7 +323,14 @@ async fn private_destinations_are_refused_unless_allowed(backend: Backend) {
         let (status, body) = app.partner(&p, Method::POST, "/integrations/webhook-endpoints", Some(&json!({ "url": url }))).await;
         assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"), "{url}: {body}");
     }
-    let (status, body) = app.partner(&p, Method::POST, "/integrations/webhook-endpoints", Some(&json!({ "url": "https://hooks.example.com/x", "eventTypes": ["NOPE"] }))).await;
+    let (status, body) = app
+        .partner(
+            &p,
+            Method::POST,
+            "/integrations/webhook-endpoints",
+            Some(&json!({ "url": "https://hooks.example.com/x", "eventTypes": ["NOPE"] })),
+        )
+        .await;
     assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"), "{body}");
     for (field, value) in [("secret", json!("s".repeat(257))), ("description", json!("d".repeat(501)))] {
         let mut body = json!({ "url": "https://hooks.example.com/x" });
@@ -315,9 +339,23 @@ async fn private_destinations_are_refused_unless_allowed(backend: Backend) {
         assert_eq!((status, error_code(&answer)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"), "{field}: {answer}");
         assert!(answer["error"]["details"]["fields"][field].is_string(), "{answer}");
     }
-    let (status, body) = app.partner(&p, Method::POST, "/integrations/webhook-endpoints", Some(&json!({ "url": "https://hooks.example.com/x", "scheme": "md5" }))).await;
+    let (status, body) = app
+        .partner(
+            &p,
+            Method::POST,
+            "/integrations/webhook-endpoints",
+            Some(&json!({ "url": "https://hooks.example.com/x", "scheme": "md5" })),
+        )
+        .await;
     assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_json"), "{body}");
-    let (status, ok) = app.partner(&p, Method::POST, "/integrations/webhook-endpoints", Some(&json!({ "url": "https://hooks.example.com/x", "maxInFlight": 4 }))).await;
+    let (status, ok) = app
+        .partner(
+            &p,
+            Method::POST,
+            "/integrations/webhook-endpoints",
+            Some(&json!({ "url": "https://hooks.example.com/x", "maxInFlight": 4 })),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{ok}");
     assert!(ok["secret"].as_str().is_some_and(|s| s.starts_with("whk_")));
     // Secrets are never listed; other partners see nothing; the admin sees it.
@@ -332,7 +370,8 @@ async fn private_destinations_are_refused_unless_allowed(backend: Backend) {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let admin_view = app.admin_ok(Method::GET, &format!("/admin/webhook-endpoints/{id}"), None).await;
     assert_eq!(admin_view["maxInFlight"], 4);
-    let rotated = app.admin_ok(Method::POST, &format!("/admin/webhook-endpoints/{id}/rotate-secret"), Some(json!({ "graceSeconds": 60 }))).await;
+    let rotated =
+        app.admin_ok(Method::POST, &format!("/admin/webhook-endpoints/{id}/rotate-secret"), Some(json!({ "graceSeconds": 60 }))).await;
     assert!(rotated["secret"].as_str().is_some_and(|s| s != ok["secret"].as_str().unwrap()));
     assert!(rotated["previousSecretUntil"].is_string(), "{rotated}");
     let (status, _) = app.partner(&p, Method::DELETE, &format!("/integrations/webhook-endpoints/{id}"), None).await;
@@ -361,7 +400,8 @@ async fn add_fans(db: &TestDb, partner: &str, merchant: &str, n: i64) {
 }
 
 async fn publish_to_fans(app: &TestServer, cat: &Catalog) -> u64 {
-    let v = app.admin_ok(Method::POST, "/admin/vouchers", Some(json!({ "merchantId": cat.merchant, "title": "{b}New{/b} for fans" }))).await;
+    let v =
+        app.admin_ok(Method::POST, "/admin/vouchers", Some(json!({ "merchantId": cat.merchant, "title": "{b}New{/b} for fans" }))).await;
     let published = app.admin_ok(Method::POST, &format!("/admin/vouchers/{}/publish", v["id"].as_str().unwrap()), None).await;
     published["eventsEnqueued"].as_u64().unwrap()
 }
@@ -398,7 +438,16 @@ async fn a_killed_server_delivers_every_event_after_restart(backend: Backend) {
     let pool = app.db.pool().await;
     let errors: Vec<(Option<String>, i64)> =
         sqlx::query_as("SELECT error, COUNT(*) FROM webhook_attempts GROUP BY error").fetch_all(&pool).await.unwrap();
-    delivery_figures("server SIGKILLed mid fan-out, restarted", backend, FANS as usize, &hooks, &[("delivered_before_kill", before.len().to_string()), ("all_delivered_after_restart_s", format!("{:.1}", restarted.elapsed().as_secs_f64()))]);
+    delivery_figures(
+        "server SIGKILLed mid fan-out, restarted",
+        backend,
+        FANS as usize,
+        &hooks,
+        &[
+            ("delivered_before_kill", before.len().to_string()),
+            ("all_delivered_after_restart_s", format!("{:.1}", restarted.elapsed().as_secs_f64())),
+        ],
+    );
     assert!(arrivals - ids.len() <= 64, "{} duplicates; attempts by error: {errors:?}", arrivals - ids.len());
     assert!(hooks.received().iter().all(|r| r.verified.is_ok() && r.event["type"] == "VOUCHER_PUBLISHED"));
     drop(app);
@@ -432,8 +481,15 @@ async fn two_instances_share_one_fan_out_without_doubles(backend: Backend) {
     let pool = first.db.pool().await;
     let errors: Vec<(Option<String>, i64)> =
         sqlx::query_as("SELECT error, COUNT(*) FROM webhook_attempts GROUP BY error").fetch_all(&pool).await.unwrap();
-    delivery_figures("two instances share a fan-out", backend, FANS as usize, &hooks, &[("max_concurrent", hooks.max_open().to_string()), ("max_in_flight", "32".into())]);
-    let troubles = |app: &TestServer| app.log().lines().filter(|l| l.contains("WARN") || l.contains("ERROR")).take(20).collect::<Vec<_>>().join("\n");
+    delivery_figures(
+        "two instances share a fan-out",
+        backend,
+        FANS as usize,
+        &hooks,
+        &[("max_concurrent", hooks.max_open().to_string()), ("max_in_flight", "32".into())],
+    );
+    let troubles =
+        |app: &TestServer| app.log().lines().filter(|l| l.contains("WARN") || l.contains("ERROR")).take(20).collect::<Vec<_>>().join("\n");
     assert_eq!(
         (ids.len(), arrivals),
         (FANS as usize, FANS as usize),
@@ -449,7 +505,9 @@ async fn two_instances_share_one_fan_out_without_doubles(backend: Backend) {
 }
 
 async fn catalog_events_reach_every_partner_and_a_slow_one_starves_nobody(backend: Backend) {
-    let app = TestServer::spawn_with(backend, &env_with(&[("TESSERA_WEBHOOK_TIMEOUT_SECONDS", "10"), ("TESSERA_WEBHOOK_LEASE_SECONDS", "20")])).await;
+    let app =
+        TestServer::spawn_with(backend, &env_with(&[("TESSERA_WEBHOOK_TIMEOUT_SECONDS", "10"), ("TESSERA_WEBHOOK_LEASE_SECONDS", "20")]))
+            .await;
     let hooks = Receiver::start().await;
     let (fast, slow) = (app.create_partner("fast").await, app.create_partner("slow").await);
     for (p, path) in [(&fast, "fast"), (&slow, "slow")] {
@@ -483,7 +541,10 @@ async fn catalog_events_reach_every_partner_and_a_slow_one_starves_nobody(backen
 async fn an_endpoint_failing_past_the_limit_is_disabled(backend: Backend) {
     let app = TestServer::spawn_with(
         backend,
-        &env_with(&[("TESSERA_WEBHOOK_DISABLE_AFTER_SECONDS", "1"), ("TESSERA_WEBHOOK_RETRY_SCHEDULE", "300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms")]),
+        &env_with(&[
+            ("TESSERA_WEBHOOK_DISABLE_AFTER_SECONDS", "1"),
+            ("TESSERA_WEBHOOK_RETRY_SCHEDULE", "300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms"),
+        ]),
     )
     .await;
     let hooks = Receiver::start().await;
@@ -514,7 +575,9 @@ async fn an_endpoint_failing_past_the_limit_is_disabled(backend: Backend) {
 /// The delivery in flight outlasts the HTTP server's own draining by seconds
 /// (no request is open), yet finishes within the grace period (20 s) and is recorded.
 async fn shutdown_finishes_what_is_in_flight(backend: Backend) {
-    let app = TestServer::spawn_with(backend, &env_with(&[("TESSERA_WEBHOOK_TIMEOUT_SECONDS", "10"), ("TESSERA_WEBHOOK_LEASE_SECONDS", "30")])).await;
+    let app =
+        TestServer::spawn_with(backend, &env_with(&[("TESSERA_WEBHOOK_TIMEOUT_SECONDS", "10"), ("TESSERA_WEBHOOK_LEASE_SECONDS", "30")]))
+            .await;
     let hooks = Receiver::start().await;
     let p = app.create_partner("acme").await;
     let cat = Catalog::create(&app).await;
@@ -526,7 +589,8 @@ async fn shutdown_finishes_what_is_in_flight(backend: Backend) {
     // Wait until the delivery is in flight, then stop the server.
     let pool = app.db.pool().await;
     for _ in 0..100 {
-        let (leased,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries WHERE lease_until > 0").fetch_one(&pool).await.unwrap();
+        let (leased,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries WHERE lease_until > 0").fetch_one(&pool).await.unwrap();
         if leased == 1 {
             break;
         }
@@ -541,7 +605,9 @@ async fn shutdown_finishes_what_is_in_flight(backend: Backend) {
 }
 
 async fn deleting_an_endpoint_mid_delivery_leaves_the_worker_working(backend: Backend) {
-    let app = TestServer::spawn_with(backend, &env_with(&[("TESSERA_WEBHOOK_TIMEOUT_SECONDS", "5"), ("TESSERA_WEBHOOK_LEASE_SECONDS", "30")])).await;
+    let app =
+        TestServer::spawn_with(backend, &env_with(&[("TESSERA_WEBHOOK_TIMEOUT_SECONDS", "5"), ("TESSERA_WEBHOOK_LEASE_SECONDS", "30")]))
+            .await;
     let hooks = Receiver::start().await;
     let p = app.create_partner("acme").await;
     let cat = Catalog::create(&app).await;
@@ -558,7 +624,8 @@ async fn deleting_an_endpoint_mid_delivery_leaves_the_worker_working(backend: Ba
     claim(&app, &p, "ana", &voucher).await;
     let pool = app.db.pool().await;
     for _ in 0..200 {
-        let (leased,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries WHERE lease_until > 0").fetch_one(&pool).await.unwrap();
+        let (leased,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries WHERE lease_until > 0").fetch_one(&pool).await.unwrap();
         if leased == 2 {
             break;
         }
@@ -569,7 +636,9 @@ async fn deleting_an_endpoint_mid_delivery_leaves_the_worker_working(backend: Ba
         assert_eq!(status, StatusCode::NO_CONTENT);
     }
     // The in-flight deliveries end after their endpoints are gone; recording them must not wedge the worker.
-    hooks.wait_for(Duration::from_secs(10), "the slow deliveries", |got| got.iter().filter(|r| r.path.starts_with("doomed")).count() == 2).await;
+    hooks
+        .wait_for(Duration::from_secs(10), "the slow deliveries", |got| got.iter().filter(|r| r.path.starts_with("doomed")).count() == 2)
+        .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let kept = endpoint(&app, &p, &hooks.url("kept"), json!({})).await;
     hooks.expect("kept", "tessera", kept["secret"].as_str().unwrap());
@@ -688,15 +757,20 @@ async fn retry_after_delays_but_never_shortens_the_schedule(backend: Backend) {
         assert!(gap >= Duration::from_millis(2_990), "a retry came {gap:?} after a Retry-After of 3 s");
     }
     let pool = app.db.pool().await;
-    let (failed,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries WHERE status <> 'delivered'").fetch_one(&pool).await.unwrap();
+    let (failed,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries WHERE status <> 'delivered'").fetch_one(&pool).await.unwrap();
     let min_gap = |path| gaps(&hooks, path).into_iter().min().map_or("-".to_string(), |g| format!("{:.2}", g.as_secs_f64()));
-    crate::support::figures("receiver answering 503 with Retry-After", backend, &[
-        ("expected", "2".into()),
-        ("delivered", (2 - failed).to_string()),
-        ("failed", failed.to_string()),
-        ("min_gap_s_after_retry_after_1_on_2s_schedule", min_gap("short")),
-        ("min_gap_s_after_retry_after_3", min_gap("long")),
-    ]);
+    crate::support::figures(
+        "receiver answering 503 with Retry-After",
+        backend,
+        &[
+            ("expected", "2".into()),
+            ("delivered", (2 - failed).to_string()),
+            ("failed", failed.to_string()),
+            ("min_gap_s_after_retry_after_1_on_2s_schedule", min_gap("short")),
+            ("min_gap_s_after_retry_after_3", min_gap("long")),
+        ],
+    );
     assert_eq!(failed, 0);
 }
 
@@ -716,7 +790,9 @@ async fn recover_requeues_deliveries_waiting_out_a_backoff(backend: Backend) {
     // Now the delivery waits an hour. Recovering since before the outage sends it now.
     let mut queued = None;
     for _ in 0..50 {
-        let (status, body) = app.partner(&p, Method::POST, &format!("/integrations/webhook-endpoints/{id}/recover"), Some(&json!({ "since": before }))).await;
+        let (status, body) = app
+            .partner(&p, Method::POST, &format!("/integrations/webhook-endpoints/{id}/recover"), Some(&json!({ "since": before })))
+            .await;
         assert_eq!(status, StatusCode::ACCEPTED, "{body}");
         queued = body["queued"].as_u64();
         if queued == Some(1) {
@@ -736,7 +812,8 @@ async fn a_killed_instances_deliveries_are_sent_by_its_peer_within_fifteen_secon
         return;
     }
     // The default lease; a timeout long enough that the killed instance's requests are still open.
-    let env: Vec<_> = env_with(&[("TESSERA_WEBHOOK_TIMEOUT_SECONDS", "30")]).into_iter().filter(|(k, _)| *k != "TESSERA_WEBHOOK_LEASE_SECONDS").collect();
+    let env: Vec<_> =
+        env_with(&[("TESSERA_WEBHOOK_TIMEOUT_SECONDS", "30")]).into_iter().filter(|(k, _)| *k != "TESSERA_WEBHOOK_LEASE_SECONDS").collect();
     let first = TestServer::spawn_with(backend, &env).await;
     let hooks = Receiver::start().await;
     let p = first.create_partner("acme").await;
@@ -751,7 +828,8 @@ async fn a_killed_instances_deliveries_are_sent_by_its_peer_within_fifteen_secon
     // All five in flight at the first instance (each request held open by the receiver).
     let pool = first.db.pool().await;
     for _ in 0..100 {
-        let (leased,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries WHERE lease_until > 0").fetch_one(&pool).await.unwrap();
+        let (leased,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries WHERE lease_until > 0").fetch_one(&pool).await.unwrap();
         if leased == 5 {
             break;
         }
@@ -763,10 +841,17 @@ async fn a_killed_instances_deliveries_are_sent_by_its_peer_within_fifteen_secon
     let second = TestServer::spawn_on(db, &env).await;
     hooks
         .wait_for(Duration::from_secs(15), "the killed instance's deliveries, sent by its peer", |got| {
-            got.iter().filter(|r| r.path == "hold").filter_map(|r| r.event["id"].as_str()).collect::<std::collections::HashSet<_>>().len() == 5
+            got.iter().filter(|r| r.path == "hold").filter_map(|r| r.event["id"].as_str()).collect::<std::collections::HashSet<_>>().len()
+                == 5
         })
         .await;
-    delivery_figures("instance SIGKILLed with deliveries in flight; its peer takes over", backend, 5, &hooks, &[("recovery_s", format!("{:.1}", killed.elapsed().as_secs_f64()))]);
+    delivery_figures(
+        "instance SIGKILLed with deliveries in flight; its peer takes over",
+        backend,
+        5,
+        &hooks,
+        &[("recovery_s", format!("{:.1}", killed.elapsed().as_secs_f64()))],
+    );
     drop(second);
 }
 
@@ -793,7 +878,13 @@ async fn a_receiver_slower_than_the_lease_gets_each_delivery_once(backend: Backe
     // Long enough for a lapsed lease to have been taken by the peer.
     tokio::time::sleep(Duration::from_secs(4)).await;
     let (ids, arrivals) = hooks.distinct_ids();
-    delivery_figures("receiver slower than the lease, two instances", backend, 20, &hooks, &[("max_concurrent", hooks.max_open().to_string())]);
+    delivery_figures(
+        "receiver slower than the lease, two instances",
+        backend,
+        20,
+        &hooks,
+        &[("max_concurrent", hooks.max_open().to_string())],
+    );
     assert_eq!((ids.len(), arrivals), (20, 20), "a delivery was sent twice while its receiver was slower than the lease");
     drop(second);
 }

@@ -139,22 +139,31 @@ pub const KLCC: (f64, f64) = (3.1579, 101.7123);
 
 impl Catalog {
     pub async fn create(app: &TestServer) -> Self {
-        let merchant = app.admin_ok(Method::POST, "/admin/merchants", Some(json!({ "name": "Kopi Kita" }))).await["id"].as_str().unwrap().to_string();
+        let merchant =
+            app.admin_ok(Method::POST, "/admin/merchants", Some(json!({ "name": "Kopi Kita" }))).await["id"].as_str().unwrap().to_string();
         let outlet = app
-            .admin_ok(Method::POST, &format!("/admin/merchants/{merchant}/outlets"), Some(json!({ "name": "KLCC", "lat": KLCC.0, "lng": KLCC.1, "radiusM": 150 })))
+            .admin_ok(
+                Method::POST,
+                &format!("/admin/merchants/{merchant}/outlets"),
+                Some(json!({ "name": "KLCC", "lat": KLCC.0, "lng": KLCC.1, "radiusM": 150 })),
+            )
             .await["id"]
             .as_str()
             .unwrap()
             .to_string();
-        let outlet_no_gps = app
-            .admin_ok(Method::POST, &format!("/admin/merchants/{merchant}/outlets"), Some(json!({ "name": "Kiosk" })))
-            .await["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let other_merchant = app.admin_ok(Method::POST, "/admin/merchants", Some(json!({ "name": "Bloom" }))).await["id"].as_str().unwrap().to_string();
+        let outlet_no_gps =
+            app.admin_ok(Method::POST, &format!("/admin/merchants/{merchant}/outlets"), Some(json!({ "name": "Kiosk" }))).await["id"]
+                .as_str()
+                .unwrap()
+                .to_string();
+        let other_merchant =
+            app.admin_ok(Method::POST, "/admin/merchants", Some(json!({ "name": "Bloom" }))).await["id"].as_str().unwrap().to_string();
         let other_outlet = app
-            .admin_ok(Method::POST, &format!("/admin/merchants/{other_merchant}/outlets"), Some(json!({ "name": "Bloom Bangsar", "lat": 3.13, "lng": 101.67 })))
+            .admin_ok(
+                Method::POST,
+                &format!("/admin/merchants/{other_merchant}/outlets"),
+                Some(json!({ "name": "Bloom Bangsar", "lat": 3.13, "lng": 101.67 })),
+            )
             .await["id"]
             .as_str()
             .unwrap()

@@ -47,7 +47,8 @@ impl Cluster {
         let cluster = Cluster { url: format!("postgres://postgres@127.0.0.1:{port}/postgres"), bin: bin_dir(), dir };
         let data = cluster.data();
         cluster.run("initdb", &["-D", &data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
-        let options = format!("-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100", cluster.dir.path().display());
+        let options =
+            format!("-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100", cluster.dir.path().display());
         cluster.run("pg_ctl", &["-D", &data, "-l", &cluster.log(), "-w", "-o", &options, "start"]);
         cluster
     }

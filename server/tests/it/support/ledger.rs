@@ -105,7 +105,8 @@ async fn debit(State(book): State<Arc<Mutex<Book>>>, headers: HeaderMap, Json(bo
         if let Some((_, _, _)) = b.debits.get(&reference) {
             // Idempotent on referenceId.
             let balance = b.balances.get(&user).copied().unwrap_or(0);
-            Json(json!({ "status": "SUCCESS", "transactionId": format!("txn-{reference}"), "balance": balance, "referenceId": reference })).into_response()
+            Json(json!({ "status": "SUCCESS", "transactionId": format!("txn-{reference}"), "balance": balance, "referenceId": reference }))
+                .into_response()
         } else {
             let balance = b.balances.get(&user).copied().unwrap_or(0);
             if balance < amount {

@@ -88,9 +88,7 @@ impl TestDb {
                 sqlx::any::install_default_drivers();
                 let name = format!("t_{}", uuid::Uuid::new_v4().simple());
                 let mut conn = sqlx::AnyConnection::connect(&admin).await.expect("connect to test PostgreSQL");
-                conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .await
-                    .expect("create test database");
+                conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.expect("create test database");
                 let mut url = url::Url::parse(&admin).expect("postgres url");
                 url.set_path(&name);
                 TestDb { backend, url: url.to_string(), _dir: None }
@@ -177,9 +175,7 @@ impl TestServer {
         let log_dir = tempfile::tempdir().expect("temp dir");
         let log = log_dir.path().join("server.log");
         let mut cmd = tessera_command(&db, &["serve"]);
-        cmd.envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).expect("log file"));
+        cmd.envs(env.iter().copied()).stdout(Stdio::piped()).stderr(std::fs::File::create(&log).expect("log file"));
         let mut child = cmd.spawn().expect("spawn tessera");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
@@ -189,10 +185,7 @@ impl TestServer {
                 .strip_prefix("tessera: listening on ")
                 .unwrap_or_else(|| panic!("unexpected first line from tessera: {line}"))
                 .to_string(),
-            other => panic!(
-                "tessera did not start ({other:?}); its log:\n{}",
-                std::fs::read_to_string(&log).unwrap_or_default()
-            ),
+            other => panic!("tessera did not start ({other:?}); its log:\n{}", std::fs::read_to_string(&log).unwrap_or_default()),
         };
         // Keep draining stdout so the server never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });

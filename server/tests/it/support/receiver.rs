@@ -92,10 +92,9 @@ fn verify_base64(secret: &str, header: Option<&axum::http::HeaderValue>, body: &
 fn verify(scheme: &str, secret: &str, headers: &HeaderMap, body: &[u8]) -> Result<(), String> {
     match scheme {
         "tessera" => verify_tessera(secret, headers, body),
-        "standard-webhooks" => standardwebhooks::Webhook::new(secret)
-            .map_err(|e| e.to_string())?
-            .verify(body, headers)
-            .map_err(|e| e.to_string()),
+        "standard-webhooks" => {
+            standardwebhooks::Webhook::new(secret).map_err(|e| e.to_string())?.verify(body, headers).map_err(|e| e.to_string())
+        }
         "hubble" => verify_base64(secret, headers.get("x-verify"), body),
         "spaaza" => verify_base64(secret, headers.get("x-spaaza-hmac-sha256"), body),
         other => Err(format!("unknown scheme {other}")),
