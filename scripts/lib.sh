@@ -31,6 +31,14 @@ ensure_rust() {
     say "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
   fi
+  # The lint gate (scripts/test) needs them; rustup's minimal profile has neither.
+  local component
+  for component in rustfmt clippy; do
+    if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
+      say "adding the $component component"
+      rustup component add "$component"
+    fi
+  done
 }
 
 # The wasm-bindgen CLI must be exactly the version Cargo.lock pins for the crate.
