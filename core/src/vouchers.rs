@@ -100,7 +100,7 @@ pub struct VoucherInput {
     pub cohorts: Vec<String>,
     /// An unlisted voucher is shown only to users who enter this code.
     pub unlock_code: Option<String>,
-    /// `pool` (upload codes), `generated` (default) or `static`.
+    /// `pool` (upload codes), `generated` (default) or `static`; fixed once the voucher has been claimed.
     pub code_source: Option<String>,
     pub static_code: Option<String>,
     /// A 16:9 picture uploaded with `POST /admin/images?kind=voucher` (at least 353×199).
@@ -227,12 +227,16 @@ pub async fn update(db: &Db, id: &str, input: &VoucherInput) -> Result<Voucher, 
     if current.merchant_id != input.merchant_id {
         return Err(ApiError::validation(vec![("merchantId", "a voucher cannot move to another merchant".into())]));
     }
+    // A claim is redeemed under the source its code came from (a pool claim holds a
+    // reserved code; a generated one has none): once claimed, the source stays.
+    let source_changes = current.code_source != c.code_source;
     let mut tx = db.begin_write().await?;
     let done = sqlx::query(
         "UPDATE vouchers SET title = $2, description = $3, value_type = $4, value_amount = $5, currency = $6, \
          valid_from = $7, valid_until = $8, total_stock = $9, per_user_limit = $10, unlock_code = $11, \
          code_source = $12, static_code = $13, updated_at = $14, coin_cost = $15, image_id = $16 \
-         WHERE id = $1 AND ($9 IS NULL OR claimed_count <= $9)",
+         WHERE id = $1 AND ($9 IS NULL OR claimed_count <= $9) \
+           AND (code_source = $12 OR NOT EXISTS (SELECT 1 FROM claims c WHERE c.voucher_id = $1))",
     )
     .bind(id)
     .bind(&input.title)
@@ -253,6 +257,11 @@ pub async fn update(db: &Db, id: &str, input: &VoucherInput) -> Result<Voucher, 
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 0 {
+        // Which guard held (read in the same transaction, so no claim slipped in between).
+        let (claims,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM claims WHERE voucher_id = $1").bind(id).fetch_one(&mut *tx).await?;
+        if source_changes && claims > 0 {
+            return Err(ApiError::validation(vec![("codeSource", "cannot change once the voucher has been claimed".into())]));
+        }
         return Err(ApiError::validation(vec![("totalStock", "cannot go below the units already claimed".into())]));
     }
     set_cohorts(&mut tx, id, &input.cohorts).await?;

@@ -301,7 +301,48 @@ async fn partners_issue_vouchers_and_publishing_fans_out(backend: Backend) {
     assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"));
 }
 
+/// Issue 15: a claim made under one code source is redeemed under it, so the source
+/// cannot change under it (it once made those claims fail to redeem with a 500).
+async fn a_claimed_vouchers_code_source_cannot_change(backend: Backend) {
+    let app = TestServer::spawn_platform(backend).await;
+    let p = app.create_partner("sources").await;
+    let cat = Catalog::create(&app).await;
+    let voucher = cat.voucher(&app, "Generated codes", json!({ "codeSource": "generated" })).await;
+    let input = |source: &str| {
+        let mut body = json!({ "merchantId": cat.merchant, "title": "Generated codes", "codeSource": source });
+        if source == "static" {
+            body["staticCode"] = json!("KOPI");
+        }
+        body
+    };
+    // Before any claim it may change, and back.
+    app.admin_ok(Method::PUT, &format!("/admin/vouchers/{voucher}"), Some(input("pool"))).await;
+    app.admin_ok(Method::PUT, &format!("/admin/vouchers/{voucher}"), Some(input("generated"))).await;
+    let (status, claim) = app.me(&p.jwt("ana"), Method::POST, "/me/claims", Some(json!({ "voucherId": voucher }))).await;
+    assert_eq!(status, StatusCode::CREATED, "{claim}");
+    for source in ["pool", "static"] {
+        let (status, body) = app.admin(Method::PUT, &format!("/admin/vouchers/{voucher}"), Some(input(source))).await;
+        assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"), "{source}: {body}");
+        assert!(body["error"]["details"]["fields"]["codeSource"].is_string(), "{source}: {body}");
+    }
+    assert_eq!(app.admin_ok(Method::GET, &format!("/admin/vouchers/{voucher}"), None).await["codeSource"], "generated");
+    // Editing anything else still works, and the claim redeems.
+    let mut retitled = input("generated");
+    retitled["title"] = json!("Generated codes, renamed");
+    app.admin_ok(Method::PUT, &format!("/admin/vouchers/{voucher}"), Some(retitled)).await;
+    let (status, done) = app
+        .me(
+            &p.jwt("ana"),
+            Method::POST,
+            "/me/redemptions",
+            Some(json!({ "claimId": claim["id"], "outletId": cat.outlet_no_gps, "location": null })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{done}");
+}
+
 crate::backend_tests!(
+    a_claimed_vouchers_code_source_cannot_change,
     claiming_follows_stock_limits_and_validity,
     cohorts_and_unlock_codes_decide_visibility,
     redemption_rules,
