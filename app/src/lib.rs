@@ -96,7 +96,7 @@ fn trim_script(source: &str) -> String {
     source
         .lines()
         .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with("//") && !(line.starts_with("/*") && line.ends_with("*/")))
+        .filter(|line| !(line.is_empty() || line.starts_with("//") || line.starts_with("/*") && line.ends_with("*/")))
         .collect::<Vec<_>>()
         .join("\n")
 }

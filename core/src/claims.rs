@@ -260,10 +260,10 @@ async fn try_claim(
         return Err(ApiError::not_found("No such voucher.").into());
     };
     let claimed = v.claimed;
-    if v.open_claim.is_some() {
-        if let Some(existing) = open_claim(&mut conn, &holder.user_id, voucher_id).await? {
-            return Ok((existing, false));
-        }
+    if v.open_claim.is_some()
+        && let Some(existing) = open_claim(&mut conn, &holder.user_id, voucher_id).await?
+    {
+        return Ok((existing, false));
     }
     if let Err(closed) = window(v.status == "archived", v.valid_from, v.valid_until, now) {
         return Err(closed.error().into());

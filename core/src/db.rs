@@ -62,10 +62,10 @@ impl Db {
     /// Opens a pool; for SQLite, creates the file (and its folder) if missing.
     pub async fn connect(url: &DatabaseUrl, max_connections: u32) -> Result<Self, sqlx::Error> {
         sqlx::any::install_default_drivers();
-        if let Some(parent) = url.sqlite_path().and_then(|p| p.parent()) {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent)?;
-            }
+        if let Some(parent) = url.sqlite_path().and_then(|p| p.parent())
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent)?;
         }
         let backend = url.backend();
         let options = || {

@@ -22,7 +22,8 @@ const MERCHANTS: &[(&str, &str, &str)] = &[
 ];
 
 /// (id, merchant index, name, lat/lng, radius m)
-const OUTLETS: &[(&str, usize, &str, Option<(f64, f64)>, i64)] = &[
+type DemoOutlet = (&'static str, usize, &'static str, Option<(f64, f64)>, i64);
+const OUTLETS: &[DemoOutlet] = &[
     ("0195f0a2-0000-7000-8000-000000000001", 0, "Kopi Kita — KLCC", Some((3.1579, 101.7123)), 150),
     ("0195f0a2-0000-7000-8000-000000000002", 0, "Kopi Kita — Bukit Bintang", Some((3.1466, 101.7101)), 150),
     ("0195f0a2-0000-7000-8000-000000000003", 1, "Nasi Lemak Corner — Chinatown", Some((3.1435, 101.6976)), 200),
@@ -33,7 +34,8 @@ const OUTLETS: &[(&str, usize, &str, Option<(f64, f64)>, i64)] = &[
 ];
 
 /// (id, merchant index, title, description, value type, value, stock)
-const VOUCHERS: &[(&str, usize, &str, &str, Option<&str>, Option<i64>, Option<i64>)] = &[
+type DemoVoucher = (&'static str, usize, &'static str, &'static str, Option<&'static str>, Option<i64>, Option<i64>);
+const VOUCHERS: &[DemoVoucher] = &[
     (
         "0195f0a1-0000-7000-8000-000000000001",
         0,
@@ -122,7 +124,8 @@ pub const TEST_MERCHANT: (&str, &str, &str) = (
     "Vouchers that behave the same every time, for testing an integration.",
 );
 pub const TEST_OUTLET: (&str, &str) = ("0195f0a2-0000-7000-8000-0000000000f0", "Test outlet (no coordinates)");
-pub const TEST_VOUCHERS: &[(&str, &str, &str, Option<i64>, Option<i64>, bool)] = &[
+pub type TestVoucher = (&'static str, &'static str, &'static str, Option<i64>, Option<i64>, bool);
+pub const TEST_VOUCHERS: &[TestVoucher] = &[
     (
         "0195f0a1-0000-7000-8000-0000000000f1",
         "Test: always succeeds",

@@ -137,10 +137,10 @@ pub async fn sequence_pending(db: &Db) -> Result<(), ApiError> {
 /// A partner's events in feed order (see [`sequence`]), after the event
 /// `after` (an id from a page or a webhook), optionally of one type.
 pub async fn list(db: &Db, partner_id: &str, after: Option<&str>, kind: Option<&str>, limit: i64) -> Result<EventPage, ApiError> {
-    if let Some(k) = kind {
-        if !TYPES.contains(&k) {
-            return Err(ApiError::validation(vec![("type", format!("must be one of {}", TYPES.join(", ")))]));
-        }
+    if let Some(k) = kind
+        && !TYPES.contains(&k)
+    {
+        return Err(ApiError::validation(vec![("type", format!("must be one of {}", TYPES.join(", ")))]));
     }
     let limit = limit.clamp(1, 500);
     sequence_pending(db).await?;

@@ -48,13 +48,13 @@ fn find_tags(src: &str) -> Vec<Tag> {
         if bytes[i] == b'{' {
             let closing = bytes.get(i + 1) == Some(&b'/');
             let name_at = i + 1 + usize::from(closing);
-            if let (Some(&name), Some(&b'}')) = (bytes.get(name_at), bytes.get(name_at + 1)) {
-                if let Some(style) = Style::from_tag(name as char) {
-                    let len = name_at + 2 - i;
-                    tags.push(Tag { start: i, len, style, closing });
-                    i += len;
-                    continue;
-                }
+            if let (Some(&name), Some(&b'}')) = (bytes.get(name_at), bytes.get(name_at + 1))
+                && let Some(style) = Style::from_tag(name as char)
+            {
+                let len = name_at + 2 - i;
+                tags.push(Tag { start: i, len, style, closing });
+                i += len;
+                continue;
             }
         }
         i += 1;

@@ -76,10 +76,10 @@ impl MerchantInput {
         if self.description.len() > 4000 {
             bad.push(("description", "at most 4000 characters".into()));
         }
-        if let Some(u) = &self.logo_url {
-            if !url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "https" | "http")) {
-                bad.push(("logoUrl", "must be an http(s) URL".into()));
-            }
+        if let Some(u) = &self.logo_url
+            && !url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "https" | "http"))
+        {
+            bad.push(("logoUrl", "must be an http(s) URL".into()));
         }
         if bad.is_empty() { Ok(()) } else { Err(ApiError::validation(bad)) }
     }

@@ -108,10 +108,10 @@ impl Destinations {
         if let Some(url::Host::Domain(name)) = url.host() {
             let port = url.port_or_known_default().unwrap_or(443);
             let lookup = tokio::time::timeout(SAVE_LOOKUP, tokio::net::lookup_host((name.to_string(), port))).await;
-            if let Ok(Ok(found)) = lookup {
-                if let Some(bad) = found.map(|a| a.ip()).find(|ip| !self.permits(*ip)) {
-                    return Err(format!("resolves to {bad}, which {NOT_PUBLIC}"));
-                }
+            if let Ok(Ok(found)) = lookup
+                && let Some(bad) = found.map(|a| a.ip()).find(|ip| !self.permits(*ip))
+            {
+                return Err(format!("resolves to {bad}, which {NOT_PUBLIC}"));
             }
         }
         Ok(url)
@@ -205,10 +205,10 @@ impl Outbound {
     /// The check a URL gets when it is saved: the policy, resolved names
     /// included, except for this server's own sandbox backend.
     pub async fn check_for_save(&self, raw: &str) -> Result<url::Url, String> {
-        if let Ok(url) = url::Url::parse(raw.trim()) {
-            if self.is_own_sandbox(&url) {
-                return Ok(url);
-            }
+        if let Ok(url) = url::Url::parse(raw.trim())
+            && self.is_own_sandbox(&url)
+        {
+            return Ok(url);
         }
         self.to.check_for_save(raw).await
     }

@@ -97,10 +97,10 @@ impl Partner {
 
 fn secrets<'a>(current: &'a str, previous: Option<&'a str>, until: Option<i64>, now: i64) -> Vec<&'a str> {
     let mut out = vec![current];
-    if let (Some(prev), Some(until)) = (previous, until) {
-        if now < until {
-            out.push(prev);
-        }
+    if let (Some(prev), Some(until)) = (previous, until)
+        && now < until
+    {
+        out.push(prev);
     }
     out
 }

@@ -21,10 +21,14 @@ pub const SLOW: Duration = Duration::from_secs(7);
 /// The cohort sandbox users are in (the test brands' vouchers are for it).
 pub const COHORT: &str = "sandbox";
 
-/// Who an SSO token is, by the rules above; `Err(())` for the `fail` token.
-pub fn sso_user(token: &str) -> Result<Option<String>, ()> {
+/// The `fail` token: the sandbox's SSO answers it with a 500.
+#[derive(Debug, PartialEq, Eq)]
+pub struct FailToken;
+
+/// Who an SSO token is, by the rules above; `Err(FailToken)` for the `fail` token.
+pub fn sso_user(token: &str) -> Result<Option<String>, FailToken> {
     match token {
-        "fail" => Err(()),
+        "fail" => Err(FailToken),
         "refuse" => Ok(None),
         t if (1..=64).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {
             Ok(Some(t.to_string()))
@@ -132,7 +136,7 @@ mod tests {
     fn sso_tokens_behave_as_documented() {
         assert_eq!(sso_user("ana-1"), Ok(Some("ana-1".into())));
         assert_eq!(sso_user("refuse"), Ok(None));
-        assert_eq!(sso_user("fail"), Err(()));
+        assert_eq!(sso_user("fail"), Err(FailToken));
         assert_eq!(sso_user("has space"), Ok(None));
         assert_eq!(sso_user(""), Ok(None));
     }

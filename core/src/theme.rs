@@ -389,8 +389,7 @@ mod tests {
             t.light.primary = Some(bad.into());
             assert!(t.check().is_err(), "{bad} passed");
         }
-        let mut t = Theme::default();
-        t.font_family = Some("x;}</style><script>".into());
+        let t = Theme { font_family: Some("x;}</style><script>".into()), ..Theme::default() };
         assert!(t.check().is_err());
     }
 

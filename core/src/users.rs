@@ -120,10 +120,10 @@ impl UserUpsert {
                 bad.push(("locale", "is not a locale such as en-MY".into()));
             }
         }
-        if let Some(c) = self.cohorts.value() {
-            if let Err(e) = validate_cohorts(c) {
-                bad.push(("cohorts", e));
-            }
+        if let Some(c) = self.cohorts.value()
+            && let Err(e) = validate_cohorts(c)
+        {
+            bad.push(("cohorts", e));
         }
         if bad.is_empty() { Ok(()) } else { Err(ApiError::validation(bad)) }
     }

@@ -132,10 +132,10 @@ impl VoucherInput {
         };
         let valid_from = time("validFrom", &self.valid_from, &mut bad);
         let valid_until = time("validUntil", &self.valid_until, &mut bad);
-        if let (Some(f), Some(u)) = (valid_from, valid_until) {
-            if u <= f {
-                bad.push(("validUntil", "must be after validFrom".into()));
-            }
+        if let (Some(f), Some(u)) = (valid_from, valid_until)
+            && u <= f
+        {
+            bad.push(("validUntil", "must be after validFrom".into()));
         }
         if self.total_stock.is_some_and(|s| !(0..=100_000_000).contains(&s)) {
             bad.push(("totalStock", "must be 0–100000000".into()));
@@ -151,10 +151,10 @@ impl VoucherInput {
             (_, Some(v)) if v < 0 => bad.push(("value", "must not be negative".into())),
             _ => {}
         }
-        if let Some(c) = &self.currency {
-            if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
-                bad.push(("currency", "must be an ISO 4217 code such as MYR".into()));
-            }
+        if let Some(c) = &self.currency
+            && (c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()))
+        {
+            bad.push(("currency", "must be an ISO 4217 code such as MYR".into()));
         }
         if self.cohorts.len() > 50 || self.cohorts.iter().any(|c| c.is_empty() || c.len() > 64) {
             bad.push(("cohorts", "at most 50 cohorts of 1–64 characters".into()));

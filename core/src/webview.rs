@@ -31,10 +31,10 @@ impl WebviewSettings {
     /// Every value checked, each wrong field named.
     pub fn check(&self) -> Result<(), ApiError> {
         let mut bad = Vec::new();
-        if let Some(tz) = &self.time_zone {
-            if crate::locale::TimeZone::named(tz).is_none() {
-                bad.push(("timeZone", "is not an IANA time zone such as Asia/Kuala_Lumpur".to_string()));
-            }
+        if let Some(tz) = &self.time_zone
+            && crate::locale::TimeZone::named(tz).is_none()
+        {
+            bad.push(("timeZone", "is not an IANA time zone such as Asia/Kuala_Lumpur".to_string()));
         }
         if let Some(email) = &self.support_email {
             let plausible = email.len() <= 254
@@ -50,10 +50,10 @@ impl WebviewSettings {
                 bad.push(("supportUrl", "must be an https URL".to_string()));
             }
         }
-        if let Some(text) = &self.help_text {
-            if text.chars().count() > 1000 || text.chars().any(|c| c.is_control() && c != '\n') {
-                bad.push(("helpText", "must be plain text of at most 1000 characters".to_string()));
-            }
+        if let Some(text) = &self.help_text
+            && (text.chars().count() > 1000 || text.chars().any(|c| c.is_control() && c != '\n'))
+        {
+            bad.push(("helpText", "must be plain text of at most 1000 characters".to_string()));
         }
         if bad.is_empty() { Ok(()) } else { Err(ApiError::validation(bad)) }
     }

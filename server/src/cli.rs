@@ -31,6 +31,17 @@ pub enum Command {
     /// Webhook tools for partners debugging their receiver.
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// Print the OpenAPI document the server serves at /openapi.json; or compare it
+    /// with the committed copy (`--check`, exit 1 when they differ) or rewrite it (`--write`).
+    Openapi {
+        #[arg(long, conflicts_with = "write")]
+        check: bool,
+        #[arg(long)]
+        write: bool,
+        /// The committed copy.
+        #[arg(long, default_value = "docs/openapi.json")]
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,10 +109,36 @@ pub enum TokenCommand {
     },
 }
 
+/// `tessera openapi`: the document, compared or written (scripts/test runs `--check`).
+fn openapi_command(check: bool, write: bool, file: &std::path::Path) -> anyhow::Result<()> {
+    let generated = crate::http::openapi::document();
+    if write {
+        std::fs::write(file, &generated).with_context(|| format!("writing {}", file.display()))?;
+        println!("tessera: wrote {}", file.display());
+    } else if check {
+        let committed = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        if committed != generated {
+            anyhow::bail!("{} is out of date: run `tessera openapi --write` and commit it", file.display());
+        }
+        println!("tessera: {} matches the code", file.display());
+    } else {
+        use std::io::Write;
+        // `tessera openapi | head` closing the pipe early is not an error.
+        match std::io::stdout().write_all(generated.as_bytes()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     // Needs neither configuration nor database: it runs on a partner's laptop.
     if let Some(Command::Webhook(WebhookCommand::Verify { secret, scheme, headers, check_time })) = &cli.command {
         return verify_webhook(secret, scheme, headers, *check_time);
+    }
+    if let Some(Command::Openapi { check, write, file }) = &cli.command {
+        return openapi_command(*check, *write, file);
     }
     let config = Config::load(cli.config.as_deref())?;
     crate::telemetry::init(&config);
@@ -135,7 +172,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("  JWT (1 h)   {token}");
             Ok(())
         }
-        Command::Webhook(_) => unreachable!("handled before the configuration is read"),
+        Command::Webhook(_) | Command::Openapi { .. } => unreachable!("handled before the configuration is read"),
         Command::Partner(cmd) => {
             let platform = open(config).await?;
             partner_command(&platform, cmd).await

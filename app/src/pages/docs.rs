@@ -97,10 +97,10 @@ pub fn render(source: &str, client: Option<&str>) -> String {
                 events.push(event);
             }
             Event::End(TagEnd::Heading(_)) => {
-                if let Some((at, text)) = heading.take() {
-                    if let Event::Start(Tag::Heading { level, classes, attrs, .. }) = events[at].clone() {
-                        events[at] = Event::Start(Tag::Heading { level, id: Some(anchor(&text).into()), classes, attrs });
-                    }
+                if let Some((at, text)) = heading.take()
+                    && let Event::Start(Tag::Heading { level, classes, attrs, .. }) = events[at].clone()
+                {
+                    events[at] = Event::Start(Tag::Heading { level, id: Some(anchor(&text).into()), classes, attrs });
                 }
                 events.push(event);
             }
@@ -193,10 +193,10 @@ pub fn DocsPage() -> impl IntoView {
     #[cfg(not(feature = "ssr"))]
     let html = String::new();
     #[cfg(feature = "ssr")]
-    if found.is_none() {
-        if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
-            r.set_status(http::StatusCode::NOT_FOUND);
-        }
+    if found.is_none()
+        && let Some(r) = use_context::<leptos_axum::ResponseOptions>()
+    {
+        r.set_status(http::StatusCode::NOT_FOUND);
     }
     let title = found.map_or("Not found", |p| p.title);
     view! {

@@ -139,9 +139,9 @@ fn filter_cards(text: &str, total: usize, texts: &Texts) {
         let text = if shown == total { all } else { texts.fill("voucher-count-of", &[("shown", &shown), ("total", &total)]) };
         count.set_text_content(Some(&text));
     }
-    if let Ok(Some(empty)) = document.query_selector(".no-match") {
-        if let Ok(el) = empty.dyn_into::<web_sys::HtmlElement>() {
-            el.set_hidden(shown > 0);
-        }
+    if let Ok(Some(empty)) = document.query_selector(".no-match")
+        && let Ok(el) = empty.dyn_into::<web_sys::HtmlElement>()
+    {
+        el.set_hidden(shown > 0);
     }
 }

@@ -83,10 +83,10 @@ impl Target {
     /// The secrets to sign with now: the current one, then the previous while it lasts.
     pub fn secrets(&self, now: i64) -> Vec<&str> {
         let mut s = vec![self.secret.as_str()];
-        if let (Some(prev), Some(until)) = (&self.secret_previous, self.secret_previous_until) {
-            if until > now {
-                s.push(prev);
-            }
+        if let (Some(prev), Some(until)) = (&self.secret_previous, self.secret_previous_until)
+            && until > now
+        {
+            s.push(prev);
         }
         s
     }
@@ -530,7 +530,9 @@ pub async fn event_detail(db: &Db, partner: Option<&str>, event_id: &str) -> Res
     let event: Event = found.and_then(|(p,)| serde_json::from_str(&p).ok()).ok_or_else(|| ApiError::not_found("No such event."))?;
     let sql = sqlx::AssertSqlSafe(format!("SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE event_id = $1 ORDER BY created_at, id"));
     let rows: Vec<DeliveryRow> = sqlx::query_as(sql).bind(event_id).fetch_all(db.pool()).await?;
-    let attempts: Vec<(String, String, i64, Option<i64>, i64, String, Option<String>)> = sqlx::query_as(
+    /// (delivery, attempt, at, status, latency, body, error)
+    type AttemptRow = (String, String, i64, Option<i64>, i64, String, Option<String>);
+    let attempts: Vec<AttemptRow> = sqlx::query_as(
         "SELECT a.delivery_id, a.id, a.attempted_at, a.status_code, a.latency_ms, a.response_body, a.error \
          FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.event_id = $1 \
          ORDER BY a.attempted_at DESC, a.id DESC",
@@ -556,10 +558,10 @@ pub async fn deliveries(
     limit: i64,
 ) -> Result<Vec<Delivery>, ApiError> {
     super::get(db, partner, endpoint_id).await?;
-    if let Some(s) = status {
-        if !["pending", "delivered", "failed"].contains(&s) {
-            return Err(ApiError::validation(vec![("status", "must be pending, delivered or failed".into())]));
-        }
+    if let Some(s) = status
+        && !["pending", "delivered", "failed"].contains(&s)
+    {
+        return Err(ApiError::validation(vec![("status", "must be pending, delivered or failed".into())]));
     }
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE endpoint_id = $1 AND ($2 = '' OR status = $2) \

@@ -141,18 +141,6 @@ fn fingerprinted(path: &str) -> bool {
     parts.len() == 3 && parts[1].len() == 16 && parts[1].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn only_content_hashed_names_are_immutable() {
-        assert!(super::fingerprinted("/pkg/tessera.0123456789abcdef.wasm"));
-        assert!(!super::fingerprinted("/pkg/tessera.wasm"));
-        assert!(!super::fingerprinted("/pkg/tessera_bg.wasm"));
-        assert!(!super::fingerprinted("/pkg/tessera.0123456789abcdeg.js"));
-        assert!(!super::fingerprinted("/pkg/hash.txt"));
-    }
-}
-
 pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
     let config = platform.config.clone();
     let limiters = Arc::new(limits::Limiters::new(config.rate_limits));
@@ -269,4 +257,16 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
         )
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_content_hashed_names_are_immutable() {
+        assert!(super::fingerprinted("/pkg/tessera.0123456789abcdef.wasm"));
+        assert!(!super::fingerprinted("/pkg/tessera.wasm"));
+        assert!(!super::fingerprinted("/pkg/tessera_bg.wasm"));
+        assert!(!super::fingerprinted("/pkg/tessera.0123456789abcdeg.js"));
+        assert!(!super::fingerprinted("/pkg/hash.txt"));
+    }
 }

@@ -108,27 +108,22 @@ fn edge_responses(doc: &mut Value) {
     }
 }
 
+/// The document as committed in docs/openapi.json (`tessera openapi --write`).
+pub fn document() -> String {
+    serde_json::to_string_pretty(&spec()).unwrap_or_default() + "\n"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn committed_path() -> std::path::PathBuf {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/openapi.json")
-    }
-
-    /// The committed document must be what the code generates. To update it:
-    /// `TESSERA_WRITE_OPENAPI=1 cargo test -p tessera openapi`.
+    /// The committed document must be what the code generates (scripts/test also runs
+    /// `tessera openapi --check`). To update it: `target/debug/tessera openapi --write`.
     #[test]
     fn committed_openapi_matches_the_code() {
-        let generated = serde_json::to_string_pretty(&spec()).unwrap() + "\n";
-        if std::env::var("TESSERA_WRITE_OPENAPI").is_ok() {
-            std::fs::write(committed_path(), &generated).unwrap();
-        }
-        let committed = std::fs::read_to_string(committed_path()).unwrap_or_default();
-        assert!(
-            committed == generated,
-            "docs/openapi.json is out of date; run TESSERA_WRITE_OPENAPI=1 cargo test -p tessera openapi and commit it"
-        );
+        let committed_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/openapi.json");
+        let committed = std::fs::read_to_string(committed_path).unwrap_or_default();
+        assert!(committed == document(), "docs/openapi.json is out of date; run `target/debug/tessera openapi --write` and commit it");
     }
 
     #[test]

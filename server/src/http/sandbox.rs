@@ -66,7 +66,9 @@ async fn sso(State(state): State<AppState>, Path(partner): Path<String>, headers
             answer(StatusCode::OK, json!({ "userId": user, "firstName": "Sandbox", "lastName": "User", "cohorts": [sandbox::COHORT] }))
         }
         Ok(None) => answer(StatusCode::OK, json!({ "userId": null })),
-        Err(()) => answer(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "Internal server error (the sandbox's `fail` token)" })),
+        Err(sandbox::FailToken) => {
+            answer(StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": "Internal server error (the sandbox's `fail` token)" }))
+        }
     }
 }
 

@@ -30,10 +30,10 @@ pub fn policy(nonce: &str) -> String {
 /// the nonce this response's scripts carry. Outside a page render (server
 /// functions) there is no nonce and nothing to do.
 pub fn csp_for_page() {
-    if let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
-        if let Ok(value) = HeaderValue::from_str(&policy(&nonce.to_string())) {
-            response.insert_header(header::CONTENT_SECURITY_POLICY, value);
-        }
+    if let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+        && let Ok(value) = HeaderValue::from_str(&policy(&nonce.to_string()))
+    {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

@@ -124,7 +124,7 @@ async fn p_create(
     Extension(p): Extension<Partner>,
     ApiJson(new): ApiJson<NewEndpoint>,
 ) -> Result<(StatusCode, Json<EndpointWithSecret>), ApiError> {
-    Ok((StatusCode::CREATED, Json(webhooks::create(&s.platform.db, &destinations(&s), &p.id, new, default_in_flight(&s)).await?)))
+    Ok((StatusCode::CREATED, Json(webhooks::create(&s.platform.db, destinations(&s), &p.id, new, default_in_flight(&s)).await?)))
 }
 
 /// Your webhook endpoints (never their secrets).
@@ -152,7 +152,7 @@ async fn p_update(
     Path(id): Path<String>,
     ApiJson(change): ApiJson<EndpointUpdate>,
 ) -> Result<Json<Endpoint>, ApiError> {
-    Ok(Json(webhooks::update(&s.platform.db, &destinations(&s), Some(&p.id), &id, change).await?))
+    Ok(Json(webhooks::update(&s.platform.db, destinations(&s), Some(&p.id), &id, change).await?))
 }
 
 /// Delete an endpoint, with its delivery log.
@@ -261,7 +261,7 @@ async fn a_create(
     Path(partner): Path<String>,
     ApiJson(new): ApiJson<NewEndpoint>,
 ) -> Result<(StatusCode, Json<EndpointWithSecret>), ApiError> {
-    Ok((StatusCode::CREATED, Json(webhooks::create(&s.platform.db, &destinations(&s), &partner, new, default_in_flight(&s)).await?)))
+    Ok((StatusCode::CREATED, Json(webhooks::create(&s.platform.db, destinations(&s), &partner, new, default_in_flight(&s)).await?)))
 }
 
 /// A partner's webhook endpoints.
@@ -290,7 +290,7 @@ async fn a_update(
     Path(id): Path<String>,
     ApiJson(change): ApiJson<EndpointUpdate>,
 ) -> Result<Json<Endpoint>, ApiError> {
-    Ok(Json(webhooks::update(&s.platform.db, &destinations(&s), None, &id, change).await?))
+    Ok(Json(webhooks::update(&s.platform.db, destinations(&s), None, &id, change).await?))
 }
 
 /// Delete a webhook endpoint with its delivery log.

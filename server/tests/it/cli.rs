@@ -13,6 +13,26 @@ fn text(bytes: &[u8]) -> String {
 }
 
 #[tokio::test]
+async fn openapi_prints_checks_and_writes_the_document() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let out = run(&db, &["openapi"], &[]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&printed).unwrap()["openapi"], "3.1.0");
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("openapi.json");
+    std::fs::write(&copy, "{}\n").unwrap();
+    let path = copy.to_str().unwrap();
+    let out = run(&db, &["openapi", "--check", "--file", path], &[]).await;
+    assert!(!out.status.success() && text(&out.stderr).contains("is out of date"), "{}", text(&out.stderr));
+    let out = run(&db, &["openapi", "--write", "--file", path], &[]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&copy).unwrap(), printed);
+    let out = run(&db, &["openapi", "--check", "--file", path], &[]).await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[tokio::test]
 async fn invalid_settings_stop_start_up_naming_what_to_set() {
     let db = TestDb::new(Backend::Sqlite).await;
     let out = run(&db, &["serve"], &[("TESSERA_LISTEN", "nowhere"), ("TESSERA_LOG_FORMAT", "xml")]).await;

@@ -34,12 +34,15 @@ pub struct Received {
     pub at: std::time::Instant,
 }
 
+/// An answer to give: status and headers.
+type Scripted = (u16, Vec<(&'static str, String)>);
+
 #[derive(Default)]
 struct Inner {
     /// path → (scheme, secret)
     keys: HashMap<String, (String, String)>,
     /// path → answers to give, in order; 200 once they run out.
-    script: HashMap<String, VecDeque<(u16, Vec<(&'static str, String)>)>>,
+    script: HashMap<String, VecDeque<Scripted>>,
     /// path → how long to wait before answering
     delay: HashMap<String, Duration>,
     received: Vec<Received>,
@@ -81,7 +84,7 @@ fn verify_tessera(secret: &str, headers: &HeaderMap, body: &[u8]) -> Result<(), 
         return Err("stale".into());
     }
     let expected = mac(secret, &[t.to_string().as_bytes(), b".", body]);
-    if v1.iter().any(|v| *v == expected) { Ok(()) } else { Err("bad signature".into()) }
+    if v1.contains(&expected) { Ok(()) } else { Err("bad signature".into()) }
 }
 
 fn verify_base64(secret: &str, header: Option<&axum::http::HeaderValue>, body: &[u8]) -> Result<(), String> {
