@@ -112,7 +112,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 // The boot script's words for a failed sign-in, in the page's language (data, not run).
-                <script type="application/json" id="tessera-boot-texts" inner_html=boot_texts()></script>
+                <script type="application/json" id="tessera-boot-texts" nonce=leptos::nonce::use_nonce() inner_html=boot_texts()></script>
                 // First to run: takes a token from the URL fragment before anything can see it.
                 <script nonce=leptos::nonce::use_nonce() inner_html=boot_script()></script>
                 <AutoReload options=options.clone()/>

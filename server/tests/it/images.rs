@@ -99,7 +99,28 @@ async fn a_theme_header_logo_and_coin_are_uploaded_pictures(backend: Backend) {
     assert_eq!(app.get(&format!("/images/{coin}/56")).await.status(), StatusCode::NOT_FOUND);
 }
 
+/// The coin beside a balance: a sandbox partner (its own fake ledger) with an uploaded coin.
+async fn the_coin_is_drawn_beside_the_balance_from_its_variants(backend: Backend) {
+    let app = TestServer::spawn_platform(backend).await;
+    app.admin_ok(Method::POST, "/admin/partners", Some(json!({ "id": "coiny", "name": "Coiny", "sandbox": true }))).await;
+    app.admin_ok(Method::PUT, "/admin/partners/coiny/integration", Some(json!({ "baseUrl": app.url("/sandbox/coiny") }))).await;
+    let (_, coin) = upload(&app, "coin", sample_png(60, 60, [212, 160, 23])).await;
+    let coin = coin["imageId"].as_str().unwrap().to_string();
+    app.admin_ok(Method::PUT, "/admin/partners/coiny/theme", Some(json!({ "coinImageId": coin }))).await;
+    // Signed in by the sandbox's SSO (the token is the user id), as a partner's app opens it.
+    let res = app.get("/consumer?clientId=coiny&token=ana").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let res = app.request(Method::GET, "/consumer/wallet").header(reqwest::header::COOKIE, cookie).send().await.unwrap();
+    let page = res.text().await.unwrap();
+    let drawn = format!(
+        "<img src=\"/images/{coin}/20\" srcset=\"/images/{coin}/20 20w, /images/{coin}/40 40w, /images/{coin}/60 60w\" sizes=\"20px\" width=\"20\" height=\"20\""
+    );
+    assert!(page.contains("class=\"coin-balance\"") && page.contains(&drawn) && page.contains("class=\"coin-image\""), "{page}");
+}
+
 crate::backend_tests!(
+    the_coin_is_drawn_beside_the_balance_from_its_variants,
     a_theme_header_logo_and_coin_are_uploaded_pictures,
     an_upload_is_checked_kept_once_and_served_resized,
     vouchers_and_merchants_show_their_pictures,
