@@ -115,7 +115,54 @@ pub async fn verify(db: &Db, token: &str, now_s: i64) -> Result<(Partner, Claims
         return Err(invalid("The token's exp is more than one hour away."));
     }
     validate_external_user_id(&claims.sub).map_err(|e| invalid(format!("The token's sub {e}.")))?;
+    if let Some(cutoff_ms) = cutoff(db, &partner.id, &claims.sub).await?
+        && issued_before(&claims, cutoff_ms)
+    {
+        return Err(ApiError::unauthorized(
+            "token_expired",
+            "The token was issued before the user was signed out (logout or deletion); mint a new one.",
+        ));
+    }
     Ok((partner, claims))
+}
+
+/// Whether a token was issued before `cutoff_ms` (a logout or an erasure). `iat` is
+/// in whole seconds, so a token of the cutoff's own second still counts as after it
+/// (as Firebase's token revocation does); a token without `iat` is taken to be as
+/// old as it may be (an hour before its `exp`).
+pub fn issued_before(claims: &Claims, cutoff_ms: i64) -> bool {
+    let issued_s = claims.iat.unwrap_or(claims.exp - MAX_LIFETIME_SECONDS);
+    issued_s < cutoff_ms.div_euclid(1000)
+}
+
+/// The key a user's cutoff is kept under: their externalUserId, hashed (an erased
+/// user's id is not kept in clear).
+fn subject_hash(external_user_id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(external_user_id.as_bytes()))
+}
+
+async fn cutoff(db: &Db, partner_id: &str, external_user_id: &str) -> Result<Option<i64>, ApiError> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT cutoff_ms FROM token_cutoffs WHERE partner_id = $1 AND subject_hash = $2")
+        .bind(partner_id)
+        .bind(subject_hash(external_user_id))
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.map(|(c,)| c))
+}
+
+/// From now on, the user's tokens issued before `now_ms` are refused (logout, erasure).
+pub async fn cut_off(tx: &mut sqlx::AnyConnection, partner_id: &str, external_user_id: &str, now_ms: i64) -> Result<(), ApiError> {
+    sqlx::query(
+        "INSERT INTO token_cutoffs (partner_id, subject_hash, cutoff_ms) VALUES ($1, $2, $3) \
+         ON CONFLICT (partner_id, subject_hash) DO UPDATE SET cutoff_ms = excluded.cutoff_ms",
+    )
+    .bind(partner_id)
+    .bind(subject_hash(external_user_id))
+    .bind(now_ms)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// Mints a token as a partner's backend would (development and tests).
@@ -137,4 +184,25 @@ pub fn mint(secret: &str, partner_id: &str, external_user_id: &str, now_s: i64, 
 pub fn mint_claims(secret: &str, claims: &Claims) -> String {
     jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret.as_bytes()))
         .expect("HS256 encoding cannot fail")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(iat: Option<i64>, exp: i64) -> Claims {
+        Claims { iss: "p".into(), sub: "u".into(), exp, iat, email: None, given_name: None, family_name: None, cohorts: None, locale: None }
+    }
+
+    #[test]
+    fn a_token_is_cut_off_by_the_second_it_was_issued() {
+        let cutoff_ms = 1_000_000_500; // 1 000 000.5 s
+        assert!(issued_before(&claims(Some(999_999), 1_000_600), cutoff_ms));
+        // The cutoff's own second, and after: still good.
+        assert!(!issued_before(&claims(Some(1_000_000), 1_000_600), cutoff_ms));
+        assert!(!issued_before(&claims(Some(1_000_001), 1_000_600), cutoff_ms));
+        // Without iat: as old as it may be, an hour before exp.
+        assert!(issued_before(&claims(None, 1_003_599), cutoff_ms));
+        assert!(!issued_before(&claims(None, 1_003_600), cutoff_ms));
+    }
 }

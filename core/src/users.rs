@@ -366,6 +366,7 @@ pub async fn erase(db: &Db, partner_id: &str, external_user_id: &str) -> Result<
     sqlx::query("DELETE FROM user_cohorts WHERE user_id = $1").bind(&row.id).execute(&mut *tx).await?;
     sqlx::query("DELETE FROM favorites WHERE user_id = $1").bind(&row.id).execute(&mut *tx).await?;
     crate::sessions::end_all(&mut tx, &row.id, now).await?;
+    crate::tokens::cut_off(&mut tx, partner_id, external_user_id, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -375,7 +376,9 @@ pub async fn logout(db: &Db, partner_id: &str, external_user_id: &str) -> Result
     let mut tx = db.begin_write().await?;
     let row =
         find_row(&mut tx, partner_id, external_user_id).await?.ok_or_else(|| ApiError::not_found("No user with this externalUserId."))?;
-    crate::sessions::end_all(&mut tx, &row.id, now_ms()).await?;
+    let now = now_ms();
+    crate::sessions::end_all(&mut tx, &row.id, now).await?;
+    crate::tokens::cut_off(&mut tx, partner_id, external_user_id, now).await?;
     tx.commit().await?;
     Ok(())
 }

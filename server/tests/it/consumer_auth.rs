@@ -82,7 +82,8 @@ async fn first_token_creates_the_user_just_in_time(backend: Backend) {
 async fn sessions_are_one_per_user_and_end_on_logout_or_delete(backend: Backend) {
     let app = TestServer::spawn_platform(backend).await;
     let p = app.create_partner("acme").await;
-    let jwt = p.jwt("u1");
+    // Minted a while ago (still valid): a logout ends it too (below).
+    let jwt = p.jwt_with(json!({ "iss": p.id, "sub": "u1", "iat": now_s() - 5, "exp": now_s() + 600 }));
     let (status, first) = app.me(&jwt, Method::POST, "/me/session", None).await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
     let s1 = first["sessionToken"].as_str().unwrap().to_string();
@@ -107,14 +108,32 @@ async fn sessions_are_one_per_user_and_end_on_logout_or_delete(backend: Backend)
     let (status, body) = app.me(&s1, Method::GET, "/me", None).await;
     assert_eq!((status, error_code(&body)), (StatusCode::UNAUTHORIZED, "session_expired"));
     assert_eq!(app.me(&s2, Method::GET, "/me", None).await.0, StatusCode::OK);
-    // The partner logs the user out.
+    // The partner logs the user out: the session ends, and so does every token issued
+    // before (it could open a new session or call /me itself).
     assert_eq!(app.partner(&p, Method::POST, "/integrations/users/u1/logout", None).await.0, StatusCode::NO_CONTENT);
     assert_eq!(app.me(&s2, Method::GET, "/me", None).await.0, StatusCode::UNAUTHORIZED);
-    // A new session, then the partner deletes the user.
-    let (_, third) = app.me(&jwt, Method::POST, "/me/session", None).await;
+    for (method, path) in [(Method::GET, "/me"), (Method::POST, "/me/session")] {
+        let (status, body) = app.me(&jwt, method, path, None).await;
+        assert_eq!((status, error_code(&body)), (StatusCode::UNAUTHORIZED, "token_expired"), "{path}: {body}");
+    }
+    // A token minted after the logout works: a new session, then the partner deletes the user.
+    let fresh = p.jwt("u1");
+    let (status, third) = app.me(&fresh, Method::POST, "/me/session", None).await;
+    assert_eq!(status, StatusCode::CREATED, "{third}");
     let s3 = third["sessionToken"].as_str().unwrap().to_string();
+    let before_deletion = p.jwt_with(json!({ "iss": p.id, "sub": "u1", "iat": now_s() - 2, "exp": now_s() + 600 }));
     assert_eq!(app.partner(&p, Method::DELETE, "/integrations/users/u1", None).await.0, StatusCode::NO_CONTENT);
     assert_eq!(app.me(&s3, Method::GET, "/me", None).await.0, StatusCode::UNAUTHORIZED);
+    // A token issued before the deletion does not bring the user back.
+    let (status, body) = app.me(&before_deletion, Method::GET, "/me", None).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::UNAUTHORIZED, "token_expired"), "{body}");
+    // What is kept to refuse it is a hash, not the externalUserId.
+    let (kept,): (String,) = sqlx::query_as("SELECT subject_hash FROM token_cutoffs WHERE partner_id = $1")
+        .bind(&p.id)
+        .fetch_one(&app.db.pool().await)
+        .await
+        .unwrap();
+    assert!(kept.len() == 64 && !kept.contains("u1"), "{kept}");
     // Only a hash of the token is stored.
     let (n,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM sessions WHERE id = $1").bind(&s3).fetch_one(&app.db.pool().await).await.unwrap();
