@@ -76,10 +76,11 @@ impl MerchantInput {
         if self.description.len() > 4000 {
             bad.push(("description", "at most 4000 characters".into()));
         }
+        // The webview is served over https: an http:// image would be mixed content.
         if let Some(u) = &self.logo_url
-            && !url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "https" | "http"))
+            && !url::Url::parse(u).is_ok_and(|u| u.scheme() == "https")
         {
-            bad.push(("logoUrl", "must be an http(s) URL".into()));
+            bad.push(("logoUrl", "must be an https URL".into()));
         }
         if bad.is_empty() { Ok(()) } else { Err(ApiError::validation(bad)) }
     }

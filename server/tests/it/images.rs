@@ -241,6 +241,11 @@ async fn vouchers_and_merchants_show_their_pictures(backend: Backend) {
         .admin(Method::PUT, &format!("/admin/merchants/{}", cat.merchant), Some(json!({ "name": "Kopi Kita", "logoImageId": picture })))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    // A logo hosted elsewhere must be https (an http:// image is mixed content in the webview).
+    let body = json!({ "name": "Kopi Kita", "logoUrl": "http://cdn.example/logo.png" });
+    let (status, answer) = app.admin(Method::PUT, &format!("/admin/merchants/{}", cat.merchant), Some(body)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(field_error(&answer, "logoUrl"), "must be an https URL", "{answer}");
     // A cover is 16:9: a square logo is not one.
     let (status, answer) = app
         .admin(Method::PUT, &format!("/admin/merchants/{}", cat.merchant), Some(json!({ "name": "Kopi Kita", "coverImageId": logo })))
