@@ -205,18 +205,16 @@ pub(crate) mod server {
     /// coupon, may see — published vouchers of active merchants that no cohort
     /// and no unlock code restrict.
     pub async fn published_vouchers(db: &Db) -> Result<Vec<VoucherCard>, ApiError> {
-        let rows: Vec<CardRow> = sqlx::query_as(
+        let sql = sqlx::AssertSqlSafe(format!(
             "SELECT v.id, v.merchant_id, m.name AS merchant_name, v.title, v.description, v.value_type, \
                     v.value_amount, v.currency, v.valid_until, v.image_id, m.logo_image_id AS merchant_logo_id \
              FROM vouchers v JOIN merchants m ON m.id = v.merchant_id \
-             WHERE v.status = 'published' AND m.status = 'active' AND v.unlock_code IS NULL \
+             WHERE {} \
                AND (v.valid_from IS NULL OR v.valid_from <= $1) AND (v.valid_until IS NULL OR v.valid_until > $1) \
-               AND NOT EXISTS (SELECT 1 FROM voucher_cohorts vc WHERE vc.voucher_id = v.id) \
              ORDER BY v.published_at DESC, v.id",
-        )
-        .bind(now_ms())
-        .fetch_all(db.pool())
-        .await?;
+            visible_to("NULL", "NULL")
+        ));
+        let rows: Vec<CardRow> = sqlx::query_as(sql).bind(now_ms()).fetch_all(db.pool()).await?;
         Ok(rows.into_iter().map(VoucherCard::from).collect())
     }
 
@@ -288,13 +286,27 @@ pub(crate) mod server {
          (SELECT c.redeemed_at FROM claims c WHERE c.user_id = $1 AND c.voucher_id = v.id ORDER BY c.seq DESC LIMIT 1) AS claim_redeemed_at \
          FROM vouchers v JOIN merchants m ON m.id = v.merchant_id";
 
-    /// Visible to user $1 at time $2: published, merchant active, cohort-matched,
-    /// unlocked by coupon $3 when it has an unlock code.
-    pub(crate) const VISIBLE: &str = "v.status = 'published' AND m.status = 'active' \
-         AND (v.unlock_code IS NULL OR v.unlock_code = $3) \
-         AND (NOT EXISTS (SELECT 1 FROM voucher_cohorts vc WHERE vc.voucher_id = v.id) \
-              OR EXISTS (SELECT 1 FROM voucher_cohorts vc JOIN user_cohorts uc ON uc.cohort = vc.cohort \
-                         WHERE vc.voucher_id = v.id AND uc.user_id = $1))";
+    /// The visibility rule, written once: a voucher is visible to `user` (an SQL
+    /// expression: a bind like `$1`, a column like `u.id`, or `NULL` for nobody in
+    /// particular) holding `coupon` (likewise; `NULL` holds none) when it is
+    /// published, its merchant is active, its unlock code (if any) is the coupon,
+    /// and its cohorts (if any) include one of the user's. Nobody's cohorts match
+    /// the NULL user and no code equals NULL, so `visible_to("NULL", "NULL")` is
+    /// what anyone, signed out, may see.
+    pub(crate) fn visible_to(user: &str, coupon: &str) -> String {
+        format!(
+            "(v.status = 'published' AND m.status = 'active' \
+             AND (v.unlock_code IS NULL OR v.unlock_code = {coupon}) \
+             AND (NOT EXISTS (SELECT 1 FROM voucher_cohorts vc WHERE vc.voucher_id = v.id) \
+                  OR EXISTS (SELECT 1 FROM voucher_cohorts vc JOIN user_cohorts uc ON uc.cohort = vc.cohort \
+                             WHERE vc.voucher_id = v.id AND uc.user_id = {user})))"
+        )
+    }
+
+    /// Visible to user $1 holding coupon $3 (the binds of the screens' queries).
+    pub(crate) fn visible() -> String {
+        visible_to("$1", "$3")
+    }
 
     fn encode_cursor(published_at: i64, id: &str) -> String {
         URL_SAFE_NO_PAD.encode(format!("{published_at}|{id}"))
@@ -323,14 +335,15 @@ pub(crate) mod server {
         };
         let q = query.q.as_deref().map(str::trim).unwrap_or("");
         let sql = sqlx::AssertSqlSafe(format!(
-            "{VIEW_SELECT} WHERE {VISIBLE} \
+            "{VIEW_SELECT} WHERE {} \
              AND (v.valid_from IS NULL OR v.valid_from <= $2) AND (v.valid_until IS NULL OR v.valid_until > $2) \
              AND (v.total_stock IS NULL OR v.claimed_count < v.total_stock) \
              AND ($4 = '' OR v.merchant_id = $4) \
              AND ($5 = '' OR lower(v.title) LIKE $6 ESCAPE '\\' OR lower(m.name) LIKE $6 ESCAPE '\\' \
                   OR lower(v.description) LIKE $6 ESCAPE '\\' OR v.unlock_code = $5) \
              AND (v.published_at < $7 OR (v.published_at = $7 AND v.id > $8)) \
-             ORDER BY v.published_at DESC, v.id LIMIT $9"
+             ORDER BY v.published_at DESC, v.id LIMIT $9",
+            visible()
         ));
         let coupon = query.coupon.as_deref().filter(|c| !c.is_empty()).or((!q.is_empty()).then_some(q)).unwrap_or("");
         let rows: Vec<ViewRow> = sqlx::query_as(sql)
@@ -362,7 +375,7 @@ pub(crate) mod server {
     /// could list (published, merchant active, no cohort, no unlock code), with no
     /// claim. Nobody's cohorts or claims match the NULL user.
     pub async fn voucher_for_anyone(db: &Db, voucher_id: &str) -> Result<VoucherView, ApiError> {
-        let sql = sqlx::AssertSqlSafe(format!("{VIEW_SELECT} WHERE v.id = $4 AND v.unlock_code IS NULL AND {VISIBLE}"));
+        let sql = sqlx::AssertSqlSafe(format!("{VIEW_SELECT} WHERE v.id = $4 AND {}", visible_to("NULL", "NULL")));
         let row: Option<ViewRow> =
             sqlx::query_as(sql).bind(None::<String>).bind(now_ms()).bind("").bind(voucher_id).fetch_optional(db.pool()).await?;
         row.map(|r| r.into_view(now_ms())).ok_or_else(|| ApiError::not_found("No such voucher."))
@@ -370,7 +383,8 @@ pub(crate) mod server {
 
     pub async fn voucher_for_user(db: &Db, user_id: &str, voucher_id: &str, coupon: Option<&str>) -> Result<VoucherView, ApiError> {
         let sql = sqlx::AssertSqlSafe(format!(
-            "{VIEW_SELECT} WHERE v.id = $4 AND (({VISIBLE}) OR EXISTS (SELECT 1 FROM claims c WHERE c.user_id = $1 AND c.voucher_id = v.id))"
+            "{VIEW_SELECT} WHERE v.id = $4 AND ({} OR EXISTS (SELECT 1 FROM claims c WHERE c.user_id = $1 AND c.voucher_id = v.id))",
+            visible()
         ));
         let row: Option<ViewRow> =
             sqlx::query_as(sql).bind(user_id).bind(now_ms()).bind(coupon.unwrap_or("")).bind(voucher_id).fetch_optional(db.pool()).await?;

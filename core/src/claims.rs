@@ -8,7 +8,7 @@
 
 use crate::{
     Platform,
-    catalog::{ClaimStatus, server::VISIBLE},
+    catalog::{ClaimStatus, server::visible},
     clock::{now_ms, to_rfc3339},
     db::{Db, Refusal},
     error::{ApiError, is_unique_violation},
@@ -248,11 +248,12 @@ async fn try_claim(
     // never the lifecycle, the validity window, the stock or the limit.
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT v.title, v.merchant_id, m.name AS merchant_name, v.valid_from, v.valid_until, v.per_user_limit, \
-         v.code_source, v.status, v.coin_cost, CASE WHEN {VISIBLE} THEN 1 ELSE 0 END AS visible, \
+         v.code_source, v.status, v.coin_cost, CASE WHEN {} THEN 1 ELSE 0 END AS visible, \
          CASE WHEN v.total_stock IS NULL OR v.claimed_count < v.total_stock THEN 1 ELSE 0 END AS in_stock, \
          (SELECT COUNT(*) FROM claims c WHERE c.user_id = $1 AND c.voucher_id = v.id) AS claimed, \
          (SELECT MAX(c.id) FROM claims c WHERE c.user_id = $1 AND c.voucher_id = v.id AND c.redeemed_at IS NULL) AS open_claim \
-         FROM vouchers v JOIN merchants m ON m.id = v.merchant_id WHERE v.id = $2"
+         FROM vouchers v JOIN merchants m ON m.id = v.merchant_id WHERE v.id = $2",
+        visible()
     ));
     let found: Option<Claimable> =
         sqlx::query_as(sql).bind(&holder.user_id).bind(voucher_id).bind(coupon.unwrap_or("")).fetch_optional(&mut *conn).await?;

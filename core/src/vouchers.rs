@@ -325,13 +325,13 @@ async fn view(db: &Db, r: VoucherRow) -> Result<Voucher, ApiError> {
 #[serde(rename_all = "camelCase")]
 pub struct Published {
     pub voucher: Voucher,
-    /// VOUCHER_PUBLISHED events recorded: one per user who favorited the merchant.
+    /// VOUCHER_PUBLISHED events recorded: one per user who favorited the merchant and can see the voucher.
     pub events_enqueued: u64,
 }
 
 /// Publishes a draft and, in the same transaction, records one
 /// VOUCHER_PUBLISHED event per user (of every partner) who favorited the
-/// merchant, with one set-based statement.
+/// merchant and can see the voucher, with one set-based statement.
 pub async fn publish(db: &Db, id: &str) -> Result<Published, ApiError> {
     let mut tx = db.begin_write().await?;
     let now = now_ms();
@@ -355,8 +355,11 @@ pub async fn publish(db: &Db, id: &str) -> Result<Published, ApiError> {
     // Ids share a fresh UUIDv7 prefix and end in the row number, so they sort
     // after every earlier event and among themselves.
     let prefix = &new_id()[..24];
+    // Only the fans who can see it: a voucher for another cohort, or an unlisted
+    // one (nobody is known to hold its code), is not news to them.
+    let fans_can_see = crate::catalog::server::visible_to("u.id", "NULL");
     let sql = match db.backend() {
-        Backend::Sqlite => {
+        Backend::Sqlite => format!(
             "INSERT INTO events (id, partner_id, type, user_id, payload, created_at) \
              SELECT $1 || printf('%012x', n), partner_id, 'VOUCHER_PUBLISHED', user_id, \
                json_object('id', $1 || printf('%012x', n), 'type', 'VOUCHER_PUBLISHED', 'createdAt', $2, 'data', \
@@ -364,9 +367,10 @@ pub async fn publish(db: &Db, id: &str) -> Result<Published, ApiError> {
                    'merchantId', $5, 'merchantName', $6, 'valueType', $7)), $8 \
              FROM (SELECT u.partner_id, u.id AS user_id, u.external_user_id, row_number() OVER (ORDER BY u.id) AS n \
                    FROM favorites f JOIN users u ON u.id = f.user_id \
-                   WHERE f.merchant_id = $5 AND u.erased_at IS NULL) fans"
-        }
-        Backend::Postgres => {
+                   JOIN vouchers v ON v.id = $3 JOIN merchants m ON m.id = v.merchant_id \
+                   WHERE f.merchant_id = $5 AND u.erased_at IS NULL AND {fans_can_see}) fans"
+        ),
+        Backend::Postgres => format!(
             "INSERT INTO events (id, partner_id, type, user_id, payload, created_at) \
              SELECT $1 || lpad(to_hex(n), 12, '0'), partner_id, 'VOUCHER_PUBLISHED', user_id, \
                json_build_object('id', $1 || lpad(to_hex(n), 12, '0'), 'type', 'VOUCHER_PUBLISHED', 'createdAt', $2::text, 'data', \
@@ -374,10 +378,11 @@ pub async fn publish(db: &Db, id: &str) -> Result<Published, ApiError> {
                    'voucherTitle', $4::text, 'merchantId', $5::text, 'merchantName', $6::text, 'valueType', $7::text))::text, $8 \
              FROM (SELECT u.partner_id, u.id AS user_id, u.external_user_id, row_number() OVER (ORDER BY u.id) AS n \
                    FROM favorites f JOIN users u ON u.id = f.user_id \
-                   WHERE f.merchant_id = $5 AND u.erased_at IS NULL) fans"
-        }
+                   JOIN vouchers v ON v.id = $3 JOIN merchants m ON m.id = v.merchant_id \
+                   WHERE f.merchant_id = $5 AND u.erased_at IS NULL AND {fans_can_see}) fans"
+        ),
     };
-    let fanned = sqlx::query(sql)
+    let fanned = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(prefix)
         .bind(to_rfc3339(now))
         .bind(id)

@@ -301,6 +301,49 @@ async fn partners_issue_vouchers_and_publishing_fans_out(backend: Backend) {
     assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"));
 }
 
+/// Issue 15: publishing told every fan of the merchant, even those who cannot see the
+/// voucher (another cohort; an unlisted one without its code), leaking its title into
+/// partners' push pipelines. Only the fans who could claim it hear of it.
+async fn a_published_voucher_reaches_only_the_fans_who_can_see_it(backend: Backend) {
+    let app = TestServer::spawn_platform(backend).await;
+    let p = app.create_partner("fans").await;
+    let cat = Catalog::create(&app).await;
+    app.partner(&p, Method::POST, "/integrations/users", Some(&json!({ "externalUserId": "vip", "cohorts": ["vip"] }))).await;
+    for user in ["vip", "plain"] {
+        let (status, _) = app.me(&p.jwt(user), Method::PUT, &format!("/me/favorites/{}", cat.merchant), None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    let publish = |extra: Value| {
+        let app = &app;
+        let merchant = cat.merchant.clone();
+        async move {
+            let mut body = json!({ "merchantId": merchant, "title": "Fan news" });
+            for (k, v) in extra.as_object().unwrap() {
+                body[k] = v.clone();
+            }
+            let id = app.admin_ok(Method::POST, "/admin/vouchers", Some(body)).await["id"].as_str().unwrap().to_string();
+            let published = app.admin_ok(Method::POST, &format!("/admin/vouchers/{id}/publish"), None).await;
+            (id, published["eventsEnqueued"].as_u64().unwrap())
+        }
+    };
+    let (vip_only, told) = publish(json!({ "cohorts": ["vip"] })).await;
+    assert_eq!(told, 1, "only the fan in the cohort");
+    let (unlisted, told) = publish(json!({ "unlockCode": "FANS26" })).await;
+    assert_eq!(told, 0, "nobody is known to hold an unlisted voucher's code");
+    let (open, told) = publish(json!({})).await;
+    assert_eq!(told, 2);
+    let events = events_of(&app, &p, "VOUCHER_PUBLISHED").await;
+    let mut heard: Vec<(String, String)> = events
+        .iter()
+        .map(|e| (e["data"]["voucherId"].as_str().unwrap().to_string(), e["data"]["externalUserId"].as_str().unwrap().to_string()))
+        .collect();
+    heard.sort();
+    let mut expected = vec![(vip_only, "vip".to_string()), (open.clone(), "plain".to_string()), (open, "vip".to_string())];
+    expected.sort();
+    assert_eq!(heard, expected);
+    assert!(!events.iter().any(|e| e["data"]["voucherId"] == json!(unlisted)));
+}
+
 /// Issue 15: a claim made under one code source is redeemed under it, so the source
 /// cannot change under it (it once made those claims fail to redeem with a 500).
 async fn a_claimed_vouchers_code_source_cannot_change(backend: Backend) {
@@ -343,6 +386,7 @@ async fn a_claimed_vouchers_code_source_cannot_change(backend: Backend) {
 
 crate::backend_tests!(
     a_claimed_vouchers_code_source_cannot_change,
+    a_published_voucher_reaches_only_the_fans_who_can_see_it,
     claiming_follows_stock_limits_and_validity,
     cohorts_and_unlock_codes_decide_visibility,
     redemption_rules,
