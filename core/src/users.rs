@@ -3,7 +3,7 @@
 
 use crate::{
     clock::{now_ms, to_rfc3339},
-    db::Db,
+    db::{Backend, Db},
     error::{ApiError, is_unique_violation},
     ids::new_id,
     patch::Patch,
@@ -347,8 +347,10 @@ async fn upsert_lenient(db: &Db, partner_id: &str, mut input: UserUpsert) -> Res
     Ok(upsert(db, partner_id, &input).await?.0)
 }
 
-/// Erases a user's personal data and ends their sessions; claims and
-/// redemptions stay, tied to an anonymous row. Idempotent.
+/// Erases a user's personal data — profile, cohorts, favourites, redemption
+/// coordinates, their externalUserId in stored events and settled coin debits —
+/// and ends their sessions; claims, redemptions and events stay, tied to an
+/// anonymous row. Idempotent.
 pub async fn erase(db: &Db, partner_id: &str, external_user_id: &str) -> Result<(), ApiError> {
     let mut tx = db.begin_write().await?;
     let Some(row) = find_row(&mut tx, partner_id, external_user_id).await? else {
@@ -365,6 +367,27 @@ pub async fn erase(db: &Db, partner_id: &str, external_user_id: &str) -> Result<
     .await?;
     sqlx::query("DELETE FROM user_cohorts WHERE user_id = $1").bind(&row.id).execute(&mut *tx).await?;
     sqlx::query("DELETE FROM favorites WHERE user_id = $1").bind(&row.id).execute(&mut *tx).await?;
+    // Where they were: a redemption keeps its outlet, status and distance (the
+    // audit needs them), not the user's coordinates.
+    sqlx::query("UPDATE redemptions SET lat = NULL, lng = NULL, accuracy_m = NULL WHERE user_id = $1")
+        .bind(&row.id)
+        .execute(&mut *tx)
+        .await?;
+    // Who they were: the events stay (delivered or not) under the anonymous
+    // user id, without the partner's id for the person.
+    let anonymise_events = match db.backend() {
+        Backend::Sqlite => "UPDATE events SET payload = json_set(payload, '$.data.externalUserId', json('null')) WHERE user_id = $1",
+        Backend::Postgres => {
+            "UPDATE events SET payload = jsonb_set(payload::jsonb, '{data,externalUserId}', 'null'::jsonb)::text WHERE user_id = $1"
+        }
+    };
+    sqlx::query(anonymise_events).bind(&row.id).execute(&mut *tx).await?;
+    // A settled coin debit no longer needs the id to reach the partner's ledger;
+    // one still being reversed keeps it until the reversal is done.
+    sqlx::query("UPDATE coin_debits SET external_user_id = '' WHERE user_id = $1 AND state IN ('claimed', 'reversed')")
+        .bind(&row.id)
+        .execute(&mut *tx)
+        .await?;
     crate::sessions::end_all(&mut tx, &row.id, now).await?;
     crate::tokens::cut_off(&mut tx, partner_id, external_user_id, now).await?;
     tx.commit().await?;

@@ -142,7 +142,7 @@ async fn get_user(
     Ok(Json(users::get(&state.platform.db, &partner.id, &external_user_id).await?))
 }
 
-/// Erase the user's personal data and end their sessions and the JWTs minted for them before; claims and redemptions stay, anonymised. Idempotent.
+/// Erase the user's personal data (profile, cohorts, favourites, redemption coordinates, their externalUserId in stored events) and end their sessions and the JWTs minted for them before; claims, redemptions and events stay, anonymised. Idempotent.
 #[utoipa::path(delete, path = "/integrations/users/{external_user_id}", tag = "partner", security(("partner_hmac" = [])),
     params(("external_user_id" = String, Path, description = "Your id for the user")),
     responses(

@@ -2,7 +2,7 @@
 
 use crate::support::{
     Backend, TestServer,
-    api::{PartnerCreds, now_s, partner_signature},
+    api::{Catalog, KLCC, PartnerCreds, now_s, partner_signature},
     error_code,
 };
 use reqwest::{Method, StatusCode};
@@ -145,6 +145,60 @@ async fn upsert_is_partial_and_delete_erases(backend: Backend) {
     assert_ne!(again["id"], user["id"]);
 }
 
+/// Issue 15: erasure kept where the user redeemed (latitude, longitude, accuracy) and
+/// their externalUserId inside the stored event payloads. Both are gone afterwards; the
+/// redemption itself (outlet, status, distance) and the events stay, for the audit.
+async fn erasure_forgets_where_the_user_was_and_who_they_were(backend: Backend) {
+    let app = TestServer::spawn_platform(backend).await;
+    let p = app.create_partner("erase").await;
+    let cat = Catalog::create(&app).await;
+    let voucher = cat.voucher(&app, "Forgettable", json!({})).await;
+    let ana = p.jwt("ana-4711");
+    let (_, claim) = app.me(&ana, Method::POST, "/me/claims", Some(json!({ "voucherId": voucher }))).await;
+    let (status, redeemed) = app
+        .me(
+            &ana,
+            Method::POST,
+            "/me/redemptions",
+            Some(json!({ "claimId": claim["id"], "outletId": cat.outlet, "location": { "lat": KLCC.0 + 0.0005, "lng": KLCC.1, "accuracyM": 12.5 } })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{redeemed}");
+    let pool = app.db.pool().await;
+    let redemption = redeemed["redemptionId"].as_str().unwrap().to_string();
+    let where_and_who = |pool: sqlx::AnyPool, redemption: String| async move {
+        let place: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) =
+            sqlx::query_as("SELECT lat, lng, accuracy_m, distance_m FROM redemptions WHERE id = $1")
+                .bind(redemption)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        let payloads: Vec<(String,)> = sqlx::query_as("SELECT payload FROM events WHERE type IN ('CLAIM_CREATED', 'REDEMPTION_CREATED')")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        (place, payloads.into_iter().map(|(p,)| p).collect::<Vec<_>>())
+    };
+    let (place, payloads) = where_and_who(pool.clone(), redemption.clone()).await;
+    assert!(place.0.is_some() && place.1.is_some() && place.2 == Some(12.5), "recorded while the user exists: {place:?}");
+    assert_eq!(payloads.len(), 2);
+    assert!(payloads.iter().all(|p| p.contains("ana-4711")), "{payloads:?}");
+
+    assert_eq!(app.partner(&p, Method::DELETE, "/integrations/users/ana-4711", None).await.0, StatusCode::NO_CONTENT);
+    let (place, payloads) = where_and_who(pool, redemption).await;
+    assert_eq!((place.0, place.1, place.2), (None, None, None), "the location is erased");
+    assert!(place.3.is_some(), "the distance to the outlet stays for the audit");
+    assert_eq!(payloads.len(), 2, "the events stay");
+    for payload in &payloads {
+        assert!(!payload.contains("ana-4711"), "{payload}");
+        let event: serde_json::Value = serde_json::from_str(payload).unwrap();
+        assert_eq!(event["data"]["externalUserId"], json!(null), "{payload}");
+        assert!(event["data"]["userId"].is_string(), "the anonymous user id stays: {payload}");
+    }
+    let (_, events) = app.partner(&p, Method::GET, "/integrations/events?limit=100", None).await;
+    assert!(!events.to_string().contains("ana-4711"), "{events}");
+}
+
 async fn idempotency_keys_replay_or_refuse(backend: Backend) {
     let app = TestServer::spawn_platform(backend).await;
     let p = app.create_partner("acme").await;
@@ -198,6 +252,7 @@ crate::backend_tests!(
     every_signature_failure_has_its_code,
     old_and_new_secrets_both_verify_during_rotation,
     upsert_is_partial_and_delete_erases,
+    erasure_forgets_where_the_user_was_and_who_they_were,
     idempotency_keys_replay_or_refuse,
     partners_never_see_each_other,
 );
