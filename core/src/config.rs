@@ -77,6 +77,12 @@ pub struct Settings {
     /// A coin debit with no recorded outcome for this long (the instance that
     /// asked died mid-call) is taken for unknown and reversed (SPEC §7).
     pub coins_unknown_after_seconds: u64,
+    /// Delivered events (with their deliveries and attempts) and ended
+    /// sessions are removed once older than this many days. Undelivered
+    /// events are never removed.
+    pub retention_days: u64,
+    /// Settled coin debits are removed once older than this many days.
+    pub ledger_retention_days: u64,
 }
 
 impl Default for Settings {
@@ -107,6 +113,8 @@ impl Default for Settings {
             webhook_poll_millis: 250,
             demo_page: false,
             coins_unknown_after_seconds: 60,
+            retention_days: 30,
+            ledger_retention_days: 400,
         }
     }
 }
@@ -131,6 +139,7 @@ pub struct Config {
     pub webhooks: WebhookSettings,
     pub demo_page: bool,
     pub coins_unknown_after: std::time::Duration,
+    pub retention: crate::retention::Retention,
 }
 
 impl Config {
@@ -350,6 +359,12 @@ impl Config {
             problems
                 .push("body_limit_bytes below 1024 would refuse ordinary requests; set TESSERA_BODY_LIMIT_BYTES (default 65536)".into());
         }
+        if s.retention_days < 1 || s.ledger_retention_days < 1 {
+            problems.push(
+                "retention_days and ledger_retention_days must be at least 1; set TESSERA_RETENTION_DAYS (default 30) and TESSERA_LEDGER_RETENTION_DAYS (default 400)"
+                    .into(),
+            );
+        }
         if s.coins_unknown_after_seconds < 10 {
             problems.push(
                 "coins_unknown_after_seconds must be at least 10 (above the ledger's 5 s timeout); set TESSERA_COINS_UNKNOWN_AFTER_SECONDS"
@@ -432,6 +447,10 @@ impl Config {
                 webhooks,
                 demo_page: s.demo_page,
                 coins_unknown_after: std::time::Duration::from_secs(s.coins_unknown_after_seconds),
+                retention: crate::retention::Retention {
+                    delivered: std::time::Duration::from_secs(s.retention_days.saturating_mul(86_400)),
+                    ledger: std::time::Duration::from_secs(s.ledger_retention_days.saturating_mul(86_400)),
+                },
             }),
             _ => Err(ConfigError::Invalid(problems)),
         }

@@ -159,7 +159,7 @@ pub async fn list(db: &Db, partner_id: &str, after: Option<&str>, kind: Option<&
                 None => {
                     return Err(ApiError::validation(vec![(
                         "after",
-                        "is not the id of one of your events; pass nextAfter from a page, or an event id you received".into(),
+                        "is not the id of one of your events (or the event is older than the retention, 30 days by default); pass nextAfter from a page, or an event id you received".into(),
                     )]));
                 }
             }

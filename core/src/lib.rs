@@ -49,6 +49,8 @@ pub mod qr;
 #[cfg(feature = "server")]
 pub mod redemptions;
 #[cfg(feature = "server")]
+pub mod retention;
+#[cfg(feature = "server")]
 pub mod sandbox;
 #[cfg(feature = "server")]
 pub mod sessions;

@@ -22,6 +22,10 @@ pub enum Command {
     Migrate,
     /// Add the demo partner, catalog and user (idempotent), then exit.
     Demo,
+    /// Remove now what has outlived the retention (`retention_days`,
+    /// `ledger_retention_days`; the server also does this every minute) and print
+    /// what was removed, as JSON. Undelivered events are never removed.
+    Prune,
     /// Manage partners.
     #[command(subcommand)]
     Partner(PartnerCommand),
@@ -170,6 +174,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let token = mint_now(seeded.partner.jwt_secret(), demo::PARTNER_ID, demo::USER_ID, 3600);
             println!("  demo user   {} (partner {})", demo::USER_ID, demo::PARTNER_ID);
             println!("  JWT (1 h)   {token}");
+            Ok(())
+        }
+        Command::Prune => {
+            let platform = open(config).await?;
+            let mut total = tessera_core::retention::Pruned::default();
+            loop {
+                let now = tessera_core::clock::now_ms();
+                let pruned = tessera_core::retention::prune(&platform.db, platform.config.retention, now, 100).await.map_err(api_error)?;
+                if pruned.total() == 0 {
+                    break;
+                }
+                total += pruned;
+            }
+            println!("{}", serde_json::to_string(&total)?);
             Ok(())
         }
         Command::Webhook(_) | Command::Openapi { .. } => unreachable!("handled before the configuration is read"),

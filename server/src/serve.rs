@@ -146,8 +146,10 @@ async fn sequencer(platform: Platform, mut stopping: watch::Receiver<bool>) {
     }
 }
 
-/// Forgets replay-protection signatures and idempotency records once they can
-/// no longer matter, every minute.
+/// Every minute: forgets replay-protection signatures and idempotency records
+/// once they can no longer matter, and prunes what has outlived the retention
+/// (`tessera_core::retention`; a few batches a minute, so a backlog drains
+/// without holding the writer).
 async fn housekeeping(platform: Platform, mut stopping: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
@@ -160,6 +162,11 @@ async fn housekeeping(platform: Platform, mut stopping: watch::Receiver<bool>) {
         let keys = tessera_core::idempotency::prune(&platform.db, now).await;
         if let (Err(e), _) | (_, Err(e)) = (&signatures, &keys) {
             tracing::warn!(error = %e, "housekeeping failed; will retry");
+        }
+        match tessera_core::retention::prune(&platform.db, platform.config.retention, now, 20).await {
+            Ok(pruned) if pruned.total() > 0 => tracing::info!(?pruned, "pruned what outlived the retention"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e.message(), "pruning failed; will retry"),
         }
     }
 }

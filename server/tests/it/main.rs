@@ -12,6 +12,7 @@ mod fuzz;
 mod health;
 mod images;
 mod partner_api;
+mod retention;
 mod security;
 mod sso;
 mod wallet;

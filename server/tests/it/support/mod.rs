@@ -53,6 +53,27 @@ macro_rules! backend_tests {
     )*};
 }
 
+/// Waits until `probe` answers `Ok`, trying every 50 ms for at most `within`;
+/// fails naming `what` and the last `Err` the probe answered (the value seen),
+/// so a wait can never fall through silently.
+pub async fn eventually<T, S, F, Fut>(within: Duration, what: &str, mut probe: F) -> T
+where
+    S: std::fmt::Debug,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, S>>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match probe().await {
+            Ok(done) => return done,
+            Err(seen) if tokio::time::Instant::now() >= deadline => {
+                panic!("timed out after {within:?} waiting for {what}; last seen: {seen:?}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
 pub fn postgres_skipped() -> bool {
     if std::env::var("TESSERA_TEST_POSTGRES_URL").is_ok() {
         return false;
