@@ -85,7 +85,7 @@ pub async fn balance(p: &Platform, integration: &Integration, external_user_id: 
     let answer = integration
         .call(&p.outbound, reqwest::Method::GET, &format!("balance?{query}"))
         .map_err(|e| unavailable(&e.to_string()))?
-        .send()
+        .send(None)
         .await
         .map_err(|e| unavailable(&outbound::describe(&e)))?;
     if answer.status() != reqwest::StatusCode::OK {
@@ -150,7 +150,7 @@ pub async fn debit(p: &Platform, integration: &Integration, pay: &Payment<'_>) -
         Err(e) => return Err(e.into()),
     }
     let body = json!({ "userId": pay.external_user_id, "amount": pay.amount, "referenceId": id, "note": pay.note });
-    let sent = request.json(&body).send().await;
+    let sent = request.send(Some(&body)).await;
     let answer = match sent {
         Ok(answer) => answer,
         Err(e) => {
@@ -306,8 +306,7 @@ async fn reverse_one(p: &Platform, d: &Due) -> Result<Option<&'static str>, Stri
     let answer = integration
         .call(&p.outbound, reqwest::Method::POST, "reverse")
         .map_err(|e| e.to_string())?
-        .json(&body)
-        .send()
+        .send(Some(&body))
         .await
         .map_err(|e| outbound::describe(&e))?;
     match answer.status().as_u16() {

@@ -14,6 +14,20 @@ use serde::{Deserialize, Serialize};
 /// How long a replaced secret keeps verifying after a rotation, by default.
 pub const DEFAULT_ROTATION_GRACE_MS: i64 = 24 * 3600 * 1000;
 
+/// The longest grace a rotation may give the replaced secret: 7 days.
+pub const MAX_ROTATION_GRACE_SECONDS: i64 = 7 * 86_400;
+
+/// The grace period of a rotation, in milliseconds, from the `graceSeconds` a
+/// caller gave (the default when none): the one rule for every secret, whether
+/// rotated over the admin API, the partner API or the CLI.
+pub fn rotation_grace_ms(grace_seconds: Option<i64>) -> Result<i64, ApiError> {
+    match grace_seconds {
+        None => Ok(DEFAULT_ROTATION_GRACE_MS),
+        Some(g) if (0..=MAX_ROTATION_GRACE_SECONDS).contains(&g) => Ok(g * 1000),
+        Some(_) => Err(ApiError::validation(vec![("graceSeconds", format!("must be 0–{MAX_ROTATION_GRACE_SECONDS}"))])),
+    }
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Partner {
     pub id: String,
@@ -29,6 +43,8 @@ pub struct Partner {
     theme: String,
     integration_base_url: Option<String>,
     integration_secret: Option<String>,
+    integration_secret_previous: Option<String>,
+    integration_secret_previous_until: Option<i64>,
     integration_coins: i64,
     webview: String,
     pub created_at: i64,
@@ -71,7 +87,12 @@ impl Partner {
     /// The partner's own backend, when it has one (SSO, coins).
     pub fn integration(&self) -> Option<Integration> {
         let base_url = url::Url::parse(self.integration_base_url.as_deref()?).ok()?;
-        Some(Integration { base_url, secret: self.integration_secret.clone()? })
+        let secret = self.integration_secret.clone()?;
+        let previous_secret =
+            secrets(&secret, self.integration_secret_previous.as_deref(), self.integration_secret_previous_until, now_ms())
+                .get(1)
+                .map(|s| s.to_string());
+        Some(Integration { base_url, secret, previous_secret })
     }
 
     /// The partner's backend when it keeps a coins ledger (`None`: no coin is
@@ -88,6 +109,8 @@ impl Partner {
             sandbox: self.is_sandbox(),
             api_secret_rotating: self.api_secret_previous_until.is_some_and(|u| u > now_ms()),
             jwt_secret_rotating: self.jwt_secret_previous_until.is_some_and(|u| u > now_ms()),
+            integration_secret_rotating: self.integration_secret.is_some()
+                && self.integration_secret_previous_until.is_some_and(|u| u > now_ms()),
             integration_base_url: self.integration_base_url.clone(),
             coins_ledger: self.integration_base_url.is_some() && self.integration_coins != 0,
             created_at: crate::clock::to_rfc3339(self.created_at),
@@ -115,6 +138,8 @@ pub struct PartnerView {
     pub sandbox: bool,
     pub api_secret_rotating: bool,
     pub jwt_secret_rotating: bool,
+    /// Whether calls to the partner's backend may still fall back to the replaced integration secret.
+    pub integration_secret_rotating: bool,
     /// The partner's backend Tessera calls for SSO and coins, if set.
     pub integration_base_url: Option<String>,
     /// Whether that backend keeps the users' coins (`/balance`, `/debit`, `/reverse`).
@@ -127,6 +152,8 @@ pub struct PartnerView {
 pub struct Integration {
     pub base_url: url::Url,
     pub secret: String,
+    /// The replaced secret, during its rotation's grace period only.
+    pub previous_secret: Option<String>,
 }
 
 impl Integration {
@@ -135,11 +162,40 @@ impl Integration {
         format!("{}/{path}", self.base_url.as_str().trim_end_matches('/'))
     }
 
-    /// A call to the partner's backend: `{base}/{path}` with the integration
-    /// secret in [`crate::coins::SECRET_HEADER`] and the 5 s timeout; refused
+    /// A call to the partner's backend at `{base}/{path}`, checked now: refused
     /// (nothing sent) when the URL points at a network calls may not reach.
-    pub fn call(&self, outbound: &Outbound, method: reqwest::Method, path: &str) -> Result<reqwest::RequestBuilder, Refused> {
-        Ok(outbound.request(method, &self.url(path))?.header(crate::coins::SECRET_HEADER, &self.secret).timeout(crate::coins::TIMEOUT))
+    pub fn call(&self, outbound: &Outbound, method: reqwest::Method, path: &str) -> Result<Call, Refused> {
+        let request = outbound.request(method, &self.url(path))?.timeout(crate::coins::TIMEOUT);
+        Ok(Call { request, secret: self.secret.clone(), previous_secret: self.previous_secret.clone() })
+    }
+}
+
+/// A checked call to a partner's backend, ready to send.
+pub struct Call {
+    request: reqwest::RequestBuilder,
+    secret: String,
+    previous_secret: Option<String>,
+}
+
+impl Call {
+    /// Sends `body` (JSON, if any) with the integration secret in
+    /// [`crate::coins::SECRET_HEADER`] and the 5 s timeout. During a rotation's
+    /// grace period, a 401 or 403 — the backend does not know the new secret
+    /// yet — is tried once more with the replaced one (the backend refused
+    /// without acting, so the second call is safe even for a debit).
+    pub async fn send(self, body: Option<&serde_json::Value>) -> Result<reqwest::Response, reqwest::Error> {
+        let request = match body {
+            Some(b) => self.request.json(b),
+            None => self.request,
+        };
+        let fallback = self.previous_secret.and_then(|previous| Some((previous, request.try_clone()?)));
+        let answer = request.header(crate::coins::SECRET_HEADER, &self.secret).send().await?;
+        match fallback {
+            Some((previous, again)) if matches!(answer.status().as_u16(), 401 | 403) => {
+                again.header(crate::coins::SECRET_HEADER, previous).send().await
+            }
+            _ => Ok(answer),
+        }
     }
 }
 
@@ -214,15 +270,22 @@ pub async fn set_integration(db: &Db, outbound: &Outbound, id: &str, input: &Int
         }
     };
     let secret = base.as_ref().map(|_| random_secret("its_"));
+    // The secret it replaces keeps working for the default grace period (a
+    // backend refusing the new one is called again with it), as on rotation.
+    let now = now_ms();
     let done = sqlx::query(
-        "UPDATE partners SET integration_base_url = $2, integration_secret = $3, integration_coins = $4, updated_at = $5 WHERE id = $1",
+        "UPDATE partners SET integration_base_url = $2, \
+         integration_secret_previous = CASE WHEN $2 IS NULL THEN NULL ELSE integration_secret END, \
+         integration_secret_previous_until = CASE WHEN $2 IS NULL OR integration_secret IS NULL THEN NULL ELSE $6 END, \
+         integration_secret = $3, integration_coins = $4, updated_at = $5 WHERE id = $1",
     )
     .bind(id)
     .bind(&base)
     .bind(&secret)
     .bind(i64::from(input.coins_ledger.unwrap_or(true)))
-    .bind(now_ms())
-    .execute(db.pool())
+    .bind(now)
+    .bind(now + DEFAULT_ROTATION_GRACE_MS)
+    .execute(db.write_pool())
     .await?;
     updated(db, id, done.rows_affected())?;
     Ok(IntegrationCredentials { partner_id: id.to_string(), base_url: base, secret })
@@ -237,6 +300,9 @@ pub struct PartnerCredentials {
     pub api_secret: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jwt_secret: Option<String>,
+    /// The new `X-Tessera-Secret` (integration rotations only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integration_secret: Option<String>,
     /// Until when the replaced secret still verifies (rotations only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_valid_until: Option<String>,
@@ -256,7 +322,7 @@ pub struct NewPartner {
 
 const COLUMNS: &str = "id, name, api_secret, api_secret_previous, api_secret_previous_until, jwt_secret, \
      jwt_secret_previous, jwt_secret_previous_until, allowed_origins, sandbox, theme, integration_base_url, \
-     integration_secret, integration_coins, webview, created_at";
+     integration_secret, integration_secret_previous, integration_secret_previous_until, integration_coins, webview, created_at";
 
 pub fn valid_partner_id(id: &str) -> bool {
     (3..=64).contains(&id.len())
@@ -333,8 +399,13 @@ pub async fn create(db: &Db, new: NewPartner) -> Result<(Partner, PartnerCredent
         Err(e) => return Err(e.into()),
     }
     let partner = find(db, &id).await?.ok_or_else(|| ApiError::internal(anyhow::anyhow!("partner vanished")))?;
-    let creds =
-        PartnerCredentials { partner_id: id, api_secret: Some(api_secret), jwt_secret: Some(jwt_secret), previous_valid_until: None };
+    let creds = PartnerCredentials {
+        partner_id: id,
+        api_secret: Some(api_secret),
+        jwt_secret: Some(jwt_secret),
+        integration_secret: None,
+        previous_valid_until: None,
+    };
     Ok((partner, creds))
 }
 
@@ -398,9 +469,12 @@ pub async fn list(db: &Db) -> Result<Vec<Partner>, ApiError> {
 pub enum SecretKind {
     Api,
     Jwt,
+    /// The `X-Tessera-Secret` sent to the partner's backend (SSO, coins).
+    Integration,
 }
 
-/// Replaces a secret; the old one keeps verifying for `grace_ms`.
+/// Replaces a secret; the old one keeps verifying (or, for the integration
+/// secret, is sent when the backend refuses the new one) for `grace_ms`.
 pub async fn rotate_secret(db: &Db, id: &str, kind: SecretKind, grace_ms: i64) -> Result<PartnerCredentials, ApiError> {
     let now = now_ms();
     let until = now + grace_ms.max(0);
@@ -415,20 +489,35 @@ pub async fn rotate_secret(db: &Db, id: &str, kind: SecretKind, grace_ms: i64) -
             "UPDATE partners SET jwt_secret_previous = jwt_secret, jwt_secret_previous_until = $2, \
              jwt_secret = $3, updated_at = $4 WHERE id = $1",
         ),
+        SecretKind::Integration => (
+            "its_",
+            "UPDATE partners SET integration_secret_previous = integration_secret, integration_secret_previous_until = $2, \
+             integration_secret = $3, updated_at = $4 WHERE id = $1 AND integration_secret IS NOT NULL",
+        ),
     };
     let secret = random_secret(prefix);
-    let done = sqlx::query(sql).bind(id).bind(until).bind(&secret).bind(now).execute(db.pool()).await?;
+    let done = sqlx::query(sql).bind(id).bind(until).bind(&secret).bind(now).execute(db.write_pool()).await?;
+    if done.rows_affected() == 0 && kind == SecretKind::Integration {
+        get(db, id).await?;
+        return Err(ApiError::validation(vec![(
+            "kind",
+            "this partner has no backend set up, so no integration secret to rotate; PUT /admin/partners/{id}/integration first".into(),
+        )]));
+    }
     updated(db, id, done.rows_affected())?;
-    let (api_secret, jwt_secret) = match kind {
-        SecretKind::Api => (Some(secret), None),
-        SecretKind::Jwt => (None, Some(secret)),
-    };
-    Ok(PartnerCredentials {
+    let mut creds = PartnerCredentials {
         partner_id: id.to_string(),
-        api_secret,
-        jwt_secret,
+        api_secret: None,
+        jwt_secret: None,
+        integration_secret: None,
         previous_valid_until: Some(crate::clock::to_rfc3339(until)),
-    })
+    };
+    match kind {
+        SecretKind::Api => creds.api_secret = Some(secret),
+        SecretKind::Jwt => creds.jwt_secret = Some(secret),
+        SecretKind::Integration => creds.integration_secret = Some(secret),
+    }
+    Ok(creds)
 }
 
 pub async fn set_allowed_origins(db: &Db, id: &str, origins: &[String]) -> Result<Partner, ApiError> {

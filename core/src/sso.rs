@@ -79,11 +79,11 @@ pub async fn identify(p: &Platform, partner: &Partner, token: &str) -> Result<Ss
         return Err(fail("sso_unavailable", "This partner has no SSO endpoint set up.".into(), None));
     };
     let url = integration.url("sso");
-    let body = json!({ "token": token }).to_string();
+    let body = json!({ "token": token });
     let curl = format!(
         "curl -i -X POST {} -H 'content-type: application/json' -H '{SECRET_HEADER}: ****' --data {}",
         shell_quote(&url),
-        shell_quote(&body)
+        shell_quote(&body.to_string())
     );
     let debug =
         |status: Option<u16>, text: String| SsoDebug { url: url.clone(), method: "POST".into(), status, body: text, curl: curl.clone() };
@@ -98,7 +98,7 @@ pub async fn identify(p: &Platform, partner: &Partner, token: &str) -> Result<Ss
             ));
         }
     };
-    let sent = request.header("content-type", "application/json").body(body.clone()).send().await;
+    let sent = request.send(Some(&body)).await;
     let answer = match sent {
         Ok(a) => a,
         Err(e) => {

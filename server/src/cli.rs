@@ -86,11 +86,12 @@ pub enum PartnerCommand {
         #[arg(long)]
         sandbox: bool,
     },
-    /// Replace the API or JWT secret; the old one keeps verifying for the grace period.
+    /// Replace the API, JWT or integration secret; the old one keeps verifying for
+    /// the grace period (at most 7 days).
     RotateSecret {
         #[arg(long)]
         partner: String,
-        #[arg(long, value_parser = ["api", "jwt"])]
+        #[arg(long, value_parser = ["api", "jwt", "integration"])]
         kind: String,
         #[arg(long, default_value_t = 86_400)]
         grace_seconds: i64,
@@ -224,6 +225,9 @@ fn print_credentials(c: &partners::PartnerCredentials) {
     if let Some(s) = &c.jwt_secret {
         println!("  JWT secret  {s}");
     }
+    if let Some(s) = &c.integration_secret {
+        println!("  integration secret  {s}  (X-Tessera-Secret)");
+    }
     if let Some(until) = &c.previous_valid_until {
         println!("  the old secret verifies until {until}");
     }
@@ -240,8 +244,13 @@ async fn partner_command(platform: &Platform, cmd: PartnerCommand) -> anyhow::Re
             print_credentials(&creds);
         }
         PartnerCommand::RotateSecret { partner, kind, grace_seconds } => {
-            let kind = if kind == "api" { partners::SecretKind::Api } else { partners::SecretKind::Jwt };
-            let creds = partners::rotate_secret(db, &partner, kind, grace_seconds.max(0) * 1000).await.map_err(api_error)?;
+            let kind = match kind.as_str() {
+                "api" => partners::SecretKind::Api,
+                "jwt" => partners::SecretKind::Jwt,
+                _ => partners::SecretKind::Integration,
+            };
+            let grace = partners::rotation_grace_ms(Some(grace_seconds)).map_err(api_error)?;
+            let creds = partners::rotate_secret(db, &partner, kind, grace).await.map_err(api_error)?;
             println!("tessera: secret rotated");
             print_credentials(&creds);
         }

@@ -93,7 +93,7 @@ struct RotateRequest {
     grace_seconds: Option<i64>,
 }
 
-/// Replace the API or JWT secret; the old one keeps verifying for graceSeconds (default 24 h).
+/// Replace the API, JWT or integration secret; the old one keeps verifying for graceSeconds (default 24 h) — for the integration secret, a call the partner's backend refuses with 401/403 is made again with it.
 #[utoipa::path(post, path = "/admin/partners/{id}/rotate-secret", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = RotateRequest,
     responses((status = 200, body = PartnerCredentials), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
@@ -103,11 +103,7 @@ async fn rotate_secret(
     Path(id): Path<String>,
     ApiJson(r): ApiJson<RotateRequest>,
 ) -> Result<Json<PartnerCredentials>, ApiError> {
-    let grace = match r.grace_seconds {
-        None => partners::DEFAULT_ROTATION_GRACE_MS,
-        Some(g) if (0..=7 * 86_400).contains(&g) => g * 1000,
-        Some(_) => return Err(ApiError::validation(vec![("graceSeconds", "must be 0–604800".into())])),
-    };
+    let grace = partners::rotation_grace_ms(r.grace_seconds)?;
     Ok(Json(partners::rotate_secret(db(&s), &id, r.kind, grace).await?))
 }
 
@@ -119,7 +115,8 @@ struct OriginsRequest {
 
 /// Set (or, with `baseUrl: null`, remove) the partner's backend for SSO and
 /// the coins ledger. Answers a new integration secret, shown once: the partner
-/// checks it in the `X-Tessera-Secret` header of every call.
+/// checks it in the `X-Tessera-Secret` header of every call. A secret it replaces
+/// is still sent for 24 h when the backend refuses the new one (401/403).
 #[utoipa::path(put, path = "/admin/partners/{id}/integration", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = partners::IntegrationInput,
     responses((status = 200, body = partners::IntegrationCredentials), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]

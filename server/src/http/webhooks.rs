@@ -17,7 +17,7 @@ use tessera_core::{
     clock::parse_rfc3339,
     error::{ApiError, ErrorBody},
     events,
-    partners::{DEFAULT_ROTATION_GRACE_MS, Partner},
+    partners::Partner,
     webhooks::{
         self, Destinations, Endpoint, EndpointUpdate, EndpointWithSecret, NewEndpoint,
         queue::{self, Delivery, EventDetail},
@@ -77,11 +77,7 @@ fn grace_ms(body: &[u8]) -> Result<i64, ApiError> {
     } else {
         Some(serde_json::from_slice(body).map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?)
     };
-    match r.and_then(|r| r.grace_seconds) {
-        None => Ok(DEFAULT_ROTATION_GRACE_MS),
-        Some(g) if (0..=7 * 86_400).contains(&g) => Ok(g * 1000),
-        Some(_) => Err(ApiError::validation(vec![("graceSeconds", "must be 0–604800".into())])),
-    }
+    tessera_core::partners::rotation_grace_ms(r.and_then(|r| r.grace_seconds))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -22,6 +22,7 @@ async fn partner_with_sso(app: &TestServer, id: &str, sandbox: bool) -> Ledger {
 }
 
 crate::backend_tests!(
+    the_integration_secret_rotates_with_a_grace_period,
     a_known_token_opens_a_session_and_leaves_the_url,
     every_refusal_is_a_clear_screen,
     sandbox_partners_get_the_debug_panel
@@ -99,4 +100,53 @@ async fn sandbox_partners_get_the_debug_panel(backend: Backend) {
     assert!(html.contains("X-Tessera-Secret: ****"), "a curl with the secret masked");
     let secret = sso.book.lock().unwrap().secret.clone();
     assert!(!html.contains(&secret), "the secret itself is never shown");
+}
+
+/// Issue 15: rotating the integration secret broke SSO and coins until the partner had
+/// deployed the new one. Now, for the grace period, a call the backend refuses (401/403)
+/// is made once more with the replaced secret; after it, only the new one is sent.
+async fn the_integration_secret_rotates_with_a_grace_period(backend: Backend) {
+    let app = TestServer::spawn_with(backend, ENV).await;
+    let sso = partner_with_sso(&app, "rota", false).await;
+    sso.sso_token("tok", json!({ "userId": "u-rot" }));
+    let bad_calls = || sso.book.lock().unwrap().bad_secret_calls;
+    let signs_in = || async { app.get("/consumer?clientId=rota&token=tok").await.status() == StatusCode::SEE_OTHER };
+    assert!(signs_in().await);
+    assert_eq!(bad_calls(), 0);
+
+    // Rotated while the backend still has the old secret: sign-in keeps working.
+    let rotated = app.admin_ok(Method::POST, "/admin/partners/rota/rotate-secret", Some(json!({ "kind": "integration" }))).await;
+    let new_secret = rotated["integrationSecret"].as_str().unwrap().to_string();
+    assert!(new_secret.starts_with("its_") && rotated["previousValidUntil"].is_string(), "{rotated}");
+    assert!(app.admin_ok(Method::GET, "/admin/partners/rota", None).await["integrationSecretRotating"] == json!(true));
+    assert!(signs_in().await, "the backend that has not deployed the new secret yet is still called with the old one");
+    assert_eq!(bad_calls(), 1, "the new secret is tried first");
+    // Deployed: the new secret is the first and only one sent.
+    sso.set_secret(&new_secret);
+    assert!(signs_in().await);
+    assert_eq!(bad_calls(), 1);
+
+    // Rotated without grace: the backend that keeps the replaced secret is refused.
+    let rotated =
+        app.admin_ok(Method::POST, "/admin/partners/rota/rotate-secret", Some(json!({ "kind": "integration", "graceSeconds": 0 }))).await;
+    assert!(!signs_in().await, "no grace: the old secret is not sent any more");
+    sso.set_secret(rotated["integrationSecret"].as_str().unwrap());
+    assert!(signs_in().await);
+
+    // No backend, no integration secret to rotate; the grace has one cap everywhere.
+    app.admin_ok(Method::POST, "/admin/partners", Some(json!({ "id": "nobackend", "name": "No backend" }))).await;
+    let (status, body) = app.admin(Method::POST, "/admin/partners/nobackend/rotate-secret", Some(json!({ "kind": "integration" }))).await;
+    assert_eq!((status, crate::support::error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"), "{body}");
+    let (status, _) =
+        app.admin(Method::POST, "/admin/partners/rota/rotate-secret", Some(json!({ "kind": "api", "graceSeconds": 604_801 }))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let cli = crate::support::tessera_command(
+        &app.db,
+        &["partner", "rotate-secret", "--partner", "rota", "--kind", "jwt", "--grace-seconds", "9999999"],
+    )
+    .output()
+    .await
+    .unwrap();
+    assert!(!cli.status.success(), "the CLI caps the grace at 7 days too");
+    assert!(String::from_utf8_lossy(&cli.stderr).contains("graceSeconds"), "{}", String::from_utf8_lossy(&cli.stderr));
 }
