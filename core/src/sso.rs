@@ -32,6 +32,7 @@ impl SsoUser {
             email: self.email.clone(),
             first_name: self.first_name.clone(),
             last_name: self.last_name.clone(),
+            phone_number: self.phone_number.clone(),
             cohorts: self.cohorts.clone(),
             locale: self.locale.clone(),
         }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub const LEEWAY_SECONDS: i64 = 30;
 pub const MAX_LIFETIME_SECONDS: i64 = 3600;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Claims {
     pub iss: String,
     pub sub: String,
@@ -27,6 +27,9 @@ pub struct Claims {
     pub given_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family_name: Option<String>,
+    /// OpenID Connect's `phone_number`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cohorts: Option<Vec<String>>,
     /// The user's language (BCP 47), e.g. `ms-MY`.
@@ -40,6 +43,7 @@ impl Claims {
             email: self.email.clone(),
             first_name: self.given_name.clone(),
             last_name: self.family_name.clone(),
+            phone_number: self.phone_number.clone(),
             cohorts: self.cohorts.clone(),
             locale: self.locale.clone(),
         }
@@ -167,17 +171,7 @@ pub async fn cut_off(tx: &mut sqlx::AnyConnection, partner_id: &str, external_us
 
 /// Mints a token as a partner's backend would (development and tests).
 pub fn mint(secret: &str, partner_id: &str, external_user_id: &str, now_s: i64, ttl_s: i64) -> String {
-    let claims = Claims {
-        iss: partner_id.into(),
-        sub: external_user_id.into(),
-        iat: Some(now_s),
-        exp: now_s + ttl_s,
-        email: None,
-        given_name: None,
-        family_name: None,
-        cohorts: None,
-        locale: None,
-    };
+    let claims = Claims { iss: partner_id.into(), sub: external_user_id.into(), iat: Some(now_s), exp: now_s + ttl_s, ..Claims::default() };
     mint_claims(secret, &claims)
 }
 
@@ -191,7 +185,7 @@ mod tests {
     use super::*;
 
     fn claims(iat: Option<i64>, exp: i64) -> Claims {
-        Claims { iss: "p".into(), sub: "u".into(), exp, iat, email: None, given_name: None, family_name: None, cohorts: None, locale: None }
+        Claims { iss: "p".into(), sub: "u".into(), exp, iat, ..Claims::default() }
     }
 
     #[test]

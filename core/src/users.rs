@@ -91,6 +91,12 @@ fn validate_cohorts(cohorts: &[String]) -> Result<(), String> {
 
 impl UserUpsert {
     fn validate(&self) -> Result<(), ApiError> {
+        let bad = self.problems();
+        if bad.is_empty() { Ok(()) } else { Err(ApiError::validation(bad)) }
+    }
+
+    /// The fields that are not valid, each with why.
+    fn problems(&self) -> Vec<(&'static str, String)> {
         let mut bad = Vec::new();
         if let Err(e) = validate_external_user_id(&self.external_user_id) {
             bad.push(("externalUserId", e));
@@ -125,7 +131,7 @@ impl UserUpsert {
         {
             bad.push(("cohorts", e));
         }
-        if bad.is_empty() { Ok(()) } else { Err(ApiError::validation(bad)) }
+        bad
     }
 }
 
@@ -304,6 +310,7 @@ pub struct Profile {
     pub email: Option<String>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
+    pub phone_number: Option<String>,
     pub cohorts: Option<Vec<String>>,
     /// BCP 47, e.g. `ms-MY`: the webview speaks it when it ships that language.
     pub locale: Option<String>,
@@ -312,7 +319,12 @@ pub struct Profile {
 impl Profile {
     /// Carries no fact to write.
     pub fn is_empty(&self) -> bool {
-        self.email.is_none() && self.first_name.is_none() && self.last_name.is_none() && self.cohorts.is_none() && self.locale.is_none()
+        self.email.is_none()
+            && self.first_name.is_none()
+            && self.last_name.is_none()
+            && self.phone_number.is_none()
+            && self.cohorts.is_none()
+            && self.locale.is_none()
     }
 }
 
@@ -331,6 +343,7 @@ pub async fn ensure(db: &Db, partner_id: &str, external_user_id: &str, profile: 
         email: patch(&profile.email),
         first_name: patch(&profile.first_name),
         last_name: patch(&profile.last_name),
+        phone_number: patch(&profile.phone_number),
         locale: patch(&profile.locale),
         cohorts: profile.cohorts.clone().map_or(Patch::Absent, Patch::Value),
         ..UserUpsert::default()
@@ -339,10 +352,19 @@ pub async fn ensure(db: &Db, partner_id: &str, external_user_id: &str, profile: 
 }
 
 /// A token's profile facts are the partner's word; one bad field (say, an odd
-/// email) should not lock the user out, so invalid fields are dropped.
+/// email) should not lock the user out, so that field is dropped and the rest
+/// written. (A bad externalUserId is refused by `upsert` itself.)
 async fn upsert_lenient(db: &Db, partner_id: &str, mut input: UserUpsert) -> Result<User, ApiError> {
-    if input.validate().is_err() {
-        input = UserUpsert { external_user_id: input.external_user_id, ..UserUpsert::default() };
+    for (field, _) in input.problems() {
+        match field {
+            "email" => input.email = Patch::Absent,
+            "firstName" => input.first_name = Patch::Absent,
+            "lastName" => input.last_name = Patch::Absent,
+            "phoneNumber" => input.phone_number = Patch::Absent,
+            "locale" => input.locale = Patch::Absent,
+            "cohorts" => input.cohorts = Patch::Absent,
+            _ => {}
+        }
     }
     Ok(upsert(db, partner_id, &input).await?.0)
 }

@@ -18,7 +18,8 @@ test('SSO boot: the token opens a session and leaves the URL', async ({ page }) 
 });
 
 test('a refused SSO token: the error screen, the debug panel, and the error message to the host', async ({ page }, info) => {
-  await page.goto('/consumer?clientId=demo&token=refuse');
+  const response = await page.goto('/consumer?clientId=demo&token=refuse');
+  expect(response?.status(), 'the refusal screen says 401, as docs/sso.md does').toBe(401);
   const screen = page.locator('.boot-error');
   await expect(screen).toHaveAttribute('data-code', 'sso_refused');
   const debug = screen.locator('.sso-debug');

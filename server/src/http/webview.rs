@@ -110,8 +110,16 @@ pub async fn sso_boot(
         }
     };
     tracing::info!(code = %failure.code, "SSO sign-in refused");
+    // The refusal screen carries the refusal's status (401 refused, 502 the
+    // backend failed, 501 no SSO set up, 429 …), as docs/sso.md promises.
+    let status = tessera_core::error::status_of(&failure.code).and_then(|s| StatusCode::from_u16(s).ok());
     req.extensions_mut().insert(failure);
-    next.run(req).await
+    let mut response = next.run(req).await;
+    if let Some(status) = status.filter(|_| response.status() == StatusCode::OK) {
+        *response.status_mut() = status;
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 async fn sign_in(state: &AppState, partner_id: &str, user: &sso::SsoUser) -> Result<HeaderValue, ApiError> {

@@ -33,7 +33,10 @@ async fn a_known_token_opens_a_session_and_leaves_the_url(backend: Backend) {
     let sso = partner_with_sso(&app, "ssop", false).await;
     let cat = Catalog::create(&app).await;
     let vip = cat.voucher(&app, "VIP only", json!({ "cohorts": ["vip"] })).await;
-    sso.sso_token("tok+en/=1", json!({ "userId": "u-42", "email": "u42@example.com", "firstName": "Ana", "cohorts": ["vip"] }));
+    sso.sso_token(
+        "tok+en/=1",
+        json!({ "userId": "u-42", "email": "u42@example.com", "firstName": "Ana", "phoneNumber": "+60 12-345 6789", "cohorts": ["vip"] }),
+    );
     // `+`, `/` and `=` encoded as a partner must (seed 001's pitfall).
     let res = app.get("/consumer/wallet?clientId=ssop&appVersion=3&token=tok%2Ben%2F%3D1").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -46,6 +49,17 @@ async fn a_known_token_opens_a_session_and_leaves_the_url(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{me}");
     assert_eq!(me["externalUserId"], "u-42");
     assert_eq!(me["email"], "u42@example.com");
+    assert_eq!(me["phoneNumber"], "+60 12-345 6789", "the SSO answer's phone number is written through, as documented");
+    // A field that is not valid is dropped; the others are still written, and the user signs in.
+    sso.sso_token("odd", json!({ "userId": "u-43", "email": "not-an-email", "firstName": "Bo", "phoneNumber": "+60 11-222 3333" }));
+    let res = app.get("/consumer?clientId=ssop&token=odd").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let cookie = res.headers()[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_string();
+    let (_, odd) = app.me(cookie.trim_start_matches("tessera_session="), Method::GET, "/me", None).await;
+    assert_eq!(
+        (odd["email"].clone(), odd["firstName"].clone(), odd["phoneNumber"].clone()),
+        (json!(null), json!("Bo"), json!("+60 11-222 3333"))
+    );
     let (_, vouchers) = app.me(&session, Method::GET, "/me/vouchers", None).await;
     assert!(vouchers["items"].as_array().unwrap().iter().any(|v| v["id"] == vip.as_str()), "{vouchers}");
     // The page renders the wallet from the cookie.
@@ -65,27 +79,33 @@ async fn every_refusal_is_a_clear_screen(backend: Backend) {
     let app = TestServer::spawn_with(backend, ENV).await;
     let sso = partner_with_sso(&app, "ssor", false).await;
     sso.sso_token("good", json!({ "userId": "u-1" }));
-    let cases: Vec<(&str, Option<Fault>, &str)> = vec![
-        ("unknown", None, "sso_refused"),
-        ("good", Some(Fault::Status(500)), "sso_failed"),
-        ("good", Some(Fault::NotJson), "sso_failed"),
-        ("good", Some(Fault::Slow(Duration::from_secs(6))), "sso_failed"),
+    // The screen comes with the status docs/sso.md gives each refusal (it once came with 200).
+    let cases: Vec<(&str, Option<Fault>, &str, StatusCode)> = vec![
+        ("unknown", None, "sso_refused", StatusCode::UNAUTHORIZED),
+        ("good", Some(Fault::Status(500)), "sso_failed", StatusCode::BAD_GATEWAY),
+        ("good", Some(Fault::NotJson), "sso_failed", StatusCode::BAD_GATEWAY),
+        ("good", Some(Fault::Slow(Duration::from_secs(6))), "sso_failed", StatusCode::BAD_GATEWAY),
     ];
-    for (token, fault, code) in cases {
+    for (token, fault, code, expected) in cases {
         if let Some(f) = fault.clone() {
             sso.inject("sso", vec![f]);
         }
         let (status, html) = app.get_html(&format!("/consumer?clientId=ssor&token={token}")).await;
-        assert_eq!(status, StatusCode::OK, "{fault:?}");
+        assert_eq!(status, expected, "{fault:?}");
         assert!(html.contains(&format!(r#"data-code="{code}""#)) && html.contains("data-boot-error"), "{fault:?}: no {code} screen");
         assert!(!html.contains("sso-debug"), "{fault:?}: a live partner's refusal shows no debug panel");
     }
     // Without a clientId, or for a partner without SSO, the screen says so too.
-    let (_, html) = app.get_html("/consumer?token=x").await;
+    let (status, html) = app.get_html("/consumer?token=x").await;
     assert!(html.contains(r#"data-code="sso_unavailable""#));
+    assert_eq!(status, StatusCode::NOT_IMPLEMENTED);
     app.admin_ok(Method::POST, "/admin/partners", Some(json!({ "id": "nosso", "name": "No SSO" }))).await;
-    let (_, html) = app.get_html("/consumer?clientId=nosso&token=x").await;
+    let (status, html) = app.get_html("/consumer?clientId=nosso&token=x").await;
     assert!(html.contains(r#"data-code="sso_unavailable""#));
+    assert_eq!(status, StatusCode::NOT_IMPLEMENTED);
+    let (status, html) = app.get_html("/consumer?clientId=nobody-at-all&token=x").await;
+    assert!(html.contains(r#"data-code="unknown_partner""#));
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
 async fn sandbox_partners_get_the_debug_panel(backend: Backend) {
