@@ -244,7 +244,11 @@ pub const CATALOGUE: &[(&str, u16, &str)] = &[
     ("admin_disabled", 403, "No operator token is configured: the admin API is off."),
     ("cross_site_request", 403, "A webview call came from another site's page; it must come from the webview itself."),
     ("insufficient_coins", 402, "The user's coin balance is below the voucher's cost."),
-    ("not_found", 404, "No such route or resource, or it belongs to another partner."),
+    (
+        "not_found",
+        404,
+        "No such route or resource, or it belongs to another partner; for a user, also a voucher they may not see (a draft, another cohort's, an unlisted one without its code).",
+    ),
     ("method_not_allowed", 405, "This route does not accept that method."),
     ("out_of_stock", 409, "Every unit of the voucher has been claimed."),
     ("limit_reached", 409, "The user has claimed this voucher as many times as allowed."),
@@ -259,7 +263,11 @@ pub const CATALOGUE: &[(&str, u16, &str)] = &[
     ("idempotency_key_reused", 422, "This Idempotency-Key was used with a different request."),
     ("out_of_range", 422, "The user is farther from the outlet than its radius allows; details.distanceM says how far."),
     ("outlet_mismatch", 422, "The outlet belongs to another merchant than the voucher."),
-    ("voucher_not_claimable", 422, "The voucher is not published, not yet valid, or not visible to this user."),
+    (
+        "voucher_not_claimable",
+        422,
+        "The voucher is not valid yet (before its validFrom). A draft, or a voucher not visible to this user (cohorts, unlock code), is a 404 not_found instead: it does not reveal that a hidden voucher exists.",
+    ),
     ("rate_limited", 429, "Too many requests; wait for Retry-After seconds."),
     ("internal_error", 500, "A fault on the server; it was logged."),
     (

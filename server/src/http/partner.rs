@@ -196,7 +196,7 @@ struct IssueRequest {
         (status = 404, description = "not_found (user or voucher)", body = ErrorBody),
         (status = 409, description = "out_of_stock · limit_reached", body = ErrorBody),
         (status = 410, description = "voucher_expired", body = ErrorBody),
-        (status = 422, description = "voucher_not_claimable · idempotency_key_reused", body = ErrorBody),
+        (status = 422, description = "voucher_not_claimable (not valid yet) · idempotency_key_reused", body = ErrorBody),
     ))]
 async fn issue_voucher(
     State(state): State<AppState>,

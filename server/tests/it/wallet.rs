@@ -113,6 +113,12 @@ async fn cohorts_and_unlock_codes_decide_visibility(backend: Backend) {
     assert!(ids(&vips).contains(&vip) && !ids(&vips).contains(&secret));
     let (status, body) = app.me(&p.jwt("plain"), Method::POST, "/me/claims", Some(json!({ "voucherId": vip }))).await;
     assert_eq!((status, error_code(&body)), (StatusCode::NOT_FOUND, "not_found"), "not visible, not claimable");
+    // An unlisted voucher without its code is a 404 too (as documented: never a 422 that would
+    // reveal it exists), the same answer as for an id that does not exist.
+    let (status, body) = app.me(&p.jwt("plain"), Method::POST, "/me/claims", Some(json!({ "voucherId": secret }))).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::NOT_FOUND, "not_found"), "{body}");
+    let (_, unknown) = app.me(&p.jwt("plain"), Method::POST, "/me/claims", Some(json!({ "voucherId": "no-such-voucher" }))).await;
+    assert_eq!(body["error"]["message"], unknown["error"]["message"], "indistinguishable from a voucher that does not exist");
 
     let (_, unlocked) = app.me(&p.jwt("plain"), Method::GET, "/me/vouchers?coupon=SPRING26", None).await;
     assert!(ids(&unlocked).contains(&secret));
