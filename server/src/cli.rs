@@ -161,8 +161,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let platform = open(config).await?;
             let seeded = tessera_core::demo::seed(&platform.db).await.map_err(api_error).context("seeding demo data")?;
             println!("tessera: demo data ready ({} rows added)", seeded.rows_added);
-            if let Some(creds) = seeded.new_credentials {
-                print_credentials(&creds);
+            match seeded.new_credentials {
+                Some(creds) => print_credentials(&creds),
+                None => println!(
+                    "  secrets     shown when the demo partner was created; for new ones (the old keep working 24 h):\n              \
+                     target/debug/tessera partner rotate-secret --partner {} --kind api   (and --kind jwt)",
+                    demo::PARTNER_ID
+                ),
             }
             // The demo partner's backend is the built-in sandbox one, on this server.
             let base = platform.config.own_origin().map(|u| u.as_str().trim_end_matches('/').to_string()).unwrap_or_default();
