@@ -115,17 +115,26 @@ pub enum TokenCommand {
 }
 
 /// `tessera openapi`: the document, compared or written (scripts/test runs `--check`).
+/// `tessera openapi`: the document, and `docs/api.md` (the same reference as
+/// Markdown, beside it) when writing or checking.
 fn openapi_command(check: bool, write: bool, file: &std::path::Path) -> anyhow::Result<()> {
     let generated = crate::http::openapi::document();
+    let markdown = tessera_app::pages::api_reference::Reference::from_openapi(&crate::http::openapi::spec()).markdown();
+    let markdown_file = file.with_file_name("api.md");
+    let files = [(file, &generated), (markdown_file.as_path(), &markdown)];
     if write {
-        std::fs::write(file, &generated).with_context(|| format!("writing {}", file.display()))?;
-        println!("tessera: wrote {}", file.display());
-    } else if check {
-        let committed = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-        if committed != generated {
-            anyhow::bail!("{} is out of date: run `tessera openapi --write` and commit it", file.display());
+        for (path, text) in files {
+            std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+            println!("tessera: wrote {}", path.display());
         }
-        println!("tessera: {} matches the code", file.display());
+    } else if check {
+        for (path, text) in files {
+            let committed = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            if &committed != text {
+                anyhow::bail!("{} is out of date: run `tessera openapi --write` and commit it", path.display());
+            }
+            println!("tessera: {} matches the code", path.display());
+        }
     } else {
         use std::io::Write;
         // `tessera openapi | head` closing the pipe early is not an error.

@@ -1,4 +1,4 @@
-mod api_reference;
+pub mod api_reference;
 pub mod consumer_home;
 pub mod docs;
 mod landing;
