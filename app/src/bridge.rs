@@ -62,11 +62,18 @@ pub fn analytics(event: &str, properties: serde_json::Value) {
 /// a fresh token): `{type: "action", action: "error", code, message, fatal: false}`.
 /// A refusal the screen explains itself (out of stock, too far) is not sent.
 pub fn report(error: &crate::error::AppError) {
-    const FOR_THE_HOST: [&str; 6] =
-        ["network_error", "request_failed", "service_unavailable", "session_required", "session_expired", "rate_limited"];
-    if FOR_THE_HOST.contains(&error.code.as_str()) {
+    use tessera_core::codes::ErrorCode;
+    const FOR_THE_HOST: [ErrorCode; 6] = [
+        ErrorCode::NetworkError,
+        ErrorCode::RequestFailed,
+        ErrorCode::ServiceUnavailable,
+        ErrorCode::SessionRequired,
+        ErrorCode::SessionExpired,
+        ErrorCode::RateLimited,
+    ];
+    if FOR_THE_HOST.contains(&error.code) {
         #[cfg(feature = "hydrate")]
-        js::error(&error.code, &error.message);
+        js::error(error.code.as_str(), &error.message);
     }
 }
 

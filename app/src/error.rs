@@ -6,6 +6,7 @@ use leptos::server_fn::{
     error::{FromServerFnError, ServerFnErrorErr},
 };
 use serde::{Deserialize, Serialize};
+use tessera_core::codes::ErrorCode;
 
 /// On the wire it has the platform's one error shape (SPEC §9):
 /// `{"error": {"code": "…", "message": "…", "details": {}}}`.
@@ -13,8 +14,14 @@ use serde::{Deserialize, Serialize};
 #[serde(into = "Wire", from = "Wire")]
 #[error("{message}")]
 pub struct AppError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
+}
+
+impl AppError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        AppError { code, message: message.into() }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -33,13 +40,14 @@ struct WireError {
 
 impl From<AppError> for Wire {
     fn from(e: AppError) -> Self {
-        Wire { error: WireError { code: e.code, message: e.message, details: Default::default() } }
+        Wire { error: WireError { code: e.code.as_str().to_string(), message: e.message, details: Default::default() } }
     }
 }
 
 impl From<Wire> for AppError {
     fn from(w: Wire) -> Self {
-        AppError { code: w.error.code, message: w.error.message }
+        // A code this build does not know (a newer server) still fails visibly.
+        AppError { code: ErrorCode::parse(&w.error.code).unwrap_or(ErrorCode::RequestFailed), message: w.error.message }
     }
 }
 
@@ -48,16 +56,16 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         let code = match &value {
-            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => "network_error",
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => ErrorCode::NetworkError,
             // The caller sent arguments the function cannot read: a 400, not a fault.
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => "bad_request",
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => ErrorCode::BadRequest,
             // On the server, what fails to deserialize is the caller's request (a
             // body that is not UTF-8); in the browser it is the server's answer.
             #[cfg(feature = "ssr")]
-            ServerFnErrorErr::Deserialization(_) => "bad_request",
-            _ => "request_failed",
+            ServerFnErrorErr::Deserialization(_) => ErrorCode::BadRequest,
+            _ => ErrorCode::RequestFailed,
         };
-        AppError { code: code.into(), message: value.to_string() }
+        AppError::new(code, value.to_string())
     }
 }
 
@@ -76,7 +84,7 @@ impl From<tessera_core::error::ApiError> for AppError {
             // In the user's language when the catalog words this code.
             _ => crate::i18n::error_message(e.code()).unwrap_or_else(|| e.message().to_string()),
         };
-        AppError { code: e.code().to_string(), message }
+        AppError::new(e.code(), message)
     }
 }
 
@@ -84,5 +92,5 @@ impl From<tessera_core::error::ApiError> for AppError {
 #[cfg(feature = "ssr")]
 pub fn platform() -> Result<tessera_core::Platform, AppError> {
     leptos::prelude::use_context::<tessera_core::Platform>()
-        .ok_or_else(|| AppError { code: "internal_error".into(), message: "The platform is not available to this request.".into() })
+        .ok_or_else(|| AppError::new(ErrorCode::InternalError, "The platform is not available to this request."))
 }

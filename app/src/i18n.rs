@@ -140,8 +140,8 @@ pub fn t_with(key: &str, args: &[(&str, String)]) -> String {
 
 /// The message for an error code, when the catalog has one (`error-{code}`).
 #[cfg(feature = "ssr")]
-pub fn error_message(code: &str) -> Option<String> {
-    let key = format!("error-{}", code.replace('_', "-"));
+pub fn error_message(code: tessera_core::codes::ErrorCode) -> Option<String> {
+    let key = format!("error-{}", code.as_str().replace('_', "-"));
     catalog::has(&key).then(|| catalog::message(prefs().locale, &key, &[]))
 }
 

@@ -35,7 +35,10 @@ pub async fn viewer() -> Result<Viewer, crate::error::AppError> {
         .and_then(token_in)
         .map(str::to_owned);
     let Some(token) = token else {
-        return Err(AppError { code: "session_required".into(), message: "Open this screen from your app to see your vouchers.".into() });
+        return Err(AppError {
+            code: tessera_core::codes::ErrorCode::SessionRequired,
+            message: "Open this screen from your app to see your vouchers.".into(),
+        });
     };
     let db = &platform.db;
     let owner = tessera_core::sessions::authenticate(db, &token, tessera_core::clock::now_ms()).await?;

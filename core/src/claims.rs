@@ -6,6 +6,7 @@
 //! counter, one open claim per (user, voucher) and the per-user limit by unique
 //! indexes, a pool code per claim by a unique column.
 
+use crate::error::ErrorCode;
 use crate::{
     Platform,
     catalog::{ClaimStatus, server::visible},
@@ -15,7 +16,6 @@ use crate::{
     events,
     ids::new_id,
 };
-use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -127,8 +127,8 @@ pub enum Closed {
 impl Closed {
     pub fn error(self) -> ApiError {
         match self {
-            Closed::Expired => ApiError::new(StatusCode::GONE, "voucher_expired", "This voucher is no longer valid."),
-            Closed::NotYet => ApiError::unprocessable("voucher_not_claimable", "This voucher cannot be claimed yet."),
+            Closed::Expired => ApiError::new(ErrorCode::VoucherExpired, "This voucher is no longer valid."),
+            Closed::NotYet => ApiError::new(ErrorCode::VoucherNotClaimable, "This voucher cannot be claimed yet."),
         }
     }
 
@@ -205,7 +205,7 @@ pub async fn claim(
                 // A concurrent request of the same user may have claimed between
                 // our reads (READ COMMITTED sees each statement's own snapshot):
                 // then the honest answer is that claim, not a refusal.
-                if matches!(e.code(), "limit_reached" | "out_of_stock") {
+                if matches!(e.code(), ErrorCode::LimitReached | ErrorCode::OutOfStock) {
                     let mut conn = db.pool().acquire().await?;
                     if let Some(existing) = open_claim(&mut conn, &holder.user_id, voucher_id).await? {
                         return Ok((existing, false));
@@ -216,7 +216,7 @@ pub async fn claim(
             Ok(done) => return Ok(done),
         }
     }
-    Err(ApiError::conflict("limit_reached", "You have claimed this voucher as many times as allowed."))
+    Err(ApiError::new(ErrorCode::LimitReached, "You have claimed this voucher as many times as allowed."))
 }
 
 enum ClaimError {
@@ -271,12 +271,12 @@ async fn try_claim(
     }
     drop(conn);
     if claimed >= v.per_user_limit {
-        return Err(ApiError::conflict("limit_reached", "You have claimed this voucher as many times as allowed.")
+        return Err(ApiError::new(ErrorCode::LimitReached, "You have claimed this voucher as many times as allowed.")
             .with_details(json!({ "perUserLimit": v.per_user_limit }))
             .into());
     }
     if v.in_stock == 0 {
-        return Err(ApiError::conflict("out_of_stock", "Every unit of this voucher has been claimed.").into());
+        return Err(ApiError::new(ErrorCode::OutOfStock, "Every unit of this voucher has been claimed.").into());
     }
     // Paid in coins: debited before the claim commits, given back if it does not.
     let debit = match (v.coin_cost, source) {
@@ -284,8 +284,7 @@ async fn try_claim(
             let integration = crate::partners::find_recent(db, &holder.partner_id).await?.and_then(|p| p.coins_ledger());
             let Some(integration) = integration else {
                 return Err(ApiError::new(
-                    StatusCode::NOT_IMPLEMENTED,
-                    "coins_unavailable",
+                    ErrorCode::CoinsUnavailable,
                     "This voucher costs coins and the partner has no coins ledger set up.",
                 )
                 .into());
@@ -421,7 +420,7 @@ impl ClaimWrite {
         .execute(&mut *tx)
         .await?;
         if stock.rows_affected() == 0 {
-            return Err(ApiError::conflict("out_of_stock", "Every unit of this voucher has been claimed.").into());
+            return Err(ApiError::new(ErrorCode::OutOfStock, "Every unit of this voucher has been claimed.").into());
         }
         let inserted = self
             .bind_claim(sqlx::query(
@@ -438,7 +437,7 @@ impl ClaimWrite {
         if self.from_pool {
             let reserved = sqlx::query(self.reserve_pool_code).bind(&self.claim_id).bind(&self.voucher_id).execute(&mut *tx).await?;
             if reserved.rows_affected() == 0 {
-                return Err(ApiError::conflict("out_of_stock", "Every code of this voucher has been given out.").into());
+                return Err(ApiError::new(ErrorCode::OutOfStock, "Every code of this voucher has been given out.").into());
             }
         }
         if let Some(reference_id) = &self.coin_debit {
@@ -477,7 +476,7 @@ impl ClaimWrite {
         match written {
             Ok(done) if done.rows_affected() == whole => Ok(()),
             Ok(done) if done.rows_affected() == 0 => {
-                Err(Refusal::Clean(ApiError::conflict("out_of_stock", "Every unit of this voucher has been claimed.").into()))
+                Err(Refusal::Clean(ApiError::new(ErrorCode::OutOfStock, "Every unit of this voucher has been claimed.").into()))
             }
             Ok(done) => Err(Refusal::Partial(
                 ApiError::internal(anyhow::anyhow!("a claim changed {} rows, not {whole}", done.rows_affected())).into(),

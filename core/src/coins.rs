@@ -11,6 +11,7 @@
 //! At most one debit per user and voucher is in flight (a unique index), so a
 //! double tap cannot take coins twice.
 
+use crate::error::ErrorCode;
 use crate::{
     Platform,
     clock::now_ms,
@@ -19,7 +20,6 @@ use crate::{
     outbound,
     partners::Integration,
 };
-use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 use std::time::Duration;
@@ -73,8 +73,7 @@ struct ReverseReply {
 
 fn unavailable(why: &str) -> ApiError {
     ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "ledger_unavailable",
+        ErrorCode::LedgerUnavailable,
         format!("The coins ledger did not complete the payment ({why}). Any coins taken are being given back; try again later."),
     )
 }
@@ -145,7 +144,7 @@ pub async fn debit(p: &Platform, integration: &Integration, pay: &Payment<'_>) -
     match inserted {
         Ok(_) => {}
         Err(e) if is_unique_violation(&e) => {
-            return Err(ApiError::conflict("conflict", "This voucher is already being paid for; try again in a moment."));
+            return Err(ApiError::new(ErrorCode::Conflict, "This voucher is already being paid for; try again in a moment."));
         }
         Err(e) => return Err(e.into()),
     }
@@ -176,17 +175,13 @@ pub async fn debit(p: &Platform, integration: &Integration, pay: &Payment<'_>) -
         },
         400 => {
             set_state(p, &id, "debiting", "refused", None, Some("HTTP 400: insufficient balance")).await?;
-            Err(ApiError::new(StatusCode::PAYMENT_REQUIRED, "insufficient_coins", "Your coin balance is below this voucher's cost.")
+            Err(ApiError::new(ErrorCode::InsufficientCoins, "Your coin balance is below this voucher's cost.")
                 .with_details(json!({ "cost": pay.amount })))
         }
         401..=499 => {
             let why = format!("HTTP {status}");
             set_state(p, &id, "debiting", "refused", None, Some(&why)).await?;
-            Err(ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "ledger_refused",
-                format!("The coins ledger refused the payment ({why}); no coins were taken."),
-            ))
+            Err(ApiError::new(ErrorCode::LedgerRefused, format!("The coins ledger refused the payment ({why}); no coins were taken.")))
         }
         _ => {
             // 5xx and anything else: it may or may not have debited.

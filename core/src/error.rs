@@ -12,10 +12,11 @@ use axum::{
 use serde_json::{Value, json};
 use std::borrow::Cow;
 
+pub use crate::codes::ErrorCode;
+
 #[derive(Debug)]
 pub struct ApiError {
-    status: StatusCode,
-    code: Cow<'static, str>,
+    code: ErrorCode,
     message: Cow<'static, str>,
     details: Value,
     /// Set only for server faults: logged, never sent.
@@ -25,8 +26,9 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: impl Into<Cow<'static, str>>, message: impl Into<Cow<'static, str>>) -> Self {
-        Self { status, code: code.into(), message: message.into(), details: json!({}), cause: None, retry_after: None }
+    /// An error with `code`, answered with the code's status.
+    pub fn new(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
+        Self { code, message: message.into(), details: json!({}), cause: None, retry_after: None }
     }
 
     pub fn with_retry_after(mut self, seconds: u64) -> Self {
@@ -39,36 +41,28 @@ impl ApiError {
         self
     }
 
-    pub fn bad_request(code: impl Into<Cow<'static, str>>, message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, message)
-    }
-
     pub fn not_found(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+        Self::new(ErrorCode::NotFound, message)
     }
 
     /// A fault on our side. The cause goes to the log; the caller sees a 500.
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         Self {
             cause: Some(cause.into()),
-            ..Self::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal_error",
-                "Something went wrong on our side. It has been logged; please retry later.",
-            )
+            ..Self::new(ErrorCode::InternalError, "Something went wrong on our side. It has been logged; please retry later.")
         }
     }
 
     pub fn service_unavailable(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", message)
+        Self::new(ErrorCode::ServiceUnavailable, message)
     }
 
     pub fn status(&self) -> StatusCode {
-        self.status
+        StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
-    pub fn code(&self) -> &str {
-        &self.code
+    pub fn code(&self) -> ErrorCode {
+        self.code
     }
 
     pub fn message(&self) -> &str {
@@ -95,7 +89,7 @@ impl ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
+        write!(f, "{} {}: {}", self.code.status(), self.code, self.message)
     }
 }
 
@@ -109,7 +103,7 @@ impl From<sqlx::Error> for ApiError {
         }
         if is_unstorable_text(&e) {
             // The edges refuse NUL characters; this is the backstop.
-            return Self::bad_request("bad_request", "The request carries text that cannot be stored (a NUL character).");
+            return Self::new(ErrorCode::BadRequest, "The request carries text that cannot be stored (a NUL character).");
         }
         Self::internal(e)
     }
@@ -160,7 +154,7 @@ fn is_unstorable_text(e: &sqlx::Error) -> bool {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.report();
-        let mut res = (self.status, Json(self.body())).into_response();
+        let mut res = (self.status(), Json(self.body())).into_response();
         if let Some(s) = self.retry_after {
             res.headers_mut().insert(axum::http::header::RETRY_AFTER, s.into());
         }
@@ -172,20 +166,7 @@ impl ApiError {
     /// 422 with one message per invalid field: `details.fields.<name>`.
     pub fn validation(fields: Vec<(&str, String)>) -> Self {
         let map: serde_json::Map<String, Value> = fields.into_iter().map(|(k, v)| (k.to_string(), Value::String(v))).collect();
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Some fields are not valid.")
-            .with_details(json!({ "fields": map }))
-    }
-
-    pub fn unauthorized(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, code, message)
-    }
-
-    pub fn conflict(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, message)
-    }
-
-    pub fn unprocessable(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+        Self::new(ErrorCode::ValidationFailed, "Some fields are not valid.").with_details(json!({ "fields": map }))
     }
 }
 
@@ -211,76 +192,3 @@ pub struct ErrorDetail {
     #[schema(value_type = Object)]
     pub details: Value,
 }
-
-/// The HTTP status of an error code of the [`CATALOGUE`].
-pub fn status_of(code: &str) -> Option<u16> {
-    CATALOGUE.iter().find(|(c, _, _)| *c == code).map(|(_, s, _)| *s)
-}
-
-/// Every error code the API answers with, its status and what it means. The
-/// OpenAPI document and the troubleshooting docs are generated from this list.
-pub const CATALOGUE: &[(&str, u16, &str)] = &[
-    ("bad_request", 400, "The request could not be read."),
-    ("invalid_json", 400, "The body is not valid JSON, or not the JSON this route takes."),
-    ("signature_missing", 401, "X-Partner-Id or X-Signature is missing."),
-    (
-        "signature_invalid",
-        401,
-        "X-Signature is malformed or does not match the request; check the secret and that the body is signed byte for byte.",
-    ),
-    ("signature_expired", 401, "The signature's t is more than 300 s from the server's clock; check the signer's clock."),
-    ("signature_replayed", 401, "This exact signature was already used; sign every request anew."),
-    ("unknown_partner", 401, "No partner has this X-Partner-Id."),
-    ("authentication_required", 401, "No Authorization: Bearer token was sent."),
-    ("token_invalid", 401, "The token is malformed, signed with another key or algorithm, or its claims are out of bounds."),
-    ("token_expired", 401, "The token's exp has passed (30 s leeway)."),
-    ("token_unknown_issuer", 401, "The token's iss is not a partner id."),
-    ("session_required", 401, "A webview screen that needs the user was opened without a session: open it with #token=… from the app."),
-    ("sso_refused", 401, "The partner's SSO endpoint answered {\"userId\": null}: the token is not (or no longer) valid."),
-    ("sso_failed", 502, "The partner's SSO endpoint answered another status, a body that is not {userId}, or nothing within 5 s."),
-    ("sso_unavailable", 501, "The partner has no SSO endpoint (integration base URL) set up."),
-    ("session_expired", 401, "The session ended (expired, replaced, logged out); open the webview with a new token."),
-    ("operator_token_invalid", 401, "The admin API needs the operator token as a Bearer token."),
-    ("admin_disabled", 403, "No operator token is configured: the admin API is off."),
-    ("cross_site_request", 403, "A webview call came from another site's page; it must come from the webview itself."),
-    ("insufficient_coins", 402, "The user's coin balance is below the voucher's cost."),
-    (
-        "not_found",
-        404,
-        "No such route or resource, or it belongs to another partner; for a user, also a voucher they may not see (a draft, another cohort's, an unlisted one without its code).",
-    ),
-    ("method_not_allowed", 405, "This route does not accept that method."),
-    ("out_of_stock", 409, "Every unit of the voucher has been claimed."),
-    ("limit_reached", 409, "The user has claimed this voucher as many times as allowed."),
-    ("already_redeemed", 409, "The claim was already redeemed."),
-    ("idempotency_in_progress", 409, "A request with this Idempotency-Key is still being handled; retry shortly."),
-    ("conflict", 409, "The change conflicts with the current state."),
-    ("endpoint_disabled", 409, "The webhook endpoint is disabled; enable it first."),
-    ("voucher_expired", 410, "The voucher is no longer valid."),
-    ("payload_too_large", 413, "The body is larger than 64 KiB."),
-    ("unsupported_media_type", 415, "Send the body as application/json."),
-    ("validation_failed", 422, "Some fields are invalid; details.fields says which."),
-    ("idempotency_key_reused", 422, "This Idempotency-Key was used with a different request."),
-    ("out_of_range", 422, "The user is farther from the outlet than its radius allows; details.distanceM says how far."),
-    ("outlet_mismatch", 422, "The outlet belongs to another merchant than the voucher."),
-    (
-        "voucher_not_claimable",
-        422,
-        "The voucher is not valid yet (before its validFrom). A draft, or a voucher not visible to this user (cohorts, unlock code), is a 404 not_found instead: it does not reveal that a hidden voucher exists.",
-    ),
-    ("rate_limited", 429, "Too many requests; wait for Retry-After seconds."),
-    ("internal_error", 500, "A fault on the server; it was logged."),
-    (
-        "coins_unavailable",
-        501,
-        "The voucher has a coin cost and its partner has no coins ledger set up (PUT /admin/partners/{id}/integration).",
-    ),
-    ("ledger_refused", 502, "The partner's coins ledger refused the debit (HTTP 401, 404, …): no coins were taken."),
-    (
-        "ledger_unavailable",
-        503,
-        "The partner's coins ledger did not complete the debit (timeout, 5xx, a reply that is not a debit); any coins taken are given back.",
-    ),
-    ("service_unavailable", 503, "The server is busy or the request took too long; retry."),
-    ("not_ready", 503, "The database is not reachable."),
-];

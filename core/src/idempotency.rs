@@ -3,6 +3,7 @@
 //! refused. The key is taken before the work starts, so two concurrent
 //! requests with one key never both run.
 
+use crate::error::ErrorCode;
 use crate::{clock::now_ms, db::Db, error::ApiError};
 
 pub const WINDOW_MS: i64 = 24 * 3600 * 1000;
@@ -51,15 +52,16 @@ pub async fn begin(db: &Db, partner_id: &str, key: &str, request_hash: &str) -> 
             .fetch_optional(db.pool())
             .await?;
     match row {
-        None => Err(ApiError::conflict("idempotency_in_progress", "This Idempotency-Key is being released; retry.")),
-        Some((hash, _, _)) if hash != request_hash => Err(ApiError::unprocessable(
-            "idempotency_key_reused",
+        None => Err(ApiError::new(ErrorCode::IdempotencyInProgress, "This Idempotency-Key is being released; retry.")),
+        Some((hash, _, _)) if hash != request_hash => Err(ApiError::new(
+            ErrorCode::IdempotencyKeyReused,
             "This Idempotency-Key was already used with a different request. Use a new key for a new request.",
         )),
         Some((_, Some(status), Some(body))) => Ok(Begin::Replay { status: status as u16, body }),
-        Some(_) => {
-            Err(ApiError::conflict("idempotency_in_progress", "A request with this Idempotency-Key is still being handled; retry shortly."))
-        }
+        Some(_) => Err(ApiError::new(
+            ErrorCode::IdempotencyInProgress,
+            "A request with this Idempotency-Key is still being handled; retry shortly.",
+        )),
     }
 }
 

@@ -7,6 +7,7 @@
 //! compile to WASM as well, so the browser renders exactly what the server does.
 
 pub mod catalog;
+pub mod codes;
 pub mod images;
 pub mod locale;
 pub mod markup;

@@ -1,6 +1,7 @@
 //! Partners: the app companies that integrate. Their credentials, allowed
 //! embed origins, and the verification of their signed server calls (SPEC §2).
 
+use crate::error::ErrorCode;
 use crate::{
     clock::now_ms,
     db::Db,
@@ -394,7 +395,7 @@ pub async fn create(db: &Db, new: NewPartner) -> Result<(Partner, PartnerCredent
     match inserted {
         Ok(_) => {}
         Err(e) if is_unique_violation(&e) => {
-            return Err(ApiError::conflict("conflict", format!("A partner with id {id:?} already exists.")));
+            return Err(ApiError::new(ErrorCode::Conflict, format!("A partner with id {id:?} already exists.")));
         }
         Err(e) => return Err(e.into()),
     }
@@ -544,20 +545,20 @@ pub struct SignedRequest<'a> {
 /// Verifies a partner's server call (SPEC §2) and returns the partner.
 pub async fn authenticate(db: &Db, req: SignedRequest<'_>, now_ms: i64) -> Result<Partner, ApiError> {
     let (Some(partner_id), Some(header)) = (req.partner_id, req.signature) else {
-        return Err(ApiError::unauthorized(
-            "signature_missing",
+        return Err(ApiError::new(
+            ErrorCode::SignatureMissing,
             "Send X-Partner-Id and X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>.",
         ));
     };
     let partner =
-        find(db, partner_id).await?.ok_or_else(|| ApiError::unauthorized("unknown_partner", "No partner has this X-Partner-Id."))?;
+        find(db, partner_id).await?.ok_or_else(|| ApiError::new(ErrorCode::UnknownPartner, "No partner has this X-Partner-Id."))?;
     let parsed = signature::parse_header(header)
-        .map_err(|e| ApiError::unauthorized("signature_invalid", format!("X-Signature is malformed: {e}.")))?;
+        .map_err(|e| ApiError::new(ErrorCode::SignatureInvalid, format!("X-Signature is malformed: {e}.")))?;
     let t = parsed.timestamp.to_string();
     let parts = signature::partner_request_parts(&t, req.method, req.path_and_query, req.body);
     let Some(matched) = signature::matching(&parsed, &partner.api_secrets(now_ms), &parts) else {
-        return Err(ApiError::unauthorized(
-            "signature_invalid",
+        return Err(ApiError::new(
+            ErrorCode::SignatureInvalid,
             "X-Signature does not match. Sign \"<t>.<METHOD>.<path?query>.<raw body>\" with your API secret, \
              using the body bytes exactly as sent.",
         ));
@@ -565,7 +566,7 @@ pub async fn authenticate(db: &Db, req: SignedRequest<'_>, now_ms: i64) -> Resul
     let now_s = now_ms.div_euclid(1000);
     let skew = (now_s - parsed.timestamp).abs();
     if skew > TOLERANCE_SECONDS {
-        return Err(ApiError::unauthorized("signature_expired", "The signature's t is more than 300 seconds from the server's clock.")
+        return Err(ApiError::new(ErrorCode::SignatureExpired, "The signature's t is more than 300 seconds from the server's clock.")
             .with_details(serde_json::json!({ "serverTime": now_s, "t": parsed.timestamp })));
     }
     // Replay: each signature is good once. The one remembered is the one that
@@ -583,8 +584,8 @@ pub async fn authenticate(db: &Db, req: SignedRequest<'_>, now_ms: i64) -> Resul
     .execute(db.pool())
     .await?;
     if fresh.rows_affected() == 0 {
-        return Err(ApiError::unauthorized(
-            "signature_replayed",
+        return Err(ApiError::new(
+            ErrorCode::SignatureReplayed,
             "This signature was already used. Sign every request anew, with the current time.",
         ));
     }

@@ -1,6 +1,7 @@
 //! Redeeming a claim at an outlet (SPEC §4): where the rules about location,
 //! outlets and codes are decided.
 
+use crate::error::ErrorCode;
 use crate::{
     clock::{now_ms, to_rfc3339},
     db::{Backend, Db, Refusal, nullable_f64},
@@ -9,7 +10,6 @@ use crate::{
     geo::GeoPoint,
     ids::{new_id, redemption_code},
 };
-use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -137,11 +137,11 @@ pub async fn redeem(db: &Db, user_id: &str, req: &RedeemRequest) -> Result<Redem
     }
     let now = now_ms();
     if facts.valid_until.is_some_and(|u| u <= now) {
-        return Err(ApiError::new(StatusCode::GONE, "voucher_expired", "This voucher is no longer valid."));
+        return Err(ApiError::new(ErrorCode::VoucherExpired, "This voucher is no longer valid."));
     }
     let outlet = crate::merchants::get_outlet(db, &req.outlet_id).await?;
     if outlet.merchant_id != facts.merchant_id {
-        return Err(ApiError::unprocessable("outlet_mismatch", "This outlet does not belong to the voucher's merchant."));
+        return Err(ApiError::new(ErrorCode::OutletMismatch, "This outlet does not belong to the voucher's merchant."));
     }
     let (status, flag_reason, distance) = match (location, outlet.point()) {
         // Nothing to check a location against: the webview does not even ask for one.
@@ -151,8 +151,8 @@ pub async fn redeem(db: &Db, user_id: &str, req: &RedeemRequest) -> Result<Redem
             let distance = (here.distance_m(there) * 10.0).round() / 10.0;
             let allowed = outlet.radius_m as f64 + accuracy.min(MAX_ACCURACY_ALLOWANCE_M);
             if distance > allowed {
-                return Err(ApiError::unprocessable(
-                    "out_of_range",
+                return Err(ApiError::new(
+                    ErrorCode::OutOfRange,
                     format!(
                         "You are {} from {}; come within {} to redeem.",
                         crate::units::format_distance(distance),
@@ -375,7 +375,7 @@ fn known_code(facts: &ClaimFacts) -> Option<String> {
 }
 
 fn already_redeemed() -> ApiError {
-    ApiError::conflict("already_redeemed", "This voucher was already redeemed.")
+    ApiError::new(ErrorCode::AlreadyRedeemed, "This voucher was already redeemed.")
 }
 
 /// The user's redemptions, newest first.

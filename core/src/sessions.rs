@@ -2,6 +2,7 @@
 //! for. 24 h, one active per user (a new one ends the old), ended by logout
 //! or erasure. Only a hash of the token is stored.
 
+use crate::error::ErrorCode;
 use crate::{
     clock::{now_ms, to_rfc3339},
     db::Db,
@@ -66,7 +67,7 @@ pub async fn create(db: &Db, partner_id: &str, user_id: &str) -> Result<NewSessi
             Err(e) => return Err(e.into()),
         }
     }
-    Err(ApiError::conflict("conflict", "Sessions for this user are being opened concurrently; retry."))
+    Err(ApiError::new(ErrorCode::Conflict, "Sessions for this user are being opened concurrently; retry."))
 }
 
 /// The owner of a live session token, or 401 `session_expired`.
@@ -78,8 +79,8 @@ pub async fn authenticate(db: &Db, token: &str, now: i64) -> Result<SessionOwner
             .fetch_optional(db.pool())
             .await?;
     row.map(|(partner_id, user_id)| SessionOwner { partner_id, user_id }).ok_or_else(|| {
-        ApiError::unauthorized(
-            "session_expired",
+        ApiError::new(
+            ErrorCode::SessionExpired,
             "This session has ended (expired, replaced by a newer one, or logged out). Open the webview with a new token.",
         )
     })

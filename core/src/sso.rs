@@ -6,6 +6,7 @@
 //! partners a refusal carries what was called and answered, and a curl
 //! command reproducing it (the secret masked), for the debug panel.
 
+use crate::error::ErrorCode;
 use crate::{Platform, coins::SECRET_HEADER, outbound, partners::Partner, users::Profile};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -58,8 +59,9 @@ pub struct SsoDebug {
 /// Why the SSO sign-in was refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SsoFailure {
-    /// `sso_unavailable`, `sso_refused` or `sso_failed`.
-    pub code: String,
+    /// `sso_unavailable`, `sso_refused` or `sso_failed` (or, refused before the
+    /// call, `rate_limited`, `unknown_partner`, …).
+    pub code: ErrorCode,
     pub message: String,
     /// Only for sandbox partners.
     pub debug: Option<SsoDebug>,
@@ -71,13 +73,13 @@ fn shell_quote(s: &str) -> String {
 
 /// Asks the partner's backend who `token` is.
 pub async fn identify(p: &Platform, partner: &Partner, token: &str) -> Result<SsoUser, SsoFailure> {
-    let fail = |code: &str, message: String, debug: Option<SsoDebug>| SsoFailure {
-        code: code.into(),
+    let fail = |code: ErrorCode, message: String, debug: Option<SsoDebug>| SsoFailure {
+        code,
         message,
         debug: if partner.is_sandbox() { debug } else { None },
     };
     let Some(integration) = partner.integration() else {
-        return Err(fail("sso_unavailable", "This partner has no SSO endpoint set up.".into(), None));
+        return Err(fail(ErrorCode::SsoUnavailable, "This partner has no SSO endpoint set up.".into(), None));
     };
     let url = integration.url("sso");
     let body = json!({ "token": token });
@@ -93,7 +95,7 @@ pub async fn identify(p: &Platform, partner: &Partner, token: &str) -> Result<Ss
         Err(refused) => {
             let why = format!("not called: {refused}");
             return Err(fail(
-                "sso_failed",
+                ErrorCode::SsoFailed,
                 "The app's sign-in service is set up at an address Tessera may not call.".into(),
                 Some(debug(None, why)),
             ));
@@ -104,20 +106,24 @@ pub async fn identify(p: &Platform, partner: &Partner, token: &str) -> Result<Ss
         Ok(a) => a,
         Err(e) => {
             let why = outbound::describe(&e);
-            return Err(fail("sso_failed", format!("The app's sign-in service did not answer ({why})."), Some(debug(None, why))));
+            return Err(fail(ErrorCode::SsoFailed, format!("The app's sign-in service did not answer ({why})."), Some(debug(None, why))));
         }
     };
     let status = answer.status().as_u16();
     let bytes = answer.bytes().await.unwrap_or_default();
     let text: String = String::from_utf8_lossy(&bytes).chars().take(BODY_SHOWN).collect();
     if status != 200 {
-        return Err(fail("sso_failed", format!("The app's sign-in service answered HTTP {status}."), Some(debug(Some(status), text))));
+        return Err(fail(
+            ErrorCode::SsoFailed,
+            format!("The app's sign-in service answered HTTP {status}."),
+            Some(debug(Some(status), text)),
+        ));
     }
     let reply: Reply = match serde_json::from_slice(&bytes) {
         Ok(r) => r,
         Err(_) => {
             return Err(fail(
-                "sso_failed",
+                ErrorCode::SsoFailed,
                 "The app's sign-in service answered something that is not {\"userId\": …}.".into(),
                 Some(debug(Some(status), text)),
             ));
@@ -127,7 +133,7 @@ pub async fn identify(p: &Platform, partner: &Partner, token: &str) -> Result<Ss
         Some(serde_json::Value::String(id)) if !id.trim().is_empty() && id.len() <= 200 => {
             let user: SsoUser = serde_json::from_slice(&bytes).map_err(|e| {
                 fail(
-                    "sso_failed",
+                    ErrorCode::SsoFailed,
                     format!("The app's sign-in answer has a field of the wrong type ({e})."),
                     Some(debug(Some(status), text.clone())),
                 )
@@ -135,12 +141,12 @@ pub async fn identify(p: &Platform, partner: &Partner, token: &str) -> Result<Ss
             Ok(user)
         }
         Some(serde_json::Value::Null) | None => Err(fail(
-            "sso_refused",
+            ErrorCode::SsoRefused,
             "The app did not recognise this sign-in link; it may have expired.".into(),
             Some(debug(Some(status), text)),
         )),
         Some(_) => Err(fail(
-            "sso_failed",
+            ErrorCode::SsoFailed,
             "The app's sign-in answer has a userId that is not a string of 1–200 characters.".into(),
             Some(debug(Some(status), text)),
         )),

@@ -1,6 +1,7 @@
 //! Partner-minted JWTs (SPEC §3): HS256 with the partner's JWT secret,
 //! `iss` = partner id, `sub` = externalUserId, `exp` at most an hour after `iat`.
 
+use crate::error::ErrorCode;
 use crate::{
     db::Db,
     error::ApiError,
@@ -51,7 +52,7 @@ impl Claims {
 }
 
 fn invalid(message: impl Into<std::borrow::Cow<'static, str>>) -> ApiError {
-    ApiError::unauthorized("token_invalid", message)
+    ApiError::new(ErrorCode::TokenInvalid, message)
 }
 
 /// Reads `iss` before verifying, only to know whose secret verifies the rest.
@@ -77,11 +78,11 @@ pub async fn verify(db: &Db, token: &str, now_s: i64) -> Result<(Partner, Claims
     // Looked up only when it could be a partner id at all: an unverified
     // claim must not reach the database with whatever it holds (a NUL, say).
     if !partners::valid_partner_id(&issuer) {
-        return Err(ApiError::unauthorized("token_unknown_issuer", "The token's iss is not a known partner id."));
+        return Err(ApiError::new(ErrorCode::TokenUnknownIssuer, "The token's iss is not a known partner id."));
     }
     let partner = partners::find_recent(db, &issuer)
         .await?
-        .ok_or_else(|| ApiError::unauthorized("token_unknown_issuer", "The token's iss is not a known partner id."))?;
+        .ok_or_else(|| ApiError::new(ErrorCode::TokenUnknownIssuer, "The token's iss is not a known partner id."))?;
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = LEEWAY_SECONDS as u64;
     validation.set_issuer(&[&partner.id]);
@@ -101,7 +102,7 @@ pub async fn verify(db: &Db, token: &str, now_s: i64) -> Result<(Partner, Claims
     let claims = match (claims, last) {
         (Some(c), _) => c,
         (None, Some(e)) if matches!(e.kind(), ErrorKind::ExpiredSignature) => {
-            return Err(ApiError::unauthorized("token_expired", "The token has expired; mint a new one."));
+            return Err(ApiError::new(ErrorCode::TokenExpired, "The token has expired; mint a new one."));
         }
         (None, Some(e)) if matches!(e.kind(), ErrorKind::InvalidSignature) => {
             return Err(invalid("The token's signature does not verify with this partner's JWT secret."));
@@ -122,8 +123,8 @@ pub async fn verify(db: &Db, token: &str, now_s: i64) -> Result<(Partner, Claims
     if let Some(cutoff_ms) = cutoff(db, &partner.id, &claims.sub).await?
         && issued_before(&claims, cutoff_ms)
     {
-        return Err(ApiError::unauthorized(
-            "token_expired",
+        return Err(ApiError::new(
+            ErrorCode::TokenExpired,
             "The token was issued before the user was signed out (logout or deletion); mint a new one.",
         ));
     }

@@ -1,6 +1,7 @@
 //! End users, per partner: provisioning (upsert with partial updates), lookup,
 //! erasure, just-in-time creation from a token.
 
+use crate::error::ErrorCode;
 use crate::{
     clock::{now_ms, to_rfc3339},
     db::{Backend, Db},
@@ -267,7 +268,7 @@ pub async fn upsert(db: &Db, partner_id: &str, input: &UserUpsert) -> Result<(Us
         tx.commit().await?;
         return Ok((user, created));
     }
-    Err(ApiError::conflict("conflict", "The user is being changed concurrently; retry."))
+    Err(ApiError::new(ErrorCode::Conflict, "The user is being changed concurrently; retry."))
 }
 
 /// Who a request acts for: enough to authorise it, without the profile.

@@ -2,6 +2,7 @@
 //! records a VOUCHER_PUBLISHED event for every user who favorited the
 //! merchant), archive, and code pools.
 
+use crate::error::ErrorCode;
 use crate::{
     catalog::ValueType,
     clock::{now_ms, parse_rfc3339, to_rfc3339},
@@ -344,7 +345,7 @@ pub async fn publish(db: &Db, id: &str) -> Result<Published, ApiError> {
     if done.rows_affected() == 0 {
         drop(tx);
         let v = get(db, id).await?;
-        return Err(ApiError::conflict("conflict", format!("Only a draft can be published; this voucher is {}.", v.status)));
+        return Err(ApiError::new(ErrorCode::Conflict, format!("Only a draft can be published; this voucher is {}.", v.status)));
     }
     let (title, merchant_id, merchant_name, value_type): (String, String, String, Option<String>) = sqlx::query_as(
         "SELECT v.title, v.merchant_id, m.name, v.value_type FROM vouchers v JOIN merchants m ON m.id = v.merchant_id WHERE v.id = $1",

@@ -1,5 +1,6 @@
 use crate::error::AppError;
 use leptos::prelude::*;
+use tessera_core::codes::ErrorCode;
 
 /// A balance and the partner's coin image (seed 001: 20×20).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -43,7 +44,7 @@ pub fn CoinBalance() -> impl IntoView {
                     }.into_any()),
                     Ok(None) => None,
                     // Signed out: there is no balance to speak of (the screen says why it is empty).
-                    Err(e) if e.code.starts_with("session_") => None,
+                    Err(e) if matches!(e.code, ErrorCode::SessionRequired | ErrorCode::SessionExpired) => None,
                     Err(_) => Some(view! { <p class="coin-balance unavailable">{crate::i18n::t("coins-unavailable")}</p> }.into_any()),
                 }
             })}

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 /// A refused SSO sign-in, as the page shows it (see `tessera_core::sso`).
 #[derive(Debug, Clone, PartialEq)]
 struct Refusal {
-    code: String,
+    code: tessera_core::codes::ErrorCode,
     message: String,
     /// URL, method, status, body, curl: sandbox partners only.
     debug: Option<(String, String, Option<u16>, String, String)>,
@@ -27,7 +27,7 @@ pub fn SsoRefusal() -> impl IntoView {
     let refused: Option<Refusal> = None;
     refused.map(|r| {
         view! {
-            <div class="boot-error" role="alert" data-code=r.code.clone() data-boot-error=r.message.clone()>
+            <div class="boot-error" role="alert" data-code=r.code.as_str() data-boot-error=r.message.clone()>
                 <h1>{crate::i18n::t("sso-title")}</h1>
                 <p>{r.message.clone()}" "{crate::i18n::t("sso-again")}</p>
                 <p class="boot-actions"><button type="button" class="button" data-bridge-close="">{crate::i18n::t("nav-close")}</button></p>

@@ -12,13 +12,13 @@ pub fn ErrorState(#[prop(into)] title: String, error: AppError) -> impl IntoView
     #[cfg(feature = "ssr")]
     if let (Some(response), Some(status), true) = (
         use_context::<leptos_axum::ResponseOptions>(),
-        tessera_core::error::status_of(&error.code).and_then(|s| http::StatusCode::from_u16(s).ok()),
-        error.code != "session_required",
+        http::StatusCode::from_u16(error.code.status()).ok(),
+        error.code != tessera_core::codes::ErrorCode::SessionRequired,
     ) {
         response.set_status(status);
     }
     view! {
-        <div class="state state-error" role="alert" data-code=error.code>
+        <div class="state state-error" role="alert" data-code=error.code.as_str()>
             <h2>{title}</h2>
             <p>{error.message}</p>
         </div>

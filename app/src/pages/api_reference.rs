@@ -36,7 +36,7 @@ pub struct Operation {
 #[server]
 pub async fn api_reference() -> Result<Reference, AppError> {
     let doc = use_context::<tessera_core::ApiReference>()
-        .ok_or_else(|| AppError { code: "internal_error".into(), message: "No API document.".into() })?;
+        .ok_or_else(|| AppError { code: tessera_core::codes::ErrorCode::InternalError, message: "No API document.".into() })?;
     Ok(Reference::from_openapi(&doc.0))
 }
 
@@ -135,7 +135,8 @@ impl Reference {
                 }
                 md.push_str("| status | | body |\n| --- | --- | --- |\n");
                 for (status, description, schema) in &op.responses {
-                    let _ = writeln!(md, "| {status} | {} | {} |", cell(description), schema.as_deref().map(schema_link).unwrap_or_default());
+                    let _ =
+                        writeln!(md, "| {status} | {} | {} |", cell(description), schema.as_deref().map(schema_link).unwrap_or_default());
                 }
                 md.push('\n');
             }

@@ -326,7 +326,8 @@ mod tests {
     #[test]
     fn troubleshooting_explains_every_error_code() {
         let page = page("troubleshooting").unwrap().source;
-        for (code, status, _) in tessera_core::error::CATALOGUE {
+        for code in tessera_core::codes::ErrorCode::ALL {
+            let status = code.status();
             assert!(page.contains(&format!("| `{code}` | {status} |")), "troubleshooting.md does not explain {code} ({status})");
         }
     }

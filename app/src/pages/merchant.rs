@@ -190,7 +190,7 @@ fn FavoriteToggle(merchant_id: String, on: bool, texts: Texts) -> impl IntoView 
             <crate::components::Icon glyph=crate::components::Glyph::Star/>
             <span>{move || if on.get() { texts.get("favorite-on") } else { texts.get("favorite-add") }}</span>
         </button>
-        {move || error.get().map(|e| view! { <p class="favorite-error" role="alert" data-code=e.code.clone()>{e.message.clone()}</p> })}
+        {move || error.get().map(|e| view! { <p class="favorite-error" role="alert" data-code=e.code.as_str()>{e.message.clone()}</p> })}
     }
 }
 

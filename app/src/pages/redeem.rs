@@ -112,7 +112,8 @@ pub async fn nearest_outlets(claim_id: String, lat: f64, lng: f64) -> Result<Vec
     let viewer = crate::session::viewer().await?;
     let platform = crate::error::platform()?;
     let db = &platform.db;
-    let near = tessera_core::geo::GeoPoint::new(lat, lng).map_err(|m| AppError { code: "validation_failed".into(), message: m })?;
+    let near = tessera_core::geo::GeoPoint::new(lat, lng)
+        .map_err(|m| AppError { code: tessera_core::codes::ErrorCode::ValidationFailed, message: m })?;
     let claim = tessera_core::claims::for_user(db, &viewer.user_id, &claim_id).await?;
     Ok(choices(tessera_core::merchants::outlets(db, &claim.merchant_id, Some(near)).await?))
 }
@@ -433,7 +434,7 @@ fn RedeemPanel(
                 <button type="button" class="button secondary nearest" on:click=find_nearest disabled=busy>{say("redeem-nearest")}</button>
                 {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
                 {move || match step.get() {
-                    Step::Failed(e) => Some(view! { <p class="redeem-error" role="alert" data-code=e.code.clone()>{if e.code == "network_error" { say("error-network-error") } else { e.message.clone() }}</p> }),
+                    Step::Failed(e) => Some(view! { <p class="redeem-error" role="alert" data-code=e.code.as_str()>{if e.code == tessera_core::codes::ErrorCode::NetworkError { say("error-network-error") } else { e.message.clone() }}</p> }),
                     _ => None,
                 }}
                 <button type="button" class="button redeem" on:click=redeem disabled=busy>

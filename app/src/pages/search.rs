@@ -23,7 +23,7 @@ pub async fn search_vouchers(q: String, value_type: Option<String>) -> Result<Ve
     let q: String = q.trim().chars().take(MAX_QUERY).collect();
     let wanted = match value_type.as_deref().filter(|t| !t.is_empty()) {
         Some(t) => Some(ValueType::parse(t).ok_or_else(|| AppError {
-            code: "validation_failed".into(),
+            code: tessera_core::codes::ErrorCode::ValidationFailed,
             message: t_with("search-unknown-category", &[("category", t.to_string())]),
         })?),
         None => None,

@@ -6,8 +6,10 @@ use leptos_meta::Title;
 /// live preview. Reads and writes nothing, so it needs no token.
 #[server(endpoint = "theme_editor_preview")]
 pub async fn theme_editor_preview(theme_json: String) -> Result<String, AppError> {
-    let theme: tessera_core::theme::Theme = serde_json::from_str(&theme_json)
-        .map_err(|e| AppError { code: "validation_failed".into(), message: format!("The theme is not valid: {e}.") })?;
+    let theme: tessera_core::theme::Theme = serde_json::from_str(&theme_json).map_err(|e| AppError {
+        code: tessera_core::codes::ErrorCode::ValidationFailed,
+        message: format!("The theme is not valid: {e}."),
+    })?;
     theme.check()?;
     Ok(theme.css())
 }

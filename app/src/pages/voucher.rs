@@ -188,7 +188,7 @@ fn ClaimButton(
                 let args = args.clone();
                 view! {
                     {move || claim.value().get().and_then(Result::err).map(|e| view! {
-                        <p class="claim-error" role="alert" data-code=e.code.clone()>{if e.code == "network_error" { say("error-network-error") } else { e.message.clone() }}</p>
+                        <p class="claim-error" role="alert" data-code=e.code.as_str()>{if e.code == tessera_core::codes::ErrorCode::NetworkError { say("error-network-error") } else { e.message.clone() }}</p>
                     })}
                     <button class="button claim" disabled=move || !ready.get() || claim.pending().get()
                         on:click=move |_| { claim.dispatch(args.clone()); }>

@@ -8,6 +8,7 @@
 //! instance's leases expire and the deliveries go out again (at least once).
 
 use super::Scheme;
+use crate::error::ErrorCode;
 use crate::{
     clock::{now_ms, to_rfc3339},
     db::{Backend, Db},
@@ -427,7 +428,7 @@ pub async fn resend(db: &Db, partner: Option<&str>, event_id: &str) -> Result<u6
 pub async fn recover(db: &Db, partner: Option<&str>, endpoint_id: &str, since_ms: i64) -> Result<u64, ApiError> {
     let endpoint = super::get(db, partner, endpoint_id).await?;
     if endpoint.status != "enabled" {
-        return Err(ApiError::conflict("endpoint_disabled", "The endpoint is disabled; enable it, then recover."));
+        return Err(ApiError::new(ErrorCode::EndpointDisabled, "The endpoint is disabled; enable it, then recover."));
     }
     let now = now_ms();
     let done = sqlx::query(

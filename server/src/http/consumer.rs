@@ -13,6 +13,7 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use tessera_core::error::ErrorBody;
+use tessera_core::error::ErrorCode;
 use tessera_core::{
     catalog::{self, CatalogQuery, VoucherPage, VoucherView},
     claims::{self, Claim, Holder, Source},
@@ -76,7 +77,7 @@ async fn open_session(
 pub(super) async fn open_session_for(state: &AppState, peer: std::net::SocketAddr, consumer: &Consumer) -> Result<NewSession, ApiError> {
     state.limits.session(peer.ip())?;
     if !consumer.via_jwt {
-        return Err(ApiError::bad_request("bad_request", "Open a session with a partner JWT, not with a session token."));
+        return Err(ApiError::new(ErrorCode::BadRequest, "Open a session with a partner JWT, not with a session token."));
     }
     sessions::create(&state.platform.db, &consumer.partner_id, &consumer.user.id).await
 }

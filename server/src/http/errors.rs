@@ -9,6 +9,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use tessera_core::error::ApiError;
+use tessera_core::error::ErrorCode;
 
 /// Path prefixes whose callers are programs, which get JSON, never HTML.
 pub const API_PREFIXES: &[&str] = &["/api", "/integrations", "/me", "/admin"];
@@ -28,25 +29,6 @@ pub(crate) fn is_api_path(path: &str) -> bool {
 pub async fn no_route(method: Method, uri: Uri) -> ApiError {
     ApiError::not_found(format!("There is no {method} {} route.", uri.path()))
         .with_details(serde_json::json!({ "method": method.as_str(), "path": uri.path() }))
-}
-
-fn code_for(status: StatusCode) -> &'static str {
-    match status {
-        StatusCode::BAD_REQUEST => "bad_request",
-        StatusCode::UNAUTHORIZED => "unauthorized",
-        StatusCode::FORBIDDEN => "forbidden",
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-        StatusCode::NOT_ACCEPTABLE => "not_acceptable",
-        StatusCode::REQUEST_TIMEOUT => "request_timeout",
-        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        StatusCode::UNPROCESSABLE_ENTITY => "unprocessable_entity",
-        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
-        StatusCode::SERVICE_UNAVAILABLE => "service_unavailable",
-        s if s.is_server_error() => "internal_error",
-        _ => "request_failed",
-    }
 }
 
 fn message_for(status: StatusCode, original: &str, limit: usize) -> String {
@@ -77,7 +59,7 @@ pub async fn json_errors_on_api_paths(axum::extract::State(limit): axum::extract
     if status.is_server_error() {
         tracing::error!(status = status.as_u16(), body = %original, "server error on an API path");
     }
-    let error = ApiError::new(status, code_for(status), message_for(status, &original, limit.0));
+    let error = ApiError::new(ErrorCode::for_status(status.as_u16()), message_for(status, &original, limit.0));
     let body = serde_json::to_vec(&error.body()).unwrap_or_default();
     parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     parts.headers.remove(header::CONTENT_LENGTH);
@@ -99,7 +81,7 @@ pub async fn server_fn_status(req: Request, next: Next) -> Response {
     let bytes = to_bytes(body, 64 * 1024).await.unwrap_or_default();
     let status = serde_json::from_slice::<serde_json::Value>(&bytes)
         .ok()
-        .and_then(|e| e["error"]["code"].as_str().and_then(tessera_core::error::status_of))
+        .and_then(|e| e["error"]["code"].as_str().and_then(ErrorCode::parse).map(ErrorCode::status))
         .and_then(|s| StatusCode::from_u16(s).ok());
     if let Some(status) = status {
         parts.status = status;

@@ -8,6 +8,7 @@ use axum::{
     http::{StatusCode, header, request::Parts},
 };
 use serde::de::DeserializeOwned;
+use tessera_core::error::ErrorCode;
 use tessera_core::{
     clock::now_ms,
     error::ApiError,
@@ -24,15 +25,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "Send the body as JSON with Content-Type: application/json.",
-            )),
-            Err(JsonRejection::BytesRejection(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The request body is too large."))
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(ApiError::new(ErrorCode::UnsupportedMediaType, "Send the body as JSON with Content-Type: application/json."))
             }
-            Err(e) => Err(ApiError::bad_request("invalid_json", e.body_text())),
+            Err(JsonRejection::BytesRejection(e)) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::new(ErrorCode::PayloadTooLarge, "The request body is too large."))
+            }
+            Err(e) => Err(ApiError::new(ErrorCode::InvalidJson, e.body_text())),
         }
     }
 }
@@ -71,14 +70,14 @@ impl FromRequestParts<AppState> for Consumer {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(parts).ok_or_else(|| {
-            ApiError::unauthorized("authentication_required", "Send Authorization: Bearer <partner JWT or session token>.")
+            ApiError::new(ErrorCode::AuthenticationRequired, "Send Authorization: Bearer <partner JWT or session token>.")
         })?;
         let db = &state.platform.db;
         if token.starts_with(sessions::TOKEN_PREFIX) {
             let owner = sessions::authenticate(db, token, now_ms()).await?;
             let user = users::ref_by_id(db, &owner.user_id)
                 .await
-                .map_err(|_| ApiError::unauthorized("session_expired", "This session's user no longer exists."))?;
+                .map_err(|_| ApiError::new(ErrorCode::SessionExpired, "This session's user no longer exists."))?;
             state.limits.user(&user.id)?;
             return Ok(Consumer { partner_id: owner.partner_id, user, via_jwt: false });
         }
@@ -97,15 +96,11 @@ impl FromRequestParts<AppState> for Operator {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let Some(expected) = &state.platform.config.operator_token else {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "admin_disabled",
-                "The admin API is off: set TESSERA_OPERATOR_TOKEN to turn it on.",
-            ));
+            return Err(ApiError::new(ErrorCode::AdminDisabled, "The admin API is off: set TESSERA_OPERATOR_TOKEN to turn it on."));
         };
         match bearer(parts) {
             Some(t) if expected.matches(t) => Ok(Operator),
-            _ => Err(ApiError::unauthorized("operator_token_invalid", "Send the operator token as Authorization: Bearer <token>.")),
+            _ => Err(ApiError::new(ErrorCode::OperatorTokenInvalid, "Send the operator token as Authorization: Bearer <token>.")),
         }
     }
 }
@@ -118,7 +113,7 @@ impl FromRequestParts<AppState> for Operator {
 pub async fn refuse_nul(req: Request, next: axum::middleware::Next) -> axum::response::Response {
     use axum::response::IntoResponse;
     let refused = || {
-        ApiError::bad_request("bad_request", "The request contains a NUL character (%00 or \\u0000), which no field accepts.")
+        ApiError::new(ErrorCode::BadRequest, "The request contains a NUL character (%00 or \\u0000), which no field accepts.")
             .into_response()
     };
     let uri = req.uri();
@@ -139,8 +134,7 @@ pub async fn refuse_nul(req: Request, next: axum::middleware::Next) -> axum::res
         Ok(b) => b,
         // Too large (the limit outside) or the client went away: answered as before.
         Err(e) => {
-            return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("The request body could not be read: {e}."))
-                .into_response();
+            return ApiError::new(ErrorCode::PayloadTooLarge, format!("The request body could not be read: {e}.")).into_response();
         }
     };
     if bytes.contains(&0) || contains_percent_nul_bytes(&bytes) || contains_json_nul(&bytes) {

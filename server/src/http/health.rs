@@ -2,6 +2,7 @@ use super::AppState;
 use axum::{Json, extract::State};
 use serde_json::{Value, json};
 use tessera_core::error::ApiError;
+use tessera_core::error::ErrorCode;
 
 pub fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
     utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(healthz)).routes(utoipa_axum::routes!(readyz))
@@ -30,5 +31,5 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
 }
 
 fn not_ready(message: &'static str) -> ApiError {
-    ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "not_ready", message)
+    ApiError::new(ErrorCode::NotReady, message)
 }

@@ -3,9 +3,9 @@
 //! `governor`, checked after authentication, so nobody can spend another
 //! caller's allowance by naming it.
 
-use axum::http::StatusCode;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
 use std::{net::IpAddr, num::NonZeroU32};
+use tessera_core::error::ErrorCode;
 use tessera_core::{config::RateLimits, error::ApiError};
 
 pub struct Limiters {
@@ -25,7 +25,7 @@ pub struct Limited {
 
 impl From<Limited> for ApiError {
     fn from(l: Limited) -> Self {
-        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Too many requests; retry after the time in Retry-After.")
+        ApiError::new(ErrorCode::RateLimited, "Too many requests; retry after the time in Retry-After.")
             .with_details(serde_json::json!({ "retryAfterSeconds": l.retry_after_s }))
             .with_retry_after(l.retry_after_s)
     }

@@ -4,7 +4,7 @@
 
 use super::{AppState, admin, consumer, health, partner, webview};
 use serde_json::{Value, json};
-use tessera_core::error::CATALOGUE;
+use tessera_core::error::ErrorCode;
 use utoipa_axum::router::OpenApiRouter;
 
 pub fn spec() -> Value {
@@ -40,12 +40,13 @@ pub fn spec() -> Value {
         "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT or ses_… session token" },
         "operator": { "type": "http", "scheme": "bearer", "description": "The operator token" },
     });
-    let codes: Vec<&str> = CATALOGUE.iter().map(|(c, _, _)| *c).collect();
-    let table: String = CATALOGUE.iter().map(|(c, s, d)| format!("- `{c}` ({s}): {d}\n")).collect();
+    let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    let table: String = ErrorCode::ALL.iter().map(|c| format!("- `{c}` ({}): {}\n", c.status(), c.description())).collect();
     doc["components"]["schemas"]["ErrorDetail"]["properties"]["code"] = json!({
         "type": "string", "enum": codes, "description": format!("A stable code:\n\n{table}"),
     });
-    doc["x-error-codes"] = CATALOGUE.iter().map(|(c, s, d)| json!({ "code": c, "status": s, "description": d })).collect();
+    doc["x-error-codes"] =
+        ErrorCode::ALL.iter().map(|c| json!({ "code": c.as_str(), "status": c.status(), "description": c.description() })).collect();
     edge_responses(&mut doc);
     doc
 }
@@ -131,11 +132,11 @@ mod tests {
         let doc = spec();
         assert_eq!(doc["openapi"], "3.1.0");
         let text = doc.to_string();
-        for (code, _, _) in CATALOGUE {
+        for code in ErrorCode::ALL {
             assert!(text.contains(&format!("\"{code}\"")), "{code} missing");
         }
         // Error codes the routes document in their responses all exist in the catalogue.
-        let known: std::collections::HashSet<&str> = CATALOGUE.iter().map(|(c, _, _)| *c).collect();
+        let known: std::collections::HashSet<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
         for (path, item) in doc["paths"].as_object().unwrap() {
             for (method, op) in item.as_object().unwrap() {
                 for (status, resp) in op["responses"].as_object().unwrap() {

@@ -14,6 +14,7 @@ use axum::{
 };
 use serde::Deserialize;
 use tessera_core::error::ErrorBody;
+use tessera_core::error::ErrorCode;
 use tessera_core::{
     claims::{self, Holder, Source},
     clock::now_ms,
@@ -45,13 +46,9 @@ const AUTH_ERRORS: &str = "signature_missing · signature_invalid · signature_e
 pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Result<Response, ApiError> {
     let (mut parts, body) = req.into_parts();
     let limit = state.platform.config.body_limit_bytes;
-    let bytes: Bytes = to_bytes(body, limit).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("The request body is larger than the {limit} bytes allowed."),
-        )
-    })?;
+    let bytes: Bytes = to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::PayloadTooLarge, format!("The request body is larger than the {limit} bytes allowed.")))?;
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let db = &state.platform.db;

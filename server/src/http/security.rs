@@ -15,6 +15,7 @@ use axum::{
     response::Response,
 };
 use leptos::prelude::use_context;
+use tessera_core::error::ErrorCode;
 
 /// The policy for a page rendered with `nonce`; `frame-ancestors` is completed
 /// by [`frame_ancestors`].
@@ -109,12 +110,8 @@ pub async fn same_origin_writes(req: Request, next: Next) -> Response {
         let cross_origin = matches!(&origin_host, Some(found) if found.as_deref() != Some(host));
         let cross_site = headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site");
         if cross_origin || cross_site {
-            return tessera_core::error::ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
-                "cross_site_request",
-                "This call must come from the webview's own pages.",
-            )
-            .into_response();
+            return tessera_core::error::ApiError::new(ErrorCode::CrossSiteRequest, "This call must come from the webview's own pages.")
+                .into_response();
         }
     }
     next.run(req).await

@@ -13,6 +13,7 @@ use axum::{
     http::StatusCode,
 };
 use serde::{Deserialize, Serialize};
+use tessera_core::error::ErrorCode;
 use tessera_core::{
     clock::parse_rfc3339,
     error::{ApiError, ErrorBody},
@@ -75,7 +76,7 @@ fn grace_ms(body: &[u8]) -> Result<i64, ApiError> {
     let r: Option<RotateEndpointSecret> = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
-        Some(serde_json::from_slice(body).map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))?)
+        Some(serde_json::from_slice(body).map_err(|e| ApiError::new(ErrorCode::InvalidJson, e.to_string()))?)
     };
     tessera_core::partners::rotation_grace_ms(r.and_then(|r| r.grace_seconds))
 }

@@ -10,6 +10,7 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use tessera_core::error::ErrorCode;
 use tessera_core::{
     error::{ApiError, ErrorBody},
     sessions,
@@ -79,12 +80,12 @@ pub async fn sso_boot(
         if query.is_empty() { req.uri().path().to_string() } else { format!("{}?{query}", req.uri().path()) }
     };
     let client = pairs.iter().find(|(k, _)| k == "clientId").map(|(_, v)| v.clone());
-    let refused = |code: &str, message: &str| SsoFailure { code: code.into(), message: message.into(), debug: None };
+    let refused = |code: ErrorCode, message: &str| SsoFailure { code, message: message.into(), debug: None };
     let failure = if state.limits.session(peer.ip()).is_err() {
-        refused("rate_limited", "Too many sign-ins from this address; wait a minute and open the link again.")
+        refused(ErrorCode::RateLimited, "Too many sign-ins from this address; wait a minute and open the link again.")
     } else {
         match client {
-            None => refused("sso_unavailable", "This sign-in link has no clientId."),
+            None => refused(ErrorCode::SsoUnavailable, "This sign-in link has no clientId."),
             Some(id) => match tessera_core::partners::find_recent(&state.platform.db, &id).await {
                 Ok(Some(partner)) => match sso::identify(&state.platform, &partner, &token).await {
                     Ok(user) => match sign_in(&state, &partner.id, &user).await {
@@ -101,7 +102,7 @@ pub async fn sso_boot(
                     },
                     Err(failure) => failure,
                 },
-                Ok(None) => refused("unknown_partner", "This sign-in link names an unknown app (clientId)."),
+                Ok(None) => refused(ErrorCode::UnknownPartner, "This sign-in link names an unknown app (clientId)."),
                 Err(e) => {
                     e.report();
                     refused(e.code(), e.message())
@@ -112,7 +113,7 @@ pub async fn sso_boot(
     tracing::info!(code = %failure.code, "SSO sign-in refused");
     // The refusal screen carries the refusal's status (401 refused, 502 the
     // backend failed, 501 no SSO set up, 429 …), as docs/sso.md promises.
-    let status = tessera_core::error::status_of(&failure.code).and_then(|s| StatusCode::from_u16(s).ok());
+    let status = StatusCode::from_u16(failure.code.status()).ok();
     req.extensions_mut().insert(failure);
     let mut response = next.run(req).await;
     if let Some(status) = status.filter(|_| response.status() == StatusCode::OK) {

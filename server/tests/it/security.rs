@@ -102,7 +102,7 @@ async fn a_private_backend_url_already_stored_is_never_called(backend: Backend) 
         // Partners are cached briefly: an update through the API drops this one.
         app.admin_ok(Method::PUT, "/admin/partners/ptn2/allowed-origins", Some(json!({ "allowedOrigins": [] }))).await;
         let (status, html) = app.get_html("/consumer?clientId=ptn2&token=anything").await;
-        assert_eq!(status, StatusCode::OK, "{stored}");
+        assert_eq!(status, StatusCode::BAD_GATEWAY, "{stored}: the refusal screen carries sso_failed's status");
         assert!(html.contains(r#"data-code="sso_failed""#), "{stored}: {html}");
         assert!(!html.contains("evil"), "{stored}: the reply of an internal address reached the page");
         // A coin-cost claim asks the ledger for nothing either.
