@@ -13,6 +13,9 @@ pub enum ValueType {
     Bogo,
 }
 
+#[cfg(feature = "server")]
+crate::sql_text!(ValueType);
+
 impl ValueType {
     pub fn as_str(self) -> &'static str {
         match self {

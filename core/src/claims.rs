@@ -7,6 +7,7 @@
 //! indexes, a pool code per claim by a unique column.
 
 use crate::error::ErrorCode;
+use crate::types::{CodeSource, VoucherStatus};
 use crate::{
     Platform,
     catalog::{ClaimStatus, server::visible},
@@ -99,8 +100,8 @@ struct Claimable {
     valid_from: Option<i64>,
     valid_until: Option<i64>,
     per_user_limit: i64,
-    code_source: String,
-    status: String,
+    code_source: CodeSource,
+    status: VoucherStatus,
     coin_cost: Option<i64>,
     visible: i64,
     in_stock: i64,
@@ -257,7 +258,9 @@ async fn try_claim(
     ));
     let found: Option<Claimable> =
         sqlx::query_as(sql).bind(&holder.user_id).bind(voucher_id).bind(coupon.unwrap_or("")).fetch_optional(&mut *conn).await?;
-    let Some(v) = found.filter(|v| v.status != "draft" && (v.visible == 1 || source == Source::Issue || v.status == "archived")) else {
+    let Some(v) = found
+        .filter(|v| v.status != VoucherStatus::Draft && (v.visible == 1 || source == Source::Issue || v.status == VoucherStatus::Archived))
+    else {
         return Err(ApiError::not_found("No such voucher.").into());
     };
     let claimed = v.claimed;
@@ -266,7 +269,7 @@ async fn try_claim(
     {
         return Ok((existing, false));
     }
-    if let Err(closed) = window(v.status == "archived", v.valid_from, v.valid_until, now) {
+    if let Err(closed) = window(v.status == VoucherStatus::Archived, v.valid_from, v.valid_until, now) {
         return Err(closed.error().into());
     }
     drop(conn);
@@ -324,7 +327,7 @@ async fn try_claim(
         seq: claimed + 1,
         source: source_name,
         title: v.title.clone(),
-        from_pool: v.code_source == "pool",
+        from_pool: v.code_source == CodeSource::Pool,
         reserve_pool_code: db.backend().reserve_pool_code(),
         coin_debit: debit.as_ref().map(|d| d.reference_id.clone()),
         sqlite: db.backend() == crate::db::Backend::Sqlite,

@@ -3,10 +3,7 @@
 use crate::{clock::now_ms, db::Db, error::ApiError, merchants::Merchant};
 
 pub async fn add(db: &Db, user_id: &str, merchant_id: &str) -> Result<(), ApiError> {
-    let m = crate::merchants::get(db, merchant_id).await?;
-    if m.status != "active" {
-        return Err(ApiError::not_found("No such merchant."));
-    }
+    crate::merchants::get_listed(db, merchant_id).await?;
     sqlx::query(
         "INSERT INTO favorites (user_id, merchant_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (user_id, merchant_id) DO NOTHING",
     )

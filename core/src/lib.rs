@@ -64,6 +64,8 @@ pub mod theme;
 #[cfg(feature = "server")]
 pub mod tokens;
 #[cfg(feature = "server")]
+pub mod types;
+#[cfg(feature = "server")]
 pub mod users;
 #[cfg(feature = "server")]
 pub mod vouchers;

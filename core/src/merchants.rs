@@ -1,15 +1,16 @@
 //! Merchants and their outlets, as the operator manages them.
 
 use crate::{
-    clock::{now_ms, to_rfc3339},
+    clock::now_ms,
     db::{Db, nullable_f64},
     error::ApiError,
     geo::GeoPoint,
     ids::new_id,
+    types::{MerchantStatus, Timestamp},
 };
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Merchant {
     pub id: String,
@@ -20,36 +21,8 @@ pub struct Merchant {
     pub logo_image_id: Option<String>,
     /// Its cover, a 16:9 picture (`POST /admin/images?kind=voucher`) across the top of its screen.
     pub cover_image_id: Option<String>,
-    /// `active` or `disabled`.
-    pub status: String,
-    pub created_at: String,
-}
-
-#[derive(sqlx::FromRow)]
-struct MerchantRow {
-    id: String,
-    name: String,
-    description: String,
-    logo_url: Option<String>,
-    logo_image_id: Option<String>,
-    cover_image_id: Option<String>,
-    status: String,
-    created_at: i64,
-}
-
-impl From<MerchantRow> for Merchant {
-    fn from(r: MerchantRow) -> Self {
-        Merchant {
-            id: r.id,
-            name: r.name,
-            description: r.description,
-            logo_url: r.logo_url,
-            logo_image_id: r.logo_image_id,
-            cover_image_id: r.cover_image_id,
-            status: r.status,
-            created_at: to_rfc3339(r.created_at),
-        }
-    }
+    pub status: MerchantStatus,
+    pub created_at: Timestamp,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -146,8 +119,8 @@ pub async fn update(db: &Db, id: &str, input: &MerchantInput) -> Result<Merchant
     get(db, id).await
 }
 
-pub async fn set_status(db: &Db, id: &str, active: bool) -> Result<Merchant, ApiError> {
-    let status = if active { "active" } else { "disabled" };
+/// Moves a merchant to `status`; disabling it tells every partner (MERCHANT_DISABLED).
+pub async fn set_status(db: &Db, id: &str, status: MerchantStatus) -> Result<Merchant, ApiError> {
     let mut tx = db.begin_write().await?;
     // Only a change of status counts (and disabling twice reports once).
     let done = sqlx::query("UPDATE merchants SET status = $2, updated_at = $3 WHERE id = $1 AND status <> $2")
@@ -156,7 +129,7 @@ pub async fn set_status(db: &Db, id: &str, active: bool) -> Result<Merchant, Api
         .bind(now_ms())
         .execute(&mut *tx)
         .await?;
-    if done.rows_affected() > 0 && !active {
+    if done.rows_affected() > 0 && status == MerchantStatus::Disabled {
         let (name,): (String,) = sqlx::query_as("SELECT name FROM merchants WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
         crate::events::enqueue_for_every_partner(
             &mut tx,
@@ -169,16 +142,27 @@ pub async fn set_status(db: &Db, id: &str, active: bool) -> Result<Merchant, Api
     get(db, id).await
 }
 
+/// A merchant, whatever its status (the operator's view).
 pub async fn get(db: &Db, id: &str) -> Result<Merchant, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1"));
-    let row: Option<MerchantRow> = sqlx::query_as(sql).bind(id).fetch_optional(db.pool()).await?;
-    row.map(Merchant::from).ok_or_else(|| ApiError::not_found("No such merchant."))
+    let row: Option<Merchant> = sqlx::query_as(sql).bind(id).fetch_optional(db.pool()).await?;
+    row.ok_or_else(|| ApiError::not_found("No such merchant."))
 }
 
-pub async fn list(db: &Db, only_active: bool) -> Result<Vec<Merchant>, ApiError> {
-    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE ($1 = 0 OR status = 'active') ORDER BY name, id"));
-    let rows: Vec<MerchantRow> = sqlx::query_as(sql).bind(i64::from(only_active)).fetch_all(db.pool()).await?;
-    Ok(rows.into_iter().map(Merchant::from).collect())
+/// A merchant as users may see it: an active one. A disabled merchant does not
+/// exist for them (404, as an unknown id) — the one statement of that rule.
+pub async fn get_listed(db: &Db, id: &str) -> Result<Merchant, ApiError> {
+    let m = get(db, id).await?;
+    if m.status != MerchantStatus::Active {
+        return Err(ApiError::not_found("No such merchant."));
+    }
+    Ok(m)
+}
+
+/// Merchants by name, all of them or those with `status`.
+pub async fn list(db: &Db, status: Option<MerchantStatus>) -> Result<Vec<Merchant>, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE ($1 = '' OR status = $1) ORDER BY name, id"));
+    Ok(sqlx::query_as(sql).bind(status.map_or("", MerchantStatus::as_str)).fetch_all(db.pool()).await?)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]

@@ -2,6 +2,7 @@
 //! outlets and codes are decided.
 
 use crate::error::ErrorCode;
+use crate::types::CodeSource;
 use crate::{
     clock::{now_ms, to_rfc3339},
     db::{Backend, Db, Refusal, nullable_f64},
@@ -103,7 +104,7 @@ struct ClaimFacts {
     voucher_title: String,
     merchant_id: String,
     valid_until: Option<i64>,
-    code_source: String,
+    code_source: CodeSource,
     static_code: Option<String>,
     redeemed_at: Option<i64>,
     external_user_id: Option<String>,
@@ -367,10 +368,10 @@ impl RedemptionWrite {
 /// The code a redemption gives when it is known before writing: a static code
 /// or a new generated one; `None` for a pool code (reserved at claim time).
 fn known_code(facts: &ClaimFacts) -> Option<String> {
-    match facts.code_source.as_str() {
-        "pool" => None,
-        "static" => Some(facts.static_code.clone().unwrap_or_default()),
-        _ => Some(redemption_code()),
+    match facts.code_source {
+        CodeSource::Pool => None,
+        CodeSource::Static => Some(facts.static_code.clone().unwrap_or_default()),
+        CodeSource::Generated => Some(redemption_code()),
     }
 }
 

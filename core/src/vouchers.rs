@@ -10,11 +10,12 @@ use crate::{
     error::{ApiError, is_unique_violation},
     ids::new_id,
     markup,
+    types::{CodeSource, Timestamp, VoucherStatus},
 };
 use serde::{Deserialize, Serialize};
 
 /// A voucher as the admin API shows it.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Voucher {
     pub id: String,
@@ -22,56 +23,35 @@ pub struct Voucher {
     pub title: String,
     pub description: String,
     pub value_type: Option<ValueType>,
+    #[sqlx(rename = "value_amount")]
     pub value: Option<i64>,
     pub currency: Option<String>,
-    pub valid_from: Option<String>,
-    pub valid_until: Option<String>,
+    pub valid_from: Option<Timestamp>,
+    pub valid_until: Option<Timestamp>,
     pub total_stock: Option<i64>,
     pub claimed_count: i64,
     pub per_user_limit: i64,
     /// Coins the user pays from the partner's ledger to claim it (SPEC §7).
     pub coin_cost: Option<i64>,
+    /// Filled in after the row is read (a table of its own).
+    #[sqlx(skip)]
     pub cohorts: Vec<String>,
     pub unlock_code: Option<String>,
-    /// `pool`, `generated` or `static`.
-    pub code_source: String,
+    pub code_source: CodeSource,
     pub static_code: Option<String>,
-    /// `draft`, `published` or `archived`.
-    pub status: String,
+    pub status: VoucherStatus,
     pub pool_codes_free: i64,
     /// Its picture (`POST /admin/images?kind=voucher`), if any.
     pub image_id: Option<String>,
-    pub created_at: String,
-    pub published_at: Option<String>,
+    pub created_at: Timestamp,
+    pub published_at: Option<Timestamp>,
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct VoucherRow {
-    pub id: String,
-    pub merchant_id: String,
-    pub title: String,
-    pub description: String,
-    pub value_type: Option<String>,
-    pub value_amount: Option<i64>,
-    pub currency: Option<String>,
-    pub valid_from: Option<i64>,
-    pub valid_until: Option<i64>,
-    pub total_stock: Option<i64>,
-    pub claimed_count: i64,
-    pub per_user_limit: i64,
-    pub coin_cost: Option<i64>,
-    pub unlock_code: Option<String>,
-    pub code_source: String,
-    pub static_code: Option<String>,
-    pub status: String,
-    pub image_id: Option<String>,
-    pub created_at: i64,
-    pub published_at: Option<i64>,
-}
-
-pub(crate) const VOUCHER_COLUMNS: &str = "v.id, v.merchant_id, v.title, v.description, v.value_type, v.value_amount, \
+/// The columns of [`Voucher`] from `vouchers v` (its cohorts come separately).
+const VOUCHER_COLUMNS: &str = "v.id, v.merchant_id, v.title, v.description, v.value_type, v.value_amount, \
      v.currency, v.valid_from, v.valid_until, v.total_stock, v.claimed_count, v.per_user_limit, v.coin_cost, v.unlock_code, \
-     v.code_source, v.static_code, v.status, v.image_id, v.created_at, v.published_at";
+     v.code_source, v.static_code, v.status, v.image_id, v.created_at, v.published_at, \
+     (SELECT COUNT(*) FROM voucher_codes vc WHERE vc.voucher_id = v.id AND vc.claim_id IS NULL) AS pool_codes_free";
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -111,7 +91,7 @@ pub struct VoucherInput {
 struct Checked {
     valid_from: Option<i64>,
     valid_until: Option<i64>,
-    code_source: String,
+    code_source: CodeSource,
 }
 
 impl VoucherInput {
@@ -163,13 +143,14 @@ impl VoucherInput {
         if self.unlock_code.as_ref().is_some_and(|c| c.trim().is_empty() || c.len() > 64) {
             bad.push(("unlockCode", "must be 1–64 characters".into()));
         }
-        let code_source = self.code_source.clone().unwrap_or_else(|| "generated".into());
-        match code_source.as_str() {
-            "pool" | "generated" => {}
-            "static" if self.static_code.as_ref().is_some_and(|c| !c.trim().is_empty() && c.len() <= 64) => {}
-            "static" => bad.push(("staticCode", "a static voucher needs a code of 1–64 characters".into())),
-            _ => bad.push(("codeSource", "must be pool, generated or static".into())),
+        let code_source = self.code_source.as_deref().map_or(Some(CodeSource::Generated), CodeSource::parse);
+        match code_source {
+            Some(CodeSource::Pool | CodeSource::Generated) => {}
+            Some(CodeSource::Static) if self.static_code.as_ref().is_some_and(|c| !c.trim().is_empty() && c.len() <= 64) => {}
+            Some(CodeSource::Static) => bad.push(("staticCode", "a static voucher needs a code of 1–64 characters".into())),
+            None => bad.push(("codeSource", "must be pool, generated or static".into())),
         }
+        let code_source = code_source.unwrap_or(CodeSource::Generated);
         if bad.is_empty() { Ok(Checked { valid_from, valid_until, code_source }) } else { Err(ApiError::validation(bad)) }
     }
 }
@@ -199,7 +180,7 @@ pub async fn create(db: &Db, input: &VoucherInput) -> Result<Voucher, ApiError> 
     .bind(&input.merchant_id)
     .bind(&input.title)
     .bind(&input.description)
-    .bind(input.value_type.map(ValueType::as_str))
+    .bind(input.value_type)
     .bind(input.value)
     .bind(&input.currency)
     .bind(c.valid_from)
@@ -207,7 +188,7 @@ pub async fn create(db: &Db, input: &VoucherInput) -> Result<Voucher, ApiError> 
     .bind(input.total_stock)
     .bind(input.per_user_limit.unwrap_or(1))
     .bind(&input.unlock_code)
-    .bind(&c.code_source)
+    .bind(c.code_source)
     .bind(&input.static_code)
     .bind(now)
     .bind(input.coin_cost)
@@ -242,7 +223,7 @@ pub async fn update(db: &Db, id: &str, input: &VoucherInput) -> Result<Voucher, 
     .bind(id)
     .bind(&input.title)
     .bind(&input.description)
-    .bind(input.value_type.map(ValueType::as_str))
+    .bind(input.value_type)
     .bind(input.value)
     .bind(&input.currency)
     .bind(c.valid_from)
@@ -250,7 +231,7 @@ pub async fn update(db: &Db, id: &str, input: &VoucherInput) -> Result<Voucher, 
     .bind(input.total_stock)
     .bind(input.per_user_limit.unwrap_or(1))
     .bind(&input.unlock_code)
-    .bind(&c.code_source)
+    .bind(c.code_source)
     .bind(&input.static_code)
     .bind(now_ms())
     .bind(input.coin_cost)
@@ -272,54 +253,28 @@ pub async fn update(db: &Db, id: &str, input: &VoucherInput) -> Result<Voucher, 
 
 pub async fn get(db: &Db, id: &str) -> Result<Voucher, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {VOUCHER_COLUMNS} FROM vouchers v WHERE v.id = $1"));
-    let row: VoucherRow =
+    let v: Voucher =
         sqlx::query_as(sql).bind(id).fetch_optional(db.pool()).await?.ok_or_else(|| ApiError::not_found("No such voucher."))?;
-    view(db, row).await
+    with_cohorts(db, v).await
 }
 
 pub async fn list(db: &Db, merchant_id: Option<&str>) -> Result<Vec<Voucher>, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {VOUCHER_COLUMNS} FROM vouchers v WHERE ($1 = '' OR v.merchant_id = $1) ORDER BY v.created_at DESC, v.id"
     ));
-    let rows: Vec<VoucherRow> = sqlx::query_as(sql).bind(merchant_id.unwrap_or("")).fetch_all(db.pool()).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(view(db, r).await?);
+    let vouchers: Vec<Voucher> = sqlx::query_as(sql).bind(merchant_id.unwrap_or("")).fetch_all(db.pool()).await?;
+    let mut out = Vec::with_capacity(vouchers.len());
+    for v in vouchers {
+        out.push(with_cohorts(db, v).await?);
     }
     Ok(out)
 }
 
-async fn view(db: &Db, r: VoucherRow) -> Result<Voucher, ApiError> {
+async fn with_cohorts(db: &Db, mut v: Voucher) -> Result<Voucher, ApiError> {
     let cohorts: Vec<(String,)> =
-        sqlx::query_as("SELECT cohort FROM voucher_cohorts WHERE voucher_id = $1 ORDER BY cohort").bind(&r.id).fetch_all(db.pool()).await?;
-    let (free,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM voucher_codes WHERE voucher_id = $1 AND claim_id IS NULL")
-        .bind(&r.id)
-        .fetch_one(db.pool())
-        .await?;
-    Ok(Voucher {
-        id: r.id,
-        merchant_id: r.merchant_id,
-        title: r.title,
-        description: r.description,
-        value_type: r.value_type.as_deref().and_then(ValueType::parse),
-        value: r.value_amount,
-        currency: r.currency,
-        valid_from: r.valid_from.map(to_rfc3339),
-        valid_until: r.valid_until.map(to_rfc3339),
-        total_stock: r.total_stock,
-        claimed_count: r.claimed_count,
-        per_user_limit: r.per_user_limit,
-        coin_cost: r.coin_cost,
-        cohorts: cohorts.into_iter().map(|(c,)| c).collect(),
-        unlock_code: r.unlock_code,
-        code_source: r.code_source,
-        static_code: r.static_code,
-        image_id: r.image_id,
-        status: r.status,
-        pool_codes_free: free,
-        created_at: to_rfc3339(r.created_at),
-        published_at: r.published_at.map(to_rfc3339),
-    })
+        sqlx::query_as("SELECT cohort FROM voucher_cohorts WHERE voucher_id = $1 ORDER BY cohort").bind(&v.id).fetch_all(db.pool()).await?;
+    v.cohorts = cohorts.into_iter().map(|(c,)| c).collect();
+    Ok(v)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -439,7 +394,7 @@ pub struct PoolUploaded {
 /// Adds codes to a pool voucher; codes already there are skipped.
 pub async fn upload_codes(db: &Db, id: &str, upload: &PoolUpload) -> Result<PoolUploaded, ApiError> {
     let v = get(db, id).await?;
-    if v.code_source != "pool" {
+    if v.code_source != CodeSource::Pool {
         return Err(ApiError::validation(vec![("codes", "this voucher's codeSource is not pool".into())]));
     }
     if upload.codes.is_empty() || upload.codes.len() > 5000 {

@@ -35,10 +35,7 @@ pub struct MerchantData {
 pub async fn merchant_screen(id: String) -> Result<MerchantData, AppError> {
     let platform = crate::error::platform()?;
     let db = &platform.db;
-    let merchant = tessera_core::merchants::get(db, &id).await?;
-    if merchant.status != "active" {
-        return Err(tessera_core::error::ApiError::not_found("No such merchant.").into());
-    }
+    let merchant = tessera_core::merchants::get_listed(db, &id).await?;
     let outlets = tessera_core::merchants::outlets(db, &merchant.id, None).await?;
     let (vouchers, favorite) = match crate::session::viewer_if_any().await {
         Some(v) => {

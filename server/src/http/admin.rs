@@ -209,7 +209,7 @@ async fn create_merchant(
 #[utoipa::path(get, operation_id = "admin_list_merchants", path = "/admin/merchants", tag = "admin", security(("operator" = [])),
     responses((status = 200, body = Vec<Merchant>), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn list_merchants(_: Operator, State(s): State<AppState>) -> Result<Json<Vec<Merchant>>, ApiError> {
-    Ok(Json(merchants::list(db(&s), false).await?))
+    Ok(Json(merchants::list(db(&s), None).await?))
 }
 
 /// One merchant.
@@ -238,7 +238,7 @@ async fn update_merchant(
     params(("id" = String, Path)),
     responses((status = 200, body = Merchant), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn disable_merchant(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Merchant>, ApiError> {
-    Ok(Json(merchants::set_status(db(&s), &id, false).await?))
+    Ok(Json(merchants::set_status(db(&s), &id, tessera_core::types::MerchantStatus::Disabled).await?))
 }
 
 /// Show a disabled merchant again.
@@ -246,7 +246,7 @@ async fn disable_merchant(_: Operator, State(s): State<AppState>, Path(id): Path
     params(("id" = String, Path)),
     responses((status = 200, body = Merchant), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn enable_merchant(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Merchant>, ApiError> {
-    Ok(Json(merchants::set_status(db(&s), &id, true).await?))
+    Ok(Json(merchants::set_status(db(&s), &id, tessera_core::types::MerchantStatus::Active).await?))
 }
 
 /// Add an outlet (coordinates optional).

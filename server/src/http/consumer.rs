@@ -192,7 +192,7 @@ async fn list_merchants(
     let near = parse_near(p.near.as_deref())?;
     let favs = favorite_ids(&state, &consumer.user.id).await?;
     let mut out = Vec::new();
-    for m in merchants::list(&state.platform.db, true).await? {
+    for m in merchants::list(&state.platform.db, Some(tessera_core::types::MerchantStatus::Active)).await? {
         out.push(merchant_view(&state, m, near, &favs).await?);
     }
     Ok(Json(out))
@@ -214,10 +214,7 @@ async fn get_merchant(
     ApiQuery(p): ApiQuery<NearParam>,
 ) -> Result<Json<MerchantView>, ApiError> {
     let near = parse_near(p.near.as_deref())?;
-    let m = merchants::get(&state.platform.db, &id).await?;
-    if m.status != "active" {
-        return Err(ApiError::not_found("No such merchant."));
-    }
+    let m = merchants::get_listed(&state.platform.db, &id).await?;
     let favs = favorite_ids(&state, &consumer.user.id).await?;
     Ok(Json(merchant_view(&state, m, near, &favs).await?))
 }

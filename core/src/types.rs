@@ -1,0 +1,182 @@
+//! Domain values as types, read from and written to the database as they are:
+//! [`Timestamp`] (milliseconds in storage, RFC 3339 on the wire) and the
+//! closed sets of states a column's CHECK constraint allows ([`text_enum!`]),
+//! so API structs derive `FromRow` and no code compares a state as a string.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// An enum stored as TEXT and sent as that text: its variants are exactly the
+/// values the column's CHECK constraint allows. Generates `ALL`, `as_str`,
+/// `parse`, `Display`, serde (as the text), the OpenAPI schema and the
+/// database encoding (a value the enum does not know fails the read loudly).
+#[macro_export]
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        $vis enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant,)+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub const fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text,)+ }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == text)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        $crate::sql_text!($name);
+    };
+}
+
+/// The database encoding of a type with `as_str` and `parse` (a [`text_enum!`],
+/// or an enum defined where the browser build has no sqlx): TEXT, and a value
+/// the type does not know fails the read loudly.
+#[macro_export]
+macro_rules! sql_text {
+    ($name:ty) => {
+        impl sqlx::Type<sqlx::Any> for $name {
+            fn type_info() -> sqlx::any::AnyTypeInfo {
+                <String as sqlx::Type<sqlx::Any>>::type_info()
+            }
+
+            fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+                <String as sqlx::Type<sqlx::Any>>::compatible(ty)
+            }
+        }
+
+        impl<'r> sqlx::Decode<'r, sqlx::Any> for $name {
+            fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let text = <String as sqlx::Decode<'r, sqlx::Any>>::decode(value)?;
+                Self::parse(&text).ok_or_else(|| format!("{text:?} is not a {}", stringify!($name)).into())
+            }
+        }
+
+        impl<'q> sqlx::Encode<'q, sqlx::Any> for $name {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <String as sqlx::Encode<'q, sqlx::Any>>::encode(self.as_str().to_string(), buf)
+            }
+        }
+    };
+}
+
+/// An instant, in milliseconds since the Unix epoch as the database keeps it;
+/// serialised as RFC 3339 in UTC with milliseconds (`2026-12-01T10:00:00.123Z`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    pub fn now() -> Self {
+        Timestamp(crate::clock::now_ms())
+    }
+
+    pub fn millis(self) -> i64 {
+        self.0
+    }
+
+    pub fn to_rfc3339(self) -> String {
+        crate::clock::to_rfc3339(self.0)
+    }
+
+    pub fn parse(rfc3339: &str) -> Option<Self> {
+        crate::clock::parse_rfc3339(rfc3339).map(Timestamp)
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_rfc3339())
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Timestamp::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not an RFC 3339 time")))
+    }
+}
+
+impl utoipa::PartialSchema for Timestamp {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+            .description(Some("RFC 3339, UTC, with milliseconds: 2026-12-01T10:00:00.123Z"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Timestamp {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        schemas.push((<Self as utoipa::ToSchema>::name().into_owned(), <Self as utoipa::PartialSchema>::schema()));
+    }
+}
+
+text_enum! {
+    /// Whether a merchant's vouchers are shown (`merchants.status`).
+    pub enum MerchantStatus {
+        Active = "active",
+        Disabled = "disabled",
+    }
+}
+
+text_enum! {
+    /// A voucher's lifecycle (`vouchers.status`): only a draft may be published;
+    /// an archived voucher is no longer listed or claimable.
+    pub enum VoucherStatus {
+        Draft = "draft",
+        Published = "published",
+        Archived = "archived",
+    }
+}
+
+text_enum! {
+    /// Where a voucher's redemption codes come from (`vouchers.code_source`):
+    /// uploaded codes reserved at claim time, codes generated at redemption, or
+    /// one code for everyone.
+    pub enum CodeSource {
+        Pool = "pool",
+        Generated = "generated",
+        Static = "static",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_timestamp_is_rfc3339_on_the_wire_and_milliseconds_in_storage() {
+        let t = Timestamp(1_796_150_000_123);
+        let text = serde_json::to_string(&t).unwrap();
+        assert_eq!(text, "\"2026-12-01T19:13:20.123Z\"");
+        assert_eq!(serde_json::from_str::<Timestamp>(&text).unwrap(), t);
+        assert!(serde_json::from_str::<Timestamp>("\"yesterday\"").is_err());
+    }
+
+    #[test]
+    fn text_enums_round_trip_their_text() {
+        for s in VoucherStatus::ALL {
+            assert_eq!(VoucherStatus::parse(s.as_str()), Some(*s));
+            assert_eq!(serde_json::to_value(s).unwrap(), serde_json::Value::String(s.as_str().into()));
+        }
+        assert_eq!(CodeSource::parse("pool"), Some(CodeSource::Pool));
+        assert_eq!(MerchantStatus::parse("Active"), None, "the text is exact");
+    }
+}
