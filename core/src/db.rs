@@ -68,7 +68,10 @@ impl Db {
             std::fs::create_dir_all(parent)?;
         }
         let backend = url.backend();
-        let options = || {
+        // `read_only`: the readers' pool. On SQLite its connections refuse every
+        // write (`query_only`), so a write that bypassed the write path fails in
+        // tests instead of contending for the lock from a reader's connection.
+        let options = |read_only: bool| {
             AnyPoolOptions::new()
                 .acquire_timeout(Duration::from_secs(10))
                 // A SQLite connection is a file handle that cannot go stale, and
@@ -89,23 +92,27 @@ impl Db {
                                  PRAGMA wal_autocheckpoint = 10000;",
                             )
                             .await?;
+                            if read_only {
+                                conn.execute("PRAGMA query_only = ON;").await?;
+                            }
                         }
                         Ok(())
                     })
                 })
         };
-        let pool = options().max_connections(max_connections).connect(url.expose()).await?;
         let writer = match backend {
-            Backend::Sqlite => Some(options().max_connections(1).connect(url.expose()).await?),
+            Backend::Sqlite => Some(options(false).max_connections(1).connect(url.expose()).await?),
             Backend::Postgres => None,
         };
+        // After the writer: it sets WAL, which a query-only connection could not.
+        let pool = options(writer.is_some()).max_connections(max_connections).connect(url.expose()).await?;
         let jobs = writer.clone().map(|w| {
             let (send, receive) = tokio::sync::mpsc::channel(1024);
             tokio::spawn(group_commit(w, receive));
             send
         });
         if backend == Backend::Sqlite {
-            let checkpointer = options().max_connections(1).connect(url.expose()).await?;
+            let checkpointer = options(false).max_connections(1).connect(url.expose()).await?;
             tokio::spawn(checkpoints(checkpointer, pool.clone()));
         }
         Ok(Self { pool, writer, jobs, backend, partners: Default::default() })
@@ -113,7 +120,7 @@ impl Db {
 
     /// Applies every pending migration embedded in the binary.
     pub async fn migrate(&self) -> Result<(), MigrateError> {
-        MIGRATOR.run(&self.pool).await
+        MIGRATOR.run(self.write_pool()).await
     }
 
     /// Proves the database answers, for readiness checks.
@@ -429,8 +436,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = DatabaseUrl::parse(&format!("sqlite:{}", dir.path().join("t.db").display())).unwrap();
         let db = Db::connect(&url, 4).await.unwrap();
-        sqlx::query("CREATE TABLE t (n BIGINT PRIMARY KEY)").execute(db.pool()).await.unwrap();
+        sqlx::query("CREATE TABLE t (n BIGINT PRIMARY KEY)").execute(db.write_pool()).await.unwrap();
         (db, dir)
+    }
+
+    /// A write through the readers' pool is refused (SQLite's `query_only`), so one
+    /// that bypasses the write path fails in tests; reads there, and writes on the
+    /// write path, work.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn readers_cannot_write() {
+        let (db, _dir) = sqlite().await;
+        for _ in 0..4 {
+            // Whichever reader connection the pool hands out.
+            let refused = sqlx::query("INSERT INTO t (n) VALUES (7)").execute(db.pool()).await;
+            assert!(refused.is_err(), "a reader connection wrote");
+        }
+        insert(&db, 7, false).await.unwrap();
+        let (n,): (i64,) = sqlx::query_as("SELECT n FROM t").fetch_one(db.pool()).await.unwrap();
+        assert_eq!(n, 7);
     }
 
     /// Inserts `n` and, when `fail`, then a duplicate of `n`: the job errs after writing.
@@ -506,7 +529,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn all_or_nothing_jobs_share_commits_with_guarded_ones() {
         let (db, _dir) = sqlite().await;
-        sqlx::query("INSERT INTO t (n) VALUES (-1)").execute(db.pool()).await.unwrap();
+        sqlx::query("INSERT INTO t (n) VALUES (-1)").execute(db.write_pool()).await.unwrap();
         let tasks: Vec<_> = (0..300)
             .map(|n| {
                 let db = db.clone();

@@ -10,13 +10,17 @@ pub async fn add(db: &Db, user_id: &str, merchant_id: &str) -> Result<(), ApiErr
     .bind(user_id)
     .bind(merchant_id)
     .bind(now_ms())
-    .execute(db.pool())
+    .execute(db.write_pool())
     .await?;
     Ok(())
 }
 
 pub async fn remove(db: &Db, user_id: &str, merchant_id: &str) -> Result<(), ApiError> {
-    sqlx::query("DELETE FROM favorites WHERE user_id = $1 AND merchant_id = $2").bind(user_id).bind(merchant_id).execute(db.pool()).await?;
+    sqlx::query("DELETE FROM favorites WHERE user_id = $1 AND merchant_id = $2")
+        .bind(user_id)
+        .bind(merchant_id)
+        .execute(db.write_pool())
+        .await?;
     Ok(())
 }
 

@@ -30,7 +30,7 @@ pub async fn begin(db: &Db, partner_id: &str, key: &str, request_hash: &str) -> 
         .bind(partner_id)
         .bind(key)
         .bind(now - WINDOW_MS)
-        .execute(db.pool())
+        .execute(db.write_pool())
         .await?;
     let taken = sqlx::query(
         "INSERT INTO idempotency_keys (partner_id, key, request_hash, created_at) VALUES ($1, $2, $3, $4) \
@@ -40,7 +40,7 @@ pub async fn begin(db: &Db, partner_id: &str, key: &str, request_hash: &str) -> 
     .bind(key)
     .bind(request_hash)
     .bind(now)
-    .execute(db.pool())
+    .execute(db.write_pool())
     .await?;
     if taken.rows_affected() == 1 {
         return Ok(Begin::Proceed);
@@ -71,17 +71,25 @@ pub async fn complete(db: &Db, partner_id: &str, key: &str, status: u16, body: &
         .bind(key)
         .bind(i64::from(status))
         .bind(body)
-        .execute(db.pool())
+        .execute(db.write_pool())
         .await?;
     Ok(())
 }
 
 /// Releases the key after a server fault, so the partner's retry runs again.
 pub async fn abandon(db: &Db, partner_id: &str, key: &str) -> Result<(), ApiError> {
-    sqlx::query("DELETE FROM idempotency_keys WHERE partner_id = $1 AND key = $2").bind(partner_id).bind(key).execute(db.pool()).await?;
+    sqlx::query("DELETE FROM idempotency_keys WHERE partner_id = $1 AND key = $2")
+        .bind(partner_id)
+        .bind(key)
+        .execute(db.write_pool())
+        .await?;
     Ok(())
 }
 
 pub async fn prune(db: &Db, now: i64) -> Result<u64, ApiError> {
-    Ok(sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1").bind(now - WINDOW_MS).execute(db.pool()).await?.rows_affected())
+    Ok(sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+        .bind(now - WINDOW_MS)
+        .execute(db.write_pool())
+        .await?
+        .rows_affected())
 }

@@ -111,7 +111,7 @@ pub async fn update(db: &Db, id: &str, input: &MerchantInput) -> Result<Merchant
     .bind(now_ms())
     .bind(&input.logo_image_id)
     .bind(&input.cover_image_id)
-    .execute(db.pool())
+    .execute(db.write_pool())
     .await?;
     if done.rows_affected() == 0 {
         return Err(ApiError::not_found("No such merchant."));
@@ -266,7 +266,7 @@ pub async fn create_outlet(db: &Db, merchant_id: &str, input: &OutletInput) -> R
     .bind(nullable_f64(input.lng).1)
     .bind(input.radius_m.unwrap_or(150))
     .bind(now)
-    .execute(db.pool())
+    .execute(db.write_pool())
     .await?;
     get_outlet(db, &id).await
 }
@@ -285,7 +285,7 @@ pub async fn update_outlet(db: &Db, id: &str, input: &OutletInput) -> Result<Out
     .bind(nullable_f64(input.lng).1)
     .bind(input.radius_m.unwrap_or(150))
     .bind(now_ms())
-    .execute(db.pool())
+    .execute(db.write_pool())
     .await?;
     if done.rows_affected() == 0 {
         return Err(ApiError::not_found("No such outlet."));

@@ -227,7 +227,7 @@ pub(crate) async fn store_settings(db: &Db, id: &str, which: Settings, value: &i
         .bind(id)
         .bind(serde_json::to_string(value).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?)
         .bind(now_ms())
-        .execute(db.pool())
+        .execute(db.write_pool())
         .await?;
     updated(db, id, done.rows_affected())
 }
@@ -390,7 +390,7 @@ pub async fn create(db: &Db, new: NewPartner) -> Result<(Partner, PartnerCredent
     .bind(serde_json::to_string(&origins).unwrap_or_else(|_| "[]".into()))
     .bind(i64::from(new.sandbox))
     .bind(now)
-    .execute(db.pool())
+    .execute(db.write_pool())
     .await;
     match inserted {
         Ok(_) => {}
@@ -527,7 +527,7 @@ pub async fn set_allowed_origins(db: &Db, id: &str, origins: &[String]) -> Resul
         .bind(id)
         .bind(serde_json::to_string(&origins).unwrap_or_else(|_| "[]".into()))
         .bind(now_ms())
-        .execute(db.pool())
+        .execute(db.write_pool())
         .await?;
     updated(db, id, done.rows_affected())?;
     get(db, id).await
@@ -581,7 +581,7 @@ pub async fn authenticate(db: &Db, req: SignedRequest<'_>, now_ms: i64) -> Resul
     .bind(&partner.id)
     .bind(&sig_hex)
     .bind(expires)
-    .execute(db.pool())
+    .execute(db.write_pool())
     .await?;
     if fresh.rows_affected() == 0 {
         return Err(ApiError::new(
@@ -594,5 +594,5 @@ pub async fn authenticate(db: &Db, req: SignedRequest<'_>, now_ms: i64) -> Resul
 
 /// Forgets signatures that could no longer pass the time check.
 pub async fn prune_seen_signatures(db: &Db, now_ms: i64) -> Result<u64, ApiError> {
-    Ok(sqlx::query("DELETE FROM seen_signatures WHERE expires_at < $1").bind(now_ms).execute(db.pool()).await?.rows_affected())
+    Ok(sqlx::query("DELETE FROM seen_signatures WHERE expires_at < $1").bind(now_ms).execute(db.write_pool()).await?.rows_affected())
 }

@@ -189,7 +189,7 @@ pub async fn create(
     .bind(&secret)
     .bind(in_flight)
     .bind(now)
-    .execute(db.pool())
+    .execute(db.write_pool())
     .await?;
     Ok(EndpointWithSecret { endpoint: get(db, Some(partner_id), &id).await?, secret })
 }
@@ -226,7 +226,7 @@ pub async fn update(db: &Db, to: &Destinations, partner: Option<&str>, id: &str,
     .bind(description.unwrap_or(current.description))
     .bind(in_flight)
     .bind(now_ms())
-    .execute(db.pool())
+    .execute(db.write_pool())
     .await?;
     get(db, partner, id).await
 }
@@ -259,7 +259,7 @@ pub async fn rotate_secret(db: &Db, partner: Option<&str>, id: &str, grace_ms: i
     .bind(now + grace_ms.max(0))
     .bind(&secret)
     .bind(now)
-    .execute(db.pool())
+    .execute(db.write_pool())
     .await?;
     Ok(EndpointWithSecret { endpoint: get(db, partner, id).await?, secret })
 }
@@ -274,7 +274,7 @@ pub async fn enable(db: &Db, partner: Option<&str>, id: &str) -> Result<Endpoint
     )
     .bind(id)
     .bind(now_ms())
-    .execute(db.pool())
+    .execute(db.write_pool())
     .await?;
     get(db, partner, id).await
 }
