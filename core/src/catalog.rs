@@ -221,6 +221,46 @@ pub(crate) mod server {
         Ok(rows.into_iter().map(VoucherCard::from).collect())
     }
 
+    /// The search, for anyone: what `viewer` (`None`: signed out) could claim —
+    /// visible to them, in its validity window, in stock — whose plain title
+    /// (without markup), merchant or description contains `q`, or whose unlock
+    /// code is `q` (signed in only), optionally of one value type; newest first.
+    pub async fn search(
+        db: &Db,
+        viewer: Option<&str>,
+        q: &str,
+        value_type: Option<ValueType>,
+        limit: i64,
+    ) -> Result<Vec<VoucherCard>, ApiError> {
+        let q = q.trim();
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT v.id, v.merchant_id, m.name AS merchant_name, v.title, v.description, v.value_type, \
+                    v.value_amount, v.currency, v.valid_until, v.image_id, m.logo_image_id AS merchant_logo_id \
+             FROM vouchers v JOIN merchants m ON m.id = v.merchant_id \
+             WHERE {} \
+               AND (v.valid_from IS NULL OR v.valid_from <= $3) AND (v.valid_until IS NULL OR v.valid_until > $3) \
+               AND (v.total_stock IS NULL OR v.claimed_count < v.total_stock) \
+               AND ($4 = '' OR lower(COALESCE(v.title_plain, v.title)) LIKE $5 ESCAPE '\\' OR lower(m.name) LIKE $5 ESCAPE '\\' \
+                    OR lower(v.description) LIKE $5 ESCAPE '\\' OR v.unlock_code = $2) \
+               AND ($6 = '' OR v.value_type = $6) \
+             ORDER BY v.published_at DESC, v.id LIMIT $7",
+            visible_to("$1", "$2")
+        ));
+        // Signed out, nobody's cohorts match and an unlock code reveals nothing.
+        let coupon = viewer.and((!q.is_empty()).then_some(q));
+        let rows: Vec<CardRow> = sqlx::query_as(sql)
+            .bind(viewer)
+            .bind(coupon)
+            .bind(now_ms())
+            .bind(q)
+            .bind(like_pattern(q))
+            .bind(value_type.map_or("", ValueType::as_str))
+            .bind(limit.clamp(1, 100))
+            .fetch_all(db.pool())
+            .await?;
+        Ok(rows.into_iter().map(VoucherCard::from).collect())
+    }
+
     /// What `/me/vouchers` filters by.
     #[derive(Debug, Clone, Default)]
     pub struct CatalogQuery {
@@ -342,7 +382,7 @@ pub(crate) mod server {
              AND (v.valid_from IS NULL OR v.valid_from <= $2) AND (v.valid_until IS NULL OR v.valid_until > $2) \
              AND (v.total_stock IS NULL OR v.claimed_count < v.total_stock) \
              AND ($4 = '' OR v.merchant_id = $4) \
-             AND ($5 = '' OR lower(v.title) LIKE $6 ESCAPE '\\' OR lower(m.name) LIKE $6 ESCAPE '\\' \
+             AND ($5 = '' OR lower(COALESCE(v.title_plain, v.title)) LIKE $6 ESCAPE '\\' OR lower(m.name) LIKE $6 ESCAPE '\\' \
                   OR lower(v.description) LIKE $6 ESCAPE '\\' OR v.unlock_code = $5) \
              AND (v.published_at < $7 OR (v.published_at = $7 AND v.id > $8)) \
              ORDER BY v.published_at DESC, v.id LIMIT $9",

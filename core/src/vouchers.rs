@@ -173,8 +173,9 @@ pub async fn create(db: &Db, input: &VoucherInput) -> Result<Voucher, ApiError> 
     let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO vouchers (id, merchant_id, title, description, value_type, value_amount, currency, valid_from, \
-         valid_until, total_stock, per_user_limit, unlock_code, code_source, static_code, status, created_at, updated_at, coin_cost, image_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'draft', $15, $15, $16, $17)",
+         valid_until, total_stock, per_user_limit, unlock_code, code_source, static_code, status, created_at, updated_at, coin_cost, image_id, \
+         title_plain) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'draft', $15, $15, $16, $17, $18)",
     )
     .bind(&id)
     .bind(&input.merchant_id)
@@ -193,6 +194,7 @@ pub async fn create(db: &Db, input: &VoucherInput) -> Result<Voucher, ApiError> 
     .bind(now)
     .bind(input.coin_cost)
     .bind(&input.image_id)
+    .bind(markup::plain_text(&input.title))
     .execute(&mut *tx)
     .await?;
     set_cohorts(&mut tx, &id, &input.cohorts).await?;
@@ -216,7 +218,7 @@ pub async fn update(db: &Db, id: &str, input: &VoucherInput) -> Result<Voucher, 
     let done = sqlx::query(
         "UPDATE vouchers SET title = $2, description = $3, value_type = $4, value_amount = $5, currency = $6, \
          valid_from = $7, valid_until = $8, total_stock = $9, per_user_limit = $10, unlock_code = $11, \
-         code_source = $12, static_code = $13, updated_at = $14, coin_cost = $15, image_id = $16 \
+         code_source = $12, static_code = $13, updated_at = $14, coin_cost = $15, image_id = $16, title_plain = $17 \
          WHERE id = $1 AND ($9 IS NULL OR claimed_count <= $9) \
            AND (code_source = $12 OR NOT EXISTS (SELECT 1 FROM claims c WHERE c.voucher_id = $1))",
     )
@@ -236,6 +238,7 @@ pub async fn update(db: &Db, id: &str, input: &VoucherInput) -> Result<Voucher, 
     .bind(now_ms())
     .bind(input.coin_cost)
     .bind(&input.image_id)
+    .bind(markup::plain_text(&input.title))
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 0 {
@@ -249,6 +252,29 @@ pub async fn update(db: &Db, id: &str, input: &VoucherInput) -> Result<Voucher, 
     set_cohorts(&mut tx, id, &input.cohorts).await?;
     tx.commit().await?;
     get(db, id).await
+}
+
+/// Gives the vouchers written before titles were kept in plain text theirs
+/// (a few hundred per statement batch, until none is left). Idempotent.
+pub async fn fill_plain_titles(db: &Db) -> Result<u64, ApiError> {
+    let mut filled = 0;
+    loop {
+        let batch: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, title FROM vouchers WHERE title_plain IS NULL LIMIT 500").fetch_all(db.pool()).await?;
+        if batch.is_empty() {
+            return Ok(filled);
+        }
+        let mut tx = db.begin_write().await?;
+        for (id, title) in &batch {
+            sqlx::query("UPDATE vouchers SET title_plain = $2 WHERE id = $1")
+                .bind(id)
+                .bind(markup::plain_text(title))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        filled += batch.len() as u64;
+    }
 }
 
 pub async fn get(db: &Db, id: &str) -> Result<Voucher, ApiError> {

@@ -284,6 +284,7 @@ async fn open(config: Config) -> anyhow::Result<Platform> {
         .await
         .with_context(|| format!("could not open the database at {} (check DATABASE_URL)", config.database))?;
     db.migrate().await.context("could not apply database migrations")?;
+    tessera_core::vouchers::fill_plain_titles(&db).await.map_err(api_error).context("could not fill the vouchers' plain titles")?;
     tracing::info!(database = %config.database, "database ready");
     Ok(Platform::new(db, config.into()))
 }

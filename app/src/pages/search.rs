@@ -28,31 +28,9 @@ pub async fn search_vouchers(q: String, value_type: Option<String>) -> Result<Ve
         })?),
         None => None,
     };
-    let cards: Vec<VoucherCard> = match crate::session::viewer_if_any().await {
-        Some(v) => {
-            let query = tessera_core::catalog::CatalogQuery {
-                q: (!q.is_empty()).then(|| q.clone()),
-                limit: crate::pages::consumer_home::HOME_LIMIT,
-                ..Default::default()
-            };
-            let page = tessera_core::catalog::vouchers_for_user(db, &v.user_id, &query).await?;
-            page.items.into_iter().map(VoucherCard::from).collect()
-        }
-        None => {
-            let needle = q.to_lowercase();
-            tessera_core::catalog::published_vouchers(db)
-                .await?
-                .into_iter()
-                .filter(|c| {
-                    needle.is_empty()
-                        || tessera_core::markup::plain_text(&c.title).to_lowercase().contains(&needle)
-                        || c.merchant_name.to_lowercase().contains(&needle)
-                        || c.description.to_lowercase().contains(&needle)
-                })
-                .collect()
-        }
-    };
-    Ok(cards.into_iter().filter(|c| wanted.is_none() || c.value_type == wanted).collect())
+    let viewer = crate::session::viewer_if_any().await;
+    let limit = crate::pages::consumer_home::HOME_LIMIT;
+    Ok(tessera_core::catalog::search(db, viewer.as_ref().map(|v| v.user_id.as_str()), &q, wanted, limit).await?)
 }
 
 /// `/consumer/search?q=…&type=…`: a plain GET form, so it works without

@@ -350,6 +350,46 @@ async fn a_published_voucher_reaches_only_the_fans_who_can_see_it(backend: Backe
     assert!(!events.iter().any(|e| e["data"]["voucherId"] == json!(unlisted)));
 }
 
+/// Issue 15: search matched the raw title, so "r" found every `{r}…{/r}` title, and signed-out
+/// search was a different rule (filtered in memory). One search now, over the plain title, for
+/// both; vouchers stored before the plain title existed get theirs at start-up.
+async fn search_reads_what_people_read(backend: Backend) {
+    let app = TestServer::spawn_platform(backend).await;
+    let p = app.create_partner("search").await;
+    let cat = Catalog::create(&app).await;
+    let marked = cat.voucher(&app, "{r}BOGO{/r} May", json!({ "valueType": "BOGO" })).await;
+    let plain = cat.voucher(&app, "Free croissant", json!({ "valueType": "FREE_ITEM" })).await;
+    let ids = |page: &Value| page["items"].as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    // Signed in (REST): "r" is in "Free croissant", not in "BOGO May" (only in its markup).
+    let (_, found) = app.me(&p.jwt("ana"), Method::GET, "/me/vouchers?q=r", None).await;
+    assert_eq!(ids(&found), vec![plain.clone()], "{found}");
+    let (_, found) = app.me(&p.jwt("ana"), Method::GET, "/me/vouchers?q=bogo%20may", None).await;
+    assert_eq!(ids(&found), vec![marked.clone()], "the title as read, tags gone: {found}");
+    // Signed out (the search screen): the same rule.
+    let shows = |html: &str, id: &str| html.contains(&format!("/consumer/vouchers/{id}"));
+    let (_, html) = app.get_html("/consumer/search?q=r").await;
+    assert!(shows(&html, &plain) && !shows(&html, &marked), "{html}");
+    let (_, html) = app.get_html("/consumer/search?q=bogo%20may").await;
+    assert!(shows(&html, &marked) && !shows(&html, &plain), "{html}");
+    let (_, html) = app.get_html("/consumer/search?q=&type=FREE_ITEM").await;
+    assert!(shows(&html, &plain) && !shows(&html, &marked), "the type filter: {html}");
+
+    // A voucher written before titles were kept plain: found meanwhile, filled at the next start.
+    let pool = app.db.pool().await;
+    sqlx::query("UPDATE vouchers SET title_plain = NULL").execute(&pool).await.unwrap();
+    let (_, found) = app.me(&p.jwt("ana"), Method::GET, "/me/vouchers?q=croissant", None).await;
+    assert_eq!(ids(&found), vec![plain.clone()]);
+    pool.close().await;
+    let db = app.kill().await;
+    let app = TestServer::spawn_on(db, &[("TESSERA_OPERATOR_TOKEN", crate::support::api::OPERATOR_TOKEN)]).await;
+    let pool = app.db.pool().await;
+    let (left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM vouchers WHERE title_plain IS NULL").fetch_one(&pool).await.unwrap();
+    assert_eq!(left, 0, "every plain title filled at start-up");
+    let (filled,): (String,) =
+        sqlx::query_as("SELECT title_plain FROM vouchers WHERE id = $1").bind(&marked).fetch_one(&pool).await.unwrap();
+    assert_eq!(filled, "BOGO May");
+}
+
 /// Issue 15: a claim made under one code source is redeemed under it, so the source
 /// cannot change under it (it once made those claims fail to redeem with a 500).
 async fn a_claimed_vouchers_code_source_cannot_change(backend: Backend) {
@@ -391,6 +431,7 @@ async fn a_claimed_vouchers_code_source_cannot_change(backend: Backend) {
 }
 
 crate::backend_tests!(
+    search_reads_what_people_read,
     a_claimed_vouchers_code_source_cannot_change,
     a_published_voucher_reaches_only_the_fans_who_can_see_it,
     claiming_follows_stock_limits_and_validity,

@@ -455,9 +455,6 @@ async fn a_killed_server_delivers_every_event_after_restart(backend: Backend) {
 
 /// PostgreSQL only: two instances on one database share the deliveries.
 async fn two_instances_share_one_fan_out_without_doubles(backend: Backend) {
-    if backend != Backend::Postgres {
-        return;
-    }
     const FANS: i64 = 3_000;
     // A timeout well above the receiver's delay: a retry after a slow moment on a busy machine
     // would be a legitimate duplicate (at least once), not the double this test looks for.
@@ -704,9 +701,13 @@ crate::backend_tests!(
     a_receiver_that_is_down_loses_nothing,
     private_destinations_are_refused_unless_allowed,
     a_killed_server_delivers_every_event_after_restart,
-    two_instances_share_one_fan_out_without_doubles,
     retry_after_delays_but_never_shortens_the_schedule,
     recover_requeues_deliveries_waiting_out_a_backoff,
+);
+
+// Several instances share one database only on PostgreSQL (SQLite is one process's file).
+crate::postgres_tests!(
+    two_instances_share_one_fan_out_without_doubles,
     a_killed_instances_deliveries_are_sent_by_its_peer_within_fifteen_seconds,
     a_receiver_slower_than_the_lease_gets_each_delivery_once,
 );
@@ -819,9 +820,6 @@ async fn recover_requeues_deliveries_waiting_out_a_backoff(backend: Backend) {
 /// PostgreSQL only: a SIGKILLed instance's leases lapse in one lease period
 /// (10 s by default, renewed while it lives), and its peer sends them.
 async fn a_killed_instances_deliveries_are_sent_by_its_peer_within_fifteen_seconds(backend: Backend) {
-    if backend != Backend::Postgres {
-        return;
-    }
     // The default lease; a timeout long enough that the killed instance's requests are still open.
     let env: Vec<_> =
         env_with(&[("TESSERA_WEBHOOK_TIMEOUT_SECONDS", "30")]).into_iter().filter(|(k, _)| *k != "TESSERA_WEBHOOK_LEASE_SECONDS").collect();
@@ -869,9 +867,6 @@ async fn a_killed_instances_deliveries_are_sent_by_its_peer_within_fifteen_secon
 /// PostgreSQL only: a receiver slower than the lease does not get a delivery
 /// twice: the live instance renews its leases while it waits.
 async fn a_receiver_slower_than_the_lease_gets_each_delivery_once(backend: Backend) {
-    if backend != Backend::Postgres {
-        return;
-    }
     let env = env_with(&[("TESSERA_WEBHOOK_LEASE_SECONDS", "2"), ("TESSERA_WEBHOOK_TIMEOUT_SECONDS", "10")]);
     let first = TestServer::spawn_with(backend, &env).await;
     let second = TestServer::spawn_on(first.db.shared(), &env).await;

@@ -74,6 +74,23 @@ where
     }
 }
 
+/// Runs each listed `async fn(Backend)` on PostgreSQL only: for what only
+/// PostgreSQL can do (several instances sharing one database). It has no
+/// SQLite variant that would pass without testing anything.
+#[macro_export]
+macro_rules! postgres_tests {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use $crate::support::Backend;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if $crate::support::postgres_skipped() { return; }
+                super::$name(Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
 pub fn postgres_skipped() -> bool {
     if std::env::var("TESSERA_TEST_POSTGRES_URL").is_ok() {
         return false;
