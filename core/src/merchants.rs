@@ -161,8 +161,8 @@ pub async fn get_listed(db: &Db, id: &str) -> Result<Merchant, ApiError> {
 
 /// Merchants by name, all of them or those with `status`.
 pub async fn list(db: &Db, status: Option<MerchantStatus>) -> Result<Vec<Merchant>, ApiError> {
-    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE ($1 = '' OR status = $1) ORDER BY name, id"));
-    Ok(sqlx::query_as(sql).bind(status.map_or("", MerchantStatus::as_str)).fetch_all(db.pool()).await?)
+    let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE (status = $1 OR $1 IS NULL) ORDER BY name, id"));
+    Ok(sqlx::query_as(sql).bind(status).fetch_all(db.pool()).await?)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]

@@ -128,6 +128,25 @@ impl utoipa::ToSchema for Timestamp {
     }
 }
 
+/// Whose records a call may reach: the operator's (every partner's) or one
+/// partner's (another partner's records are a 404 to it, as if they did not
+/// exist). Bound in SQL as `(partner_id = $n OR $n IS NULL)` with [`Scope::partner`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope<'a> {
+    Operator,
+    Partner(&'a str),
+}
+
+impl<'a> Scope<'a> {
+    /// The partner the call is confined to; `None` for the operator.
+    pub fn partner(self) -> Option<&'a str> {
+        match self {
+            Scope::Operator => None,
+            Scope::Partner(id) => Some(id),
+        }
+    }
+}
+
 text_enum! {
     /// Whether a merchant's vouchers are shown (`merchants.status`).
     pub enum MerchantStatus {

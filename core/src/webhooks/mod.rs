@@ -11,6 +11,7 @@ pub mod queue;
 pub mod signing;
 
 pub use crate::outbound::{Destinations, NOT_PUBLIC};
+pub use crate::types::Scope;
 use crate::{
     clock::{now_ms, to_rfc3339},
     db::Db,
@@ -191,13 +192,13 @@ pub async fn create(
     .bind(now)
     .execute(db.write_pool())
     .await?;
-    Ok(EndpointWithSecret { endpoint: get(db, Some(partner_id), &id).await?, secret })
+    Ok(EndpointWithSecret { endpoint: get(db, Scope::Partner(partner_id), &id).await?, secret })
 }
 
-/// One endpoint; with `partner`, only that partner's (another's is a 404).
-pub async fn get(db: &Db, partner: Option<&str>, id: &str) -> Result<Endpoint, ApiError> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM webhook_endpoints WHERE id = $1 AND ($2 = '' OR partner_id = $2)"));
-    let row: Option<EndpointRow> = sqlx::query_as(sql).bind(id).bind(partner.unwrap_or("")).fetch_optional(db.pool()).await?;
+/// One endpoint; for a partner's scope, only that partner's (another's is a 404).
+pub async fn get(db: &Db, scope: Scope<'_>, id: &str) -> Result<Endpoint, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM webhook_endpoints WHERE id = $1 AND (partner_id = $2 OR $2 IS NULL)"));
+    let row: Option<EndpointRow> = sqlx::query_as(sql).bind(id).bind(scope.partner()).fetch_optional(db.pool()).await?;
     row.map(|r| r.view(now_ms())).ok_or_else(|| ApiError::not_found("No such webhook endpoint."))
 }
 
@@ -208,8 +209,8 @@ pub async fn list(db: &Db, partner_id: &str) -> Result<Vec<Endpoint>, ApiError> 
     Ok(rows.into_iter().map(|r| r.view(now)).collect())
 }
 
-pub async fn update(db: &Db, to: &Destinations, partner: Option<&str>, id: &str, change: EndpointUpdate) -> Result<Endpoint, ApiError> {
-    let current = get(db, partner, id).await?;
+pub async fn update(db: &Db, to: &Destinations, scope: Scope<'_>, id: &str, change: EndpointUpdate) -> Result<Endpoint, ApiError> {
+    let current = get(db, scope, id).await?;
     let url = match &change.url {
         Some(u) => to.check_for_save(u).await.map_err(|e| ApiError::validation(vec![("url", e)]))?.to_string(),
         None => current.url,
@@ -228,12 +229,12 @@ pub async fn update(db: &Db, to: &Destinations, partner: Option<&str>, id: &str,
     .bind(now_ms())
     .execute(db.write_pool())
     .await?;
-    get(db, partner, id).await
+    get(db, scope, id).await
 }
 
 /// Deletes an endpoint with its deliveries and their attempts.
-pub async fn delete(db: &Db, partner: Option<&str>, id: &str) -> Result<(), ApiError> {
-    get(db, partner, id).await?;
+pub async fn delete(db: &Db, scope: Scope<'_>, id: &str) -> Result<(), ApiError> {
+    get(db, scope, id).await?;
     let mut tx = db.begin_write().await?;
     for sql in [
         "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE endpoint_id = $1)",
@@ -248,8 +249,8 @@ pub async fn delete(db: &Db, partner: Option<&str>, id: &str) -> Result<(), ApiE
 
 /// Replaces the signing secret; the old one keeps signing too (a second
 /// signature, for the schemes that carry two) for `grace_ms`.
-pub async fn rotate_secret(db: &Db, partner: Option<&str>, id: &str, grace_ms: i64) -> Result<EndpointWithSecret, ApiError> {
-    let current = get(db, partner, id).await?;
+pub async fn rotate_secret(db: &Db, scope: Scope<'_>, id: &str, grace_ms: i64) -> Result<EndpointWithSecret, ApiError> {
+    let current = get(db, scope, id).await?;
     let secret = current.scheme.new_secret();
     let now = now_ms();
     sqlx::query(
@@ -261,13 +262,13 @@ pub async fn rotate_secret(db: &Db, partner: Option<&str>, id: &str, grace_ms: i
     .bind(now)
     .execute(db.write_pool())
     .await?;
-    Ok(EndpointWithSecret { endpoint: get(db, partner, id).await?, secret })
+    Ok(EndpointWithSecret { endpoint: get(db, scope, id).await?, secret })
 }
 
 /// Turns a disabled endpoint back on. Deliveries that failed meanwhile stay
 /// failed until recovered ([`queue::recover`]).
-pub async fn enable(db: &Db, partner: Option<&str>, id: &str) -> Result<Endpoint, ApiError> {
-    get(db, partner, id).await?;
+pub async fn enable(db: &Db, scope: Scope<'_>, id: &str) -> Result<Endpoint, ApiError> {
+    get(db, scope, id).await?;
     sqlx::query(
         "UPDATE webhook_endpoints SET status = 'enabled', disabled_reason = NULL, disabled_at = NULL, failing_since = NULL, \
          updated_at = $2 WHERE id = $1",
@@ -276,14 +277,14 @@ pub async fn enable(db: &Db, partner: Option<&str>, id: &str) -> Result<Endpoint
     .bind(now_ms())
     .execute(db.write_pool())
     .await?;
-    get(db, partner, id).await
+    get(db, scope, id).await
 }
 
 /// Turns an endpoint off by hand; its waiting deliveries fail (recoverable).
-pub async fn disable(db: &Db, partner: Option<&str>, id: &str) -> Result<Endpoint, ApiError> {
-    get(db, partner, id).await?;
+pub async fn disable(db: &Db, scope: Scope<'_>, id: &str) -> Result<Endpoint, ApiError> {
+    get(db, scope, id).await?;
     let mut tx = db.begin_write().await?;
     queue::disable_in(&mut tx, id, "operator", now_ms()).await?;
     tx.commit().await?;
-    get(db, partner, id).await
+    get(db, scope, id).await
 }

@@ -9,6 +9,7 @@
 
 use super::Scheme;
 use crate::error::ErrorCode;
+use crate::types::Scope;
 use crate::{
     clock::{now_ms, to_rfc3339},
     db::{Backend, Db},
@@ -395,10 +396,10 @@ pub async fn release(db: &Db, instance: Option<&str>) -> Result<u64, ApiError> {
 /// Sends an event again to every enabled endpoint of its partner that takes
 /// its type, whatever happened before (the receiver dedupes by the event id).
 /// Returns how many deliveries were queued.
-pub async fn resend(db: &Db, partner: Option<&str>, event_id: &str) -> Result<u64, ApiError> {
-    let found: Option<(String,)> = sqlx::query_as("SELECT partner_id FROM events WHERE id = $1 AND ($2 = '' OR partner_id = $2)")
+pub async fn resend(db: &Db, scope: Scope<'_>, event_id: &str) -> Result<u64, ApiError> {
+    let found: Option<(String,)> = sqlx::query_as("SELECT partner_id FROM events WHERE id = $1 AND (partner_id = $2 OR $2 IS NULL)")
         .bind(event_id)
-        .bind(partner.unwrap_or(""))
+        .bind(scope.partner())
         .fetch_optional(db.pool())
         .await?;
     if found.is_none() {
@@ -425,8 +426,8 @@ pub async fn resend(db: &Db, partner: Option<&str>, event_id: &str) -> Result<u6
 /// endpoint for an event since `since_ms` that failed (given up, or failed
 /// because the endpoint was disabled) or is waiting out a backoff; what is in
 /// flight is left alone.
-pub async fn recover(db: &Db, partner: Option<&str>, endpoint_id: &str, since_ms: i64) -> Result<u64, ApiError> {
-    let endpoint = super::get(db, partner, endpoint_id).await?;
+pub async fn recover(db: &Db, scope: Scope<'_>, endpoint_id: &str, since_ms: i64) -> Result<u64, ApiError> {
+    let endpoint = super::get(db, scope, endpoint_id).await?;
     if endpoint.status != "enabled" {
         return Err(ApiError::new(ErrorCode::EndpointDisabled, "The endpoint is disabled; enable it, then recover."));
     }
@@ -522,10 +523,10 @@ pub struct EventDetail {
     pub deliveries: Vec<Delivery>,
 }
 
-pub async fn event_detail(db: &Db, partner: Option<&str>, event_id: &str) -> Result<EventDetail, ApiError> {
-    let found: Option<(String,)> = sqlx::query_as("SELECT payload FROM events WHERE id = $1 AND ($2 = '' OR partner_id = $2)")
+pub async fn event_detail(db: &Db, scope: Scope<'_>, event_id: &str) -> Result<EventDetail, ApiError> {
+    let found: Option<(String,)> = sqlx::query_as("SELECT payload FROM events WHERE id = $1 AND (partner_id = $2 OR $2 IS NULL)")
         .bind(event_id)
-        .bind(partner.unwrap_or(""))
+        .bind(scope.partner())
         .fetch_optional(db.pool())
         .await?;
     let event: Event = found.and_then(|(p,)| serde_json::from_str(&p).ok()).ok_or_else(|| ApiError::not_found("No such event."))?;
@@ -551,14 +552,8 @@ pub async fn event_detail(db: &Db, partner: Option<&str>, event_id: &str) -> Res
 }
 
 /// An endpoint's deliveries, newest first, optionally of one status.
-pub async fn deliveries(
-    db: &Db,
-    partner: Option<&str>,
-    endpoint_id: &str,
-    status: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Delivery>, ApiError> {
-    super::get(db, partner, endpoint_id).await?;
+pub async fn deliveries(db: &Db, scope: Scope<'_>, endpoint_id: &str, status: Option<&str>, limit: i64) -> Result<Vec<Delivery>, ApiError> {
+    super::get(db, scope, endpoint_id).await?;
     if let Some(s) = status
         && !["pending", "delivered", "failed"].contains(&s)
     {

@@ -83,10 +83,10 @@ async fn connect_receiver(platform: &Platform, base: &str) -> Result<String, Api
     let with_secret = match existing {
         Some(endpoint) => {
             if endpoint.status != "enabled" {
-                webhooks::enable(db, Some(partner), &endpoint.id).await?;
+                webhooks::enable(db, webhooks::Scope::Partner(partner), &endpoint.id).await?;
             }
             // No grace: the previous secret (of an earlier run) is not known any more.
-            webhooks::rotate_secret(db, Some(partner), &endpoint.id, 0).await?
+            webhooks::rotate_secret(db, webhooks::Scope::Partner(partner), &endpoint.id, 0).await?
         }
         None => {
             let new = webhooks::NewEndpoint {

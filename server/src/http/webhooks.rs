@@ -14,6 +14,7 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use tessera_core::error::ErrorCode;
+use tessera_core::webhooks::Scope;
 use tessera_core::{
     clock::parse_rfc3339,
     error::{ApiError, ErrorBody},
@@ -136,7 +137,7 @@ async fn p_list(State(s): State<AppState>, Extension(p): Extension<Partner>) -> 
     params(("id" = String, Path)),
     responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
 async fn p_get(State(s): State<AppState>, Extension(p): Extension<Partner>, Path(id): Path<String>) -> Result<Json<Endpoint>, ApiError> {
-    Ok(Json(webhooks::get(&s.platform.db, Some(&p.id), &id).await?))
+    Ok(Json(webhooks::get(&s.platform.db, Scope::Partner(&p.id), &id).await?))
 }
 
 /// Change an endpoint's URL, event types, description or concurrency.
@@ -149,7 +150,7 @@ async fn p_update(
     Path(id): Path<String>,
     ApiJson(change): ApiJson<EndpointUpdate>,
 ) -> Result<Json<Endpoint>, ApiError> {
-    Ok(Json(webhooks::update(&s.platform.db, destinations(&s), Some(&p.id), &id, change).await?))
+    Ok(Json(webhooks::update(&s.platform.db, destinations(&s), Scope::Partner(&p.id), &id, change).await?))
 }
 
 /// Delete an endpoint, with its delivery log.
@@ -157,7 +158,7 @@ async fn p_update(
     params(("id" = String, Path)),
     responses((status = 204), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
 async fn p_delete(State(s): State<AppState>, Extension(p): Extension<Partner>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-    webhooks::delete(&s.platform.db, Some(&p.id), &id).await?;
+    webhooks::delete(&s.platform.db, Scope::Partner(&p.id), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -171,7 +172,7 @@ async fn p_rotate(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<EndpointWithSecret>, ApiError> {
-    Ok(Json(webhooks::rotate_secret(&s.platform.db, Some(&p.id), &id, grace_ms(&body)?).await?))
+    Ok(Json(webhooks::rotate_secret(&s.platform.db, Scope::Partner(&p.id), &id, grace_ms(&body)?).await?))
 }
 
 /// Turn a disabled endpoint back on (then recover what failed meanwhile).
@@ -179,7 +180,7 @@ async fn p_rotate(
     params(("id" = String, Path)),
     responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
 async fn p_enable(State(s): State<AppState>, Extension(p): Extension<Partner>, Path(id): Path<String>) -> Result<Json<Endpoint>, ApiError> {
-    Ok(Json(webhooks::enable(&s.platform.db, Some(&p.id), &id).await?))
+    Ok(Json(webhooks::enable(&s.platform.db, Scope::Partner(&p.id), &id).await?))
 }
 
 /// Turn an endpoint off; deliveries waiting for it fail (recoverable).
@@ -191,7 +192,7 @@ async fn p_disable(
     Extension(p): Extension<Partner>,
     Path(id): Path<String>,
 ) -> Result<Json<Endpoint>, ApiError> {
-    Ok(Json(webhooks::disable(&s.platform.db, Some(&p.id), &id).await?))
+    Ok(Json(webhooks::disable(&s.platform.db, Scope::Partner(&p.id), &id).await?))
 }
 
 /// Send again every delivery to this endpoint that failed, for events since a time.
@@ -204,7 +205,7 @@ async fn p_recover(
     Path(id): Path<String>,
     ApiJson(r): ApiJson<RecoverRequest>,
 ) -> Result<(StatusCode, Json<Queued>), ApiError> {
-    let queued = queue::recover(&s.platform.db, Some(&p.id), &id, since_ms(&r)?).await?;
+    let queued = queue::recover(&s.platform.db, Scope::Partner(&p.id), &id, since_ms(&r)?).await?;
     Ok((StatusCode::ACCEPTED, Json(Queued { queued })))
 }
 
@@ -218,7 +219,7 @@ async fn p_deliveries(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<DeliveriesQuery>,
 ) -> Result<Json<Vec<Delivery>>, ApiError> {
-    Ok(Json(queue::deliveries(&s.platform.db, Some(&p.id), &id, q.status.as_deref(), q.limit.unwrap_or(100)).await?))
+    Ok(Json(queue::deliveries(&s.platform.db, Scope::Partner(&p.id), &id, q.status.as_deref(), q.limit.unwrap_or(100)).await?))
 }
 
 /// One of your events, with its deliveries and every attempt.
@@ -230,7 +231,7 @@ async fn p_event(
     Extension(p): Extension<Partner>,
     Path(id): Path<String>,
 ) -> Result<Json<EventDetail>, ApiError> {
-    Ok(Json(queue::event_detail(&s.platform.db, Some(&p.id), &id).await?))
+    Ok(Json(queue::event_detail(&s.platform.db, Scope::Partner(&p.id), &id).await?))
 }
 
 /// Deliver an event again to each of your enabled endpoints that takes its type.
@@ -242,7 +243,7 @@ async fn p_resend(
     Extension(p): Extension<Partner>,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Queued>), ApiError> {
-    let queued = queue::resend(&s.platform.db, Some(&p.id), &id).await?;
+    let queued = queue::resend(&s.platform.db, Scope::Partner(&p.id), &id).await?;
     Ok((StatusCode::ACCEPTED, Json(Queued { queued })))
 }
 
@@ -274,7 +275,7 @@ async fn a_list(_: Operator, State(s): State<AppState>, Path(partner): Path<Stri
     params(("id" = String, Path)),
     responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
 async fn a_get(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Endpoint>, ApiError> {
-    Ok(Json(webhooks::get(&s.platform.db, None, &id).await?))
+    Ok(Json(webhooks::get(&s.platform.db, Scope::Operator, &id).await?))
 }
 
 /// Change a webhook endpoint.
@@ -287,7 +288,7 @@ async fn a_update(
     Path(id): Path<String>,
     ApiJson(change): ApiJson<EndpointUpdate>,
 ) -> Result<Json<Endpoint>, ApiError> {
-    Ok(Json(webhooks::update(&s.platform.db, destinations(&s), None, &id, change).await?))
+    Ok(Json(webhooks::update(&s.platform.db, destinations(&s), Scope::Operator, &id, change).await?))
 }
 
 /// Delete a webhook endpoint with its delivery log.
@@ -295,7 +296,7 @@ async fn a_update(
     params(("id" = String, Path)),
     responses((status = 204), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
 async fn a_delete(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-    webhooks::delete(&s.platform.db, None, &id).await?;
+    webhooks::delete(&s.platform.db, Scope::Operator, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -309,7 +310,7 @@ async fn a_rotate(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<EndpointWithSecret>, ApiError> {
-    Ok(Json(webhooks::rotate_secret(&s.platform.db, None, &id, grace_ms(&body)?).await?))
+    Ok(Json(webhooks::rotate_secret(&s.platform.db, Scope::Operator, &id, grace_ms(&body)?).await?))
 }
 
 /// Re-enable a disabled endpoint.
@@ -317,7 +318,7 @@ async fn a_rotate(
     params(("id" = String, Path)),
     responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
 async fn a_enable(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Endpoint>, ApiError> {
-    Ok(Json(webhooks::enable(&s.platform.db, None, &id).await?))
+    Ok(Json(webhooks::enable(&s.platform.db, Scope::Operator, &id).await?))
 }
 
 /// Disable an endpoint; deliveries waiting for it fail (recoverable).
@@ -325,7 +326,7 @@ async fn a_enable(_: Operator, State(s): State<AppState>, Path(id): Path<String>
     params(("id" = String, Path)),
     responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
 async fn a_disable(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Endpoint>, ApiError> {
-    Ok(Json(webhooks::disable(&s.platform.db, None, &id).await?))
+    Ok(Json(webhooks::disable(&s.platform.db, Scope::Operator, &id).await?))
 }
 
 /// Send again every failed delivery to an endpoint, for events since a time.
@@ -338,7 +339,7 @@ async fn a_recover(
     Path(id): Path<String>,
     ApiJson(r): ApiJson<RecoverRequest>,
 ) -> Result<(StatusCode, Json<Queued>), ApiError> {
-    let queued = queue::recover(&s.platform.db, None, &id, since_ms(&r)?).await?;
+    let queued = queue::recover(&s.platform.db, Scope::Operator, &id, since_ms(&r)?).await?;
     Ok((StatusCode::ACCEPTED, Json(Queued { queued })))
 }
 
@@ -352,7 +353,7 @@ async fn a_deliveries(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<DeliveriesQuery>,
 ) -> Result<Json<Vec<Delivery>>, ApiError> {
-    Ok(Json(queue::deliveries(&s.platform.db, None, &id, q.status.as_deref(), q.limit.unwrap_or(100)).await?))
+    Ok(Json(queue::deliveries(&s.platform.db, Scope::Operator, &id, q.status.as_deref(), q.limit.unwrap_or(100)).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -386,7 +387,7 @@ async fn a_events(
     params(("id" = String, Path)),
     responses((status = 200, body = EventDetail), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
 async fn a_event(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<EventDetail>, ApiError> {
-    Ok(Json(queue::event_detail(&s.platform.db, None, &id).await?))
+    Ok(Json(queue::event_detail(&s.platform.db, Scope::Operator, &id).await?))
 }
 
 /// Deliver an event again to each enabled endpoint of its partner that takes its type.
@@ -394,6 +395,6 @@ async fn a_event(_: Operator, State(s): State<AppState>, Path(id): Path<String>)
     params(("id" = String, Path)),
     responses((status = 202, body = Queued), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
 async fn a_resend(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<(StatusCode, Json<Queued>), ApiError> {
-    let queued = queue::resend(&s.platform.db, None, &id).await?;
+    let queued = queue::resend(&s.platform.db, Scope::Operator, &id).await?;
     Ok((StatusCode::ACCEPTED, Json(Queued { queued })))
 }
