@@ -585,14 +585,12 @@ async fn shutdown_finishes_what_is_in_flight(backend: Backend) {
     claim(&app, &p, "ana", &voucher).await;
     // Wait until the delivery is in flight, then stop the server.
     let pool = app.db.pool().await;
-    for _ in 0..100 {
+    crate::support::eventually(Duration::from_secs(10), "the delivery in flight (leased)", || async {
         let (leased,): (i64,) =
             sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries WHERE lease_until > 0").fetch_one(&pool).await.unwrap();
-        if leased == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        if leased == 1 { Ok(()) } else { Err(leased) }
+    })
+    .await;
     let status = app.terminate().await;
     assert!(status.success(), "{status:?}");
     let (state, attempts, lease): (String, i64, i64) =
@@ -620,14 +618,12 @@ async fn deleting_an_endpoint_mid_delivery_leaves_the_worker_working(backend: Ba
     let voucher = cat.voucher(&app, "Coffee", json!({ "perUserLimit": 3 })).await;
     claim(&app, &p, "ana", &voucher).await;
     let pool = app.db.pool().await;
-    for _ in 0..200 {
+    crate::support::eventually(Duration::from_secs(10), "both deliveries in flight (leased)", || async {
         let (leased,): (i64,) =
             sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries WHERE lease_until > 0").fetch_one(&pool).await.unwrap();
-        if leased == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        if leased == 2 { Ok(()) } else { Err(leased) }
+    })
+    .await;
     for id in &doomed {
         let (status, _) = app.partner(&p, Method::DELETE, &format!("/integrations/webhook-endpoints/{id}"), None).await;
         assert_eq!(status, StatusCode::NO_CONTENT);
