@@ -204,15 +204,17 @@ pub(crate) mod server {
         }
     }
 
+    /// A [`CardRow`] of `vouchers v` with its merchant `m`.
+    const CARD_SELECT: &str = "SELECT v.id, v.merchant_id, m.name AS merchant_name, v.title, v.description, v.value_type, \
+         v.value_amount, v.currency, v.valid_until, v.image_id, m.logo_image_id AS merchant_logo_id \
+         FROM vouchers v JOIN merchants m ON m.id = v.merchant_id";
+
     /// The public catalog, newest first: what a user in no cohort, without a
     /// coupon, may see — published vouchers of active merchants that no cohort
     /// and no unlock code restrict.
     pub async fn published_vouchers(db: &Db) -> Result<Vec<VoucherCard>, ApiError> {
         let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT v.id, v.merchant_id, m.name AS merchant_name, v.title, v.description, v.value_type, \
-                    v.value_amount, v.currency, v.valid_until, v.image_id, m.logo_image_id AS merchant_logo_id \
-             FROM vouchers v JOIN merchants m ON m.id = v.merchant_id \
-             WHERE {} \
+            "{CARD_SELECT} WHERE {} \
                AND (v.valid_from IS NULL OR v.valid_from <= $1) AND (v.valid_until IS NULL OR v.valid_until > $1) \
              ORDER BY v.published_at DESC, v.id",
             visible_to("NULL", "NULL")
@@ -234,10 +236,7 @@ pub(crate) mod server {
     ) -> Result<Vec<VoucherCard>, ApiError> {
         let q = q.trim();
         let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT v.id, v.merchant_id, m.name AS merchant_name, v.title, v.description, v.value_type, \
-                    v.value_amount, v.currency, v.valid_until, v.image_id, m.logo_image_id AS merchant_logo_id \
-             FROM vouchers v JOIN merchants m ON m.id = v.merchant_id \
-             WHERE {} \
+            "{CARD_SELECT} WHERE {} \
                AND (v.valid_from IS NULL OR v.valid_from <= $3) AND (v.valid_until IS NULL OR v.valid_until > $3) \
                AND (v.total_stock IS NULL OR v.claimed_count < v.total_stock) \
                AND ($4 = '' OR lower(COALESCE(v.title_plain, v.title)) LIKE $5 ESCAPE '\\' OR lower(m.name) LIKE $5 ESCAPE '\\' \
