@@ -66,6 +66,14 @@ pub struct VoucherCard {
     pub merchant_logo_id: Option<String>,
 }
 
+/// Whether a voucher valid until `valid_until` has ended at `now`: the
+/// instant itself included. Every check of the end of validity is this one —
+/// claims, redemptions, wallet states — and the SQL of the lists
+/// (`server::open_at`) states the same boundary.
+pub fn ended(valid_until: Option<i64>, now: i64) -> bool {
+    valid_until.is_some_and(|u| u <= now)
+}
+
 /// Where a user stands with a voucher.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
@@ -81,7 +89,7 @@ impl ClaimStatus {
     pub fn of(redeemed_at: Option<i64>, valid_until: Option<i64>, now: i64) -> Self {
         if redeemed_at.is_some() {
             ClaimStatus::Redeemed
-        } else if valid_until.is_some_and(|u| u <= now) {
+        } else if ended(valid_until, now) {
             ClaimStatus::Expired
         } else {
             ClaimStatus::Active
@@ -215,9 +223,10 @@ pub(crate) mod server {
     pub async fn published_vouchers(db: &Db) -> Result<Vec<VoucherCard>, ApiError> {
         let sql = sqlx::AssertSqlSafe(format!(
             "{CARD_SELECT} WHERE {} \
-               AND (v.valid_from IS NULL OR v.valid_from <= $1) AND (v.valid_until IS NULL OR v.valid_until > $1) \
+               AND {open} \
              ORDER BY v.published_at DESC, v.id",
-            visible_to("NULL", "NULL")
+            visible_to("NULL", "NULL"),
+            open = open_at("$1")
         ));
         let rows: Vec<CardRow> = sqlx::query_as(sql).bind(now_ms()).fetch_all(db.pool()).await?;
         Ok(rows.into_iter().map(VoucherCard::from).collect())
@@ -237,13 +246,14 @@ pub(crate) mod server {
         let q = q.trim();
         let sql = sqlx::AssertSqlSafe(format!(
             "{CARD_SELECT} WHERE {} \
-               AND (v.valid_from IS NULL OR v.valid_from <= $3) AND (v.valid_until IS NULL OR v.valid_until > $3) \
+               AND {open} \
                AND (v.total_stock IS NULL OR v.claimed_count < v.total_stock) \
                AND ($4 = '' OR lower(COALESCE(v.title_plain, v.title)) LIKE $5 ESCAPE '\\' OR lower(m.name) LIKE $5 ESCAPE '\\' \
                     OR lower(v.description) LIKE $5 ESCAPE '\\' OR v.unlock_code = $2) \
                AND ($6 = '' OR v.value_type = $6) \
              ORDER BY v.published_at DESC, v.id LIMIT $7",
-            visible_to("$1", "$2")
+            visible_to("$1", "$2"),
+            open = open_at("$3")
         ));
         // Signed out, nobody's cohorts match and an unlock code reveals nothing.
         let coupon = viewer.and((!q.is_empty()).then_some(q));
@@ -345,6 +355,12 @@ pub(crate) mod server {
         )
     }
 
+    /// In the validity window at the instant bound as `now` (a `$n`): begun,
+    /// and not [`ended`] — `valid_until` itself is already closed.
+    pub(crate) fn open_at(now: &str) -> String {
+        format!("(v.valid_from IS NULL OR v.valid_from <= {now}) AND (v.valid_until IS NULL OR v.valid_until > {now})")
+    }
+
     /// Visible to user $1 holding coupon $3 (the binds of the screens' queries).
     pub(crate) fn visible() -> String {
         visible_to("$1", "$3")
@@ -378,14 +394,15 @@ pub(crate) mod server {
         let q = query.q.as_deref().map(str::trim).unwrap_or("");
         let sql = sqlx::AssertSqlSafe(format!(
             "{VIEW_SELECT} WHERE {} \
-             AND (v.valid_from IS NULL OR v.valid_from <= $2) AND (v.valid_until IS NULL OR v.valid_until > $2) \
+             AND {open} \
              AND (v.total_stock IS NULL OR v.claimed_count < v.total_stock) \
              AND ($4 = '' OR v.merchant_id = $4) \
              AND ($5 = '' OR lower(COALESCE(v.title_plain, v.title)) LIKE $6 ESCAPE '\\' OR lower(m.name) LIKE $6 ESCAPE '\\' \
                   OR lower(v.description) LIKE $6 ESCAPE '\\' OR v.unlock_code = $5) \
              AND (v.published_at < $7 OR (v.published_at = $7 AND v.id > $8)) \
              ORDER BY v.published_at DESC, v.id LIMIT $9",
-            visible()
+            visible(),
+            open = open_at("$2")
         ));
         let coupon = query.coupon.as_deref().filter(|c| !c.is_empty()).or((!q.is_empty()).then_some(q)).unwrap_or("");
         let rows: Vec<ViewRow> = sqlx::query_as(sql)

@@ -92,23 +92,94 @@ pub enum Source {
     Issue,
 }
 
-#[derive(sqlx::FromRow)]
-struct Claimable {
-    title: String,
-    merchant_id: String,
-    merchant_name: String,
-    valid_from: Option<i64>,
-    valid_until: Option<i64>,
-    per_user_limit: i64,
-    code_source: CodeSource,
-    status: VoucherStatus,
-    coin_cost: Option<i64>,
-    visible: i64,
-    in_stock: i64,
+/// What the claim rule needs to know of a voucher and of the user's claims of it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Claimable {
+    pub title: String,
+    pub merchant_id: String,
+    pub merchant_name: String,
+    pub valid_from: Option<i64>,
+    pub valid_until: Option<i64>,
+    pub per_user_limit: i64,
+    pub code_source: CodeSource,
+    pub status: VoucherStatus,
+    pub coin_cost: Option<i64>,
+    /// 1 when the user may see it (cohorts, unlock code, merchant active), else 0.
+    pub visible: i64,
+    /// 1 while units are left, else 0.
+    pub in_stock: i64,
     /// How many times the user claimed it.
-    claimed: i64,
+    pub claimed: i64,
     /// The user's open (unredeemed) claim of it, if any.
-    open_claim: Option<String>,
+    pub open_claim: Option<String>,
+}
+
+/// What a claim that may go ahead does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// The user holds an open claim of it already: that claim is the answer (200).
+    Existing(String),
+    /// A new claim, the user's `seq`-th of this voucher: paid with `coins` first
+    /// (a user's claim of a coin-priced voucher; a partner issuing pays nothing),
+    /// with a code reserved from the pool when `from_pool`.
+    New { seq: i64, coins: Option<i64>, from_pool: bool },
+}
+
+/// Why a voucher cannot be claimed, in the order they are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// A draft, or hidden from the user (another cohort, unlisted without its
+    /// code): the same 404 as an unknown id, so a hidden voucher is not revealed.
+    NotFound,
+    Closed(Closed),
+    LimitReached {
+        per_user_limit: i64,
+    },
+    OutOfStock,
+}
+
+impl From<Refused> for ApiError {
+    fn from(r: Refused) -> Self {
+        match r {
+            Refused::NotFound => ApiError::not_found("No such voucher."),
+            Refused::Closed(closed) => closed.error(),
+            Refused::LimitReached { per_user_limit } => limit_reached().with_details(json!({ "perUserLimit": per_user_limit })),
+            Refused::OutOfStock => out_of_stock(),
+        }
+    }
+}
+
+fn limit_reached() -> ApiError {
+    ApiError::new(ErrorCode::LimitReached, "You have claimed this voucher as many times as allowed.")
+}
+
+fn out_of_stock() -> ApiError {
+    ApiError::new(ErrorCode::OutOfStock, "Every unit of this voucher has been claimed.")
+}
+
+/// The claim rule, without the database: what claiming `voucher` (`None`: no
+/// such voucher) by `source` at `now` does. A partner may issue a voucher the
+/// user cannot see (an unlisted one), never a draft, and never outside the
+/// lifecycle, the validity window, the stock or the per-user limit. An
+/// archived voucher is "expired", not "not found": the user may hold it.
+pub fn check(voucher: Option<&Claimable>, source: Source, now: i64) -> Result<Plan, Refused> {
+    let v = voucher.ok_or(Refused::NotFound)?;
+    let archived = v.status == VoucherStatus::Archived;
+    if v.status == VoucherStatus::Draft || (v.visible != 1 && source != Source::Issue && !archived) {
+        return Err(Refused::NotFound);
+    }
+    if let Some(claim_id) = &v.open_claim {
+        return Ok(Plan::Existing(claim_id.clone()));
+    }
+    window(archived, v.valid_from, v.valid_until, now).map_err(Refused::Closed)?;
+    if v.claimed >= v.per_user_limit {
+        return Err(Refused::LimitReached { per_user_limit: v.per_user_limit });
+    }
+    if v.in_stock != 1 {
+        return Err(Refused::OutOfStock);
+    }
+    let coins = v.coin_cost.filter(|_| source == Source::Claim);
+    Ok(Plan::New { seq: v.claimed + 1, coins, from_pool: v.code_source == CodeSource::Pool })
 }
 
 async fn open_claim(conn: &mut sqlx::AnyConnection, user_id: &str, voucher_id: &str) -> Result<Option<Claim>, ApiError> {
@@ -144,7 +215,7 @@ impl Closed {
 
 /// The validity window's verdict (pure: the claim path and the screens share it).
 pub fn window(archived: bool, valid_from: Option<i64>, valid_until: Option<i64>, now: i64) -> Result<(), Closed> {
-    if archived || valid_until.is_some_and(|u| u <= now) {
+    if archived || crate::catalog::ended(valid_until, now) {
         return Err(Closed::Expired);
     }
     if valid_from.is_some_and(|f| f > now) {
@@ -217,7 +288,7 @@ pub async fn claim(
             Ok(done) => return Ok(done),
         }
     }
-    Err(ApiError::new(ErrorCode::LimitReached, "You have claimed this voucher as many times as allowed."))
+    Err(limit_reached())
 }
 
 enum ClaimError {
@@ -258,32 +329,24 @@ async fn try_claim(
     ));
     let found: Option<Claimable> =
         sqlx::query_as(sql).bind(&holder.user_id).bind(voucher_id).bind(coupon.unwrap_or("")).fetch_optional(&mut *conn).await?;
-    let Some(v) = found
-        .filter(|v| v.status != VoucherStatus::Draft && (v.visible == 1 || source == Source::Issue || v.status == VoucherStatus::Archived))
-    else {
-        return Err(ApiError::not_found("No such voucher.").into());
+    let plan = check(found.as_ref(), source, now);
+    let (seq, coins, from_pool) = match plan {
+        Err(refused) => return Err(ApiError::from(refused).into()),
+        Ok(Plan::Existing(_)) => {
+            // The open claim may have been redeemed since the read: then the
+            // next attempt decides afresh.
+            return match open_claim(&mut conn, &holder.user_id, voucher_id).await? {
+                Some(existing) => Ok((existing, false)),
+                None => Err(ClaimError::Raced),
+            };
+        }
+        Ok(Plan::New { seq, coins, from_pool }) => (seq, coins, from_pool),
     };
-    let claimed = v.claimed;
-    if v.open_claim.is_some()
-        && let Some(existing) = open_claim(&mut conn, &holder.user_id, voucher_id).await?
-    {
-        return Ok((existing, false));
-    }
-    if let Err(closed) = window(v.status == VoucherStatus::Archived, v.valid_from, v.valid_until, now) {
-        return Err(closed.error().into());
-    }
     drop(conn);
-    if claimed >= v.per_user_limit {
-        return Err(ApiError::new(ErrorCode::LimitReached, "You have claimed this voucher as many times as allowed.")
-            .with_details(json!({ "perUserLimit": v.per_user_limit }))
-            .into());
-    }
-    if v.in_stock == 0 {
-        return Err(ApiError::new(ErrorCode::OutOfStock, "Every unit of this voucher has been claimed.").into());
-    }
+    let v = found.expect("a plan is made for a voucher");
     // Paid in coins: debited before the claim commits, given back if it does not.
-    let debit = match (v.coin_cost, source) {
-        (Some(cost), Source::Claim) => {
+    let debit = match coins {
+        Some(cost) => {
             let integration = crate::partners::find_recent(db, &holder.partner_id).await?.and_then(|p| p.coins_ledger());
             let Some(integration) = integration else {
                 return Err(ApiError::new(
@@ -303,7 +366,7 @@ async fn try_claim(
             };
             Some(crate::coins::debit(p, &integration, &payment).await?)
         }
-        _ => None,
+        None => None,
     };
 
     let claim_id = new_id();
@@ -324,10 +387,10 @@ async fn try_claim(
         partner_id: holder.partner_id.clone(),
         user_id: holder.user_id.clone(),
         voucher_id: voucher_id.to_string(),
-        seq: claimed + 1,
+        seq,
         source: source_name,
         title: v.title.clone(),
-        from_pool: v.code_source == CodeSource::Pool,
+        from_pool,
         reserve_pool_code: db.backend().reserve_pool_code(),
         coin_debit: debit.as_ref().map(|d| d.reference_id.clone()),
         sqlite: db.backend() == crate::db::Backend::Sqlite,
@@ -423,7 +486,7 @@ impl ClaimWrite {
         .execute(&mut *tx)
         .await?;
         if stock.rows_affected() == 0 {
-            return Err(ApiError::new(ErrorCode::OutOfStock, "Every unit of this voucher has been claimed.").into());
+            return Err(out_of_stock().into());
         }
         let inserted = self
             .bind_claim(sqlx::query(
@@ -478,9 +541,7 @@ impl ClaimWrite {
             self.bind_claim(sqlx::query(sql)).bind(&event.id).bind(kind).bind(event.payload).bind(event.created_at).execute(&mut *tx).await;
         match written {
             Ok(done) if done.rows_affected() == whole => Ok(()),
-            Ok(done) if done.rows_affected() == 0 => {
-                Err(Refusal::Clean(ApiError::new(ErrorCode::OutOfStock, "Every unit of this voucher has been claimed.").into()))
-            }
+            Ok(done) if done.rows_affected() == 0 => Err(Refusal::Clean(out_of_stock().into())),
             Ok(done) => Err(Refusal::Partial(
                 ApiError::internal(anyhow::anyhow!("a claim changed {} rows, not {whole}", done.rows_affected())).into(),
             )),
@@ -511,6 +572,99 @@ pub async fn wallet(db: &Db, user_id: &str) -> Result<Vec<Claim>, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    const NOW: i64 = 1_796_150_000_000;
+
+    fn voucher() -> Claimable {
+        Claimable {
+            title: "Free coffee".into(),
+            merchant_id: "m1".into(),
+            merchant_name: "Kopi".into(),
+            valid_from: None,
+            valid_until: None,
+            per_user_limit: 1,
+            code_source: CodeSource::Generated,
+            status: VoucherStatus::Published,
+            coin_cost: None,
+            visible: 1,
+            in_stock: 1,
+            claimed: 0,
+            open_claim: None,
+        }
+    }
+
+    #[test]
+    fn drafts_and_hidden_vouchers_are_not_found_and_issuing_skips_only_visibility() {
+        let draft = Claimable { status: VoucherStatus::Draft, ..voucher() };
+        assert_eq!(check(Some(&draft), Source::Issue, NOW), Err(Refused::NotFound));
+        assert_eq!(check(None, Source::Claim, NOW), Err(Refused::NotFound));
+        let hidden = Claimable { visible: 0, ..voucher() };
+        assert_eq!(check(Some(&hidden), Source::Claim, NOW), Err(Refused::NotFound));
+        assert!(matches!(check(Some(&hidden), Source::Issue, NOW), Ok(Plan::New { seq: 1, .. })));
+        let archived = Claimable { status: VoucherStatus::Archived, visible: 0, ..voucher() };
+        assert_eq!(check(Some(&archived), Source::Claim, NOW), Err(Refused::Closed(Closed::Expired)));
+    }
+
+    #[test]
+    fn an_open_claim_answers_before_the_window_the_limit_or_the_stock() {
+        let held = Claimable { open_claim: Some("c1".into()), claimed: 1, in_stock: 0, valid_until: Some(NOW), ..voucher() };
+        assert_eq!(check(Some(&held), Source::Claim, NOW), Ok(Plan::Existing("c1".into())));
+    }
+
+    #[test]
+    fn coins_are_paid_by_the_user_not_by_the_issuing_partner() {
+        let priced = Claimable { coin_cost: Some(50), code_source: CodeSource::Pool, ..voucher() };
+        assert_eq!(check(Some(&priced), Source::Claim, NOW), Ok(Plan::New { seq: 1, coins: Some(50), from_pool: true }));
+        assert_eq!(check(Some(&priced), Source::Issue, NOW), Ok(Plan::New { seq: 1, coins: None, from_pool: true }));
+    }
+
+    fn status() -> impl Strategy<Value = VoucherStatus> {
+        proptest::sample::select(VoucherStatus::ALL)
+    }
+
+    proptest! {
+        /// Whatever the voucher, a plan is made only for a voucher that is not a
+        /// draft, that the claimer may see (or a partner issues), in its window,
+        /// under the limit and in stock — or for the open claim the user holds.
+        #[test]
+        fn a_new_claim_is_planned_only_when_every_rule_allows_it(
+            status in status(), visible in 0i64..2, in_stock in 0i64..2, claimed in 0i64..4, per_user_limit in 1i64..4,
+            from in proptest::option::of(NOW - 3..NOW + 3), until in proptest::option::of(NOW - 3..NOW + 3),
+            open in any::<bool>(), issue in any::<bool>(), coin_cost in proptest::option::of(1i64..100),
+        ) {
+            let v = Claimable {
+                status, visible, in_stock, claimed, per_user_limit, valid_from: from, valid_until: until, coin_cost,
+                open_claim: open.then(|| "c1".to_string()), ..voucher()
+            };
+            let source = if issue { Source::Issue } else { Source::Claim };
+            let shown = status != VoucherStatus::Draft && (visible == 1 || issue || status == VoucherStatus::Archived);
+            match check(Some(&v), source, NOW) {
+                Ok(Plan::Existing(id)) => {
+                    prop_assert!(shown && open);
+                    prop_assert_eq!(id, "c1");
+                }
+                Ok(Plan::New { seq, coins, .. }) => {
+                    prop_assert!(shown && !open);
+                    prop_assert_eq!(status, VoucherStatus::Published);
+                    prop_assert!(until.is_none_or(|u| u > NOW) && from.is_none_or(|f| f <= NOW));
+                    prop_assert!(claimed < per_user_limit && in_stock == 1);
+                    prop_assert_eq!(seq, claimed + 1);
+                    prop_assert_eq!(coins, if issue { None } else { coin_cost });
+                }
+                Err(Refused::NotFound) => prop_assert!(!shown),
+                Err(Refused::Closed(_)) => prop_assert!(
+                    shown && !open
+                        && (status == VoucherStatus::Archived || until.is_some_and(|u| u <= NOW) || from.is_some_and(|f| f > NOW))
+                ),
+                Err(Refused::LimitReached { per_user_limit: limit }) => {
+                    prop_assert!(shown && !open && claimed >= per_user_limit);
+                    prop_assert_eq!(limit, per_user_limit);
+                }
+                Err(Refused::OutOfStock) => prop_assert!(shown && !open && in_stock == 0 && claimed < per_user_limit),
+            }
+        }
+    }
 
     #[test]
     fn the_window_closes_at_valid_until_itself_and_opens_at_valid_from() {

@@ -11,6 +11,7 @@ pub mod codes;
 pub mod images;
 pub mod locale;
 pub mod markup;
+pub mod types;
 pub mod units;
 
 #[cfg(feature = "server")]
@@ -63,8 +64,6 @@ pub mod sso;
 pub mod theme;
 #[cfg(feature = "server")]
 pub mod tokens;
-#[cfg(feature = "server")]
-pub mod types;
 #[cfg(feature = "server")]
 pub mod users;
 #[cfg(feature = "server")]

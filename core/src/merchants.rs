@@ -294,9 +294,14 @@ pub async fn update_outlet(db: &Db, id: &str, input: &OutletInput) -> Result<Out
 }
 
 pub async fn get_outlet(db: &Db, id: &str) -> Result<Outlet, ApiError> {
+    find_outlet(db, id).await?.ok_or_else(|| ApiError::not_found("No such outlet."))
+}
+
+/// The outlet `id`, if there is one.
+pub async fn find_outlet(db: &Db, id: &str) -> Result<Option<Outlet>, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!("{OUTLET_SELECT} WHERE id = $1"));
     let row: Option<OutletRow> = sqlx::query_as(sql).bind(id).fetch_optional(db.pool()).await?;
-    row.map(Outlet::from).ok_or_else(|| ApiError::not_found("No such outlet."))
+    Ok(row.map(Outlet::from))
 }
 
 /// A merchant's outlets; with `near`, each carries its distance and the

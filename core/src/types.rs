@@ -3,8 +3,6 @@
 //! closed sets of states a column's CHECK constraint allows ([`text_enum!`]),
 //! so API structs derive `FromRow` and no code compares a state as a string.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 /// An enum stored as TEXT and sent as that text: its variants are exactly the
 /// values the column's CHECK constraint allows. Generates `ALL`, `as_str`,
 /// `parse`, `Display`, serde (as the text), the OpenAPI schema and the
@@ -13,7 +11,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 macro_rules! text_enum {
     ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
         $vis enum $name {
             $($(#[$vmeta])* #[serde(rename = $text)] $variant,)+
         }
@@ -36,6 +35,7 @@ macro_rules! text_enum {
             }
         }
 
+        #[cfg(feature = "server")]
         $crate::sql_text!($name);
     };
 }
@@ -74,75 +74,83 @@ macro_rules! sql_text {
     };
 }
 
-/// An instant, in milliseconds since the Unix epoch as the database keeps it;
-/// serialised as RFC 3339 in UTC with milliseconds (`2026-12-01T10:00:00.123Z`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, sqlx::Type)]
-#[sqlx(transparent)]
-pub struct Timestamp(pub i64);
+#[cfg(feature = "server")]
+pub use server::{Scope, Timestamp};
 
-impl Timestamp {
-    pub fn now() -> Self {
-        Timestamp(crate::clock::now_ms())
+#[cfg(feature = "server")]
+mod server {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// An instant, in milliseconds since the Unix epoch as the database keeps it;
+    /// serialised as RFC 3339 in UTC with milliseconds (`2026-12-01T10:00:00.123Z`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, sqlx::Type)]
+    #[sqlx(transparent)]
+    pub struct Timestamp(pub i64);
+
+    impl Timestamp {
+        pub fn now() -> Self {
+            Timestamp(crate::clock::now_ms())
+        }
+
+        pub fn millis(self) -> i64 {
+            self.0
+        }
+
+        pub fn to_rfc3339(self) -> String {
+            crate::clock::to_rfc3339(self.0)
+        }
+
+        pub fn parse(rfc3339: &str) -> Option<Self> {
+            crate::clock::parse_rfc3339(rfc3339).map(Timestamp)
+        }
     }
 
-    pub fn millis(self) -> i64 {
-        self.0
+    impl Serialize for Timestamp {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(&self.to_rfc3339())
+        }
     }
 
-    pub fn to_rfc3339(self) -> String {
-        crate::clock::to_rfc3339(self.0)
+    impl<'de> Deserialize<'de> for Timestamp {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let text = String::deserialize(d)?;
+            Timestamp::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not an RFC 3339 time")))
+        }
     }
 
-    pub fn parse(rfc3339: &str) -> Option<Self> {
-        crate::clock::parse_rfc3339(rfc3339).map(Timestamp)
+    impl utoipa::PartialSchema for Timestamp {
+        fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+            use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+                .description(Some("RFC 3339, UTC, with milliseconds: 2026-12-01T10:00:00.123Z"))
+                .into()
+        }
     }
-}
 
-impl Serialize for Timestamp {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_rfc3339())
+    impl utoipa::ToSchema for Timestamp {
+        fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+            schemas.push((<Self as utoipa::ToSchema>::name().into_owned(), <Self as utoipa::PartialSchema>::schema()));
+        }
     }
-}
 
-impl<'de> Deserialize<'de> for Timestamp {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        Timestamp::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not an RFC 3339 time")))
+    /// Whose records a call may reach: the operator's (every partner's) or one
+    /// partner's (another partner's records are a 404 to it, as if they did not
+    /// exist). Bound in SQL as `(partner_id = $n OR $n IS NULL)` with [`Scope::partner`].
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Scope<'a> {
+        Operator,
+        Partner(&'a str),
     }
-}
 
-impl utoipa::PartialSchema for Timestamp {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
-            .description(Some("RFC 3339, UTC, with milliseconds: 2026-12-01T10:00:00.123Z"))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for Timestamp {
-    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
-        schemas.push((<Self as utoipa::ToSchema>::name().into_owned(), <Self as utoipa::PartialSchema>::schema()));
-    }
-}
-
-/// Whose records a call may reach: the operator's (every partner's) or one
-/// partner's (another partner's records are a 404 to it, as if they did not
-/// exist). Bound in SQL as `(partner_id = $n OR $n IS NULL)` with [`Scope::partner`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope<'a> {
-    Operator,
-    Partner(&'a str),
-}
-
-impl<'a> Scope<'a> {
-    /// The partner the call is confined to; `None` for the operator.
-    pub fn partner(self) -> Option<&'a str> {
-        match self {
-            Scope::Operator => None,
-            Scope::Partner(id) => Some(id),
+    impl<'a> Scope<'a> {
+        /// The partner the call is confined to; `None` for the operator.
+        pub fn partner(self) -> Option<&'a str> {
+            match self {
+                Scope::Operator => None,
+                Scope::Partner(id) => Some(id),
+            }
         }
     }
 }
@@ -176,7 +184,26 @@ text_enum! {
     }
 }
 
-#[cfg(test)]
+text_enum! {
+    /// How a redemption was accepted (`redemptions.status`): as asked, or
+    /// FLAGGED for the partner's audit.
+    pub enum RedemptionStatus {
+        Success = "SUCCESS",
+        Flagged = "FLAGGED",
+    }
+}
+
+text_enum! {
+    /// Why a redemption carries a note (`redemptions.flag_reason`): FLAGGED
+    /// because the device gave no location, or SUCCESS at an outlet without
+    /// coordinates (nothing to check against).
+    pub enum FlagReason {
+        GpsUnavailable = "gps_unavailable",
+        OutletNotGeolocated = "outlet_not_geolocated",
+    }
+}
+
+#[cfg(all(test, feature = "server"))]
 mod tests {
     use super::*;
 

@@ -9,7 +9,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
-use tessera_core::{catalog::ClaimStatus, markup};
+use tessera_core::{
+    catalog::ClaimStatus,
+    markup,
+    types::{FlagReason, RedemptionStatus},
+};
 
 /// An outlet to redeem at.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,8 +31,8 @@ pub struct OutletChoice {
 /// A redemption as the screen shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Done {
-    pub status: String,
-    pub flag_reason: Option<String>,
+    pub status: RedemptionStatus,
+    pub flag_reason: Option<FlagReason>,
     pub code: String,
     pub outlet_name: String,
     pub redeemed_at: String,
@@ -71,13 +75,14 @@ pub(crate) fn choices(outlets: Vec<tessera_core::merchants::Outlet>) -> Vec<Outl
 fn done(r: tessera_core::redemptions::Redemption) -> Done {
     let qr_svg = tessera_core::qr::svg(&r.code);
     let barcode_svg = tessera_core::qr::barcode_svg(&r.code);
-    let redeemed_at_text = crate::i18n::date_time(&r.redeemed_at);
+    let redeemed_at = r.redeemed_at.to_rfc3339();
+    let redeemed_at_text = crate::i18n::date_time(&redeemed_at);
     Done {
         status: r.status,
         flag_reason: r.flag_reason,
         code: r.code,
         outlet_name: r.outlet_name,
-        redeemed_at: r.redeemed_at,
+        redeemed_at,
         redeemed_at_text,
         qr_svg,
         barcode_svg,
@@ -248,9 +253,9 @@ fn panel_texts() -> Texts {
 /// The redemption's outcome: the code, large, with a copy button.
 #[component]
 fn DoneView(done: Done, note: Option<String>, texts: Texts) -> impl IntoView {
-    let note = note.or((done.status == "FLAGGED").then(|| texts.get("redeem-flagged")));
+    let note = note.or((done.status == RedemptionStatus::Flagged).then(|| texts.get("redeem-flagged")));
     view! {
-        <section class="redeemed" data-status=done.status.clone() data-flag-reason=done.flag_reason.clone()>
+        <section class="redeemed" data-status=done.status.as_str() data-flag-reason=done.flag_reason.map(FlagReason::as_str)>
             <p class="redeemed-at">{texts.fill("redeemed-at", &[("outlet", &done.outlet_name)])}</p>
             <p class="redeemed-when"><time datetime=done.redeemed_at.clone()>{done.redeemed_at_text.clone()}</time></p>
             {done.qr_svg.clone().map(|svg| view! { <div class="qr" role="img" aria-label=texts.get("redeem-qr-label") inner_html=svg></div> })}

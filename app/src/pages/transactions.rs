@@ -7,6 +7,7 @@ use crate::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
+use tessera_core::types::RedemptionStatus;
 
 /// A past redemption as the history lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -14,7 +15,7 @@ pub struct Transaction {
     pub claim_id: String,
     pub title: String,
     pub outlet_name: String,
-    pub status: String,
+    pub status: RedemptionStatus,
     pub redeemed_at: String,
 }
 
@@ -31,7 +32,7 @@ pub async fn my_transactions() -> Result<Vec<Transaction>, AppError> {
             title: r.voucher_title,
             outlet_name: r.outlet_name,
             status: r.status,
-            redeemed_at: r.redeemed_at,
+            redeemed_at: r.redeemed_at.to_rfc3339(),
         })
         .collect())
 }
@@ -56,11 +57,11 @@ pub fn Transactions() -> impl IntoView {
                         Ok(list) => view! {
                             <ul class="transaction-list">
                                 {list.into_iter().map(|t| view! {
-                                    <li class="transaction" data-status=t.status.clone()>
+                                    <li class="transaction" data-status=t.status.as_str()>
                                         <a class="card-link" href=href(&format!("/consumer/wallet/{}", t.claim_id))>
                                             <h3 class="title"><VoucherTitle title=t.title.clone()/></h3>
                                             <p class="where">{t.outlet_name.clone()}" · "<time datetime=t.redeemed_at.clone()>{crate::i18n::date_time(&t.redeemed_at)}</time></p>
-                                            {(t.status == "FLAGGED").then(|| view! { <span class="chip flagged">{crate::i18n::t("transactions-flagged")}</span> })}
+                                            {(t.status == RedemptionStatus::Flagged).then(|| view! { <span class="chip flagged">{crate::i18n::t("transactions-flagged")}</span> })}
                                         </a>
                                     </li>
                                 }).collect_view()}
