@@ -49,7 +49,7 @@ error_codes! {
     TokenUnknownIssuer = "token_unknown_issuer", 401, "The token's iss is not a partner id.";
     SessionRequired = "session_required", 401, "A webview screen that needs the user was opened without a session: open it with #token=… from the app.";
     SsoRefused = "sso_refused", 401, "The partner's SSO endpoint answered {\"userId\": null}: the token is not (or no longer) valid.";
-    SsoFailed = "sso_failed", 502, "The partner's SSO endpoint answered another status, a body that is not {userId}, or nothing within 5 s.";
+    SsoFailed = "sso_failed", 502, "The partner's SSO endpoint answered another status, a body that is not {userId}, or nothing within the partner-backend timeout (5 s by default).";
     SsoUnavailable = "sso_unavailable", 501, "The partner has no SSO endpoint (integration base URL) set up.";
     SessionExpired = "session_expired", 401, "The session ended (expired, replaced, logged out); open the webview with a new token.";
     OperatorTokenInvalid = "operator_token_invalid", 401, "The admin API needs the operator token as a Bearer token.";

@@ -22,15 +22,9 @@ use crate::{
 };
 use serde::Deserialize;
 use serde_json::json;
-use std::time::Duration;
 
 /// The header every call to a partner's backend carries.
 pub const SECRET_HEADER: &str = "X-Tessera-Secret";
-/// How long the ledger gets to answer one call.
-pub const TIMEOUT: Duration = Duration::from_secs(5);
-/// A debit with no outcome recorded for this long (the instance asking it
-/// died) is taken for unknown, and reversed.
-pub const UNKNOWN_AFTER_MS: i64 = 60_000;
 /// How long a reversal attempt holds its row (other instances skip it).
 const LEASE_MS: i64 = 30_000;
 /// Delays between reversal attempts; the last one repeats.

@@ -74,6 +74,10 @@ pub struct Settings {
     /// tokens for the demo user and receives the demo partner's webhooks).
     /// For local development and showing Tessera; off in production.
     pub demo_page: bool,
+    /// A call to a partner's backend (SSO, coins ledger) that has no complete
+    /// answer after this fails: SSO with 502, a debit with an unknown outcome
+    /// (reversed), a reversal to be retried.
+    pub partner_backend_timeout_seconds: u64,
     /// A coin debit with no recorded outcome for this long (the instance that
     /// asked died mid-call) is taken for unknown and reversed (SPEC §7).
     pub coins_unknown_after_seconds: u64,
@@ -112,6 +116,7 @@ impl Default for Settings {
             webhook_allow_networks: String::new(),
             webhook_poll_millis: 250,
             demo_page: false,
+            partner_backend_timeout_seconds: 5,
             coins_unknown_after_seconds: 60,
             retention_days: 30,
             ledger_retention_days: 400,
@@ -138,6 +143,8 @@ pub struct Config {
     pub rate_limits: RateLimits,
     pub webhooks: WebhookSettings,
     pub demo_page: bool,
+    /// Every call to a partner's backend (SSO, coins ledger) gives up after this.
+    pub partner_backend_timeout: std::time::Duration,
     pub coins_unknown_after: std::time::Duration,
     pub retention: crate::retention::Retention,
 }
@@ -365,11 +372,15 @@ impl Config {
                     .into(),
             );
         }
-        if s.coins_unknown_after_seconds < 10 {
-            problems.push(
-                "coins_unknown_after_seconds must be at least 10 (above the ledger's 5 s timeout); set TESSERA_COINS_UNKNOWN_AFTER_SECONDS"
-                    .into(),
-            );
+        if !(1..=30).contains(&s.partner_backend_timeout_seconds) {
+            problems.push("partner_backend_timeout_seconds must be 1–30; set TESSERA_PARTNER_BACKEND_TIMEOUT_SECONDS (default 5)".into());
+        }
+        // A debit still waiting for its answer must not be taken for unknown.
+        if s.coins_unknown_after_seconds < 2 * s.partner_backend_timeout_seconds.max(1) {
+            problems.push(format!(
+                "coins_unknown_after_seconds must be at least twice partner_backend_timeout_seconds ({} s); set TESSERA_COINS_UNKNOWN_AFTER_SECONDS",
+                s.partner_backend_timeout_seconds
+            ));
         }
         if !(1..=300).contains(&s.header_read_timeout_seconds) {
             problems.push("header_read_timeout_seconds must be 1–300; set TESSERA_HEADER_READ_TIMEOUT_SECONDS".into());
@@ -446,6 +457,7 @@ impl Config {
                 },
                 webhooks,
                 demo_page: s.demo_page,
+                partner_backend_timeout: std::time::Duration::from_secs(s.partner_backend_timeout_seconds),
                 coins_unknown_after: std::time::Duration::from_secs(s.coins_unknown_after_seconds),
                 retention: crate::retention::Retention {
                     delivered: std::time::Duration::from_secs(s.retention_days.saturating_mul(86_400)),
@@ -501,6 +513,21 @@ mod tests {
         for needle in ["TESSERA_LISTEN", "DATABASE_URL", "TESSERA_LOG_FORMAT"] {
             assert!(msg.contains(needle), "{needle} missing from {msg}");
         }
+    }
+
+    #[test]
+    fn a_debit_is_not_taken_for_unknown_while_its_call_may_still_answer() {
+        let with = |timeout, unknown_after| {
+            Config::validate(Settings {
+                partner_backend_timeout_seconds: timeout,
+                coins_unknown_after_seconds: unknown_after,
+                ..Settings::default()
+            })
+        };
+        assert_eq!(with(1, 3).unwrap().partner_backend_timeout, std::time::Duration::from_secs(1));
+        assert!(with(5, 9).unwrap_err().to_string().contains("TESSERA_COINS_UNKNOWN_AFTER_SECONDS"));
+        assert!(with(0, 60).unwrap_err().to_string().contains("TESSERA_PARTNER_BACKEND_TIMEOUT_SECONDS"));
+        assert!(with(31, 600).is_err());
     }
 
     #[test]

@@ -108,7 +108,7 @@ mod platform {
 
         fn outbound_for(config: &Config, own: Option<url::Url>) -> crate::outbound::Outbound {
             let to = crate::outbound::Destinations { allow: config.webhooks.allow_networks.clone() };
-            crate::outbound::Outbound::new(crate::coins::TIMEOUT, &to, concat!("Tessera/", env!("CARGO_PKG_VERSION")), own)
+            crate::outbound::Outbound::new(config.partner_backend_timeout, &to, concat!("Tessera/", env!("CARGO_PKG_VERSION")), own)
         }
     }
 

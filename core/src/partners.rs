@@ -166,7 +166,8 @@ impl Integration {
     /// A call to the partner's backend at `{base}/{path}`, checked now: refused
     /// (nothing sent) when the URL points at a network calls may not reach.
     pub fn call(&self, outbound: &Outbound, method: reqwest::Method, path: &str) -> Result<Call, Refused> {
-        let request = outbound.request(method, &self.url(path))?.timeout(crate::coins::TIMEOUT);
+        // The client's own timeout: `partner_backend_timeout_seconds`.
+        let request = outbound.request(method, &self.url(path))?;
         Ok(Call { request, secret: self.secret.clone(), previous_secret: self.previous_secret.clone() })
     }
 }
@@ -180,7 +181,7 @@ pub struct Call {
 
 impl Call {
     /// Sends `body` (JSON, if any) with the integration secret in
-    /// [`crate::coins::SECRET_HEADER`] and the 5 s timeout. During a rotation's
+    /// [`crate::coins::SECRET_HEADER`] and the partner-backend timeout. During a rotation's
     /// grace period, a 401 or 403 — the backend does not know the new secret
     /// yet — is tried once more with the replaced one (the backend refused
     /// without acting, so the second call is safe even for a debit).

@@ -13,11 +13,24 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::time::Duration;
 
+/// The ledger gets 1 s to answer (a "slow" ledger takes 2 s), and a debit
+/// with no outcome after 3 s is taken for unknown.
 const ENV: &[(&str, &str)] = &[
+    ("TESSERA_OPERATOR_TOKEN", OPERATOR_TOKEN),
+    ("TESSERA_WEBHOOK_ALLOW_NETWORKS", "127.0.0.0/8"),
+    ("TESSERA_PARTNER_BACKEND_TIMEOUT_SECONDS", "1"),
+    ("TESSERA_COINS_UNKNOWN_AFTER_SECONDS", "3"),
+];
+
+/// A server waiting for the ledger as long as production does (5 s).
+const PATIENT: &[(&str, &str)] = &[
     ("TESSERA_OPERATOR_TOKEN", OPERATOR_TOKEN),
     ("TESSERA_WEBHOOK_ALLOW_NETWORKS", "127.0.0.0/8"),
     ("TESSERA_COINS_UNKNOWN_AFTER_SECONDS", "10"),
 ];
+
+/// Slower than the ledger may be.
+const TOO_SLOW: Duration = Duration::from_secs(2);
 
 struct Setup {
     app: TestServer,
@@ -27,7 +40,11 @@ struct Setup {
 }
 
 async fn setup(backend: Backend) -> Setup {
-    let app = TestServer::spawn_with(backend, ENV).await;
+    setup_with(backend, ENV).await
+}
+
+async fn setup_with(backend: Backend, env: &[(&str, &str)]) -> Setup {
+    let app = TestServer::spawn_with(backend, env).await;
     let partner = app.create_partner("coins").await;
     let ledger = Ledger::start("placeholder").await;
     let set = app.admin_ok(Method::PUT, "/admin/partners/coins/integration", Some(json!({ "baseUrl": ledger.base }))).await;
@@ -141,7 +158,7 @@ async fn an_unknown_debit_outcome_is_reversed(backend: Backend) {
     s.ledger.fund("cai", 100);
     // Timed out (the ledger debited after Tessera stopped waiting), a 500
     // (it debited and failed to say so), and an answer that is not JSON.
-    for f in [Fault::Slow(Duration::from_secs(6)), Fault::Status(500), Fault::NotJson] {
+    for f in [Fault::Slow(TOO_SLOW), Fault::Status(500), Fault::NotJson] {
         s.ledger.inject("debit", vec![f.clone()]);
         let (status, body) = claim(&s, "cai", &voucher).await;
         assert_eq!((status, error_code(&body)), (StatusCode::SERVICE_UNAVAILABLE, "ledger_unavailable"), "{f:?}: {body}");
@@ -164,7 +181,7 @@ async fn a_failing_reversal_is_retried_until_it_succeeds(backend: Backend) {
     let voucher = s.cat.voucher(&s.app, "Retry", json!({ "coinCost": 25 })).await;
     s.ledger.fund("dee", 100);
     s.ledger.inject("debit", vec![Fault::Status(503)]);
-    s.ledger.inject("reverse", vec![Fault::Status(500), Fault::Slow(Duration::from_secs(6))]);
+    s.ledger.inject("reverse", vec![Fault::Status(500), Fault::Slow(TOO_SLOW)]);
     let (status, _) = claim(&s, "dee", &voucher).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     // 500, then a timeout, then success: three calls, coins back once.
@@ -192,23 +209,25 @@ async fn a_claim_that_fails_after_the_debit_gives_the_coins_back(backend: Backen
 }
 
 async fn a_crash_between_debit_and_reversal_still_reverses(backend: Backend) {
-    let s = setup(backend).await;
+    // This server waits for the ledger as long as production does, so it is
+    // still waiting when it is killed.
+    let s = setup_with(backend, PATIENT).await;
     let voucher = s.cat.voucher(&s.app, "Crash", json!({ "coinCost": 15 })).await;
     s.ledger.fund("gus", 100);
-    // The ledger takes 3 s; Tessera is killed 1 s into the call, so the
-    // debit's outcome is never recorded. The debit still lands at the ledger.
+    // The ledger books the debit, then takes 3 s to answer; Tessera is killed
+    // as soon as the debit is booked, so its outcome is never recorded.
     s.ledger.inject("debit", vec![Fault::Slow(Duration::from_secs(3))]);
     let token = s.partner.jwt("gus");
     let request = s.app.request(Method::POST, "/me/claims").bearer_auth(&token).json(&json!({ "voucherId": voucher })).send();
     let crashed = tokio::spawn(request);
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    s.ledger.wait_for(Duration::from_secs(10), "the debit booked at the ledger", |b| b.debit_calls == 1).await;
     let Setup { app, ledger, .. } = s;
     let db = app.kill().await;
     assert!(crashed.await.unwrap().is_err(), "the claim's connection died with the server");
-    ledger.wait_for(Duration::from_secs(5), "the debit landing", |b| b.balances["gus"] == 85).await;
-    // Back up: the debit has no outcome; after coins_unknown_after it is reversed.
+    assert_eq!(ledger.balance("gus"), 85, "the debit landed");
+    // Back up: the debit has no outcome; after coins_unknown_after (3 s) it is reversed.
     let app = TestServer::spawn_on(db, ENV).await;
-    ledger.wait_for(Duration::from_secs(25), "the coins given back after the restart", |b| b.balances["gus"] == 100).await;
+    ledger.wait_for(Duration::from_secs(20), "the coins given back after the restart", |b| b.balances["gus"] == 100).await;
     let pool = app.db.pool().await;
     let states: Vec<(String,)> = sqlx::query_as("SELECT state FROM coin_debits").fetch_all(&pool).await.unwrap();
     assert_eq!(states, vec![("reversed".to_string(),)]);

@@ -11,7 +11,12 @@ use reqwest::{Method, StatusCode, header};
 use serde_json::json;
 use std::time::Duration;
 
-const ENV: &[(&str, &str)] = &[("TESSERA_OPERATOR_TOKEN", OPERATOR_TOKEN), ("TESSERA_WEBHOOK_ALLOW_NETWORKS", "127.0.0.0/8")];
+/// The partner's SSO endpoint gets 1 s to answer (a slow one takes 2 s).
+const ENV: &[(&str, &str)] = &[
+    ("TESSERA_OPERATOR_TOKEN", OPERATOR_TOKEN),
+    ("TESSERA_WEBHOOK_ALLOW_NETWORKS", "127.0.0.0/8"),
+    ("TESSERA_PARTNER_BACKEND_TIMEOUT_SECONDS", "1"),
+];
 
 async fn partner_with_sso(app: &TestServer, id: &str, sandbox: bool) -> Ledger {
     app.admin_ok(Method::POST, "/admin/partners", Some(json!({ "id": id, "name": id, "sandbox": sandbox }))).await;
@@ -84,7 +89,7 @@ async fn every_refusal_is_a_clear_screen(backend: Backend) {
         ("unknown", None, "sso_refused", StatusCode::UNAUTHORIZED),
         ("good", Some(Fault::Status(500)), "sso_failed", StatusCode::BAD_GATEWAY),
         ("good", Some(Fault::NotJson), "sso_failed", StatusCode::BAD_GATEWAY),
-        ("good", Some(Fault::Slow(Duration::from_secs(6))), "sso_failed", StatusCode::BAD_GATEWAY),
+        ("good", Some(Fault::Slow(Duration::from_secs(2))), "sso_failed", StatusCode::BAD_GATEWAY),
     ];
     for (token, fault, code, expected) in cases {
         if let Some(f) = fault.clone() {
