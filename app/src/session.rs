@@ -43,6 +43,7 @@ pub async fn viewer() -> Result<Viewer, crate::error::AppError> {
     let db = &platform.db;
     let owner = tessera_core::sessions::authenticate(db, &token, tessera_core::clock::now_ms()).await?;
     let user = tessera_core::users::ref_by_id(db, &owner.user_id).await?;
+    tessera_core::metrics::record_caller(&owner.partner_id, Some(&user.id));
     Ok(Viewer { partner_id: owner.partner_id, user_id: user.id, external_user_id: user.external_user_id })
 }
 

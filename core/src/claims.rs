@@ -92,6 +92,16 @@ pub enum Source {
     Issue,
 }
 
+impl Source {
+    /// As `claims.source` stores it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Claim => "claim",
+            Source::Issue => "issue",
+        }
+    }
+}
+
 /// What the claim rule needs to know of a voucher and of the user's claims of it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Claimable {
@@ -255,7 +265,25 @@ pub fn unavailable(v: &crate::catalog::VoucherView, now: i64) -> Option<Unavaila
 ///
 /// A voucher with a coin cost is paid from the partner's coins ledger first
 /// (see [`crate::coins`]); a partner issuing one pays nothing.
+#[tracing::instrument(skip_all, fields(partner_id = %holder.partner_id, user_id = %holder.user_id, voucher_id, source = source.as_str()))]
 pub async fn claim(
+    p: &Platform,
+    holder: &Holder,
+    voucher_id: &str,
+    coupon: Option<&str>,
+    source: Source,
+) -> Result<(Claim, bool), ApiError> {
+    let result = claim_with_retries(p, holder, voucher_id, coupon, source).await;
+    let outcome = match &result {
+        Ok((_, true)) => "created".to_string(),
+        Ok((_, false)) => "existing".to_string(),
+        Err(e) => e.code().as_str().to_string(),
+    };
+    p.metrics.claim(source.as_str(), outcome);
+    result
+}
+
+async fn claim_with_retries(
     p: &Platform,
     holder: &Holder,
     voucher_id: &str,
@@ -370,10 +398,7 @@ async fn try_claim(
     };
 
     let claim_id = new_id();
-    let source_name = match source {
-        Source::Claim => "claim",
-        Source::Issue => "issue",
-    };
+    let source_name = source.as_str();
     let kind = match source {
         Source::Claim => events::CLAIM_CREATED,
         Source::Issue => events::VOUCHER_ISSUED,

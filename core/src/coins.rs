@@ -12,6 +12,7 @@
 //! double tap cannot take coins twice.
 
 use crate::error::ErrorCode;
+use crate::metrics::result_of;
 use crate::{
     Platform,
     clock::now_ms,
@@ -73,7 +74,14 @@ fn unavailable(why: &str) -> ApiError {
 }
 
 /// The user's coin balance in the partner's ledger.
+#[tracing::instrument(skip_all)]
 pub async fn balance(p: &Platform, integration: &Integration, external_user_id: &str) -> Result<f64, ApiError> {
+    let result = ask_balance(p, integration, external_user_id).await;
+    p.metrics.ledger("balance", result_of(&result, "ok"));
+    result
+}
+
+async fn ask_balance(p: &Platform, integration: &Integration, external_user_id: &str) -> Result<f64, ApiError> {
     let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("userId", external_user_id).finish();
     let answer = integration
         .call(&p.outbound, reqwest::Method::GET, &format!("balance?{query}"))
@@ -117,7 +125,14 @@ async fn set_state(
 
 /// Asks the ledger to debit the user. `Ok` only when it confirmed; every
 /// other outcome is recorded, and an unknown one is queued for reversal.
+#[tracing::instrument(skip_all, fields(partner_id = %pay.partner_id, user_id = %pay.user_id, voucher_id = %pay.voucher_id, amount = pay.amount))]
 pub async fn debit(p: &Platform, integration: &Integration, pay: &Payment<'_>) -> Result<Debit, ApiError> {
+    let result = ask_debit(p, integration, pay).await;
+    p.metrics.ledger("debit", result_of(&result, "ok"));
+    result
+}
+
+async fn ask_debit(p: &Platform, integration: &Integration, pay: &Payment<'_>) -> Result<Debit, ApiError> {
     // Refused before anything is recorded: no call goes out, so nothing is to be given back.
     let request = integration.call(&p.outbound, reqwest::Method::POST, "debit").map_err(|e| unavailable(&e.to_string()))?;
     let id = new_id();
@@ -288,7 +303,14 @@ pub async fn reverse_due(p: &Platform) -> Result<Pass, ApiError> {
 }
 
 /// One reversal call: `Ok(note)` when the coins are back (or were never taken).
+#[tracing::instrument(skip_all, fields(debit_id = %d.id, partner_id = %d.partner_id))]
 async fn reverse_one(p: &Platform, d: &Due) -> Result<Option<&'static str>, String> {
+    let result = ask_reverse(p, d).await;
+    p.metrics.ledger("reverse", if result.is_ok() { "ok" } else { "failed" }.to_string());
+    result
+}
+
+async fn ask_reverse(p: &Platform, d: &Due) -> Result<Option<&'static str>, String> {
     let partner = crate::partners::find_recent(&p.db, &d.partner_id).await.map_err(|e| e.message().to_string())?;
     let integration = partner.and_then(|p| p.integration()).ok_or("the partner has no integration base URL any more")?;
     let body = json!({ "userId": d.external_user_id, "amount": d.amount, "referenceId": d.id, "transactionId": d.transaction_id });

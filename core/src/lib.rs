@@ -41,6 +41,8 @@ pub mod ids;
 #[cfg(feature = "server")]
 pub mod merchants;
 #[cfg(feature = "server")]
+pub mod metrics;
+#[cfg(feature = "server")]
 pub mod outbound;
 #[cfg(feature = "server")]
 pub mod partners;
@@ -89,13 +91,15 @@ mod platform {
         pub config: Arc<Config>,
         /// Every call out (webhooks, SSO, coins): guarded by [`crate::outbound`].
         pub outbound: crate::outbound::Outbound,
+        /// What `/metrics` reports; shared by the platform's clones.
+        pub metrics: Arc<crate::metrics::Metrics>,
     }
 
     impl Platform {
         pub fn new(db: Db, config: Arc<Config>) -> Self {
             let own = config.own_origin();
             let outbound = Self::outbound_for(&config, own);
-            Self { db, config, outbound }
+            Self { db, config, outbound, metrics: Arc::default() }
         }
 
         /// Once the server knows the address it listens on (a port 0 is

@@ -5,6 +5,7 @@ use crate::error::ErrorCode;
 use crate::merchants::Outlet;
 use crate::types::{CodeSource, FlagReason, RedemptionStatus, Timestamp};
 use crate::{
+    Platform,
     clock::now_ms,
     db::{Backend, Db, Refusal, nullable_f64},
     error::ApiError,
@@ -187,7 +188,17 @@ pub fn decide(claim: &Claimed, outlet: Option<&Outlet>, here: Option<Here>, now:
 }
 
 /// Redeems the user's claim. Nothing is recorded unless it succeeds.
-pub async fn redeem(db: &Db, user_id: &str, req: &RedeemRequest) -> Result<Redemption, ApiError> {
+#[tracing::instrument(skip_all, fields(user_id, claim_id = %req.claim_id, outlet_id = %req.outlet_id))]
+pub async fn redeem(p: &Platform, user_id: &str, req: &RedeemRequest) -> Result<Redemption, ApiError> {
+    let result = redeem_once(&p.db, user_id, req).await;
+    p.metrics.redemption(match &result {
+        Ok(r) => r.status.as_str().to_string(),
+        Err(e) => e.code().as_str().to_string(),
+    });
+    result
+}
+
+async fn redeem_once(db: &Db, user_id: &str, req: &RedeemRequest) -> Result<Redemption, ApiError> {
     let here = Here::of(req.location)?;
     let facts: ClaimFacts = sqlx::query_as(
         "SELECT c.partner_id, c.voucher_id, c.voucher_title, v.merchant_id, v.valid_until, v.code_source, v.static_code, \

@@ -72,7 +72,17 @@ fn shell_quote(s: &str) -> String {
 }
 
 /// Asks the partner's backend who `token` is.
+#[tracing::instrument(skip_all, fields(partner_id = %partner.id))]
 pub async fn identify(p: &Platform, partner: &Partner, token: &str) -> Result<SsoUser, SsoFailure> {
+    let result = ask(p, partner, token).await;
+    p.metrics.sso(match &result {
+        Ok(_) => "ok".to_string(),
+        Err(f) => f.code.as_str().to_string(),
+    });
+    result
+}
+
+async fn ask(p: &Platform, partner: &Partner, token: &str) -> Result<SsoUser, SsoFailure> {
     let fail = |code: ErrorCode, message: String, debug: Option<SsoDebug>| SsoFailure {
         code,
         message,

@@ -12,7 +12,6 @@
 
 pub mod cli;
 pub mod http;
-pub mod metrics;
 pub mod serve;
 pub mod telemetry;
 pub mod webhooks;

@@ -7,7 +7,6 @@
 //! stops leasing, lets in-flight deliveries finish within the grace period and
 //! gives back the leases of any that did not.
 
-use crate::metrics::METRICS;
 use std::{
     collections::{HashMap, HashSet},
     sync::{Arc, Mutex},
@@ -38,6 +37,7 @@ pub fn client(settings: &WebhookSettings) -> Outbound {
 }
 
 /// Sends one delivery and says what came of it.
+#[tracing::instrument(skip_all, fields(delivery_id = %d.id, endpoint_id = %d.endpoint_id, event_id = %d.event_id))]
 async fn send(client: &Outbound, timeout: Duration, target: &Target, d: &Leased) -> Outcome {
     let attempted_at = now_ms();
     let started = Instant::now();
@@ -139,6 +139,7 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
     let recorder = tokio::spawn({
         let (db, instance, in_flight, held, wake, settings) =
             (db.clone(), instance.clone(), in_flight.clone(), held.clone(), wake.clone(), settings.clone());
+        let metrics = platform.metrics.clone();
         async move {
             while let Some(first) = recorded.recv().await {
                 let mut batch = vec![first];
@@ -153,14 +154,14 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
                         Ok(decided) => {
                             for next in decided {
                                 match next {
-                                    Next::Delivered => METRICS.delivered.inc(),
+                                    Next::Delivered => metrics.webhook_delivered.inc(),
                                     Next::Retry(_) => {
-                                        METRICS.failed.inc();
-                                        METRICS.retried.inc()
+                                        metrics.webhook_failed.inc();
+                                        metrics.webhook_retried.inc()
                                     }
                                     Next::Failed => {
-                                        METRICS.failed.inc();
-                                        METRICS.given_up.inc()
+                                        metrics.webhook_failed.inc();
+                                        metrics.webhook_given_up.inc()
                                     }
                                 };
                             }

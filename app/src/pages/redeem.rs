@@ -140,7 +140,7 @@ pub async fn redeem_claim(
         _ => None,
     };
     let request = tessera_core::redemptions::RedeemRequest { claim_id, outlet_id, location };
-    Ok(done(tessera_core::redemptions::redeem(&platform.db, &viewer.user_id, &request).await?))
+    Ok(done(tessera_core::redemptions::redeem(&platform, &viewer.user_id, &request).await?))
 }
 
 /// `/consumer/wallet/{claimId}`: redeem a claim at an outlet (`?outletId=`

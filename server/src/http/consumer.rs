@@ -326,7 +326,7 @@ async fn redeem(
     consumer: Consumer,
     ApiJson(req): ApiJson<RedeemRequest>,
 ) -> Result<(StatusCode, Json<Redemption>), ApiError> {
-    Ok((StatusCode::CREATED, Json(redemptions::redeem(&state.platform.db, &consumer.user.id, &req).await?)))
+    Ok((StatusCode::CREATED, Json(redemptions::redeem(&state.platform, &consumer.user.id, &req).await?)))
 }
 
 /// The user’s redemptions, newest first.

@@ -78,11 +78,13 @@ impl FromRequestParts<AppState> for Consumer {
             let user = users::ref_by_id(db, &owner.user_id)
                 .await
                 .map_err(|_| ApiError::new(ErrorCode::SessionExpired, "This session's user no longer exists."))?;
+            tessera_core::metrics::record_caller(&owner.partner_id, Some(&user.id));
             state.limits.user(&user.id)?;
             return Ok(Consumer { partner_id: owner.partner_id, user, via_jwt: false });
         }
         let (partner, claims) = tokens::verify(db, token, now_ms() / 1000).await?;
         let user = users::ensure_ref(db, &partner.id, &claims.sub, &claims.profile()).await?;
+        tessera_core::metrics::record_caller(&partner.id, Some(&user.id));
         state.limits.user(&user.id)?;
         Ok(Consumer { partner_id: partner.id, user, via_jwt: true })
     }

@@ -18,9 +18,10 @@ pub mod webview;
 
 use axum::{
     Router,
-    extract::{FromRef, State},
+    extract::{FromRef, MatchedPath, State},
     http::{HeaderName, Request, StatusCode},
     middleware,
+    response::Response,
     routing::{any, get},
 };
 use leptos::prelude::*;
@@ -172,41 +173,41 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
 
     let (partner_routes, _) = partner::routes().split_for_parts();
     let spec = Arc::new(reference.0.to_string());
-    let mut api = Router::new()
-        .merge(health::routes())
-        .merge(partner_routes.route_layer(middleware::from_fn_with_state(state.clone(), partner::authenticate)))
-        .merge(consumer::routes())
-        .merge(admin::routes())
-        .merge(webview::routes())
-        .merge(demo::routes())
-        .merge(sandbox::routes())
-        .merge(images::routes())
-        .route(
-            "/metrics",
-            get(|State(s): State<AppState>| async move {
-                crate::metrics::METRICS
-                    .render(&s.platform.db)
-                    .await
-                    .map(|text| ([(axum::http::header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text))
-            }),
-        )
-        .route(
-            "/docs/search.json",
-            get({
-                let index = Arc::new(serde_json::to_string(&tessera_app::pages::docs::search_index()).unwrap_or_else(|_| "[]".into()));
-                move || {
-                    let index = index.clone();
-                    async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], index.as_str().to_owned()) }
-                }
-            }),
-        )
-        .route(
-            "/openapi.json",
-            get(move || {
-                let spec = spec.clone();
-                async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], spec.as_str().to_owned()) }
-            }),
-        );
+    let mut api =
+        Router::new()
+            .merge(health::routes())
+            .merge(partner_routes.route_layer(middleware::from_fn_with_state(state.clone(), partner::authenticate)))
+            .merge(consumer::routes())
+            .merge(admin::routes())
+            .merge(webview::routes())
+            .merge(demo::routes())
+            .merge(sandbox::routes())
+            .merge(images::routes())
+            .route(
+                "/metrics",
+                get(|State(s): State<AppState>| async move {
+                    s.platform.metrics.render(&s.platform.db).await.map(|text| {
+                        ([(axum::http::header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text)
+                    })
+                }),
+            )
+            .route(
+                "/docs/search.json",
+                get({
+                    let index = Arc::new(serde_json::to_string(&tessera_app::pages::docs::search_index()).unwrap_or_else(|_| "[]".into()));
+                    move || {
+                        let index = index.clone();
+                        async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], index.as_str().to_owned()) }
+                    }
+                }),
+            )
+            .route(
+                "/openapi.json",
+                get(move || {
+                    let spec = spec.clone();
+                    async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], spec.as_str().to_owned()) }
+                }),
+            );
     // Anything under an API prefix that no route claims is a JSON 404, never the
     // HTML page a browser would get.
     for prefix in API_PREFIXES {
@@ -249,14 +250,44 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
                     TraceLayer::new_for_http()
                         .make_span_with(|req: &Request<_>| {
                             let request_id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-                            // The path only: query strings may carry tokens.
-                            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %request_id)
+                            // The path only: query strings may carry tokens. Whose
+                            // request it is, once authenticated (`metrics::record_caller`).
+                            tracing::info_span!(
+                                "request",
+                                method = %req.method(),
+                                path = %req.uri().path(),
+                                route = route_of(req),
+                                request_id = %request_id,
+                                partner_id = tracing::field::Empty,
+                                user_id = tracing::field::Empty,
+                            )
                         })
                         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Millis)),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
         )
+        .layer(middleware::from_fn_with_state(platform.metrics.clone(), count_requests))
         .with_state(state)
+}
+
+/// The route template a request matched (`/me/claims/{id}`), never the
+/// concrete path; `unmatched` for what no route claims.
+fn route_of<B>(req: &Request<B>) -> &str {
+    req.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str)
+}
+
+/// Counts and times every answered request by route template, method and status.
+async fn count_requests(
+    State(metrics): State<Arc<tessera_core::metrics::Metrics>>,
+    req: Request<axum::body::Body>,
+    next: middleware::Next,
+) -> Response {
+    let route = route_of(&req).to_owned();
+    let method = req.method().clone();
+    let started = std::time::Instant::now();
+    let res = next.run(req).await;
+    metrics.http(&route, method.as_str(), res.status().as_u16(), started.elapsed().as_secs_f64());
+    res
 }
 
 #[cfg(test)]

@@ -64,6 +64,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
         now_ms(),
     )
     .await?;
+    tessera_core::metrics::record_caller(&partner.id, None);
     state.limits.partner(&partner.id)?;
     // A key that is sent but unreadable (non-ASCII) is refused by `begin`, never
     // ignored: ignoring it would let the caller's retry run the work twice.

@@ -1,5 +1,9 @@
-use crate::support::{Backend, TestServer, error_code};
-use reqwest::StatusCode;
+use crate::support::{
+    Backend, TestServer,
+    api::{Catalog, OPERATOR_TOKEN},
+    error_code,
+};
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 use sqlx::{Connection, Executor};
 
@@ -9,7 +13,58 @@ async fn healthz_and_readyz_answer(backend: Backend) {
     assert_eq!(app.get_json("/readyz").await, (StatusCode::OK, json!({ "status": "ready", "database": "ok" })));
 }
 
-crate::backend_tests!(healthz_and_readyz_answer);
+/// `/metrics` counts requests by route template (never a concrete path with an
+/// id in it) and status, and claims and redemptions by outcome; the request's
+/// log lines say whose request it was.
+async fn metrics_count_requests_claims_and_redemptions(backend: Backend) {
+    let env = [("TESSERA_OPERATOR_TOKEN", OPERATOR_TOKEN), ("TESSERA_LOG_LEVEL", "info")];
+    let app = TestServer::spawn_with(backend, &env).await;
+    let p = app.create_partner("acme").await;
+    let cat = Catalog::create(&app).await;
+    let voucher = cat.voucher(&app, "Coffee", json!({})).await;
+    let ana = p.jwt("ana");
+    let (status, claim) = app.me(&ana, Method::POST, "/me/claims", Some(json!({ "voucherId": voucher }))).await;
+    assert_eq!(status, StatusCode::CREATED, "{claim}");
+    let (again, _) = app.me(&ana, Method::POST, "/me/claims", Some(json!({ "voucherId": voucher }))).await;
+    assert_eq!(again, StatusCode::OK);
+    let (unknown, _) = app.me(&ana, Method::POST, "/me/claims", Some(json!({ "voucherId": "nope" }))).await;
+    assert_eq!(unknown, StatusCode::NOT_FOUND);
+    let (status, _) = app.me(&ana, Method::GET, &format!("/me/vouchers/{voucher}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let body = json!({ "claimId": claim["id"], "outletId": cat.outlet, "location": null });
+    let (status, r) = app.me(&ana, Method::POST, "/me/redemptions", Some(body)).await;
+    assert_eq!((status, r["status"].as_str()), (StatusCode::CREATED, Some("FLAGGED")), "{r}");
+
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    for line in [
+        r#"tessera_http_requests_total{route="/me/claims",method="POST",status="201"} 1"#,
+        r#"tessera_http_requests_total{route="/me/claims",method="POST",status="200"} 1"#,
+        r#"tessera_http_requests_total{route="/me/claims",method="POST",status="404"} 1"#,
+        r#"tessera_http_requests_total{route="/me/vouchers/{id}",method="GET",status="200"} 1"#,
+        r#"tessera_http_request_duration_seconds_count{route="/me/redemptions",status="201"} 1"#,
+        r#"tessera_claims_total{source="claim",result="created"} 1"#,
+        r#"tessera_claims_total{source="claim",result="existing"} 1"#,
+        r#"tessera_claims_total{source="claim",result="not_found"} 1"#,
+        r#"tessera_redemptions_total{result="FLAGGED"} 1"#,
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "no {line} in\n{metrics}");
+    }
+    assert!(!metrics.contains(&voucher), "a concrete id became a label");
+    // The claim's log lines carry the partner and Tessera's user id, never the token.
+    let log = app.log();
+    let claim_lines: Vec<serde_json::Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["span"]["route"] == "/me/claims")
+        .collect();
+    assert!(
+        claim_lines.iter().any(|l| l["span"]["partner_id"] == "acme" && l["span"]["user_id"].as_str().is_some_and(|u| !u.is_empty())),
+        "no claim log line names its partner and user:\n{log}"
+    );
+    assert!(!log.contains(&ana), "a token was logged");
+}
+
+crate::backend_tests!(healthz_and_readyz_answer, metrics_count_requests_claims_and_redemptions);
 
 /// Readiness reflects the database: drop it under a running server and the
 /// probe turns 503 while liveness stays 200.
