@@ -4,13 +4,10 @@
 /// The cookie set by `POST /consumer/session`.
 pub const COOKIE: &str = "tessera_session";
 
-/// The signed-in user, as pages need them.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Viewer {
-    pub partner_id: String,
-    pub user_id: String,
-    pub external_user_id: String,
-}
+/// The signed-in user, as pages need them: their partner, Tessera's id and
+/// the partner's id for them (resolved by `tessera_core::sessions::holder`).
+#[cfg(feature = "ssr")]
+pub use tessera_core::claims::Holder as Viewer;
 
 /// The session token in a `Cookie` header, if any.
 pub fn token_in(cookie_header: &str) -> Option<&str> {
@@ -40,11 +37,7 @@ pub async fn viewer() -> Result<Viewer, crate::error::AppError> {
             message: "Open this screen from your app to see your vouchers.".into(),
         });
     };
-    let db = &platform.db;
-    let owner = tessera_core::sessions::authenticate(db, &token, tessera_core::clock::now_ms()).await?;
-    let user = tessera_core::users::ref_by_id(db, &owner.user_id).await?;
-    tessera_core::metrics::record_caller(&owner.partner_id, Some(&user.id));
-    Ok(Viewer { partner_id: owner.partner_id, user_id: user.id, external_user_id: user.external_user_id })
+    Ok(tessera_core::sessions::holder(&platform.db, &token, tessera_core::clock::now_ms()).await?)
 }
 
 /// The signed-in viewer, or `None` when the request carries no valid session
@@ -58,13 +51,7 @@ pub async fn viewer_if_any() -> Option<Viewer> {
 #[cfg(feature = "ssr")]
 pub fn client_id() -> Option<String> {
     let parts = leptos::prelude::use_context::<http::request::Parts>()?;
-    let query = parts.uri.query()?;
-    query
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .find(|(k, _)| *k == "clientId")
-        .map(|(_, v)| v.to_owned())
-        .filter(|v| !v.is_empty() && v.len() <= 100 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+    tessera_core::webview::client_id(parts.uri.query())
 }
 
 /// The partner the page is shown for: `clientId`, else the session's.

@@ -400,8 +400,8 @@ async fn try_claim(
     let claim_id = new_id();
     let source_name = source.as_str();
     let kind = match source {
-        Source::Claim => events::CLAIM_CREATED,
-        Source::Issue => events::VOUCHER_ISSUED,
+        Source::Claim => events::EventType::ClaimCreated,
+        Source::Issue => events::EventType::VoucherIssued,
     };
     let data = json!({
         "userId": holder.user_id, "externalUserId": holder.external_user_id, "claimId": claim_id,
@@ -502,7 +502,7 @@ const CLAIM_AT_ONCE_PG: &str = "\
      SELECT $9, $2, $10, $3, $11, $12 FROM claim";
 
 impl ClaimWrite {
-    async fn run(self, tx: &mut sqlx::AnyConnection, kind: &'static str, data: serde_json::Value) -> Result<(), ClaimError> {
+    async fn run(self, tx: &mut sqlx::AnyConnection, kind: events::EventType, data: serde_json::Value) -> Result<(), ClaimError> {
         let stock = sqlx::query(
             "UPDATE vouchers SET claimed_count = claimed_count + 1 \
              WHERE id = $1 AND status = 'published' AND (total_stock IS NULL OR claimed_count < total_stock)",
@@ -556,7 +556,7 @@ impl ClaimWrite {
     async fn run_at_once(
         self,
         tx: &mut sqlx::AnyConnection,
-        kind: &'static str,
+        kind: events::EventType,
         data: serde_json::Value,
     ) -> Result<(), Refusal<ClaimError>> {
         let event = events::NewEvent::new(kind, data);

@@ -13,6 +13,7 @@
 
 use crate::error::ErrorCode;
 use crate::metrics::result_of;
+use crate::types::DebitState;
 use crate::{
     Platform,
     clock::now_ms,
@@ -102,8 +103,8 @@ async fn ask_balance(p: &Platform, integration: &Integration, external_user_id: 
 async fn set_state(
     p: &Platform,
     id: &str,
-    from: &str,
-    to: &str,
+    from: DebitState,
+    to: DebitState,
     transaction_id: Option<&str>,
     error: Option<&str>,
 ) -> Result<bool, ApiError> {
@@ -163,7 +164,7 @@ async fn ask_debit(p: &Platform, integration: &Integration, pay: &Payment<'_>) -
         Ok(answer) => answer,
         Err(e) => {
             let why = outbound::describe(&e);
-            set_state(p, &id, "debiting", "reversing", None, Some(&why)).await?;
+            set_state(p, &id, DebitState::Debiting, DebitState::Reversing, None, Some(&why)).await?;
             return Err(unavailable(&why));
         }
     };
@@ -171,31 +172,31 @@ async fn ask_debit(p: &Platform, integration: &Integration, pay: &Payment<'_>) -
     match status {
         200 => match answer.json::<DebitReply>().await {
             Ok(reply) if reply.status == "SUCCESS" => {
-                if !set_state(p, &id, "debiting", "debited", reply.transaction_id.as_deref(), None).await? {
+                if !set_state(p, &id, DebitState::Debiting, DebitState::Debited, reply.transaction_id.as_deref(), None).await? {
                     return Err(unavailable("the ledger answered too late; the payment is being given back"));
                 }
                 Ok(Debit { reference_id: id, transaction_id: reply.transaction_id })
             }
             _ => {
                 let why = "the debit answer is not {status: SUCCESS}";
-                set_state(p, &id, "debiting", "reversing", None, Some(why)).await?;
+                set_state(p, &id, DebitState::Debiting, DebitState::Reversing, None, Some(why)).await?;
                 Err(unavailable(why))
             }
         },
         400 => {
-            set_state(p, &id, "debiting", "refused", None, Some("HTTP 400: insufficient balance")).await?;
+            set_state(p, &id, DebitState::Debiting, DebitState::Refused, None, Some("HTTP 400: insufficient balance")).await?;
             Err(ApiError::new(ErrorCode::InsufficientCoins, "Your coin balance is below this voucher's cost.")
                 .with_details(json!({ "cost": pay.amount })))
         }
         401..=499 => {
             let why = format!("HTTP {status}");
-            set_state(p, &id, "debiting", "refused", None, Some(&why)).await?;
+            set_state(p, &id, DebitState::Debiting, DebitState::Refused, None, Some(&why)).await?;
             Err(ApiError::new(ErrorCode::LedgerRefused, format!("The coins ledger refused the payment ({why}); no coins were taken.")))
         }
         _ => {
             // 5xx and anything else: it may or may not have debited.
             let why = format!("HTTP {status}");
-            set_state(p, &id, "debiting", "reversing", None, Some(&why)).await?;
+            set_state(p, &id, DebitState::Debiting, DebitState::Reversing, None, Some(&why)).await?;
             Err(unavailable(&why))
         }
     }
@@ -204,7 +205,7 @@ async fn ask_debit(p: &Platform, integration: &Integration, pay: &Payment<'_>) -
 /// The claim that paid with `debit` failed: give the coins back (queued now;
 /// the reversal loop calls the ledger within a second).
 pub async fn claim_failed(p: &Platform, debit: &Debit, why: &str) -> Result<(), ApiError> {
-    set_state(p, &debit.reference_id, "debited", "reversing", None, Some(why)).await.map(|_| ())
+    set_state(p, &debit.reference_id, DebitState::Debited, DebitState::Reversing, None, Some(why)).await.map(|_| ())
 }
 
 /// In the claim's transaction: the debit is now the claim's. Fails when the

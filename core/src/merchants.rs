@@ -89,7 +89,7 @@ pub async fn create(db: &Db, input: &MerchantInput) -> Result<Merchant, ApiError
     .await?;
     crate::events::enqueue_for_every_partner(
         &mut tx,
-        crate::events::MERCHANT_CREATED,
+        crate::events::EventType::MerchantCreated,
         serde_json::json!({ "merchantId": id, "merchantName": input.name.trim() }),
     )
     .await?;
@@ -133,7 +133,7 @@ pub async fn set_status(db: &Db, id: &str, status: MerchantStatus) -> Result<Mer
         let (name,): (String,) = sqlx::query_as("SELECT name FROM merchants WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
         crate::events::enqueue_for_every_partner(
             &mut tx,
-            crate::events::MERCHANT_DISABLED,
+            crate::events::EventType::MerchantDisabled,
             serde_json::json!({ "merchantId": id, "merchantName": name }),
         )
         .await?;

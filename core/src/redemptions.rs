@@ -310,7 +310,7 @@ impl RedemptionWrite {
         self.bind_row(sqlx::query(concat!(insert_redemption!(), " VALUES (", redemption_values!(), ")")), &facts, &code)
             .execute(&mut *tx)
             .await?;
-        events::enqueue(tx, &facts.partner_id, events::REDEMPTION_CREATED, Some(&self.user_id), self.event(&facts)).await?;
+        events::enqueue(tx, &facts.partner_id, events::EventType::RedemptionCreated, Some(&self.user_id), self.event(&facts)).await?;
         Ok((facts, code))
     }
 
@@ -366,7 +366,7 @@ impl RedemptionWrite {
         facts: ClaimFacts,
         code: String,
     ) -> Result<(ClaimFacts, String), Refusal<ApiError>> {
-        let event = events::NewEvent::new(events::REDEMPTION_CREATED, self.event(&facts));
+        let event = events::NewEvent::new(events::EventType::RedemptionCreated, self.event(&facts));
         let sqlite = concat!(
             "UPDATE claims SET redeemed_at = $19 WHERE id = $2 AND redeemed_at IS NULL; ",
             insert_redemption!(),
@@ -393,7 +393,7 @@ impl RedemptionWrite {
         let written = self
             .bind_row(sqlx::query(sql), &facts, &code)
             .bind(&event.id)
-            .bind(events::REDEMPTION_CREATED)
+            .bind(events::EventType::RedemptionCreated)
             .bind(event.payload)
             .bind(event.created_at)
             .execute(&mut *tx)

@@ -85,3 +85,16 @@ pub async fn authenticate(db: &Db, token: &str, now: i64) -> Result<SessionOwner
         )
     })
 }
+
+/// The user behind a live session token, as claims and pages need them
+/// (the webview's cookie, or `Authorization: Bearer ses_…`). A session whose
+/// user was erased since is ended too: 401 `session_expired`.
+pub async fn holder(db: &Db, token: &str, now: i64) -> Result<crate::claims::Holder, ApiError> {
+    let owner = authenticate(db, token, now).await?;
+    let user = crate::users::ref_by_id(db, &owner.user_id)
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::SessionExpired, "This session's user no longer exists."))?;
+    let holder = crate::claims::Holder { partner_id: owner.partner_id, user_id: user.id, external_user_id: user.external_user_id };
+    crate::metrics::record_caller(&holder.partner_id, Some(&holder.user_id));
+    Ok(holder)
+}

@@ -181,6 +181,16 @@ pub fn mint_claims(secret: &str, claims: &Claims) -> String {
         .expect("HS256 encoding cannot fail")
 }
 
+/// The user a partner JWT is for (created on first sight, its profile
+/// claims written through), as claims and pages need them.
+pub async fn holder(db: &Db, token: &str, now_s: i64) -> Result<crate::claims::Holder, ApiError> {
+    let (partner, claims) = verify(db, token, now_s).await?;
+    let user = crate::users::ensure_ref(db, &partner.id, &claims.sub, &claims.profile()).await?;
+    let holder = crate::claims::Holder { partner_id: partner.id, user_id: user.id, external_user_id: user.external_user_id };
+    crate::metrics::record_caller(&holder.partner_id, Some(&holder.user_id));
+    Ok(holder)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -203,6 +203,72 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// What an event reports (`events.type`; the envelope's `type`). A webhook
+    /// endpoint may take only some of them.
+    pub enum EventType {
+        ClaimCreated = "CLAIM_CREATED",
+        RedemptionCreated = "REDEMPTION_CREATED",
+        VoucherPublished = "VOUCHER_PUBLISHED",
+        VoucherIssued = "VOUCHER_ISSUED",
+        MerchantCreated = "MERCHANT_CREATED",
+        MerchantDisabled = "MERCHANT_DISABLED",
+        VoucherArchived = "VOUCHER_ARCHIVED",
+    }
+}
+
+impl EventType {
+    /// Every type, comma-separated, for messages.
+    pub fn listed() -> String {
+        Self::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+text_enum! {
+    /// A coin debit's progress (`coin_debits.state`): `debiting` (asked, no
+    /// answer yet), `debited` (the ledger confirmed), `claimed` (the claim it
+    /// paid for committed), `refused` (the ledger said no: nothing taken),
+    /// `reversing` (the claim failed or the outcome is unknown: coins to give
+    /// back), `reversed` (given back, or never taken).
+    pub enum DebitState {
+        Debiting = "debiting",
+        Debited = "debited",
+        Claimed = "claimed",
+        Refused = "refused",
+        Reversing = "reversing",
+        Reversed = "reversed",
+    }
+}
+
+text_enum! {
+    /// A webhook delivery's state (`webhook_deliveries.status`): waiting or in
+    /// flight, delivered, or given up (recover or resend puts it back to pending).
+    pub enum DeliveryStatus {
+        Pending = "pending",
+        Delivered = "delivered",
+        Failed = "failed",
+    }
+}
+
+text_enum! {
+    /// Whether an endpoint receives deliveries (`webhook_endpoints.status`).
+    pub enum EndpointStatus {
+        Enabled = "enabled",
+        Disabled = "disabled",
+    }
+}
+
+text_enum! {
+    /// Why an endpoint was disabled (`webhook_endpoints.disabled_reason`): it
+    /// answered 410 Gone, it failed without a success for the configured period,
+    /// or an operator or the partner turned it off.
+    pub enum DisabledReason {
+        Gone = "gone",
+        Failing = "failing",
+        Operator = "operator",
+    }
+}
+
 #[cfg(all(test, feature = "server"))]
 mod tests {
     use super::*;

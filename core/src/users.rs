@@ -163,6 +163,12 @@ async fn find_row(conn: &mut sqlx::AnyConnection, partner_id: &str, external_use
 }
 
 /// The partner's user, or 404 (an erased user is gone, as is another partner's).
+/// The partner's user `external_user_id` as a claim's holder (404 when unknown).
+pub async fn holder(db: &Db, partner_id: &str, external_user_id: &str) -> Result<crate::claims::Holder, ApiError> {
+    let user = get(db, partner_id, external_user_id).await?;
+    Ok(crate::claims::Holder { partner_id: partner_id.to_string(), user_id: user.id, external_user_id: external_user_id.to_string() })
+}
+
 pub async fn get(db: &Db, partner_id: &str, external_user_id: &str) -> Result<User, ApiError> {
     let mut conn = db.pool().acquire().await?;
     let row =

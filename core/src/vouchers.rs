@@ -393,7 +393,7 @@ pub async fn archive(db: &Db, id: &str) -> Result<Voucher, ApiError> {
             sqlx::query_as("SELECT title, merchant_id FROM vouchers WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
         crate::events::enqueue_for_every_partner(
             &mut tx,
-            crate::events::VOUCHER_ARCHIVED,
+            crate::events::EventType::VoucherArchived,
             serde_json::json!({ "voucherId": id, "voucherTitle": title, "merchantId": merchant_id }),
         )
         .await?;

@@ -4,6 +4,17 @@
 //! help page is the partner's own support).
 
 use crate::{db::Db, error::ApiError, locale::Locale};
+
+/// The partner a webview page is shown for, named by `clientId` in its query
+/// string: percent-decoded, and only when it is a well-formed partner id
+/// ([`crate::partners::valid_partner_id`]). The one reading of `clientId` for
+/// the SSO sign-in, the framing policy, the language settings and the pages.
+pub fn client_id(query: Option<&str>) -> Option<String> {
+    url::form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == "clientId")
+        .map(|(_, v)| v.into_owned())
+        .filter(|id| crate::partners::valid_partner_id(id))
+}
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -78,6 +89,16 @@ pub async fn set(db: &Db, partner_id: &str, settings: &WebviewSettings) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_id_is_read_decoded_and_only_when_well_formed() {
+        assert_eq!(client_id(Some("a=1&clientId=acme-bank&b=2")).as_deref(), Some("acme-bank"));
+        assert_eq!(client_id(Some("clientId=acme%5Fbank")).as_deref(), Some("acme_bank"));
+        for bad in ["clientId=", "clientId=Acme", "clientId=a", "clientId=%3Cscript%3E", "client=acme"] {
+            assert_eq!(client_id(Some(bad)), None, "{bad}");
+        }
+        assert_eq!(client_id(None), None);
+    }
 
     #[test]
     fn each_wrong_value_is_refused_and_named() {

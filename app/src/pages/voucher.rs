@@ -48,10 +48,8 @@ pub async fn voucher(id: String, coupon: Option<String>) -> Result<VoucherScreen
 pub async fn claim_voucher(id: String, coupon: Option<String>) -> Result<ClaimState, AppError> {
     let viewer = crate::session::viewer().await?;
     let platform = crate::error::platform()?;
-    let holder =
-        tessera_core::claims::Holder { partner_id: viewer.partner_id, user_id: viewer.user_id, external_user_id: viewer.external_user_id };
     let source = tessera_core::claims::Source::Claim;
-    let (claim, _) = tessera_core::claims::claim(&platform, &holder, &id, coupon.as_deref(), source).await?;
+    let (claim, _) = tessera_core::claims::claim(&platform, &viewer, &id, coupon.as_deref(), source).await?;
     Ok(ClaimState { claim_id: claim.id, status: claim.status })
 }
 

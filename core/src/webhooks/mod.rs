@@ -12,13 +12,8 @@ pub mod signing;
 
 pub use crate::outbound::{Destinations, NOT_PUBLIC};
 pub use crate::types::Scope;
-use crate::{
-    clock::{now_ms, to_rfc3339},
-    db::Db,
-    error::ApiError,
-    events,
-    ids::new_id,
-};
+use crate::types::{DisabledReason, EndpointStatus, Timestamp};
+use crate::{clock::now_ms, db::Db, error::ApiError, events, ids::new_id};
 use serde::{Deserialize, Serialize};
 pub use signing::Scheme;
 
@@ -35,18 +30,17 @@ pub struct Endpoint {
     pub event_types: Vec<String>,
     /// Deliveries in flight to this endpoint at once, over every instance.
     pub max_in_flight: i64,
-    /// `enabled` or `disabled`.
-    pub status: String,
+    pub status: EndpointStatus,
     /// Why it was disabled: `gone` (it answered 410), `failing` (no success
     /// for the configured period, 5 days by default) or `operator`.
-    pub disabled_reason: Option<String>,
-    pub disabled_at: Option<String>,
+    pub disabled_reason: Option<DisabledReason>,
+    pub disabled_at: Option<Timestamp>,
     /// Failing without a success since then.
-    pub failing_since: Option<String>,
+    pub failing_since: Option<Timestamp>,
     /// The previous secret still signs deliveries (alongside the new one) until then.
-    pub previous_secret_until: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
+    pub previous_secret_until: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 /// An endpoint with its signing secret: returned once, at creation and rotation.
@@ -100,13 +94,13 @@ struct EndpointRow {
     scheme: String,
     event_types: String,
     max_in_flight: i64,
-    status: String,
-    disabled_reason: Option<String>,
-    disabled_at: Option<i64>,
-    failing_since: Option<i64>,
-    secret_previous_until: Option<i64>,
-    created_at: i64,
-    updated_at: i64,
+    status: EndpointStatus,
+    disabled_reason: Option<DisabledReason>,
+    disabled_at: Option<Timestamp>,
+    failing_since: Option<Timestamp>,
+    secret_previous_until: Option<Timestamp>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
 }
 
 const COLUMNS: &str = "id, partner_id, url, description, scheme, event_types, max_in_flight, status, disabled_reason, \
@@ -124,18 +118,21 @@ impl EndpointRow {
             max_in_flight: self.max_in_flight,
             status: self.status,
             disabled_reason: self.disabled_reason,
-            disabled_at: self.disabled_at.map(to_rfc3339),
-            failing_since: self.failing_since.map(to_rfc3339),
-            previous_secret_until: self.secret_previous_until.filter(|u| *u > now).map(to_rfc3339),
-            created_at: to_rfc3339(self.created_at),
-            updated_at: to_rfc3339(self.updated_at),
+            disabled_at: self.disabled_at,
+            failing_since: self.failing_since,
+            previous_secret_until: self.secret_previous_until.filter(|u| u.millis() > now),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
         }
     }
 }
 
 fn check_event_types(types: &[String]) -> Result<String, ApiError> {
-    if let Some(bad) = types.iter().find(|t| !events::TYPES.contains(&t.as_str())) {
-        return Err(ApiError::validation(vec![("eventTypes", format!("{bad:?} is not an event type; use {}", events::TYPES.join(", ")))]));
+    if let Some(bad) = types.iter().find(|t| events::EventType::parse(t).is_none()) {
+        return Err(ApiError::validation(vec![(
+            "eventTypes",
+            format!("{bad:?} is not an event type; use {}", events::EventType::listed()),
+        )]));
     }
     let mut sorted: Vec<&str> = types.iter().map(String::as_str).collect();
     sorted.sort_unstable();
@@ -284,7 +281,7 @@ pub async fn enable(db: &Db, scope: Scope<'_>, id: &str) -> Result<Endpoint, Api
 pub async fn disable(db: &Db, scope: Scope<'_>, id: &str) -> Result<Endpoint, ApiError> {
     get(db, scope, id).await?;
     let mut tx = db.begin_write().await?;
-    queue::disable_in(&mut tx, id, "operator", now_ms()).await?;
+    queue::disable_in(&mut tx, id, DisabledReason::Operator, now_ms()).await?;
     tx.commit().await?;
     get(db, scope, id).await
 }

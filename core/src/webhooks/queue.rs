@@ -9,7 +9,7 @@
 
 use super::Scheme;
 use crate::error::ErrorCode;
-use crate::types::Scope;
+use crate::types::{DeliveryStatus, DisabledReason, EndpointStatus, Scope, Timestamp};
 use crate::{
     clock::{now_ms, to_rfc3339},
     db::{Backend, Db},
@@ -277,9 +277,9 @@ pub async fn record(
                     retry_delay(&schedule, o.retry_step, o.retry_after).map_or(Next::Failed, Next::Retry)
                 };
                 let (status, next_at, step) = match next {
-                    Next::Delivered => ("delivered", now, o.retry_step),
-                    Next::Retry(ms) => ("pending", now + ms, o.retry_step + 1),
-                    Next::Failed => ("failed", now, o.retry_step + 1),
+                    Next::Delivered => (DeliveryStatus::Delivered, now, o.retry_step),
+                    Next::Retry(ms) => (DeliveryStatus::Pending, now + ms, o.retry_step + 1),
+                    Next::Failed => (DeliveryStatus::Failed, now, o.retry_step + 1),
                 };
                 sqlx::query(
                     "UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1, retry_step = $4, next_attempt_at = $5, \
@@ -303,7 +303,7 @@ pub async fn record(
                         .execute(&mut *tx)
                         .await?;
                 } else if o.status == Some(410) {
-                    disable_in(tx, &o.endpoint_id, "gone", now).await?;
+                    disable_in(tx, &o.endpoint_id, DisabledReason::Gone, now).await?;
                 } else {
                     sqlx::query("UPDATE webhook_endpoints SET failing_since = $2 WHERE id = $1 AND failing_since IS NULL")
                         .bind(&o.endpoint_id)
@@ -316,7 +316,7 @@ pub async fn record(
                         .fetch_optional(&mut *tx)
                         .await?;
                     if failing_since.and_then(|(since,)| since).is_some_and(|since| now - since >= disable_after.as_millis() as i64) {
-                        disable_in(tx, &o.endpoint_id, "failing", now).await?;
+                        disable_in(tx, &o.endpoint_id, DisabledReason::Failing, now).await?;
                     }
                 }
                 decided.push(next);
@@ -328,7 +328,7 @@ pub async fn record(
 }
 
 /// Disables an endpoint inside a transaction; its waiting deliveries fail.
-pub(crate) async fn disable_in(tx: &mut sqlx::AnyConnection, endpoint_id: &str, reason: &str, now: i64) -> Result<(), ApiError> {
+pub(crate) async fn disable_in(tx: &mut sqlx::AnyConnection, endpoint_id: &str, reason: DisabledReason, now: i64) -> Result<(), ApiError> {
     let done = sqlx::query(
         "UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = $2, disabled_at = $3, updated_at = $3 \
          WHERE id = $1 AND status = 'enabled'",
@@ -339,7 +339,7 @@ pub(crate) async fn disable_in(tx: &mut sqlx::AnyConnection, endpoint_id: &str, 
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() > 0 {
-        tracing::warn!(endpoint = endpoint_id, reason, "webhook endpoint disabled");
+        tracing::warn!(endpoint = endpoint_id, reason = reason.as_str(), "webhook endpoint disabled");
         sqlx::query(
             "UPDATE webhook_deliveries SET status = 'failed', last_error = 'the endpoint was disabled', updated_at = $2 \
              WHERE endpoint_id = $1 AND status = 'pending' AND lease_until <= $2",
@@ -428,7 +428,7 @@ pub async fn resend(db: &Db, scope: Scope<'_>, event_id: &str) -> Result<u64, Ap
 /// flight is left alone.
 pub async fn recover(db: &Db, scope: Scope<'_>, endpoint_id: &str, since_ms: i64) -> Result<u64, ApiError> {
     let endpoint = super::get(db, scope, endpoint_id).await?;
-    if endpoint.status != "enabled" {
+    if endpoint.status != EndpointStatus::Enabled {
         return Err(ApiError::new(ErrorCode::EndpointDisabled, "The endpoint is disabled; enable it, then recover."));
     }
     let now = now_ms();
@@ -446,23 +446,23 @@ pub async fn recover(db: &Db, scope: Scope<'_>, endpoint_id: &str, since_ms: i64
 }
 
 /// One delivery of an event to an endpoint, with its attempts.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema, sqlx::FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct Delivery {
     pub id: String,
     pub event_id: String,
     pub endpoint_id: String,
-    /// `pending` (waiting or in flight), `delivered` or `failed` (given up).
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i64,
     /// When the next attempt is due (pending deliveries).
-    pub next_attempt_at: Option<String>,
+    pub next_attempt_at: Option<Timestamp>,
     pub last_status: Option<i64>,
     pub last_error: Option<String>,
-    pub created_at: String,
-    pub delivered_at: Option<String>,
+    pub created_at: Timestamp,
+    pub delivered_at: Option<Timestamp>,
     /// Newest first; only in the event's detail.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[sqlx(skip)]
     pub attempt_log: Vec<Attempt>,
 }
 
@@ -480,40 +480,9 @@ pub struct Attempt {
     pub error: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
-struct DeliveryRow {
-    id: String,
-    event_id: String,
-    endpoint_id: String,
-    status: String,
-    attempts: i64,
-    next_attempt_at: i64,
-    last_status: Option<i64>,
-    last_error: Option<String>,
-    created_at: i64,
-    delivered_at: Option<i64>,
-}
-
-impl From<DeliveryRow> for Delivery {
-    fn from(r: DeliveryRow) -> Self {
-        Delivery {
-            next_attempt_at: (r.status == "pending").then(|| to_rfc3339(r.next_attempt_at)),
-            id: r.id,
-            event_id: r.event_id,
-            endpoint_id: r.endpoint_id,
-            status: r.status,
-            attempts: r.attempts,
-            last_status: r.last_status,
-            last_error: r.last_error,
-            created_at: to_rfc3339(r.created_at),
-            delivered_at: r.delivered_at.map(to_rfc3339),
-            attempt_log: Vec::new(),
-        }
-    }
-}
-
-const DELIVERY_COLUMNS: &str =
-    "id, event_id, endpoint_id, status, attempts, next_attempt_at, last_status, last_error, created_at, delivered_at";
+/// A [`Delivery`]'s columns; the next attempt's time only while it is pending.
+const DELIVERY_COLUMNS: &str = "id, event_id, endpoint_id, status, attempts, \
+     CASE WHEN status = 'pending' THEN next_attempt_at END AS next_attempt_at, last_status, last_error, created_at, delivered_at";
 
 /// An event with its deliveries and every attempt.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -531,7 +500,7 @@ pub async fn event_detail(db: &Db, scope: Scope<'_>, event_id: &str) -> Result<E
         .await?;
     let event: Event = found.and_then(|(p,)| serde_json::from_str(&p).ok()).ok_or_else(|| ApiError::not_found("No such event."))?;
     let sql = sqlx::AssertSqlSafe(format!("SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE event_id = $1 ORDER BY created_at, id"));
-    let rows: Vec<DeliveryRow> = sqlx::query_as(sql).bind(event_id).fetch_all(db.pool()).await?;
+    let mut deliveries: Vec<Delivery> = sqlx::query_as(sql).bind(event_id).fetch_all(db.pool()).await?;
     /// (delivery, attempt, at, status, latency, body, error)
     type AttemptRow = (String, String, i64, Option<i64>, i64, String, Option<String>);
     let attempts: Vec<AttemptRow> = sqlx::query_as(
@@ -542,7 +511,6 @@ pub async fn event_detail(db: &Db, scope: Scope<'_>, event_id: &str) -> Result<E
     .bind(event_id)
     .fetch_all(db.pool())
     .await?;
-    let mut deliveries: Vec<Delivery> = rows.into_iter().map(Delivery::from).collect();
     for (delivery_id, id, at, status_code, latency_ms, response_body, error) in attempts {
         if let Some(d) = deliveries.iter_mut().find(|d| d.id == delivery_id) {
             d.attempt_log.push(Attempt { id, attempted_at: to_rfc3339(at), status_code, latency_ms, response_body, error });
@@ -552,20 +520,19 @@ pub async fn event_detail(db: &Db, scope: Scope<'_>, event_id: &str) -> Result<E
 }
 
 /// An endpoint's deliveries, newest first, optionally of one status.
-pub async fn deliveries(db: &Db, scope: Scope<'_>, endpoint_id: &str, status: Option<&str>, limit: i64) -> Result<Vec<Delivery>, ApiError> {
+pub async fn deliveries(
+    db: &Db,
+    scope: Scope<'_>,
+    endpoint_id: &str,
+    status: Option<DeliveryStatus>,
+    limit: i64,
+) -> Result<Vec<Delivery>, ApiError> {
     super::get(db, scope, endpoint_id).await?;
-    if let Some(s) = status
-        && !["pending", "delivered", "failed"].contains(&s)
-    {
-        return Err(ApiError::validation(vec![("status", "must be pending, delivered or failed".into())]));
-    }
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE endpoint_id = $1 AND ($2 = '' OR status = $2) \
+        "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE endpoint_id = $1 AND (status = $2 OR $2 IS NULL) \
          ORDER BY created_at DESC, id DESC LIMIT $3"
     ));
-    let rows: Vec<DeliveryRow> =
-        sqlx::query_as(sql).bind(endpoint_id).bind(status.unwrap_or("")).bind(limit.clamp(1, 500)).fetch_all(db.pool()).await?;
-    Ok(rows.into_iter().map(Delivery::from).collect())
+    Ok(sqlx::query_as(sql).bind(endpoint_id).bind(status).bind(limit.clamp(1, 500)).fetch_all(db.pool()).await?)
 }
 
 /// Work waiting: events not yet dispatched, and deliveries pending.

@@ -16,7 +16,7 @@ use tessera_core::error::ErrorBody;
 use tessera_core::error::ErrorCode;
 use tessera_core::{
     catalog::{self, CatalogQuery, VoucherPage, VoucherView},
-    claims::{self, Claim, Holder, Source},
+    claims::{self, Claim, Source},
     error::ApiError,
     favorites,
     geo::GeoPoint,
@@ -51,7 +51,7 @@ const AUTH_ERRORS: &str = "authentication_required · token_invalid · token_exp
         (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn me(State(state): State<AppState>, consumer: Consumer) -> Result<Json<User>, ApiError> {
-    Ok(Json(tessera_core::users::get_by_id(&state.platform.db, &consumer.user.id).await?))
+    Ok(Json(tessera_core::users::get_by_id(&state.platform.db, &consumer.holder.user_id).await?))
 }
 
 /// Exchanges a partner JWT for a 24 h platform session (ending any other).
@@ -79,7 +79,7 @@ pub(super) async fn open_session_for(state: &AppState, peer: std::net::SocketAdd
     if !consumer.via_jwt {
         return Err(ApiError::new(ErrorCode::BadRequest, "Open a session with a partner JWT, not with a session token."));
     }
-    sessions::create(&state.platform.db, &consumer.partner_id, &consumer.user.id).await
+    sessions::create(&state.platform.db, &consumer.holder.partner_id, &consumer.holder.user_id).await
 }
 
 fn parse_near(near: Option<&str>) -> Result<Option<GeoPoint>, ApiError> {
@@ -120,7 +120,7 @@ async fn list_vouchers(
         coupon: p.coupon,
         limit: p.limit.unwrap_or(20),
     };
-    Ok(Json(catalog::vouchers_for_user(&state.platform.db, &consumer.user.id, &query).await?))
+    Ok(Json(catalog::vouchers_for_user(&state.platform.db, &consumer.holder.user_id, &query).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -145,7 +145,7 @@ async fn get_voucher(
     Path(id): Path<String>,
     ApiQuery(p): ApiQuery<CouponParam>,
 ) -> Result<Json<VoucherView>, ApiError> {
-    Ok(Json(catalog::voucher_for_user(&state.platform.db, &consumer.user.id, &id, p.coupon.as_deref()).await?))
+    Ok(Json(catalog::voucher_for_user(&state.platform.db, &consumer.holder.user_id, &id, p.coupon.as_deref()).await?))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -190,7 +190,7 @@ async fn list_merchants(
     ApiQuery(p): ApiQuery<NearParam>,
 ) -> Result<Json<Vec<MerchantView>>, ApiError> {
     let near = parse_near(p.near.as_deref())?;
-    let favs = favorite_ids(&state, &consumer.user.id).await?;
+    let favs = favorite_ids(&state, &consumer.holder.user_id).await?;
     let mut out = Vec::new();
     for m in merchants::list(&state.platform.db, Some(tessera_core::types::MerchantStatus::Active)).await? {
         out.push(merchant_view(&state, m, near, &favs).await?);
@@ -215,7 +215,7 @@ async fn get_merchant(
 ) -> Result<Json<MerchantView>, ApiError> {
     let near = parse_near(p.near.as_deref())?;
     let m = merchants::get_listed(&state.platform.db, &id).await?;
-    let favs = favorite_ids(&state, &consumer.user.id).await?;
+    let favs = favorite_ids(&state, &consumer.holder.user_id).await?;
     Ok(Json(merchant_view(&state, m, near, &favs).await?))
 }
 
@@ -227,7 +227,7 @@ async fn get_merchant(
         (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn list_favorites(State(state): State<AppState>, consumer: Consumer) -> Result<Json<Vec<Merchant>>, ApiError> {
-    Ok(Json(favorites::list(&state.platform.db, &consumer.user.id).await?))
+    Ok(Json(favorites::list(&state.platform.db, &consumer.holder.user_id).await?))
 }
 
 /// Favourite a merchant: the user hears of its newly published vouchers. Idempotent.
@@ -240,7 +240,7 @@ async fn list_favorites(State(state): State<AppState>, consumer: Consumer) -> Re
         (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn add_favorite(State(state): State<AppState>, consumer: Consumer, Path(merchant_id): Path<String>) -> Result<StatusCode, ApiError> {
-    favorites::add(&state.platform.db, &consumer.user.id, &merchant_id).await?;
+    favorites::add(&state.platform.db, &consumer.holder.user_id, &merchant_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -257,7 +257,7 @@ async fn remove_favorite(
     consumer: Consumer,
     Path(merchant_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    favorites::remove(&state.platform.db, &consumer.user.id, &merchant_id).await?;
+    favorites::remove(&state.platform.db, &consumer.holder.user_id, &merchant_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -288,12 +288,7 @@ struct ClaimRequest {
         (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn claim(State(state): State<AppState>, consumer: Consumer, ApiJson(req): ApiJson<ClaimRequest>) -> Result<Response, ApiError> {
-    let holder = Holder {
-        partner_id: consumer.partner_id.clone(),
-        user_id: consumer.user.id.clone(),
-        external_user_id: consumer.user.external_user_id.clone(),
-    };
-    let (claim, created) = claims::claim(&state.platform, &holder, &req.voucher_id, req.coupon.as_deref(), Source::Claim).await?;
+    let (claim, created) = claims::claim(&state.platform, &consumer.holder, &req.voucher_id, req.coupon.as_deref(), Source::Claim).await?;
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(claim)).into_response())
 }
 
@@ -305,7 +300,7 @@ async fn claim(State(state): State<AppState>, consumer: Consumer, ApiJson(req): 
         (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn wallet(State(state): State<AppState>, consumer: Consumer) -> Result<Json<Vec<Claim>>, ApiError> {
-    Ok(Json(claims::wallet(&state.platform.db, &consumer.user.id).await?))
+    Ok(Json(claims::wallet(&state.platform.db, &consumer.holder.user_id).await?))
 }
 
 /// Redeem a claim at an outlet. No location: FLAGGED gps_unavailable. Outlet without coordinates: SUCCESS outlet_not_geolocated. Emits REDEMPTION_CREATED (without the code).
@@ -326,7 +321,7 @@ async fn redeem(
     consumer: Consumer,
     ApiJson(req): ApiJson<RedeemRequest>,
 ) -> Result<(StatusCode, Json<Redemption>), ApiError> {
-    Ok((StatusCode::CREATED, Json(redemptions::redeem(&state.platform, &consumer.user.id, &req).await?)))
+    Ok((StatusCode::CREATED, Json(redemptions::redeem(&state.platform, &consumer.holder.user_id, &req).await?)))
 }
 
 /// The user’s redemptions, newest first.
@@ -337,5 +332,5 @@ async fn redeem(
         (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn history(State(state): State<AppState>, consumer: Consumer) -> Result<Json<Vec<Redemption>>, ApiError> {
-    Ok(Json(redemptions::history(&state.platform.db, &consumer.user.id).await?))
+    Ok(Json(redemptions::history(&state.platform.db, &consumer.holder.user_id).await?))
 }

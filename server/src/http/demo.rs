@@ -82,7 +82,7 @@ async fn connect_receiver(platform: &Platform, base: &str) -> Result<String, Api
     let existing = webhooks::list(db, partner).await?.into_iter().find(|e| e.url == url);
     let with_secret = match existing {
         Some(endpoint) => {
-            if endpoint.status != "enabled" {
+            if endpoint.status != tessera_core::types::EndpointStatus::Enabled {
                 webhooks::enable(db, webhooks::Scope::Partner(partner), &endpoint.id).await?;
             }
             // No grace: the previous secret (of an earlier run) is not known any more.

@@ -9,12 +9,7 @@ use axum::{
 };
 use serde::de::DeserializeOwned;
 use tessera_core::error::ErrorCode;
-use tessera_core::{
-    clock::now_ms,
-    error::ApiError,
-    sessions, tokens,
-    users::{self, UserRef},
-};
+use tessera_core::{claims::Holder, clock::now_ms, error::ApiError, sessions, tokens};
 
 /// A JSON body; malformed or mistyped JSON is a 400 `invalid_json` naming the problem.
 pub struct ApiJson<T>(pub T);
@@ -59,8 +54,8 @@ fn bearer(parts: &Parts) -> Option<&str> {
 /// first sight) or a platform session token, as `Authorization: Bearer`.
 #[derive(Debug, Clone)]
 pub struct Consumer {
-    pub partner_id: String,
-    pub user: UserRef,
+    /// The partner, the user and the partner's id for them.
+    pub holder: Holder,
     /// Set when the caller authenticated with a JWT (which can open a session).
     pub via_jwt: bool,
 }
@@ -73,20 +68,11 @@ impl FromRequestParts<AppState> for Consumer {
             ApiError::new(ErrorCode::AuthenticationRequired, "Send Authorization: Bearer <partner JWT or session token>.")
         })?;
         let db = &state.platform.db;
-        if token.starts_with(sessions::TOKEN_PREFIX) {
-            let owner = sessions::authenticate(db, token, now_ms()).await?;
-            let user = users::ref_by_id(db, &owner.user_id)
-                .await
-                .map_err(|_| ApiError::new(ErrorCode::SessionExpired, "This session's user no longer exists."))?;
-            tessera_core::metrics::record_caller(&owner.partner_id, Some(&user.id));
-            state.limits.user(&user.id)?;
-            return Ok(Consumer { partner_id: owner.partner_id, user, via_jwt: false });
-        }
-        let (partner, claims) = tokens::verify(db, token, now_ms() / 1000).await?;
-        let user = users::ensure_ref(db, &partner.id, &claims.sub, &claims.profile()).await?;
-        tessera_core::metrics::record_caller(&partner.id, Some(&user.id));
-        state.limits.user(&user.id)?;
-        Ok(Consumer { partner_id: partner.id, user, via_jwt: true })
+        let via_jwt = !token.starts_with(sessions::TOKEN_PREFIX);
+        let holder =
+            if via_jwt { tokens::holder(db, token, now_ms() / 1000).await? } else { sessions::holder(db, token, now_ms()).await? };
+        state.limits.user(&holder.user_id)?;
+        Ok(Consumer { holder, via_jwt })
     }
 }
 

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use tessera_core::error::ErrorBody;
 use tessera_core::error::ErrorCode;
 use tessera_core::{
-    claims::{self, Holder, Source},
+    claims::{self, Source},
     clock::now_ms,
     error::ApiError,
     events, idempotency,
@@ -202,9 +202,7 @@ async fn issue_voucher(
     Path(external_user_id): Path<String>,
     ApiJson(input): ApiJson<IssueRequest>,
 ) -> Result<Response, ApiError> {
-    let db = &state.platform.db;
-    let user = users::get(db, &partner.id, &external_user_id).await?;
-    let holder = Holder { partner_id: partner.id.clone(), user_id: user.id, external_user_id };
+    let holder = users::holder(&state.platform.db, &partner.id, &external_user_id).await?;
     let (claim, created) = claims::claim(&state.platform, &holder, &input.voucher_id, None, Source::Issue).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(claim)).into_response())
@@ -236,7 +234,7 @@ struct EventsQuery {
     /// One of the event types: CLAIM_CREATED, REDEMPTION_CREATED, VOUCHER_PUBLISHED, VOUCHER_ISSUED, MERCHANT_CREATED, MERCHANT_DISABLED, VOUCHER_ARCHIVED.
     #[serde(rename = "type")]
     #[param(rename = "type")]
-    kind: Option<String>,
+    kind: Option<tessera_core::types::EventType>,
     /// 1–500, default 100.
     limit: Option<i64>,
 }
@@ -255,6 +253,6 @@ async fn list_events(
     Extension(partner): Extension<Partner>,
     ApiQuery(q): ApiQuery<EventsQuery>,
 ) -> Result<Json<events::EventPage>, ApiError> {
-    let page = events::list(&state.platform.db, &partner.id, q.after.as_deref(), q.kind.as_deref(), q.limit.unwrap_or(100)).await?;
+    let page = events::list(&state.platform.db, &partner.id, q.after.as_deref(), q.kind, q.limit.unwrap_or(100)).await?;
     Ok(Json(page))
 }

@@ -45,10 +45,7 @@ pub fn csp_for_page() {
 /// frame the page (partner B's origins never frame partner A's user).
 /// Native webviews are top-level and unaffected.
 pub async fn frame_ancestors(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let client = req
-        .uri()
-        .query()
-        .and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "clientId").map(|(_, v)| v.into_owned()));
+    let client = tessera_core::webview::client_id(req.uri().query());
     let looked_up = req.extensions().get::<super::webview::SessionLookup>().map(|s| s.0.as_ref().map(|o| o.partner_id.clone()));
     let session =
         req.headers().get(header::COOKIE).and_then(|v| v.to_str().ok()).and_then(tessera_app::session::token_in).map(str::to_owned);

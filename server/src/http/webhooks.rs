@@ -106,7 +106,7 @@ fn since_ms(r: &RecoverRequest) -> Result<i64, ApiError> {
 #[into_params(parameter_in = Query)]
 pub struct DeliveriesQuery {
     /// pending, delivered or failed.
-    status: Option<String>,
+    status: Option<tessera_core::types::DeliveryStatus>,
     /// 1–500, default 100.
     limit: Option<i64>,
 }
@@ -219,7 +219,7 @@ async fn p_deliveries(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<DeliveriesQuery>,
 ) -> Result<Json<Vec<Delivery>>, ApiError> {
-    Ok(Json(queue::deliveries(&s.platform.db, Scope::Partner(&p.id), &id, q.status.as_deref(), q.limit.unwrap_or(100)).await?))
+    Ok(Json(queue::deliveries(&s.platform.db, Scope::Partner(&p.id), &id, q.status, q.limit.unwrap_or(100)).await?))
 }
 
 /// One of your events, with its deliveries and every attempt.
@@ -353,7 +353,7 @@ async fn a_deliveries(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<DeliveriesQuery>,
 ) -> Result<Json<Vec<Delivery>>, ApiError> {
-    Ok(Json(queue::deliveries(&s.platform.db, Scope::Operator, &id, q.status.as_deref(), q.limit.unwrap_or(100)).await?))
+    Ok(Json(queue::deliveries(&s.platform.db, Scope::Operator, &id, q.status, q.limit.unwrap_or(100)).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -364,7 +364,7 @@ pub struct AdminEventsQuery {
     after: Option<String>,
     #[serde(rename = "type")]
     #[param(rename = "type")]
-    kind: Option<String>,
+    kind: Option<tessera_core::types::EventType>,
     /// 1–500, default 100.
     limit: Option<i64>,
 }
@@ -379,7 +379,7 @@ async fn a_events(
     Path(partner): Path<String>,
     ApiQuery(q): ApiQuery<AdminEventsQuery>,
 ) -> Result<Json<events::EventPage>, ApiError> {
-    Ok(Json(events::list(&s.platform.db, &partner, q.after.as_deref(), q.kind.as_deref(), q.limit.unwrap_or(100)).await?))
+    Ok(Json(events::list(&s.platform.db, &partner, q.after.as_deref(), q.kind, q.limit.unwrap_or(100)).await?))
 }
 
 /// Any event, with its deliveries and every attempt.

@@ -79,13 +79,13 @@ pub async fn sso_boot(
         let query = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(rest.iter().map(|(k, v)| (k, v))).finish();
         if query.is_empty() { req.uri().path().to_string() } else { format!("{}?{query}", req.uri().path()) }
     };
-    let client = pairs.iter().find(|(k, _)| k == "clientId").map(|(_, v)| v.clone());
+    let client = tessera_core::webview::client_id(req.uri().query());
     let refused = |code: ErrorCode, message: &str| SsoFailure { code, message: message.into(), debug: None };
     let failure = if state.limits.session(peer.ip()).is_err() {
         refused(ErrorCode::RateLimited, "Too many sign-ins from this address; wait a minute and open the link again.")
     } else {
         match client {
-            None => refused(ErrorCode::SsoUnavailable, "This sign-in link has no clientId."),
+            None => refused(ErrorCode::SsoUnavailable, "This sign-in link names no app (a clientId such as acme-bank)."),
             Some(id) => match tessera_core::partners::find_recent(&state.platform.db, &id).await {
                 Ok(Some(partner)) => match sso::identify(&state.platform, &partner, &token).await {
                     Ok(user) => match sign_in(&state, &partner.id, &user).await {
@@ -160,12 +160,10 @@ pub async fn prefs(State(state): State<AppState>, mut req: Request, next: Next) 
         Some(o) => tessera_core::users::locale_of(db, &o.user_id).await.ok().flatten(),
         None => None,
     };
-    let partner_id = owner.as_ref().map(|o| o.partner_id.clone()).or_else(|| param("clientId"));
+    let partner_id = owner.as_ref().map(|o| o.partner_id.clone()).or_else(|| tessera_core::webview::client_id(req.uri().query()));
     let settings = match partner_id {
-        Some(id) if tessera_core::partners::valid_partner_id(&id) => {
-            tessera_core::partners::find_recent(db, &id).await.ok().flatten().map(|p| p.webview()).unwrap_or_default()
-        }
-        _ => Default::default(),
+        Some(id) => tessera_core::partners::find_recent(db, &id).await.ok().flatten().map(|p| p.webview()).unwrap_or_default(),
+        None => Default::default(),
     };
     let accept = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let locale = tessera_app::i18n::choose(
