@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { newUser, plain, userWithAClaim } from './helpers';
+import { webview } from './webview';
 
 // Booting the webview from a partner JWT in the URL fragment (SPEC §3): the
 // token is scrubbed at once, never sent in a URL, exchanged for an HttpOnly
@@ -17,7 +18,7 @@ test.describe('boot', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
 
-    await page.goto(`/consumer/wallet#token=${jwt}`);
+    await webview(page).open(`/consumer/wallet`, jwt);
     await expect(page.locator('.wallet-item')).toHaveCount(1);
     await expect(page.locator('.wallet-section[data-status="active"]')).toBeVisible();
     expect(page.url()).not.toContain('token');
@@ -41,25 +42,24 @@ test.describe('boot', () => {
     await expect(screen).toBeVisible();
     await expect(screen).toHaveAttribute('data-code', 'token_invalid');
     expect(page.url()).not.toContain('not-a-jwt');
-    const log = await page.evaluate(() => (window as unknown as { tesseraBridgeLog: unknown[] }).tesseraBridgeLog);
+    const log = await webview(page).bridgeLog();
     expect(log).toContainEqual(expect.objectContaining({ type: 'action', action: 'error', code: 'token_invalid' }));
     // Written for the person holding the phone; the developer's reason goes to the host app.
     await expect(screen).toContainText('This sign-in link is not valid.');
     await expect(screen).not.toContainText(/HS256|algorithm|header/);
     await screen.getByRole('button', { name: 'Close' }).click();
-    const closed = await page.evaluate(() => (window as unknown as { tesseraBridgeLog: { action?: string }[] }).tesseraBridgeLog);
+    const closed = await webview(page).bridgeLog();
     expect(closed).toContainEqual(expect.objectContaining({ type: 'action', action: 'close' }));
     // A failed boot is not a ready app, even once the page has hydrated.
     await page.waitForLoadState('networkidle');
-    const after = await page.evaluate(() => (window as unknown as { tesseraBridgeLog: unknown[] }).tesseraBridgeLog);
+    const after = await webview(page).bridgeLog();
     expect(after).not.toContainEqual(expect.objectContaining({ action: 'app_ready' }));
   });
 
   test('with the session cookie the wallet renders on the server, without JavaScript', async ({ page }, info) => {
     test.skip(info.project.name !== 'ssr-only', 'checks the server rendering');
     const { jwt, title } = await userWithAClaim(page.request);
-    const opened = await page.request.post('/consumer/session', { headers: { authorization: `Bearer ${jwt}` } });
-    expect(opened.status(), await opened.text()).toBe(204);
+    await webview(page).signIn(jwt);
     await page.goto('/consumer/wallet');
     await expect(page.locator('.wallet-item')).toHaveCount(1);
     await expect(page.locator('.wallet-item .title')).toHaveText(plain(title));
@@ -119,7 +119,7 @@ test('a sign-in that could not reach the server offers to try again, and then si
   const { jwt } = await newUser(request);
   let refuse = true;
   await page.route('**/consumer/session', (route) => (refuse ? route.abort('internetdisconnected') : route.continue()));
-  await page.goto(`/consumer/wallet#token=${jwt}`);
+  await webview(page).open(`/consumer/wallet`, jwt);
   const screen = page.locator('.boot-error');
   await expect(screen).toHaveAttribute('data-code', 'network_error');
   await expect(screen).toContainText('Check your connection');

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { operatorToken } from '../playwright.config';
 import { newUser } from './helpers';
+import { webview } from './webview';
 
 // The phone screenshots on /docs/webview (docs/screens/*.png): home, voucher, wallet and
 // redeem with its QR code, light and dark, and in a partner's theme. They are drawn by
@@ -54,8 +55,7 @@ test('draw the docs screenshots', async ({ page }, info) => {
       data: { claimId: claim.id, outletId: KLCC.id, location: { lat: KLCC.lat, lng: KLCC.lng, accuracyM: 10 } },
     });
     expect(redeemed.ok(), await redeemed.text()).toBeTruthy();
-    const opened = await page.request.post('/consumer/session', { headers: { authorization: `Bearer ${jwt}` } });
-    expect(opened.status()).toBe(204);
+    await webview(page).signIn(jwt);
     const paths = ['/consumer', `/consumer/vouchers/${KOPI_VOUCHER}`, '/consumer/wallet', `/consumer/wallet/${claim.id}`];
     for (const [i, path] of paths.entries()) {
       await page.goto(path);

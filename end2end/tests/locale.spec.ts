@@ -2,6 +2,7 @@ import { expect, test, type APIRequestContext, type Page } from '@playwright/tes
 import { randomUUID } from 'node:crypto';
 import { operatorToken } from '../playwright.config';
 import { mintWith, newUser } from './helpers';
+import { webview } from './webview';
 
 // Locale and time (SPEC §13): the language from ?locale=, the user's locale,
 // Accept-Language or the partner's default; every date and time in the
@@ -30,8 +31,7 @@ async function klPartner(request: APIRequestContext, page: Page, claims: object 
   // Exactly midnight in Kuala Lumpur: the last day it can be used is 31 Jan.
   const atMidnight = await make({ title: 'Kopi 20', valueType: 'PERCENT', value: 20, validUntil: '2027-01-31T16:00:00Z' });
   const jwt = mintWith(jwtSecret, partnerId, 'ana', { cohorts: [cohort], ...claims });
-  const opened = await page.request.post('/consumer/session', { headers: { authorization: `Bearer ${jwt}` } });
-  expect(opened.status(), await opened.text()).toBe(204);
+  await webview(page).signIn(jwt);
   return { partnerId, jwt, afterMidnight, atMidnight };
 }
 

@@ -2,6 +2,7 @@ import { expect, test, type APIRequestContext, type Page } from '@playwright/tes
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import { mintWith, newUser } from './helpers';
+import { webview } from './webview';
 
 // The redeem screen (SPEC §6): /consumer/wallet/{claimId}. Location is asked
 // only when the user starts the redemption; granted → SUCCESS with a code;
@@ -18,9 +19,6 @@ async function claimKopi(request: APIRequestContext) {
   return { jwt, auth, claimId: claim.id as string };
 }
 
-const bridgeLog = (page: Page) =>
-  page.evaluate(() => (window as unknown as { tesseraBridgeLog: { type: string; event?: string; properties?: Record<string, unknown> }[] }).tesseraBridgeLog);
-
 test.describe('redeem', () => {
   test.beforeEach(({}, info) => test.skip(info.project.name !== 'hydrated', 'redeeming needs JavaScript'));
 
@@ -29,7 +27,7 @@ test.describe('redeem', () => {
     await context.grantPermissions(['geolocation']);
     await context.setGeolocation({ latitude: KLCC.latitude, longitude: KLCC.longitude, accuracy: 10 });
     // Claimed in the webview, then "Use it now" opens the redeem screen.
-    await page.goto(`/consumer/vouchers/${KOPI_VOUCHER}?claim=1&appVersion=4.2.0#token=${jwt}`);
+    await webview(page).open(`/consumer/vouchers/${KOPI_VOUCHER}?claim=1&appVersion=4.2.0`, jwt);
     await page.getByRole('link', { name: 'Use it now' }).click();
     await expect(page).toHaveURL(/\/consumer\/wallet\/[0-9a-f-]+$/);
     const claimId = new URL(page.url()).pathname.split('/').pop();
@@ -62,9 +60,9 @@ test.describe('redeem', () => {
     expect(history).toHaveLength(1);
     expect(history[0]).toMatchObject({ claimId, status: 'SUCCESS', code, outletId: KLCC.id });
 
-    const events = (await bridgeLog(page)).filter((m) => m.type === 'analytics').map((m) => m.event);
+    const events = (await webview(page).bridgeLog()).filter((m) => m.type === 'analytics').map((m) => m.event);
     expect(events).toEqual(['redeem_initiated', 'location_permission', 'redeem_success']);
-    const permission = (await bridgeLog(page)).find((m) => m.event === 'location_permission');
+    const permission = (await webview(page).bridgeLog()).find((m) => m.event === 'location_permission');
     // appVersion from the first URL rides along in every analytics event (also after navigating).
     expect(permission?.properties).toMatchObject({ status: 'granted', appVersion: '4.2.0' });
 
@@ -76,7 +74,7 @@ test.describe('redeem', () => {
   test('location denied: redeemed without it, FLAGGED gps_unavailable, and the user is told', async ({ page, context, request }) => {
     const { jwt, auth, claimId } = await claimKopi(request);
     await context.clearPermissions();
-    await page.goto(`/consumer/wallet/${claimId}#token=${jwt}`);
+    await webview(page).open(`/consumer/wallet/${claimId}`, jwt);
     await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
     await page.getByRole('button', { name: 'Redeem now' }).click();
     await page.getByRole('button', { name: 'Yes, redeem' }).click();
@@ -85,7 +83,7 @@ test.describe('redeem', () => {
     await expect(page.locator('.flag-note')).toContainText('location could not be used');
     const history = await (await request.get('/me/redemptions', { headers: auth })).json();
     expect(history[0]).toMatchObject({ status: 'FLAGGED', flagReason: 'gps_unavailable' });
-    const permission = (await bridgeLog(page)).find((m) => m.event === 'location_permission');
+    const permission = (await webview(page).bridgeLog()).find((m) => m.event === 'location_permission');
     expect(permission?.properties).toMatchObject({ status: 'denied' });
   });
 
@@ -93,7 +91,7 @@ test.describe('redeem', () => {
     const { jwt, auth, claimId } = await claimKopi(request);
     await context.grantPermissions(['geolocation']);
     await context.setGeolocation({ latitude: 1.3521, longitude: 103.8198 }); // Singapore
-    await page.goto(`/consumer/wallet/${claimId}?outletId=${KLCC.id}#token=${jwt}`);
+    await webview(page).open(`/consumer/wallet/${claimId}?outletId=${KLCC.id}`, jwt);
     await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
     await page.getByRole('button', { name: 'Redeem now' }).click();
     await page.getByRole('button', { name: 'Yes, redeem' }).click();
@@ -101,7 +99,7 @@ test.describe('redeem', () => {
     await expect(error).toHaveAttribute('data-code', 'out_of_range');
     await expect(error).toContainText(/You are [\d,.]+ ?k?m from Kopi Kita — KLCC/);
     expect(await (await request.get('/me/redemptions', { headers: auth })).json()).toEqual([]);
-    const events = (await bridgeLog(page)).map((m) => m.event);
+    const events = (await webview(page).bridgeLog()).map((m) => m.event);
     expect(events).toContain('redeem_fail');
   });
 
@@ -110,7 +108,7 @@ test.describe('redeem', () => {
     await context.grantPermissions(['geolocation']);
     // Next to Bukit Bintang, ~1.3 km from KLCC.
     await context.setGeolocation({ latitude: 3.1467, longitude: 101.7102 });
-    await page.goto(`/consumer/wallet/${claimId}#token=${jwt}`);
+    await webview(page).open(`/consumer/wallet/${claimId}`, jwt);
     await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
     await page.getByRole('button', { name: 'Find the nearest outlet' }).click();
     const first = page.locator('.outlet').first();
@@ -124,8 +122,7 @@ test.describe('redeem', () => {
 test('without JavaScript the redeem screen renders its outlets; a redeemed claim shows its code', async ({ page, request }, info) => {
   test.skip(info.project.name !== 'ssr-only', 'checks the server rendering');
   const { jwt, auth, claimId } = await claimKopi(request);
-  const opened = await page.request.post('/consumer/session', { headers: { authorization: `Bearer ${jwt}` } });
-  expect(opened.status()).toBe(204);
+  await webview(page).signIn(jwt);
   await page.goto(`/consumer/wallet/${claimId}`);
   await expect(page.locator('.outlet')).toHaveCount(2);
   await expect(page.getByRole('button', { name: 'Redeem now' })).toBeVisible();
@@ -139,7 +136,7 @@ test('without JavaScript the redeem screen renders its outlets; a redeemed claim
   await expect(page.locator('.redeemed .code')).toHaveText(code);
   // Another user's claim is not found.
   const other = await newUser(request);
-  await page.request.post('/consumer/session', { headers: { authorization: `Bearer ${other.jwt}` } });
+  await webview(page).signIn(other.jwt);
   await page.goto(`/consumer/wallet/${claimId}`);
   await expect(page.locator('.state-error')).toHaveAttribute('data-code', 'not_found');
 });
@@ -150,7 +147,7 @@ test('standing in a shop that is not first in the list, "Redeem now" redeems the
   await context.grantPermissions(['geolocation']);
   // At KLCC; "Kopi Kita — Bukit Bintang" (1.3 km away) comes first alphabetically.
   await context.setGeolocation({ latitude: KLCC.latitude, longitude: KLCC.longitude, accuracy: 10 });
-  await page.goto(`/consumer/wallet/${claimId}#token=${jwt}`);
+  await webview(page).open(`/consumer/wallet/${claimId}`, jwt);
   await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
   await expect(page.locator('.outlet').first()).toContainText('Bukit Bintang');
   await page.getByRole('button', { name: 'Redeem now' }).click();
@@ -182,13 +179,13 @@ test('an outlet without coordinates: location is never asked, and the redemption
       value: { getCurrentPosition: () => { (window as unknown as { asked: boolean }).asked = true; } },
     });
   });
-  await page.goto(`/consumer/wallet/${id}#token=${jwt}`);
+  await webview(page).open(`/consumer/wallet/${id}`, jwt);
   await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
   await page.getByRole('button', { name: 'Redeem now' }).click();
   await page.getByRole('button', { name: 'Yes, redeem' }).click();
   await expect(page.locator('.redeemed')).toHaveAttribute('data-status', 'SUCCESS');
   await expect(page.locator('.redeemed')).toHaveAttribute('data-flag-reason', 'outlet_not_geolocated');
   expect(await page.evaluate(() => (window as unknown as { asked?: boolean }).asked)).toBeUndefined();
-  const events = (await bridgeLog(page)).filter((m) => m.type === 'analytics').map((m) => m.event);
+  const events = (await webview(page).bridgeLog()).filter((m) => m.type === 'analytics').map((m) => m.event);
   expect(events).toEqual(['redeem_initiated', 'redeem_success']);
 });

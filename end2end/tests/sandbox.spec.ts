@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
+import { webview } from './webview';
 
 // The demo partner is a sandbox partner: its backend is Tessera's built-in
 // fake (SSO: the token is the user id, `refuse` refuses; coins: 1000 to
@@ -33,7 +34,7 @@ test('a refused SSO token: the error screen, the debug panel, and the error mess
   await expect(debug.getByRole('button', { name: 'Copied' })).toBeVisible();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toContain("curl -i -X POST");
   expect(page.url()).not.toContain('token');
-  const log = await page.evaluate(() => (window as unknown as { tesseraBridgeLog: unknown[] }).tesseraBridgeLog);
+  const log = await webview(page).bridgeLog();
   expect(log).toContainEqual(expect.objectContaining({ type: 'action', action: 'error', code: 'sso_refused' }));
   expect(log).not.toContainEqual(expect.objectContaining({ action: 'app_ready' }));
 });

@@ -1,19 +1,15 @@
 import { expect, test, type Page } from '@playwright/test';
 import { operatorToken } from '../playwright.config';
 import { newUser, userWithAClaim } from './helpers';
+import { webview } from './webview';
 
 // Every deep link of SPEC §6 renders on the server and works when opened cold;
 // the SSR-only project sees the content without JavaScript.
 const KOPI_KITA = '0195f0a0-0000-7000-8000-000000000001';
 
-async function signIn(page: Page, jwt: string) {
-  const opened = await page.request.post('/consumer/session', { headers: { authorization: `Bearer ${jwt}` } });
-  expect(opened.status(), await opened.text()).toBe(204);
-}
-
 test('every deep link opens cold with its content', async ({ page, request }) => {
   const { jwt } = await userWithAClaim(request);
-  await signIn(page, jwt);
+  await webview(page).signIn(jwt);
   const claims = await (await page.request.get('/me/claims', { headers: { authorization: `Bearer ${jwt}` } })).json();
   const claimId = claims[0].id;
   const voucherId = claims[0].voucherId;
@@ -55,7 +51,7 @@ test('search without JavaScript: a GET form, categories as links, coupons by cod
 
 test('a merchant: outlets, vouchers, and the favourite toggle', async ({ page, request }, info) => {
   const { jwt } = await newUser(request);
-  await signIn(page, jwt);
+  await webview(page).signIn(jwt);
   await page.goto(`/consumer/merchants/${KOPI_KITA}`);
   await expect(page.locator('.outlets-list .outlet')).toHaveCount(2);
   await expect(page.locator('.merchant-vouchers .voucher-card')).toHaveCount(2);
@@ -65,7 +61,7 @@ test('a merchant: outlets, vouchers, and the favourite toggle', async ({ page, r
   await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
   await toggle.click();
   await expect(toggle).toHaveAttribute('aria-pressed', 'true');
-  const log = await page.evaluate(() => (window as unknown as { tesseraBridgeLog: { event?: string; properties?: unknown }[] }).tesseraBridgeLog);
+  const log = await webview(page).bridgeLog();
   expect(log).toContainEqual({ type: 'analytics', event: 'favorite_added', properties: { merchantId: KOPI_KITA } });
   await page.goto('/consumer/favorites');
   await expect(page.locator('.merchant-item')).toHaveText(['Kopi Kita']);
@@ -75,7 +71,7 @@ test('a merchant: outlets, vouchers, and the favourite toggle', async ({ page, r
 
 test('an unknown merchant or voucher is a clear not-found state', async ({ page, request }) => {
   const { jwt } = await newUser(request);
-  await signIn(page, jwt);
+  await webview(page).signIn(jwt);
   expect((await page.goto('/consumer/merchants/nope'))?.status()).toBe(404);
   await expect(page.locator('.state-error')).toHaveAttribute('data-code', 'not_found');
   expect((await page.goto('/consumer/vouchers/nope'))?.status()).toBe(404);
@@ -111,7 +107,7 @@ test.describe('bridge', () => {
 
   test('the wallet refreshes when the app returns from the background', async ({ page, request }) => {
     const { jwt, auth } = await newUser(request);
-    await signIn(page, jwt);
+    await webview(page).signIn(jwt);
     await page.goto('/consumer/wallet');
     await expect(page.locator('.state-empty')).toBeVisible();
     const vouchers = await (await request.get('/me/vouchers', { headers: auth })).json();
@@ -140,7 +136,7 @@ test('a coupon deep link reveals the unlisted voucher its code unlocks', async (
   const { id } = await made.json();
   expect((await request.post(`/admin/vouchers/${id}/publish`, { headers: admin })).ok()).toBeTruthy();
   const { jwt } = await newUser(request);
-  await signIn(page, jwt);
+  await webview(page).signIn(jwt);
   await page.goto('/consumer');
   await expect(page.locator(`.voucher-card[data-voucher-id="${id}"]`)).toHaveCount(0);
   await page.goto(`/consumer?coupon=${code}`);

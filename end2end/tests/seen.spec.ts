@@ -2,6 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { operatorToken } from '../playwright.config';
 import { mintWith, newUser, someVoucher } from './helpers';
+import { webview } from './webview';
 
 // What a person sees, not only what the DOM holds (issue 14): a button found
 // by role can still be invisible, a link can be clicked and still be wrong.
@@ -42,7 +43,7 @@ test.describe('what a person sees', () => {
   test('"Use it now" keeps clientId and the route, and "Redeem now" can be read', async ({ page, request }) => {
     const { jwt, auth, partnerId: partner } = await newUser(request);
     const v = await someVoucher(request, auth);
-    await page.goto(`/consumer/vouchers/${v.id}?clientId=${partner}#token=${jwt}`);
+    await webview(page).open(`/consumer/vouchers/${v.id}?clientId=${partner}`, jwt);
     await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
     await page.getByRole('button', { name: 'Claim' }).click();
     const use = page.getByRole('link', { name: 'Use it now' });
@@ -61,8 +62,7 @@ test.describe('what a person sees', () => {
 
 /** Every screen, signed in, for axe. */
 async function screens(page: Page, jwt: string, query: string): Promise<string[]> {
-  const opened = await page.request.post('/consumer/session', { headers: { authorization: `Bearer ${jwt}` } });
-  expect(opened.status()).toBe(204);
+  await webview(page).signIn(jwt);
   const auth = { authorization: `Bearer ${jwt}` };
   const v = await someVoucher(page.request, auth);
   const claim = await page.request.post('/me/claims', { headers: auth, data: { voucherId: v.id } });

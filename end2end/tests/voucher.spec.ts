@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { newUser, plain, someVoucher } from './helpers';
+import { webview } from './webview';
 
 // The voucher deep link (SPEC §6): /consumer/vouchers/{id}, claiming it, and
 // ?claim=1 claiming on open.
@@ -10,7 +11,7 @@ test.describe('voucher page', () => {
     const v = await someVoucher(request, auth);
     const errors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(`/consumer/vouchers/${v.id}#token=${jwt}`);
+    await webview(page).open(`/consumer/vouchers/${v.id}`, jwt);
     await expect(page.locator('.voucher-detail .title')).toHaveText(plain(v.title));
     await expect(page).toHaveTitle(`${plain(v.title)} · Tessera`);
     await page.getByRole('button', { name: 'Claim' }).click();
@@ -26,7 +27,7 @@ test.describe('voucher page', () => {
     test.skip(info.project.name !== 'hydrated', 'claiming needs JavaScript');
     const { jwt, auth } = await newUser(request);
     const v = await someVoucher(request, auth);
-    await page.goto(`/consumer/vouchers/${v.id}?claim=1#token=${jwt}`);
+    await webview(page).open(`/consumer/vouchers/${v.id}?claim=1`, jwt);
     await expect(page.locator('.claimed')).toBeVisible();
     await page.reload();
     await expect(page.locator('.claimed')).toBeVisible();
@@ -38,8 +39,7 @@ test.describe('voucher page', () => {
     test.skip(info.project.name !== 'ssr-only', 'checks the server rendering');
     const { jwt, auth } = await newUser(page.request);
     const v = await someVoucher(page.request, auth);
-    const opened = await page.request.post('/consumer/session', { headers: { authorization: `Bearer ${jwt}` } });
-    expect(opened.status()).toBe(204);
+    await webview(page).signIn(jwt);
     await page.goto(`/consumer/vouchers/${v.id}`);
     await expect(page.locator('.voucher-detail .title')).toHaveText(plain(v.title));
     await expect(page.getByRole('button', { name: 'Claim' })).toBeVisible();
@@ -66,13 +66,13 @@ test('a claim lost to the network tells the user and the host app, and can be tr
   test.skip(info.project.name !== 'hydrated', 'claiming needs JavaScript');
   const { jwt, auth } = await newUser(request);
   const v = await someVoucher(request, auth);
-  await page.goto(`/consumer/vouchers/${v.id}#token=${jwt}`);
+  await webview(page).open(`/consumer/vouchers/${v.id}`, jwt);
   await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
   await page.route('**/api/claim_voucher', (route) => route.abort('internetdisconnected'));
   await page.getByRole('button', { name: 'Claim' }).click();
   await expect(page.locator('.claim-error')).toHaveAttribute('data-code', 'network_error');
   await expect(page.locator('.claim-error')).toHaveText('No connection. Check your network and try again.');
-  const log = await page.evaluate(() => (window as unknown as { tesseraBridgeLog: { action?: string; code?: string; fatal?: boolean }[] }).tesseraBridgeLog);
+  const log = await webview(page).bridgeLog();
   expect(log.filter((m) => m.action === 'error')).toEqual([expect.objectContaining({ code: 'network_error', fatal: false })]);
   // Nothing was claimed; with the network back, the same button claims.
   expect(await (await request.get('/me/claims', { headers: auth })).json()).toEqual([]);
@@ -86,8 +86,7 @@ test('on fast 3G with a 4× slower CPU, Claim is visibly not ready until it work
   test.setTimeout(90_000);
   const { jwt, auth } = await newUser(request);
   const v = await someVoucher(request, auth);
-  const opened = await page.request.post('/consumer/session', { headers: { authorization: `Bearer ${jwt}` } });
-  expect(opened.status()).toBe(204);
+  await webview(page).signIn(jwt);
   const cdp = await context.newCDPSession(page);
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
   await cdp.send('Network.enable');
