@@ -49,8 +49,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(super::webhooks::admin_routes())
 }
 
-const AUTH_ERRORS: &str = "operator_token_invalid";
-
 type Db<'a> = &'a tessera_core::db::Db;
 
 fn db(state: &AppState) -> Db<'_> {
@@ -60,7 +58,7 @@ fn db(state: &AppState) -> Db<'_> {
 /// Create a partner. The answer holds its API and JWT secrets: they are shown once.
 #[utoipa::path(post, path = "/admin/partners", tag = "admin", security(("operator" = [])),
     request_body = NewPartner,
-    responses((status = 201, body = PartnerCredentials), (status = 409, description = "conflict (id taken)", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 201, body = PartnerCredentials), (status = 409, description = "conflict (id taken)", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn create_partner(
     _: Operator,
     State(s): State<AppState>,
@@ -72,7 +70,7 @@ async fn create_partner(
 
 /// Every partner (never their secrets).
 #[utoipa::path(get, path = "/admin/partners", tag = "admin", security(("operator" = [])),
-    responses((status = 200, body = Vec<PartnerView>), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = Vec<PartnerView>), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn list_partners(_: Operator, State(s): State<AppState>) -> Result<Json<Vec<PartnerView>>, ApiError> {
     Ok(Json(partners::list(db(&s)).await?.iter().map(|p| p.view()).collect()))
 }
@@ -80,7 +78,7 @@ async fn list_partners(_: Operator, State(s): State<AppState>) -> Result<Json<Ve
 /// One partner.
 #[utoipa::path(get, path = "/admin/partners/{id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = PartnerView), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = PartnerView), (status = 404, description = "not_found", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn get_partner(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<PartnerView>, ApiError> {
     Ok(Json(partners::get(db(&s), &id).await?.view()))
 }
@@ -96,7 +94,7 @@ struct RotateRequest {
 /// Replace the API, JWT or integration secret; the old one keeps verifying for graceSeconds (default 24 h) — for the integration secret, a call the partner's backend refuses with 401/403 is made again with it.
 #[utoipa::path(post, path = "/admin/partners/{id}/rotate-secret", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = RotateRequest,
-    responses((status = 200, body = PartnerCredentials), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = PartnerCredentials), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn rotate_secret(
     _: Operator,
     State(s): State<AppState>,
@@ -119,7 +117,7 @@ struct OriginsRequest {
 /// is still sent for 24 h when the backend refuses the new one (401/403).
 #[utoipa::path(put, path = "/admin/partners/{id}/integration", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = partners::IntegrationInput,
-    responses((status = 200, body = partners::IntegrationCredentials), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = partners::IntegrationCredentials), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn set_integration(
     _: Operator,
     State(s): State<AppState>,
@@ -132,7 +130,7 @@ async fn set_integration(
 /// Set the origins allowed to embed the webview.
 #[utoipa::path(put, path = "/admin/partners/{id}/allowed-origins", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = OriginsRequest,
-    responses((status = 200, body = PartnerView), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = PartnerView), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn set_origins(
     _: Operator,
     State(s): State<AppState>,
@@ -145,7 +143,7 @@ async fn set_origins(
 /// A partner's webview theme (defaults where nothing is set).
 #[utoipa::path(get, path = "/admin/partners/{id}/theme", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = Theme), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = Theme), (status = 404, description = "not_found", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn get_theme(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Theme>, ApiError> {
     Ok(Json(theme::get(db(&s), &id).await?))
 }
@@ -153,7 +151,7 @@ async fn get_theme(_: Operator, State(s): State<AppState>, Path(id): Path<String
 /// Replace a partner's webview theme: colours as hex, sizes in range, https images.
 #[utoipa::path(put, path = "/admin/partners/{id}/theme", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = Theme,
-    responses((status = 200, body = Theme), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = Theme), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn set_theme(
     _: Operator,
     State(s): State<AppState>,
@@ -166,7 +164,7 @@ async fn set_theme(
 /// A partner's webview settings: default language, time zone, support contact.
 #[utoipa::path(get, path = "/admin/partners/{id}/webview", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = WebviewSettings), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = WebviewSettings), (status = 404, description = "not_found", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn get_webview(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<WebviewSettings>, ApiError> {
     Ok(Json(webview::get(db(&s), &id).await?))
 }
@@ -175,7 +173,7 @@ async fn get_webview(_: Operator, State(s): State<AppState>, Path(id): Path<Stri
 /// an IANA time zone, an email address and an https help URL.
 #[utoipa::path(put, path = "/admin/partners/{id}/webview", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = WebviewSettings,
-    responses((status = 200, body = WebviewSettings), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = WebviewSettings), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn set_webview(
     _: Operator,
     State(s): State<AppState>,
@@ -188,7 +186,7 @@ async fn set_webview(
 /// Look a partner’s user up.
 #[utoipa::path(get, operation_id = "admin_get_user", path = "/admin/partners/{id}/users/{external_user_id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path), ("external_user_id" = String, Path)),
-    responses((status = 200, body = User), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = User), (status = 404, description = "not_found", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn get_user(_: Operator, State(s): State<AppState>, Path((id, ext)): Path<(String, String)>) -> Result<Json<User>, ApiError> {
     Ok(Json(users::get(db(&s), &id, &ext).await?))
 }
@@ -196,7 +194,7 @@ async fn get_user(_: Operator, State(s): State<AppState>, Path((id, ext)): Path<
 /// Create a merchant.
 #[utoipa::path(post, path = "/admin/merchants", tag = "admin", security(("operator" = [])),
     request_body = MerchantInput,
-    responses((status = 201, body = Merchant), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 201, body = Merchant), (status = 422, description = "validation_failed", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn create_merchant(
     _: Operator,
     State(s): State<AppState>,
@@ -207,7 +205,7 @@ async fn create_merchant(
 
 /// Every merchant.
 #[utoipa::path(get, operation_id = "admin_list_merchants", path = "/admin/merchants", tag = "admin", security(("operator" = [])),
-    responses((status = 200, body = Vec<Merchant>), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = Vec<Merchant>), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn list_merchants(_: Operator, State(s): State<AppState>) -> Result<Json<Vec<Merchant>>, ApiError> {
     Ok(Json(merchants::list(db(&s), None).await?))
 }
@@ -215,7 +213,7 @@ async fn list_merchants(_: Operator, State(s): State<AppState>) -> Result<Json<V
 /// One merchant.
 #[utoipa::path(get, operation_id = "admin_get_merchant", path = "/admin/merchants/{id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = Merchant), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = Merchant), (status = 404, description = "not_found", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn get_merchant(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Merchant>, ApiError> {
     Ok(Json(merchants::get(db(&s), &id).await?))
 }
@@ -223,7 +221,7 @@ async fn get_merchant(_: Operator, State(s): State<AppState>, Path(id): Path<Str
 /// Replace a merchant’s details.
 #[utoipa::path(put, path = "/admin/merchants/{id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = MerchantInput,
-    responses((status = 200, body = Merchant), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = Merchant), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn update_merchant(
     _: Operator,
     State(s): State<AppState>,
@@ -236,7 +234,7 @@ async fn update_merchant(
 /// Hide a merchant and its vouchers from users.
 #[utoipa::path(post, path = "/admin/merchants/{id}/disable", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = Merchant), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = Merchant), (status = 404, description = "not_found", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn disable_merchant(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Merchant>, ApiError> {
     Ok(Json(merchants::set_status(db(&s), &id, tessera_core::types::MerchantStatus::Disabled).await?))
 }
@@ -244,7 +242,7 @@ async fn disable_merchant(_: Operator, State(s): State<AppState>, Path(id): Path
 /// Show a disabled merchant again.
 #[utoipa::path(post, path = "/admin/merchants/{id}/enable", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = Merchant), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = Merchant), (status = 404, description = "not_found", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn enable_merchant(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Merchant>, ApiError> {
     Ok(Json(merchants::set_status(db(&s), &id, tessera_core::types::MerchantStatus::Active).await?))
 }
@@ -252,7 +250,7 @@ async fn enable_merchant(_: Operator, State(s): State<AppState>, Path(id): Path<
 /// Add an outlet (coordinates optional).
 #[utoipa::path(post, path = "/admin/merchants/{id}/outlets", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = OutletInput,
-    responses((status = 201, body = Outlet), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 201, body = Outlet), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn create_outlet(
     _: Operator,
     State(s): State<AppState>,
@@ -265,7 +263,7 @@ async fn create_outlet(
 /// A merchant’s outlets.
 #[utoipa::path(get, path = "/admin/merchants/{id}/outlets", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = Vec<Outlet>), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = Vec<Outlet>), (status = 404, description = "not_found", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn list_outlets(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Vec<Outlet>>, ApiError> {
     merchants::get(db(&s), &id).await?;
     Ok(Json(merchants::outlets(db(&s), &id, None).await?))
@@ -274,7 +272,7 @@ async fn list_outlets(_: Operator, State(s): State<AppState>, Path(id): Path<Str
 /// One outlet.
 #[utoipa::path(get, path = "/admin/outlets/{id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = Outlet), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = Outlet), (status = 404, description = "not_found", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn get_outlet(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Outlet>, ApiError> {
     Ok(Json(merchants::get_outlet(db(&s), &id).await?))
 }
@@ -282,7 +280,7 @@ async fn get_outlet(_: Operator, State(s): State<AppState>, Path(id): Path<Strin
 /// Replace an outlet’s details.
 #[utoipa::path(put, path = "/admin/outlets/{id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = OutletInput,
-    responses((status = 200, body = Outlet), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = Outlet), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn update_outlet(
     _: Operator,
     State(s): State<AppState>,
@@ -295,7 +293,7 @@ async fn update_outlet(
 /// Create a voucher as a draft.
 #[utoipa::path(post, path = "/admin/vouchers", tag = "admin", security(("operator" = [])),
     request_body = VoucherInput,
-    responses((status = 201, body = Voucher), (status = 404, description = "not_found (merchant)", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 201, body = Voucher), (status = 404, description = "not_found (merchant)", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn create_voucher(
     _: Operator,
     State(s): State<AppState>,
@@ -314,7 +312,7 @@ struct VoucherFilter {
 /// Vouchers, newest first, optionally of one merchant.
 #[utoipa::path(get, operation_id = "admin_list_vouchers", path = "/admin/vouchers", tag = "admin", security(("operator" = [])),
     params(VoucherFilter),
-    responses((status = 200, body = Vec<Voucher>), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = Vec<Voucher>), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn list_vouchers(
     _: Operator,
     State(s): State<AppState>,
@@ -326,7 +324,7 @@ async fn list_vouchers(
 /// One voucher.
 #[utoipa::path(get, operation_id = "admin_get_voucher", path = "/admin/vouchers/{id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = Voucher), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = Voucher), (status = 404, description = "not_found", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn get_voucher(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Voucher>, ApiError> {
     Ok(Json(vouchers::get(db(&s), &id).await?))
 }
@@ -334,7 +332,7 @@ async fn get_voucher(_: Operator, State(s): State<AppState>, Path(id): Path<Stri
 /// Replace a voucher’s fields (its merchant stays; stock cannot go below what is claimed).
 #[utoipa::path(put, path = "/admin/vouchers/{id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = VoucherInput,
-    responses((status = 200, body = Voucher), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = Voucher), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn update_voucher(
     _: Operator,
     State(s): State<AppState>,
@@ -347,7 +345,7 @@ async fn update_voucher(
 /// Publish a draft; records VOUCHER_PUBLISHED for every user who favorited the merchant, in the same transaction.
 #[utoipa::path(post, path = "/admin/vouchers/{id}/publish", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = Published), (status = 404, description = "not_found", body = ErrorBody), (status = 409, description = "conflict (not a draft)", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = Published), (status = 404, description = "not_found", body = ErrorBody), (status = 409, description = "conflict (not a draft)", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn publish_voucher(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Published>, ApiError> {
     Ok(Json(vouchers::publish(db(&s), &id).await?))
 }
@@ -355,7 +353,7 @@ async fn publish_voucher(_: Operator, State(s): State<AppState>, Path(id): Path<
 /// Archive a voucher: no longer shown or claimable. Idempotent.
 #[utoipa::path(post, path = "/admin/vouchers/{id}/archive", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = Voucher), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = Voucher), (status = 404, description = "not_found", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn archive_voucher(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Voucher>, ApiError> {
     Ok(Json(vouchers::archive(db(&s), &id).await?))
 }
@@ -363,7 +361,7 @@ async fn archive_voucher(_: Operator, State(s): State<AppState>, Path(id): Path<
 /// Add codes to a pool voucher; codes already there are skipped.
 #[utoipa::path(post, path = "/admin/vouchers/{id}/codes", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = PoolUpload,
-    responses((status = 200, body = PoolUploaded), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = PoolUploaded), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn upload_codes(
     _: Operator,
     State(s): State<AppState>,
@@ -384,7 +382,7 @@ struct RedemptionFilter {
 /// Redemptions, newest first.
 #[utoipa::path(get, path = "/admin/redemptions", tag = "admin", security(("operator" = [])),
     params(RedemptionFilter),
-    responses((status = 200, body = Vec<Redemption>), (status = 401, description = AUTH_ERRORS, body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
+    responses((status = 200, body = Vec<Redemption>), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn list_redemptions(
     _: Operator,
     State(s): State<AppState>,

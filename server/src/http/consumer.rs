@@ -41,14 +41,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(redeem, history))
 }
 
-const AUTH_ERRORS: &str = "authentication_required · token_invalid · token_expired · token_unknown_issuer · session_expired";
-
 /// The signed-in user (created just in time from a first JWT).
 #[utoipa::path(get, path = "/me", tag = "consumer", security(("bearer" = [])),
     responses(
         (status = 200, body = User),
-        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
-        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn me(State(state): State<AppState>, consumer: Consumer) -> Result<Json<User>, ApiError> {
     Ok(Json(tessera_core::users::get_by_id(&state.platform.db, &consumer.holder.user_id).await?))
@@ -60,9 +56,7 @@ async fn me(State(state): State<AppState>, consumer: Consumer) -> Result<Json<Us
     responses(
         (status = 201, body = NewSession),
         (status = 400, description = "bad_request (a session cannot open a session)", body = ErrorBody),
-        (status = 429, description = "rate_limited (per client address)", body = ErrorBody),
-        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
-        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
+        (status = 429, description = "rate_limited (per client address, and per user)", body = ErrorBody),
     ))]
 async fn open_session(
     State(state): State<AppState>,
@@ -104,8 +98,6 @@ struct CatalogParams {
     responses(
         (status = 200, body = VoucherPage),
         (status = 422, description = "validation_failed (near, cursor)", body = ErrorBody),
-        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
-        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn list_vouchers(
     State(state): State<AppState>,
@@ -136,8 +128,6 @@ struct CouponParam {
     responses(
         (status = 200, body = VoucherView),
         (status = 404, description = "not_found", body = ErrorBody),
-        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
-        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn get_voucher(
     State(state): State<AppState>,
@@ -181,8 +171,6 @@ async fn favorite_ids(state: &AppState, user_id: &str) -> Result<Vec<String>, Ap
     responses(
         (status = 200, body = Vec<MerchantView>),
         (status = 422, description = "validation_failed", body = ErrorBody),
-        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
-        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn list_merchants(
     State(state): State<AppState>,
@@ -204,8 +192,6 @@ async fn list_merchants(
     responses(
         (status = 200, body = MerchantView),
         (status = 404, description = "not_found", body = ErrorBody),
-        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
-        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn get_merchant(
     State(state): State<AppState>,
@@ -223,8 +209,6 @@ async fn get_merchant(
 #[utoipa::path(get, path = "/me/favorites", tag = "consumer", security(("bearer" = [])),
     responses(
         (status = 200, body = Vec<Merchant>),
-        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
-        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn list_favorites(State(state): State<AppState>, consumer: Consumer) -> Result<Json<Vec<Merchant>>, ApiError> {
     Ok(Json(favorites::list(&state.platform.db, &consumer.holder.user_id).await?))
@@ -236,8 +220,6 @@ async fn list_favorites(State(state): State<AppState>, consumer: Consumer) -> Re
     responses(
         (status = 204, description = "Favourited"),
         (status = 404, description = "not_found", body = ErrorBody),
-        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
-        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn add_favorite(State(state): State<AppState>, consumer: Consumer, Path(merchant_id): Path<String>) -> Result<StatusCode, ApiError> {
     favorites::add(&state.platform.db, &consumer.holder.user_id, &merchant_id).await?;
@@ -249,8 +231,6 @@ async fn add_favorite(State(state): State<AppState>, consumer: Consumer, Path(me
     params(("merchant_id" = String, Path)),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
-        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn remove_favorite(
     State(state): State<AppState>,
@@ -284,8 +264,6 @@ struct ClaimRequest {
         (status = 501, description = "coins_unavailable", body = ErrorBody),
         (status = 502, description = "ledger_refused", body = ErrorBody),
         (status = 503, description = "ledger_unavailable", body = ErrorBody),
-        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
-        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn claim(State(state): State<AppState>, consumer: Consumer, ApiJson(req): ApiJson<ClaimRequest>) -> Result<Response, ApiError> {
     let (claim, created) = claims::claim(&state.platform, &consumer.holder, &req.voucher_id, req.coupon.as_deref(), Source::Claim).await?;
@@ -296,8 +274,6 @@ async fn claim(State(state): State<AppState>, consumer: Consumer, ApiJson(req): 
 #[utoipa::path(get, path = "/me/claims", tag = "consumer", security(("bearer" = [])),
     responses(
         (status = 200, body = Vec<Claim>),
-        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
-        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn wallet(State(state): State<AppState>, consumer: Consumer) -> Result<Json<Vec<Claim>>, ApiError> {
     Ok(Json(claims::wallet(&state.platform.db, &consumer.holder.user_id).await?))
@@ -313,8 +289,6 @@ async fn wallet(State(state): State<AppState>, consumer: Consumer) -> Result<Jso
         (status = 409, description = "already_redeemed", body = ErrorBody),
         (status = 410, description = "voucher_expired", body = ErrorBody),
         (status = 422, description = "out_of_range (details.distanceM, details.allowedM) · outlet_mismatch · validation_failed", body = ErrorBody),
-        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
-        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn redeem(
     State(state): State<AppState>,
@@ -328,8 +302,6 @@ async fn redeem(
 #[utoipa::path(get, path = "/me/redemptions", tag = "consumer", security(("bearer" = [])),
     responses(
         (status = 200, body = Vec<Redemption>),
-        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
-        (status = 429, description = "rate_limited (per user)", body = ErrorBody),
     ))]
 async fn history(State(state): State<AppState>, consumer: Consumer) -> Result<Json<Vec<Redemption>>, ApiError> {
     Ok(Json(redemptions::history(&state.platform.db, &consumer.holder.user_id).await?))

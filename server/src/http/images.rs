@@ -51,7 +51,6 @@ struct UploadQuery {
         (status = 201, body = ImageRef),
         (status = 422, description = "validation_failed (not an image, wrong shape, too small)", body = ErrorBody),
         (status = 413, description = "payload_too_large (over 5 MB)", body = ErrorBody),
-        (status = 401, description = "operator_token_invalid", body = ErrorBody),
         (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn upload_image(
     _: Operator,

@@ -52,10 +52,12 @@ pub fn spec() -> Value {
 }
 
 /// What the edge answers before a handler runs, on every operation it applies
-/// to: a body that is not the route's JSON (400), too large (413) or not JSON
-/// at all (415); a query parameter out of bounds (422); the rate limits of the
-/// partner and consumer APIs (429); and on every partner POST, the
-/// `Idempotency-Key` it may carry (SPEC §2) with its refusals.
+/// to, written once here rather than on each handler: a body that is not the
+/// route's JSON (400), too large (413) or not JSON at all (415); a query
+/// parameter out of bounds (422); the refusals of the operation's
+/// authentication (401, 403) and its rate limit (429), from its security
+/// scheme; and on every partner POST, the `Idempotency-Key` it may carry
+/// (SPEC §2) with its refusals.
 fn edge_responses(doc: &mut Value) {
     let Some(paths) = doc["paths"].as_object_mut() else { return };
     for (path, item) in paths.iter_mut() {
@@ -76,14 +78,18 @@ fn edge_responses(doc: &mut Value) {
                     None => op["parameters"] = json!([key]),
                 }
             }
-            let mut add = |status: &str, code: &str| {
+            let schemes: Vec<String> =
+                op["security"].as_array().into_iter().flatten().filter_map(|r| r.as_object()).flat_map(|r| r.keys().cloned()).collect();
+            // `label` is a code, optionally with a note: `rate_limited (per user)`.
+            let mut add = |status: &str, label: &str| {
+                let code = label.split(' ').next().unwrap_or(label);
                 let response = &mut op["responses"][status];
                 match response["description"].as_str() {
                     Some(listed) if listed.split(['·', '(']).any(|w| w.trim() == code) => {}
-                    Some(listed) => response["description"] = json!(format!("{listed} · {code}")),
+                    Some(listed) => response["description"] = json!(format!("{listed} · {label}")),
                     None => {
                         *response = json!({
-                            "description": code,
+                            "description": label,
                             "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ErrorBody" } } },
                         })
                     }
@@ -97,8 +103,31 @@ fn edge_responses(doc: &mut Value) {
             if takes_query {
                 add("422", "validation_failed");
             }
-            if partner || path == "/me" || path.starts_with("/me/") {
-                add("429", "rate_limited");
+            // Who may call it, and the refusals of that authentication, from its security scheme.
+            for scheme in &schemes {
+                let refusals: &[(&str, &str)] = match scheme.as_str() {
+                    "partner_hmac" => &[
+                        ("401", "signature_missing"),
+                        ("401", "signature_invalid"),
+                        ("401", "signature_expired"),
+                        ("401", "signature_replayed"),
+                        ("401", "unknown_partner"),
+                        ("429", "rate_limited (per partner)"),
+                    ],
+                    "bearer" => &[
+                        ("401", "authentication_required"),
+                        ("401", "token_invalid"),
+                        ("401", "token_expired"),
+                        ("401", "token_unknown_issuer"),
+                        ("401", "session_expired"),
+                        ("429", "rate_limited (per user)"),
+                    ],
+                    "operator" => &[("401", "operator_token_invalid"), ("403", "admin_disabled")],
+                    _ => &[],
+                };
+                for (status, label) in refusals {
+                    add(status, label);
+                }
             }
             if idempotent {
                 add("409", "idempotency_in_progress");

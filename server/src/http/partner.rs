@@ -39,8 +39,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(super::webhooks::partner_routes())
 }
 
-const AUTH_ERRORS: &str = "signature_missing · signature_invalid · signature_expired · signature_replayed · unknown_partner";
-
 /// Verifies the signature over the raw body, then (for POSTs with an
 /// `Idempotency-Key`) replays or records the response.
 pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Result<Response, ApiError> {
@@ -108,8 +106,6 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
         (status = 201, description = "Created", body = users::User),
         (status = 200, description = "Updated", body = users::User),
         (status = 400, description = "invalid_json", body = ErrorBody),
-        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
-        (status = 429, description = "rate_limited (per partner)", body = ErrorBody),
         (status = 409, description = "idempotency_in_progress", body = ErrorBody),
         (status = 422, description = "validation_failed · idempotency_key_reused", body = ErrorBody),
     ))]
@@ -128,8 +124,6 @@ async fn upsert_user(
     params(("external_user_id" = String, Path, description = "Your id for the user")),
     responses(
         (status = 200, body = users::User),
-        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
-        (status = 429, description = "rate_limited (per partner)", body = ErrorBody),
         (status = 404, description = "not_found", body = ErrorBody),
     ))]
 async fn get_user(
@@ -145,8 +139,6 @@ async fn get_user(
     params(("external_user_id" = String, Path, description = "Your id for the user")),
     responses(
         (status = 204, description = "Erased (or already gone)"),
-        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
-        (status = 429, description = "rate_limited (per partner)", body = ErrorBody),
     ))]
 async fn delete_user(
     State(state): State<AppState>,
@@ -162,8 +154,6 @@ async fn delete_user(
     params(("external_user_id" = String, Path, description = "Your id for the user")),
     responses(
         (status = 204, description = "Logged out"),
-        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
-        (status = 429, description = "rate_limited (per partner)", body = ErrorBody),
         (status = 404, description = "not_found", body = ErrorBody),
     ))]
 async fn logout_user(
@@ -189,8 +179,6 @@ struct IssueRequest {
     responses(
         (status = 201, description = "Issued", body = claims::Claim),
         (status = 200, description = "The user already holds an open claim of it", body = claims::Claim),
-        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
-        (status = 429, description = "rate_limited (per partner)", body = ErrorBody),
         (status = 404, description = "not_found (user or voucher)", body = ErrorBody),
         (status = 409, description = "out_of_stock · limit_reached", body = ErrorBody),
         (status = 410, description = "voucher_expired", body = ErrorBody),
@@ -213,8 +201,6 @@ async fn issue_voucher(
     params(("id" = String, Path, description = "redemptionId from the REDEMPTION_CREATED event")),
     responses(
         (status = 200, body = redemptions::Redemption),
-        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
-        (status = 429, description = "rate_limited (per partner)", body = ErrorBody),
         (status = 404, description = "not_found", body = ErrorBody),
     ))]
 async fn get_redemption(
@@ -244,8 +230,6 @@ struct EventsQuery {
     params(EventsQuery),
     responses(
         (status = 200, body = events::EventPage),
-        (status = 401, description = AUTH_ERRORS, body = ErrorBody),
-        (status = 429, description = "rate_limited (per partner)", body = ErrorBody),
         (status = 422, description = "validation_failed", body = ErrorBody),
     ))]
 async fn list_events(

@@ -54,9 +54,6 @@ pub fn admin_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(a_resend))
 }
 
-const PARTNER_AUTH: &str = "signature_missing · signature_invalid · signature_expired · signature_replayed · unknown_partner";
-const ADMIN_AUTH: &str = "operator_token_invalid · admin_disabled";
-
 fn destinations(s: &AppState) -> &Destinations {
     s.platform.outbound.destinations()
 }
@@ -116,7 +113,7 @@ pub struct DeliveriesQuery {
 /// Add a webhook endpoint. The answer holds its signing secret: shown once.
 #[utoipa::path(post, operation_id = "create_webhook_endpoint", path = "/integrations/webhook-endpoints", tag = "partner", security(("partner_hmac" = [])),
     request_body = NewEndpoint,
-    responses((status = 201, body = EndpointWithSecret), (status = 422, description = "validation_failed (url not https/http, private address, unknown event type)", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
+    responses((status = 201, body = EndpointWithSecret), (status = 422, description = "validation_failed (url not https/http, private address, unknown event type)", body = ErrorBody)))]
 async fn p_create(
     State(s): State<AppState>,
     Extension(p): Extension<Partner>,
@@ -127,7 +124,7 @@ async fn p_create(
 
 /// Your webhook endpoints (never their secrets).
 #[utoipa::path(get, operation_id = "list_webhook_endpoints", path = "/integrations/webhook-endpoints", tag = "partner", security(("partner_hmac" = [])),
-    responses((status = 200, body = Vec<Endpoint>), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
+    responses((status = 200, body = Vec<Endpoint>)))]
 async fn p_list(State(s): State<AppState>, Extension(p): Extension<Partner>) -> Result<Json<Vec<Endpoint>>, ApiError> {
     Ok(Json(webhooks::list(&s.platform.db, &p.id).await?))
 }
@@ -135,7 +132,7 @@ async fn p_list(State(s): State<AppState>, Extension(p): Extension<Partner>) -> 
 /// One of your webhook endpoints.
 #[utoipa::path(get, operation_id = "get_webhook_endpoint", path = "/integrations/webhook-endpoints/{id}", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
+    responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody)))]
 async fn p_get(State(s): State<AppState>, Extension(p): Extension<Partner>, Path(id): Path<String>) -> Result<Json<Endpoint>, ApiError> {
     Ok(Json(webhooks::get(&s.platform.db, Scope::Partner(&p.id), &id).await?))
 }
@@ -143,7 +140,7 @@ async fn p_get(State(s): State<AppState>, Extension(p): Extension<Partner>, Path
 /// Change an endpoint's URL, event types, description or concurrency.
 #[utoipa::path(patch, operation_id = "update_webhook_endpoint", path = "/integrations/webhook-endpoints/{id}", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)), request_body = EndpointUpdate,
-    responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
+    responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody)))]
 async fn p_update(
     State(s): State<AppState>,
     Extension(p): Extension<Partner>,
@@ -156,7 +153,7 @@ async fn p_update(
 /// Delete an endpoint, with its delivery log.
 #[utoipa::path(delete, operation_id = "delete_webhook_endpoint", path = "/integrations/webhook-endpoints/{id}", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)),
-    responses((status = 204), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
+    responses((status = 204), (status = 404, description = "not_found", body = ErrorBody)))]
 async fn p_delete(State(s): State<AppState>, Extension(p): Extension<Partner>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     webhooks::delete(&s.platform.db, Scope::Partner(&p.id), &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -165,7 +162,7 @@ async fn p_delete(State(s): State<AppState>, Extension(p): Extension<Partner>, P
 /// New signing secret; the old one also signs for graceSeconds (default 24 h).
 #[utoipa::path(post, operation_id = "rotate_webhook_secret", path = "/integrations/webhook-endpoints/{id}/rotate-secret", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)), request_body(content = Option<RotateEndpointSecret>),
-    responses((status = 200, body = EndpointWithSecret), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
+    responses((status = 200, body = EndpointWithSecret), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody)))]
 async fn p_rotate(
     State(s): State<AppState>,
     Extension(p): Extension<Partner>,
@@ -178,7 +175,7 @@ async fn p_rotate(
 /// Turn a disabled endpoint back on (then recover what failed meanwhile).
 #[utoipa::path(post, operation_id = "enable_webhook_endpoint", path = "/integrations/webhook-endpoints/{id}/enable", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
+    responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody)))]
 async fn p_enable(State(s): State<AppState>, Extension(p): Extension<Partner>, Path(id): Path<String>) -> Result<Json<Endpoint>, ApiError> {
     Ok(Json(webhooks::enable(&s.platform.db, Scope::Partner(&p.id), &id).await?))
 }
@@ -186,7 +183,7 @@ async fn p_enable(State(s): State<AppState>, Extension(p): Extension<Partner>, P
 /// Turn an endpoint off; deliveries waiting for it fail (recoverable).
 #[utoipa::path(post, operation_id = "disable_webhook_endpoint", path = "/integrations/webhook-endpoints/{id}/disable", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
+    responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody)))]
 async fn p_disable(
     State(s): State<AppState>,
     Extension(p): Extension<Partner>,
@@ -198,7 +195,7 @@ async fn p_disable(
 /// Send again every delivery to this endpoint that failed, for events since a time.
 #[utoipa::path(post, operation_id = "recover_webhook_deliveries", path = "/integrations/webhook-endpoints/{id}/recover", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)), request_body = RecoverRequest,
-    responses((status = 202, body = Queued), (status = 404, description = "not_found", body = ErrorBody), (status = 409, description = "endpoint_disabled", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
+    responses((status = 202, body = Queued), (status = 404, description = "not_found", body = ErrorBody), (status = 409, description = "endpoint_disabled", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody)))]
 async fn p_recover(
     State(s): State<AppState>,
     Extension(p): Extension<Partner>,
@@ -212,7 +209,7 @@ async fn p_recover(
 /// An endpoint's deliveries, newest first.
 #[utoipa::path(get, operation_id = "list_webhook_deliveries", path = "/integrations/webhook-endpoints/{id}/deliveries", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path), DeliveriesQuery),
-    responses((status = 200, body = Vec<Delivery>), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
+    responses((status = 200, body = Vec<Delivery>), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody)))]
 async fn p_deliveries(
     State(s): State<AppState>,
     Extension(p): Extension<Partner>,
@@ -225,7 +222,7 @@ async fn p_deliveries(
 /// One of your events, with its deliveries and every attempt.
 #[utoipa::path(get, operation_id = "get_event", path = "/integrations/events/{id}", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = EventDetail), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
+    responses((status = 200, body = EventDetail), (status = 404, description = "not_found", body = ErrorBody)))]
 async fn p_event(
     State(s): State<AppState>,
     Extension(p): Extension<Partner>,
@@ -237,7 +234,7 @@ async fn p_event(
 /// Deliver an event again to each of your enabled endpoints that takes its type.
 #[utoipa::path(post, operation_id = "resend_event", path = "/integrations/events/{id}/resend", tag = "partner", security(("partner_hmac" = [])),
     params(("id" = String, Path)),
-    responses((status = 202, body = Queued), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = PARTNER_AUTH, body = ErrorBody)))]
+    responses((status = 202, body = Queued), (status = 404, description = "not_found", body = ErrorBody)))]
 async fn p_resend(
     State(s): State<AppState>,
     Extension(p): Extension<Partner>,
@@ -252,7 +249,7 @@ async fn p_resend(
 /// Add a webhook endpoint to a partner. The answer holds its secret: shown once.
 #[utoipa::path(post, operation_id = "admin_create_webhook_endpoint", path = "/admin/partners/{id}/webhook-endpoints", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = NewEndpoint,
-    responses((status = 201, body = EndpointWithSecret), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
+    responses((status = 201, body = EndpointWithSecret), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody)))]
 async fn a_create(
     _: Operator,
     State(s): State<AppState>,
@@ -265,7 +262,7 @@ async fn a_create(
 /// A partner's webhook endpoints.
 #[utoipa::path(get, operation_id = "admin_list_webhook_endpoints", path = "/admin/partners/{id}/webhook-endpoints", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = Vec<Endpoint>), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
+    responses((status = 200, body = Vec<Endpoint>)))]
 async fn a_list(_: Operator, State(s): State<AppState>, Path(partner): Path<String>) -> Result<Json<Vec<Endpoint>>, ApiError> {
     Ok(Json(webhooks::list(&s.platform.db, &partner).await?))
 }
@@ -273,7 +270,7 @@ async fn a_list(_: Operator, State(s): State<AppState>, Path(partner): Path<Stri
 /// One webhook endpoint.
 #[utoipa::path(get, operation_id = "admin_get_webhook_endpoint", path = "/admin/webhook-endpoints/{id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
+    responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody)))]
 async fn a_get(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Endpoint>, ApiError> {
     Ok(Json(webhooks::get(&s.platform.db, Scope::Operator, &id).await?))
 }
@@ -281,7 +278,7 @@ async fn a_get(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -
 /// Change a webhook endpoint.
 #[utoipa::path(patch, operation_id = "admin_update_webhook_endpoint", path = "/admin/webhook-endpoints/{id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = EndpointUpdate,
-    responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
+    responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody)))]
 async fn a_update(
     _: Operator,
     State(s): State<AppState>,
@@ -294,7 +291,7 @@ async fn a_update(
 /// Delete a webhook endpoint with its delivery log.
 #[utoipa::path(delete, operation_id = "admin_delete_webhook_endpoint", path = "/admin/webhook-endpoints/{id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
-    responses((status = 204), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
+    responses((status = 204), (status = 404, description = "not_found", body = ErrorBody)))]
 async fn a_delete(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
     webhooks::delete(&s.platform.db, Scope::Operator, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -303,7 +300,7 @@ async fn a_delete(_: Operator, State(s): State<AppState>, Path(id): Path<String>
 /// New signing secret for an endpoint; the old one also signs for graceSeconds.
 #[utoipa::path(post, operation_id = "admin_rotate_webhook_secret", path = "/admin/webhook-endpoints/{id}/rotate-secret", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body(content = Option<RotateEndpointSecret>),
-    responses((status = 200, body = EndpointWithSecret), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
+    responses((status = 200, body = EndpointWithSecret), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody)))]
 async fn a_rotate(
     _: Operator,
     State(s): State<AppState>,
@@ -316,7 +313,7 @@ async fn a_rotate(
 /// Re-enable a disabled endpoint.
 #[utoipa::path(post, operation_id = "admin_enable_webhook_endpoint", path = "/admin/webhook-endpoints/{id}/enable", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
+    responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody)))]
 async fn a_enable(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Endpoint>, ApiError> {
     Ok(Json(webhooks::enable(&s.platform.db, Scope::Operator, &id).await?))
 }
@@ -324,7 +321,7 @@ async fn a_enable(_: Operator, State(s): State<AppState>, Path(id): Path<String>
 /// Disable an endpoint; deliveries waiting for it fail (recoverable).
 #[utoipa::path(post, operation_id = "admin_disable_webhook_endpoint", path = "/admin/webhook-endpoints/{id}/disable", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
+    responses((status = 200, body = Endpoint), (status = 404, description = "not_found", body = ErrorBody)))]
 async fn a_disable(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Endpoint>, ApiError> {
     Ok(Json(webhooks::disable(&s.platform.db, Scope::Operator, &id).await?))
 }
@@ -332,7 +329,7 @@ async fn a_disable(_: Operator, State(s): State<AppState>, Path(id): Path<String
 /// Send again every failed delivery to an endpoint, for events since a time.
 #[utoipa::path(post, operation_id = "admin_recover_webhook_deliveries", path = "/admin/webhook-endpoints/{id}/recover", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)), request_body = RecoverRequest,
-    responses((status = 202, body = Queued), (status = 404, description = "not_found", body = ErrorBody), (status = 409, description = "endpoint_disabled", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
+    responses((status = 202, body = Queued), (status = 404, description = "not_found", body = ErrorBody), (status = 409, description = "endpoint_disabled", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody)))]
 async fn a_recover(
     _: Operator,
     State(s): State<AppState>,
@@ -346,7 +343,7 @@ async fn a_recover(
 /// An endpoint's deliveries, newest first.
 #[utoipa::path(get, operation_id = "admin_list_webhook_deliveries", path = "/admin/webhook-endpoints/{id}/deliveries", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path), DeliveriesQuery),
-    responses((status = 200, body = Vec<Delivery>), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
+    responses((status = 200, body = Vec<Delivery>), (status = 404, description = "not_found", body = ErrorBody), (status = 422, description = "validation_failed", body = ErrorBody)))]
 async fn a_deliveries(
     _: Operator,
     State(s): State<AppState>,
@@ -372,7 +369,7 @@ pub struct AdminEventsQuery {
 /// A partner's events in order.
 #[utoipa::path(get, operation_id = "admin_list_events", path = "/admin/partners/{id}/events", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path), AdminEventsQuery),
-    responses((status = 200, body = events::EventPage), (status = 422, description = "validation_failed", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
+    responses((status = 200, body = events::EventPage), (status = 422, description = "validation_failed", body = ErrorBody)))]
 async fn a_events(
     _: Operator,
     State(s): State<AppState>,
@@ -385,7 +382,7 @@ async fn a_events(
 /// Any event, with its deliveries and every attempt.
 #[utoipa::path(get, operation_id = "admin_get_event", path = "/admin/events/{id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = EventDetail), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
+    responses((status = 200, body = EventDetail), (status = 404, description = "not_found", body = ErrorBody)))]
 async fn a_event(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<EventDetail>, ApiError> {
     Ok(Json(queue::event_detail(&s.platform.db, Scope::Operator, &id).await?))
 }
@@ -393,7 +390,7 @@ async fn a_event(_: Operator, State(s): State<AppState>, Path(id): Path<String>)
 /// Deliver an event again to each enabled endpoint of its partner that takes its type.
 #[utoipa::path(post, operation_id = "admin_resend_event", path = "/admin/events/{id}/resend", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
-    responses((status = 202, body = Queued), (status = 404, description = "not_found", body = ErrorBody), (status = 401, description = ADMIN_AUTH, body = ErrorBody)))]
+    responses((status = 202, body = Queued), (status = 404, description = "not_found", body = ErrorBody)))]
 async fn a_resend(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<(StatusCode, Json<Queued>), ApiError> {
     let queued = queue::resend(&s.platform.db, Scope::Operator, &id).await?;
     Ok((StatusCode::ACCEPTED, Json(Queued { queued })))

@@ -33,8 +33,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     responses(
         (status = 204, description = "The session cookie is set"),
         (status = 400, description = "bad_request (a session cannot open a session)", body = ErrorBody),
-        (status = 401, description = "authentication_required · token_invalid · token_expired · token_unknown_issuer", body = ErrorBody),
-        (status = 429, description = "rate_limited (per client address)", body = ErrorBody),
+        (status = 429, description = "rate_limited (per client address, and per user)", body = ErrorBody),
     ))]
 async fn open_webview_session(
     State(state): State<AppState>,
