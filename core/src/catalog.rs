@@ -278,6 +278,8 @@ pub(crate) mod server {
         pub near: Option<GeoPoint>,
         pub cursor: Option<String>,
         pub coupon: Option<String>,
+        /// Only what `coupon` unlocks: the unlisted vouchers whose code it is.
+        pub unlocked_only: bool,
         pub limit: i64,
     }
 
@@ -400,6 +402,7 @@ pub(crate) mod server {
              AND ($5 = '' OR lower(COALESCE(v.title_plain, v.title)) LIKE $6 ESCAPE '\\' OR lower(m.name) LIKE $6 ESCAPE '\\' \
                   OR lower(v.description) LIKE $6 ESCAPE '\\' OR v.unlock_code = $5) \
              AND (v.published_at < $7 OR (v.published_at = $7 AND v.id > $8)) \
+             AND ($10 = 0 OR v.unlock_code = $3) \
              ORDER BY v.published_at DESC, v.id LIMIT $9",
             visible(),
             open = open_at("$2")
@@ -415,6 +418,7 @@ pub(crate) mod server {
             .bind(cursor_t)
             .bind(cursor_id)
             .bind(limit + 1)
+            .bind(i64::from(query.unlocked_only))
             .fetch_all(db.pool())
             .await?;
         let more = rows.len() as i64 > limit;

@@ -12,7 +12,7 @@ use crate::{
     Platform,
     catalog::{ClaimStatus, server::visible},
     clock::{now_ms, to_rfc3339},
-    db::{Db, Refusal},
+    db::{AtOnce, Backend, Db, Refusal},
     error::{ApiError, is_unique_violation},
     events,
     ids::new_id,
@@ -375,8 +375,7 @@ async fn try_claim(
     // Paid in coins: debited before the claim commits, given back if it does not.
     let debit = match coins {
         Some(cost) => {
-            let integration = crate::partners::find_recent(db, &holder.partner_id).await?.and_then(|p| p.coins_ledger());
-            let Some(integration) = integration else {
+            let Some((_, integration)) = crate::coins::ledger_of(p, &holder.partner_id).await? else {
                 return Err(ApiError::new(
                     ErrorCode::CoinsUnavailable,
                     "This voucher costs coins and the partner has no coins ledger set up.",
@@ -418,7 +417,7 @@ async fn try_claim(
         from_pool,
         reserve_pool_code: db.backend().reserve_pool_code(),
         coin_debit: debit.as_ref().map(|d| d.reference_id.clone()),
-        sqlite: db.backend() == crate::db::Backend::Sqlite,
+        backend: db.backend(),
         now,
     };
     let written = if !write.from_pool && write.coin_debit.is_none() {
@@ -463,43 +462,11 @@ struct ClaimWrite {
     reserve_pool_code: &'static str,
     /// The coin debit that paid for it, if any.
     coin_debit: Option<String>,
-    /// The common claim is written in one round trip: `CLAIM_AT_ONCE` on
-    /// SQLite, `CLAIM_AT_ONCE_PG` on PostgreSQL.
-    sqlite: bool,
+    /// The common claim is written in one round trip, as this engine's
+    /// dialect says ([`Backend::claim_at_once`]).
+    backend: Backend,
     now: i64,
 }
-
-/// The three writes of a common claim as one SQLite script, all or nothing
-/// without a savepoint: the claim is inserted first (a unique-index race
-/// fails right there, before anything is written) and only while the voucher
-/// is published and in stock; the stock count and the event follow only if
-/// the statement before changed its row (`changes()`). So the script changes
-/// 3 rows, or none. The writer runs it in one round trip instead of four
-/// (three statements and a savepoint): on SQLite the single writer's round
-/// trips are what bound claims per second. The writer holds the write lock
-/// for the whole script, so nothing changes the stock between the check and
-/// the count.
-const CLAIM_AT_ONCE: &str = "\
-    INSERT INTO claims (id, partner_id, user_id, voucher_id, seq, source, voucher_title, created_at) \
-     SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE EXISTS (SELECT 1 FROM vouchers \
-      WHERE id = $4 AND status = 'published' AND (total_stock IS NULL OR claimed_count < total_stock)); \
-    UPDATE vouchers SET claimed_count = claimed_count + 1 WHERE id = $4 AND changes() = 1; \
-    INSERT INTO events (id, partner_id, type, user_id, payload, created_at) \
-     SELECT $9, $2, $10, $3, $11, $12 WHERE changes() = 1";
-
-/// The same on PostgreSQL, as one statement (run outside a transaction, so
-/// atomic by itself, and the voucher's row lock is held only while it runs):
-/// the stock is counted first and conditionally (the row is re-checked after
-/// waiting for a concurrent claim's lock), the claim inserted only if it was,
-/// the event only if the claim was. It inserts one event, or nothing; a
-/// unique-index race fails the whole statement.
-const CLAIM_AT_ONCE_PG: &str = "\
-    WITH stock AS (UPDATE vouchers SET claimed_count = claimed_count + 1 \
-      WHERE id = $4 AND status = 'published' AND (total_stock IS NULL OR claimed_count < total_stock) RETURNING id), \
-     claim AS (INSERT INTO claims (id, partner_id, user_id, voucher_id, seq, source, voucher_title, created_at) \
-      SELECT $1, $2, $3, $4, $5, $6, $7, $8 FROM stock RETURNING id) \
-    INSERT INTO events (id, partner_id, type, user_id, payload, created_at) \
-     SELECT $9, $2, $10, $3, $11, $12 FROM claim";
 
 impl ClaimWrite {
     async fn run(self, tx: &mut sqlx::AnyConnection, kind: events::EventType, data: serde_json::Value) -> Result<(), ClaimError> {
@@ -560,8 +527,7 @@ impl ClaimWrite {
         data: serde_json::Value,
     ) -> Result<(), Refusal<ClaimError>> {
         let event = events::NewEvent::new(kind, data);
-        // Rows changed when it is taken: the script's three, or the statement's event.
-        let (sql, whole) = if self.sqlite { (CLAIM_AT_ONCE, 3) } else { (CLAIM_AT_ONCE_PG, 1) };
+        let AtOnce { sql, whole } = self.backend.claim_at_once();
         let written =
             self.bind_claim(sqlx::query(sql)).bind(&event.id).bind(kind).bind(event.payload).bind(event.created_at).execute(&mut *tx).await;
         match written {

@@ -25,8 +25,6 @@ use crate::{
 use serde::Deserialize;
 use serde_json::json;
 
-/// The header every call to a partner's backend carries.
-pub const SECRET_HEADER: &str = "X-Tessera-Secret";
 /// How long a reversal attempt holds its row (other instances skip it).
 const LEASE_MS: i64 = 30_000;
 /// Delays between reversal attempts; the last one repeats.
@@ -72,6 +70,14 @@ fn unavailable(why: &str) -> ApiError {
         ErrorCode::LedgerUnavailable,
         format!("The coins ledger did not complete the payment ({why}). Any coins taken are being given back; try again later."),
     )
+}
+
+/// The partner's coins ledger, if it has one set up: the partner (for its
+/// coin image) and the integration its calls go through. The one lookup for
+/// a balance and for a debit.
+pub async fn ledger_of(p: &Platform, partner_id: &str) -> Result<Option<(crate::partners::Partner, Integration)>, ApiError> {
+    let Some(partner) = crate::partners::find_recent(&p.db, partner_id).await? else { return Ok(None) };
+    Ok(partner.coins_ledger().map(|ledger| (partner, ledger)))
 }
 
 /// The user's coin balance in the partner's ledger.

@@ -3,6 +3,11 @@
 //! The REST handlers in the `tessera` binary and the Leptos server functions in
 //! `tessera-app` both call the functions here; no business rule is written twice.
 //!
+//! The rules are the modules at the top (`catalog`, `claims`, `redemptions`,
+//! `coins`, `webhooks`, …); what they stand on is in `infra/` (database,
+//! configuration, clock, ids, outbound calls, errors, metrics) and the demo
+//! and sandbox in `dev/`, both re-exported here.
+//!
 //! Modules without the `server` feature (types and pure logic such as [`markup`])
 //! compile to WASM as well, so the browser renders exactly what the server does.
 
@@ -15,19 +20,18 @@ pub mod types;
 pub mod units;
 
 #[cfg(feature = "server")]
+mod dev;
+#[cfg(feature = "server")]
+mod infra;
+#[cfg(feature = "server")]
+pub use dev::{demo, sandbox};
+#[cfg(feature = "server")]
+pub use infra::{clock, config, db, error, ids, metrics, outbound};
+
+#[cfg(feature = "server")]
 pub mod claims;
 #[cfg(feature = "server")]
-pub mod clock;
-#[cfg(feature = "server")]
 pub mod coins;
-#[cfg(feature = "server")]
-pub mod config;
-#[cfg(feature = "server")]
-pub mod db;
-#[cfg(feature = "server")]
-pub mod demo;
-#[cfg(feature = "server")]
-pub mod error;
 #[cfg(feature = "server")]
 pub mod events;
 #[cfg(feature = "server")]
@@ -37,13 +41,7 @@ pub mod geo;
 #[cfg(feature = "server")]
 pub mod idempotency;
 #[cfg(feature = "server")]
-pub mod ids;
-#[cfg(feature = "server")]
 pub mod merchants;
-#[cfg(feature = "server")]
-pub mod metrics;
-#[cfg(feature = "server")]
-pub mod outbound;
 #[cfg(feature = "server")]
 pub mod partners;
 #[cfg(feature = "server")]
@@ -54,8 +52,6 @@ pub mod qr;
 pub mod redemptions;
 #[cfg(feature = "server")]
 pub mod retention;
-#[cfg(feature = "server")]
-pub mod sandbox;
 #[cfg(feature = "server")]
 pub mod sessions;
 #[cfg(feature = "server")]

@@ -165,7 +165,7 @@ pub async fn list(db: &Db, status: Option<MerchantStatus>) -> Result<Vec<Merchan
     Ok(sqlx::query_as(sql).bind(status).fetch_all(db.pool()).await?)
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema, sqlx::FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct Outlet {
     pub id: String,
@@ -177,38 +177,13 @@ pub struct Outlet {
     pub radius_m: i64,
     /// Metres from the `near` point, when one was given.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[sqlx(skip)]
     pub distance_m: Option<f64>,
 }
 
 impl Outlet {
     pub fn point(&self) -> Option<GeoPoint> {
         Some(GeoPoint { lat: self.lat?, lng: self.lng? })
-    }
-}
-
-#[derive(sqlx::FromRow)]
-struct OutletRow {
-    id: String,
-    merchant_id: String,
-    name: String,
-    address: String,
-    lat: Option<f64>,
-    lng: Option<f64>,
-    radius_m: i64,
-}
-
-impl From<OutletRow> for Outlet {
-    fn from(r: OutletRow) -> Self {
-        Outlet {
-            id: r.id,
-            merchant_id: r.merchant_id,
-            name: r.name,
-            address: r.address,
-            lat: r.lat,
-            lng: r.lng,
-            radius_m: r.radius_m,
-            distance_m: None,
-        }
     }
 }
 
@@ -300,16 +275,14 @@ pub async fn get_outlet(db: &Db, id: &str) -> Result<Outlet, ApiError> {
 /// The outlet `id`, if there is one.
 pub async fn find_outlet(db: &Db, id: &str) -> Result<Option<Outlet>, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!("{OUTLET_SELECT} WHERE id = $1"));
-    let row: Option<OutletRow> = sqlx::query_as(sql).bind(id).fetch_optional(db.pool()).await?;
-    Ok(row.map(Outlet::from))
+    Ok(sqlx::query_as(sql).bind(id).fetch_optional(db.pool()).await?)
 }
 
 /// A merchant's outlets; with `near`, each carries its distance and the
 /// nearest come first.
 pub async fn outlets(db: &Db, merchant_id: &str, near: Option<GeoPoint>) -> Result<Vec<Outlet>, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!("{OUTLET_SELECT} WHERE merchant_id = $1 ORDER BY name, id"));
-    let rows: Vec<OutletRow> = sqlx::query_as(sql).bind(merchant_id).fetch_all(db.pool()).await?;
-    let mut out: Vec<Outlet> = rows.into_iter().map(Outlet::from).collect();
+    let mut out: Vec<Outlet> = sqlx::query_as(sql).bind(merchant_id).fetch_all(db.pool()).await?;
     if let Some(near) = near {
         for o in &mut out {
             o.distance_m = o.point().map(|p| (near.distance_m(p) * 10.0).round() / 10.0);

@@ -7,7 +7,7 @@ use crate::types::{CodeSource, FlagReason, RedemptionStatus, Timestamp};
 use crate::{
     Platform,
     clock::now_ms,
-    db::{Backend, Db, Refusal, nullable_f64},
+    db::{AtOnce, Backend, Db, Refusal, dialect, nullable_f64},
     error::ApiError,
     events,
     geo::GeoPoint,
@@ -253,23 +253,6 @@ async fn redeem_once(db: &Db, user_id: &str, req: &RedeemRequest) -> Result<Rede
     })
 }
 
-/// The redemption row's insert, without its values (both write paths share it).
-macro_rules! insert_redemption {
-    () => {
-        "INSERT INTO redemptions (id, claim_id, partner_id, user_id, voucher_id, outlet_id, status, flag_reason, code, \
-         lat, lng, accuracy_m, distance_m, voucher_title, outlet_name, redeemed_at)"
-    };
-}
-
-/// Its values, as `RedemptionWrite::bind_row` binds them (nullable floats as
-/// `(present, value)` pairs).
-macro_rules! redemption_values {
-    () => {
-        "$1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $10 = 1 THEN $11 END, CASE WHEN $10 = 1 THEN $12 END, \
-         CASE WHEN $13 = 1 THEN $14 END, CASE WHEN $15 = 1 THEN $16 END, $17, $18, $19"
-    };
-}
-
 /// The writes of a redemption, decided by the checks before: taken whole or not at all.
 struct RedemptionWrite {
     id: String,
@@ -307,14 +290,12 @@ impl RedemptionWrite {
                 code
             }
         };
-        self.bind_row(sqlx::query(concat!(insert_redemption!(), " VALUES (", redemption_values!(), ")")), &facts, &code)
-            .execute(&mut *tx)
-            .await?;
+        self.bind_row(sqlx::query(dialect::INSERT_REDEMPTION), &facts, &code).execute(&mut *tx).await?;
         events::enqueue(tx, &facts.partner_id, events::EventType::RedemptionCreated, Some(&self.user_id), self.event(&facts)).await?;
         Ok((facts, code))
     }
 
-    /// Binds the redemption row's `$1`–`$19` (see `redemption_values!`).
+    /// Binds the redemption row's `$1`–`$19` (see `db::dialect::INSERT_REDEMPTION`).
     fn bind_row<'q>(
         &'q self,
         q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
@@ -353,7 +334,7 @@ impl RedemptionWrite {
     }
 
     /// The same three writes in one round trip, all or nothing (like a
-    /// claim's, see `claims::CLAIM_AT_ONCE`): the claim is marked first and
+    /// claim's, see `Backend::claim_at_once`): the claim is marked first and
     /// conditionally — a second redemption changes no row there, before
     /// anything is written — then the redemption and the event only if the
     /// write before happened. On SQLite a script without a savepoint (3 rows
@@ -367,29 +348,7 @@ impl RedemptionWrite {
         code: String,
     ) -> Result<(ClaimFacts, String), Refusal<ApiError>> {
         let event = events::NewEvent::new(events::EventType::RedemptionCreated, self.event(&facts));
-        let sqlite = concat!(
-            "UPDATE claims SET redeemed_at = $19 WHERE id = $2 AND redeemed_at IS NULL; ",
-            insert_redemption!(),
-            " SELECT ",
-            redemption_values!(),
-            " WHERE changes() = 1; \
-             INSERT INTO events (id, partner_id, type, user_id, payload, created_at) \
-             SELECT $20, $3, $21, $4, $22, $23 WHERE changes() = 1"
-        );
-        let postgres = concat!(
-            "WITH marked AS (UPDATE claims SET redeemed_at = $19 WHERE id = $2 AND redeemed_at IS NULL RETURNING id), \
-             redemption AS (",
-            insert_redemption!(),
-            " SELECT ",
-            redemption_values!(),
-            " FROM marked RETURNING id) \
-             INSERT INTO events (id, partner_id, type, user_id, payload, created_at) \
-             SELECT $20, $3, $21, $4, $22, $23 FROM redemption"
-        );
-        let (sql, whole) = match backend {
-            Backend::Sqlite => (sqlite, 3),
-            Backend::Postgres => (postgres, 1),
-        };
+        let AtOnce { sql, whole } = backend.redemption_at_once();
         let written = self
             .bind_row(sqlx::query(sql), &facts, &code)
             .bind(&event.id)

@@ -7,7 +7,11 @@
 //! command reproducing it (the secret masked), for the debug panel.
 
 use crate::error::ErrorCode;
-use crate::{Platform, coins::SECRET_HEADER, outbound, partners::Partner, users::Profile};
+use crate::{
+    Platform, outbound,
+    partners::{Partner, SECRET_HEADER},
+    users::Profile,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 

@@ -4,7 +4,7 @@
 use crate::error::ErrorCode;
 use crate::{
     clock::{now_ms, to_rfc3339},
-    db::{Backend, Db},
+    db::Db,
     error::{ApiError, is_unique_violation},
     ids::new_id,
     patch::Patch,
@@ -404,13 +404,7 @@ pub async fn erase(db: &Db, partner_id: &str, external_user_id: &str) -> Result<
         .await?;
     // Who they were: the events stay (delivered or not) under the anonymous
     // user id, without the partner's id for the person.
-    let anonymise_events = match db.backend() {
-        Backend::Sqlite => "UPDATE events SET payload = json_set(payload, '$.data.externalUserId', json('null')) WHERE user_id = $1",
-        Backend::Postgres => {
-            "UPDATE events SET payload = jsonb_set(payload::jsonb, '{data,externalUserId}', 'null'::jsonb)::text WHERE user_id = $1"
-        }
-    };
-    sqlx::query(anonymise_events).bind(&row.id).execute(&mut *tx).await?;
+    sqlx::query(db.backend().forget_external_user_in_events()).bind(&row.id).execute(&mut *tx).await?;
     // A settled coin debit no longer needs the id to reach the partner's ledger;
     // one still being reversed keeps it until the reversal is done.
     sqlx::query("UPDATE coin_debits SET external_user_id = '' WHERE user_id = $1 AND state IN ('claimed', 'reversed')")

@@ -6,7 +6,7 @@ use crate::error::ErrorCode;
 use crate::{
     catalog::ValueType,
     clock::{now_ms, parse_rfc3339, to_rfc3339},
-    db::{Backend, Db},
+    db::Db,
     error::{ApiError, is_unique_violation},
     ids::new_id,
     markup,
@@ -340,30 +340,7 @@ pub async fn publish(db: &Db, id: &str) -> Result<Published, ApiError> {
     // Only the fans who can see it: a voucher for another cohort, or an unlisted
     // one (nobody is known to hold its code), is not news to them.
     let fans_can_see = crate::catalog::server::visible_to("u.id", "NULL");
-    let sql = match db.backend() {
-        Backend::Sqlite => format!(
-            "INSERT INTO events (id, partner_id, type, user_id, payload, created_at) \
-             SELECT $1 || printf('%012x', n), partner_id, 'VOUCHER_PUBLISHED', user_id, \
-               json_object('id', $1 || printf('%012x', n), 'type', 'VOUCHER_PUBLISHED', 'createdAt', $2, 'data', \
-                 json_object('userId', user_id, 'externalUserId', external_user_id, 'voucherId', $3, 'voucherTitle', $4, \
-                   'merchantId', $5, 'merchantName', $6, 'valueType', $7)), $8 \
-             FROM (SELECT u.partner_id, u.id AS user_id, u.external_user_id, row_number() OVER (ORDER BY u.id) AS n \
-                   FROM favorites f JOIN users u ON u.id = f.user_id \
-                   JOIN vouchers v ON v.id = $3 JOIN merchants m ON m.id = v.merchant_id \
-                   WHERE f.merchant_id = $5 AND u.erased_at IS NULL AND {fans_can_see}) fans"
-        ),
-        Backend::Postgres => format!(
-            "INSERT INTO events (id, partner_id, type, user_id, payload, created_at) \
-             SELECT $1 || lpad(to_hex(n), 12, '0'), partner_id, 'VOUCHER_PUBLISHED', user_id, \
-               json_build_object('id', $1 || lpad(to_hex(n), 12, '0'), 'type', 'VOUCHER_PUBLISHED', 'createdAt', $2::text, 'data', \
-                 json_build_object('userId', user_id, 'externalUserId', external_user_id, 'voucherId', $3::text, \
-                   'voucherTitle', $4::text, 'merchantId', $5::text, 'merchantName', $6::text, 'valueType', $7::text))::text, $8 \
-             FROM (SELECT u.partner_id, u.id AS user_id, u.external_user_id, row_number() OVER (ORDER BY u.id) AS n \
-                   FROM favorites f JOIN users u ON u.id = f.user_id \
-                   JOIN vouchers v ON v.id = $3 JOIN merchants m ON m.id = v.merchant_id \
-                   WHERE f.merchant_id = $5 AND u.erased_at IS NULL AND {fans_can_see}) fans"
-        ),
-    };
+    let sql = db.backend().fan_out_voucher_published(&fans_can_see);
     let fanned = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(prefix)
         .bind(to_rfc3339(now))

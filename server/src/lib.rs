@@ -5,13 +5,16 @@
 //! - `http`      — the axum router: API routes, Leptos routes, edge layers
 //!   (request ids, tracing, body limit, timeouts, JSON errors).
 //! - `serve`     — binding, the start-up banner, graceful shutdown.
-//! - `telemetry` — tracing set-up.
+//! - `jobs`      — background jobs: coin reversals, the feed's sequencer, housekeeping.
+//! - `webhook_worker` — the webhook delivery worker (leases, sends, records).
+//! - `telemetry` — tracing set-up (metrics live in `tessera_core::metrics`).
 //!
 //! Business rules live in `tessera-core`; handlers here parse, call it, and map
 //! the result.
 
 pub mod cli;
 pub mod http;
+pub mod jobs;
 pub mod serve;
 pub mod telemetry;
-pub mod webhooks;
+pub mod webhook_worker;

@@ -1,3 +1,4 @@
+use crate::jobs;
 use anyhow::Context;
 use std::time::Duration;
 use tessera_core::Platform;
@@ -31,11 +32,11 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
     tracing::info!(%addr, "listening");
 
     let (stopping_tx, stopping) = watch::channel(false);
-    let housekeeping = tokio::spawn(housekeeping(platform.clone(), stopping.clone()));
-    let reversals = tokio::spawn(coin_reversals(platform.clone(), stopping.clone()));
-    let sequencer = tokio::spawn(sequencer(platform.clone(), stopping.clone()));
+    let housekeeping = tokio::spawn(jobs::housekeeping(platform.clone(), stopping.clone()));
+    let reversals = tokio::spawn(jobs::coin_reversals(platform.clone(), stopping.clone()));
+    let sequencer = tokio::spawn(jobs::sequencer(platform.clone(), stopping.clone()));
     let worker =
-        config.webhooks.worker.then(|| tokio::spawn(crate::webhooks::run(platform.clone(), stopping.clone(), config.shutdown_grace)));
+        config.webhooks.worker.then(|| tokio::spawn(crate::webhook_worker::run(platform.clone(), stopping.clone(), config.shutdown_grace)));
     let connections = hyper_util::server::graceful::GracefulShutdown::new();
     let mut server = Box::pin(accept(listener, app, config.header_read_timeout, &connections));
     let signalled = tokio::select! {
@@ -113,62 +114,6 @@ async fn accept(
 fn is_per_connection(e: &std::io::Error) -> bool {
     use std::io::ErrorKind::*;
     matches!(e.kind(), ConnectionRefused | ConnectionAborted | ConnectionReset)
-}
-
-/// Gives back coins whose claim failed or whose debit's outcome is unknown
-/// (SPEC §7), every second; durable: the work is rows in `coin_debits`.
-async fn coin_reversals(platform: Platform, mut stopping: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stopping.wait_for(|s| *s) => return,
-        }
-        if let Err(e) = tessera_core::coins::reverse_due(&platform).await {
-            tracing::warn!(error = %e.message(), "coin reversals failed; will retry");
-        }
-    }
-}
-
-/// Gives new events their feed positions (`tessera_core::events::sequence`)
-/// a moment after they commit, so a feed read finds little left to do.
-async fn sequencer(platform: Platform, mut stopping: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stopping.wait_for(|s| *s) => return,
-        }
-        if let Err(e) = tessera_core::events::sequence_pending(&platform.db).await {
-            tracing::warn!(error = %e.message(), "could not give events their feed positions; will retry");
-        }
-    }
-}
-
-/// Every minute: forgets replay-protection signatures and idempotency records
-/// once they can no longer matter, and prunes what has outlived the retention
-/// (`tessera_core::retention`; a few batches a minute, so a backlog drains
-/// without holding the writer).
-async fn housekeeping(platform: Platform, mut stopping: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(Duration::from_secs(60));
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stopping.wait_for(|s| *s) => return,
-        }
-        let now = tessera_core::clock::now_ms();
-        let signatures = tessera_core::partners::prune_seen_signatures(&platform.db, now).await;
-        let keys = tessera_core::idempotency::prune(&platform.db, now).await;
-        if let (Err(e), _) | (_, Err(e)) = (&signatures, &keys) {
-            tracing::warn!(error = %e, "housekeeping failed; will retry");
-        }
-        match tessera_core::retention::prune(&platform.db, platform.config.retention, now, 20).await {
-            Ok(pruned) if pruned.total() > 0 => tracing::info!(?pruned, "pruned what outlived the retention"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e.message(), "pruning failed; will retry"),
-        }
-    }
 }
 
 async fn shutdown_signal() {

@@ -16,10 +16,9 @@ pub struct Coins {
 pub async fn coin_balance() -> Result<Option<Coins>, AppError> {
     let viewer = crate::session::viewer().await?;
     let platform = crate::error::platform()?;
-    let Some(partner) = tessera_core::partners::find_recent(&platform.db, &viewer.partner_id).await? else {
+    let Some((partner, integration)) = tessera_core::coins::ledger_of(&platform, &viewer.partner_id).await? else {
         return Ok(None);
     };
-    let Some(integration) = partner.coins_ledger() else { return Ok(None) };
     let balance = tessera_core::coins::balance(&platform, &integration, &viewer.external_user_id).await?;
     let theme = partner.theme();
     Ok(Some(Coins { balance, image_url: theme.coin_image_url, image_id: theme.coin_image_id }))

@@ -62,10 +62,14 @@ pub async fn home() -> Result<HomeData, AppError> {
             let vouchers: Vec<VoucherCard> = page.items.into_iter().map(VoucherCard::from).collect();
             let unlocked = match &coupon {
                 Some(code) => {
-                    let with_code =
-                        tessera_core::catalog::CatalogQuery { limit: HOME_LIMIT, coupon: Some(code.clone()), ..Default::default() };
-                    let all = tessera_core::catalog::vouchers_for_user(db, &v.user_id, &with_code).await?;
-                    Some(all.items.into_iter().filter(|x| !vouchers.iter().any(|v| v.id == x.id)).map(VoucherCard::from).collect())
+                    let query = tessera_core::catalog::CatalogQuery {
+                        limit: HOME_LIMIT,
+                        coupon: Some(code.clone()),
+                        unlocked_only: true,
+                        ..Default::default()
+                    };
+                    let page = tessera_core::catalog::vouchers_for_user(db, &v.user_id, &query).await?;
+                    Some(page.items.into_iter().map(VoucherCard::from).collect())
                 }
                 None => None,
             };

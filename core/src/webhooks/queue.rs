@@ -12,7 +12,7 @@ use crate::error::ErrorCode;
 use crate::types::{DeliveryStatus, DisabledReason, EndpointStatus, Scope, Timestamp};
 use crate::{
     clock::{now_ms, to_rfc3339},
-    db::{Backend, Db},
+    db::Db,
     error::ApiError,
     events::Event,
     ids::new_id,
@@ -30,11 +30,7 @@ fn placeholders(from: usize, n: usize) -> String {
 /// recorded as failed, so they can be recovered). Returns how many events.
 pub async fn dispatch(db: &Db, limit: i64) -> Result<usize, ApiError> {
     let mut tx = db.begin_write().await?;
-    let pick = match db.backend() {
-        Backend::Postgres => "SELECT id FROM events WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
-        Backend::Sqlite => "SELECT id FROM events WHERE dispatched_at IS NULL ORDER BY id LIMIT $1",
-    };
-    let ids: Vec<(String,)> = sqlx::query_as(pick).bind(limit).fetch_all(&mut *tx).await?;
+    let ids: Vec<(String,)> = sqlx::query_as(db.backend().pick_undispatched_events()).bind(limit).fetch_all(&mut *tx).await?;
     if ids.is_empty() {
         return Ok(0);
     }
@@ -128,33 +124,17 @@ pub async fn lease(db: &Db, endpoint_id: &str, instance: &str, now: i64, lease: 
     if limit <= 0 {
         return Ok(Vec::new());
     }
-    let candidates = "SELECT id FROM webhook_deliveries WHERE endpoint_id = $3 AND status = 'pending' \
-         AND next_attempt_at <= $2 AND lease_until <= $2 ORDER BY next_attempt_at, id LIMIT $4";
     let backend = db.backend();
-    let sql = sqlx::AssertSqlSafe(match backend {
-        // Materialized: PostgreSQL may otherwise re-run a LIMIT subquery inside
-        // IN (...) and lease more rows than asked for.
-        Backend::Postgres => format!(
-            "WITH picked AS MATERIALIZED ({candidates} FOR UPDATE SKIP LOCKED) \
-             UPDATE webhook_deliveries d SET lease_until = $1, leased_by = $5 FROM picked \
-             WHERE d.id = picked.id AND d.status = 'pending' AND d.lease_until <= $2 RETURNING d.id"
-        ),
-        Backend::Sqlite => format!(
-            "UPDATE webhook_deliveries SET lease_until = $1, leased_by = $5 \
-             WHERE id IN ({candidates}) AND status = 'pending' AND lease_until <= $2 RETURNING id"
-        ),
-    });
+    let sql = sqlx::AssertSqlSafe(backend.lease_due_deliveries());
     let until = now + lease.as_millis() as i64;
     let endpoint = endpoint_id.to_string();
     let who = instance.to_string();
     let leased: Vec<(String,)> = db
         .write(move |tx| {
             Box::pin(async move {
-                let lock = match backend {
-                    Backend::Postgres => "SELECT max_in_flight FROM webhook_endpoints WHERE id = $1 FOR UPDATE",
-                    Backend::Sqlite => "SELECT max_in_flight FROM webhook_endpoints WHERE id = $1",
-                };
-                let Some((max_in_flight,)): Option<(i64,)> = sqlx::query_as(lock).bind(&endpoint).fetch_optional(&mut *tx).await? else {
+                let Some((max_in_flight,)): Option<(i64,)> =
+                    sqlx::query_as(backend.lock_endpoint()).bind(&endpoint).fetch_optional(&mut *tx).await?
+                else {
                     return Ok(Vec::new());
                 };
                 let (busy,): (i64,) = sqlx::query_as(
@@ -360,17 +340,7 @@ pub async fn heartbeat(db: &Db, instance: &str, deliveries: &[String], until: i6
     let mut extended = 0;
     for chunk in deliveries.chunks(500) {
         let list = placeholders(3, chunk.len());
-        let sql = sqlx::AssertSqlSafe(match db.backend() {
-            // Rows the recorder is writing are skipped, not waited for: they are
-            // being settled, and waiting would let the others' leases lapse.
-            Backend::Postgres => format!(
-                "UPDATE webhook_deliveries SET lease_until = $1 WHERE id IN \
-                 (SELECT id FROM webhook_deliveries WHERE leased_by = $2 AND status = 'pending' AND id IN ({list}) FOR UPDATE SKIP LOCKED)"
-            ),
-            Backend::Sqlite => {
-                format!("UPDATE webhook_deliveries SET lease_until = $1 WHERE leased_by = $2 AND status = 'pending' AND id IN ({list})")
-            }
-        });
+        let sql = sqlx::AssertSqlSafe(db.backend().extend_leases(&list));
         let mut q = sqlx::query(sql).bind(until).bind(instance);
         for id in chunk {
             q = q.bind(id);

@@ -110,6 +110,7 @@ async fn list_vouchers(
         merchant_id: p.merchant_id,
         cursor: p.cursor,
         coupon: p.coupon,
+        unlocked_only: false,
         limit: p.limit.unwrap_or(20),
     };
     Ok(Json(catalog::vouchers_for_user(&state.platform.db, &consumer.holder.user_id, &query).await?))

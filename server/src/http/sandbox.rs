@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
 use tessera_core::{
-    coins::SECRET_HEADER,
+    partners::SECRET_HEADER,
     sandbox::{self, Debited, Reversed},
 };
 

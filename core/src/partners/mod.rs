@@ -1,5 +1,15 @@
-//! Partners: the app companies that integrate. Their credentials, allowed
-//! embed origins, and the verification of their signed server calls (SPEC §2).
+//! Partners: the app companies that integrate. Their records here (create,
+//! find, the short-lived cache, allowed embed origins, settings); their
+//! [`secrets`] and rotation; the verification of their [`signed`] server calls
+//! (SPEC §2); and the [`integration`] with their own backend.
+
+mod integration;
+mod secrets;
+mod signed;
+
+pub use integration::*;
+pub use secrets::*;
+pub use signed::*;
 
 use crate::error::ErrorCode;
 use crate::{
@@ -11,23 +21,6 @@ use crate::{
     signature::{self, TOLERANCE_SECONDS},
 };
 use serde::{Deserialize, Serialize};
-
-/// How long a replaced secret keeps verifying after a rotation, by default.
-pub const DEFAULT_ROTATION_GRACE_MS: i64 = 24 * 3600 * 1000;
-
-/// The longest grace a rotation may give the replaced secret: 7 days.
-pub const MAX_ROTATION_GRACE_SECONDS: i64 = 7 * 86_400;
-
-/// The grace period of a rotation, in milliseconds, from the `graceSeconds` a
-/// caller gave (the default when none): the one rule for every secret, whether
-/// rotated over the admin API, the partner API or the CLI.
-pub fn rotation_grace_ms(grace_seconds: Option<i64>) -> Result<i64, ApiError> {
-    match grace_seconds {
-        None => Ok(DEFAULT_ROTATION_GRACE_MS),
-        Some(g) if (0..=MAX_ROTATION_GRACE_SECONDS).contains(&g) => Ok(g * 1000),
-        Some(_) => Err(ApiError::validation(vec![("graceSeconds", format!("must be 0–{MAX_ROTATION_GRACE_SECONDS}"))])),
-    }
-}
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Partner {
@@ -119,16 +112,6 @@ impl Partner {
     }
 }
 
-fn secrets<'a>(current: &'a str, previous: Option<&'a str>, until: Option<i64>, now: i64) -> Vec<&'a str> {
-    let mut out = vec![current];
-    if let (Some(prev), Some(until)) = (previous, until)
-        && now < until
-    {
-        out.push(prev);
-    }
-    out
-}
-
 /// A partner as the admin API shows it: never its secrets.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -146,59 +129,6 @@ pub struct PartnerView {
     /// Whether that backend keeps the users' coins (`/balance`, `/debit`, `/reverse`).
     pub coins_ledger: bool,
     pub created_at: String,
-}
-
-/// Where a partner's backend is and the secret Tessera sends it.
-#[derive(Debug, Clone)]
-pub struct Integration {
-    pub base_url: url::Url,
-    pub secret: String,
-    /// The replaced secret, during its rotation's grace period only.
-    pub previous_secret: Option<String>,
-}
-
-impl Integration {
-    /// `{base}/{path}` (the base's own path kept: `https://api.example.com/tessera` + `sso`).
-    pub fn url(&self, path: &str) -> String {
-        format!("{}/{path}", self.base_url.as_str().trim_end_matches('/'))
-    }
-
-    /// A call to the partner's backend at `{base}/{path}`, checked now: refused
-    /// (nothing sent) when the URL points at a network calls may not reach.
-    pub fn call(&self, outbound: &Outbound, method: reqwest::Method, path: &str) -> Result<Call, Refused> {
-        // The client's own timeout: `partner_backend_timeout_seconds`.
-        let request = outbound.request(method, &self.url(path))?;
-        Ok(Call { request, secret: self.secret.clone(), previous_secret: self.previous_secret.clone() })
-    }
-}
-
-/// A checked call to a partner's backend, ready to send.
-pub struct Call {
-    request: reqwest::RequestBuilder,
-    secret: String,
-    previous_secret: Option<String>,
-}
-
-impl Call {
-    /// Sends `body` (JSON, if any) with the integration secret in
-    /// [`crate::coins::SECRET_HEADER`] and the partner-backend timeout. During a rotation's
-    /// grace period, a 401 or 403 — the backend does not know the new secret
-    /// yet — is tried once more with the replaced one (the backend refused
-    /// without acting, so the second call is safe even for a debit).
-    pub async fn send(self, body: Option<&serde_json::Value>) -> Result<reqwest::Response, reqwest::Error> {
-        let request = match body {
-            Some(b) => self.request.json(b),
-            None => self.request,
-        };
-        let fallback = self.previous_secret.and_then(|previous| Some((previous, request.try_clone()?)));
-        let answer = request.header(crate::coins::SECRET_HEADER, &self.secret).send().await?;
-        match fallback {
-            Some((previous, again)) if matches!(answer.status().as_u16(), 401 | 403) => {
-                again.header(crate::coins::SECRET_HEADER, previous).send().await
-            }
-            _ => Ok(answer),
-        }
-    }
 }
 
 /// After an `UPDATE partners … WHERE id = $1`: drops the cached row, and a
@@ -231,66 +161,6 @@ pub(crate) async fn store_settings(db: &Db, id: &str, which: Settings, value: &i
         .execute(db.write_pool())
         .await?;
     updated(db, id, done.rows_affected())
-}
-
-/// Sets the partner's backend base URL (`None` removes it); answers the new
-/// integration secret, shown once.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct IntegrationInput {
-    /// `https://…` (or `http://…`), e.g. `https://api.example.com/tessera`; null removes it.
-    pub base_url: Option<String>,
-    /// Whether the backend keeps a coins ledger (default true); false for a
-    /// backend that answers `/sso` only.
-    #[serde(default)]
-    pub coins_ledger: Option<bool>,
-}
-
-/// The integration as set, with its secret (shown once).
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct IntegrationCredentials {
-    pub partner_id: String,
-    pub base_url: Option<String>,
-    /// Sent as `X-Tessera-Secret` on every call to the partner's backend; check it there.
-    pub secret: Option<String>,
-}
-
-/// Sets (or clears) a partner's backend; a new secret each time it is set.
-pub async fn set_integration(db: &Db, outbound: &Outbound, id: &str, input: &IntegrationInput) -> Result<IntegrationCredentials, ApiError> {
-    let refused = |why: String| ApiError::validation(vec![("baseUrl", why)]);
-    let base = match input.base_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
-        None => None,
-        Some(raw) => {
-            let u = outbound.check_for_save(raw).await.map_err(refused)?;
-            if u.query().is_some() || u.fragment().is_some() {
-                return Err(refused(
-                    "must be an http(s) URL without query or fragment; Tessera appends /sso, /balance, /debit and /reverse".into(),
-                ));
-            }
-            Some(u.as_str().trim_end_matches('/').to_string())
-        }
-    };
-    let secret = base.as_ref().map(|_| random_secret("its_"));
-    // The secret it replaces keeps working for the default grace period (a
-    // backend refusing the new one is called again with it), as on rotation.
-    let now = now_ms();
-    let done = sqlx::query(
-        "UPDATE partners SET integration_base_url = $2, \
-         integration_secret_previous = CASE WHEN $2 IS NULL THEN NULL ELSE integration_secret END, \
-         integration_secret_previous_until = CASE WHEN $2 IS NULL OR integration_secret IS NULL THEN NULL ELSE $6 END, \
-         integration_secret = $3, integration_coins = $4, updated_at = $5 WHERE id = $1",
-    )
-    .bind(id)
-    .bind(&base)
-    .bind(&secret)
-    .bind(i64::from(input.coins_ledger.unwrap_or(true)))
-    .bind(now)
-    .bind(now + DEFAULT_ROTATION_GRACE_MS)
-    .execute(db.write_pool())
-    .await?;
-    updated(db, id, done.rows_affected())?;
-    Ok(IntegrationCredentials { partner_id: id.to_string(), base_url: base, secret })
 }
 
 /// Credentials as shown once, at creation or rotation.
@@ -466,62 +336,6 @@ pub async fn list(db: &Db) -> Result<Vec<Partner>, ApiError> {
     Ok(sqlx::query_as(sql).fetch_all(db.pool()).await?)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum SecretKind {
-    Api,
-    Jwt,
-    /// The `X-Tessera-Secret` sent to the partner's backend (SSO, coins).
-    Integration,
-}
-
-/// Replaces a secret; the old one keeps verifying (or, for the integration
-/// secret, is sent when the backend refuses the new one) for `grace_ms`.
-pub async fn rotate_secret(db: &Db, id: &str, kind: SecretKind, grace_ms: i64) -> Result<PartnerCredentials, ApiError> {
-    let now = now_ms();
-    let until = now + grace_ms.max(0);
-    let (prefix, sql) = match kind {
-        SecretKind::Api => (
-            "sk_",
-            "UPDATE partners SET api_secret_previous = api_secret, api_secret_previous_until = $2, \
-             api_secret = $3, updated_at = $4 WHERE id = $1",
-        ),
-        SecretKind::Jwt => (
-            "jwt_",
-            "UPDATE partners SET jwt_secret_previous = jwt_secret, jwt_secret_previous_until = $2, \
-             jwt_secret = $3, updated_at = $4 WHERE id = $1",
-        ),
-        SecretKind::Integration => (
-            "its_",
-            "UPDATE partners SET integration_secret_previous = integration_secret, integration_secret_previous_until = $2, \
-             integration_secret = $3, updated_at = $4 WHERE id = $1 AND integration_secret IS NOT NULL",
-        ),
-    };
-    let secret = random_secret(prefix);
-    let done = sqlx::query(sql).bind(id).bind(until).bind(&secret).bind(now).execute(db.write_pool()).await?;
-    if done.rows_affected() == 0 && kind == SecretKind::Integration {
-        get(db, id).await?;
-        return Err(ApiError::validation(vec![(
-            "kind",
-            "this partner has no backend set up, so no integration secret to rotate; PUT /admin/partners/{id}/integration first".into(),
-        )]));
-    }
-    updated(db, id, done.rows_affected())?;
-    let mut creds = PartnerCredentials {
-        partner_id: id.to_string(),
-        api_secret: None,
-        jwt_secret: None,
-        integration_secret: None,
-        previous_valid_until: Some(crate::clock::to_rfc3339(until)),
-    };
-    match kind {
-        SecretKind::Api => creds.api_secret = Some(secret),
-        SecretKind::Jwt => creds.jwt_secret = Some(secret),
-        SecretKind::Integration => creds.integration_secret = Some(secret),
-    }
-    Ok(creds)
-}
-
 pub async fn set_allowed_origins(db: &Db, id: &str, origins: &[String]) -> Result<Partner, ApiError> {
     let origins = parse_origins(origins)?;
     let done = sqlx::query("UPDATE partners SET allowed_origins = $2, updated_at = $3 WHERE id = $1")
@@ -532,68 +346,4 @@ pub async fn set_allowed_origins(db: &Db, id: &str, origins: &[String]) -> Resul
         .await?;
     updated(db, id, done.rows_affected())?;
     get(db, id).await
-}
-
-/// What a partner's signed request carries, as read off the wire.
-pub struct SignedRequest<'a> {
-    pub partner_id: Option<&'a str>,
-    pub signature: Option<&'a str>,
-    pub method: &'a str,
-    pub path_and_query: &'a str,
-    pub body: &'a [u8],
-}
-
-/// Verifies a partner's server call (SPEC §2) and returns the partner.
-pub async fn authenticate(db: &Db, req: SignedRequest<'_>, now_ms: i64) -> Result<Partner, ApiError> {
-    let (Some(partner_id), Some(header)) = (req.partner_id, req.signature) else {
-        return Err(ApiError::new(
-            ErrorCode::SignatureMissing,
-            "Send X-Partner-Id and X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>.",
-        ));
-    };
-    let partner =
-        find(db, partner_id).await?.ok_or_else(|| ApiError::new(ErrorCode::UnknownPartner, "No partner has this X-Partner-Id."))?;
-    let parsed = signature::parse_header(header)
-        .map_err(|e| ApiError::new(ErrorCode::SignatureInvalid, format!("X-Signature is malformed: {e}.")))?;
-    let t = parsed.timestamp.to_string();
-    let parts = signature::partner_request_parts(&t, req.method, req.path_and_query, req.body);
-    let Some(matched) = signature::matching(&parsed, &partner.api_secrets(now_ms), &parts) else {
-        return Err(ApiError::new(
-            ErrorCode::SignatureInvalid,
-            "X-Signature does not match. Sign \"<t>.<METHOD>.<path?query>.<raw body>\" with your API secret, \
-             using the body bytes exactly as sent.",
-        ));
-    };
-    let now_s = now_ms.div_euclid(1000);
-    let skew = (now_s - parsed.timestamp).abs();
-    if skew > TOLERANCE_SECONDS {
-        return Err(ApiError::new(ErrorCode::SignatureExpired, "The signature's t is more than 300 seconds from the server's clock.")
-            .with_details(serde_json::json!({ "serverTime": now_s, "t": parsed.timestamp })));
-    }
-    // Replay: each signature is good once. The one remembered is the one that
-    // verified (junk `v1=` entries before it must not make it new again); kept
-    // until it would expire anyway.
-    let sig_hex = hex::encode(matched);
-    let expires = (parsed.timestamp + TOLERANCE_SECONDS + 1) * 1000;
-    let fresh = sqlx::query(
-        "INSERT INTO seen_signatures (partner_id, signature, expires_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (partner_id, signature) DO NOTHING",
-    )
-    .bind(&partner.id)
-    .bind(&sig_hex)
-    .bind(expires)
-    .execute(db.write_pool())
-    .await?;
-    if fresh.rows_affected() == 0 {
-        return Err(ApiError::new(
-            ErrorCode::SignatureReplayed,
-            "This signature was already used. Sign every request anew, with the current time.",
-        ));
-    }
-    Ok(partner)
-}
-
-/// Forgets signatures that could no longer pass the time check.
-pub async fn prune_seen_signatures(db: &Db, now_ms: i64) -> Result<u64, ApiError> {
-    Ok(sqlx::query("DELETE FROM seen_signatures WHERE expires_at < $1").bind(now_ms).execute(db.write_pool()).await?.rows_affected())
 }
