@@ -62,7 +62,7 @@ pub async fn partner() -> Option<tessera_core::partners::Partner> {
         Some(id) => id,
         None => viewer_if_any().await?.partner_id,
     };
-    tessera_core::partners::find_recent(&platform.db, &id).await.ok().flatten()
+    tessera_core::partners::find_recent(&platform, &id).await.ok().flatten()
 }
 
 /// An in-app link that keeps the partner's `clientId` (so a framed, signed-out

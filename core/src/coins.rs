@@ -76,7 +76,7 @@ fn unavailable(why: &str) -> ApiError {
 /// coin image) and the integration its calls go through. The one lookup for
 /// a balance and for a debit.
 pub async fn ledger_of(p: &Platform, partner_id: &str) -> Result<Option<(crate::partners::Partner, Integration)>, ApiError> {
-    let Some(partner) = crate::partners::find_recent(&p.db, partner_id).await? else { return Ok(None) };
+    let Some(partner) = crate::partners::find_recent(p, partner_id).await? else { return Ok(None) };
     Ok(partner.coins_ledger().map(|ledger| (partner, ledger)))
 }
 
@@ -318,7 +318,7 @@ async fn reverse_one(p: &Platform, d: &Due) -> Result<Option<&'static str>, Stri
 }
 
 async fn ask_reverse(p: &Platform, d: &Due) -> Result<Option<&'static str>, String> {
-    let partner = crate::partners::find_recent(&p.db, &d.partner_id).await.map_err(|e| e.message().to_string())?;
+    let partner = crate::partners::find_recent(p, &d.partner_id).await.map_err(|e| e.message().to_string())?;
     let integration = partner.and_then(|p| p.integration()).ok_or("the partner has no integration base URL any more")?;
     let body = json!({ "userId": d.external_user_id, "amount": d.amount, "referenceId": d.id, "transactionId": d.transaction_id });
     let answer = integration

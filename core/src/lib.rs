@@ -89,13 +89,16 @@ mod platform {
         pub outbound: crate::outbound::Outbound,
         /// What `/metrics` reports; shared by the platform's clones.
         pub metrics: Arc<crate::metrics::Metrics>,
+        /// Partners as read a moment ago, for the checks of every request
+        /// (the JWT of each `/me/*` call).
+        pub partners: Arc<crate::partners::Cache>,
     }
 
     impl Platform {
         pub fn new(db: Db, config: Arc<Config>) -> Self {
             let own = config.own_origin();
             let outbound = Self::outbound_for(&config, own);
-            Self { db, config, outbound, metrics: Arc::default() }
+            Self { db, config, outbound, metrics: Arc::default(), partners: Arc::default() }
         }
 
         /// Once the server knows the address it listens on (a port 0 is

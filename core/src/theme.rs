@@ -361,8 +361,9 @@ pub async fn get(db: &Db, partner_id: &str) -> Result<Theme, ApiError> {
 }
 
 /// Replaces a partner's theme after checking every value.
-pub async fn set(db: &Db, partner_id: &str, theme: &Theme) -> Result<Theme, ApiError> {
+pub async fn set(p: &crate::Platform, partner_id: &str, theme: &Theme) -> Result<Theme, ApiError> {
     theme.check()?;
+    let db = &p.db;
     use crate::images::{Kind, check_ref};
     check_ref(db, "header.logoImageId", theme.header.logo_image_id.as_deref(), Kind::HeaderLogo).await?;
     check_ref(db, "coinImageId", theme.coin_image_id.as_deref(), Kind::Coin).await?;
@@ -370,7 +371,7 @@ pub async fn set(db: &Db, partner_id: &str, theme: &Theme) -> Result<Theme, ApiE
         let field = format!("banners[{i}].imageId");
         check_ref(db, &field, banner.image_id.as_deref(), Kind::Voucher).await?;
     }
-    crate::partners::store_settings(db, partner_id, crate::partners::Settings::Theme, theme).await?;
+    crate::partners::store_settings(p, partner_id, crate::partners::Settings::Theme, theme).await?;
     get(db, partner_id).await
 }
 

@@ -3,6 +3,7 @@
 
 use crate::error::ErrorCode;
 use crate::{
+    Platform,
     db::Db,
     error::ApiError,
     partners::{self, Partner},
@@ -68,7 +69,7 @@ fn unverified_issuer(token: &str) -> Result<String, ApiError> {
 }
 
 /// Verifies a partner JWT strictly; returns the partner and the claims.
-pub async fn verify(db: &Db, token: &str, now_s: i64) -> Result<(Partner, Claims), ApiError> {
+pub async fn verify(p: &Platform, token: &str, now_s: i64) -> Result<(Partner, Claims), ApiError> {
     let header = jsonwebtoken::decode_header(token)
         .map_err(|_| invalid("The token's header is not valid, or names an algorithm other than HS256."))?;
     if header.alg != Algorithm::HS256 {
@@ -80,7 +81,7 @@ pub async fn verify(db: &Db, token: &str, now_s: i64) -> Result<(Partner, Claims
     if !partners::valid_partner_id(&issuer) {
         return Err(ApiError::new(ErrorCode::TokenUnknownIssuer, "The token's iss is not a known partner id."));
     }
-    let partner = partners::find_recent(db, &issuer)
+    let partner = partners::find_recent(p, &issuer)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::TokenUnknownIssuer, "The token's iss is not a known partner id."))?;
     let mut validation = Validation::new(Algorithm::HS256);
@@ -120,7 +121,7 @@ pub async fn verify(db: &Db, token: &str, now_s: i64) -> Result<(Partner, Claims
         return Err(invalid("The token's exp is more than one hour away."));
     }
     validate_external_user_id(&claims.sub).map_err(|e| invalid(format!("The token's sub {e}.")))?;
-    if let Some(cutoff_ms) = cutoff(db, &partner.id, &claims.sub).await?
+    if let Some(cutoff_ms) = cutoff(&p.db, &partner.id, &claims.sub).await?
         && issued_before(&claims, cutoff_ms)
     {
         return Err(ApiError::new(
@@ -183,9 +184,9 @@ pub fn mint_claims(secret: &str, claims: &Claims) -> String {
 
 /// The user a partner JWT is for (created on first sight, its profile
 /// claims written through), as claims and pages need them.
-pub async fn holder(db: &Db, token: &str, now_s: i64) -> Result<crate::claims::Holder, ApiError> {
-    let (partner, claims) = verify(db, token, now_s).await?;
-    let user = crate::users::ensure_ref(db, &partner.id, &claims.sub, &claims.profile()).await?;
+pub async fn holder(p: &Platform, token: &str, now_s: i64) -> Result<crate::claims::Holder, ApiError> {
+    let (partner, claims) = verify(p, token, now_s).await?;
+    let user = crate::users::ensure_ref(&p.db, &partner.id, &claims.sub, &claims.profile()).await?;
     let holder = crate::claims::Holder { partner_id: partner.id, user_id: user.id, external_user_id: user.external_user_id };
     crate::metrics::record_caller(&holder.partner_id, Some(&holder.user_id));
     Ok(holder)

@@ -80,10 +80,10 @@ pub async fn get(db: &Db, partner_id: &str) -> Result<WebviewSettings, ApiError>
 }
 
 /// Replaces a partner's webview settings after checking every value.
-pub async fn set(db: &Db, partner_id: &str, settings: &WebviewSettings) -> Result<WebviewSettings, ApiError> {
+pub async fn set(p: &crate::Platform, partner_id: &str, settings: &WebviewSettings) -> Result<WebviewSettings, ApiError> {
     settings.check()?;
-    crate::partners::store_settings(db, partner_id, crate::partners::Settings::Webview, settings).await?;
-    get(db, partner_id).await
+    crate::partners::store_settings(p, partner_id, crate::partners::Settings::Webview, settings).await?;
+    get(&p.db, partner_id).await
 }
 
 #[cfg(test)]

@@ -168,7 +168,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo => {
             let platform = open(config).await?;
-            let seeded = tessera_core::demo::seed(&platform.db).await.map_err(api_error).context("seeding demo data")?;
+            let seeded = tessera_core::demo::seed(&platform).await.map_err(api_error).context("seeding demo data")?;
             println!("tessera: demo data ready ({} rows added)", seeded.rows_added);
             match seeded.new_credentials {
                 Some(creds) => print_credentials(&creds),
@@ -183,7 +183,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let sandbox = format!("{base}/sandbox/{}", demo::PARTNER_ID);
             if seeded.partner.view().integration_base_url.as_deref() != Some(sandbox.as_str()) {
                 let input = partners::IntegrationInput { base_url: Some(sandbox.clone()), coins_ledger: Some(true) };
-                partners::set_integration(&platform.db, &platform.outbound, demo::PARTNER_ID, &input).await.map_err(api_error)?;
+                partners::set_integration(&platform, demo::PARTNER_ID, &input).await.map_err(api_error)?;
             }
             println!("  backend     {sandbox}  (built-in sandbox: SSO and coins ledger)");
             let token = mint_now(seeded.partner.jwt_secret(), demo::PARTNER_ID, demo::USER_ID, 3600);
@@ -264,7 +264,7 @@ async fn partner_command(platform: &Platform, cmd: PartnerCommand) -> anyhow::Re
                 _ => partners::SecretKind::Integration,
             };
             let grace = partners::rotation_grace_ms(Some(grace_seconds)).map_err(api_error)?;
-            let creds = partners::rotate_secret(db, &partner, kind, grace).await.map_err(api_error)?;
+            let creds = partners::rotate_secret(platform, &partner, kind, grace).await.map_err(api_error)?;
             println!("tessera: secret rotated");
             print_credentials(&creds);
         }

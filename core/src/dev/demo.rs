@@ -223,7 +223,8 @@ async fn seed_test_brand(tx: &mut sqlx::AnyConnection, now: i64) -> Result<u64, 
     Ok(added)
 }
 
-pub async fn seed(db: &Db) -> Result<Seeded, ApiError> {
+pub async fn seed(p: &crate::Platform) -> Result<Seeded, ApiError> {
+    let db = &p.db;
     let now = now_ms();
     let mut added = 0;
     let mut tx = db.begin_write().await?;
@@ -296,11 +297,11 @@ pub async fn seed(db: &Db) -> Result<Seeded, ApiError> {
                 support_url: None,
                 help_text: Some("This is the demo partner's help. Your app's own support team answers here.".into()),
             };
-            crate::webview::set(db, PARTNER_ID, &settings).await?;
+            crate::webview::set(p, PARTNER_ID, &settings).await?;
             // Its coin (seed 001: 20×20), beside every balance.
             let coin = crate::images::upload(db, crate::images::Kind::Coin, &crate::images::sample_png(60, 60, [212, 160, 23])).await?;
             let theme = crate::theme::Theme { coin_image_id: Some(coin.image_id), ..Default::default() };
-            crate::theme::set(db, PARTNER_ID, &theme).await?;
+            crate::theme::set(p, PARTNER_ID, &theme).await?;
             Some(credentials)
         }
     };

@@ -83,7 +83,8 @@ pub struct IntegrationCredentials {
 }
 
 /// Sets (or clears) a partner's backend; a new secret each time it is set.
-pub async fn set_integration(db: &Db, outbound: &Outbound, id: &str, input: &IntegrationInput) -> Result<IntegrationCredentials, ApiError> {
+pub async fn set_integration(p: &Platform, id: &str, input: &IntegrationInput) -> Result<IntegrationCredentials, ApiError> {
+    let (db, outbound) = (&p.db, &p.outbound);
     let refused = |why: String| ApiError::validation(vec![("baseUrl", why)]);
     let base = match input.base_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         None => None,
@@ -115,6 +116,6 @@ pub async fn set_integration(db: &Db, outbound: &Outbound, id: &str, input: &Int
     .bind(now + DEFAULT_ROTATION_GRACE_MS)
     .execute(db.write_pool())
     .await?;
-    updated(db, id, done.rows_affected())?;
+    updated(p, id, done.rows_affected())?;
     Ok(IntegrationCredentials { partner_id: id.to_string(), base_url: base, secret })
 }

@@ -13,6 +13,7 @@ pub use signed::*;
 
 use crate::error::ErrorCode;
 use crate::{
+    Platform,
     clock::now_ms,
     db::Db,
     error::{ApiError, is_unique_violation},
@@ -133,8 +134,8 @@ pub struct PartnerView {
 
 /// After an `UPDATE partners … WHERE id = $1`: drops the cached row, and a
 /// partner that was not there is a 404.
-pub(crate) fn updated(db: &Db, id: &str, rows_affected: u64) -> Result<(), ApiError> {
-    db.partners.forget(id);
+pub(crate) fn updated(p: &Platform, id: &str, rows_affected: u64) -> Result<(), ApiError> {
+    p.partners.forget(id);
     if rows_affected == 0 {
         return Err(ApiError::not_found("No such partner."));
     }
@@ -149,7 +150,7 @@ pub(crate) enum Settings {
 }
 
 /// Replaces one of a partner's JSON settings (checked by the caller); a 404 for no such partner.
-pub(crate) async fn store_settings(db: &Db, id: &str, which: Settings, value: &impl Serialize) -> Result<(), ApiError> {
+pub(crate) async fn store_settings(p: &Platform, id: &str, which: Settings, value: &impl Serialize) -> Result<(), ApiError> {
     let sql = match which {
         Settings::Theme => "UPDATE partners SET theme = $2, updated_at = $3 WHERE id = $1",
         Settings::Webview => "UPDATE partners SET webview = $2, updated_at = $3 WHERE id = $1",
@@ -158,9 +159,9 @@ pub(crate) async fn store_settings(db: &Db, id: &str, which: Settings, value: &i
         .bind(id)
         .bind(serde_json::to_string(value).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?)
         .bind(now_ms())
-        .execute(db.write_pool())
+        .execute(p.db.write_pool())
         .await?;
-    updated(db, id, done.rows_affected())
+    updated(p, id, done.rows_affected())
 }
 
 /// Credentials as shown once, at creation or rotation.
@@ -287,7 +288,7 @@ pub async fn find(db: &Db, id: &str) -> Result<Option<Partner>, ApiError> {
 }
 
 /// Partners read in the last few seconds, for checks made on every request
-/// (the JWT of each `/me/*` call). A change made through this process
+/// (the JWT of each `/me/*` call); one per [`Platform`]. A change made through this process
 /// (rotation, allowed origins) drops its entry at once; other instances see it
 /// within [`Cache::TTL`] — a secret rotated with no grace period stops
 /// verifying there that much later.
@@ -316,13 +317,13 @@ impl Cache {
 }
 
 /// [`find`], answered from the [`Cache`] when it read the partner moments ago.
-pub async fn find_recent(db: &Db, id: &str) -> Result<Option<Partner>, ApiError> {
-    if let Some(p) = db.partners.get(id) {
-        return Ok(Some(p));
+pub async fn find_recent(p: &Platform, id: &str) -> Result<Option<Partner>, ApiError> {
+    if let Some(partner) = p.partners.get(id) {
+        return Ok(Some(partner));
     }
-    let found = find(db, id).await?;
-    if let Some(p) = &found {
-        db.partners.put(p);
+    let found = find(&p.db, id).await?;
+    if let Some(partner) = &found {
+        p.partners.put(partner);
     }
     Ok(found)
 }
@@ -336,7 +337,8 @@ pub async fn list(db: &Db) -> Result<Vec<Partner>, ApiError> {
     Ok(sqlx::query_as(sql).fetch_all(db.pool()).await?)
 }
 
-pub async fn set_allowed_origins(db: &Db, id: &str, origins: &[String]) -> Result<Partner, ApiError> {
+pub async fn set_allowed_origins(p: &Platform, id: &str, origins: &[String]) -> Result<Partner, ApiError> {
+    let db = &p.db;
     let origins = parse_origins(origins)?;
     let done = sqlx::query("UPDATE partners SET allowed_origins = $2, updated_at = $3 WHERE id = $1")
         .bind(id)
@@ -344,6 +346,6 @@ pub async fn set_allowed_origins(db: &Db, id: &str, origins: &[String]) -> Resul
         .bind(now_ms())
         .execute(db.write_pool())
         .await?;
-    updated(db, id, done.rows_affected())?;
+    updated(p, id, done.rows_affected())?;
     get(db, id).await
 }

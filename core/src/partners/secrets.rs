@@ -43,7 +43,8 @@ pub enum SecretKind {
 
 /// Replaces a secret; the old one keeps verifying (or, for the integration
 /// secret, is sent when the backend refuses the new one) for `grace_ms`.
-pub async fn rotate_secret(db: &Db, id: &str, kind: SecretKind, grace_ms: i64) -> Result<PartnerCredentials, ApiError> {
+pub async fn rotate_secret(p: &Platform, id: &str, kind: SecretKind, grace_ms: i64) -> Result<PartnerCredentials, ApiError> {
+    let db = &p.db;
     let now = now_ms();
     let until = now + grace_ms.max(0);
     let (prefix, sql) = match kind {
@@ -72,7 +73,7 @@ pub async fn rotate_secret(db: &Db, id: &str, kind: SecretKind, grace_ms: i64) -
             "this partner has no backend set up, so no integration secret to rotate; PUT /admin/partners/{id}/integration first".into(),
         )]));
     }
-    updated(db, id, done.rows_affected())?;
+    updated(p, id, done.rows_affected())?;
     let mut creds = PartnerCredentials {
         partner_id: id.to_string(),
         api_secret: None,

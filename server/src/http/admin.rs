@@ -102,7 +102,7 @@ async fn rotate_secret(
     ApiJson(r): ApiJson<RotateRequest>,
 ) -> Result<Json<PartnerCredentials>, ApiError> {
     let grace = partners::rotation_grace_ms(r.grace_seconds)?;
-    Ok(Json(partners::rotate_secret(db(&s), &id, r.kind, grace).await?))
+    Ok(Json(partners::rotate_secret(&s.platform, &id, r.kind, grace).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -124,7 +124,7 @@ async fn set_integration(
     Path(id): Path<String>,
     ApiJson(r): ApiJson<partners::IntegrationInput>,
 ) -> Result<Json<partners::IntegrationCredentials>, ApiError> {
-    Ok(Json(partners::set_integration(db(&s), &s.platform.outbound, &id, &r).await?))
+    Ok(Json(partners::set_integration(&s.platform, &id, &r).await?))
 }
 
 /// Set the origins allowed to embed the webview.
@@ -137,7 +137,7 @@ async fn set_origins(
     Path(id): Path<String>,
     ApiJson(r): ApiJson<OriginsRequest>,
 ) -> Result<Json<PartnerView>, ApiError> {
-    Ok(Json(partners::set_allowed_origins(db(&s), &id, &r.allowed_origins).await?.view()))
+    Ok(Json(partners::set_allowed_origins(&s.platform, &id, &r.allowed_origins).await?.view()))
 }
 
 /// A partner's webview theme (defaults where nothing is set).
@@ -158,7 +158,7 @@ async fn set_theme(
     Path(id): Path<String>,
     ApiJson(t): ApiJson<Theme>,
 ) -> Result<Json<Theme>, ApiError> {
-    Ok(Json(theme::set(db(&s), &id, &t).await?))
+    Ok(Json(theme::set(&s.platform, &id, &t).await?))
 }
 
 /// A partner's webview settings: default language, time zone, support contact.
@@ -180,7 +180,7 @@ async fn set_webview(
     Path(id): Path<String>,
     ApiJson(w): ApiJson<WebviewSettings>,
 ) -> Result<Json<WebviewSettings>, ApiError> {
-    Ok(Json(webview::set(db(&s), &id, &w).await?))
+    Ok(Json(webview::set(&s.platform, &id, &w).await?))
 }
 
 /// Look a partner’s user up.

@@ -150,7 +150,7 @@ fn enabled(state: &AppState) -> Result<(), ApiError> {
 
 async fn page(State(state): State<AppState>) -> Result<Response, ApiError> {
     enabled(&state)?;
-    let partner = tessera_core::partners::find_recent(&state.platform.db, tessera_core::demo::PARTNER_ID)
+    let partner = tessera_core::partners::find_recent(&state.platform, tessera_core::demo::PARTNER_ID)
         .await?
         .ok_or_else(|| ApiError::not_found("There is no demo partner yet: run `tessera demo` first."))?;
     let now_s = tessera_core::clock::now_ms() / 1000;

@@ -69,8 +69,11 @@ impl FromRequestParts<AppState> for Consumer {
         })?;
         let db = &state.platform.db;
         let via_jwt = !token.starts_with(sessions::TOKEN_PREFIX);
-        let holder =
-            if via_jwt { tokens::holder(db, token, now_ms() / 1000).await? } else { sessions::holder(db, token, now_ms()).await? };
+        let holder = if via_jwt {
+            tokens::holder(&state.platform, token, now_ms() / 1000).await?
+        } else {
+            sessions::holder(db, token, now_ms()).await?
+        };
         state.limits.user(&holder.user_id)?;
         Ok(Consumer { holder, via_jwt })
     }

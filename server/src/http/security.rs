@@ -71,12 +71,9 @@ pub async fn frame_ancestors(State(state): State<AppState>, req: Request, next: 
         (None, named) => named,
     };
     let origins = match framer {
-        Some(id) => tessera_core::partners::find_recent(&state.platform.db, &id)
-            .await
-            .ok()
-            .flatten()
-            .map(|p| p.allowed_origins())
-            .unwrap_or_default(),
+        Some(id) => {
+            tessera_core::partners::find_recent(&state.platform, &id).await.ok().flatten().map(|p| p.allowed_origins()).unwrap_or_default()
+        }
         None => Vec::new(),
     };
     if !origins.is_empty() {

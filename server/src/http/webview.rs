@@ -85,7 +85,7 @@ pub async fn sso_boot(
     } else {
         match client {
             None => refused(ErrorCode::SsoUnavailable, "This sign-in link names no app (a clientId such as acme-bank)."),
-            Some(id) => match tessera_core::partners::find_recent(&state.platform.db, &id).await {
+            Some(id) => match tessera_core::partners::find_recent(&state.platform, &id).await {
                 Ok(Some(partner)) => match sso::identify(&state.platform, &partner, &token).await {
                     Ok(user) => match sign_in(&state, &partner.id, &user).await {
                         Ok(cookie) => {
@@ -161,7 +161,7 @@ pub async fn prefs(State(state): State<AppState>, mut req: Request, next: Next) 
     };
     let partner_id = owner.as_ref().map(|o| o.partner_id.clone()).or_else(|| tessera_core::webview::client_id(req.uri().query()));
     let settings = match partner_id {
-        Some(id) => tessera_core::partners::find_recent(db, &id).await.ok().flatten().map(|p| p.webview()).unwrap_or_default(),
+        Some(id) => tessera_core::partners::find_recent(&state.platform, &id).await.ok().flatten().map(|p| p.webview()).unwrap_or_default(),
         None => Default::default(),
     };
     let accept = req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(str::to_owned);

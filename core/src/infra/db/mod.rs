@@ -20,7 +20,7 @@ use sqlx::{
     any::AnyPoolOptions,
     migrate::{MigrateError, Migrator},
 };
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 pub use writer::{BoxFuture, Refusal};
 use writer::{Job, checkpoints, group_commit};
 
@@ -38,8 +38,6 @@ pub struct Db {
     /// SQLite's group commit: [`Db::write`] jobs queue here (see [`writer`]).
     jobs: Option<tokio::sync::mpsc::Sender<Job>>,
     backend: Backend,
-    /// Partners as read a moment ago, for the per-request JWT check.
-    pub(crate) partners: Arc<crate::partners::Cache>,
 }
 
 /// A write transaction (on SQLite, on the writer connection).
@@ -124,7 +122,7 @@ impl Db {
             let checkpointer = options(false).max_connections(1).connect(url.expose()).await?;
             tokio::spawn(checkpoints(checkpointer, pool.clone()));
         }
-        Ok(Self { pool, writer, jobs, backend, partners: Default::default() })
+        Ok(Self { pool, writer, jobs, backend })
     }
 
     /// Applies every pending migration embedded in the binary.
