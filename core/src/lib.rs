@@ -96,8 +96,10 @@ mod platform {
 
     impl Platform {
         pub fn new(db: Db, config: Arc<Config>) -> Self {
-            let own = config.own_origin();
-            let outbound = Self::outbound_for(&config, own);
+            // The one guard for every call out, built once (see `listening_at`).
+            let to = crate::outbound::Destinations { allow: config.webhooks.allow_networks.clone() };
+            let agent = concat!("Tessera/", env!("CARGO_PKG_VERSION"));
+            let outbound = crate::outbound::Outbound::new(config.partner_backend_timeout, &to, agent, config.own_origin());
             Self { db, config, outbound, metrics: Arc::default(), partners: Arc::default() }
         }
 
@@ -105,13 +107,8 @@ mod platform {
         /// chosen by the system): its own sandbox backend is reached there.
         pub fn listening_at(mut self, addr: std::net::SocketAddr) -> Self {
             let own = self.config.public_url.clone().or_else(|| url::Url::parse(&format!("http://{addr}")).ok());
-            self.outbound = Self::outbound_for(&self.config, own);
+            self.outbound = self.outbound.with_own_origin(own);
             self
-        }
-
-        fn outbound_for(config: &Config, own: Option<url::Url>) -> crate::outbound::Outbound {
-            let to = crate::outbound::Destinations { allow: config.webhooks.allow_networks.clone() };
-            crate::outbound::Outbound::new(config.partner_backend_timeout, &to, concat!("Tessera/", env!("CARGO_PKG_VERSION")), own)
         }
     }
 

@@ -3,7 +3,7 @@
 //! colours. Every value is checked before it is stored: only colours, sizes
 //! and font names that cannot break out of a CSS declaration.
 
-use crate::{db::Db, error::ApiError};
+use crate::error::ApiError;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -353,26 +353,6 @@ impl Palette {
         .filter_map(|(n, v)| v.as_deref().map(|v| (n, v)))
         .collect()
     }
-}
-
-/// A partner's theme (the defaults if none was set).
-pub async fn get(db: &Db, partner_id: &str) -> Result<Theme, ApiError> {
-    Ok(crate::partners::get(db, partner_id).await?.theme())
-}
-
-/// Replaces a partner's theme after checking every value.
-pub async fn set(p: &crate::Platform, partner_id: &str, theme: &Theme) -> Result<Theme, ApiError> {
-    theme.check()?;
-    let db = &p.db;
-    use crate::images::{Kind, check_ref};
-    check_ref(db, "header.logoImageId", theme.header.logo_image_id.as_deref(), Kind::HeaderLogo).await?;
-    check_ref(db, "coinImageId", theme.coin_image_id.as_deref(), Kind::Coin).await?;
-    for (i, banner) in theme.banners.iter().enumerate() {
-        let field = format!("banners[{i}].imageId");
-        check_ref(db, &field, banner.image_id.as_deref(), Kind::Voucher).await?;
-    }
-    crate::partners::store_settings(p, partner_id, crate::partners::Settings::Theme, theme).await?;
-    get(db, partner_id).await
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! shown in, and where the help screen sends users for support (the seed's
 //! help page is the partner's own support).
 
-use crate::{db::Db, error::ApiError, locale::Locale};
+use crate::{error::ApiError, locale::Locale};
 
 /// The partner a webview page is shown for, named by `clientId` in its query
 /// string: percent-decoded, and only when it is a well-formed partner id
@@ -73,17 +73,6 @@ impl WebviewSettings {
     pub fn zone(&self) -> crate::locale::TimeZone {
         self.time_zone.as_deref().and_then(crate::locale::TimeZone::named).unwrap_or_else(crate::locale::TimeZone::utc)
     }
-}
-
-pub async fn get(db: &Db, partner_id: &str) -> Result<WebviewSettings, ApiError> {
-    Ok(crate::partners::get(db, partner_id).await?.webview())
-}
-
-/// Replaces a partner's webview settings after checking every value.
-pub async fn set(p: &crate::Platform, partner_id: &str, settings: &WebviewSettings) -> Result<WebviewSettings, ApiError> {
-    settings.check()?;
-    crate::partners::store_settings(p, partner_id, crate::partners::Settings::Webview, settings).await?;
-    get(&p.db, partner_id).await
 }
 
 #[cfg(test)]

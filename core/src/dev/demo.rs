@@ -297,11 +297,11 @@ pub async fn seed(p: &crate::Platform) -> Result<Seeded, ApiError> {
                 support_url: None,
                 help_text: Some("This is the demo partner's help. Your app's own support team answers here.".into()),
             };
-            crate::webview::set(p, PARTNER_ID, &settings).await?;
+            crate::partners::set_webview_settings(p, PARTNER_ID, &settings).await?;
             // Its coin (seed 001: 20×20), beside every balance.
             let coin = crate::images::upload(db, crate::images::Kind::Coin, &crate::images::sample_png(60, 60, [212, 160, 23])).await?;
             let theme = crate::theme::Theme { coin_image_id: Some(coin.image_id), ..Default::default() };
-            crate::theme::set(p, PARTNER_ID, &theme).await?;
+            crate::partners::set_theme(p, PARTNER_ID, &theme).await?;
             Some(credentials)
         }
     };

@@ -150,8 +150,10 @@ impl reqwest::dns::Resolve for GuardedResolver {
 pub struct Outbound {
     to: Destinations,
     guarded: reqwest::Client,
-    /// This server's own origin and a client for its sandbox backend alone.
-    own: Option<(url::Url, reqwest::Client)>,
+    /// For this server's own sandbox backend alone (its address is loopback).
+    direct: reqwest::Client,
+    /// This server's own origin, once known.
+    own: Option<url::Url>,
 }
 
 /// Why a call was not made.
@@ -174,8 +176,15 @@ impl Outbound {
                 .user_agent(user_agent)
         };
         let guarded = builder().dns_resolver(GuardedResolver(to.clone())).build().expect("the HTTP client builds from static settings");
-        let own = own_origin.map(|o| (o, builder().build().expect("the HTTP client builds from static settings")));
-        Self { to: to.clone(), guarded, own }
+        let direct = builder().build().expect("the HTTP client builds from static settings");
+        Self { to: to.clone(), guarded, direct, own: own_origin }
+    }
+
+    /// The same guard once this server knows where it is reached (a port 0 is
+    /// chosen when it binds): the policy and its clients are not built again.
+    pub fn with_own_origin(mut self, own_origin: Option<url::Url>) -> Self {
+        self.own = own_origin;
+        self
     }
 
     pub fn destinations(&self) -> &Destinations {
@@ -185,8 +194,8 @@ impl Outbound {
     /// A request to `url`, or why it may not be made.
     pub fn request(&self, method: reqwest::Method, url: &str) -> Result<reqwest::RequestBuilder, Refused> {
         let url = url::Url::parse(url.trim()).map_err(|_| Refused("is not an absolute URL".into()))?;
-        if let Some((_, own)) = self.own.as_ref().filter(|_| self.is_own_sandbox(&url)) {
-            return Ok(own.request(method, url));
+        if self.is_own_sandbox(&url) {
+            return Ok(self.direct.request(method, url));
         }
         self.to.check_parsed(&url).map_err(Refused)?;
         Ok(self.guarded.request(method, url))
@@ -195,7 +204,7 @@ impl Outbound {
     /// True for a URL of this server's own sandbox backend: its origin, a
     /// path under `/sandbox/`, nothing else.
     pub fn is_own_sandbox(&self, url: &url::Url) -> bool {
-        let Some((origin, _)) = &self.own else { return false };
+        let Some(origin) = &self.own else { return false };
         url.origin() == origin.origin()
             && url.username().is_empty()
             && url.password().is_none()

@@ -1,14 +1,17 @@
 //! Partners: the app companies that integrate. Their records here (create,
-//! find, the short-lived cache, allowed embed origins, settings); their
+//! find, the short-lived cache, allowed embed origins); their stored
+//! [`settings`] (theme, webview); their
 //! [`secrets`] and rotation; the verification of their [`signed`] server calls
 //! (SPEC §2); and the [`integration`] with their own backend.
 
 mod integration;
 mod secrets;
+mod settings;
 mod signed;
 
 pub use integration::*;
 pub use secrets::*;
+pub use settings::*;
 pub use signed::*;
 
 use crate::error::ErrorCode;

@@ -17,10 +17,10 @@ use tessera_core::{
     merchants::{self, Merchant, MerchantInput, Outlet, OutletInput},
     partners::{self, NewPartner, PartnerCredentials, PartnerView, SecretKind},
     redemptions::{self, Redemption},
-    theme::{self, Theme},
+    theme::Theme,
     users::{self, User},
     vouchers::{self, PoolUpload, PoolUploaded, Published, Voucher, VoucherInput},
-    webview::{self, WebviewSettings},
+    webview::WebviewSettings,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -145,7 +145,7 @@ async fn set_origins(
     params(("id" = String, Path)),
     responses((status = 200, body = Theme), (status = 404, description = "not_found", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn get_theme(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Theme>, ApiError> {
-    Ok(Json(theme::get(db(&s), &id).await?))
+    Ok(Json(partners::theme(db(&s), &id).await?))
 }
 
 /// Replace a partner's webview theme: colours as hex, sizes in range, https images.
@@ -158,7 +158,7 @@ async fn set_theme(
     Path(id): Path<String>,
     ApiJson(t): ApiJson<Theme>,
 ) -> Result<Json<Theme>, ApiError> {
-    Ok(Json(theme::set(&s.platform, &id, &t).await?))
+    Ok(Json(partners::set_theme(&s.platform, &id, &t).await?))
 }
 
 /// A partner's webview settings: default language, time zone, support contact.
@@ -166,7 +166,7 @@ async fn set_theme(
     params(("id" = String, Path)),
     responses((status = 200, body = WebviewSettings), (status = 404, description = "not_found", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
 async fn get_webview(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<WebviewSettings>, ApiError> {
-    Ok(Json(webview::get(db(&s), &id).await?))
+    Ok(Json(partners::webview_settings(db(&s), &id).await?))
 }
 
 /// Replace a partner's webview settings: a shipped language (`en`, `ms`, `hi`),
@@ -180,7 +180,7 @@ async fn set_webview(
     Path(id): Path<String>,
     ApiJson(w): ApiJson<WebviewSettings>,
 ) -> Result<Json<WebviewSettings>, ApiError> {
-    Ok(Json(webview::set(&s.platform, &id, &w).await?))
+    Ok(Json(partners::set_webview_settings(&s.platform, &id, &w).await?))
 }
 
 /// Look a partner’s user up.
