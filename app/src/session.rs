@@ -51,7 +51,7 @@ pub async fn viewer_if_any() -> Option<Viewer> {
 #[cfg(feature = "ssr")]
 pub fn client_id() -> Option<String> {
     let parts = leptos::prelude::use_context::<http::request::Parts>()?;
-    tessera_core::webview::client_id(parts.uri.query())
+    tessera_core::webview::client_id(parts.uri.query()).map(tessera_core::types::PartnerId::into_string)
 }
 
 /// The partner the page is shown for: `clientId`, else the session's.
@@ -59,7 +59,7 @@ pub fn client_id() -> Option<String> {
 pub async fn partner() -> Option<tessera_core::partners::Partner> {
     let platform = crate::error::platform().ok()?;
     let id = match client_id() {
-        Some(id) => id,
+        Some(id) => tessera_core::types::PartnerId::new(id),
         None => viewer_if_any().await?.partner_id,
     };
     tessera_core::partners::find_recent(&platform, &id).await.ok().flatten()

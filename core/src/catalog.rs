@@ -384,7 +384,7 @@ pub(crate) mod server {
     }
 
     /// The claimable catalog for a user: visible, in its validity window, in stock.
-    pub async fn vouchers_for_user(db: &Db, user_id: &str, query: &CatalogQuery) -> Result<VoucherPage, ApiError> {
+    pub async fn vouchers_for_user(db: &Db, user_id: &crate::types::UserId, query: &CatalogQuery) -> Result<VoucherPage, ApiError> {
         let now = now_ms();
         let limit = if query.limit <= 0 { 20 } else { query.limit.min(100) };
         let (cursor_t, cursor_id) = match &query.cursor {
@@ -444,7 +444,12 @@ pub(crate) mod server {
         row.map(|r| r.into_view(now_ms())).ok_or_else(|| ApiError::not_found("No such voucher."))
     }
 
-    pub async fn voucher_for_user(db: &Db, user_id: &str, voucher_id: &str, coupon: Option<&str>) -> Result<VoucherView, ApiError> {
+    pub async fn voucher_for_user(
+        db: &Db,
+        user_id: &crate::types::UserId,
+        voucher_id: &str,
+        coupon: Option<&str>,
+    ) -> Result<VoucherView, ApiError> {
         let sql = sqlx::AssertSqlSafe(format!(
             "{VIEW_SELECT} WHERE v.id = $4 AND ({} OR EXISTS (SELECT 1 FROM claims c WHERE c.user_id = $1 AND c.voucher_id = v.id))",
             visible()

@@ -8,6 +8,7 @@
 
 use crate::error::ErrorCode;
 use crate::types::{CodeSource, VoucherStatus};
+use crate::types::{ExternalUserId, PartnerId, UserId};
 use crate::{
     Platform,
     catalog::{ClaimStatus, server::visible},
@@ -80,9 +81,9 @@ const CLAIM_SELECT: &str = "SELECT c.id, c.voucher_id, c.voucher_title, v.mercha
 /// The user whose wallet a claim goes into.
 #[derive(Debug, Clone)]
 pub struct Holder {
-    pub partner_id: String,
-    pub user_id: String,
-    pub external_user_id: String,
+    pub partner_id: PartnerId,
+    pub user_id: UserId,
+    pub external_user_id: ExternalUserId,
 }
 
 /// How a claim came about, which decides its event.
@@ -192,7 +193,7 @@ pub fn check(voucher: Option<&Claimable>, source: Source, now: i64) -> Result<Pl
     Ok(Plan::New { seq: v.claimed + 1, coins, from_pool: v.code_source == CodeSource::Pool })
 }
 
-async fn open_claim(conn: &mut sqlx::AnyConnection, user_id: &str, voucher_id: &str) -> Result<Option<Claim>, ApiError> {
+async fn open_claim(conn: &mut sqlx::AnyConnection, user_id: &UserId, voucher_id: &str) -> Result<Option<Claim>, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!("{CLAIM_SELECT} WHERE c.user_id = $1 AND c.voucher_id = $2 AND c.redeemed_at IS NULL"));
     let row: Option<ClaimRow> = sqlx::query_as(sql).bind(user_id).bind(voucher_id).fetch_optional(&mut *conn).await?;
     Ok(row.map(|r| r.into_claim(now_ms())))
@@ -452,8 +453,8 @@ async fn try_claim(
 /// The writes of a claim, decided by the reads before: taken whole or not at all.
 struct ClaimWrite {
     claim_id: String,
-    partner_id: String,
-    user_id: String,
+    partner_id: PartnerId,
+    user_id: UserId,
     voucher_id: String,
     seq: i64,
     source: &'static str,
@@ -546,14 +547,14 @@ impl ClaimWrite {
 }
 
 /// One claim of the user's wallet; another user's is a 404.
-pub async fn for_user(db: &Db, user_id: &str, claim_id: &str) -> Result<Claim, ApiError> {
+pub async fn for_user(db: &Db, user_id: &UserId, claim_id: &str) -> Result<Claim, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!("{CLAIM_SELECT} WHERE c.id = $1 AND c.user_id = $2"));
     let row: Option<ClaimRow> = sqlx::query_as(sql).bind(claim_id).bind(user_id).fetch_optional(db.pool()).await?;
     row.map(|r| r.into_claim(now_ms())).ok_or_else(|| ApiError::not_found("No such claim in your wallet."))
 }
 
 /// The user's wallet, newest first.
-pub async fn wallet(db: &Db, user_id: &str) -> Result<Vec<Claim>, ApiError> {
+pub async fn wallet(db: &Db, user_id: &UserId) -> Result<Vec<Claim>, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!("{CLAIM_SELECT} WHERE c.user_id = $1 ORDER BY c.created_at DESC, c.id"));
     let rows: Vec<ClaimRow> = sqlx::query_as(sql).bind(user_id).fetch_all(db.pool()).await?;
     let now = now_ms();

@@ -14,6 +14,7 @@
 use crate::error::ErrorCode;
 use crate::metrics::result_of;
 use crate::types::DebitState;
+use crate::types::{ExternalUserId, PartnerId, UserId};
 use crate::{
     Platform,
     clock::now_ms,
@@ -39,9 +40,9 @@ pub struct Debit {
 
 /// Who pays, for what.
 pub struct Payment<'a> {
-    pub partner_id: &'a str,
-    pub user_id: &'a str,
-    pub external_user_id: &'a str,
+    pub partner_id: &'a PartnerId,
+    pub user_id: &'a UserId,
+    pub external_user_id: &'a ExternalUserId,
     pub voucher_id: &'a str,
     pub amount: i64,
     pub note: &'a str,
@@ -75,21 +76,21 @@ fn unavailable(why: &str) -> ApiError {
 /// The partner's coins ledger, if it has one set up: the partner (for its
 /// coin image) and the integration its calls go through. The one lookup for
 /// a balance and for a debit.
-pub async fn ledger_of(p: &Platform, partner_id: &str) -> Result<Option<(crate::partners::Partner, Integration)>, ApiError> {
+pub async fn ledger_of(p: &Platform, partner_id: &PartnerId) -> Result<Option<(crate::partners::Partner, Integration)>, ApiError> {
     let Some(partner) = crate::partners::find_recent(p, partner_id).await? else { return Ok(None) };
     Ok(partner.coins_ledger().map(|ledger| (partner, ledger)))
 }
 
 /// The user's coin balance in the partner's ledger.
 #[tracing::instrument(skip_all)]
-pub async fn balance(p: &Platform, integration: &Integration, external_user_id: &str) -> Result<f64, ApiError> {
+pub async fn balance(p: &Platform, integration: &Integration, external_user_id: &ExternalUserId) -> Result<f64, ApiError> {
     let result = ask_balance(p, integration, external_user_id).await;
     p.metrics.ledger("balance", result_of(&result, "ok"));
     result
 }
 
-async fn ask_balance(p: &Platform, integration: &Integration, external_user_id: &str) -> Result<f64, ApiError> {
-    let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("userId", external_user_id).finish();
+async fn ask_balance(p: &Platform, integration: &Integration, external_user_id: &ExternalUserId) -> Result<f64, ApiError> {
+    let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("userId", external_user_id.as_str()).finish();
     let answer = integration
         .call(&p.outbound, reqwest::Method::GET, &format!("balance?{query}"))
         .map_err(|e| unavailable(&e.to_string()))?
@@ -232,8 +233,8 @@ pub async fn attach(tx: &mut sqlx::AnyConnection, reference_id: &str, claim_id: 
 #[derive(sqlx::FromRow)]
 struct Due {
     id: String,
-    partner_id: String,
-    external_user_id: String,
+    partner_id: PartnerId,
+    external_user_id: ExternalUserId,
     amount: i64,
     state: String,
     transaction_id: Option<String>,

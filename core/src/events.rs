@@ -1,6 +1,7 @@
 //! The event outbox (SPEC §5): every event is written in the same transaction
 //! as the change it reports. The envelope is seed 003's `{id, type, createdAt, data}`.
 
+use crate::types::{PartnerId, UserId};
 use crate::{
     clock::{now_ms, to_rfc3339},
     db::Db,
@@ -15,7 +16,7 @@ pub use crate::types::EventType;
 /// Writes a catalog event (one per partner: the catalog is shared) in the
 /// caller's transaction. Partners are few; this is not a fan-out to users.
 pub async fn enqueue_for_every_partner(tx: &mut sqlx::AnyConnection, kind: EventType, data: Value) -> Result<usize, ApiError> {
-    let partners: Vec<(String,)> = sqlx::query_as("SELECT id FROM partners ORDER BY id").fetch_all(&mut *tx).await?;
+    let partners: Vec<(PartnerId,)> = sqlx::query_as("SELECT id FROM partners ORDER BY id").fetch_all(&mut *tx).await?;
     for (partner,) in &partners {
         enqueue(tx, partner, kind, None, data.clone()).await?;
     }
@@ -25,9 +26,9 @@ pub async fn enqueue_for_every_partner(tx: &mut sqlx::AnyConnection, kind: Event
 /// Writes one event in the caller's transaction; returns its id.
 pub async fn enqueue(
     tx: &mut sqlx::AnyConnection,
-    partner_id: &str,
+    partner_id: &PartnerId,
     kind: EventType,
-    user_id: Option<&str>,
+    user_id: Option<&UserId>,
     data: Value,
 ) -> Result<String, ApiError> {
     let event = NewEvent::new(kind, data);
@@ -128,7 +129,13 @@ pub async fn sequence_pending(db: &Db) -> Result<(), ApiError> {
 
 /// A partner's events in feed order (see [`sequence`]), after the event
 /// `after` (an id from a page or a webhook), optionally of one type.
-pub async fn list(db: &Db, partner_id: &str, after: Option<&str>, kind: Option<EventType>, limit: i64) -> Result<EventPage, ApiError> {
+pub async fn list(
+    db: &Db,
+    partner_id: &PartnerId,
+    after: Option<&str>,
+    kind: Option<EventType>,
+    limit: i64,
+) -> Result<EventPage, ApiError> {
     let limit = limit.clamp(1, 500);
     sequence_pending(db).await?;
     let from = match after.filter(|a| !a.is_empty()) {

@@ -4,6 +4,7 @@
 //! requests with one key never both run.
 
 use crate::error::ErrorCode;
+use crate::types::PartnerId;
 use crate::{clock::now_ms, db::Db, error::ApiError};
 
 pub const WINDOW_MS: i64 = 24 * 3600 * 1000;
@@ -22,7 +23,7 @@ pub fn validate_key(key: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub async fn begin(db: &Db, partner_id: &str, key: &str, request_hash: &str) -> Result<Begin, ApiError> {
+pub async fn begin(db: &Db, partner_id: &PartnerId, key: &str, request_hash: &str) -> Result<Begin, ApiError> {
     validate_key(key)?;
     let now = now_ms();
     // An expired record no longer counts.
@@ -65,7 +66,7 @@ pub async fn begin(db: &Db, partner_id: &str, key: &str, request_hash: &str) -> 
     }
 }
 
-pub async fn complete(db: &Db, partner_id: &str, key: &str, status: u16, body: &str) -> Result<(), ApiError> {
+pub async fn complete(db: &Db, partner_id: &PartnerId, key: &str, status: u16, body: &str) -> Result<(), ApiError> {
     sqlx::query("UPDATE idempotency_keys SET status = $3, response_body = $4 WHERE partner_id = $1 AND key = $2")
         .bind(partner_id)
         .bind(key)
@@ -77,7 +78,7 @@ pub async fn complete(db: &Db, partner_id: &str, key: &str, status: u16, body: &
 }
 
 /// Releases the key after a server fault, so the partner's retry runs again.
-pub async fn abandon(db: &Db, partner_id: &str, key: &str) -> Result<(), ApiError> {
+pub async fn abandon(db: &Db, partner_id: &PartnerId, key: &str) -> Result<(), ApiError> {
     sqlx::query("DELETE FROM idempotency_keys WHERE partner_id = $1 AND key = $2")
         .bind(partner_id)
         .bind(key)

@@ -4,6 +4,7 @@
 use crate::error::ErrorCode;
 use crate::merchants::Outlet;
 use crate::types::{CodeSource, FlagReason, RedemptionStatus, Timestamp};
+use crate::types::{ExternalUserId, PartnerId, UserId};
 use crate::{
     Platform,
     clock::now_ms,
@@ -57,7 +58,7 @@ pub struct Redemption {
     pub redeemed_at: Timestamp,
     /// The partner's id for the user (partner lookups only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub external_user_id: Option<String>,
+    pub external_user_id: Option<ExternalUserId>,
 }
 
 const SELECT: &str = "SELECT r.id, r.status, r.flag_reason, r.code, r.claim_id, r.voucher_id, r.voucher_title, \
@@ -67,14 +68,14 @@ const SELECT: &str = "SELECT r.id, r.status, r.flag_reason, r.code, r.claim_id, 
 /// The user's side of the redemption's checks.
 #[derive(sqlx::FromRow)]
 struct ClaimFacts {
-    partner_id: String,
+    partner_id: PartnerId,
     voucher_id: String,
     voucher_title: String,
     #[sqlx(flatten)]
     claim: Claimed,
     code_source: CodeSource,
     static_code: Option<String>,
-    external_user_id: Option<String>,
+    external_user_id: Option<ExternalUserId>,
 }
 
 /// What [`decide`] needs to know of the claim.
@@ -189,7 +190,7 @@ pub fn decide(claim: &Claimed, outlet: Option<&Outlet>, here: Option<Here>, now:
 
 /// Redeems the user's claim. Nothing is recorded unless it succeeds.
 #[tracing::instrument(skip_all, fields(user_id, claim_id = %req.claim_id, outlet_id = %req.outlet_id))]
-pub async fn redeem(p: &Platform, user_id: &str, req: &RedeemRequest) -> Result<Redemption, ApiError> {
+pub async fn redeem(p: &Platform, user_id: &UserId, req: &RedeemRequest) -> Result<Redemption, ApiError> {
     let result = redeem_once(&p.db, user_id, req).await;
     p.metrics.redemption(match &result {
         Ok(r) => r.status.as_str().to_string(),
@@ -198,7 +199,7 @@ pub async fn redeem(p: &Platform, user_id: &str, req: &RedeemRequest) -> Result<
     result
 }
 
-async fn redeem_once(db: &Db, user_id: &str, req: &RedeemRequest) -> Result<Redemption, ApiError> {
+async fn redeem_once(db: &Db, user_id: &UserId, req: &RedeemRequest) -> Result<Redemption, ApiError> {
     let here = Here::of(req.location)?;
     let facts: ClaimFacts = sqlx::query_as(
         "SELECT c.partner_id, c.voucher_id, c.voucher_title, v.merchant_id, v.valid_until, v.code_source, v.static_code, \
@@ -224,7 +225,7 @@ async fn redeem_once(db: &Db, user_id: &str, req: &RedeemRequest) -> Result<Rede
     let write = RedemptionWrite {
         id: id.clone(),
         claim_id: req.claim_id.clone(),
-        user_id: user_id.to_string(),
+        user_id: user_id.clone(),
         outlet_id: outlet.id.clone(),
         outlet_name: outlet.name.clone(),
         verdict,
@@ -257,7 +258,7 @@ async fn redeem_once(db: &Db, user_id: &str, req: &RedeemRequest) -> Result<Rede
 struct RedemptionWrite {
     id: String,
     claim_id: String,
-    user_id: String,
+    user_id: UserId,
     outlet_id: String,
     outlet_name: String,
     verdict: Verdict,
@@ -384,28 +385,28 @@ fn already_redeemed() -> ApiError {
 }
 
 /// The user's redemptions, newest first.
-pub async fn history(db: &Db, user_id: &str) -> Result<Vec<Redemption>, ApiError> {
+pub async fn history(db: &Db, user_id: &UserId) -> Result<Vec<Redemption>, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE r.user_id = $1 ORDER BY r.redeemed_at DESC, r.id"));
     let rows: Vec<Redemption> = sqlx::query_as(sql).bind(user_id).fetch_all(db.pool()).await?;
     Ok(rows.into_iter().map(|r| Redemption { external_user_id: None, ..r }).collect())
 }
 
 /// The redemption of one of the user's claims, if it was redeemed.
-pub async fn of_claim(db: &Db, user_id: &str, claim_id: &str) -> Result<Option<Redemption>, ApiError> {
+pub async fn of_claim(db: &Db, user_id: &UserId, claim_id: &str) -> Result<Option<Redemption>, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE r.claim_id = $1 AND r.user_id = $2"));
     let row: Option<Redemption> = sqlx::query_as(sql).bind(claim_id).bind(user_id).fetch_optional(db.pool()).await?;
     Ok(row.map(|r| Redemption { external_user_id: None, ..r }))
 }
 
 /// A partner's redemption, code included; another partner's is a 404.
-pub async fn for_partner(db: &Db, partner_id: &str, id: &str) -> Result<Redemption, ApiError> {
+pub async fn for_partner(db: &Db, partner_id: &PartnerId, id: &str) -> Result<Redemption, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE r.id = $1 AND r.partner_id = $2"));
     let row: Option<Redemption> = sqlx::query_as(sql).bind(id).bind(partner_id).fetch_optional(db.pool()).await?;
     row.ok_or_else(|| ApiError::not_found("No such redemption."))
 }
 
 /// Redemptions across partners, newest first, for operators.
-pub async fn list_all(db: &Db, partner_id: Option<&str>, limit: i64) -> Result<Vec<Redemption>, ApiError> {
+pub async fn list_all(db: &Db, partner_id: Option<&PartnerId>, limit: i64) -> Result<Vec<Redemption>, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE (r.partner_id = $1 OR $1 IS NULL) ORDER BY r.redeemed_at DESC, r.id LIMIT $2"));
     Ok(sqlx::query_as(sql).bind(partner_id).bind(limit.clamp(1, 1000)).fetch_all(db.pool()).await?)
 }

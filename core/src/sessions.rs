@@ -3,6 +3,7 @@
 //! or erasure. Only a hash of the token is stored.
 
 use crate::error::ErrorCode;
+use crate::types::{PartnerId, UserId};
 use crate::{
     clock::{now_ms, to_rfc3339},
     db::Db,
@@ -21,17 +22,17 @@ pub struct NewSession {
     /// Send as `Authorization: Bearer <sessionToken>`. Shown once.
     pub session_token: String,
     pub expires_at: String,
-    pub user_id: String,
+    pub user_id: UserId,
 }
 
 /// Who a valid session belongs to.
 #[derive(Debug, Clone)]
 pub struct SessionOwner {
-    pub partner_id: String,
-    pub user_id: String,
+    pub partner_id: PartnerId,
+    pub user_id: UserId,
 }
 
-pub async fn end_all(tx: &mut sqlx::AnyConnection, user_id: &str, now: i64) -> Result<(), ApiError> {
+pub async fn end_all(tx: &mut sqlx::AnyConnection, user_id: &UserId, now: i64) -> Result<(), ApiError> {
     sqlx::query("UPDATE sessions SET ended_at = $2 WHERE user_id = $1 AND ended_at IS NULL")
         .bind(user_id)
         .bind(now)
@@ -41,7 +42,7 @@ pub async fn end_all(tx: &mut sqlx::AnyConnection, user_id: &str, now: i64) -> R
 }
 
 /// Opens a session for the user, ending any other.
-pub async fn create(db: &Db, partner_id: &str, user_id: &str) -> Result<NewSession, ApiError> {
+pub async fn create(db: &Db, partner_id: &PartnerId, user_id: &UserId) -> Result<NewSession, ApiError> {
     // Two concurrent openings race on the one-active-session index; the loser retries
     // and ends the winner's, as a later opening would.
     for _ in 0..3 {
@@ -61,7 +62,7 @@ pub async fn create(db: &Db, partner_id: &str, user_id: &str) -> Result<NewSessi
         match inserted {
             Ok(_) => {
                 tx.commit().await?;
-                return Ok(NewSession { session_token: token, expires_at: to_rfc3339(expires), user_id: user_id.to_string() });
+                return Ok(NewSession { session_token: token, expires_at: to_rfc3339(expires), user_id: user_id.clone() });
             }
             Err(e) if is_unique_violation(&e) => continue,
             Err(e) => return Err(e.into()),
@@ -72,7 +73,7 @@ pub async fn create(db: &Db, partner_id: &str, user_id: &str) -> Result<NewSessi
 
 /// The owner of a live session token, or 401 `session_expired`.
 pub async fn authenticate(db: &Db, token: &str, now: i64) -> Result<SessionOwner, ApiError> {
-    let row: Option<(String, String)> =
+    let row: Option<(PartnerId, UserId)> =
         sqlx::query_as("SELECT partner_id, user_id FROM sessions WHERE id = $1 AND ended_at IS NULL AND expires_at > $2")
             .bind(sha256_hex(token.as_bytes()))
             .bind(now)

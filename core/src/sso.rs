@@ -7,6 +7,7 @@
 //! command reproducing it (the secret masked), for the debug panel.
 
 use crate::error::ErrorCode;
+use crate::types::ExternalUserId;
 use crate::{
     Platform, outbound,
     partners::{Partner, SECRET_HEADER},
@@ -22,7 +23,7 @@ const BODY_SHOWN: usize = 2048;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SsoUser {
-    pub user_id: String,
+    pub user_id: ExternalUserId,
     pub email: Option<String>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,

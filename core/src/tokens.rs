@@ -2,6 +2,7 @@
 //! `iss` = partner id, `sub` = externalUserId, `exp` at most an hour after `iat`.
 
 use crate::error::ErrorCode;
+use crate::types::{ExternalUserId, PartnerId};
 use crate::{
     Platform,
     db::Db,
@@ -19,7 +20,7 @@ pub const MAX_LIFETIME_SECONDS: i64 = 3600;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Claims {
     pub iss: String,
-    pub sub: String,
+    pub sub: ExternalUserId,
     pub exp: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<i64>,
@@ -75,10 +76,10 @@ pub async fn verify(p: &Platform, token: &str, now_s: i64) -> Result<(Partner, C
     if header.alg != Algorithm::HS256 {
         return Err(invalid(format!("The token is signed with {:?}; only HS256 is accepted.", header.alg)));
     }
-    let issuer = unverified_issuer(token)?;
+    let issuer = PartnerId::new(unverified_issuer(token)?);
     // Looked up only when it could be a partner id at all: an unverified
     // claim must not reach the database with whatever it holds (a NUL, say).
-    if !partners::valid_partner_id(&issuer) {
+    if !partners::valid_partner_id(issuer.as_str()) {
         return Err(ApiError::new(ErrorCode::TokenUnknownIssuer, "The token's iss is not a known partner id."));
     }
     let partner = partners::find_recent(p, &issuer)
@@ -120,7 +121,7 @@ pub async fn verify(p: &Platform, token: &str, now_s: i64) -> Result<(Partner, C
     } else if claims.exp > now_s + MAX_LIFETIME_SECONDS + LEEWAY_SECONDS {
         return Err(invalid("The token's exp is more than one hour away."));
     }
-    validate_external_user_id(&claims.sub).map_err(|e| invalid(format!("The token's sub {e}.")))?;
+    validate_external_user_id(claims.sub.as_str()).map_err(|e| invalid(format!("The token's sub {e}.")))?;
     if let Some(cutoff_ms) = cutoff(&p.db, &partner.id, &claims.sub).await?
         && issued_before(&claims, cutoff_ms)
     {
@@ -143,12 +144,12 @@ pub fn issued_before(claims: &Claims, cutoff_ms: i64) -> bool {
 
 /// The key a user's cutoff is kept under: their externalUserId, hashed (an erased
 /// user's id is not kept in clear).
-fn subject_hash(external_user_id: &str) -> String {
+fn subject_hash(external_user_id: &ExternalUserId) -> String {
     use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(external_user_id.as_bytes()))
+    hex::encode(Sha256::digest(external_user_id.as_str().as_bytes()))
 }
 
-async fn cutoff(db: &Db, partner_id: &str, external_user_id: &str) -> Result<Option<i64>, ApiError> {
+async fn cutoff(db: &Db, partner_id: &PartnerId, external_user_id: &ExternalUserId) -> Result<Option<i64>, ApiError> {
     let row: Option<(i64,)> = sqlx::query_as("SELECT cutoff_ms FROM token_cutoffs WHERE partner_id = $1 AND subject_hash = $2")
         .bind(partner_id)
         .bind(subject_hash(external_user_id))
@@ -158,7 +159,12 @@ async fn cutoff(db: &Db, partner_id: &str, external_user_id: &str) -> Result<Opt
 }
 
 /// From now on, the user's tokens issued before `now_ms` are refused (logout, erasure).
-pub async fn cut_off(tx: &mut sqlx::AnyConnection, partner_id: &str, external_user_id: &str, now_ms: i64) -> Result<(), ApiError> {
+pub async fn cut_off(
+    tx: &mut sqlx::AnyConnection,
+    partner_id: &PartnerId,
+    external_user_id: &ExternalUserId,
+    now_ms: i64,
+) -> Result<(), ApiError> {
     sqlx::query(
         "INSERT INTO token_cutoffs (partner_id, subject_hash, cutoff_ms) VALUES ($1, $2, $3) \
          ON CONFLICT (partner_id, subject_hash) DO UPDATE SET cutoff_ms = excluded.cutoff_ms",
@@ -172,8 +178,9 @@ pub async fn cut_off(tx: &mut sqlx::AnyConnection, partner_id: &str, external_us
 }
 
 /// Mints a token as a partner's backend would (development and tests).
-pub fn mint(secret: &str, partner_id: &str, external_user_id: &str, now_s: i64, ttl_s: i64) -> String {
-    let claims = Claims { iss: partner_id.into(), sub: external_user_id.into(), iat: Some(now_s), exp: now_s + ttl_s, ..Claims::default() };
+pub fn mint(secret: &str, partner_id: &PartnerId, external_user_id: &ExternalUserId, now_s: i64, ttl_s: i64) -> String {
+    let claims =
+        Claims { iss: partner_id.to_string(), sub: external_user_id.clone(), iat: Some(now_s), exp: now_s + ttl_s, ..Claims::default() };
     mint_claims(secret, &claims)
 }
 

@@ -74,8 +74,96 @@ macro_rules! sql_text {
     };
 }
 
+/// A text identifier with its own type, so a partner's id, Tessera's user id
+/// and the partner's user id cannot be passed for one another. Serialised and
+/// stored as the bare text; `as_str` lends it to SQL and messages.
+#[macro_export]
+macro_rules! id_type {
+    ($name:ident, $doc:literal, $example:literal) => {
+        #[doc = $doc]
+        #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        #[cfg_attr(feature = "server", derive(sqlx::Type), sqlx(transparent))]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn new(id: impl Into<String>) -> Self {
+                $name(id.into())
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(id: String) -> Self {
+                $name(id)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(id: &str) -> Self {
+                $name(id.to_string())
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        #[cfg(feature = "server")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .description(Some($doc))
+                    .examples([$crate::types::example($example)])
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "server")]
+        impl utoipa::ToSchema for $name {}
+    };
+}
+
 #[cfg(feature = "server")]
 pub use server::{Scope, Timestamp};
+
+#[cfg(feature = "server")]
+#[doc(hidden)]
+pub fn example(text: &str) -> serde_json::Value {
+    serde_json::Value::String(text.to_string())
+}
+
+id_type!(PartnerId, "A partner's id, as `tessera partner create` printed it.", "ptn_0f4c2b9e8d7a6c5b");
+id_type!(UserId, "Tessera's id for a user (`userId` in webhooks), distinct from the partner's.", "0193a5c0-7c1e-7a42-9d1b-2f6c3e8a4b10");
+id_type!(ExternalUserId, "The partner's own id for its user (`externalUserId`), as the partner sent it.", "customer-1042");
 
 #[cfg(feature = "server")]
 mod server {
@@ -141,7 +229,7 @@ mod server {
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum Scope<'a> {
         Operator,
-        Partner(&'a str),
+        Partner(&'a super::PartnerId),
     }
 
     impl<'a> Scope<'a> {
@@ -149,7 +237,7 @@ mod server {
         pub fn partner(self) -> Option<&'a str> {
             match self {
                 Scope::Operator => None,
-                Scope::Partner(id) => Some(id),
+                Scope::Partner(id) => Some(id.as_str()),
             }
         }
     }
@@ -280,6 +368,14 @@ mod tests {
         assert_eq!(text, "\"2026-12-01T18:33:20.123Z\"");
         assert_eq!(serde_json::from_str::<Timestamp>(&text).unwrap(), t);
         assert!(serde_json::from_str::<Timestamp>("\"yesterday\"").is_err());
+    }
+
+    #[test]
+    fn ids_are_their_bare_text_on_the_wire() {
+        let id = UserId::new("0193a5c0-7c1e-7a42-9d1b-2f6c3e8a4b10");
+        assert_eq!(serde_json::to_value(&id).unwrap(), serde_json::json!("0193a5c0-7c1e-7a42-9d1b-2f6c3e8a4b10"));
+        assert_eq!(serde_json::from_str::<ExternalUserId>("\"customer-1042\"").unwrap(), ExternalUserId::new("customer-1042"));
+        assert_eq!(PartnerId::new("acme").to_string(), "acme");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! erasure, just-in-time creation from a token.
 
 use crate::error::ErrorCode;
+use crate::types::{ExternalUserId, PartnerId, UserId};
 use crate::{
     clock::{now_ms, to_rfc3339},
     db::Db,
@@ -15,8 +16,8 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "camelCase")]
 pub struct User {
     /// Tessera's id for the user (appears in webhooks as `userId`).
-    pub id: String,
-    pub external_user_id: String,
+    pub id: UserId,
+    pub external_user_id: ExternalUserId,
     pub email: Option<String>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
@@ -30,8 +31,8 @@ pub struct User {
 
 #[derive(sqlx::FromRow)]
 struct UserRow {
-    id: String,
-    external_user_id: Option<String>,
+    id: UserId,
+    external_user_id: Option<ExternalUserId>,
     email: Option<String>,
     first_name: Option<String>,
     last_name: Option<String>,
@@ -46,7 +47,7 @@ struct UserRow {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserUpsert {
-    pub external_user_id: String,
+    pub external_user_id: ExternalUserId,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub email: Patch<String>,
@@ -99,7 +100,7 @@ impl UserUpsert {
     /// The fields that are not valid, each with why.
     fn problems(&self) -> Vec<(&'static str, String)> {
         let mut bad = Vec::new();
-        if let Err(e) = validate_external_user_id(&self.external_user_id) {
+        if let Err(e) = validate_external_user_id(self.external_user_id.as_str()) {
             bad.push(("externalUserId", e));
         }
         if let Some(email) = self.email.value() {
@@ -157,26 +158,30 @@ async fn load(exec: &mut sqlx::AnyConnection, row: UserRow) -> Result<User, ApiE
     })
 }
 
-async fn find_row(conn: &mut sqlx::AnyConnection, partner_id: &str, external_user_id: &str) -> Result<Option<UserRow>, ApiError> {
+async fn find_row(
+    conn: &mut sqlx::AnyConnection,
+    partner_id: &PartnerId,
+    external_user_id: &ExternalUserId,
+) -> Result<Option<UserRow>, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE partner_id = $1 AND external_user_id = $2"));
     Ok(sqlx::query_as(sql).bind(partner_id).bind(external_user_id).fetch_optional(&mut *conn).await?)
 }
 
 /// The partner's user, or 404 (an erased user is gone, as is another partner's).
 /// The partner's user `external_user_id` as a claim's holder (404 when unknown).
-pub async fn holder(db: &Db, partner_id: &str, external_user_id: &str) -> Result<crate::claims::Holder, ApiError> {
+pub async fn holder(db: &Db, partner_id: &PartnerId, external_user_id: &ExternalUserId) -> Result<crate::claims::Holder, ApiError> {
     let user = get(db, partner_id, external_user_id).await?;
-    Ok(crate::claims::Holder { partner_id: partner_id.to_string(), user_id: user.id, external_user_id: external_user_id.to_string() })
+    Ok(crate::claims::Holder { partner_id: partner_id.clone(), user_id: user.id, external_user_id: external_user_id.clone() })
 }
 
-pub async fn get(db: &Db, partner_id: &str, external_user_id: &str) -> Result<User, ApiError> {
+pub async fn get(db: &Db, partner_id: &PartnerId, external_user_id: &ExternalUserId) -> Result<User, ApiError> {
     let mut conn = db.pool().acquire().await?;
     let row =
         find_row(&mut conn, partner_id, external_user_id).await?.ok_or_else(|| ApiError::not_found("No user with this externalUserId."))?;
     load(&mut conn, row).await
 }
 
-pub async fn get_by_id(db: &Db, user_id: &str) -> Result<User, ApiError> {
+pub async fn get_by_id(db: &Db, user_id: &UserId) -> Result<User, ApiError> {
     let mut conn = db.pool().acquire().await?;
     let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1 AND erased_at IS NULL"));
     let row: UserRow =
@@ -184,7 +189,7 @@ pub async fn get_by_id(db: &Db, user_id: &str) -> Result<User, ApiError> {
     load(&mut conn, row).await
 }
 
-async fn set_cohorts(tx: &mut sqlx::AnyConnection, user_id: &str, cohorts: &[String]) -> Result<(), ApiError> {
+async fn set_cohorts(tx: &mut sqlx::AnyConnection, user_id: &UserId, cohorts: &[String]) -> Result<(), ApiError> {
     sqlx::query("DELETE FROM user_cohorts WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
     let mut seen = std::collections::BTreeSet::new();
     for c in cohorts.iter().filter(|c| seen.insert(c.as_str())) {
@@ -194,7 +199,7 @@ async fn set_cohorts(tx: &mut sqlx::AnyConnection, user_id: &str, cohorts: &[Str
 }
 
 /// Creates or updates a user; returns it and whether it was created.
-pub async fn upsert(db: &Db, partner_id: &str, input: &UserUpsert) -> Result<(User, bool), ApiError> {
+pub async fn upsert(db: &Db, partner_id: &PartnerId, input: &UserUpsert) -> Result<(User, bool), ApiError> {
     input.validate()?;
     // A concurrent upsert of the same new user makes one insert fail on the
     // unique index; the retry then finds the row and updates it.
@@ -280,13 +285,13 @@ pub async fn upsert(db: &Db, partner_id: &str, input: &UserUpsert) -> Result<(Us
 /// Who a request acts for: enough to authorise it, without the profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRef {
-    pub id: String,
-    pub external_user_id: String,
+    pub id: UserId,
+    pub external_user_id: ExternalUserId,
 }
 
 /// The live user with this id, as a reference (one indexed read).
-pub async fn ref_by_id(db: &Db, user_id: &str) -> Result<UserRef, ApiError> {
-    let row: Option<(String, Option<String>)> =
+pub async fn ref_by_id(db: &Db, user_id: &UserId) -> Result<UserRef, ApiError> {
+    let row: Option<(UserId, Option<ExternalUserId>)> =
         sqlx::query_as("SELECT id, external_user_id FROM users WHERE id = $1 AND erased_at IS NULL")
             .bind(user_id)
             .fetch_optional(db.pool())
@@ -296,15 +301,20 @@ pub async fn ref_by_id(db: &Db, user_id: &str) -> Result<UserRef, ApiError> {
 
 /// Like [`ensure`], for the hot path: a token that carries no profile facts
 /// costs one indexed read once the user exists.
-pub async fn ensure_ref(db: &Db, partner_id: &str, external_user_id: &str, profile: &Profile) -> Result<UserRef, ApiError> {
+pub async fn ensure_ref(
+    db: &Db,
+    partner_id: &PartnerId,
+    external_user_id: &ExternalUserId,
+    profile: &Profile,
+) -> Result<UserRef, ApiError> {
     if profile.is_empty() {
-        let row: Option<(String,)> = sqlx::query_as("SELECT id FROM users WHERE partner_id = $1 AND external_user_id = $2")
+        let row: Option<(UserId,)> = sqlx::query_as("SELECT id FROM users WHERE partner_id = $1 AND external_user_id = $2")
             .bind(partner_id)
             .bind(external_user_id)
             .fetch_optional(db.pool())
             .await?;
         if let Some((id,)) = row {
-            return Ok(UserRef { id, external_user_id: external_user_id.to_string() });
+            return Ok(UserRef { id, external_user_id: external_user_id.clone() });
         }
     }
     let user = ensure(db, partner_id, external_user_id, profile).await?;
@@ -337,7 +347,7 @@ impl Profile {
 
 /// The user behind a verified token: created on first sight, profile facts
 /// the token carries written through.
-pub async fn ensure(db: &Db, partner_id: &str, external_user_id: &str, profile: &Profile) -> Result<User, ApiError> {
+pub async fn ensure(db: &Db, partner_id: &PartnerId, external_user_id: &ExternalUserId, profile: &Profile) -> Result<User, ApiError> {
     if profile.is_empty() {
         let mut conn = db.pool().acquire().await?;
         if let Some(row) = find_row(&mut conn, partner_id, external_user_id).await? {
@@ -346,7 +356,7 @@ pub async fn ensure(db: &Db, partner_id: &str, external_user_id: &str, profile: 
     }
     let patch = |v: &Option<String>| v.clone().map_or(Patch::Absent, Patch::Value);
     let upsert = UserUpsert {
-        external_user_id: external_user_id.to_string(),
+        external_user_id: external_user_id.clone(),
         email: patch(&profile.email),
         first_name: patch(&profile.first_name),
         last_name: patch(&profile.last_name),
@@ -361,7 +371,7 @@ pub async fn ensure(db: &Db, partner_id: &str, external_user_id: &str, profile: 
 /// A token's profile facts are the partner's word; one bad field (say, an odd
 /// email) should not lock the user out, so that field is dropped and the rest
 /// written. (A bad externalUserId is refused by `upsert` itself.)
-async fn upsert_lenient(db: &Db, partner_id: &str, mut input: UserUpsert) -> Result<User, ApiError> {
+async fn upsert_lenient(db: &Db, partner_id: &PartnerId, mut input: UserUpsert) -> Result<User, ApiError> {
     for (field, _) in input.problems() {
         match field {
             "email" => input.email = Patch::Absent,
@@ -380,7 +390,7 @@ async fn upsert_lenient(db: &Db, partner_id: &str, mut input: UserUpsert) -> Res
 /// coordinates, their externalUserId in stored events and settled coin debits —
 /// and ends their sessions; claims, redemptions and events stay, tied to an
 /// anonymous row. Idempotent.
-pub async fn erase(db: &Db, partner_id: &str, external_user_id: &str) -> Result<(), ApiError> {
+pub async fn erase(db: &Db, partner_id: &PartnerId, external_user_id: &ExternalUserId) -> Result<(), ApiError> {
     let mut tx = db.begin_write().await?;
     let Some(row) = find_row(&mut tx, partner_id, external_user_id).await? else {
         return Ok(());
@@ -418,7 +428,7 @@ pub async fn erase(db: &Db, partner_id: &str, external_user_id: &str) -> Result<
 }
 
 /// Ends the user's webview session now.
-pub async fn logout(db: &Db, partner_id: &str, external_user_id: &str) -> Result<(), ApiError> {
+pub async fn logout(db: &Db, partner_id: &PartnerId, external_user_id: &ExternalUserId) -> Result<(), ApiError> {
     let mut tx = db.begin_write().await?;
     let row =
         find_row(&mut tx, partner_id, external_user_id).await?.ok_or_else(|| ApiError::not_found("No user with this externalUserId."))?;
@@ -430,7 +440,7 @@ pub async fn logout(db: &Db, partner_id: &str, external_user_id: &str) -> Result
 }
 
 /// The language a live user's partner gave them (`locale`), if any.
-pub async fn locale_of(db: &Db, user_id: &str) -> Result<Option<String>, ApiError> {
+pub async fn locale_of(db: &Db, user_id: &UserId) -> Result<Option<String>, ApiError> {
     let row: Option<(Option<String>,)> =
         sqlx::query_as("SELECT locale FROM users WHERE id = $1 AND erased_at IS NULL").bind(user_id).fetch_optional(db.pool()).await?;
     Ok(row.and_then(|(l,)| l))

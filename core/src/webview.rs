@@ -9,11 +9,12 @@ use crate::{error::ApiError, locale::Locale};
 /// string: percent-decoded, and only when it is a well-formed partner id
 /// ([`crate::partners::valid_partner_id`]). The one reading of `clientId` for
 /// the SSO sign-in, the framing policy, the language settings and the pages.
-pub fn client_id(query: Option<&str>) -> Option<String> {
+pub fn client_id(query: Option<&str>) -> Option<crate::types::PartnerId> {
     url::form_urlencoded::parse(query?.as_bytes())
         .find(|(k, _)| k == "clientId")
         .map(|(_, v)| v.into_owned())
         .filter(|id| crate::partners::valid_partner_id(id))
+        .map(crate::types::PartnerId::new)
 }
 use serde::{Deserialize, Serialize};
 
@@ -81,8 +82,8 @@ mod tests {
 
     #[test]
     fn client_id_is_read_decoded_and_only_when_well_formed() {
-        assert_eq!(client_id(Some("a=1&clientId=acme-bank&b=2")).as_deref(), Some("acme-bank"));
-        assert_eq!(client_id(Some("clientId=acme%5Fbank")).as_deref(), Some("acme_bank"));
+        assert_eq!(client_id(Some("a=1&clientId=acme-bank&b=2")).as_ref().map(|id| id.as_str()), Some("acme-bank"));
+        assert_eq!(client_id(Some("clientId=acme%5Fbank")).as_ref().map(|id| id.as_str()), Some("acme_bank"));
         for bad in ["clientId=", "clientId=Acme", "clientId=a", "clientId=%3Cscript%3E", "client=acme"] {
             assert_eq!(client_id(Some(bad)), None, "{bad}");
         }

@@ -1,6 +1,7 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
+use tessera_core::types::{ExternalUserId, PartnerId};
 use tessera_core::{Platform, config::Config, db::Db, demo, partners, users};
 
 #[derive(Debug, Parser)]
@@ -183,10 +184,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let sandbox = format!("{base}/sandbox/{}", demo::PARTNER_ID);
             if seeded.partner.view().integration_base_url.as_deref() != Some(sandbox.as_str()) {
                 let input = partners::IntegrationInput { base_url: Some(sandbox.clone()), coins_ledger: Some(true) };
-                partners::set_integration(&platform, demo::PARTNER_ID, &input).await.map_err(api_error)?;
+                partners::set_integration(&platform, &demo::PARTNER_ID.into(), &input).await.map_err(api_error)?;
             }
             println!("  backend     {sandbox}  (built-in sandbox: SSO and coins ledger)");
-            let token = mint_now(seeded.partner.jwt_secret(), demo::PARTNER_ID, demo::USER_ID, 3600);
+            let token = mint_now(seeded.partner.jwt_secret(), &demo::PARTNER_ID.into(), &demo::USER_ID.into(), 3600);
             println!("  demo user   {} (partner {})", demo::USER_ID, demo::PARTNER_ID);
             println!("  JWT (1 h)   {token}");
             Ok(())
@@ -215,9 +216,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("--ttl must be 1–3600 seconds: the platform refuses longer-lived tokens");
             }
             let platform = open(config).await?;
-            let p = partners::get(&platform.db, &partner).await.map_err(api_error)?;
+            let p = partners::get(&platform.db, &partner.into()).await.map_err(api_error)?;
             users::validate_external_user_id(&user).map_err(|e| anyhow::anyhow!("--user {e}"))?;
-            println!("{}", mint_now(p.jwt_secret(), &p.id, &user, ttl));
+            println!("{}", mint_now(p.jwt_secret(), &p.id, &user.into(), ttl));
             Ok(())
         }
     }
@@ -227,7 +228,7 @@ fn api_error(e: tessera_core::error::ApiError) -> anyhow::Error {
     anyhow::anyhow!("{}", e.body()["error"])
 }
 
-fn mint_now(secret: &str, partner: &str, user: &str, ttl: i64) -> String {
+fn mint_now(secret: &str, partner: &PartnerId, user: &ExternalUserId, ttl: i64) -> String {
     tessera_core::tokens::mint(secret, partner, user, tessera_core::clock::now_ms() / 1000, ttl)
 }
 
@@ -264,7 +265,7 @@ async fn partner_command(platform: &Platform, cmd: PartnerCommand) -> anyhow::Re
                 _ => partners::SecretKind::Integration,
             };
             let grace = partners::rotation_grace_ms(Some(grace_seconds)).map_err(api_error)?;
-            let creds = partners::rotate_secret(platform, &partner, kind, grace).await.map_err(api_error)?;
+            let creds = partners::rotate_secret(platform, &partner.into(), kind, grace).await.map_err(api_error)?;
             println!("tessera: secret rotated");
             print_credentials(&creds);
         }

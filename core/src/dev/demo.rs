@@ -7,6 +7,7 @@ use crate::{
     db::Db,
     error::ApiError,
     partners::{self, NewPartner, Partner},
+    types::{ExternalUserId, PartnerId},
     users::{self, UserUpsert},
 };
 
@@ -282,7 +283,8 @@ pub async fn seed(p: &crate::Platform) -> Result<Seeded, ApiError> {
     tx.commit().await?;
     seed_pictures(db).await?;
 
-    let new_credentials = match partners::find(db, PARTNER_ID).await? {
+    let partner_id = PartnerId::new(PARTNER_ID);
+    let new_credentials = match partners::find(db, &partner_id).await? {
         Some(_) => None,
         None => {
             let new =
@@ -297,19 +299,19 @@ pub async fn seed(p: &crate::Platform) -> Result<Seeded, ApiError> {
                 support_url: None,
                 help_text: Some("This is the demo partner's help. Your app's own support team answers here.".into()),
             };
-            crate::partners::set_webview_settings(p, PARTNER_ID, &settings).await?;
+            crate::partners::set_webview_settings(p, &partner_id, &settings).await?;
             // Its coin (seed 001: 20×20), beside every balance.
             let coin = crate::images::upload(db, crate::images::Kind::Coin, &crate::images::sample_png(60, 60, [212, 160, 23])).await?;
             let theme = crate::theme::Theme { coin_image_id: Some(coin.image_id), ..Default::default() };
-            crate::partners::set_theme(p, PARTNER_ID, &theme).await?;
+            crate::partners::set_theme(p, &partner_id, &theme).await?;
             Some(credentials)
         }
     };
     let (_, created) = users::upsert(
         db,
-        PARTNER_ID,
+        &partner_id,
         &UserUpsert {
-            external_user_id: USER_ID.into(),
+            external_user_id: ExternalUserId::new(USER_ID),
             first_name: crate::patch::Patch::Value("Dee".into()),
             last_name: crate::patch::Patch::Value("Mo".into()),
             locale: crate::patch::Patch::Value("en-MY".into()),
@@ -320,7 +322,7 @@ pub async fn seed(p: &crate::Platform) -> Result<Seeded, ApiError> {
     )
     .await?;
     added += u64::from(created);
-    Ok(Seeded { rows_added: added, partner: partners::get(db, PARTNER_ID).await?, new_credentials })
+    Ok(Seeded { rows_added: added, partner: partners::get(db, &partner_id).await?, new_credentials })
 }
 
 /// Each demo merchant's colour: its logo, and its vouchers' pictures a shade of it.

@@ -8,6 +8,7 @@
 //! [`crate::error::ErrorCode`] — so no label can carry a token, an id or a code.
 
 use crate::error::ApiError;
+use crate::types::{PartnerId, UserId};
 use prometheus_client::{
     encoding::text::encode,
     metrics::{
@@ -92,11 +93,11 @@ impl Default for Metrics {
 /// Names the caller on the current request's span (its `partner_id` and
 /// `user_id` fields): every log line of the request then says whose it was.
 /// Tessera's own user id, never the partner's `externalUserId` or a token.
-pub fn record_caller(partner_id: &str, user_id: Option<&str>) {
+pub fn record_caller(partner_id: &PartnerId, user_id: Option<&UserId>) {
     let span = tracing::Span::current();
-    span.record("partner_id", partner_id);
+    span.record("partner_id", partner_id.as_str());
     if let Some(user_id) = user_id {
-        span.record("user_id", user_id);
+        span.record("user_id", user_id.as_str());
     }
 }
 

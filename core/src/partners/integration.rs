@@ -4,6 +4,7 @@
 //! replaced secret during a rotation. SSO and the coins ledger use it.
 
 use super::*;
+use crate::types::PartnerId;
 
 /// The header every call to a partner's backend carries: the integration secret.
 pub const SECRET_HEADER: &str = "X-Tessera-Secret";
@@ -76,14 +77,14 @@ pub struct IntegrationInput {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct IntegrationCredentials {
-    pub partner_id: String,
+    pub partner_id: PartnerId,
     pub base_url: Option<String>,
     /// Sent as `X-Tessera-Secret` on every call to the partner's backend; check it there.
     pub secret: Option<String>,
 }
 
 /// Sets (or clears) a partner's backend; a new secret each time it is set.
-pub async fn set_integration(p: &Platform, id: &str, input: &IntegrationInput) -> Result<IntegrationCredentials, ApiError> {
+pub async fn set_integration(p: &Platform, id: &PartnerId, input: &IntegrationInput) -> Result<IntegrationCredentials, ApiError> {
     let (db, outbound) = (&p.db, &p.outbound);
     let refused = |why: String| ApiError::validation(vec![("baseUrl", why)]);
     let base = match input.base_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
@@ -117,5 +118,5 @@ pub async fn set_integration(p: &Platform, id: &str, input: &IntegrationInput) -
     .execute(db.write_pool())
     .await?;
     updated(p, id, done.rows_affected())?;
-    Ok(IntegrationCredentials { partner_id: id.to_string(), base_url: base, secret })
+    Ok(IntegrationCredentials { partner_id: id.clone(), base_url: base, secret })
 }

@@ -4,6 +4,7 @@
 //! [`secrets`] and rotation; the verification of their [`signed`] server calls
 //! (SPEC §2); and the [`integration`] with their own backend.
 
+use crate::types::PartnerId;
 mod integration;
 mod secrets;
 mod settings;
@@ -28,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Partner {
-    pub id: String,
+    pub id: PartnerId,
     pub name: String,
     api_secret: String,
     api_secret_previous: Option<String>,
@@ -120,7 +121,7 @@ impl Partner {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PartnerView {
-    pub id: String,
+    pub id: PartnerId,
     pub name: String,
     pub allowed_origins: Vec<String>,
     pub sandbox: bool,
@@ -137,7 +138,7 @@ pub struct PartnerView {
 
 /// After an `UPDATE partners … WHERE id = $1`: drops the cached row, and a
 /// partner that was not there is a 404.
-pub(crate) fn updated(p: &Platform, id: &str, rows_affected: u64) -> Result<(), ApiError> {
+pub(crate) fn updated(p: &Platform, id: &PartnerId, rows_affected: u64) -> Result<(), ApiError> {
     p.partners.forget(id);
     if rows_affected == 0 {
         return Err(ApiError::not_found("No such partner."));
@@ -153,7 +154,7 @@ pub(crate) enum Settings {
 }
 
 /// Replaces one of a partner's JSON settings (checked by the caller); a 404 for no such partner.
-pub(crate) async fn store_settings(p: &Platform, id: &str, which: Settings, value: &impl Serialize) -> Result<(), ApiError> {
+pub(crate) async fn store_settings(p: &Platform, id: &PartnerId, which: Settings, value: &impl Serialize) -> Result<(), ApiError> {
     let sql = match which {
         Settings::Theme => "UPDATE partners SET theme = $2, updated_at = $3 WHERE id = $1",
         Settings::Webview => "UPDATE partners SET webview = $2, updated_at = $3 WHERE id = $1",
@@ -171,7 +172,7 @@ pub(crate) async fn store_settings(p: &Platform, id: &str, which: Settings, valu
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PartnerCredentials {
-    pub partner_id: String,
+    pub partner_id: PartnerId,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_secret: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -237,14 +238,14 @@ fn parse_origins(raw: &[String]) -> Result<Vec<String>, ApiError> {
 
 pub async fn create(db: &Db, new: NewPartner) -> Result<(Partner, PartnerCredentials), ApiError> {
     let id = match new.id {
-        Some(id) if valid_partner_id(&id) => id,
+        Some(id) if valid_partner_id(&id) => PartnerId::new(id),
         Some(_) => {
             return Err(ApiError::validation(vec![(
                 "id",
                 "use 3–64 lowercase letters, digits, - or _, starting with a letter or digit".into(),
             )]));
         }
-        None => format!("ptn_{}", &crate::ids::new_id().replace('-', "")[12..]),
+        None => PartnerId::new(format!("ptn_{}", &crate::ids::new_id().replace('-', "")[12..])),
     };
     let name = new.name.trim().to_string();
     if name.is_empty() || name.len() > 200 {
@@ -285,7 +286,7 @@ pub async fn create(db: &Db, new: NewPartner) -> Result<(Partner, PartnerCredent
     Ok((partner, creds))
 }
 
-pub async fn find(db: &Db, id: &str) -> Result<Option<Partner>, ApiError> {
+pub async fn find(db: &Db, id: &PartnerId) -> Result<Option<Partner>, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM partners WHERE id = $1"));
     Ok(sqlx::query_as(sql).bind(id).fetch_optional(db.pool()).await?)
 }
@@ -296,12 +297,12 @@ pub async fn find(db: &Db, id: &str) -> Result<Option<Partner>, ApiError> {
 /// within [`Cache::TTL`] — a secret rotated with no grace period stops
 /// verifying there that much later.
 #[derive(Debug, Default)]
-pub struct Cache(std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Partner)>>);
+pub struct Cache(std::sync::Mutex<std::collections::HashMap<PartnerId, (std::time::Instant, Partner)>>);
 
 impl Cache {
     pub const TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
-    fn get(&self, id: &str) -> Option<Partner> {
+    fn get(&self, id: &PartnerId) -> Option<Partner> {
         let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
         map.get(id).filter(|(at, _)| at.elapsed() < Self::TTL).map(|(_, p)| p.clone())
     }
@@ -314,13 +315,13 @@ impl Cache {
         map.insert(partner.id.clone(), (std::time::Instant::now(), partner.clone()));
     }
 
-    pub(crate) fn forget(&self, id: &str) {
+    pub(crate) fn forget(&self, id: &PartnerId) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
     }
 }
 
 /// [`find`], answered from the [`Cache`] when it read the partner moments ago.
-pub async fn find_recent(p: &Platform, id: &str) -> Result<Option<Partner>, ApiError> {
+pub async fn find_recent(p: &Platform, id: &PartnerId) -> Result<Option<Partner>, ApiError> {
     if let Some(partner) = p.partners.get(id) {
         return Ok(Some(partner));
     }
@@ -331,7 +332,7 @@ pub async fn find_recent(p: &Platform, id: &str) -> Result<Option<Partner>, ApiE
     Ok(found)
 }
 
-pub async fn get(db: &Db, id: &str) -> Result<Partner, ApiError> {
+pub async fn get(db: &Db, id: &PartnerId) -> Result<Partner, ApiError> {
     find(db, id).await?.ok_or_else(|| ApiError::not_found("No such partner."))
 }
 
@@ -340,7 +341,7 @@ pub async fn list(db: &Db) -> Result<Vec<Partner>, ApiError> {
     Ok(sqlx::query_as(sql).fetch_all(db.pool()).await?)
 }
 
-pub async fn set_allowed_origins(p: &Platform, id: &str, origins: &[String]) -> Result<Partner, ApiError> {
+pub async fn set_allowed_origins(p: &Platform, id: &PartnerId, origins: &[String]) -> Result<Partner, ApiError> {
     let db = &p.db;
     let origins = parse_origins(origins)?;
     let done = sqlx::query("UPDATE partners SET allowed_origins = $2, updated_at = $3 WHERE id = $1")

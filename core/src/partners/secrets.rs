@@ -43,7 +43,7 @@ pub enum SecretKind {
 
 /// Replaces a secret; the old one keeps verifying (or, for the integration
 /// secret, is sent when the backend refuses the new one) for `grace_ms`.
-pub async fn rotate_secret(p: &Platform, id: &str, kind: SecretKind, grace_ms: i64) -> Result<PartnerCredentials, ApiError> {
+pub async fn rotate_secret(p: &Platform, id: &PartnerId, kind: SecretKind, grace_ms: i64) -> Result<PartnerCredentials, ApiError> {
     let db = &p.db;
     let now = now_ms();
     let until = now + grace_ms.max(0);
@@ -75,7 +75,7 @@ pub async fn rotate_secret(p: &Platform, id: &str, kind: SecretKind, grace_ms: i
     }
     updated(p, id, done.rows_affected())?;
     let mut creds = PartnerCredentials {
-        partner_id: id.to_string(),
+        partner_id: id.clone(),
         api_secret: None,
         jwt_secret: None,
         integration_secret: None,

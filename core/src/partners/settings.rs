@@ -3,15 +3,16 @@
 //! (which stay pure: values and their rules, no database).
 
 use super::*;
+use crate::types::PartnerId;
 use crate::{theme::Theme, webview::WebviewSettings};
 
 /// A partner's theme (the defaults if none was set).
-pub async fn theme(db: &Db, partner_id: &str) -> Result<Theme, ApiError> {
+pub async fn theme(db: &Db, partner_id: &PartnerId) -> Result<Theme, ApiError> {
     Ok(get(db, partner_id).await?.theme())
 }
 
 /// Replaces a partner's theme after checking every value, pictures included.
-pub async fn set_theme(p: &Platform, partner_id: &str, theme: &Theme) -> Result<Theme, ApiError> {
+pub async fn set_theme(p: &Platform, partner_id: &PartnerId, theme: &Theme) -> Result<Theme, ApiError> {
     theme.check()?;
     let db = &p.db;
     use crate::images::{Kind, check_ref};
@@ -26,12 +27,12 @@ pub async fn set_theme(p: &Platform, partner_id: &str, theme: &Theme) -> Result<
 }
 
 /// A partner's webview settings (the defaults if none were set).
-pub async fn webview_settings(db: &Db, partner_id: &str) -> Result<WebviewSettings, ApiError> {
+pub async fn webview_settings(db: &Db, partner_id: &PartnerId) -> Result<WebviewSettings, ApiError> {
     Ok(get(db, partner_id).await?.webview())
 }
 
 /// Replaces a partner's webview settings after checking every value.
-pub async fn set_webview_settings(p: &Platform, partner_id: &str, settings: &WebviewSettings) -> Result<WebviewSettings, ApiError> {
+pub async fn set_webview_settings(p: &Platform, partner_id: &PartnerId, settings: &WebviewSettings) -> Result<WebviewSettings, ApiError> {
     settings.check()?;
     store_settings(p, partner_id, Settings::Webview, settings).await?;
     webview_settings(&p.db, partner_id).await

@@ -20,8 +20,9 @@ pub async fn authenticate(db: &Db, req: SignedRequest<'_>, now_ms: i64) -> Resul
             "Send X-Partner-Id and X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>.",
         ));
     };
-    let partner =
-        find(db, partner_id).await?.ok_or_else(|| ApiError::new(ErrorCode::UnknownPartner, "No partner has this X-Partner-Id."))?;
+    let partner = find(db, &PartnerId::new(partner_id))
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::UnknownPartner, "No partner has this X-Partner-Id."))?;
     let parsed = signature::parse_header(header)
         .map_err(|e| ApiError::new(ErrorCode::SignatureInvalid, format!("X-Signature is malformed: {e}.")))?;
     let t = parsed.timestamp.to_string();

@@ -7,6 +7,7 @@
 //! ([`queue::lease`]), sends them signed ([`signing`]), and records every
 //! attempt with the next step ([`queue::record`]).
 
+use crate::types::PartnerId;
 pub mod queue;
 pub mod signing;
 
@@ -22,7 +23,7 @@ pub use signing::Scheme;
 #[serde(rename_all = "camelCase")]
 pub struct Endpoint {
     pub id: String,
-    pub partner_id: String,
+    pub partner_id: PartnerId,
     pub url: String,
     pub description: String,
     pub scheme: Scheme,
@@ -88,7 +89,7 @@ pub struct EndpointUpdate {
 #[derive(sqlx::FromRow)]
 struct EndpointRow {
     id: String,
-    partner_id: String,
+    partner_id: PartnerId,
     url: String,
     description: String,
     scheme: String,
@@ -155,7 +156,7 @@ fn check_max_in_flight(n: i64) -> Result<i64, ApiError> {
 pub async fn create(
     db: &Db,
     to: &Destinations,
-    partner_id: &str,
+    partner_id: &PartnerId,
     new: NewEndpoint,
     default_in_flight: i64,
 ) -> Result<EndpointWithSecret, ApiError> {
@@ -199,7 +200,7 @@ pub async fn get(db: &Db, scope: Scope<'_>, id: &str) -> Result<Endpoint, ApiErr
     row.map(|r| r.view(now_ms())).ok_or_else(|| ApiError::not_found("No such webhook endpoint."))
 }
 
-pub async fn list(db: &Db, partner_id: &str) -> Result<Vec<Endpoint>, ApiError> {
+pub async fn list(db: &Db, partner_id: &PartnerId) -> Result<Vec<Endpoint>, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM webhook_endpoints WHERE partner_id = $1 ORDER BY created_at, id"));
     let rows: Vec<EndpointRow> = sqlx::query_as(sql).bind(partner_id).fetch_all(db.pool()).await?;
     let now = now_ms();

@@ -12,6 +12,7 @@ use axum::{
 };
 use serde::Deserialize;
 use tessera_core::error::ErrorBody;
+use tessera_core::types::{ExternalUserId, PartnerId};
 use tessera_core::{
     error::ApiError,
     merchants::{self, Merchant, MerchantInput, Outlet, OutletInput},
@@ -79,7 +80,7 @@ async fn list_partners(_: Operator, State(s): State<AppState>) -> Result<Json<Ve
 #[utoipa::path(get, path = "/admin/partners/{id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = PartnerView), (status = 404, description = "not_found", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
-async fn get_partner(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<PartnerView>, ApiError> {
+async fn get_partner(_: Operator, State(s): State<AppState>, Path(id): Path<PartnerId>) -> Result<Json<PartnerView>, ApiError> {
     Ok(Json(partners::get(db(&s), &id).await?.view()))
 }
 
@@ -98,7 +99,7 @@ struct RotateRequest {
 async fn rotate_secret(
     _: Operator,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<PartnerId>,
     ApiJson(r): ApiJson<RotateRequest>,
 ) -> Result<Json<PartnerCredentials>, ApiError> {
     let grace = partners::rotation_grace_ms(r.grace_seconds)?;
@@ -121,7 +122,7 @@ struct OriginsRequest {
 async fn set_integration(
     _: Operator,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<PartnerId>,
     ApiJson(r): ApiJson<partners::IntegrationInput>,
 ) -> Result<Json<partners::IntegrationCredentials>, ApiError> {
     Ok(Json(partners::set_integration(&s.platform, &id, &r).await?))
@@ -134,7 +135,7 @@ async fn set_integration(
 async fn set_origins(
     _: Operator,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<PartnerId>,
     ApiJson(r): ApiJson<OriginsRequest>,
 ) -> Result<Json<PartnerView>, ApiError> {
     Ok(Json(partners::set_allowed_origins(&s.platform, &id, &r.allowed_origins).await?.view()))
@@ -144,7 +145,7 @@ async fn set_origins(
 #[utoipa::path(get, path = "/admin/partners/{id}/theme", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = Theme), (status = 404, description = "not_found", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
-async fn get_theme(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Theme>, ApiError> {
+async fn get_theme(_: Operator, State(s): State<AppState>, Path(id): Path<PartnerId>) -> Result<Json<Theme>, ApiError> {
     Ok(Json(partners::theme(db(&s), &id).await?))
 }
 
@@ -155,7 +156,7 @@ async fn get_theme(_: Operator, State(s): State<AppState>, Path(id): Path<String
 async fn set_theme(
     _: Operator,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<PartnerId>,
     ApiJson(t): ApiJson<Theme>,
 ) -> Result<Json<Theme>, ApiError> {
     Ok(Json(partners::set_theme(&s.platform, &id, &t).await?))
@@ -165,7 +166,7 @@ async fn set_theme(
 #[utoipa::path(get, path = "/admin/partners/{id}/webview", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = WebviewSettings), (status = 404, description = "not_found", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
-async fn get_webview(_: Operator, State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<WebviewSettings>, ApiError> {
+async fn get_webview(_: Operator, State(s): State<AppState>, Path(id): Path<PartnerId>) -> Result<Json<WebviewSettings>, ApiError> {
     Ok(Json(partners::webview_settings(db(&s), &id).await?))
 }
 
@@ -177,7 +178,7 @@ async fn get_webview(_: Operator, State(s): State<AppState>, Path(id): Path<Stri
 async fn set_webview(
     _: Operator,
     State(s): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<PartnerId>,
     ApiJson(w): ApiJson<WebviewSettings>,
 ) -> Result<Json<WebviewSettings>, ApiError> {
     Ok(Json(partners::set_webview_settings(&s.platform, &id, &w).await?))
@@ -187,7 +188,11 @@ async fn set_webview(
 #[utoipa::path(get, operation_id = "admin_get_user", path = "/admin/partners/{id}/users/{external_user_id}", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path), ("external_user_id" = String, Path)),
     responses((status = 200, body = User), (status = 404, description = "not_found", body = ErrorBody), (status = 403, description = "admin_disabled", body = ErrorBody)))]
-async fn get_user(_: Operator, State(s): State<AppState>, Path((id, ext)): Path<(String, String)>) -> Result<Json<User>, ApiError> {
+async fn get_user(
+    _: Operator,
+    State(s): State<AppState>,
+    Path((id, ext)): Path<(PartnerId, ExternalUserId)>,
+) -> Result<Json<User>, ApiError> {
     Ok(Json(users::get(db(&s), &id, &ext).await?))
 }
 
@@ -375,7 +380,7 @@ async fn upload_codes(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[into_params(parameter_in = Query, rename_all = "camelCase")]
 struct RedemptionFilter {
-    partner_id: Option<String>,
+    partner_id: Option<PartnerId>,
     limit: Option<i64>,
 }
 
@@ -388,5 +393,5 @@ async fn list_redemptions(
     State(s): State<AppState>,
     ApiQuery(f): ApiQuery<RedemptionFilter>,
 ) -> Result<Json<Vec<Redemption>>, ApiError> {
-    Ok(Json(redemptions::list_all(db(&s), f.partner_id.as_deref(), f.limit.unwrap_or(100)).await?))
+    Ok(Json(redemptions::list_all(db(&s), f.partner_id.as_ref(), f.limit.unwrap_or(100)).await?))
 }

@@ -14,6 +14,7 @@ use axum::{
 use serde::{Deserialize, Serialize};
 use tessera_core::error::ErrorBody;
 use tessera_core::error::ErrorCode;
+use tessera_core::types::UserId;
 use tessera_core::{
     catalog::{self, CatalogQuery, VoucherPage, VoucherView},
     claims::{self, Claim, Source},
@@ -162,7 +163,7 @@ async fn merchant_view(state: &AppState, merchant: Merchant, near: Option<GeoPoi
     Ok(MerchantView { merchant, favorite, outlets })
 }
 
-async fn favorite_ids(state: &AppState, user_id: &str) -> Result<Vec<String>, ApiError> {
+async fn favorite_ids(state: &AppState, user_id: &UserId) -> Result<Vec<String>, ApiError> {
     Ok(favorites::list(&state.platform.db, user_id).await?.into_iter().map(|m| m.id).collect())
 }
 

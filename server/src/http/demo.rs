@@ -19,6 +19,7 @@ use axum::{
 };
 use serde::Serialize;
 use std::{collections::VecDeque, sync::Mutex};
+use tessera_core::types::PartnerId;
 use tessera_core::{
     Platform,
     error::ApiError,
@@ -77,7 +78,7 @@ pub async fn connect(platform: &Platform, state: &DemoState, base: &str) {
 
 async fn connect_receiver(platform: &Platform, base: &str) -> Result<String, ApiError> {
     let db = &platform.db;
-    let partner = tessera_core::demo::PARTNER_ID;
+    let partner = &PartnerId::new(tessera_core::demo::PARTNER_ID);
     let url = format!("{base}/demo/webhooks");
     let existing = webhooks::list(db, partner).await?.into_iter().find(|e| e.url == url);
     let with_secret = match existing {
@@ -150,12 +151,12 @@ fn enabled(state: &AppState) -> Result<(), ApiError> {
 
 async fn page(State(state): State<AppState>) -> Result<Response, ApiError> {
     enabled(&state)?;
-    let partner = tessera_core::partners::find_recent(&state.platform, tessera_core::demo::PARTNER_ID)
+    let partner = tessera_core::partners::find_recent(&state.platform, &PartnerId::new(tessera_core::demo::PARTNER_ID))
         .await?
         .ok_or_else(|| ApiError::not_found("There is no demo partner yet: run `tessera demo` first."))?;
     let now_s = tessera_core::clock::now_ms() / 1000;
     // What a partner's backend does: mint a short-lived JWT for its user.
-    let token = tessera_core::tokens::mint(partner.jwt_secret(), &partner.id, tessera_core::demo::USER_ID, now_s, 600);
+    let token = tessera_core::tokens::mint(partner.jwt_secret(), &partner.id, &tessera_core::demo::USER_ID.into(), now_s, 600);
     let nonce = uuid::Uuid::new_v4().simple().to_string();
     let src = format!("/consumer?clientId={}&appVersion=demo&deviceId=demo-browser#token={token}", partner.id);
     let html = PAGE.replace("{{nonce}}", &nonce).replace("{{src}}", &src);

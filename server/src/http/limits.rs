@@ -6,6 +6,7 @@
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
 use std::{net::IpAddr, num::NonZeroU32};
 use tessera_core::error::ErrorCode;
+use tessera_core::types::{PartnerId, UserId};
 use tessera_core::{config::RateLimits, error::ApiError};
 
 pub struct Limiters {
@@ -47,11 +48,11 @@ impl Limiters {
         })
     }
 
-    pub fn partner(&self, partner_id: &str) -> Result<(), Limited> {
+    pub fn partner(&self, partner_id: &PartnerId) -> Result<(), Limited> {
         Self::verdict(&self.partner, &partner_id.to_string())
     }
 
-    pub fn user(&self, user_id: &str) -> Result<(), Limited> {
+    pub fn user(&self, user_id: &UserId) -> Result<(), Limited> {
         Self::verdict(&self.user, &user_id.to_string())
     }
 

@@ -15,6 +15,7 @@ use axum::{
 use serde::Deserialize;
 use tessera_core::error::ErrorBody;
 use tessera_core::error::ErrorCode;
+use tessera_core::types::ExternalUserId;
 use tessera_core::{
     claims::{self, Source},
     clock::now_ms,
@@ -129,7 +130,7 @@ async fn upsert_user(
 async fn get_user(
     State(state): State<AppState>,
     Extension(partner): Extension<Partner>,
-    Path(external_user_id): Path<String>,
+    Path(external_user_id): Path<ExternalUserId>,
 ) -> Result<Json<users::User>, ApiError> {
     Ok(Json(users::get(&state.platform.db, &partner.id, &external_user_id).await?))
 }
@@ -143,7 +144,7 @@ async fn get_user(
 async fn delete_user(
     State(state): State<AppState>,
     Extension(partner): Extension<Partner>,
-    Path(external_user_id): Path<String>,
+    Path(external_user_id): Path<ExternalUserId>,
 ) -> Result<StatusCode, ApiError> {
     users::erase(&state.platform.db, &partner.id, &external_user_id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -159,7 +160,7 @@ async fn delete_user(
 async fn logout_user(
     State(state): State<AppState>,
     Extension(partner): Extension<Partner>,
-    Path(external_user_id): Path<String>,
+    Path(external_user_id): Path<ExternalUserId>,
 ) -> Result<StatusCode, ApiError> {
     users::logout(&state.platform.db, &partner.id, &external_user_id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -187,7 +188,7 @@ struct IssueRequest {
 async fn issue_voucher(
     State(state): State<AppState>,
     Extension(partner): Extension<Partner>,
-    Path(external_user_id): Path<String>,
+    Path(external_user_id): Path<ExternalUserId>,
     ApiJson(input): ApiJson<IssueRequest>,
 ) -> Result<Response, ApiError> {
     let holder = users::holder(&state.platform.db, &partner.id, &external_user_id).await?;

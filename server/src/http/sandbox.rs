@@ -34,7 +34,7 @@ fn answer(status: StatusCode, body: serde_json::Value) -> Response {
 /// The partner, if it is a sandbox partner and the call carries its secret.
 async fn authorised(state: &AppState, partner: &str, headers: &HeaderMap) -> Result<(), Response> {
     let unauthorised = || answer(StatusCode::UNAUTHORIZED, json!({ "error": "Unauthorized" }));
-    let found = tessera_core::partners::find_recent(&state.platform, partner).await.ok().flatten();
+    let found = tessera_core::partners::find_recent(&state.platform, &partner.into()).await.ok().flatten();
     let Some(integration) = found.filter(|p| p.is_sandbox()).and_then(|p| p.integration()) else {
         return Err(answer(StatusCode::NOT_FOUND, json!({ "error": "No sandbox partner here" })));
     };

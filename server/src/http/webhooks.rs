@@ -14,6 +14,7 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use tessera_core::error::ErrorCode;
+use tessera_core::types::PartnerId;
 use tessera_core::webhooks::Scope;
 use tessera_core::{
     clock::parse_rfc3339,
@@ -253,7 +254,7 @@ async fn p_resend(
 async fn a_create(
     _: Operator,
     State(s): State<AppState>,
-    Path(partner): Path<String>,
+    Path(partner): Path<PartnerId>,
     ApiJson(new): ApiJson<NewEndpoint>,
 ) -> Result<(StatusCode, Json<EndpointWithSecret>), ApiError> {
     Ok((StatusCode::CREATED, Json(webhooks::create(&s.platform.db, destinations(&s), &partner, new, default_in_flight(&s)).await?)))
@@ -263,7 +264,7 @@ async fn a_create(
 #[utoipa::path(get, operation_id = "admin_list_webhook_endpoints", path = "/admin/partners/{id}/webhook-endpoints", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = Vec<Endpoint>)))]
-async fn a_list(_: Operator, State(s): State<AppState>, Path(partner): Path<String>) -> Result<Json<Vec<Endpoint>>, ApiError> {
+async fn a_list(_: Operator, State(s): State<AppState>, Path(partner): Path<PartnerId>) -> Result<Json<Vec<Endpoint>>, ApiError> {
     Ok(Json(webhooks::list(&s.platform.db, &partner).await?))
 }
 
@@ -373,7 +374,7 @@ pub struct AdminEventsQuery {
 async fn a_events(
     _: Operator,
     State(s): State<AppState>,
-    Path(partner): Path<String>,
+    Path(partner): Path<PartnerId>,
     ApiQuery(q): ApiQuery<AdminEventsQuery>,
 ) -> Result<Json<events::EventPage>, ApiError> {
     Ok(Json(events::list(&s.platform.db, &partner, q.after.as_deref(), q.kind, q.limit.unwrap_or(100)).await?))

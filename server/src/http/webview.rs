@@ -11,6 +11,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use tessera_core::error::ErrorCode;
+use tessera_core::types::PartnerId;
 use tessera_core::{
     error::{ApiError, ErrorBody},
     sessions,
@@ -122,9 +123,9 @@ pub async fn sso_boot(
     response
 }
 
-async fn sign_in(state: &AppState, partner_id: &str, user: &sso::SsoUser) -> Result<HeaderValue, ApiError> {
+async fn sign_in(state: &AppState, partner_id: &PartnerId, user: &sso::SsoUser) -> Result<HeaderValue, ApiError> {
     let db = &state.platform.db;
-    let found = tessera_core::users::ensure(db, partner_id, user.user_id.trim(), &user.profile()).await?;
+    let found = tessera_core::users::ensure(db, partner_id, &user.user_id.as_str().trim().into(), &user.profile()).await?;
     let session = sessions::create(db, partner_id, &found.id).await?;
     session_cookie(&session.session_token)
 }
