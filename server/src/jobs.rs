@@ -8,8 +8,9 @@ use tessera_core::Platform;
 use tokio::sync::watch;
 
 /// Runs `job` every `period` until `stopping` turns true; a run that takes
-/// longer than the period delays the next tick instead of bunching them.
-async fn every<F, Fut>(period: Duration, mut stopping: watch::Receiver<bool>, mut job: F)
+/// longer than the period delays the next tick instead of bunching them. Each
+/// finished pass counts in `tessera_job_runs_total{job=name}`.
+async fn every<F, Fut>(name: &'static str, platform: &Platform, period: Duration, mut stopping: watch::Receiver<bool>, mut job: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = ()>,
@@ -22,6 +23,7 @@ where
             _ = stopping.wait_for(|s| *s) => return,
         }
         job().await;
+        platform.metrics.job_ran(name);
     }
 }
 
@@ -29,7 +31,7 @@ where
 /// (SPEC §7), every second; durable: the work is rows in `coin_debits`.
 pub async fn coin_reversals(platform: Platform, stopping: watch::Receiver<bool>) {
     let platform = &platform;
-    every(Duration::from_secs(1), stopping, move || async move {
+    every("coin_reversals", platform, Duration::from_secs(1), stopping, move || async move {
         if let Err(e) = tessera_core::coins::reverse_due(platform).await {
             tracing::warn!(error = %e.message(), "coin reversals failed; will retry");
         }
@@ -41,7 +43,7 @@ pub async fn coin_reversals(platform: Platform, stopping: watch::Receiver<bool>)
 /// a moment after they commit, so a feed read finds little left to do.
 pub async fn sequencer(platform: Platform, stopping: watch::Receiver<bool>) {
     let platform = &platform;
-    every(Duration::from_millis(250), stopping, move || async move {
+    every("sequencer", platform, Duration::from_millis(250), stopping, move || async move {
         if let Err(e) = tessera_core::events::sequence_pending(&platform.db).await {
             tracing::warn!(error = %e.message(), "could not give events their feed positions; will retry");
         }
@@ -55,7 +57,7 @@ pub async fn sequencer(platform: Platform, stopping: watch::Receiver<bool>) {
 /// without holding the writer).
 pub async fn housekeeping(platform: Platform, stopping: watch::Receiver<bool>) {
     let platform = &platform;
-    every(Duration::from_secs(60), stopping, move || async move {
+    every("housekeeping", platform, Duration::from_secs(60), stopping, move || async move {
         let now = tessera_core::clock::now_ms();
         let signatures = tessera_core::partners::prune_seen_signatures(&platform.db, now).await;
         let keys = tessera_core::idempotency::prune(&platform.db, now).await;

@@ -31,6 +31,7 @@ pub struct Metrics {
     redemptions: Family<Labels, Counter>,
     sso: Family<Labels, Counter>,
     ledger: Family<Labels, Counter>,
+    job_runs: Family<Labels, Counter>,
     pub webhook_delivered: Counter,
     pub webhook_failed: Counter,
     pub webhook_retried: Counter,
@@ -55,6 +56,7 @@ impl Default for Metrics {
             redemptions: Family::default(),
             sso: Family::default(),
             ledger: Family::default(),
+            job_runs: Family::default(),
             webhook_delivered: Counter::default(),
             webhook_failed: Counter::default(),
             webhook_retried: Counter::default(),
@@ -75,6 +77,11 @@ impl Default for Metrics {
             "ledger_calls",
             "Calls to a partner's coins ledger, by call (balance, debit, reverse) and result",
             m.ledger.clone(),
+        );
+        registry.register(
+            "job_runs",
+            "Passes of a background job finished, by job (coin_reversals, sequencer, housekeeping), failed ones included",
+            m.job_runs.clone(),
         );
         registry.register("webhook_delivered", "Webhook attempts answered 2xx", m.webhook_delivered.clone());
         registry.register("webhook_failed", "Webhook attempts that failed (non-2xx, timeout, refused)", m.webhook_failed.clone());
@@ -133,6 +140,11 @@ impl Metrics {
 
     pub fn ledger(&self, call: &'static str, result: String) {
         self.ledger.get_or_create(&vec![("call", call.to_string()), ("result", result)]).inc();
+    }
+
+    /// A background job's pass finished: a job that stops counting has stopped.
+    pub fn job_ran(&self, job: &'static str) {
+        self.job_runs.get_or_create(&vec![("job", job.to_string())]).inc();
     }
 
     /// The text exposition, after reading the queue's depth.

@@ -6,7 +6,7 @@
 use crate::support::{
     Backend, TestServer,
     api::{Catalog, OPERATOR_TOKEN, PartnerCreds},
-    error_code,
+    error_code, job_passes,
     ledger::{Fault, Ledger},
 };
 use reqwest::{Method, StatusCode};
@@ -144,7 +144,7 @@ async fn an_insufficient_balance_is_402_and_takes_nothing(backend: Backend) {
     assert_eq!(wallet_len(&s, "ben").await, 0);
     assert_eq!(s.ledger.balance("ben"), 100);
     assert_eq!(debit_states(&s).await, vec![("refused".to_string(), 0)]);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    job_passes(&s.app, "coin_reversals").await;
     assert!(s.ledger.reverse_calls().is_empty(), "a refused debit is not reversed");
     // Another refusal of the ledger (404: no such user) is 502, nothing taken.
     s.ledger.inject("debit", vec![Fault::Status(404)]);
@@ -186,7 +186,7 @@ async fn a_failing_reversal_is_retried_until_it_succeeds(backend: Backend) {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     // 500, then a timeout, then success: three calls, coins back once.
     s.ledger.wait_for(Duration::from_secs(30), "the third reversal call", |b| b.reverse_calls.len() >= 3 && b.balances["dee"] == 100).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    job_passes(&s.app, "coin_reversals").await;
     assert_eq!(s.ledger.balance("dee"), 100);
     assert_eq!(s.ledger.reverse_calls().len(), 3, "no more calls once reversed");
     assert_eq!(debit_states(&s).await, vec![("reversed".to_string(), 3)]);

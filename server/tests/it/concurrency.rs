@@ -270,9 +270,10 @@ async fn a_database_restart_under_claim_load_is_503_never_500() {
     let cat = Catalog::create(&app).await;
     let v = cat.voucher(&app, "Everyone", json!({})).await;
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let created_so_far = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut claimers = JoinSet::new();
     for w in 0..8 {
-        let (app, p, v, stop) = (app.clone(), p.clone(), v.clone(), stop.clone());
+        let (app, p, v, stop, created_so_far) = (app.clone(), p.clone(), v.clone(), stop.clone(), created_so_far.clone());
         claimers.spawn(async move {
             let mut answers = Vec::new();
             let mut i = 0;
@@ -285,6 +286,9 @@ async fn a_database_restart_under_claim_load_is_503_never_500() {
                     .await
                     .unwrap();
                 let status = res.status();
+                if status == StatusCode::CREATED {
+                    created_so_far.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
                 let retry_after = res.headers().get("retry-after").is_some();
                 let body: serde_json::Value = res.json().await.unwrap_or_default();
                 answers.push((status, retry_after, body));
@@ -293,14 +297,24 @@ async fn a_database_restart_under_claim_load_is_503_never_500() {
             answers
         });
     }
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let created_now = || created_so_far.load(std::sync::atomic::Ordering::SeqCst);
+    // Under load before the restart...
+    crate::support::eventually(std::time::Duration::from_secs(30), "claims created before the restart", || async {
+        if created_now() >= 40 { Ok(()) } else { Err(created_now()) }
+    })
+    .await;
     let restart = tokio::task::spawn_blocking(move || {
         let started = std::time::Instant::now();
         cluster.restart();
         (cluster, started.elapsed())
     });
     let (cluster, took) = restart.await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    // ...and serving claims again after it, on the same pool.
+    let before = created_now();
+    crate::support::eventually(std::time::Duration::from_secs(30), "claims created again after the restart", || async {
+        if created_now() >= before + 40 { Ok(()) } else { Err(created_now() - before) }
+    })
+    .await;
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let mut answers = Vec::new();
     while let Some(r) = claimers.join_next().await {

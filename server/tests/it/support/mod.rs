@@ -74,6 +74,37 @@ where
     }
 }
 
+/// A series of the server's `/metrics`, named as exposed (labels included:
+/// `tessera_job_runs_total{job="sequencer"}`); fails when it is not there.
+pub async fn metric(app: &TestServer, series: &str) -> f64 {
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    metrics
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(series))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {series} in /metrics:\n{metrics}"))
+}
+
+/// Waits until the background `job` finished two more passes than now: one
+/// may have begun before the caller's last change, the second began after
+/// it. The proof that a job *did not* act on something ("a refused debit is
+/// not reversed") instead of a sleep.
+pub async fn job_passes(app: &TestServer, job: &str) {
+    let series = format!("tessera_job_runs_total{{job=\"{job}\"}}");
+    let before = eventually(Duration::from_secs(10), &format!("a first pass of {job}"), || async {
+        let v = metric(app, &series).await;
+        if v >= 1.0 { Ok(v) } else { Err(v) }
+    })
+    .await
+    .max(0.0);
+    eventually(Duration::from_secs(30), &format!("two more passes of {job}"), || async {
+        let v = metric(app, &series).await;
+        if v >= before + 2.0 { Ok(()) } else { Err(v) }
+    })
+    .await;
+}
+
 /// Runs each listed `async fn(Backend)` on PostgreSQL only: for what only
 /// PostgreSQL can do (several instances sharing one database). It has no
 /// SQLite variant that would pass without testing anything.

@@ -147,7 +147,12 @@ async fn deleting_an_endpoint_mid_delivery_leaves_the_worker_working(backend: Ba
     hooks
         .wait_for(Duration::from_secs(10), "the slow deliveries", |got| got.iter().filter(|r| r.path.starts_with("doomed")).count() == 2)
         .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Their outcomes recorded (counted even though the deliveries are gone), so the next one comes after.
+    eventually(Duration::from_secs(10), "the slow deliveries' outcomes recorded", || async {
+        let recorded = metric(&app, "tessera_webhook_delivered_total").await + metric(&app, "tessera_webhook_failed_total").await;
+        if recorded >= 2.0 { Ok(()) } else { Err(recorded) }
+    })
+    .await;
     let kept = endpoint(&app, &p, &hooks.url("kept"), json!({})).await;
     hooks.expect("kept", "tessera", kept["secret"].as_str().unwrap());
     claim(&app, &p, "ben", &voucher).await;

@@ -24,7 +24,7 @@ async fn two_instances_share_one_fan_out_without_doubles(backend: Backend) {
     add_fans(&first.db, &p.id, &cat.merchant, FANS).await;
     assert_eq!(publish_to_fans(&first, &cat).await, FANS as u64);
     hooks.wait_for(Duration::from_secs(90), "every event", |got| got.len() >= FANS as usize).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    settled(&first.db).await;
     let (ids, arrivals) = hooks.distinct_ids();
     let pool = first.db.pool().await;
     let errors: Vec<(Option<String>, i64)> =
@@ -114,8 +114,9 @@ async fn a_receiver_slower_than_the_lease_gets_each_delivery_once(backend: Backe
         claim(&first, &p, &format!("u{i}"), &voucher).await;
     }
     hooks.wait_for(Duration::from_secs(30), "every delivery", |got| got.len() >= 20).await;
-    // Long enough for a lapsed lease to have been taken by the peer.
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    // Every delivery recorded and none leased: a peer that took a lapsed lease
+    // has sent (and been answered) before it could record, so a double is in by now.
+    settled(&first.db).await;
     let (ids, arrivals) = hooks.distinct_ids();
     delivery_figures(
         "receiver slower than the lease, two instances",

@@ -9,7 +9,7 @@ mod signing;
 use crate::support::{
     Backend, TestDb, TestServer,
     api::{Catalog, OPERATOR_TOKEN, PartnerCreds},
-    error_code, eventually,
+    error_code, eventually, metric,
     receiver::Receiver,
 };
 use reqwest::{Method, StatusCode};
@@ -31,6 +31,24 @@ fn env_with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'stat
     let mut env: Vec<_> = HOOK_ENV.iter().copied().filter(|(k, _)| !extra.iter().any(|(e, _)| e == k)).collect();
     env.extend_from_slice(extra);
     env
+}
+
+/// Waits until every event was turned into deliveries and every delivery was
+/// decided (delivered, or failed for good), with none leased: nothing more can
+/// be sent, so what a receiver has now is all it will ever get. The proof of
+/// an absence ("nothing twice", "nothing to a disabled endpoint") instead of a
+/// sleep.
+async fn settled(db: &TestDb) {
+    let pool = db.pool().await;
+    eventually(Duration::from_secs(30), "every event dispatched and every delivery decided", || async {
+        let (events,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM events WHERE dispatched_at IS NULL").fetch_one(&pool).await.unwrap();
+        let (open,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending' OR lease_until > 0")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        if events == 0 && open == 0 { Ok(()) } else { Err(format!("{events} events undispatched, {open} deliveries open")) }
+    })
+    .await;
 }
 
 async fn endpoint(app: &TestServer, p: &PartnerCreds, url: &str, body: Value) -> Value {

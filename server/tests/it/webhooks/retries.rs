@@ -81,7 +81,7 @@ async fn gone_disables_the_endpoint_until_enabled_and_recovered(backend: Backend
     assert_eq!(status_now["disabledReason"], "gone");
     // While disabled, new events are not sent; they fail, recoverable.
     claim(&app, &p, "ben", &voucher).await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    settled(&app.db).await;
     assert_eq!(hooks.count(), 1, "a disabled endpoint got a delivery");
     let (status, body) =
         app.partner(&p, Method::POST, &format!("/integrations/webhook-endpoints/{id}/recover"), Some(&json!({ "since": before }))).await;

@@ -26,7 +26,7 @@ async fn each_scheme_is_signed_verifiably_and_filtered_by_type(backend: Backend)
     assert_eq!(r["code"], "SECRET-CODE");
 
     hooks.wait_for(Duration::from_secs(20), "two events at four endpoints and one at the filtered one", |got| got.len() >= 9).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    settled(&app.db).await;
     let got = hooks.received();
     assert_eq!(got.len(), 9, "nothing more, nothing twice: {:?}", got.iter().map(|r| (&r.path, &r.event["type"])).collect::<Vec<_>>());
     for r in &got {
