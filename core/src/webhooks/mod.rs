@@ -13,13 +13,13 @@ pub mod signing;
 
 pub use crate::outbound::{Destinations, NOT_PUBLIC};
 pub use crate::types::Scope;
-use crate::types::{DisabledReason, EndpointStatus, Timestamp};
+use crate::types::{DisabledReason, EndpointStatus, EventType, Timestamp};
 use crate::{clock::now_ms, db::Db, error::ApiError, events, ids::new_id};
 use serde::{Deserialize, Serialize};
 pub use signing::Scheme;
 
 /// A partner's webhook endpoint, as the APIs show it (never its secret).
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema, sqlx::FromRow)]
 #[serde(rename_all = "camelCase")]
 pub struct Endpoint {
     pub id: String,
@@ -28,7 +28,8 @@ pub struct Endpoint {
     pub description: String,
     pub scheme: Scheme,
     /// The event types sent here; empty means every type.
-    pub event_types: Vec<String>,
+    #[schema(value_type = Vec<EventType>)]
+    pub event_types: EventTypes,
     /// Deliveries in flight to this endpoint at once, over every instance.
     pub max_in_flight: i64,
     pub status: EndpointStatus,
@@ -39,6 +40,7 @@ pub struct Endpoint {
     /// Failing without a success since then.
     pub failing_since: Option<Timestamp>,
     /// The previous secret still signs deliveries (alongside the new one) until then.
+    #[sqlx(rename = "secret_previous_until")]
     pub previous_secret_until: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -86,45 +88,39 @@ pub struct EndpointUpdate {
     pub max_in_flight: Option<i64>,
 }
 
-#[derive(sqlx::FromRow)]
-struct EndpointRow {
-    id: String,
-    partner_id: PartnerId,
-    url: String,
-    description: String,
-    scheme: String,
-    event_types: String,
-    max_in_flight: i64,
-    status: EndpointStatus,
-    disabled_reason: Option<DisabledReason>,
-    disabled_at: Option<Timestamp>,
-    failing_since: Option<Timestamp>,
-    secret_previous_until: Option<Timestamp>,
-    created_at: Timestamp,
-    updated_at: Timestamp,
-}
-
 const COLUMNS: &str = "id, partner_id, url, description, scheme, event_types, max_in_flight, status, disabled_reason, \
      disabled_at, failing_since, secret_previous_until, created_at, updated_at";
 
-impl EndpointRow {
-    fn view(self, now: i64) -> Endpoint {
-        Endpoint {
-            id: self.id,
-            partner_id: self.partner_id,
-            url: self.url,
-            description: self.description,
-            scheme: Scheme::parse(&self.scheme).unwrap_or(Scheme::Tessera),
-            event_types: self.event_types.split(',').filter(|t| !t.is_empty()).map(String::from).collect(),
-            max_in_flight: self.max_in_flight,
-            status: self.status,
-            disabled_reason: self.disabled_reason,
-            disabled_at: self.disabled_at,
-            failing_since: self.failing_since,
-            previous_secret_until: self.secret_previous_until.filter(|u| u.millis() > now),
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        }
+impl Endpoint {
+    /// The previous secret's end is shown only while it still signs.
+    fn seen_at(mut self, now: i64) -> Self {
+        self.previous_secret_until = self.previous_secret_until.filter(|u| u.millis() > now);
+        self
+    }
+}
+
+/// The event types an endpoint takes (`webhook_endpoints.event_types`, kept
+/// as `,A,B,` so SQL matches one with `LIKE`); empty means every type. A
+/// stored name this build does not know fails the read loudly.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EventTypes(pub Vec<EventType>);
+
+impl sqlx::Type<sqlx::Any> for EventTypes {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <String as sqlx::Type<sqlx::Any>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <String as sqlx::Type<sqlx::Any>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for EventTypes {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let text = <String as sqlx::Decode<'r, sqlx::Any>>::decode(value)?;
+        let types = text.split(',').filter(|t| !t.is_empty()).map(|t| EventType::parse(t).ok_or(t)).collect::<Result<_, _>>();
+        types.map(EventTypes).map_err(|t| format!("{t:?} is not an event type").into())
     }
 }
 
@@ -196,15 +192,15 @@ pub async fn create(
 /// One endpoint; for a partner's scope, only that partner's (another's is a 404).
 pub async fn get(db: &Db, scope: Scope<'_>, id: &str) -> Result<Endpoint, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM webhook_endpoints WHERE id = $1 AND (partner_id = $2 OR $2 IS NULL)"));
-    let row: Option<EndpointRow> = sqlx::query_as(sql).bind(id).bind(scope.partner()).fetch_optional(db.pool()).await?;
-    row.map(|r| r.view(now_ms())).ok_or_else(|| ApiError::not_found("No such webhook endpoint."))
+    let row: Option<Endpoint> = sqlx::query_as(sql).bind(id).bind(scope.partner()).fetch_optional(db.pool()).await?;
+    row.map(|e| e.seen_at(now_ms())).ok_or_else(|| ApiError::not_found("No such webhook endpoint."))
 }
 
 pub async fn list(db: &Db, partner_id: &PartnerId) -> Result<Vec<Endpoint>, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM webhook_endpoints WHERE partner_id = $1 ORDER BY created_at, id"));
-    let rows: Vec<EndpointRow> = sqlx::query_as(sql).bind(partner_id).fetch_all(db.pool()).await?;
+    let rows: Vec<Endpoint> = sqlx::query_as(sql).bind(partner_id).fetch_all(db.pool()).await?;
     let now = now_ms();
-    Ok(rows.into_iter().map(|r| r.view(now)).collect())
+    Ok(rows.into_iter().map(|e| e.seen_at(now)).collect())
 }
 
 pub async fn update(db: &Db, to: &Destinations, scope: Scope<'_>, id: &str, change: EndpointUpdate) -> Result<Endpoint, ApiError> {
@@ -213,7 +209,8 @@ pub async fn update(db: &Db, to: &Destinations, scope: Scope<'_>, id: &str, chan
         Some(u) => to.check_for_save(u).await.map_err(|e| ApiError::validation(vec![("url", e)]))?.to_string(),
         None => current.url,
     };
-    let types = check_event_types(change.event_types.as_deref().unwrap_or(&current.event_types))?;
+    let kept: Vec<String> = current.event_types.0.iter().map(|t| t.as_str().to_string()).collect();
+    let types = check_event_types(change.event_types.as_deref().unwrap_or(&kept))?;
     let in_flight = check_max_in_flight(change.max_in_flight.unwrap_or(current.max_in_flight))?;
     let description = check_description(change.description)?;
     sqlx::query(

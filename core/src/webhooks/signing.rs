@@ -24,6 +24,8 @@ pub enum Scheme {
     Spaaza,
 }
 
+crate::sql_text!(Scheme);
+
 impl Scheme {
     pub const ALL: [Scheme; 4] = [Scheme::Tessera, Scheme::StandardWebhooks, Scheme::Hubble, Scheme::Spaaza];
 
