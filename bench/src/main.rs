@@ -1,5 +1,7 @@
 //! Drives a running tessera over HTTP: loads users and vouchers, then measures
-//! `/healthz` (the HTTP ceiling on this machine) and claim-then-redeem under
+//! `/healthz` (the HTTP ceiling on this machine), signed partner reads (each
+//! one also records its signature against replays: a write per call) and
+//! claim-then-redeem under
 //! many concurrent connections. Prints requests/s and latency percentiles.
 //! Then the webhook fan-out: every user favorites a merchant, a voucher of it
 //! is published (one VOUCHER_PUBLISHED per user, enqueued in the publish
@@ -281,6 +283,34 @@ async fn main() -> anyhow::Result<()> {
         .await
     };
 
+    // Signed partner calls: a read of each user, each with its own signature,
+    // so every call also writes its replay-protection record (the write path).
+    let mut signed = {
+        let (client, args, partner_id, api_secret) = (client.clone(), args.clone(), partner_id.clone(), api_secret.clone());
+        run("signed", args.users, args.concurrency, move |i| {
+            let (client, args, partner_id, api_secret) = (client.clone(), args.clone(), partner_id.clone(), api_secret.clone());
+            async move {
+                let path = format!("/integrations/users/bench-{i}");
+                let t = now_s();
+                let mut mac = Hmac::<Sha256>::new_from_slice(api_secret.as_bytes())?;
+                mac.update(format!("{t}.GET.{path}.").as_bytes());
+                let sig = format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()));
+                let res = client
+                    .get(format!("{}{path}", args.base))
+                    .header("x-partner-id", &partner_id)
+                    .header("x-signature", sig)
+                    .send()
+                    .await?;
+                if !res.status().is_success() {
+                    bail!("signed read: {} {}", res.status(), res.text().await?);
+                }
+                res.bytes().await?;
+                Ok(())
+            }
+        })
+        .await
+    };
+
     // Claim then redeem: one claim per user, vouchers spread over the users.
     let tokens: Arc<Vec<String>> = Arc::new(
         (0..args.users)
@@ -352,6 +382,7 @@ async fn main() -> anyhow::Result<()> {
         None => None,
     };
     healthz.print(&args.label);
+    signed.print(&args.label);
     claims.print(&args.label);
     redeems.print(&args.label);
     if let Some(stats) = at_rate.as_mut() {
@@ -360,6 +391,11 @@ async fn main() -> anyhow::Result<()> {
     let ceiling = healthz.latencies.len() as f64 / healthz.elapsed.as_secs_f64();
     let claim_rate = claims.latencies.len() as f64 / claims.elapsed.as_secs_f64();
     println!("{:<10} claims/s are {:.1}% of the /healthz ceiling", args.label, 100.0 * claim_rate / ceiling);
+    let signed_rate = signed.latencies.len() as f64 / signed.elapsed.as_secs_f64();
+    println!("{:<10} signed partner calls/s are {:.1}% of the /healthz ceiling", args.label, 100.0 * signed_rate / ceiling);
+    if signed.errors > 0 {
+        bail!("{} signed partner calls failed", signed.errors);
+    }
     let paced_errors = at_rate.as_ref().map_or(0, |s| s.errors);
     if claims.errors + redeems.errors + paced_errors > 0 {
         bail!("{} claims, {} redemptions and {paced_errors} paced claims failed", claims.errors, redeems.errors);
