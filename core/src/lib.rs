@@ -16,6 +16,8 @@ pub mod codes;
 pub mod images;
 pub mod locale;
 pub mod markup;
+pub mod money;
+pub mod orders;
 pub mod types;
 pub mod units;
 
