@@ -40,12 +40,15 @@ pub struct MerchantInput {
     pub cover_image_id: Option<String>,
 }
 
+/// A merchant's or an outlet's name: 1–200 characters, not only spaces.
+fn check_name(name: &str) -> Option<(&'static str, String)> {
+    (name.trim().is_empty() || name.len() > 200).then(|| ("name", "give a name of 1–200 characters".to_string()))
+}
+
 impl MerchantInput {
     fn validate(&self) -> Result<(), ApiError> {
         let mut bad = vec![];
-        if self.name.trim().is_empty() || self.name.len() > 200 {
-            bad.push(("name", "give a name of 1–200 characters".to_string()));
-        }
+        bad.extend(check_name(&self.name));
         if self.description.len() > 4000 {
             bad.push(("description", "at most 4000 characters".into()));
         }
@@ -202,9 +205,7 @@ pub struct OutletInput {
 impl OutletInput {
     fn validate(&self) -> Result<(), ApiError> {
         let mut bad = vec![];
-        if self.name.trim().is_empty() || self.name.len() > 200 {
-            bad.push(("name", "give a name of 1–200 characters".to_string()));
-        }
+        bad.extend(check_name(&self.name));
         match (self.lat, self.lng) {
             (None, None) => {}
             (Some(lat), Some(lng)) => {

@@ -24,25 +24,9 @@ const BODY_SHOWN: usize = 2048;
 #[serde(rename_all = "camelCase")]
 pub struct SsoUser {
     pub user_id: ExternalUserId,
-    pub email: Option<String>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub phone_number: Option<String>,
-    pub cohorts: Option<Vec<String>>,
-    pub locale: Option<String>,
-}
-
-impl SsoUser {
-    pub fn profile(&self) -> Profile {
-        Profile {
-            email: self.email.clone(),
-            first_name: self.first_name.clone(),
-            last_name: self.last_name.clone(),
-            phone_number: self.phone_number.clone(),
-            cohorts: self.cohorts.clone(),
-            locale: self.locale.clone(),
-        }
-    }
+    /// The profile facts the reply carries, written through to the user.
+    #[serde(flatten)]
+    pub profile: Profile,
 }
 
 #[derive(Deserialize)]

@@ -322,7 +322,8 @@ pub async fn ensure_ref(
 }
 
 /// Profile facts a token or SSO reply may carry.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Profile {
     pub email: Option<String>,
     pub first_name: Option<String>,

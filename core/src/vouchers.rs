@@ -164,57 +164,10 @@ async fn set_cohorts(tx: &mut sqlx::AnyConnection, voucher_id: &str, cohorts: &[
     Ok(())
 }
 
-pub async fn create(db: &Db, input: &VoucherInput) -> Result<Voucher, ApiError> {
-    let c = input.check()?;
-    crate::images::check_ref(db, "imageId", input.image_id.as_deref(), crate::images::Kind::Voucher).await?;
-    crate::merchants::get(db, &input.merchant_id).await?;
-    let id = new_id();
-    let now = now_ms();
-    let mut tx = db.begin_write().await?;
-    sqlx::query(
-        "INSERT INTO vouchers (id, merchant_id, title, description, value_type, value_amount, currency, valid_from, \
-         valid_until, total_stock, per_user_limit, unlock_code, code_source, static_code, status, created_at, updated_at, coin_cost, image_id, \
-         title_plain) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'draft', $15, $15, $16, $17, $18)",
-    )
-    .bind(&id)
-    .bind(&input.merchant_id)
-    .bind(&input.title)
-    .bind(&input.description)
-    .bind(input.value_type)
-    .bind(input.value)
-    .bind(&input.currency)
-    .bind(c.valid_from)
-    .bind(c.valid_until)
-    .bind(input.total_stock)
-    .bind(input.per_user_limit.unwrap_or(1))
-    .bind(&input.unlock_code)
-    .bind(c.code_source)
-    .bind(&input.static_code)
-    .bind(now)
-    .bind(input.coin_cost)
-    .bind(&input.image_id)
-    .bind(markup::plain_text(&input.title))
-    .execute(&mut *tx)
-    .await?;
-    set_cohorts(&mut tx, &id, &input.cohorts).await?;
-    tx.commit().await?;
-    get(db, &id).await
-}
-
-/// Replaces a voucher's fields. Its merchant and its stock below what is
-/// already claimed cannot change.
-pub async fn update(db: &Db, id: &str, input: &VoucherInput) -> Result<Voucher, ApiError> {
-    let c = input.check()?;
-    crate::images::check_ref(db, "imageId", input.image_id.as_deref(), crate::images::Kind::Voucher).await?;
-    let current = get(db, id).await?;
-    if current.merchant_id != input.merchant_id {
-        return Err(ApiError::validation(vec![("merchantId", "a voucher cannot move to another merchant".into())]));
-    }
-    // A claim is redeemed under the source its code came from (a pool claim holds a
-    // reserved code; a generated one has none): once claimed, the source stays.
-    let source_changes = current.code_source != c.code_source;
-    let mut tx = db.begin_write().await?;
+/// Writes a voucher's fields (the one list of them, for create and update),
+/// unless it would take the stock below the units claimed or change the code
+/// source of a claimed voucher: the number of rows changed (0 when a guard held).
+async fn store_fields(tx: &mut sqlx::AnyConnection, id: &str, input: &VoucherInput, c: &Checked, now: i64) -> Result<u64, ApiError> {
     let done = sqlx::query(
         "UPDATE vouchers SET title = $2, description = $3, value_type = $4, value_amount = $5, currency = $6, \
          valid_from = $7, valid_until = $8, total_stock = $9, per_user_limit = $10, unlock_code = $11, \
@@ -235,13 +188,53 @@ pub async fn update(db: &Db, id: &str, input: &VoucherInput) -> Result<Voucher, 
     .bind(&input.unlock_code)
     .bind(c.code_source)
     .bind(&input.static_code)
-    .bind(now_ms())
+    .bind(now)
     .bind(input.coin_cost)
     .bind(&input.image_id)
     .bind(markup::plain_text(&input.title))
     .execute(&mut *tx)
     .await?;
-    if done.rows_affected() == 0 {
+    set_cohorts(tx, id, &input.cohorts).await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn create(db: &Db, input: &VoucherInput) -> Result<Voucher, ApiError> {
+    let c = input.check()?;
+    crate::images::check_ref(db, "imageId", input.image_id.as_deref(), crate::images::Kind::Voucher).await?;
+    crate::merchants::get(db, &input.merchant_id).await?;
+    let id = new_id();
+    let now = now_ms();
+    let mut tx = db.begin_write().await?;
+    // The row, then its fields through the same statement an update uses.
+    sqlx::query(
+        "INSERT INTO vouchers (id, merchant_id, title, status, code_source, created_at, updated_at) \
+         VALUES ($1, $2, '', 'draft', $3, $4, $4)",
+    )
+    .bind(&id)
+    .bind(&input.merchant_id)
+    .bind(c.code_source)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    store_fields(&mut tx, &id, input, &c, now).await?;
+    tx.commit().await?;
+    get(db, &id).await
+}
+
+/// Replaces a voucher's fields. Its merchant and its stock below what is
+/// already claimed cannot change.
+pub async fn update(db: &Db, id: &str, input: &VoucherInput) -> Result<Voucher, ApiError> {
+    let c = input.check()?;
+    crate::images::check_ref(db, "imageId", input.image_id.as_deref(), crate::images::Kind::Voucher).await?;
+    let current = get(db, id).await?;
+    if current.merchant_id != input.merchant_id {
+        return Err(ApiError::validation(vec![("merchantId", "a voucher cannot move to another merchant".into())]));
+    }
+    // A claim is redeemed under the source its code came from (a pool claim holds a
+    // reserved code; a generated one has none): once claimed, the source stays.
+    let source_changes = current.code_source != c.code_source;
+    let mut tx = db.begin_write().await?;
+    if store_fields(&mut tx, id, input, &c, now_ms()).await? == 0 {
         // Which guard held (read in the same transaction, so no claim slipped in between).
         let (claims,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM claims WHERE voucher_id = $1").bind(id).fetch_one(&mut *tx).await?;
         if source_changes && claims > 0 {
@@ -249,7 +242,6 @@ pub async fn update(db: &Db, id: &str, input: &VoucherInput) -> Result<Voucher, 
         }
         return Err(ApiError::validation(vec![("totalStock", "cannot go below the units already claimed".into())]));
     }
-    set_cohorts(&mut tx, id, &input.cohorts).await?;
     tx.commit().await?;
     get(db, id).await
 }

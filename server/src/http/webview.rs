@@ -125,7 +125,7 @@ pub async fn sso_boot(
 
 async fn sign_in(state: &AppState, partner_id: &PartnerId, user: &sso::SsoUser) -> Result<HeaderValue, ApiError> {
     let db = &state.platform.db;
-    let found = tessera_core::users::ensure(db, partner_id, &user.user_id.as_str().trim().into(), &user.profile()).await?;
+    let found = tessera_core::users::ensure(db, partner_id, &user.user_id.as_str().trim().into(), &user.profile).await?;
     let session = sessions::create(db, partner_id, &found.id).await?;
     session_cookie(&session.session_token)
 }
