@@ -1,16 +1,12 @@
 -- Selling gift cards (issue 16, SPEC §10). Amounts are integers in the minor units of
 -- the row's currency (paise for INR); never a float.
 
--- A voucher with a price currency is sold, not claimed: fixed denominations
--- (',10000,25000,50000,') or a range (min, max, step); the brand discount in basis
--- points (250 = 2.5 %); its gift cards come from the code pool, generated codes or a
--- supplier (a name such as 'sandbox').
-ALTER TABLE vouchers ADD COLUMN price_currency TEXT;
-ALTER TABLE vouchers ADD COLUMN price_denominations TEXT;
-ALTER TABLE vouchers ADD COLUMN price_min BIGINT;
-ALTER TABLE vouchers ADD COLUMN price_max BIGINT;
-ALTER TABLE vouchers ADD COLUMN price_step BIGINT;
-ALTER TABLE vouchers ADD COLUMN discount_bps INTEGER NOT NULL DEFAULT 0 CHECK (discount_bps BETWEEN 0 AND 10000);
+-- A voucher with a price is sold, not claimed. `price` is JSON, written and read only
+-- through the Price type: {"currency":"INR","model":{"kind":"range","min":10000,
+-- "max":1000000,"step":10000},"discountBps":250} (or "kind":"denominations" with
+-- "values"); its gift cards come from the code pool or generated codes, or from a
+-- supplier when `supplier` names one ('sandbox').
+ALTER TABLE vouchers ADD COLUMN price TEXT;
 ALTER TABLE vouchers ADD COLUMN supplier TEXT;
 
 CREATE TABLE orders (

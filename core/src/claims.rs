@@ -115,6 +115,8 @@ pub struct Claimable {
     pub code_source: CodeSource,
     pub status: VoucherStatus,
     pub coin_cost: Option<i64>,
+    /// 1 when it has a price: a gift card bought through the checkout, not claimed.
+    pub sold: i64,
     /// 1 when the user may see it (cohorts, unlock code, merchant active), else 0.
     pub visible: i64,
     /// 1 while units are left, else 0.
@@ -147,6 +149,8 @@ pub enum Refused {
         per_user_limit: i64,
     },
     OutOfStock,
+    /// A gift card with a price: bought through the checkout (a partner may still issue it).
+    Sold,
 }
 
 impl From<Refused> for ApiError {
@@ -156,6 +160,10 @@ impl From<Refused> for ApiError {
             Refused::Closed(closed) => closed.error(),
             Refused::LimitReached { per_user_limit } => limit_reached().with_details(json!({ "perUserLimit": per_user_limit })),
             Refused::OutOfStock => out_of_stock(),
+            Refused::Sold => ApiError::new(
+                ErrorCode::VoucherNotClaimable,
+                "This gift card is bought, not claimed: open its checkout (/consumer/buy/{voucherId}) or POST /me/orders.",
+            ),
         }
     }
 }
@@ -178,6 +186,9 @@ pub fn check(voucher: Option<&Claimable>, source: Source, now: i64) -> Result<Pl
     let archived = v.status == VoucherStatus::Archived;
     if v.status == VoucherStatus::Draft || (v.visible != 1 && source != Source::Issue && !archived) {
         return Err(Refused::NotFound);
+    }
+    if v.sold == 1 && source == Source::Claim {
+        return Err(Refused::Sold);
     }
     if let Some(claim_id) = &v.open_claim {
         return Ok(Plan::Existing(claim_id.clone()));
@@ -349,7 +360,8 @@ async fn try_claim(
     // never the lifecycle, the validity window, the stock or the limit.
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT v.title, v.merchant_id, m.name AS merchant_name, v.valid_from, v.valid_until, v.per_user_limit, \
-         v.code_source, v.status, v.coin_cost, CASE WHEN {} THEN 1 ELSE 0 END AS visible, \
+         v.code_source, v.status, v.coin_cost, CASE WHEN v.price IS NULL THEN 0 ELSE 1 END AS sold, \
+         CASE WHEN {} THEN 1 ELSE 0 END AS visible, \
          CASE WHEN v.total_stock IS NULL OR v.claimed_count < v.total_stock THEN 1 ELSE 0 END AS in_stock, \
          (SELECT COUNT(*) FROM claims c WHERE c.user_id = $1 AND c.voucher_id = v.id) AS claimed, \
          (SELECT MAX(c.id) FROM claims c WHERE c.user_id = $1 AND c.voucher_id = v.id AND c.redeemed_at IS NULL) AS open_claim \
@@ -579,6 +591,7 @@ mod tests {
             code_source: CodeSource::Generated,
             status: VoucherStatus::Published,
             coin_cost: None,
+            sold: 0,
             visible: 1,
             in_stock: 1,
             claimed: 0,
@@ -609,6 +622,15 @@ mod tests {
         let priced = Claimable { coin_cost: Some(50), code_source: CodeSource::Pool, ..voucher() };
         assert_eq!(check(Some(&priced), Source::Claim, NOW), Ok(Plan::New { seq: 1, coins: Some(50), from_pool: true }));
         assert_eq!(check(Some(&priced), Source::Issue, NOW), Ok(Plan::New { seq: 1, coins: None, from_pool: true }));
+    }
+
+    #[test]
+    fn a_gift_card_with_a_price_is_bought_not_claimed_though_a_partner_may_issue_it() {
+        let sold = Claimable { sold: 1, ..voucher() };
+        assert_eq!(check(Some(&sold), Source::Claim, NOW), Err(Refused::Sold));
+        assert!(matches!(check(Some(&sold), Source::Issue, NOW), Ok(Plan::New { seq: 1, coins: None, .. })));
+        let hidden = Claimable { sold: 1, visible: 0, ..voucher() };
+        assert_eq!(check(Some(&hidden), Source::Claim, NOW), Err(Refused::NotFound), "hidden first: not revealed");
     }
 
     fn status() -> impl Strategy<Value = VoucherStatus> {
@@ -654,6 +676,7 @@ mod tests {
                     prop_assert_eq!(limit, per_user_limit);
                 }
                 Err(Refused::OutOfStock) => prop_assert!(shown && !open && in_stock == 0 && claimed < per_user_limit),
+                Err(Refused::Sold) => prop_assert!(false, "no voucher here has a price"),
             }
         }
     }

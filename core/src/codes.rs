@@ -63,6 +63,7 @@ error_codes! {
     AlreadyRedeemed = "already_redeemed", 409, "The claim was already redeemed.";
     IdempotencyInProgress = "idempotency_in_progress", 409, "A request with this Idempotency-Key is still being handled; retry shortly.";
     Conflict = "conflict", 409, "The change conflicts with the current state.";
+    OrderNotPayable = "order_not_payable", 409, "The order is not waiting for a payment any more (paid, failed or finished): open it to see its state.";
     EndpointDisabled = "endpoint_disabled", 409, "The webhook endpoint is disabled; enable it first.";
     VoucherExpired = "voucher_expired", 410, "The voucher is no longer valid.";
     PayloadTooLarge = "payload_too_large", 413, "The body is larger than 64 KiB.";
@@ -71,9 +72,10 @@ error_codes! {
     IdempotencyKeyReused = "idempotency_key_reused", 422, "This Idempotency-Key was used with a different request.";
     OutOfRange = "out_of_range", 422, "The user is farther from the outlet than its radius allows; details.distanceM says how far.";
     OutletMismatch = "outlet_mismatch", 422, "The outlet belongs to another merchant than the voucher.";
-    VoucherNotClaimable = "voucher_not_claimable", 422, "The voucher is not valid yet (before its validFrom). A draft, or a voucher not visible to this user (cohorts, unlock code), is a 404 not_found instead: it does not reveal that a hidden voucher exists.";
+    VoucherNotClaimable = "voucher_not_claimable", 422, "The voucher is not valid yet (before its validFrom), or it is a gift card with a price (bought through POST /me/orders, not claimed). A draft, or a voucher not visible to this user (cohorts, unlock code), is a 404 not_found instead: it does not reveal that a hidden voucher exists.";
     RateLimited = "rate_limited", 429, "Too many requests; wait for Retry-After seconds.";
     InternalError = "internal_error", 500, "A fault on the server; it was logged.";
+    PaymentsUnavailable = "payments_unavailable", 501, "The partner has no payment provider set up: only sandbox partners pay through the built-in sandbox.";
     CoinsUnavailable = "coins_unavailable", 501, "The voucher has a coin cost and its partner has no coins ledger set up (PUT /admin/partners/{id}/integration).";
     LedgerRefused = "ledger_refused", 502, "The partner's coins ledger refused the debit (HTTP 401, 404, …): no coins were taken.";
     LedgerUnavailable = "ledger_unavailable", 503, "The partner's coins ledger did not complete the debit (timeout, 5xx, a reply that is not a debit); any coins taken are given back.";

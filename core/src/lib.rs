@@ -49,6 +49,8 @@ pub mod partners;
 #[cfg(feature = "server")]
 pub mod patch;
 #[cfg(feature = "server")]
+pub mod payments;
+#[cfg(feature = "server")]
 pub mod qr;
 #[cfg(feature = "server")]
 pub mod redemptions;

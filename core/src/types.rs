@@ -152,6 +152,40 @@ macro_rules! id_type {
     };
 }
 
+/// The database encoding of a serde type kept as JSON text (a column only
+/// ever written and read through that type); a value that does not parse
+/// fails the read loudly.
+#[macro_export]
+macro_rules! sql_json {
+    ($name:ty) => {
+        impl sqlx::Type<sqlx::Any> for $name {
+            fn type_info() -> sqlx::any::AnyTypeInfo {
+                <String as sqlx::Type<sqlx::Any>>::type_info()
+            }
+
+            fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+                <String as sqlx::Type<sqlx::Any>>::compatible(ty)
+            }
+        }
+
+        impl<'r> sqlx::Decode<'r, sqlx::Any> for $name {
+            fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let text = <String as sqlx::Decode<'r, sqlx::Any>>::decode(value)?;
+                serde_json::from_str(&text).map_err(|e| format!("stored {}: {e}", stringify!($name)).into())
+            }
+        }
+
+        impl<'q> sqlx::Encode<'q, sqlx::Any> for $name {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <String as sqlx::Encode<'q, sqlx::Any>>::encode(serde_json::to_string(self)?, buf)
+            }
+        }
+    };
+}
+
 #[cfg(feature = "server")]
 pub use server::{Scope, Timestamp};
 
@@ -302,6 +336,9 @@ text_enum! {
         MerchantCreated = "MERCHANT_CREATED",
         MerchantDisabled = "MERCHANT_DISABLED",
         VoucherArchived = "VOUCHER_ARCHIVED",
+        OrderCompleted = "ORDER_COMPLETED",
+        OrderFailed = "ORDER_FAILED",
+        OrderReversed = "ORDER_REVERSED",
     }
 }
 

@@ -10,6 +10,7 @@ use crate::{
     error::{ApiError, is_unique_violation},
     ids::new_id,
     markup,
+    orders::Price,
     types::{CodeSource, Timestamp, VoucherStatus},
 };
 use serde::{Deserialize, Serialize};
@@ -43,6 +44,10 @@ pub struct Voucher {
     pub pool_codes_free: i64,
     /// Its picture (`POST /admin/images?kind=voucher`), if any.
     pub image_id: Option<String>,
+    /// Sold as a gift card at this price (SPEC §10); absent: claimed, free or for coins.
+    pub price: Option<Price>,
+    /// Where its gift cards come from instead of its own codes: a supplier (`sandbox`).
+    pub supplier: Option<String>,
     pub created_at: Timestamp,
     pub published_at: Option<Timestamp>,
 }
@@ -50,8 +55,8 @@ pub struct Voucher {
 /// The columns of [`Voucher`] from `vouchers v` (its cohorts come separately).
 const VOUCHER_COLUMNS: &str = "v.id, v.merchant_id, v.title, v.description, v.value_type, v.value_amount, \
      v.currency, v.valid_from, v.valid_until, v.total_stock, v.claimed_count, v.per_user_limit, v.coin_cost, v.unlock_code, \
-     v.code_source, v.static_code, v.status, v.image_id, v.created_at, v.published_at, \
-     (SELECT COUNT(*) FROM voucher_codes vc WHERE vc.voucher_id = v.id AND vc.claim_id IS NULL) AS pool_codes_free";
+     v.code_source, v.static_code, v.status, v.image_id, v.price, v.supplier, v.created_at, v.published_at, \
+     (SELECT COUNT(*) FROM voucher_codes vc WHERE vc.voucher_id = v.id AND vc.claim_id IS NULL AND vc.order_id IS NULL) AS pool_codes_free";
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -86,7 +91,19 @@ pub struct VoucherInput {
     pub static_code: Option<String>,
     /// A 16:9 picture uploaded with `POST /admin/images?kind=voucher` (at least 353×199).
     pub image_id: Option<String>,
+    /// Sells it as a gift card (bought in the webview's checkout, not claimed):
+    /// its currency, face values in minor units and the brand discount.
+    pub price: Option<Price>,
+    /// Its gift cards come from this supplier instead of its own codes (`sandbox`);
+    /// needs a price.
+    pub supplier: Option<String>,
 }
+
+/// The gift-card suppliers this build knows, besides a voucher's own codes:
+/// the sandbox's, and the sandbox's set to fail every generation (seed 001's
+/// "generation fails" test brand: paid, then refunded).
+pub const SUPPLIERS: &[&str] = &["sandbox", FAILING_SUPPLIER];
+pub const FAILING_SUPPLIER: &str = "sandbox-failing";
 
 struct Checked {
     valid_from: Option<i64>,
@@ -123,6 +140,22 @@ impl VoucherInput {
         }
         if self.coin_cost.is_some_and(|c| !(1..=1_000_000_000).contains(&c)) {
             bad.push(("coinCost", "must be 1–1000000000".to_string()));
+        }
+        if let Some(price) = &self.price {
+            if let Err((field, why)) = price.check() {
+                bad.push((field, why));
+            }
+            if self.coin_cost.is_some() {
+                bad.push(("coinCost", "a gift card with a price is paid for, not claimed for coins".into()));
+            }
+            if self.code_source.as_deref() == Some("static") {
+                bad.push(("codeSource", "every gift card sold needs its own code: use pool or generated".into()));
+            }
+        }
+        match (&self.supplier, &self.price) {
+            (Some(s), _) if !SUPPLIERS.contains(&s.as_str()) => bad.push(("supplier", format!("must be one of {}", SUPPLIERS.join(", ")))),
+            (Some(_), None) => bad.push(("supplier", "only a voucher with a price has a supplier".into())),
+            _ => {}
         }
         if self.per_user_limit.is_some_and(|s| !(1..=1000).contains(&s)) {
             bad.push(("perUserLimit", "must be 1–1000".into()));
@@ -171,7 +204,8 @@ async fn store_fields(tx: &mut sqlx::AnyConnection, id: &str, input: &VoucherInp
     let done = sqlx::query(
         "UPDATE vouchers SET title = $2, description = $3, value_type = $4, value_amount = $5, currency = $6, \
          valid_from = $7, valid_until = $8, total_stock = $9, per_user_limit = $10, unlock_code = $11, \
-         code_source = $12, static_code = $13, updated_at = $14, coin_cost = $15, image_id = $16, title_plain = $17 \
+         code_source = $12, static_code = $13, updated_at = $14, coin_cost = $15, image_id = $16, title_plain = $17, \
+         price = $18, supplier = $19 \
          WHERE id = $1 AND ($9 IS NULL OR claimed_count <= $9) \
            AND (code_source = $12 OR NOT EXISTS (SELECT 1 FROM claims c WHERE c.voucher_id = $1))",
     )
@@ -192,6 +226,8 @@ async fn store_fields(tx: &mut sqlx::AnyConnection, id: &str, input: &VoucherInp
     .bind(input.coin_cost)
     .bind(&input.image_id)
     .bind(markup::plain_text(&input.title))
+    .bind(&input.price)
+    .bind(&input.supplier)
     .execute(&mut *tx)
     .await?;
     set_cohorts(tx, id, &input.cohorts).await?;

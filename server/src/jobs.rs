@@ -1,5 +1,6 @@
 //! The background jobs `tessera serve` runs beside the HTTP server and the
-//! webhook worker, each until shutdown: coin reversals (every second), the
+//! webhook worker, each until shutdown: coin reversals (every second), order
+//! recovery (every two seconds), the
 //! feed's sequencer (every 250 ms) and housekeeping (every minute). Each
 //! job's work is rows in the database, so a crash loses none of it.
 
@@ -34,6 +35,19 @@ pub async fn coin_reversals(platform: Platform, stopping: watch::Receiver<bool>)
     every("coin_reversals", platform, Duration::from_secs(1), stopping, move || async move {
         if let Err(e) = tessera_core::coins::reverse_due(platform).await {
             tracing::warn!(error = %e.message(), "coin reversals failed; will retry");
+        }
+    })
+    .await;
+}
+
+/// Finishes orders a crash or a provider outage left between two steps: a
+/// paid order gets its gift card (or its refund), a refund due is retried
+/// (SPEC §10), every two seconds; durable: the work is rows in `orders` and `payments`.
+pub async fn order_recovery(platform: Platform, stopping: watch::Receiver<bool>) {
+    let platform = &platform;
+    every("order_recovery", platform, Duration::from_secs(2), stopping, move || async move {
+        if let Err(e) = tessera_core::orders::finish_unfinished(platform).await {
+            tracing::warn!(error = %e.message(), "order recovery failed; will retry");
         }
     })
     .await;

@@ -34,6 +34,7 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
     let (stopping_tx, stopping) = watch::channel(false);
     let housekeeping = tokio::spawn(jobs::housekeeping(platform.clone(), stopping.clone()));
     let reversals = tokio::spawn(jobs::coin_reversals(platform.clone(), stopping.clone()));
+    let recovery = tokio::spawn(jobs::order_recovery(platform.clone(), stopping.clone()));
     let sequencer = tokio::spawn(jobs::sequencer(platform.clone(), stopping.clone()));
     let worker =
         config.webhooks.worker.then(|| tokio::spawn(crate::webhook_worker::run(platform.clone(), stopping.clone(), config.shutdown_grace)));
@@ -56,6 +57,7 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
     }
     housekeeping.abort();
     reversals.abort();
+    recovery.abort();
     sequencer.abort();
     if let Some(worker) = worker {
         // It drains in parallel with the HTTP server, within the same grace

@@ -5,6 +5,10 @@
 
 pub mod price;
 mod state;
+#[cfg(feature = "server")]
+mod store;
 
 pub use price::{Line, LineKind, Price, PriceModel, Quote};
 pub use state::{OrderOutcome, OrderState, Step};
+#[cfg(feature = "server")]
+pub use store::*;

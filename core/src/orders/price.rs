@@ -86,6 +86,9 @@ pub struct Price {
     pub discount_bps: u32,
 }
 
+#[cfg(feature = "server")]
+crate::sql_json!(Price);
+
 crate::text_enum! {
     /// What a line of an order is (`order_lines.kind`).
     pub enum LineKind {

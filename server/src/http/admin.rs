@@ -48,6 +48,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(upload_codes))
         .routes(routes!(list_redemptions))
         .merge(super::webhooks::admin_routes())
+        .merge(super::orders::admin_routes())
 }
 
 type Db<'a> = &'a tessera_core::db::Db;

@@ -40,6 +40,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(add_favorite, remove_favorite))
         .routes(routes!(claim, wallet))
         .routes(routes!(redeem, history))
+        .merge(super::orders::consumer_routes())
 }
 
 /// The signed-in user (created just in time from a first JWT).

@@ -10,6 +10,7 @@ mod health;
 mod images;
 mod limits;
 pub mod openapi;
+mod orders;
 mod partner;
 mod sandbox;
 mod security;
@@ -182,6 +183,7 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
             .merge(webview::routes())
             .merge(demo::routes())
             .merge(sandbox::routes())
+            .merge(orders::sandbox_routes())
             .merge(images::routes())
             .route(
                 "/metrics",

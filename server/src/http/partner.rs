@@ -38,6 +38,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_redemption))
         .routes(routes!(list_events))
         .merge(super::webhooks::partner_routes())
+        .merge(super::orders::partner_routes())
 }
 
 /// Verifies the signature over the raw body, then (for POSTs with an

@@ -11,6 +11,7 @@ mod edge;
 mod fuzz;
 mod health;
 mod images;
+mod orders;
 mod partner_api;
 mod retention;
 mod security;

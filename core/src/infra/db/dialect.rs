@@ -235,11 +235,28 @@ impl Backend {
         match self {
             Backend::Postgres => {
                 "UPDATE voucher_codes SET claim_id = $1 WHERE id = (SELECT id FROM voucher_codes \
-                 WHERE voucher_id = $2 AND claim_id IS NULL ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+                 WHERE voucher_id = $2 AND claim_id IS NULL AND order_id IS NULL ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
             }
             Backend::Sqlite => {
                 "UPDATE voucher_codes SET claim_id = $1 WHERE id = (SELECT id FROM voucher_codes \
-                 WHERE voucher_id = $2 AND claim_id IS NULL ORDER BY id LIMIT 1)"
+                 WHERE voucher_id = $2 AND claim_id IS NULL AND order_id IS NULL ORDER BY id LIMIT 1)"
+            }
+        }
+    }
+}
+
+impl Backend {
+    /// Sells a free pool code of voucher $2 to order $1 (as [`Backend::reserve_pool_code`]
+    /// gives one to a claim): one row changed, or none when every code is taken.
+    pub fn sell_pool_code(self) -> &'static str {
+        match self {
+            Backend::Postgres => {
+                "UPDATE voucher_codes SET order_id = $1 WHERE id = (SELECT id FROM voucher_codes \
+                 WHERE voucher_id = $2 AND claim_id IS NULL AND order_id IS NULL ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+            }
+            Backend::Sqlite => {
+                "UPDATE voucher_codes SET order_id = $1 WHERE id = (SELECT id FROM voucher_codes \
+                 WHERE voucher_id = $2 AND claim_id IS NULL AND order_id IS NULL ORDER BY id LIMIT 1)"
             }
         }
     }

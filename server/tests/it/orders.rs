@@ -1,0 +1,227 @@
+//! Buying gift cards (SPEC §10) with the sandbox provider: every transition,
+//! both kinds of failure, replays and two tabs, each ending in one outcome.
+
+use crate::support::{
+    Backend, TestServer,
+    api::{Catalog, PartnerCreds},
+    error_code,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// A sandbox partner (paid through the built-in sandbox provider).
+async fn sandbox_partner(app: &TestServer, id: &str) -> PartnerCreds {
+    let body =
+        app.admin_ok(Method::POST, "/admin/partners", Some(json!({ "id": id, "name": format!("Partner {id}"), "sandbox": true }))).await;
+    PartnerCreds {
+        id: body["partnerId"].as_str().unwrap().into(),
+        api_secret: body["apiSecret"].as_str().unwrap().into(),
+        jwt_secret: body["jwtSecret"].as_str().unwrap().into(),
+    }
+}
+
+/// A gift card sold from ₹100 to ₹10 000 in ₹100 steps, 5 % off.
+fn range_price() -> Value {
+    json!({ "currency": "INR", "model": { "kind": "range", "min": 10000, "max": 1000000, "step": 10000 }, "discountBps": 500 })
+}
+
+async fn events_of(app: &TestServer, p: &PartnerCreds, kind: &str) -> Vec<Value> {
+    let (status, page) = app.partner(p, Method::GET, &format!("/integrations/events?type={kind}"), None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["items"].as_array().unwrap().clone()
+}
+
+/// Creates an order and pays it with the sandbox (UPI): the order afterwards.
+async fn buy(app: &TestServer, token: &str, voucher: &str, amount: i64, key: &str) -> Value {
+    let (status, order) =
+        app.me(token, Method::POST, "/me/orders", Some(json!({ "voucherId": voucher, "amount": amount, "checkoutKey": key }))).await;
+    assert_eq!(status, StatusCode::CREATED, "{order}");
+    assert_eq!(order["state"], "created");
+    pay(app, token, order["id"].as_str().unwrap()).await
+}
+
+async fn pay(app: &TestServer, token: &str, order: &str) -> Value {
+    let (status, start) = app.me(token, Method::POST, &format!("/me/orders/{order}/pay"), None).await;
+    assert_eq!(status, StatusCode::CREATED, "{start}");
+    let url = start["payUrl"].as_str().unwrap();
+    assert!(url.starts_with("/pay/sandbox/"), "{url}");
+    let res = app.request(Method::POST, url).json(&json!({ "method": "upi" })).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
+}
+
+async fn a_gift_card_is_quoted_bought_paid_and_issued_once(backend: Backend) {
+    let app = TestServer::spawn_platform(backend).await;
+    let p = sandbox_partner(&app, "shop").await;
+    let cat = Catalog::create(&app).await;
+    let card = cat.voucher(&app, "Kopi gift card", json!({ "price": range_price() })).await;
+    let ana = p.jwt("ana");
+
+    let (status, quote) = app.me(&ana, Method::GET, &format!("/me/vouchers/{card}/quote?amount=100000"), None).await;
+    assert_eq!(status, StatusCode::OK, "{quote}");
+    assert_eq!(
+        (quote["faceValue"].as_i64(), quote["discount"].as_i64(), quote["toPay"].as_i64()),
+        (Some(100_000), Some(5_000), Some(95_000))
+    );
+    let (status, body) = app.me(&ana, Method::GET, &format!("/me/vouchers/{card}/quote?amount=100050"), None).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"), "{body}");
+    // Bought, not claimed.
+    let (status, body) = app.me(&ana, Method::POST, "/me/claims", Some(json!({ "voucherId": card }))).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "voucher_not_claimable"), "{body}");
+
+    let new = json!({ "voucherId": card, "amount": 100000, "checkoutKey": "tap-1" });
+    let (status, order) = app.me(&ana, Method::POST, "/me/orders", Some(new.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{order}");
+    assert_eq!((order["toPay"].as_i64(), order["status"].as_str()), (Some(95_000), Some("PENDING")));
+    assert_eq!(order["lines"], json!([{ "kind": "face_value", "amount": 100000 }, { "kind": "brand_discount", "amount": -5000 }]));
+    let (status, again) = app.me(&ana, Method::POST, "/me/orders", Some(new)).await;
+    assert_eq!((status, &again["id"]), (StatusCode::OK, &order["id"]), "the same checkout is the same order");
+    let id = order["id"].as_str().unwrap();
+
+    let paid = pay(&app, &ana, id).await;
+    assert_eq!((paid["state"].as_str(), paid["status"].as_str()), (Some("fulfilled"), Some("COMPLETED")), "{paid}");
+    let (status, mine) = app.me(&ana, Method::GET, &format!("/me/orders/{id}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let number = mine["giftCard"]["cardNumber"].as_str().unwrap();
+    assert_eq!(number.len(), 10 + 1, "a generated code: {number}");
+    assert_eq!(mine["giftCard"]["amount"], 100000);
+
+    // Paying again, or replaying the provider's confirmation, changes nothing.
+    let (status, body) = app.me(&ana, Method::POST, &format!("/me/orders/{id}/pay"), None).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::CONFLICT, "order_not_payable"));
+    let completed = events_of(&app, &p, "ORDER_COMPLETED").await;
+    assert_eq!(completed.len(), 1, "{completed:?}");
+    let data = &completed[0]["data"];
+    assert_eq!(
+        (data["orderId"].as_str(), data["status"].as_str(), data["externalUserId"].as_str()),
+        (Some(id), Some("COMPLETED"), Some("ana"))
+    );
+    assert_eq!(
+        (data["faceValue"].as_i64(), data["discount"].as_i64(), data["amountPaid"].as_i64()),
+        (Some(100_000), Some(5_000), Some(95_000))
+    );
+    assert!(!completed[0].to_string().contains(number), "no code in a webhook: {}", completed[0]);
+
+    // The partner sees it (without the code); another user and another partner do not.
+    let (status, seen) = app.partner(&p, Method::GET, &format!("/integrations/orders/{id}"), None).await;
+    assert_eq!((status, seen["state"].as_str()), (StatusCode::OK, Some("fulfilled")), "{seen}");
+    assert!(seen.get("giftCard").is_none());
+    let (status, _) = app.me(&p.jwt("ben"), Method::GET, &format!("/me/orders/{id}"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let other = sandbox_partner(&app, "other").await;
+    let (status, _) = app.partner(&other, Method::GET, &format!("/integrations/orders/{id}"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, history) = app.me(&ana, Method::GET, "/me/orders", None).await;
+    assert_eq!((status, history.as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
+
+    // The operator reverses it: REVERSED, once.
+    let (status, reversed) = app.admin(Method::POST, &format!("/admin/orders/{id}/reverse"), None).await;
+    assert_eq!((status, reversed["status"].as_str()), (StatusCode::OK, Some("REVERSED")), "{reversed}");
+    let (status, body) = app.admin(Method::POST, &format!("/admin/orders/{id}/reverse"), None).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::CONFLICT, "conflict"));
+    assert_eq!(events_of(&app, &p, "ORDER_REVERSED").await.len(), 1);
+}
+
+async fn the_813_payment_fails_and_a_failed_generation_is_refunded(backend: Backend) {
+    let app = TestServer::spawn_platform(backend).await;
+    let p = sandbox_partner(&app, "shop").await;
+    let cat = Catalog::create(&app).await;
+    let eatsure = cat
+        .voucher(&app, "EatSure", json!({ "price": { "currency": "INR", "model": { "kind": "denominations", "values": [50000, 81300] } } }))
+        .await;
+    let failing = cat.voucher(&app, "Test Brand: generation fails", json!({ "price": range_price(), "supplier": "sandbox-failing" })).await;
+    let ana = p.jwt("ana");
+
+    let failed = buy(&app, &ana, &eatsure, 81_300, "k1").await;
+    assert_eq!((failed["state"].as_str(), failed["status"].as_str()), (Some("payment_failed"), Some("FAILED")), "{failed}");
+    assert!(failed["failureReason"].as_str().unwrap().contains("No money was taken"), "{failed}");
+    let (_, mine) = app.me(&ana, Method::GET, &format!("/me/orders/{}", failed["id"].as_str().unwrap()), None).await;
+    assert!(mine["giftCard"].is_null(), "no gift card attempted: {mine}");
+
+    let refunded = buy(&app, &ana, &failing, 50_000, "k2").await;
+    assert_eq!((refunded["state"].as_str(), refunded["status"].as_str()), (Some("refunded"), Some("FAILED")), "{refunded}");
+    assert!(refunded["failureReason"].as_str().unwrap().contains("a refund is on its way"), "{refunded}");
+    let events = events_of(&app, &p, "ORDER_FAILED").await;
+    let states: Vec<_> = events.iter().map(|e| e["data"]["state"].as_str().unwrap().to_string()).collect();
+    assert_eq!(states, vec!["payment_failed", "refunded"], "one FAILED each, in order");
+    let (_, ok) = app.me(&ana, Method::GET, "/me/orders", None).await;
+    assert_eq!(ok.as_array().unwrap().len(), 2);
+    assert!(events_of(&app, &p, "ORDER_COMPLETED").await.is_empty());
+}
+
+async fn two_tabs_pay_once_and_a_pool_sells_each_code_once(backend: Backend) {
+    let app = TestServer::spawn_platform(backend).await;
+    let p = sandbox_partner(&app, "shop").await;
+    let cat = Catalog::create(&app).await;
+    let pool = cat.voucher(&app, "Pool card", json!({ "price": range_price(), "codeSource": "pool" })).await;
+    app.admin_ok(Method::POST, &format!("/admin/vouchers/{pool}/codes"), Some(json!({ "codes": ["GC-1", "GC-2"] }))).await;
+    let ana = p.jwt("ana");
+
+    // One order paid in two tabs: both payments succeed at the provider; one pays the order, the other is refunded.
+    let (_, order) =
+        app.me(&ana, Method::POST, "/me/orders", Some(json!({ "voucherId": pool, "amount": 10000, "checkoutKey": "o1" }))).await;
+    let id = order["id"].as_str().unwrap();
+    let (_, tab1) = app.me(&ana, Method::POST, &format!("/me/orders/{id}/pay"), None).await;
+    let (_, tab2) = app.me(&ana, Method::POST, &format!("/me/orders/{id}/pay"), None).await;
+    for tab in [&tab1, &tab2] {
+        let res = app.request(Method::POST, tab["payUrl"].as_str().unwrap()).json(&json!({ "method": "card" })).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    // A replayed confirmation of the first tab changes nothing either.
+    let res = app.request(Method::POST, tab1["payUrl"].as_str().unwrap()).json(&json!({ "method": "card" })).send().await.unwrap();
+    let after: Value = res.json().await.unwrap();
+    assert_eq!(after["state"], "fulfilled", "{after}");
+    let pool_db = app.db.pool().await;
+    let payments: Vec<(String,)> =
+        sqlx::query_as("SELECT state FROM payments WHERE order_id = $1 ORDER BY state").bind(id).fetch_all(&pool_db).await.unwrap();
+    assert_eq!(payments, vec![("captured".to_string(),), ("refunded".to_string(),)], "one captured, the other refunded");
+    assert_eq!(events_of(&app, &p, "ORDER_COMPLETED").await.len(), 1);
+
+    // Two codes left after one sold: the second order gets the other, the third is refunded.
+    let second = buy(&app, &ana, &pool, 20000, "o2").await;
+    let third = buy(&app, &ana, &pool, 30000, "o3").await;
+    assert_eq!(second["state"], "fulfilled", "{second}");
+    assert_eq!((third["state"].as_str(), third["status"].as_str()), (Some("refunded"), Some("FAILED")), "{third}");
+    let mut codes = Vec::new();
+    for o in [id, second["id"].as_str().unwrap()] {
+        let (_, mine) = app.me(&ana, Method::GET, &format!("/me/orders/{o}"), None).await;
+        codes.push(mine["giftCard"]["cardNumber"].as_str().unwrap().to_string());
+    }
+    codes.sort();
+    assert_eq!(codes, vec!["GC-1", "GC-2"], "each code sold once");
+    let (free,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM voucher_codes WHERE order_id IS NULL AND claim_id IS NULL").fetch_one(&pool_db).await.unwrap();
+    assert_eq!(free, 0);
+}
+
+async fn a_partner_without_a_provider_cannot_sell_and_a_price_is_checked(backend: Backend) {
+    let app = TestServer::spawn_platform(backend).await;
+    let p = app.create_partner("live").await;
+    let cat = Catalog::create(&app).await;
+    let card = cat.voucher(&app, "Card", json!({ "price": range_price() })).await;
+    let (status, body) =
+        app.me(&p.jwt("ana"), Method::POST, "/me/orders", Some(json!({ "voucherId": card, "amount": 10000, "checkoutKey": "k" }))).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::NOT_IMPLEMENTED, "payments_unavailable"), "{body}");
+
+    let bad = |price: Value| json!({ "merchantId": cat.merchant, "title": "Bad", "price": price });
+    for (price, field) in [
+        (json!({ "currency": "INR", "model": { "kind": "range", "min": 100, "max": 150, "step": 100 } }), "price.model"),
+        (json!({ "currency": "INR", "model": { "kind": "denominations", "values": [] } }), "price.model"),
+        (json!({ "currency": "INR", "model": { "kind": "denominations", "values": [100] }, "discountBps": 10001 }), "price.discountBps"),
+    ] {
+        let (status, body) = app.admin(Method::POST, "/admin/vouchers", Some(bad(price))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body["error"]["details"]["fields"].to_string().contains(field), "{field}: {body}");
+    }
+    let (status, body) = app
+        .admin(Method::POST, "/admin/vouchers", Some(json!({ "merchantId": cat.merchant, "title": "Rupees", "price": { "currency": "rupees", "model": { "kind": "denominations", "values": [100] } } })))
+        .await;
+    assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_json"), "{body}");
+}
+
+crate::backend_tests!(
+    a_gift_card_is_quoted_bought_paid_and_issued_once,
+    the_813_payment_fails_and_a_failed_generation_is_refunded,
+    two_tabs_pay_once_and_a_pool_sells_each_code_once,
+    a_partner_without_a_provider_cannot_sell_and_a_price_is_checked,
+);
