@@ -95,7 +95,11 @@ for (const [scheme, theme] of [['light', null], ['dark', null], ['light', SUNNY]
       expect(set.ok(), await set.text()).toBeTruthy();
     }
     const problems: string[] = [];
-    for (const path of await screens(page, jwt, '')) {
+    const paths = await screens(page, jwt, '');
+    // A hang guard that grows with the screens (axe takes seconds a screen on a
+    // busy 2-core machine), not a time budget: the figures are in scripts/budgets.
+    test.setTimeout(10_000 * paths.length);
+    for (const path of paths) {
       await page.goto(path);
       await expect(page.locator('html')).toHaveAttribute('data-interactive', 'true');
       const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();

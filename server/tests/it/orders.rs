@@ -4,10 +4,12 @@
 use crate::support::{
     Backend, TestServer,
     api::{Catalog, PartnerCreds},
-    error_code,
+    error_code, eventually,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use std::{sync::Arc, time::Duration};
+use tokio::task::JoinSet;
 
 /// A sandbox partner (paid through the built-in sandbox provider).
 async fn sandbox_partner(app: &TestServer, id: &str) -> PartnerCreds {
@@ -219,7 +221,69 @@ async fn a_partner_without_a_provider_cannot_sell_and_a_price_is_checked(backend
     assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_json"), "{body}");
 }
 
+/// A crash right after "paid" committed (the state it leaves, written as
+/// that commit wrote it): the recovery job issues the gift card, once.
+async fn a_paid_order_left_by_a_crash_is_fulfilled_by_the_recovery_job(backend: Backend) {
+    let app = TestServer::spawn_platform(backend).await;
+    let p = sandbox_partner(&app, "shop").await;
+    let cat = Catalog::create(&app).await;
+    let card = cat.voucher(&app, "Card", json!({ "price": range_price() })).await;
+    let ana = p.jwt("ana");
+    let (_, order) =
+        app.me(&ana, Method::POST, "/me/orders", Some(json!({ "voucherId": card, "amount": 10000, "checkoutKey": "k" }))).await;
+    let id = order["id"].as_str().unwrap().to_string();
+    let (status, _) = app.me(&ana, Method::POST, &format!("/me/orders/{id}/pay"), None).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let pool = app.db.pool().await;
+    sqlx::query("UPDATE payments SET state = 'captured', provider_payment_id = 'sbx_pay_x' WHERE order_id = $1")
+        .bind(&id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE orders SET state = 'paid' WHERE id = $1").bind(&id).execute(&pool).await.unwrap();
+    let done = eventually(Duration::from_secs(20), "the recovery job fulfilling the paid order", || async {
+        let (_, mine) = app.me(&ana, Method::GET, &format!("/me/orders/{id}"), None).await;
+        if mine["state"] == "fulfilled" { Ok(mine) } else { Err(mine) }
+    })
+    .await;
+    assert!(done["giftCard"]["cardNumber"].is_string(), "{done}");
+    let (cards,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM gift_cards WHERE order_id = $1").bind(&id).fetch_one(&pool).await.unwrap();
+    assert_eq!(cards, 1);
+    assert_eq!(events_of(&app, &p, "ORDER_COMPLETED").await.len(), 1);
+}
+
+/// 200 users buy at once from a pool of 100 codes: exactly 100 orders are
+/// fulfilled, each with its own code, and the other 100 are refunded.
+async fn two_hundred_buyers_of_a_hundred_codes(backend: Backend) {
+    const BUYERS: usize = 200;
+    let app = Arc::new(TestServer::spawn_platform(backend).await);
+    let p = sandbox_partner(&app, "shop").await;
+    let cat = Catalog::create(&app).await;
+    let pool = cat.voucher(&app, "Pool card", json!({ "price": range_price(), "codeSource": "pool" })).await;
+    let codes: Vec<String> = (0..100).map(|i| format!("GC-{i:03}")).collect();
+    app.admin_ok(Method::POST, &format!("/admin/vouchers/{pool}/codes"), Some(json!({ "codes": codes }))).await;
+    let mut buyers = JoinSet::new();
+    for i in 0..BUYERS {
+        let (app, token, pool) = (app.clone(), p.jwt(&format!("buyer-{i}")), pool.clone());
+        buyers.spawn(async move { buy(&app, &token, &pool, 10000, "once").await });
+    }
+    let mut states = std::collections::BTreeMap::<String, usize>::new();
+    while let Some(order) = buyers.join_next().await {
+        *states.entry(order.unwrap()["state"].as_str().unwrap().to_string()).or_default() += 1;
+    }
+    assert_eq!(states, [("fulfilled".to_string(), 100), ("refunded".to_string(), 100)].into_iter().collect(), "{states:?}");
+    let db = app.db.pool().await;
+    let (cards, distinct): (i64, i64) =
+        sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT card_number) FROM gift_cards").fetch_one(&db).await.unwrap();
+    assert_eq!((cards, distinct), (100, 100), "no code twice");
+    let (captured,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM payments WHERE state = 'captured'").fetch_one(&db).await.unwrap();
+    assert_eq!(captured, 100, "every other payment refunded");
+    assert_eq!(events_of(&app, &p, "ORDER_FAILED").await.len(), 100);
+}
+
 crate::backend_tests!(
+    a_paid_order_left_by_a_crash_is_fulfilled_by_the_recovery_job,
+    two_hundred_buyers_of_a_hundred_codes,
     a_gift_card_is_quoted_bought_paid_and_issued_once,
     the_813_payment_fails_and_a_failed_generation_is_refunded,
     two_tabs_pay_once_and_a_pool_sells_each_code_once,

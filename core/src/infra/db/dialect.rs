@@ -251,11 +251,11 @@ impl Backend {
     pub fn sell_pool_code(self) -> &'static str {
         match self {
             Backend::Postgres => {
-                "UPDATE voucher_codes SET order_id = $1 WHERE id = (SELECT id FROM voucher_codes \
+                "UPDATE voucher_codes SET order_id = $1 WHERE order_id IS NULL AND claim_id IS NULL AND id = (SELECT id FROM voucher_codes \
                  WHERE voucher_id = $2 AND claim_id IS NULL AND order_id IS NULL ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
             }
             Backend::Sqlite => {
-                "UPDATE voucher_codes SET order_id = $1 WHERE id = (SELECT id FROM voucher_codes \
+                "UPDATE voucher_codes SET order_id = $1 WHERE order_id IS NULL AND claim_id IS NULL AND id = (SELECT id FROM voucher_codes \
                  WHERE voucher_id = $2 AND claim_id IS NULL AND order_id IS NULL ORDER BY id LIMIT 1)"
             }
         }
