@@ -40,11 +40,9 @@ macro_rules! text_enum {
     };
 }
 
-/// The database encoding of a type with `as_str` and `parse` (a [`text_enum!`],
-/// or an enum defined where the browser build has no sqlx): TEXT, and a value
-/// the type does not know fails the read loudly.
+/// Declares that a type is stored as TEXT (its `Decode` and `Encode` say how).
 #[macro_export]
-macro_rules! sql_text {
+macro_rules! sql_type_text {
     ($name:ty) => {
         impl sqlx::Type<sqlx::Any> for $name {
             fn type_info() -> sqlx::any::AnyTypeInfo {
@@ -55,6 +53,16 @@ macro_rules! sql_text {
                 <String as sqlx::Type<sqlx::Any>>::compatible(ty)
             }
         }
+    };
+}
+
+/// The database encoding of a type with `as_str` and `parse` (a [`text_enum!`],
+/// or an enum defined where the browser build has no sqlx): TEXT, and a value
+/// the type does not know fails the read loudly.
+#[macro_export]
+macro_rules! sql_text {
+    ($name:ty) => {
+        $crate::sql_type_text!($name);
 
         impl<'r> sqlx::Decode<'r, sqlx::Any> for $name {
             fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
@@ -158,15 +166,7 @@ macro_rules! id_type {
 #[macro_export]
 macro_rules! sql_json {
     ($name:ty) => {
-        impl sqlx::Type<sqlx::Any> for $name {
-            fn type_info() -> sqlx::any::AnyTypeInfo {
-                <String as sqlx::Type<sqlx::Any>>::type_info()
-            }
-
-            fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
-                <String as sqlx::Type<sqlx::Any>>::compatible(ty)
-            }
-        }
+        $crate::sql_type_text!($name);
 
         impl<'r> sqlx::Decode<'r, sqlx::Any> for $name {
             fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {

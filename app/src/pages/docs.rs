@@ -32,6 +32,7 @@ pub const PAGES: &[DocPage] = &[
     doc!("Your server", "webhooks", "Webhooks", "webhooks.md"),
     doc!("Your server", "sso", "SSO", "sso.md"),
     doc!("Your server", "coins", "Coins ledger", "coins.md"),
+    doc!("Your server", "selling", "Selling gift cards", "selling.md"),
     doc!("The webview", "webview", "The webview", "webview.md"),
     doc!("The webview", "embed-web", "Web (iframe)", "embed-web.md"),
     doc!("The webview", "embed-android", "Android", "embed-android.md"),

@@ -106,15 +106,7 @@ impl Endpoint {
 #[serde(transparent)]
 pub struct EventTypes(pub Vec<EventType>);
 
-impl sqlx::Type<sqlx::Any> for EventTypes {
-    fn type_info() -> sqlx::any::AnyTypeInfo {
-        <String as sqlx::Type<sqlx::Any>>::type_info()
-    }
-
-    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
-        <String as sqlx::Type<sqlx::Any>>::compatible(ty)
-    }
-}
+crate::sql_type_text!(EventTypes);
 
 impl<'r> sqlx::Decode<'r, sqlx::Any> for EventTypes {
     fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
