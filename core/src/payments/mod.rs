@@ -3,6 +3,7 @@
 //! refund it. `sandbox` is built in; a real provider's adapter speaks its
 //! documented HTTP API. The order's state machine never depends on which.
 
+pub mod razorpay;
 pub mod sandbox;
 
 use crate::money::Money;
