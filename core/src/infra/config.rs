@@ -44,6 +44,14 @@ pub struct Settings {
     pub shutdown_grace_seconds: u64,
     /// Bearer token for the admin API (`/admin/*`); unset turns the admin API off.
     pub operator_token: Option<String>,
+    /// Razorpay's key id (`rzp_live_…`, `rzp_test_…`): set with the key secret and
+    /// the webhook secret, partners that are not sandboxes are paid through Razorpay.
+    pub razorpay_key_id: Option<String>,
+    pub razorpay_key_secret: Option<String>,
+    /// The secret of the webhook set in Razorpay's dashboard for `/pay/razorpay/webhook`.
+    pub razorpay_webhook_secret: Option<String>,
+    /// Razorpay's API (a local fake in tests).
+    pub razorpay_base_url: String,
     /// Requests per minute per partner on `/integrations/*` (bursts up to this many).
     pub rate_limit_partner_per_minute: u32,
     /// Requests per minute per end user on `/me/*`.
@@ -104,6 +112,10 @@ impl Default for Settings {
             header_read_timeout_seconds: 10,
             shutdown_grace_seconds: 20,
             operator_token: None,
+            razorpay_key_id: None,
+            razorpay_key_secret: None,
+            razorpay_webhook_secret: None,
+            razorpay_base_url: "https://api.razorpay.com/v1".into(),
             rate_limit_partner_per_minute: 1200,
             rate_limit_user_per_minute: 300,
             rate_limit_session_per_minute: 60,
@@ -140,6 +152,8 @@ pub struct Config {
     pub header_read_timeout: std::time::Duration,
     pub shutdown_grace: std::time::Duration,
     pub operator_token: Option<OperatorToken>,
+    /// Razorpay's keys, when partners are paid through it.
+    pub razorpay: Option<RazorpayKeys>,
     pub rate_limits: RateLimits,
     pub webhooks: WebhookSettings,
     pub demo_page: bool,
@@ -202,6 +216,21 @@ pub struct RateLimits {
 /// The admin API's bearer token. Never printed.
 #[derive(Clone)]
 pub struct OperatorToken(String);
+
+/// A Razorpay account's keys (never printed: `Debug` shows the key id only).
+#[derive(Clone)]
+pub struct RazorpayKeys {
+    pub base_url: String,
+    pub key_id: String,
+    pub key_secret: String,
+    pub webhook_secret: String,
+}
+
+impl fmt::Debug for RazorpayKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RazorpayKeys").field("base_url", &self.base_url).field("key_id", &self.key_id).finish_non_exhaustive()
+    }
+}
 
 impl OperatorToken {
     /// Compares in constant time.
@@ -396,6 +425,23 @@ impl Config {
             }
             Some(t) => Some(OperatorToken(t.to_string())),
         };
+        let set = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(String::from);
+        let razorpay = match (set(&s.razorpay_key_id), set(&s.razorpay_key_secret), set(&s.razorpay_webhook_secret)) {
+            (None, None, None) => None,
+            (Some(key_id), Some(key_secret), Some(webhook_secret)) if key_id.starts_with("rzp_") => {
+                Some(RazorpayKeys { base_url: s.razorpay_base_url.trim().to_string(), key_id, key_secret, webhook_secret })
+            }
+            (Some(key_id), Some(_), Some(_)) => {
+                problems.push(format!("razorpay_key_id {key_id:?} is not a Razorpay key id (rzp_live_… or rzp_test_…)"));
+                None
+            }
+            _ => {
+                problems.push(
+                    "set all of TESSERA_RAZORPAY_KEY_ID, TESSERA_RAZORPAY_KEY_SECRET and TESSERA_RAZORPAY_WEBHOOK_SECRET, or none".into(),
+                );
+                None
+            }
+        };
         for (name, value) in [
             ("RATE_LIMIT_PARTNER_PER_MINUTE", s.rate_limit_partner_per_minute),
             ("RATE_LIMIT_USER_PER_MINUTE", s.rate_limit_user_per_minute),
@@ -450,6 +496,7 @@ impl Config {
                 header_read_timeout: std::time::Duration::from_secs(s.header_read_timeout_seconds),
                 shutdown_grace: std::time::Duration::from_secs(s.shutdown_grace_seconds),
                 operator_token,
+                razorpay,
                 rate_limits: RateLimits {
                     partner_per_minute: s.rate_limit_partner_per_minute,
                     user_per_minute: s.rate_limit_user_per_minute,

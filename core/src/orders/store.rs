@@ -139,7 +139,9 @@ async fn provider_for(p: &Platform, partner_id: &PartnerId) -> Result<Provider, 
     if partner.is_sandbox() {
         return Ok(Provider::Sandbox(payments::sandbox::Sandbox));
     }
-    Err(ApiError::new(ErrorCode::PaymentsUnavailable, "This app's partner has no payment provider set up yet."))
+    Provider::razorpay(p)
+        .map(|r| Provider::Razorpay(Box::new(r)))
+        .ok_or_else(|| ApiError::new(ErrorCode::PaymentsUnavailable, "This app's partner has no payment provider set up yet."))
 }
 
 /// Creates the user's order (or answers the one this checkout key made):
@@ -267,7 +269,7 @@ pub async fn pay(p: &Platform, holder: &Holder, order_id: &str) -> Result<Paymen
         return Err(ApiError::new(ErrorCode::OrderNotPayable, format!("This order is {}: it takes no more payments.", order.state)));
     }
     let provider =
-        Provider::named(&order.provider).ok_or_else(|| ApiError::internal(anyhow::anyhow!("unknown provider {}", order.provider)))?;
+        Provider::named(p, &order.provider).ok_or_else(|| ApiError::internal(anyhow::anyhow!("unknown provider {}", order.provider)))?;
     let payment_id = new_id();
     let amount = Money::new(order.to_pay, order.currency);
     let description = format!("Gift card: {} {}", order.brand_name, Money::new(order.face_value, order.currency));
@@ -305,6 +307,8 @@ pub struct Payment {
     pub currency: Currency,
     /// `pending`, `captured`, `failed`, `refund_pending`, `refunded`.
     pub state: String,
+    /// The provider's id for what it is paid against (a Razorpay `order_…`).
+    pub provider_order_id: Option<String>,
 }
 
 impl Payment {
@@ -313,12 +317,46 @@ impl Payment {
     }
 }
 
-/// One payment, by Tessera's id.
-pub async fn payment(db: &Db, id: &str) -> Result<Payment, ApiError> {
-    let found: Option<Payment> = sqlx::query_as("SELECT id, order_id, provider, amount, currency, state FROM payments WHERE id = $1")
-        .bind(id)
+/// The payment a provider knows by its order id (`provider_order_id`).
+pub async fn payment_at_provider(db: &Db, provider: &str, provider_order_id: &str) -> Result<Payment, ApiError> {
+    let found: Option<Payment> = sqlx::query_as(
+        "SELECT id, order_id, provider, amount, currency, state, provider_order_id FROM payments WHERE provider = $1 AND provider_order_id = $2",
+    )
+    .bind(provider)
+    .bind(provider_order_id)
+    .fetch_optional(db.pool())
+    .await?;
+    found.ok_or_else(|| ApiError::not_found("No such payment."))
+}
+
+/// Whether a provider's event was applied already (a replay).
+pub async fn seen_provider_event(db: &Db, provider: &str, event_id: &str) -> Result<bool, ApiError> {
+    let found: Option<(i64,)> = sqlx::query_as("SELECT received_at FROM provider_events WHERE provider = $1 AND event_id = $2")
+        .bind(provider)
+        .bind(event_id)
         .fetch_optional(db.pool())
         .await?;
+    Ok(found.is_some())
+}
+
+/// Records a provider's event id; false when it was recorded before (a replay).
+pub async fn first_sight_of(db: &Db, provider: &str, event_id: &str) -> Result<bool, ApiError> {
+    let done = sqlx::query("INSERT INTO provider_events (provider, event_id, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        .bind(provider)
+        .bind(event_id)
+        .bind(now_ms())
+        .execute(db.write_pool())
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// One payment, by Tessera's id.
+pub async fn payment(db: &Db, id: &str) -> Result<Payment, ApiError> {
+    let found: Option<Payment> =
+        sqlx::query_as("SELECT id, order_id, provider, amount, currency, state, provider_order_id FROM payments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?;
     found.ok_or_else(|| ApiError::not_found("No such payment."))
 }
 
@@ -502,7 +540,7 @@ pub async fn refund_due(p: &Platform) -> Result<u64, ApiError> {
     .await?;
     let mut refunded = 0;
     for (payment_id, order_id, provider, provider_payment_id, amount, currency) in due {
-        let Some(provider) = Provider::named(&provider) else { continue };
+        let Some(provider) = Provider::named(p, &provider) else { continue };
         let answer = provider.refund(provider_payment_id.as_deref().unwrap_or(&payment_id), Money::new(amount, currency)).await;
         let refund = match answer {
             Ok(r) if r.done => r,

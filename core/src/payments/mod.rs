@@ -56,29 +56,44 @@ pub trait PaymentProvider: Send + Sync {
 #[derive(Debug, Clone)]
 pub enum Provider {
     Sandbox(sandbox::Sandbox),
+    Razorpay(Box<razorpay::Razorpay>),
 }
 
 impl Provider {
-    /// The provider of `name` (as stored on a payment), if this build has it.
-    pub fn named(name: &str) -> Option<Provider> {
-        (name == sandbox::NAME).then_some(Provider::Sandbox(sandbox::Sandbox))
+    /// The provider of `name` (as stored on a payment), if this server has it
+    /// (Razorpay: when its keys are configured).
+    pub fn named(p: &crate::Platform, name: &str) -> Option<Provider> {
+        match name {
+            sandbox::NAME => Some(Provider::Sandbox(sandbox::Sandbox)),
+            razorpay::NAME => Self::razorpay(p).map(|r| Provider::Razorpay(Box::new(r))),
+            _ => None,
+        }
+    }
+
+    /// Razorpay with this server's keys, if configured.
+    pub fn razorpay(p: &crate::Platform) -> Option<razorpay::Razorpay> {
+        let k = p.config.razorpay.as_ref()?;
+        Some(razorpay::Razorpay::new(&k.base_url, &k.key_id, &k.key_secret, &k.webhook_secret, p.outbound.clone()))
     }
 
     pub fn name(&self) -> &'static str {
         match self {
             Provider::Sandbox(p) => p.name(),
+            Provider::Razorpay(p) => p.name(),
         }
     }
 
     pub async fn create(&self, charge: Charge<'_>) -> Result<Created, ProviderError> {
         match self {
             Provider::Sandbox(p) => p.create(charge).await,
+            Provider::Razorpay(p) => p.create(charge).await,
         }
     }
 
     pub async fn refund(&self, provider_payment_id: &str, amount: Money) -> Result<Refund, ProviderError> {
         match self {
             Provider::Sandbox(p) => p.refund(provider_payment_id, amount).await,
+            Provider::Razorpay(p) => p.refund(provider_payment_id, amount).await,
         }
     }
 }

@@ -183,7 +183,7 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
             .merge(webview::routes())
             .merge(demo::routes())
             .merge(sandbox::routes())
-            .merge(orders::sandbox_routes())
+            .merge(orders::pay_routes())
             .merge(images::routes())
             .route(
                 "/metrics",

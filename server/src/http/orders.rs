@@ -9,16 +9,22 @@ use super::{
 use axum::{
     Extension, Json, Router,
     extract::{Path, State},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
 };
 use serde::Deserialize;
 use tessera_core::{
+    error::ErrorCode,
     error::{ApiError, ErrorBody},
+    money::Money,
     orders::{self, NewOrder, Order, OrderWithCard, PaymentStart, Quote, Settlement},
     partners::Partner,
-    payments::sandbox,
+    payments::{
+        Provider,
+        razorpay::{self, Confirmed, Razorpay, WebhookEvent},
+        sandbox,
+    },
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -38,9 +44,13 @@ pub fn admin_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(admin_get_order)).routes(routes!(reverse_order))
 }
 
-/// The sandbox provider's hosted payment page: not part of the API.
-pub fn sandbox_routes() -> Router<AppState> {
-    Router::new().route("/pay/sandbox/{payment}", get(sandbox_page).post(sandbox_pay))
+/// The providers' pages and callbacks: not part of the API.
+pub fn pay_routes() -> Router<AppState> {
+    Router::new()
+        .route("/pay/sandbox/{payment}", get(sandbox_page).post(sandbox_pay))
+        .route("/pay/razorpay/webhook", post(razorpay_webhook))
+        .route("/pay/razorpay/{payment}", get(razorpay_page))
+        .route("/pay/razorpay/{payment}/callback", post(razorpay_callback))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -152,7 +162,7 @@ async fn sandbox_payment(s: &AppState, id: &str) -> Result<orders::Payment, ApiE
 }
 
 /// The hosted test payment page: the amount, UPI or card, and Pay.
-async fn sandbox_page(State(s): State<AppState>, Path(payment): Path<String>) -> Result<Html<String>, ApiError> {
+async fn sandbox_page(State(s): State<AppState>, Path(payment): Path<String>) -> Result<Response, ApiError> {
     let found = sandbox_payment(&s, &payment).await?;
     let (amount, state) = (found.money(), found.state);
     let note = if sandbox::pays(amount) {
@@ -170,7 +180,7 @@ async fn sandbox_page(State(s): State<AppState>, Path(payment): Path<String>) ->
     } else {
         format!("<p>This payment is {state}.</p>")
     };
-    Ok(Html(page("Sandbox payment", &format!("<h1>Sandbox payment</h1><p class=amount>{amount}</p><p>{note}</p>{form}"))))
+    page("Sandbox payment", &format!("<h1>Sandbox payment</h1><p class=amount>{amount}</p><p>{note}</p>{form}"))
 }
 
 #[derive(Deserialize)]
@@ -206,19 +216,172 @@ async fn sandbox_pay(
     if json {
         return Ok(Json(order).into_response());
     }
-    let said = match order.state {
+    let said = outcome_text(&order);
+    page("Sandbox payment", &format!("<h1>Sandbox payment</h1><p role=status>{said}</p>"))
+}
+
+/// Razorpay with this server's keys, and one of its payments.
+async fn razorpay_payment(s: &AppState, id: &str) -> Result<(Razorpay, orders::Payment), ApiError> {
+    let rzp = Provider::razorpay(&s.platform).ok_or_else(|| ApiError::not_found("Razorpay is not set up on this server."))?;
+    let found = orders::payment(&s.platform.db, id).await?;
+    if found.provider != razorpay::NAME {
+        return Err(ApiError::not_found("No such Razorpay payment."));
+    }
+    Ok((rzp, found))
+}
+
+/// The page that opens Razorpay's Checkout for a payment; Checkout posts
+/// its outcome to the callback below.
+async fn razorpay_page(State(s): State<AppState>, Path(payment): Path<String>) -> Result<Response, ApiError> {
+    let (rzp, found) = razorpay_payment(&s, &payment).await?;
+    let order = orders::get(&s.platform.db, &found.order_id).await?;
+    let options = serde_json::json!({
+        "key": rzp.key_id(),
+        "amount": found.amount,
+        "currency": found.currency,
+        "order_id": found.provider_order_id,
+        "name": order.brand_name,
+        "description": format!("Gift card {}", Money::new(order.face_value, order.currency)),
+        "callback_url": format!("/pay/razorpay/{payment}/callback"),
+        "redirect": true,
+    });
+    let body = if found.state == "pending" {
+        format!(
+            "<h1>{}</h1><p class=amount>{}</p><button id=pay type=button>Pay with UPI or card</button>\
+             <script src=\"https://checkout.razorpay.com/v1/checkout.js\" nonce={{nonce}}></script>\
+             <script nonce={{nonce}}>const o={};document.getElementById('pay').onclick=()=>new Razorpay(o).open();</script>",
+            escape(&order.brand_name),
+            found.money(),
+            options.to_string().replace('<', "\\u003c"),
+        )
+    } else {
+        format!("<p>This payment is {}.</p>", found.state)
+    };
+    page_with(
+        "Payment",
+        &body,
+        "script-src 'nonce-{nonce}' https://checkout.razorpay.com; frame-src https://api.razorpay.com https://checkout.razorpay.com; \
+         connect-src https://api.razorpay.com https://lumberjack.razorpay.com; img-src https: data:; form-action 'self' https://api.razorpay.com",
+    )
+}
+
+#[derive(Deserialize)]
+struct CheckoutDone {
+    razorpay_payment_id: Option<String>,
+    razorpay_signature: Option<String>,
+    #[serde(rename = "error[description]")]
+    error_description: Option<String>,
+}
+
+/// Checkout's outcome, posted by the browser: trusted only once its
+/// signature checks against the order id stored here, then confirmed with
+/// Razorpay (a signature proves who sent it, not that it was captured).
+async fn razorpay_callback(State(s): State<AppState>, Path(payment): Path<String>, body: axum::body::Bytes) -> Result<Response, ApiError> {
+    let (rzp, found) = razorpay_payment(&s, &payment).await?;
+    let done: CheckoutDone = serde_urlencoded_form(&body)?;
+    let (Some(payment_id), Some(signature)) = (done.razorpay_payment_id, done.razorpay_signature) else {
+        let why = done.error_description.unwrap_or_else(|| "the payment was not completed".into());
+        return page(
+            "Payment",
+            &format!("<h1>Payment not completed</h1><p role=status>{} No money was taken; you can try again.</p>", escape(&why)),
+        );
+    };
+    let order_id = found.provider_order_id.clone().unwrap_or_default();
+    if !rzp.payment_signature_valid(&order_id, &payment_id, &signature) {
+        return Err(ApiError::new(ErrorCode::SignatureInvalid, "The payment's signature does not check: nothing was changed."));
+    }
+    let confirmed = rzp.confirm(&order_id, &payment_id, found.money()).await.map_err(|e| {
+        ApiError::service_unavailable(format!("Razorpay could not confirm the payment ({e}); it will be confirmed by its webhook."))
+            .with_retry_after(5)
+    })?;
+    let order = match confirmed {
+        Confirmed::Captured { method } => {
+            orders::settle(&s.platform, &payment, Settlement::Captured { provider_payment_id: payment_id, method }).await?
+        }
+        Confirmed::Failed { reason } => orders::settle(&s.platform, &payment, Settlement::Failed { reason }).await?,
+        Confirmed::Pending => orders::get(&s.platform.db, &found.order_id).await?,
+    };
+    page("Payment", &format!("<h1>Payment</h1><p role=status>{}</p>", outcome_text(&order)))
+}
+
+/// Razorpay's webhook: verified over the raw body with the webhook secret,
+/// applied once per `X-Razorpay-Event-Id` (a replay changes nothing).
+async fn razorpay_webhook(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let rzp = Provider::razorpay(&s.platform).ok_or_else(|| ApiError::not_found("Razorpay is not set up on this server."))?;
+    let signature = headers.get("x-razorpay-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !rzp.webhook_signature_valid(&body, signature) {
+        return Err(ApiError::new(ErrorCode::SignatureInvalid, "X-Razorpay-Signature does not sign this body with the webhook secret."));
+    }
+    let event_id = headers.get("x-razorpay-event-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let event = razorpay::parse_webhook(&body).map_err(|e| ApiError::validation(vec![("body", e)]))?;
+    let (provider_order_id, outcome) = match event {
+        WebhookEvent::Captured { provider_order_id, provider_payment_id, method } => {
+            (provider_order_id, Settlement::Captured { provider_payment_id, method })
+        }
+        WebhookEvent::Failed { provider_order_id, reason } => (provider_order_id, Settlement::Failed { reason }),
+        WebhookEvent::Ignored(name) => return Ok(Json(serde_json::json!({ "received": true, "ignored": name }))),
+    };
+    if let Some(id) = &event_id
+        && orders::seen_provider_event(&s.platform.db, razorpay::NAME, id).await?
+    {
+        return Ok(Json(serde_json::json!({ "received": true, "replay": true })));
+    }
+    let found = orders::payment_at_provider(&s.platform.db, razorpay::NAME, &provider_order_id).await?;
+    orders::settle(&s.platform, &found.id, outcome).await?;
+    // Recorded once applied: an event that failed half-way is applied again when Razorpay retries it.
+    if let Some(id) = &event_id {
+        orders::first_sight_of(&s.platform.db, razorpay::NAME, id).await?;
+    }
+    Ok(Json(serde_json::json!({ "received": true })))
+}
+
+fn outcome_text(order: &Order) -> String {
+    match order.state {
         orders::OrderState::Fulfilled => "Payment received. Your gift card is ready: go back to the app.".to_string(),
         orders::OrderState::PaymentFailed => "Payment failed — no money was taken.".to_string(),
         _ => order.failure_reason.clone().unwrap_or_else(|| format!("The order is {}.", order.state)),
-    };
-    Ok(Html(page("Sandbox payment", &format!("<h1>Sandbox payment</h1><p role=status>{said}</p>"))).into_response())
+    }
 }
 
-fn page(title: &str, body: &str) -> String {
-    format!(
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn serde_urlencoded_form<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let pairs: serde_json::Map<String, serde_json::Value> =
+        url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned()))).collect();
+    serde_json::from_value(serde_json::Value::Object(pairs)).map_err(|e| ApiError::validation(vec![("body", e.to_string())]))
+}
+
+/// A small page of its own (not the webview): its style by nonce, nothing
+/// else loaded, forms posted here only, framed only where the webview may be
+/// (`frame-ancestors` is completed with the partner's origins), never cached.
+fn page(title: &str, body: &str) -> Result<Response, ApiError> {
+    page_with(title, body, "")
+}
+
+/// [`page`], with more sources (`{nonce}` in `body` and `sources` is the page's nonce).
+fn page_with(title: &str, body: &str, sources: &str) -> Result<Response, ApiError> {
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    let body = body.replace("{nonce}", &nonce);
+    let sources = sources.replace("{nonce}", &nonce);
+    let html = format!(
         "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><style>body{{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}}\
+         <title>{title}</title><style nonce={nonce}>body{{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}}\
          .amount{{font-size:2rem;font-weight:600}}button{{font:inherit;padding:.75rem 1.5rem;border-radius:.5rem;border:0;background:#1f4fd1;color:#fff}}\
          fieldset{{border:1px solid #ccc;border-radius:.5rem;margin:1rem 0}}</style></head><body>{body}</body></html>"
-    )
+    );
+    let csp = format!(
+        "default-src 'none'; style-src 'nonce-{nonce}'; base-uri 'none'; object-src 'none'; frame-ancestors 'self'; {}",
+        if sources.contains("form-action") { sources.clone() } else { format!("form-action 'self'; {sources}") }
+    );
+    let mut response = Html(html).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&csp).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }

@@ -13,6 +13,7 @@ mod health;
 mod images;
 mod orders;
 mod partner_api;
+mod razorpay;
 mod retention;
 mod security;
 mod sso;

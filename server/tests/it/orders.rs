@@ -281,7 +281,46 @@ async fn two_hundred_buyers_of_a_hundred_codes(backend: Backend) {
     assert_eq!(events_of(&app, &p, "ORDER_FAILED").await.len(), 100);
 }
 
+/// The hosted page a person pays on: UPI or card, the amount, and what happened.
+async fn the_sandbox_page_offers_upi_or_card_and_says_what_happened(backend: Backend) {
+    let app = TestServer::spawn_platform(backend).await;
+    let p = sandbox_partner(&app, "shop").await;
+    let cat = Catalog::create(&app).await;
+    let card = cat
+        .voucher(&app, "EatSure", json!({ "price": { "currency": "INR", "model": { "kind": "denominations", "values": [50000, 81300] } } }))
+        .await;
+    let ana = p.jwt("ana");
+    for (amount, said) in [(50_000, "Payment received"), (81_300, "Payment failed — no money was taken.")] {
+        let (_, order) = app
+            .me(&ana, Method::POST, "/me/orders", Some(json!({ "voucherId": card, "amount": amount, "checkoutKey": format!("k{amount}") })))
+            .await;
+        let (_, start) = app.me(&ana, Method::POST, &format!("/me/orders/{}/pay", order["id"].as_str().unwrap()), None).await;
+        let url = start["payUrl"].as_str().unwrap();
+        let res = app.get(url).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let csp = res.headers()["content-security-policy"].to_str().unwrap().to_string();
+        assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'self'"), "{csp}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains("value=upi") && html.contains("value=card"), "{html}");
+        assert!(html.contains(&format!("Pay INR {}.00", amount / 100)), "{html}");
+        let res = app
+            .request(Method::POST, url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("method=card")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let html = res.text().await.unwrap();
+        assert!(html.contains(said), "{amount}: {html}");
+        // Paid or failed, the page no longer offers to pay.
+        let again = app.get(url).await.text().await.unwrap();
+        assert!(!again.contains("<form"), "{again}");
+    }
+}
+
 crate::backend_tests!(
+    the_sandbox_page_offers_upi_or_card_and_says_what_happened,
     a_paid_order_left_by_a_crash_is_fulfilled_by_the_recovery_job,
     two_hundred_buyers_of_a_hundred_codes,
     a_gift_card_is_quoted_bought_paid_and_issued_once,

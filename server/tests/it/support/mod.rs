@@ -14,6 +14,7 @@
 pub mod api;
 pub mod cluster;
 pub mod ledger;
+pub mod razorpay;
 pub mod receiver;
 
 use reqwest::{Method, StatusCode};
