@@ -582,15 +582,51 @@ pub async fn finish_unfinished(p: &Platform) -> Result<(), ApiError> {
 }
 
 /// An operator takes an issued gift card back: `reversed`, with `ORDER_REVERSED`.
+/// The money goes back too (seed 001: REVERSED is manual and refunded): its
+/// captured payment is refunded by the same path as a failed fulfilment's.
 pub async fn reverse(p: &Platform, order_id: &str) -> Result<Order, ApiError> {
+    let now = now_ms();
     let mut tx = p.db.begin_write().await?;
-    let moved = advance(&mut tx, order_id, Step::Reversed, Some("Reversed by an operator."), now_ms()).await?;
+    let moved = advance(&mut tx, order_id, Step::Reversed, Some("Reversed by an operator: the payment is refunded."), now).await?;
+    if moved.is_some() {
+        sqlx::query("UPDATE payments SET state = 'refund_pending', updated_at = $2 WHERE order_id = $1 AND state = 'captured'")
+            .bind(order_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await?;
     if moved.is_none() {
         let order = get(&p.db, order_id).await?;
         return Err(ApiError::new(ErrorCode::Conflict, format!("Only a fulfilled order can be reversed; this one is {}.", order.state)));
     }
+    refund_due(p).await?;
     get(&p.db, order_id).await
+}
+
+/// A page of orders, oldest first from after `after` (an order id: ids sort by
+/// creation), for one partner or (the operator) all.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderPage {
+    pub items: Vec<Order>,
+    /// Pass as `after` to read on; absent at the end.
+    pub next_after: Option<String>,
+}
+
+pub async fn list(db: &Db, scope: crate::types::Scope<'_>, after: Option<&str>, limit: i64) -> Result<OrderPage, ApiError> {
+    let limit = limit.clamp(1, 200);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {ORDER_COLUMNS} {ORDER_FROM} WHERE (o.partner_id = $1 OR $1 IS NULL) AND o.id > $2 ORDER BY o.id LIMIT $3"
+    ));
+    let rows: Vec<Order> = sqlx::query_as(sql).bind(scope.partner()).bind(after.unwrap_or("")).bind(limit + 1).fetch_all(db.pool()).await?;
+    let more = rows.len() as i64 > limit;
+    let mut items = Vec::with_capacity(rows.len());
+    for o in rows.into_iter().take(limit as usize) {
+        items.push(with_lines(db, o).await?);
+    }
+    let next_after = if more { items.last().map(|o| o.id.clone()) } else { None };
+    Ok(OrderPage { items, next_after })
 }
 
 /// Applies `step` to the order when its state allows (one conditional update)

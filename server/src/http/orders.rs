@@ -18,13 +18,14 @@ use tessera_core::{
     error::ErrorCode,
     error::{ApiError, ErrorBody},
     money::Money,
-    orders::{self, NewOrder, Order, OrderWithCard, PaymentStart, Quote, Settlement},
+    orders::{self, NewOrder, Order, OrderPage, OrderWithCard, PaymentStart, Quote, Settlement},
     partners::Partner,
     payments::{
         Provider,
         razorpay::{self, Confirmed, Razorpay, WebhookEvent},
         sandbox,
     },
+    types::{PartnerId, Scope},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -37,11 +38,56 @@ pub fn consumer_routes() -> OpenApiRouter<AppState> {
 }
 
 pub fn partner_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(partner_get_order))
+    OpenApiRouter::new().routes(routes!(partner_get_order)).routes(routes!(partner_list_orders))
 }
 
 pub fn admin_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(admin_get_order)).routes(routes!(reverse_order))
+    OpenApiRouter::new().routes(routes!(admin_get_order)).routes(routes!(admin_list_orders)).routes(routes!(reverse_order))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+struct OrderQuery {
+    /// `nextAfter` of the previous page.
+    after: Option<String>,
+    /// 1–200, default 100.
+    limit: Option<i64>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+struct AdminOrderQuery {
+    /// One partner's orders only.
+    partner_id: Option<PartnerId>,
+    after: Option<String>,
+    limit: Option<i64>,
+}
+
+/// The partner's orders, oldest first; page on with `after`.
+#[utoipa::path(get, path = "/integrations/orders", tag = "partner", security(("partner_hmac" = [])),
+    params(OrderQuery),
+    responses((status = 200, body = OrderPage)))]
+async fn partner_list_orders(
+    State(s): State<AppState>,
+    Extension(partner): Extension<Partner>,
+    ApiQuery(q): ApiQuery<OrderQuery>,
+) -> Result<Json<OrderPage>, ApiError> {
+    Ok(Json(orders::list(&s.platform.db, Scope::Partner(&partner.id), q.after.as_deref(), q.limit.unwrap_or(100)).await?))
+}
+
+/// Every partner's orders (or one's), oldest first; page on with `after`.
+#[utoipa::path(get, path = "/admin/orders", tag = "admin", security(("operator" = [])),
+    params(AdminOrderQuery),
+    responses((status = 200, body = OrderPage)))]
+async fn admin_list_orders(
+    _: Operator,
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<AdminOrderQuery>,
+) -> Result<Json<OrderPage>, ApiError> {
+    let scope = q.partner_id.as_ref().map_or(Scope::Operator, Scope::Partner);
+    Ok(Json(orders::list(&s.platform.db, scope, q.after.as_deref(), q.limit.unwrap_or(100)).await?))
 }
 
 /// The providers' pages and callbacks: not part of the API.
@@ -143,7 +189,7 @@ async fn admin_get_order(_: Operator, State(s): State<AppState>, Path(id): Path<
     Ok(Json(orders::get(&s.platform.db, &id).await?))
 }
 
-/// Takes an issued gift card back: the order becomes `reversed` (ORDER_REVERSED).
+/// Takes an issued gift card back and refunds its payment: the order becomes `reversed` (ORDER_REVERSED).
 #[utoipa::path(post, path = "/admin/orders/{id}/reverse", tag = "admin", security(("operator" = [])),
     params(("id" = String, Path)),
     responses(

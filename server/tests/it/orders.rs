@@ -115,10 +115,19 @@ async fn a_gift_card_is_quoted_bought_paid_and_issued_once(backend: Backend) {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, history) = app.me(&ana, Method::GET, "/me/orders", None).await;
     assert_eq!((status, history.as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
+    let (status, page) = app.partner(&p, Method::GET, "/integrations/orders?limit=10", None).await;
+    assert_eq!((status, page["items"][0]["id"].as_str(), page["nextAfter"].as_str()), (StatusCode::OK, Some(id), None), "{page}");
+    let (_, theirs) = app.partner(&other, Method::GET, "/integrations/orders", None).await;
+    assert_eq!(theirs["items"], json!([]), "another partner's orders are not listed");
+    let (_, all) = app.admin(Method::GET, "/admin/orders?partnerId=other", None).await;
+    assert_eq!(all["items"], json!([]));
 
     // The operator reverses it: REVERSED, once.
     let (status, reversed) = app.admin(Method::POST, &format!("/admin/orders/{id}/reverse"), None).await;
     assert_eq!((status, reversed["status"].as_str()), (StatusCode::OK, Some("REVERSED")), "{reversed}");
+    let (payment,): (String,) =
+        sqlx::query_as("SELECT state FROM payments WHERE order_id = $1").bind(id).fetch_one(&app.db.pool().await).await.unwrap();
+    assert_eq!(payment, "refunded", "a reversed order's money goes back");
     let (status, body) = app.admin(Method::POST, &format!("/admin/orders/{id}/reverse"), None).await;
     assert_eq!((status, error_code(&body)), (StatusCode::CONFLICT, "conflict"));
     assert_eq!(events_of(&app, &p, "ORDER_REVERSED").await.len(), 1);
