@@ -197,6 +197,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/consumer") view=pages::ConsumerHome ssr=SsrMode::Async/>
                 <Route path=path!("/consumer/wallet") view=pages::Wallet ssr=SsrMode::Async/>
                 <Route path=path!("/consumer/vouchers/:id") view=pages::VoucherDetail ssr=SsrMode::Async/>
+                <Route path=path!("/consumer/buy/:id") view=pages::Checkout ssr=SsrMode::Async/>
+                <Route path=path!("/consumer/orders/:id") view=pages::OrderPage ssr=SsrMode::Async/>
                 <Route path=path!("/consumer/merchants/:id") view=pages::MerchantPage ssr=SsrMode::Async/>
                 <Route path=path!("/consumer/wallet/:claimId") view=pages::Redeem ssr=SsrMode::Async/>
                 <Route path=path!("/consumer/search") view=pages::Search ssr=SsrMode::Async/>

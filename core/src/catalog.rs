@@ -136,6 +136,10 @@ pub struct VoucherView {
     pub image_id: Option<String>,
     #[serde(default)]
     pub merchant_logo_id: Option<String>,
+    /// Sold as a gift card at this price (SPEC §10): bought through
+    /// `POST /me/orders`, not claimed. Absent: claimed (free or for coins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<crate::orders::Price>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -302,6 +306,7 @@ pub(crate) mod server {
         published_at: Option<i64>,
         image_id: Option<String>,
         merchant_logo_id: Option<String>,
+        price: Option<crate::orders::Price>,
         claim_id: Option<String>,
         claim_redeemed_at: Option<i64>,
     }
@@ -329,13 +334,14 @@ pub(crate) mod server {
                 distance_m: None,
                 image_id: self.image_id,
                 merchant_logo_id: self.merchant_logo_id,
+                price: self.price,
             }
         }
     }
 
     const VIEW_SELECT: &str = "SELECT v.id, v.merchant_id, m.name AS merchant_name, v.title, v.description, v.value_type, \
          v.value_amount, v.currency, v.valid_from, v.valid_until, v.total_stock, v.claimed_count, v.per_user_limit, \
-         v.coin_cost, v.published_at, v.image_id, m.logo_image_id AS merchant_logo_id, \
+         v.coin_cost, v.published_at, v.image_id, m.logo_image_id AS merchant_logo_id, v.price, \
          (SELECT c.id FROM claims c WHERE c.user_id = $1 AND c.voucher_id = v.id ORDER BY c.seq DESC LIMIT 1) AS claim_id, \
          (SELECT c.redeemed_at FROM claims c WHERE c.user_id = $1 AND c.voucher_id = v.id ORDER BY c.seq DESC LIMIT 1) AS claim_redeemed_at \
          FROM vouchers v JOIN merchants m ON m.id = v.merchant_id";

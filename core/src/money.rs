@@ -138,6 +138,24 @@ impl Money {
         Money::new(rounded as i64, self.currency)
     }
 
+    /// An amount a person typed or a deep link carries, in major units
+    /// (`500`, `500.5`, `500.50`), as minor units of `currency`; `None` for a
+    /// sign, more decimals than the currency has, anything but digits and one
+    /// point, or an amount too large for an `i64` of minor units.
+    pub fn parse_major(text: &str, currency: Currency) -> Option<Money> {
+        let text = text.trim();
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+        let exp = currency.exponent() as usize;
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || !digits(whole) || !digits(fraction) || fraction.len() > exp || (text.ends_with('.') && exp == 0) {
+            return None;
+        }
+        let whole: i64 = whole.parse().ok()?;
+        let fraction: i64 = if fraction.is_empty() { 0 } else { format!("{fraction:0<exp$}").parse().ok()? };
+        let minor = whole.checked_mul(currency.minor_per_major())?.checked_add(fraction)?;
+        Some(Money::new(minor, currency))
+    }
+
     /// The amount in major units as text, with the currency's digits: `813.00`, `1500` (JPY).
     pub fn major(self) -> String {
         let exp = self.currency.exponent();
@@ -163,6 +181,31 @@ mod tests {
     use proptest::prelude::*;
 
     const INR: Currency = Currency::INR;
+
+    #[test]
+    fn an_amount_in_major_units_is_read_exactly_or_refused() {
+        let jpy = Currency::parse("JPY").unwrap();
+        let kwd = Currency::parse("KWD").unwrap();
+        assert_eq!(Money::parse_major("500", INR), Some(Money::new(50_000, INR)));
+        assert_eq!(Money::parse_major("500.5", INR), Some(Money::new(50_050, INR)));
+        assert_eq!(Money::parse_major(" 813.00 ", INR), Some(Money::new(81_300, INR)));
+        assert_eq!(Money::parse_major("0.07", INR), Some(Money::new(7, INR)));
+        assert_eq!(Money::parse_major("1500", jpy), Some(Money::new(1_500, jpy)));
+        assert_eq!(Money::parse_major("1.234", kwd), Some(Money::new(1_234, kwd)));
+        for bad in ["", ".5", "-5", "+5", "5.123", "5,00", "1e3", "５", "5.0.0", "92233720368547758.08"] {
+            assert_eq!(Money::parse_major(bad, INR), None, "{bad:?}");
+        }
+        assert_eq!(Money::parse_major("15.", jpy), None);
+        assert_eq!(Money::parse_major("1.5", jpy), None);
+    }
+
+    proptest! {
+        #[test]
+        fn what_major_writes_parse_major_reads(minor in 0_i64..i64::MAX / 1000) {
+            let m = Money::new(minor, INR);
+            prop_assert_eq!(Money::parse_major(&m.major(), INR), Some(m));
+        }
+    }
 
     #[test]
     fn codes_are_three_capitals_with_their_exponent() {

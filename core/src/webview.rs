@@ -18,6 +18,70 @@ pub fn client_id(query: Option<&str>) -> Option<crate::types::PartnerId> {
 }
 use serde::{Deserialize, Serialize};
 
+/// The payment page the webview opens: the provider's page (`pay_url`), told
+/// to come back to the order's screen once the payment is settled
+/// (`return=webview`), with the method chosen at checkout preselected and the
+/// partner's `clientId` kept.
+pub fn pay_url_from_webview(pay_url: &str, method: &str, client_id: Option<&str>) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("return", "webview").append_pair("method", method);
+    if let Some(id) = client_id.filter(|id| crate::partners::valid_partner_id(id)) {
+        query.append_pair("clientId", id);
+    }
+    let sep = if pay_url.contains('?') { '&' } else { '?' };
+    format!("{pay_url}{sep}{}", query.finish())
+}
+
+/// Where a provider's page opened by [`pay_url_from_webview`] sends the user
+/// once the payment is settled: the order's screen in the webview, which
+/// tells the host the outcome (`from=payment`). `None` when the page was
+/// opened another way (the API's `payUrl` as it is): it then says the outcome
+/// itself. The path is always the order's own: never a redirect elsewhere.
+pub fn back_to_webview(order_id: &str, query: Option<&str>) -> Option<String> {
+    let from_webview = url::form_urlencoded::parse(query?.as_bytes()).any(|(k, v)| k == "return" && v == "webview");
+    from_webview.then(|| {
+        let mut back = format!("/consumer/orders/{order_id}?from=payment");
+        if let Some(id) = client_id(query) {
+            back.push_str("&clientId=");
+            back.extend(url::form_urlencoded::byte_serialize(id.as_str().as_bytes()));
+        }
+        back
+    })
+}
+
+/// The payment method a webview checkout chose (`method=upi|card`), to preselect.
+pub fn chosen_method(query: Option<&str>) -> Option<&'static str> {
+    url::form_urlencoded::parse(query?.as_bytes()).find(|(k, _)| k == "method").and_then(|(_, v)| match v.as_ref() {
+        "upi" => Some("upi"),
+        "card" => Some("card"),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod return_tests {
+    use super::*;
+
+    #[test]
+    fn a_payment_opened_from_the_webview_comes_back_to_its_order_and_nowhere_else() {
+        let url = pay_url_from_webview("/pay/sandbox/pay_1", "card", Some("demo"));
+        assert_eq!(url, "/pay/sandbox/pay_1?return=webview&method=card&clientId=demo");
+        let query = url.split_once('?').map(|(_, q)| q);
+        assert_eq!(back_to_webview("ord_1", query).as_deref(), Some("/consumer/orders/ord_1?from=payment&clientId=demo"));
+        assert_eq!(chosen_method(query), Some("card"));
+        // Opened from the API's payUrl as it is: the page says the outcome itself.
+        assert_eq!(back_to_webview("ord_1", None), None);
+        assert_eq!(back_to_webview("ord_1", Some("method=upi")), None);
+        // A clientId that is not a partner id is dropped, not echoed into a URL.
+        assert_eq!(
+            back_to_webview("ord_1", Some("return=webview&clientId=%2F%2Fevil.example")).as_deref(),
+            Some("/consumer/orders/ord_1?from=payment")
+        );
+        assert_eq!(pay_url_from_webview("/pay/x", "upi", Some("a b")), "/pay/x?return=webview&method=upi");
+        assert_eq!(chosen_method(Some("method=cash")), None);
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WebviewSettings {

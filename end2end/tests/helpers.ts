@@ -1,4 +1,4 @@
-import { expect, type APIRequestContext } from '@playwright/test';
+import { expect, type APIRequestContext, type Page } from '@playwright/test';
 import { createHmac, randomUUID } from 'node:crypto';
 import { operatorToken } from '../playwright.config';
 
@@ -21,10 +21,11 @@ export function mintWith(secret: string, partner: string, user: string, claims: 
 /** A new partner and a JWT for one of its users (created on first use). */
 export async function newUser(
   request: APIRequestContext,
+  options: { sandbox?: boolean } = {},
 ): Promise<{ jwt: string; auth: Record<string, string>; partnerId: string; jwtSecret: string }> {
   const partner = await request.post('/admin/partners', {
     headers: { authorization: `Bearer ${operatorToken}` },
-    data: { name: 'Test partner', id: `p-${randomUUID().slice(0, 8)}` },
+    data: { name: 'Test partner', id: `p-${randomUUID().slice(0, 8)}`, ...(options.sandbox ? { sandbox: true } : {}) },
   });
   expect(partner.ok(), await partner.text()).toBeTruthy();
   const { partnerId, jwtSecret } = await partner.json();
@@ -49,3 +50,31 @@ export async function userWithAClaim(request: APIRequestContext): Promise<{ jwt:
 }
 
 export const plain = (title: string) => title.replace(/\{\/?[brs]\}/gi, '');
+
+/** WCAG contrast of an element's text against the first opaque background behind it. */
+export async function contrastOf(page: Page, selector: string): Promise<{ ratio: number; color: string; background: string }> {
+  return page.locator(selector).first().evaluate((el) => {
+    const rgba = (c: string) => (c.match(/[\d.]+/g) ?? ['0', '0', '0', '0']).map(Number);
+    const luminance = ([r, g, b]: number[]) => {
+      const f = (v: number) => {
+        const s = v / 255;
+        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+      };
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    let node: Element | null = el;
+    let background = 'rgb(255, 255, 255)';
+    while (node) {
+      const bg = getComputedStyle(node).backgroundColor;
+      const alpha = rgba(bg)[3] ?? 1;
+      if (alpha >= 0.99) {
+        background = bg;
+        break;
+      }
+      node = node.parentElement;
+    }
+    const color = getComputedStyle(el).color;
+    const [a, b] = [luminance(rgba(color)), luminance(rgba(background))].sort((x, y) => y - x);
+    return { ratio: (a + 0.05) / (b + 0.05), color, background };
+  });
+}

@@ -1,41 +1,13 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { operatorToken } from '../playwright.config';
-import { mintWith, newUser, someVoucher } from './helpers';
+import { contrastOf, mintWith, newUser, someVoucher } from './helpers';
 import { webview } from './webview';
 
 // What a person sees, not only what the DOM holds (issue 14): a button found
 // by role can still be invisible, a link can be clicked and still be wrong.
 
 const KOPI_KITA = '0195f0a0-0000-7000-8000-000000000001';
-
-/** WCAG contrast of an element's text against the first opaque background behind it. */
-async function contrastOf(page: Page, selector: string): Promise<{ ratio: number; color: string; background: string }> {
-  return page.locator(selector).first().evaluate((el) => {
-    const rgba = (c: string) => (c.match(/[\d.]+/g) ?? ['0', '0', '0', '0']).map(Number);
-    const luminance = ([r, g, b]: number[]) => {
-      const f = (v: number) => {
-        const s = v / 255;
-        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-      };
-      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-    };
-    let node: Element | null = el;
-    let background = 'rgb(255, 255, 255)';
-    while (node) {
-      const bg = getComputedStyle(node).backgroundColor;
-      const alpha = rgba(bg)[3] ?? 1;
-      if (alpha >= 0.99) {
-        background = bg;
-        break;
-      }
-      node = node.parentElement;
-    }
-    const color = getComputedStyle(el).color;
-    const [a, b] = [luminance(rgba(color)), luminance(rgba(background))].sort((x, y) => y - x);
-    return { ratio: (a + 0.05) / (b + 0.05), color, background };
-  });
-}
 
 test.describe('what a person sees', () => {
   test.beforeEach(({}, info) => test.skip(info.project.name !== 'hydrated', 'claims and redeems with JavaScript'));

@@ -1,9 +1,11 @@
 pub mod api_reference;
+pub mod checkout;
 pub mod consumer_home;
 pub mod docs;
 mod landing;
 pub mod merchant;
 mod not_found;
+pub mod order;
 pub mod redeem;
 pub mod search;
 mod theme_editor;
@@ -12,11 +14,13 @@ mod voucher;
 mod wallet;
 
 pub use api_reference::ApiReferencePage;
+pub use checkout::Checkout;
 pub use consumer_home::ConsumerHome;
 pub use docs::DocsPage;
 pub use landing::Landing;
 pub use merchant::{Favorites, MerchantPage};
 pub use not_found::NotFound;
+pub use order::OrderPage;
 pub use redeem::Redeem;
 pub use search::Search;
 pub use theme_editor::ThemeEditorPage;

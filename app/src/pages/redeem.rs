@@ -457,7 +457,7 @@ fn RedeemPanel(
 
 /// The code in large type and a button that copies it (inside an island).
 #[component]
-fn CodeView(code: String, texts: Texts) -> impl IntoView {
+pub(crate) fn CodeView(code: String, texts: Texts) -> impl IntoView {
     let copied = RwSignal::new(None::<bool>);
     let text = code.clone();
     view! {

@@ -40,7 +40,7 @@ pub async fn my_transactions() -> Result<Vec<Transaction>, AppError> {
 /// `/consumer/transactions`: every redemption, with where and when.
 #[component]
 pub fn Transactions() -> impl IntoView {
-    let list = Resource::new(|| (), |_| my_transactions());
+    let list = Resource::new(|| (), |_| async { Ok::<_, AppError>((my_transactions().await?, crate::pages::order::my_orders().await?)) });
     view! {
         <Title text=t("transactions-title")/>
         <main class="consumer transactions-page" data-refresh-on-return>
@@ -48,13 +48,21 @@ pub fn Transactions() -> impl IntoView {
             <Suspense fallback=|| view! { <Loading text=t("transactions-loading")/> }>
                 {move || Suspend::new(async move {
                     match list.await {
-                        Ok(list) if list.is_empty() => view! {
+                        Ok((list, orders)) if list.is_empty() && orders.is_empty() => view! {
                             <div class="state state-empty">
                                 <h2>{t("transactions-empty-title")}</h2>
                                 <p>{t("transactions-empty-text")}</p>
                             </div>
                         }.into_any(),
-                        Ok(list) => view! {
+                        Ok((list, orders)) => view! {
+                            {(!orders.is_empty()).then(|| view! {
+                                <h2 class="list-heading">{t("transactions-purchases")}</h2>
+                                <ul class="transaction-list purchases">
+                                    {orders.into_iter().map(|o| view! { <crate::pages::order::OrderItem o/> }).collect_view()}
+                                </ul>
+                                <h2 class="list-heading">{t("transactions-redemptions")}</h2>
+                            })}
+                            {list.is_empty().then(|| view! { <p class="notice">{t("transactions-empty-text")}</p> })}
                             <ul class="transaction-list">
                                 {list.into_iter().map(|t| view! {
                                     <li class="transaction" data-status=t.status.as_str()>

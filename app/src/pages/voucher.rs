@@ -112,7 +112,21 @@ fn Detail(v: VoucherView, unavailable: Option<String>, signed_in: bool, auto: bo
                 {v.coin_cost.map(|c| view! { <dt>{t("voucher-cost")}</dt><dd class="coin-cost">{t_with("voucher-coins", &[("count", tessera_core::locale::format_integer(c, crate::i18n::prefs().locale))])}</dd> })}
             </dl>
             {(signed_in && v.coin_cost.is_some()).then(|| view! { <CoinBalance/> })}
-            {if !signed_in {
+            {if let Some(price) = v.price.clone() {
+                // A gift card: bought at the checkout, not claimed.
+                let buy = crate::session::href(&match &coupon {
+                    Some(c) => format!("/consumer/buy/{}?coupon={}", v.id, crate::pages::checkout::encode(c)),
+                    None => format!("/consumer/buy/{}", v.id),
+                });
+                view! {
+                    <PriceFacts price/>
+                    {if signed_in {
+                        view! { <a class="button buy" href=buy>{t("voucher-buy")}</a> }.into_any()
+                    } else {
+                        view! { <p class="notice signed-out">{t("checkout-signed-out")}</p> }.into_any()
+                    }}
+                }.into_any()
+            } else if !signed_in {
                 view! { <p class="notice signed-out">{t("voucher-signed-out")}</p> }.into_any()
             } else if redeemed {
                 view! { <p class="claimed" role="status">{t("voucher-used")}</p> }.into_any()
@@ -195,5 +209,24 @@ fn ClaimButton(
                 }.into_any()
             }
         }}
+    }
+}
+
+/// What a gift card sells for: its amounts and its discount.
+#[component]
+fn PriceFacts(price: tessera_core::orders::Price) -> impl IntoView {
+    let money = |minor: i64| crate::i18n::money(minor, price.currency.as_str());
+    let amounts = match &price.model {
+        tessera_core::orders::PriceModel::Denominations { values } => values.iter().map(|v| money(*v)).collect::<Vec<_>>().join(" · "),
+        tessera_core::orders::PriceModel::Range { min, max, .. } => format!("{} – {}", money(*min), money(*max)),
+    };
+    view! {
+        <dl class="facts price">
+            <dt>{t("voucher-gift-card")}</dt><dd class="amounts">{amounts}</dd>
+            {(price.discount_bps > 0).then(|| view! {
+                <dt>{t("voucher-discount")}</dt>
+                <dd class="discount">{t_with("voucher-discount-off", &[("percent", crate::pages::checkout::percent(price.discount_bps))])}</dd>
+            })}
+        </dl>
     }
 }

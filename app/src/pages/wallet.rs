@@ -7,7 +7,7 @@ use crate::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
-use tessera_core::catalog::ClaimStatus;
+use tessera_core::{catalog::ClaimStatus, orders::OrderState};
 
 /// A claim as the wallet shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,7 +45,7 @@ pub async fn my_wallet() -> Result<Vec<WalletItem>, AppError> {
 /// from the session cookie; refreshed when the app returns from the background.
 #[component]
 pub fn Wallet() -> impl IntoView {
-    let wallet = Resource::new(|| (), |_| my_wallet());
+    let wallet = Resource::new(|| (), |_| async { Ok::<_, AppError>((my_wallet().await?, crate::pages::order::my_orders().await?)) });
     view! {
         <Title text=t("wallet-title")/>
         <main class="consumer wallet" data-visit="visit_wallet" data-refresh-on-return>
@@ -54,14 +54,15 @@ pub fn Wallet() -> impl IntoView {
             <Suspense fallback=|| view! { <Loading text=t("wallet-loading")/> }>
                 {move || Suspend::new(async move {
                     match wallet.await {
-                        Ok(items) if items.is_empty() => view! {
+                        Ok((items, orders)) if items.is_empty() && !orders.iter().any(|o| o.state == OrderState::Fulfilled) => view! {
                             <div class="state state-empty">
                                 <h2>{t("wallet-empty-title")}</h2>
                                 <p>{t("wallet-empty-text")}</p>
                                 <a class="button" href=href("/consumer")>{t("browse-vouchers")}</a>
                             </div>
                         }.into_any(),
-                        Ok(items) => view! {
+                        Ok((items, orders)) => view! {
+                            <GiftCards orders/>
                             <Section label=t("wallet-active") status=ClaimStatus::Active items=items.clone()/>
                             <Section label=t("wallet-redeemed") status=ClaimStatus::Redeemed items=items.clone()/>
                             <Section label=t("wallet-expired") status=ClaimStatus::Expired items/>
@@ -93,6 +94,31 @@ fn Section(label: String, status: ClaimStatus, items: Vec<WalletItem>) -> impl I
                                 <p class="merchant">{item.merchant_name.clone()}</p>
                                 <h3 class="title"><VoucherTitle title=item.title.clone()/></h3>
                                 {item.valid_until.clone().map(|u| view! { <p class="valid-until">{t_with("valid-until", &[("date", crate::i18n::last_day(&u))])}</p> })}
+                            </a>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        }
+    })
+}
+
+/// The gift cards the user bought (issued, not taken back).
+#[component]
+fn GiftCards(orders: Vec<crate::pages::order::OrderView>) -> impl IntoView {
+    let cards: Vec<_> = orders.into_iter().filter(|o| o.state == OrderState::Fulfilled).collect();
+    (!cards.is_empty()).then(|| {
+        let count = cards.len();
+        view! {
+            <section class="wallet-section" data-status="gift-cards">
+                <h2>{t("wallet-gift-cards")}" "<span class="count">{count}</span></h2>
+                <ul class="wallet-list">
+                    {cards.into_iter().map(|o| view! {
+                        <li class="wallet-item gift-card-item" data-order-id=o.id.clone()>
+                            <a class="card-link" href=href(&format!("/consumer/orders/{}", o.id))>
+                                <p class="merchant">{o.brand_name.clone()}</p>
+                                <h3 class="title"><VoucherTitle title=o.title.clone()/></h3>
+                                <p class="valid-until">{t_with("wallet-gift-card-value", &[("value", o.money(o.face_value))])}</p>
                             </a>
                         </li>
                     }).collect_view()}

@@ -163,6 +163,50 @@ pub const TEST_VOUCHERS: &[TestVoucher] = &[
     ("0195f0a1-0000-7000-8000-0000000000f6", "Test: expired", "Its validity ended (410 voucher_expired).", None, None, true),
 ];
 
+/// The sandbox's gift cards (seed 001's staging test brands), bought through
+/// the sandbox provider, for the sandbox's users only (cohort `sandbox`).
+pub struct TestGiftCard {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    pub price: crate::orders::Price,
+    /// `sandbox` issues a card with a PIN; `sandbox-failing` never can (refunded).
+    pub supplier: &'static str,
+}
+
+/// Succeeds (5 % off, fixed amounts); generation fails; no discount (any whole
+/// rupee: ₹813 is the amount the sandbox declines).
+pub fn test_gift_cards() -> Vec<TestGiftCard> {
+    use crate::{
+        money::Currency,
+        orders::{Price, PriceModel},
+    };
+    let inr = |model, discount_bps| Price { currency: Currency::INR, model, discount_bps };
+    vec![
+        TestGiftCard {
+            id: "0195f0a1-0000-7000-8000-0000000000f7",
+            title: "Test gift card: {b}5% off{/b}",
+            description: "Bought with the sandbox provider: the payment succeeds and the card is issued with a PIN.",
+            price: inr(PriceModel::Denominations { values: vec![10_000, 25_000, 50_000, 100_000] }, 500),
+            supplier: "sandbox",
+        },
+        TestGiftCard {
+            id: "0195f0a1-0000-7000-8000-0000000000f8",
+            title: "Test gift card: generation fails",
+            description: "The payment succeeds, the card cannot be issued: the payment is refunded (ORDER_FAILED).",
+            price: inr(PriceModel::Range { min: 10_000, max: 500_000, step: 5_000 }, 300),
+            supplier: crate::vouchers::FAILING_SUPPLIER,
+        },
+        TestGiftCard {
+            id: "0195f0a1-0000-7000-8000-0000000000f9",
+            title: "Test gift card: no discount",
+            description: "Any whole amount from ₹10 to ₹10,000 at no discount. ₹813 is declined at payment: no money is taken.",
+            price: inr(PriceModel::Range { min: 1_000, max: 1_000_000, step: 100 }, 0),
+            supplier: "sandbox",
+        },
+    ]
+}
+
 /// What `seed` did.
 pub struct Seeded {
     pub rows_added: u64,
@@ -215,6 +259,31 @@ async fn seed_test_brand(tx: &mut sqlx::AnyConnection, now: i64) -> Result<u64, 
         if new > 0 {
             sqlx::query("INSERT INTO voucher_cohorts (voucher_id, cohort) VALUES ($1, $2)")
                 .bind(*voucher)
+                .bind(crate::sandbox::COHORT)
+                .execute(&mut *tx)
+                .await?;
+        }
+        added += new;
+    }
+    for card in test_gift_cards() {
+        let new = sqlx::query(
+            "INSERT INTO vouchers (id, merchant_id, title, description, code_source, price, supplier, \
+             status, created_at, updated_at, published_at) \
+             VALUES ($1, $2, $3, $4, 'generated', $5, $6, 'published', $7, $7, $7) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(card.id)
+        .bind(id)
+        .bind(card.title)
+        .bind(card.description)
+        .bind(&card.price)
+        .bind(card.supplier)
+        .bind(now - 1_000_000)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if new > 0 {
+            sqlx::query("INSERT INTO voucher_cohorts (voucher_id, cohort) VALUES ($1, $2)")
+                .bind(card.id)
                 .bind(crate::sandbox::COHORT)
                 .execute(&mut *tx)
                 .await?;

@@ -8,9 +8,9 @@ use super::{
 };
 use axum::{
     Extension, Json, Router,
-    extract::{Path, State},
+    extract::{Path, RawQuery, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    response::{Html, IntoResponse, Redirect, Response},
     routing::{get, post},
 };
 use serde::Deserialize;
@@ -208,8 +208,9 @@ async fn sandbox_payment(s: &AppState, id: &str) -> Result<orders::Payment, ApiE
 }
 
 /// The hosted test payment page: the amount, UPI or card, and Pay.
-async fn sandbox_page(State(s): State<AppState>, Path(payment): Path<String>) -> Result<Response, ApiError> {
+async fn sandbox_page(State(s): State<AppState>, Path(payment): Path<String>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
     let found = sandbox_payment(&s, &payment).await?;
+    let card = tessera_core::webview::chosen_method(query.as_deref()) == Some("card");
     let (amount, state) = (found.money(), found.state);
     let note = if sandbox::pays(amount) {
         "This test payment will succeed."
@@ -219,9 +220,14 @@ async fn sandbox_page(State(s): State<AppState>, Path(payment): Path<String>) ->
     let form = if state == "pending" {
         format!(
             "<form method=post><fieldset><legend>Pay with</legend>\
-             <label><input type=radio name=method value=upi checked> UPI</label> \
-             <label><input type=radio name=method value=card> Card</label></fieldset>\
-             <button type=submit>Pay {amount}</button></form>"
+             <label><input type=radio name=method value=upi{upi}> UPI</label> \
+             <label><input type=radio name=method value=card{card}> Card</label></fieldset>\
+             <button type=submit>Pay {amount}</button></form>{back}",
+            upi = if card { "" } else { " checked" },
+            card = if card { " checked" } else { "" },
+            back = tessera_core::webview::back_to_webview(&found.order_id, query.as_deref())
+                .map(|to| format!("<p><a href=\"{}\">Cancel and go back</a></p>", escape(&to)))
+                .unwrap_or_default(),
         )
     } else {
         format!("<p>This payment is {state}.</p>")
@@ -239,6 +245,7 @@ struct SandboxPay {
 async fn sandbox_pay(
     State(s): State<AppState>,
     Path(payment): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
@@ -262,6 +269,9 @@ async fn sandbox_pay(
     if json {
         return Ok(Json(order).into_response());
     }
+    if let Some(to) = tessera_core::webview::back_to_webview(&order.id, query.as_deref()) {
+        return Ok(Redirect::to(&to).into_response());
+    }
     let said = outcome_text(&order);
     page("Sandbox payment", &format!("<h1>Sandbox payment</h1><p role=status>{said}</p>"))
 }
@@ -278,7 +288,7 @@ async fn razorpay_payment(s: &AppState, id: &str) -> Result<(Razorpay, orders::P
 
 /// The page that opens Razorpay's Checkout for a payment; Checkout posts
 /// its outcome to the callback below.
-async fn razorpay_page(State(s): State<AppState>, Path(payment): Path<String>) -> Result<Response, ApiError> {
+async fn razorpay_page(State(s): State<AppState>, Path(payment): Path<String>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
     let (rzp, found) = razorpay_payment(&s, &payment).await?;
     let order = orders::get(&s.platform.db, &found.order_id).await?;
     let options = serde_json::json!({
@@ -288,7 +298,8 @@ async fn razorpay_page(State(s): State<AppState>, Path(payment): Path<String>) -
         "order_id": found.provider_order_id,
         "name": order.brand_name,
         "description": format!("Gift card {}", Money::new(order.face_value, order.currency)),
-        "callback_url": format!("/pay/razorpay/{payment}/callback"),
+        // The webview's return (return=webview…) rides along to the callback.
+        "callback_url": match &query { Some(q) => format!("/pay/razorpay/{payment}/callback?{q}"), None => format!("/pay/razorpay/{payment}/callback") },
         "redirect": true,
     });
     let body = if found.state == "pending" {
@@ -322,7 +333,12 @@ struct CheckoutDone {
 /// Checkout's outcome, posted by the browser: trusted only once its
 /// signature checks against the order id stored here, then confirmed with
 /// Razorpay (a signature proves who sent it, not that it was captured).
-async fn razorpay_callback(State(s): State<AppState>, Path(payment): Path<String>, body: axum::body::Bytes) -> Result<Response, ApiError> {
+async fn razorpay_callback(
+    State(s): State<AppState>,
+    Path(payment): Path<String>,
+    RawQuery(query): RawQuery,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
     let (rzp, found) = razorpay_payment(&s, &payment).await?;
     let done: CheckoutDone = serde_urlencoded_form(&body)?;
     let (Some(payment_id), Some(signature)) = (done.razorpay_payment_id, done.razorpay_signature) else {
@@ -347,6 +363,9 @@ async fn razorpay_callback(State(s): State<AppState>, Path(payment): Path<String
         Confirmed::Failed { reason } => orders::settle(&s.platform, &payment, Settlement::Failed { reason }).await?,
         Confirmed::Pending => orders::get(&s.platform.db, &found.order_id).await?,
     };
+    if let Some(to) = tessera_core::webview::back_to_webview(&order.id, query.as_deref()) {
+        return Ok(Redirect::to(&to).into_response());
+    }
     page("Payment", &format!("<h1>Payment</h1><p role=status>{}</p>", outcome_text(&order)))
 }
 
@@ -417,7 +436,8 @@ fn page_with(title: &str, body: &str, sources: &str) -> Result<Response, ApiErro
     let sources = sources.replace("{nonce}", &nonce);
     let html = format!(
         "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><style nonce={nonce}>body{{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}}\
+         <title>{title}</title><style nonce={nonce}>:root{{color-scheme:light dark}}body{{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a;background:#fff}}\
+         @media (prefers-color-scheme:dark){{body{{color:#f3f4f6;background:#0b1220}}a{{color:#93b4ff}}}}\
          .amount{{font-size:2rem;font-weight:600}}button{{font:inherit;padding:.75rem 1.5rem;border-radius:.5rem;border:0;background:#1f4fd1;color:#fff}}\
          fieldset{{border:1px solid #ccc;border-radius:.5rem;margin:1rem 0}}</style></head><body>{body}</body></html>"
     );

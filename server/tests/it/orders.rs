@@ -328,7 +328,58 @@ async fn the_sandbox_page_offers_upi_or_card_and_says_what_happened(backend: Bac
     }
 }
 
+/// A payment opened from the webview's checkout comes back to the order's
+/// screen (`from=payment`, the partner's clientId kept), with the method the
+/// checkout chose preselected; nothing in the query can send it elsewhere.
+async fn a_payment_opened_from_the_webview_returns_to_the_order_screen(backend: Backend) {
+    let app = TestServer::spawn_platform(backend).await;
+    let p = sandbox_partner(&app, "shop").await;
+    let cat = Catalog::create(&app).await;
+    let card = cat
+        .voucher(&app, "EatSure", json!({ "price": { "currency": "INR", "model": { "kind": "denominations", "values": [50000, 81300] } } }))
+        .await;
+    let ana = p.jwt("ana");
+    for (amount, state) in [(50_000, "fulfilled"), (81_300, "payment_failed")] {
+        let (_, order) = app
+            .me(&ana, Method::POST, "/me/orders", Some(json!({ "voucherId": card, "amount": amount, "checkoutKey": format!("w{amount}") })))
+            .await;
+        let order_id = order["id"].as_str().unwrap().to_string();
+        let (_, start) = app.me(&ana, Method::POST, &format!("/me/orders/{order_id}/pay"), None).await;
+        let url = format!("{}?return=webview&method=card&clientId=shop", start["payUrl"].as_str().unwrap());
+        let html = app.get(&url).await.text().await.unwrap();
+        assert!(html.contains("value=card checked") && !html.contains("value=upi checked"), "{html}");
+        assert!(html.contains(&format!("href=\"/consumer/orders/{order_id}?from=payment&amp;clientId=shop\"")), "{html}");
+        let res = app
+            .request(Method::POST, &url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("method=card")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(res.headers()["location"], format!("/consumer/orders/{order_id}?from=payment&clientId=shop").as_str());
+        let (_, now) = app.me(&ana, Method::GET, &format!("/me/orders/{order_id}"), None).await;
+        assert_eq!(now["state"], state, "{now}");
+    }
+    // A query cannot aim the return anywhere but the order's own screen.
+    let (_, order) =
+        app.me(&ana, Method::POST, "/me/orders", Some(json!({ "voucherId": card, "amount": 50_000, "checkoutKey": "evil" }))).await;
+    let order_id = order["id"].as_str().unwrap().to_string();
+    let (_, start) = app.me(&ana, Method::POST, &format!("/me/orders/{order_id}/pay"), None).await;
+    let url = format!("{}?return=webview&clientId=%2F%2Fevil.example&next=https://evil.example", start["payUrl"].as_str().unwrap());
+    let res = app
+        .request(Method::POST, &url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("method=upi")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], format!("/consumer/orders/{order_id}?from=payment").as_str());
+}
+
 crate::backend_tests!(
+    a_payment_opened_from_the_webview_returns_to_the_order_screen,
     the_sandbox_page_offers_upi_or_card_and_says_what_happened,
     a_paid_order_left_by_a_crash_is_fulfilled_by_the_recovery_job,
     two_hundred_buyers_of_a_hundred_codes,
