@@ -18,6 +18,7 @@ use tessera_core::{
     config::{Backend, WebhookSettings},
     outbound::{Destinations, Outbound},
     webhooks::{
+        PayloadProfile,
         queue::{self, Leased, Next, Outcome, Target},
         signing,
     },
@@ -38,7 +39,7 @@ pub fn client(settings: &WebhookSettings) -> Outbound {
 
 /// Sends one delivery and says what came of it.
 #[tracing::instrument(skip_all, fields(delivery_id = %d.id, endpoint_id = %d.endpoint_id, event_id = %d.event_id))]
-async fn send(client: &Outbound, timeout: Duration, target: &Target, d: &Leased) -> Outcome {
+async fn send(client: &Outbound, timeout: Duration, target: &Target, d: &Leased, body: Result<String, String>) -> Outcome {
     let attempted_at = now_ms();
     let started = Instant::now();
     let mut outcome = Outcome {
@@ -53,10 +54,10 @@ async fn send(client: &Outbound, timeout: Duration, target: &Target, d: &Leased)
         retry_after: None,
     };
     let result = async {
+        let body = body?;
         let request = client.request(reqwest::Method::POST, &target.url).map_err(|e| e.to_string())?;
-        let headers =
-            signing::sign(target.scheme(), &target.secrets(attempted_at), &d.event_id, attempted_at / 1000, d.payload.as_bytes())?;
-        let mut request = request.header("content-type", "application/json").body(d.payload.clone());
+        let headers = signing::sign(target.scheme(), &target.secrets(attempted_at), &d.event_id, attempted_at / 1000, body.as_bytes())?;
+        let mut request = request.header("content-type", "application/json").body(body);
         for (name, value) in headers {
             request = request.header(name, value);
         }
@@ -85,6 +86,22 @@ async fn send(client: &Outbound, timeout: Duration, target: &Target, d: &Leased)
         _ => {}
     }
     outcome
+}
+
+/// The body a delivery goes out with: the endpoint's payload profile applied
+/// to the stored envelope; a hubble endpoint that opted in gets the card's
+/// code and PIN, read now (a database fault is a failed attempt, retried).
+async fn body_of(db: &tessera_core::db::Db, target: &Target, d: &Leased) -> Result<String, String> {
+    let profile = target.payload_profile;
+    if profile == PayloadProfile::Tessera {
+        return Ok(d.payload.clone());
+    }
+    let codes = if profile.wants_codes(target.include_codes.0, &d.payload) {
+        queue::card_codes(db, &d.payload).await.map_err(|e| format!("could not read the gift card's codes: {e}"))?
+    } else {
+        None
+    };
+    Ok(profile.render(&d.payload, codes.as_ref()))
 }
 
 /// `Retry-After` as seconds or an HTTP date.
@@ -232,10 +249,11 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
                     *in_flight.lock().unwrap_or_else(|e| e.into_inner()).entry(target.id.clone()).or_default() += leased.len() as i64;
                     let target = Arc::new(target);
                     for d in leased {
-                        let (client, target, outcomes) = (client.clone(), target.clone(), outcomes.clone());
+                        let (client, target, outcomes, db) = (client.clone(), target.clone(), outcomes.clone(), db.clone());
                         let timeout = settings.timeout;
                         tokio::spawn(async move {
-                            let _ = outcomes.send(send(&client, timeout, &target, &d).await);
+                            let body = body_of(&db, &target, &d).await;
+                            let _ = outcomes.send(send(&client, timeout, &target, &d, body).await);
                         });
                     }
                 }

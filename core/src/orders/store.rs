@@ -674,8 +674,20 @@ async fn event_data(tx: &mut sqlx::AnyConnection, order_id: &str) -> Result<serd
             .bind(order_id)
             .fetch_one(&mut *tx)
             .await?;
+    let (brand_id,): (String,) =
+        sqlx::query_as("SELECT merchant_id FROM vouchers WHERE id = $1").bind(&o.voucher_id).fetch_one(&mut *tx).await?;
+    // The card issued (its id, validity and value: never its code or PIN).
+    let card: Option<(String, Option<i64>, i64)> = sqlx::query_as("SELECT id, valid_until, amount FROM gift_cards WHERE order_id = $1")
+        .bind(order_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let gift_card = card
+        .filter(|_| o.state == OrderState::Fulfilled)
+        .map(|(id, valid_until, amount)| json!({ "id": id, "validUntil": valid_until.map(Timestamp), "amount": amount }));
     Ok(json!({
         "orderId": o.id,
+        "brandId": brand_id,
+        "giftCard": gift_card,
         "status": o.state.outcome(),
         "state": o.state,
         "voucherId": o.voucher_id,

@@ -8,6 +8,7 @@
 //! attempt with the next step ([`queue::record`]).
 
 use crate::types::PartnerId;
+pub mod profiles;
 pub mod queue;
 pub mod signing;
 
@@ -15,8 +16,20 @@ pub use crate::outbound::{Destinations, NOT_PUBLIC};
 pub use crate::types::Scope;
 use crate::types::{DisabledReason, EndpointStatus, EventType, Timestamp};
 use crate::{clock::now_ms, db::Db, error::ApiError, events, ids::new_id};
+pub use profiles::PayloadProfile;
 use serde::{Deserialize, Serialize};
 pub use signing::Scheme;
+
+/// A 0/1 column read as a bool (`webhook_endpoints.include_codes`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Flag(pub bool);
+
+impl From<i64> for Flag {
+    fn from(v: i64) -> Self {
+        Flag(v != 0)
+    }
+}
 
 /// A partner's webhook endpoint, as the APIs show it (never its secret).
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema, sqlx::FromRow)]
@@ -27,6 +40,13 @@ pub struct Endpoint {
     pub url: String,
     pub description: String,
     pub scheme: Scheme,
+    /// The body sent: `tessera` (the envelope), `hubble` (seed 001's
+    /// transaction and brand bodies) or `spaaza` (seed 002's voucher-issued).
+    pub payload_profile: PayloadProfile,
+    /// A hubble body carries the gift card's `cardNumber` and `cardPin` (https endpoints only).
+    #[sqlx(try_from = "i64")]
+    #[schema(value_type = bool)]
+    pub include_codes: Flag,
     /// The event types sent here; empty means every type.
     #[schema(value_type = Vec<EventType>)]
     pub event_types: EventTypes,
@@ -62,8 +82,13 @@ pub struct EndpointWithSecret {
 pub struct NewEndpoint {
     /// `https://…` (or `http://…`) where deliveries are POSTed.
     pub url: String,
-    /// Default `tessera`.
+    /// Default `tessera`; with a `payloadProfile` of `hubble` or `spaaza`, that scheme.
     pub scheme: Option<Scheme>,
+    /// Default `tessera`.
+    pub payload_profile: Option<PayloadProfile>,
+    /// Put the gift card's code and PIN into a `hubble` body (an https endpoint
+    /// only; codes are kept out of webhooks otherwise). Default false.
+    pub include_codes: Option<bool>,
     /// Default: every type.
     pub event_types: Option<Vec<String>>,
     /// For people: at most 500 characters.
@@ -81,6 +106,8 @@ pub struct NewEndpoint {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EndpointUpdate {
     pub url: Option<String>,
+    pub payload_profile: Option<PayloadProfile>,
+    pub include_codes: Option<bool>,
     pub event_types: Option<Vec<String>>,
     /// At most 500 characters.
     #[schema(max_length = 500)]
@@ -88,7 +115,7 @@ pub struct EndpointUpdate {
     pub max_in_flight: Option<i64>,
 }
 
-const COLUMNS: &str = "id, partner_id, url, description, scheme, event_types, max_in_flight, status, disabled_reason, \
+const COLUMNS: &str = "id, partner_id, url, description, scheme, payload_profile, include_codes, event_types, max_in_flight, status, disabled_reason, \
      disabled_at, failing_since, secret_previous_until, created_at, updated_at";
 
 impl Endpoint {
@@ -136,6 +163,20 @@ fn check_description(description: Option<String>) -> Result<Option<String>, ApiE
     }
 }
 
+/// Codes go only into a hubble body, and only to an https endpoint.
+fn check_codes(profile: PayloadProfile, include_codes: bool, url: &str) -> Result<i64, ApiError> {
+    if !include_codes {
+        return Ok(0);
+    }
+    if profile != PayloadProfile::Hubble {
+        return Err(ApiError::validation(vec![("includeCodes", "only a hubble payload profile carries codes".into())]));
+    }
+    if !url.starts_with("https://") {
+        return Err(ApiError::validation(vec![("includeCodes", "codes are sent only to an https endpoint".into())]));
+    }
+    Ok(1)
+}
+
 fn check_max_in_flight(n: i64) -> Result<i64, ApiError> {
     if (1..=256).contains(&n) { Ok(n) } else { Err(ApiError::validation(vec![("maxInFlight", "must be between 1 and 256".into())])) }
 }
@@ -149,7 +190,13 @@ pub async fn create(
     default_in_flight: i64,
 ) -> Result<EndpointWithSecret, ApiError> {
     let url = to.check_for_save(&new.url).await.map_err(|e| ApiError::validation(vec![("url", e)]))?;
-    let scheme = new.scheme.unwrap_or(Scheme::Tessera);
+    let profile = new.payload_profile.unwrap_or(PayloadProfile::Tessera);
+    let scheme = new.scheme.unwrap_or(match profile {
+        PayloadProfile::Tessera => Scheme::Tessera,
+        PayloadProfile::Hubble => Scheme::Hubble,
+        PayloadProfile::Spaaza => Scheme::Spaaza,
+    });
+    let include_codes = check_codes(profile, new.include_codes.unwrap_or(false), url.as_str())?;
     let secret = match new.secret {
         Some(s) => {
             scheme.check_secret(&s).map_err(|e| ApiError::validation(vec![("secret", e)]))?;
@@ -164,8 +211,8 @@ pub async fn create(
     let id = new_id();
     let now = now_ms();
     sqlx::query(
-        "INSERT INTO webhook_endpoints (id, partner_id, url, description, scheme, event_types, secret, max_in_flight, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+        "INSERT INTO webhook_endpoints (id, partner_id, url, description, scheme, event_types, secret, max_in_flight, created_at, updated_at, \
+         payload_profile, include_codes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11)",
     )
     .bind(&id)
     .bind(partner_id)
@@ -176,6 +223,8 @@ pub async fn create(
     .bind(&secret)
     .bind(in_flight)
     .bind(now)
+    .bind(profile)
+    .bind(include_codes)
     .execute(db.write_pool())
     .await?;
     Ok(EndpointWithSecret { endpoint: get(db, Scope::Partner(partner_id), &id).await?, secret })
@@ -205,8 +254,12 @@ pub async fn update(db: &Db, to: &Destinations, scope: Scope<'_>, id: &str, chan
     let types = check_event_types(change.event_types.as_deref().unwrap_or(&kept))?;
     let in_flight = check_max_in_flight(change.max_in_flight.unwrap_or(current.max_in_flight))?;
     let description = check_description(change.description)?;
+    let profile = change.payload_profile.unwrap_or(current.payload_profile);
+    // A change of profile or address drops an opt-in it no longer allows only when asked; else it is refused.
+    let include_codes = check_codes(profile, change.include_codes.unwrap_or(current.include_codes.0), &url)?;
     sqlx::query(
-        "UPDATE webhook_endpoints SET url = $2, event_types = $3, description = $4, max_in_flight = $5, updated_at = $6 WHERE id = $1",
+        "UPDATE webhook_endpoints SET url = $2, event_types = $3, description = $4, max_in_flight = $5, updated_at = $6, \
+         payload_profile = $7, include_codes = $8 WHERE id = $1",
     )
     .bind(id)
     .bind(url)
@@ -214,6 +267,8 @@ pub async fn update(db: &Db, to: &Destinations, scope: Scope<'_>, id: &str, chan
     .bind(description.unwrap_or(current.description))
     .bind(in_flight)
     .bind(now_ms())
+    .bind(profile)
+    .bind(include_codes)
     .execute(db.write_pool())
     .await?;
     get(db, scope, id).await

@@ -71,6 +71,9 @@ pub struct Target {
     pub secret_previous: Option<String>,
     pub secret_previous_until: Option<i64>,
     pub max_in_flight: i64,
+    pub payload_profile: super::PayloadProfile,
+    #[sqlx(try_from = "i64")]
+    pub include_codes: super::Flag,
 }
 
 impl Target {
@@ -101,11 +104,22 @@ pub struct Leased {
     pub payload: String,
 }
 
+/// The code and PIN of the gift card an order event reports, for a hubble
+/// endpoint that opted in (read when sending: codes are never stored in an event).
+pub async fn card_codes(db: &Db, event_payload: &str) -> Result<Option<super::profiles::CardCodes>, ApiError> {
+    let order_id =
+        serde_json::from_str::<serde_json::Value>(event_payload).ok().and_then(|e| e["data"]["orderId"].as_str().map(str::to_owned));
+    let Some(order_id) = order_id else { return Ok(None) };
+    let found: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT card_number, card_pin FROM gift_cards WHERE order_id = $1").bind(order_id).fetch_optional(db.pool()).await?;
+    Ok(found.map(|(card_number, card_pin)| super::profiles::CardCodes { card_number, card_pin }))
+}
+
 /// Enabled endpoints that have deliveries due now.
 pub async fn due_targets(db: &Db, now: i64) -> Result<Vec<Target>, ApiError> {
     Ok(sqlx::query_as(
-        "SELECT w.id, w.url, w.scheme, w.secret, w.secret_previous, w.secret_previous_until, w.max_in_flight \
-         FROM webhook_endpoints w WHERE w.status = 'enabled' AND EXISTS (SELECT 1 FROM webhook_deliveries d \
+        "SELECT w.id, w.url, w.scheme, w.secret, w.secret_previous, w.secret_previous_until, w.max_in_flight, \
+         w.payload_profile, w.include_codes FROM webhook_endpoints w WHERE w.status = 'enabled' AND EXISTS (SELECT 1 FROM webhook_deliveries d \
            WHERE d.endpoint_id = w.id AND d.status = 'pending' AND d.next_attempt_at <= $1 AND d.lease_until <= $1)",
     )
     .bind(now)
