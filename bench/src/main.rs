@@ -192,7 +192,8 @@ async fn main() -> anyhow::Result<()> {
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency * 2).build()?;
 
     // Load: a partner, a merchant with an outlet, vouchers, users.
-    let partner = admin(&client, &args, "/admin/partners", json!({ "name": "Bench" })).await?;
+    // A sandbox partner: its orders are paid through the built-in sandbox provider.
+    let partner = admin(&client, &args, "/admin/partners", json!({ "name": "Bench", "sandbox": true })).await?;
     let partner_id = partner["partnerId"].as_str().context("partnerId")?.to_string();
     let api_secret = partner["apiSecret"].as_str().context("apiSecret")?.to_string();
     let jwt_secret = partner["jwtSecret"].as_str().context("jwtSecret")?.to_string();
@@ -381,6 +382,7 @@ async fn main() -> anyhow::Result<()> {
         }
         None => None,
     };
+    let (mut purchases, mut creates) = purchase_phase(&client, &args, &merchant_id, tokens.clone()).await?;
     healthz.print(&args.label);
     signed.print(&args.label);
     claims.print(&args.label);
@@ -388,13 +390,25 @@ async fn main() -> anyhow::Result<()> {
     if let Some(stats) = at_rate.as_mut() {
         stats.print(&args.label);
     }
+    creates.print(&args.label);
+    purchases.print(&args.label);
     let ceiling = healthz.latencies.len() as f64 / healthz.elapsed.as_secs_f64();
     let claim_rate = claims.latencies.len() as f64 / claims.elapsed.as_secs_f64();
     println!("{:<10} claims/s are {:.1}% of the /healthz ceiling", args.label, 100.0 * claim_rate / ceiling);
+    let purchase_rate = purchases.latencies.len() as f64 / purchases.elapsed.as_secs_f64();
+    println!(
+        "{:<10} purchases completed/s are {:.1}% of the /healthz ceiling and {:.1}% of claims/s",
+        args.label,
+        100.0 * purchase_rate / ceiling,
+        100.0 * purchase_rate / claim_rate
+    );
     let signed_rate = signed.latencies.len() as f64 / signed.elapsed.as_secs_f64();
     println!("{:<10} signed partner calls/s are {:.1}% of the /healthz ceiling", args.label, 100.0 * signed_rate / ceiling);
     if signed.errors > 0 {
         bail!("{} signed partner calls failed", signed.errors);
+    }
+    if purchases.errors > 0 {
+        bail!("{} purchases failed", purchases.errors);
     }
     let paced_errors = at_rate.as_ref().map_or(0, |s| s.errors);
     if claims.errors + redeems.errors + paced_errors > 0 {
@@ -512,6 +526,65 @@ async fn webhook_fan_out(client: &reqwest::Client, args: &Arc<Args>, tokens: Arc
         bail!("{} of {expected} events delivered, {} bad signatures", seen.ids.len(), seen.bad_signatures);
     }
     Ok(())
+}
+
+/// Buying a gift card with the sandbox provider, one per user: create the
+/// order (its latency kept apart: the call a checkout waits on), start the
+/// payment, pay it on the sandbox's page (as JSON) and require the card issued.
+/// Answers the whole purchases and the order-creation calls.
+async fn purchase_phase(
+    client: &reqwest::Client,
+    args: &Arc<Args>,
+    merchant_id: &str,
+    tokens: Arc<Vec<String>>,
+) -> anyhow::Result<(Stats, Stats)> {
+    let price = json!({ "currency": "INR", "model": { "kind": "denominations", "values": [50_000, 100_000] }, "discountBps": 500 });
+    let card = admin(
+        client,
+        args,
+        "/admin/vouchers",
+        json!({ "merchantId": merchant_id, "title": "Bench gift card", "price": price, "codeSource": "generated" }),
+    )
+    .await?;
+    let card = Arc::new(card["id"].as_str().context("voucher id")?.to_string());
+    admin(client, args, &format!("/admin/vouchers/{card}/publish"), json!({})).await?;
+    let created = Arc::new(std::sync::Mutex::new(Vec::with_capacity(tokens.len())));
+    let purchases = {
+        let (client, args, tokens, card, created) = (client.clone(), args.clone(), tokens.clone(), card.clone(), created.clone());
+        run("purchases", tokens.len(), args.concurrency, move |i| {
+            let (client, args, tokens, card, created) = (client.clone(), args.clone(), tokens.clone(), card.clone(), created.clone());
+            async move {
+                let t = Instant::now();
+                let res = client
+                    .post(format!("{}/me/orders", args.base))
+                    .bearer_auth(&tokens[i])
+                    .json(&json!({ "voucherId": *card, "amount": 50_000, "checkoutKey": format!("bench-{i}") }))
+                    .send()
+                    .await?;
+                if res.status().as_u16() != 201 {
+                    bail!("order: {} {}", res.status(), res.text().await?);
+                }
+                let order: Value = res.json().await?;
+                created.lock().unwrap().push(t.elapsed());
+                let id = order["id"].as_str().context("order id")?;
+                let start = reqwest_json(client.post(format!("{}/me/orders/{id}/pay", args.base)).bearer_auth(&tokens[i])).await?;
+                let pay_url = start["payUrl"].as_str().context("payUrl")?;
+                let paid = reqwest_json(client.post(format!("{}{pay_url}", args.base)).json(&json!({ "method": "upi" }))).await?;
+                if paid["state"] != "fulfilled" {
+                    bail!("the order ended {}", paid["state"]);
+                }
+                Ok(())
+            }
+        })
+        .await
+    };
+    let creates = Stats {
+        name: "order-create".into(),
+        latencies: std::mem::take(&mut *created.lock().unwrap()),
+        elapsed: purchases.elapsed,
+        errors: purchases.errors,
+    };
+    Ok((purchases, creates))
 }
 
 /// `POST /me/claims`; answers the new claim's id (anything but 201 is an error).

@@ -88,8 +88,9 @@ async fn migrate_and_demo_are_idempotent(backend: Backend) {
     }
     let first = run(&db, &["demo"], &[]).await;
     assert!(first.status.success(), "{}", text(&first.stderr));
-    // 26 rows of the catalog, partner and user, plus the sandbox's test brand (merchant, outlet, 6 vouchers).
-    assert!(text(&first.stdout).contains("34 rows added"), "{}", text(&first.stdout));
+    // 26 rows of the catalog, partner and user, plus the sandbox's test brand (merchant, outlet,
+    // 6 vouchers) and its 3 gift cards.
+    assert!(text(&first.stdout).contains("37 rows added"), "{}", text(&first.stdout));
     let second = run(&db, &["demo"], &[]).await;
     assert!(text(&second.stdout).contains("0 rows added"), "{}", text(&second.stdout));
 
@@ -147,9 +148,12 @@ async fn demo_prints_a_working_token_for_the_demo_user(backend: Backend) {
     let res = app.request(Method::GET, "/me/vouchers?limit=50").bearer_auth(&token).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let page: serde_json::Value = res.json().await.unwrap();
-    // The 12 of the catalog, and the 4 claimable ones of the sandbox's test
-    // brand (the demo user is in cohort `sandbox`; out of stock and expired are not listed).
-    assert_eq!(page["items"].as_array().unwrap().len(), 16);
+    // The 12 of the catalog, the 4 claimable ones of the sandbox's test brand
+    // (the demo user is in cohort `sandbox`; out of stock and expired are not
+    // listed) and its 3 gift cards, which carry a price.
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 19);
+    assert_eq!(items.iter().filter(|v| v["price"]["currency"] == "INR").count(), 3);
 }
 
 crate::backend_tests!(partner_and_token_commands_work_end_to_end, demo_prints_a_working_token_for_the_demo_user);
