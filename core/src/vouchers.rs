@@ -100,10 +100,13 @@ pub struct VoucherInput {
 }
 
 /// The gift-card suppliers this build knows, besides a voucher's own codes:
-/// the sandbox's, and the sandbox's set to fail every generation (seed 001's
-/// "generation fails" test brand: paid, then refunded).
-pub const SUPPLIERS: &[&str] = &["sandbox", FAILING_SUPPLIER];
+/// the sandbox's, the sandbox's set to fail every generation (seed 001's
+/// "generation fails" test brand: paid, then refunded), and the sandbox's
+/// taking a few seconds (a supplier called over the network, for testing a
+/// crash while a card is being issued).
+pub const SUPPLIERS: &[&str] = &["sandbox", FAILING_SUPPLIER, SLOW_SUPPLIER];
 pub const FAILING_SUPPLIER: &str = "sandbox-failing";
+pub const SLOW_SUPPLIER: &str = "sandbox-slow";
 
 struct Checked {
     valid_from: Option<i64>,

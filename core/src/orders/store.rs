@@ -444,25 +444,61 @@ struct Paid {
     supplier: Option<String>,
 }
 
+/// How long one fulfilment holds a paid order: a supplier slower than this
+/// (or a process that died meanwhile) lets the recovery job take it over.
+const FULFIL_LEASE_MS: i64 = 15_000;
+
+/// How long the slow sandbox supplier takes to issue a card.
+const SLOW_SUPPLIER_MS: u64 = 3_000;
+
 /// Issues the gift card of a paid order: its code from the voucher's pool,
 /// generated, or from its supplier; committed with the step to `fulfilled`
 /// and `ORDER_COMPLETED`. When no card can be issued, the order moves to
 /// `fulfilment_failed` and its payment is refunded. A repeat does nothing.
+///
+/// A supplier is called outside any transaction (it may be slow, or far): the
+/// order is first leased to this call (`fulfilling_until`), so the recovery
+/// job does not ask for a second card meanwhile; a process killed during the
+/// call leaves the lease to lapse and the job issues the card then. The card
+/// and the step are written in one transaction, and a second card for the
+/// same order cannot be (`gift_cards.order_id` is unique): exactly one card,
+/// or one refund. A real supplier takes the order id as its idempotency key.
 pub async fn fulfil(p: &Platform, order_id: &str) -> Result<(), ApiError> {
-    let now = now_ms();
-    let mut tx = p.db.begin_write().await?;
+    let started = now_ms();
+    let leased = sqlx::query(
+        "UPDATE orders SET fulfilling_until = $2 WHERE id = $1 AND state = 'paid' AND (fulfilling_until IS NULL OR fulfilling_until <= $3)",
+    )
+    .bind(order_id)
+    .bind(started + FULFIL_LEASE_MS)
+    .bind(started)
+    .execute(p.db.write_pool())
+    .await?;
+    if leased.rows_affected() == 0 {
+        // Not paid, or another call is issuing its card.
+        return Ok(());
+    }
     let paid: Option<Paid> = sqlx::query_as(
         "SELECT o.partner_id, o.user_id, o.voucher_id, o.face_value, o.currency, v.code_source, v.supplier \
          FROM orders o JOIN vouchers v ON v.id = o.voucher_id WHERE o.id = $1 AND o.state = 'paid'",
     )
     .bind(order_id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(p.db.pool())
     .await?;
     let Some(paid) = paid else { return Ok(()) };
+    let supplied: Option<Result<(String, Option<String>), String>> = match paid.supplier.as_deref() {
+        None => None,
+        Some(crate::vouchers::FAILING_SUPPLIER) => Some(Err("the supplier could not generate the gift card".into())),
+        Some(crate::vouchers::SLOW_SUPPLIER) => {
+            tokio::time::sleep(std::time::Duration::from_millis(SLOW_SUPPLIER_MS)).await;
+            Some(Ok((sandbox_card_number(), Some(pin()))))
+        }
+        Some(_) => Some(Ok((sandbox_card_number(), Some(pin())))),
+    };
+    let now = now_ms();
+    let mut tx = p.db.begin_write().await?;
     let card_id = new_id();
-    let issued: Result<(String, Option<String>), String> = match paid.supplier.as_deref() {
-        Some(crate::vouchers::FAILING_SUPPLIER) => Err("the supplier could not generate the gift card".into()),
-        Some(_) => Ok((sandbox_card_number(), Some(pin()))),
+    let issued: Result<(String, Option<String>), String> = match supplied {
+        Some(answer) => answer,
         None if paid.code_source == CodeSource::Pool => {
             let sold = sqlx::query(sqlx::AssertSqlSafe(p.db.backend().sell_pool_code().to_string()))
                 .bind(order_id)
@@ -481,9 +517,12 @@ pub async fn fulfil(p: &Platform, order_id: &str) -> Result<(), ApiError> {
     };
     match issued {
         Ok((number, pin)) => {
-            sqlx::query(
+            // Only while the order is still paid, and only one card per order:
+            // a call whose lease lapsed and was overtaken writes nothing.
+            let written = sqlx::query(
                 "INSERT INTO gift_cards (id, order_id, partner_id, user_id, voucher_id, card_number, card_pin, valid_until, amount, currency, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE EXISTS (SELECT 1 FROM orders WHERE id = $2 AND state = 'paid') \
+                 ON CONFLICT (order_id) DO NOTHING",
             )
             .bind(&card_id)
             .bind(order_id)
@@ -498,6 +537,9 @@ pub async fn fulfil(p: &Platform, order_id: &str) -> Result<(), ApiError> {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+            if written.rows_affected() == 0 {
+                return Ok(());
+            }
             advance(&mut tx, order_id, Step::Fulfilled, None, now).await?;
         }
         Err(why) => {

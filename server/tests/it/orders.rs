@@ -3,7 +3,7 @@
 
 use crate::support::{
     Backend, TestServer,
-    api::{Catalog, PartnerCreds},
+    api::{Catalog, OPERATOR_TOKEN, PartnerCreds},
     error_code, eventually,
 };
 use reqwest::{Method, StatusCode};
@@ -261,6 +261,51 @@ async fn a_paid_order_left_by_a_crash_is_fulfilled_by_the_recovery_job(backend: 
     assert_eq!(events_of(&app, &p, "ORDER_COMPLETED").await.len(), 1);
 }
 
+/// A real crash while the card is being issued: the server is SIGKILLed once
+/// the payment is committed (`paid`) and while the supplier (the sandbox's
+/// slow one, 3 s) has not answered. Started again on the same database, it
+/// issues exactly one card — one ORDER_COMPLETED, no refund, nothing twice.
+async fn a_kill_between_paid_and_fulfilled_ends_in_one_card(backend: Backend) {
+    let app = TestServer::spawn_platform(backend).await;
+    let p = sandbox_partner(&app, "shop").await;
+    let cat = Catalog::create(&app).await;
+    let card = cat.voucher(&app, "Slow card", json!({ "price": range_price(), "supplier": "sandbox-slow" })).await;
+    let ana = p.jwt("ana");
+    let (_, order) =
+        app.me(&ana, Method::POST, "/me/orders", Some(json!({ "voucherId": card, "amount": 10000, "checkoutKey": "crash" }))).await;
+    let id = order["id"].as_str().unwrap().to_string();
+    let (_, start) = app.me(&ana, Method::POST, &format!("/me/orders/{id}/pay"), None).await;
+    let paying = tokio::spawn(app.request(Method::POST, start["payUrl"].as_str().unwrap()).json(&json!({ "method": "upi" })).send());
+    let pool = app.db.pool().await;
+    eventually(Duration::from_secs(10), "the payment committed and the card being issued", || async {
+        let (state, lease): (String, Option<i64>) =
+            sqlx::query_as("SELECT state, fulfilling_until FROM orders WHERE id = $1").bind(&id).fetch_one(&pool).await.unwrap();
+        if state == "paid" && lease.is_some() { Ok(()) } else { Err(format!("{state}, lease {lease:?}")) }
+    })
+    .await;
+    let db = app.kill().await;
+    assert!(paying.await.unwrap().is_err(), "the payment's connection died with the server");
+    let (cards,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM gift_cards WHERE order_id = $1").bind(&id).fetch_one(&pool).await.unwrap();
+    assert_eq!(cards, 0, "killed before the supplier answered");
+
+    // Back up: once the dead call's lease lapses, the recovery job issues the card.
+    let app = TestServer::spawn_on(db, &[("TESSERA_OPERATOR_TOKEN", OPERATOR_TOKEN)]).await;
+    let done = eventually(Duration::from_secs(40), "the card issued after the restart", || async {
+        let (_, mine) = app.me(&ana, Method::GET, &format!("/me/orders/{id}"), None).await;
+        if mine["state"] == "fulfilled" { Ok(mine) } else { Err(mine) }
+    })
+    .await;
+    assert!(done["giftCard"]["cardNumber"].is_string(), "{done}");
+    let pool = app.db.pool().await;
+    let (cards,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM gift_cards WHERE order_id = $1").bind(&id).fetch_one(&pool).await.unwrap();
+    assert_eq!(cards, 1);
+    let payments: Vec<(String,)> =
+        sqlx::query_as("SELECT state FROM payments WHERE order_id = $1").bind(&id).fetch_all(&pool).await.unwrap();
+    assert_eq!(payments, vec![("captured".to_string(),)], "paid once, nothing refunded");
+    assert_eq!(events_of(&app, &p, "ORDER_COMPLETED").await.len(), 1);
+    assert_eq!(events_of(&app, &p, "ORDER_FAILED").await.len(), 0);
+}
+
 /// 200 users buy at once from a pool of 100 codes: exactly 100 orders are
 /// fulfilled, each with its own code, and the other 100 are refunded.
 async fn two_hundred_buyers_of_a_hundred_codes(backend: Backend) {
@@ -382,6 +427,7 @@ crate::backend_tests!(
     a_payment_opened_from_the_webview_returns_to_the_order_screen,
     the_sandbox_page_offers_upi_or_card_and_says_what_happened,
     a_paid_order_left_by_a_crash_is_fulfilled_by_the_recovery_job,
+    a_kill_between_paid_and_fulfilled_ends_in_one_card,
     two_hundred_buyers_of_a_hundred_codes,
     a_gift_card_is_quoted_bought_paid_and_issued_once,
     the_813_payment_fails_and_a_failed_generation_is_refunded,
