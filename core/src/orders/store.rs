@@ -545,14 +545,20 @@ pub async fn fulfil(p: &Platform, order_id: &str) -> Result<(), ApiError> {
         Err(why) => {
             let reason = format!("The payment was received but the gift card could not be issued ({why}): a refund is on its way.");
             advance(&mut tx, order_id, Step::FulfilmentFailed, Some(&reason), now).await?;
-            sqlx::query("UPDATE payments SET state = 'refund_pending', updated_at = $2 WHERE order_id = $1 AND state = 'captured'")
-                .bind(order_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            owe_refund(&mut tx, order_id, now).await?;
         }
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// The order's captured payment is owed back: [`refund_due`] gives it back.
+async fn owe_refund(tx: &mut sqlx::AnyConnection, order_id: &str, now: i64) -> Result<(), ApiError> {
+    sqlx::query("UPDATE payments SET state = 'refund_pending', updated_at = $2 WHERE order_id = $1 AND state = 'captured'")
+        .bind(order_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
     Ok(())
 }
 
@@ -631,11 +637,7 @@ pub async fn reverse(p: &Platform, order_id: &str) -> Result<Order, ApiError> {
     let mut tx = p.db.begin_write().await?;
     let moved = advance(&mut tx, order_id, Step::Reversed, Some("Reversed by an operator: the payment is refunded."), now).await?;
     if moved.is_some() {
-        sqlx::query("UPDATE payments SET state = 'refund_pending', updated_at = $2 WHERE order_id = $1 AND state = 'captured'")
-            .bind(order_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        owe_refund(&mut tx, order_id, now).await?;
     }
     tx.commit().await?;
     if moved.is_none() {

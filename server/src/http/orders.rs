@@ -210,6 +210,9 @@ async fn sandbox_payment(s: &AppState, id: &str) -> Result<orders::Payment, ApiE
 /// The hosted test payment page: the amount, UPI or card, and Pay.
 async fn sandbox_page(State(s): State<AppState>, Path(payment): Path<String>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
     let found = sandbox_payment(&s, &payment).await?;
+    if let Some(back) = settled_back_to_webview(&found, query.as_deref()) {
+        return Ok(back);
+    }
     let card = tessera_core::webview::chosen_method(query.as_deref()) == Some("card");
     let (amount, state) = (found.money(), found.state);
     let note = if sandbox::pays(amount) {
@@ -276,6 +279,15 @@ async fn sandbox_pay(
     page("Sandbox payment", &format!("<h1>Sandbox payment</h1><p role=status>{said}</p>"))
 }
 
+/// A payment page opened again from the webview once its payment is settled
+/// (the user went back to it): to the order's screen, which says how it ended.
+fn settled_back_to_webview(found: &orders::Payment, query: Option<&str>) -> Option<Response> {
+    (found.state != "pending")
+        .then(|| tessera_core::webview::back_to_webview(&found.order_id, query))
+        .flatten()
+        .map(|to| Redirect::to(&to).into_response())
+}
+
 /// Razorpay with this server's keys, and one of its payments.
 async fn razorpay_payment(s: &AppState, id: &str) -> Result<(Razorpay, orders::Payment), ApiError> {
     let rzp = Provider::razorpay(&s.platform).ok_or_else(|| ApiError::not_found("Razorpay is not set up on this server."))?;
@@ -290,6 +302,9 @@ async fn razorpay_payment(s: &AppState, id: &str) -> Result<(Razorpay, orders::P
 /// its outcome to the callback below.
 async fn razorpay_page(State(s): State<AppState>, Path(payment): Path<String>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
     let (rzp, found) = razorpay_payment(&s, &payment).await?;
+    if let Some(back) = settled_back_to_webview(&found, query.as_deref()) {
+        return Ok(back);
+    }
     let order = orders::get(&s.platform.db, &found.order_id).await?;
     let options = serde_json::json!({
         "key": rzp.key_id(),

@@ -405,6 +405,10 @@ async fn a_payment_opened_from_the_webview_returns_to_the_order_screen(backend: 
         assert_eq!(res.headers()["location"], format!("/consumer/orders/{order_id}?from=payment&clientId=shop").as_str());
         let (_, now) = app.me(&ana, Method::GET, &format!("/me/orders/{order_id}"), None).await;
         assert_eq!(now["state"], state, "{now}");
+        // Gone back to the payment page once it is settled: to the order's screen again.
+        let again = app.get(&url).await;
+        assert_eq!(again.status(), StatusCode::SEE_OTHER);
+        assert_eq!(again.headers()["location"], format!("/consumer/orders/{order_id}?from=payment&clientId=shop").as_str());
     }
     // A query cannot aim the return anywhere but the order's own screen.
     let (_, order) =

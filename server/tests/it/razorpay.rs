@@ -84,6 +84,9 @@ async fn checkout_then_callback_then_webhook_issue_one_card(backend: Backend) {
     );
     let html = res.text().await.unwrap();
     assert!(html.contains(KEY_ID) && html.contains(&rzp_order) && html.contains("https://checkout.razorpay.com/v1/checkout.js"), "{html}");
+    // From the webview, Checkout's callback carries the way back.
+    let html = app.get(&format!("/pay/razorpay/{payment}?return=webview&method=upi&clientId={}", p.id)).await.text().await.unwrap();
+    assert!(html.contains(&format!("/pay/razorpay/{payment}/callback?return=webview&method=upi&clientId={}", p.id)), "{html}");
 
     // A forged callback (a signature of another order) changes nothing.
     let (pay, mut form) = fake.checkout(&rzp_order, "upi", "authorized");
@@ -104,6 +107,25 @@ async fn checkout_then_callback_then_webhook_issue_one_card(backend: Backend) {
     let (_, order) = app.me(&ana, Method::GET, &format!("/me/orders/{id}"), None).await;
     assert_eq!(order["state"], "fulfilled", "{order}");
     assert!(order["giftCard"]["cardNumber"].is_string());
+
+    // Opened from the webview, Checkout's callback comes back to the order's screen (and only there);
+    // so does the page itself once the payment is settled.
+    let webview = format!("return=webview&method=upi&clientId={}", p.id);
+    let back = app.get(&format!("/pay/razorpay/{payment}?{webview}")).await;
+    assert_eq!(back.status(), StatusCode::SEE_OTHER);
+    assert_eq!(back.headers()["location"], format!("/consumer/orders/{id}?from=payment&clientId={}", p.id).as_str());
+    let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&form).finish();
+    let res = app
+        .request(Method::POST, &format!("/pay/razorpay/{payment}/callback?{webview}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], format!("/consumer/orders/{id}?from=payment&clientId={}", p.id).as_str());
+    let (_, order) = app.me(&ana, Method::GET, &format!("/me/orders/{id}"), None).await;
+    assert_eq!(order["state"], "fulfilled", "the callback again changes nothing: {order}");
 
     // Razorpay's webhook for the same payment, then its replay: nothing more.
     let (body, signature) = fake.webhook("payment.captured", &pay);
