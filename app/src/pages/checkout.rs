@@ -34,12 +34,7 @@ pub struct CheckoutScreen {
 
 #[server]
 pub async fn checkout(id: String, coupon: Option<String>) -> Result<CheckoutScreen, AppError> {
-    let platform = crate::error::platform()?;
-    let viewer = crate::session::viewer_if_any().await;
-    let voucher = match &viewer {
-        Some(viewer) => tessera_core::catalog::voucher_for_user(&platform.db, &viewer.user_id, &id, coupon.as_deref()).await?,
-        None => tessera_core::catalog::voucher_for_anyone(&platform.db, &id).await?,
-    };
+    let (voucher, viewer) = crate::pages::voucher::seen(&id, coupon.as_deref()).await?;
     let unavailable = tessera_core::claims::unavailable(&voucher, tessera_core::clock::now_ms())
         .and_then(|why| match why {
             tessera_core::claims::Unavailable::Closed(tessera_core::claims::Closed::Expired) => Some("unavailable-expired"),

@@ -10,7 +10,7 @@ pub mod redeem;
 pub mod search;
 mod theme_editor;
 mod transactions;
-mod voucher;
+pub mod voucher;
 mod wallet;
 
 pub use api_reference::ApiReferencePage;

@@ -25,13 +25,7 @@ pub struct VoucherScreen {
 
 #[server]
 pub async fn voucher(id: String, coupon: Option<String>) -> Result<VoucherScreen, AppError> {
-    let platform = crate::error::platform()?;
-    let viewer = crate::session::viewer_if_any().await;
-    let voucher = match &viewer {
-        Some(viewer) => tessera_core::catalog::voucher_for_user(&platform.db, &viewer.user_id, &id, coupon.as_deref()).await?,
-        // Codes unlock vouchers for a user: signed out, there is no one to unlock them for.
-        None => tessera_core::catalog::voucher_for_anyone(&platform.db, &id).await?,
-    };
+    let (voucher, viewer) = seen(&id, coupon.as_deref()).await?;
     let unavailable = tessera_core::claims::unavailable(&voucher, tessera_core::clock::now_ms()).map(|why| {
         t(match why {
             tessera_core::claims::Unavailable::Closed(tessera_core::claims::Closed::Expired) => "unavailable-expired",
@@ -40,6 +34,20 @@ pub async fn voucher(id: String, coupon: Option<String>) -> Result<VoucherScreen
         })
     });
     Ok(VoucherScreen { voucher, unavailable, signed_in: viewer.is_some() })
+}
+
+/// The voucher as the request's viewer sees it (cohorts and `coupon` applied),
+/// or as anyone may, signed out; with the viewer.
+#[cfg(feature = "ssr")]
+pub(crate) async fn seen(id: &str, coupon: Option<&str>) -> Result<(VoucherView, Option<crate::session::Viewer>), AppError> {
+    let platform = crate::error::platform()?;
+    let viewer = crate::session::viewer_if_any().await;
+    let voucher = match &viewer {
+        Some(viewer) => tessera_core::catalog::voucher_for_user(&platform.db, &viewer.user_id, id, coupon).await?,
+        // Codes unlock vouchers for a user: signed out, there is no one to unlock them for.
+        None => tessera_core::catalog::voucher_for_anyone(&platform.db, id).await?,
+    };
+    Ok((voucher, viewer))
 }
 
 /// Claims the voucher into the signed-in user's wallet (or answers the open

@@ -215,6 +215,16 @@ pub struct Seeded {
     pub new_credentials: Option<partners::PartnerCredentials>,
 }
 
+/// A test voucher is for the sandbox's users only (cohort `sandbox`).
+async fn for_sandbox_users(tx: &mut sqlx::AnyConnection, voucher_id: &str) -> Result<(), ApiError> {
+    sqlx::query("INSERT INTO voucher_cohorts (voucher_id, cohort) VALUES ($1, $2)")
+        .bind(voucher_id)
+        .bind(crate::sandbox::COHORT)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
 async fn seed_test_brand(tx: &mut sqlx::AnyConnection, now: i64) -> Result<u64, ApiError> {
     let (id, name, description) = TEST_MERCHANT;
     let mut added = sqlx::query(
@@ -257,11 +267,7 @@ async fn seed_test_brand(tx: &mut sqlx::AnyConnection, now: i64) -> Result<u64, 
         .await?
         .rows_affected();
         if new > 0 {
-            sqlx::query("INSERT INTO voucher_cohorts (voucher_id, cohort) VALUES ($1, $2)")
-                .bind(*voucher)
-                .bind(crate::sandbox::COHORT)
-                .execute(&mut *tx)
-                .await?;
+            for_sandbox_users(tx, voucher).await?;
         }
         added += new;
     }
@@ -282,11 +288,7 @@ async fn seed_test_brand(tx: &mut sqlx::AnyConnection, now: i64) -> Result<u64, 
         .await?
         .rows_affected();
         if new > 0 {
-            sqlx::query("INSERT INTO voucher_cohorts (voucher_id, cohort) VALUES ($1, $2)")
-                .bind(card.id)
-                .bind(crate::sandbox::COHORT)
-                .execute(&mut *tx)
-                .await?;
+            for_sandbox_users(tx, card.id).await?;
         }
         added += new;
     }

@@ -33,6 +33,23 @@ async fn events_of(app: &TestServer, p: &PartnerCreds, kind: &str) -> Vec<Value>
     page["items"].as_array().unwrap().clone()
 }
 
+/// Creates an order and starts its payment: the order's id and where to pay.
+async fn start_payment(app: &TestServer, token: &str, voucher: &str, amount: i64, key: &str) -> (String, String) {
+    let (status, order) =
+        app.me(token, Method::POST, "/me/orders", Some(json!({ "voucherId": voucher, "amount": amount, "checkoutKey": key }))).await;
+    assert!(status.is_success(), "{order}");
+    let id = order["id"].as_str().unwrap().to_string();
+    let (status, start) = app.me(token, Method::POST, &format!("/me/orders/{id}/pay"), None).await;
+    assert_eq!(status, StatusCode::CREATED, "{start}");
+    (id, start["payUrl"].as_str().unwrap().to_string())
+}
+
+/// Seed 001's zero-discount EatSure, at ₹500 or the sandbox's failing ₹813.
+async fn eatsure(app: &TestServer, cat: &Catalog) -> String {
+    cat.voucher(app, "EatSure", json!({ "price": { "currency": "INR", "model": { "kind": "denominations", "values": [50000, 81300] } } }))
+        .await
+}
+
 /// Creates an order and pays it with the sandbox (UPI): the order afterwards.
 async fn buy(app: &TestServer, token: &str, voucher: &str, amount: i64, key: &str) -> Value {
     let (status, order) =
@@ -271,11 +288,8 @@ async fn a_kill_between_paid_and_fulfilled_ends_in_one_card(backend: Backend) {
     let cat = Catalog::create(&app).await;
     let card = cat.voucher(&app, "Slow card", json!({ "price": range_price(), "supplier": "sandbox-slow" })).await;
     let ana = p.jwt("ana");
-    let (_, order) =
-        app.me(&ana, Method::POST, "/me/orders", Some(json!({ "voucherId": card, "amount": 10000, "checkoutKey": "crash" }))).await;
-    let id = order["id"].as_str().unwrap().to_string();
-    let (_, start) = app.me(&ana, Method::POST, &format!("/me/orders/{id}/pay"), None).await;
-    let paying = tokio::spawn(app.request(Method::POST, start["payUrl"].as_str().unwrap()).json(&json!({ "method": "upi" })).send());
+    let (id, pay_url) = start_payment(&app, &ana, &card, 10_000, "crash").await;
+    let paying = tokio::spawn(app.request(Method::POST, &pay_url).json(&json!({ "method": "upi" })).send());
     let pool = app.db.pool().await;
     eventually(Duration::from_secs(10), "the payment committed and the card being issued", || async {
         let (state, lease): (String, Option<i64>) =
@@ -340,16 +354,11 @@ async fn the_sandbox_page_offers_upi_or_card_and_says_what_happened(backend: Bac
     let app = TestServer::spawn_platform(backend).await;
     let p = sandbox_partner(&app, "shop").await;
     let cat = Catalog::create(&app).await;
-    let card = cat
-        .voucher(&app, "EatSure", json!({ "price": { "currency": "INR", "model": { "kind": "denominations", "values": [50000, 81300] } } }))
-        .await;
+    let card = eatsure(&app, &cat).await;
     let ana = p.jwt("ana");
     for (amount, said) in [(50_000, "Payment received"), (81_300, "Payment failed — no money was taken.")] {
-        let (_, order) = app
-            .me(&ana, Method::POST, "/me/orders", Some(json!({ "voucherId": card, "amount": amount, "checkoutKey": format!("k{amount}") })))
-            .await;
-        let (_, start) = app.me(&ana, Method::POST, &format!("/me/orders/{}/pay", order["id"].as_str().unwrap()), None).await;
-        let url = start["payUrl"].as_str().unwrap();
+        let (_, url) = start_payment(&app, &ana, &card, amount, &format!("k{amount}")).await;
+        let url = url.as_str();
         let res = app.get(url).await;
         assert_eq!(res.status(), StatusCode::OK);
         let csp = res.headers()["content-security-policy"].to_str().unwrap().to_string();
@@ -380,17 +389,11 @@ async fn a_payment_opened_from_the_webview_returns_to_the_order_screen(backend: 
     let app = TestServer::spawn_platform(backend).await;
     let p = sandbox_partner(&app, "shop").await;
     let cat = Catalog::create(&app).await;
-    let card = cat
-        .voucher(&app, "EatSure", json!({ "price": { "currency": "INR", "model": { "kind": "denominations", "values": [50000, 81300] } } }))
-        .await;
+    let card = eatsure(&app, &cat).await;
     let ana = p.jwt("ana");
     for (amount, state) in [(50_000, "fulfilled"), (81_300, "payment_failed")] {
-        let (_, order) = app
-            .me(&ana, Method::POST, "/me/orders", Some(json!({ "voucherId": card, "amount": amount, "checkoutKey": format!("w{amount}") })))
-            .await;
-        let order_id = order["id"].as_str().unwrap().to_string();
-        let (_, start) = app.me(&ana, Method::POST, &format!("/me/orders/{order_id}/pay"), None).await;
-        let url = format!("{}?return=webview&method=card&clientId=shop", start["payUrl"].as_str().unwrap());
+        let (order_id, pay_url) = start_payment(&app, &ana, &card, amount, &format!("w{amount}")).await;
+        let url = format!("{pay_url}?return=webview&method=card&clientId=shop");
         let html = app.get(&url).await.text().await.unwrap();
         assert!(html.contains("value=card checked") && !html.contains("value=upi checked"), "{html}");
         assert!(html.contains(&format!("href=\"/consumer/orders/{order_id}?from=payment&amp;clientId=shop\"")), "{html}");
@@ -411,11 +414,8 @@ async fn a_payment_opened_from_the_webview_returns_to_the_order_screen(backend: 
         assert_eq!(again.headers()["location"], format!("/consumer/orders/{order_id}?from=payment&clientId=shop").as_str());
     }
     // A query cannot aim the return anywhere but the order's own screen.
-    let (_, order) =
-        app.me(&ana, Method::POST, "/me/orders", Some(json!({ "voucherId": card, "amount": 50_000, "checkoutKey": "evil" }))).await;
-    let order_id = order["id"].as_str().unwrap().to_string();
-    let (_, start) = app.me(&ana, Method::POST, &format!("/me/orders/{order_id}/pay"), None).await;
-    let url = format!("{}?return=webview&clientId=%2F%2Fevil.example&next=https://evil.example", start["payUrl"].as_str().unwrap());
+    let (order_id, pay_url) = start_payment(&app, &ana, &card, 50_000, "evil").await;
+    let url = format!("{pay_url}?return=webview&clientId=%2F%2Fevil.example&next=https://evil.example");
     let res = app
         .request(Method::POST, &url)
         .header("content-type", "application/x-www-form-urlencoded")
