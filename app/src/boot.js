@@ -151,8 +151,13 @@
   });
   // (Only a page restored from the back-forward cache: the first pageshow comes
   // after the load event, which a tap can precede.)
+  // A screen whose state a payment page changed (the checkout, once Pay has
+  // sent the user on) is loaded again when Back restores it from that cache:
+  // never a frozen "Opening the payment…".
   window.addEventListener('pageshow', function (event) {
-    if (event.persisted) document.documentElement.removeAttribute('data-navigating');
+    if (!event.persisted) return;
+    document.documentElement.removeAttribute('data-navigating');
+    if (document.querySelector('[data-fresh-on-back]')) location.reload();
   });
 
   // Screens say what they are (data-visit on <main>): visit_home, visit_voucher, …

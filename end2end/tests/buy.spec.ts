@@ -178,6 +178,22 @@ test.describe('buying a gift card', () => {
     await expect(page.getByRole('button', { name: 'Pay ₹145.50' })).toBeEnabled();
   });
 
+  test('Back from the payment page finds the checkout ready to pay again, never stuck', async ({ page }) => {
+    const { jwt } = await buyer(page);
+    await webview(page).open(`/consumer/buy/${FIVE_OFF}`, jwt);
+    await interactive(page);
+    await page.getByText('₹250', { exact: true }).click();
+    await page.getByRole('button', { name: 'Pay ₹237.50' }).click();
+    await expect(page).toHaveURL(/\/pay\/sandbox\//);
+    await expect(page.getByRole('link', { name: 'Cancel and go back' })).toHaveAttribute('href', /^\/consumer\/orders\/[^?]+\?from=payment$/);
+    await page.goBack();
+    await expect(page).toHaveURL(new RegExp(`/consumer/buy/${FIVE_OFF}$`));
+    await interactive(page);
+    const pay = page.locator('button.pay');
+    await expect(pay).toBeEnabled();
+    await expect(pay).toHaveText(/^Pay ₹/);
+  });
+
   test('on a slow network a double tap on Pay makes one order', async ({ page }) => {
     const { jwt, auth } = await buyer(page);
     await webview(page).open(`/consumer/buy/${FIVE_OFF}`, jwt);

@@ -153,7 +153,7 @@ fn CheckoutBody(s: CheckoutScreen) -> impl IntoView {
     let locale = crate::i18n::prefs().locale;
     view! {
         <Title text=markup::plain_text(&v.title)/>
-        <main class="consumer checkout-page" data-visit="visit_checkout_summary" data-visit-props=visit>
+        <main class="consumer checkout-page" data-visit="visit_checkout_summary" data-visit-props=visit data-fresh-on-back>
             <AppHeader title=t("checkout-title") back="/consumer"/>
             <article class="voucher-detail checkout" data-voucher-id=v.id.clone()>
                 {v.image_id.clone().map(|id| view! {

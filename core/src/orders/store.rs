@@ -378,7 +378,7 @@ pub async fn settle(p: &Platform, payment_id: &str, outcome: Settlement) -> Resu
     let row: Option<(String, String)> =
         sqlx::query_as("SELECT order_id, state FROM payments WHERE id = $1").bind(payment_id).fetch_optional(&mut *tx).await?;
     let (order_id, state) = row.ok_or_else(|| ApiError::not_found("No such payment."))?;
-    let mut newly_paid = false;
+    let mut to_fulfil = false;
     if state == "pending" {
         match &outcome {
             Settlement::Captured { provider_payment_id, method } => {
@@ -395,7 +395,24 @@ pub async fn settle(p: &Platform, payment_id: &str, outcome: Settlement) -> Resu
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                newly_paid = paid;
+                if paid {
+                    // The card in the same transaction when it comes at once; else the
+                    // order is leased to this call, which asks the supplier once committed.
+                    match paid_order(&mut tx, &order_id).await? {
+                        Some(order) if instant(&order) => {
+                            let supplied = supply(&order).await;
+                            issue_in(p, &mut tx, &order_id, &order, supplied, now).await?;
+                        }
+                        _ => {
+                            sqlx::query("UPDATE orders SET fulfilling_until = $2 WHERE id = $1")
+                                .bind(&order_id)
+                                .bind(now + FULFIL_LEASE_MS)
+                                .execute(&mut *tx)
+                                .await?;
+                            to_fulfil = true;
+                        }
+                    }
+                }
             }
             Settlement::Failed { reason } => {
                 sqlx::query(
@@ -425,8 +442,8 @@ pub async fn settle(p: &Platform, payment_id: &str, outcome: Settlement) -> Resu
         }
     }
     tx.commit().await?;
-    if newly_paid {
-        fulfil(p, &order_id).await?;
+    if to_fulfil {
+        fulfil_leased(p, &order_id).await?;
     }
     refund_due(p).await?;
     get(&p.db, &order_id).await
@@ -477,15 +494,43 @@ pub async fn fulfil(p: &Platform, order_id: &str) -> Result<(), ApiError> {
         // Not paid, or another call is issuing its card.
         return Ok(());
     }
-    let paid: Option<Paid> = sqlx::query_as(
+    fulfil_leased(p, order_id).await
+}
+
+/// [`fulfil`], the order's lease held.
+async fn fulfil_leased(p: &Platform, order_id: &str) -> Result<(), ApiError> {
+    let mut read = p.db.pool().acquire().await?;
+    let Some(paid) = paid_order(&mut read, order_id).await? else { return Ok(()) };
+    drop(read);
+    let supplied = supply(&paid).await;
+    let mut tx = p.db.begin_write().await?;
+    if issue_in(p, &mut tx, order_id, &paid, supplied, now_ms()).await? {
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// What fulfilment needs of the order, while it is paid.
+async fn paid_order(conn: &mut sqlx::AnyConnection, order_id: &str) -> Result<Option<Paid>, ApiError> {
+    Ok(sqlx::query_as(
         "SELECT o.partner_id, o.user_id, o.voucher_id, o.face_value, o.currency, v.code_source, v.supplier \
          FROM orders o JOIN vouchers v ON v.id = o.voucher_id WHERE o.id = $1 AND o.state = 'paid'",
     )
     .bind(order_id)
-    .fetch_optional(p.db.pool())
-    .await?;
-    let Some(paid) = paid else { return Ok(()) };
-    let supplied: Option<Result<(String, Option<String>), String>> = match paid.supplier.as_deref() {
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// Whether the card comes without waiting on anything outside this process
+/// (the voucher's own codes, the sandbox's instant suppliers): then it is
+/// issued in the very transaction that records the payment.
+fn instant(paid: &Paid) -> bool {
+    paid.supplier.as_deref() != Some(crate::vouchers::SLOW_SUPPLIER)
+}
+
+/// The supplier's card, or why it gave none; `None` for the voucher's own codes.
+async fn supply(paid: &Paid) -> Option<Result<(String, Option<String>), String>> {
+    match paid.supplier.as_deref() {
         None => None,
         Some(crate::vouchers::FAILING_SUPPLIER) => Some(Err("the supplier could not generate the gift card".into())),
         Some(crate::vouchers::SLOW_SUPPLIER) => {
@@ -493,10 +538,21 @@ pub async fn fulfil(p: &Platform, order_id: &str) -> Result<(), ApiError> {
             Some(Ok((sandbox_card_number(), Some(pin()))))
         }
         Some(_) => Some(Ok((sandbox_card_number(), Some(pin())))),
-    };
-    let now = now_ms();
-    let mut tx = p.db.begin_write().await?;
-    let card_id = new_id();
+    }
+}
+
+/// Writes the paid order's card (from the supplier's answer, or the
+/// voucher's pool or a generated code) with the step to `fulfilled`; or, when
+/// there is none, the step to `fulfilment_failed` and the refund owed. False
+/// when nothing may be written: the order is no longer paid, or has its card.
+async fn issue_in(
+    p: &Platform,
+    tx: &mut sqlx::AnyConnection,
+    order_id: &str,
+    paid: &Paid,
+    supplied: Option<Result<(String, Option<String>), String>>,
+    now: i64,
+) -> Result<bool, ApiError> {
     let issued: Result<(String, Option<String>), String> = match supplied {
         Some(answer) => answer,
         None if paid.code_source == CodeSource::Pool => {
@@ -524,7 +580,7 @@ pub async fn fulfil(p: &Platform, order_id: &str) -> Result<(), ApiError> {
                  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE EXISTS (SELECT 1 FROM orders WHERE id = $2 AND state = 'paid') \
                  ON CONFLICT (order_id) DO NOTHING",
             )
-            .bind(&card_id)
+            .bind(new_id())
             .bind(order_id)
             .bind(&paid.partner_id)
             .bind(&paid.user_id)
@@ -538,28 +594,19 @@ pub async fn fulfil(p: &Platform, order_id: &str) -> Result<(), ApiError> {
             .execute(&mut *tx)
             .await?;
             if written.rows_affected() == 0 {
-                return Ok(());
+                return Ok(false);
             }
-            advance(&mut tx, order_id, Step::Fulfilled, None, now).await?;
+            advance(tx, order_id, Step::Fulfilled, None, now).await?;
         }
         Err(why) => {
             let reason = format!("The payment was received but the gift card could not be issued ({why}): a refund is on its way.");
-            advance(&mut tx, order_id, Step::FulfilmentFailed, Some(&reason), now).await?;
-            owe_refund(&mut tx, order_id, now).await?;
+            if advance(tx, order_id, Step::FulfilmentFailed, Some(&reason), now).await?.is_none() {
+                return Ok(false);
+            }
+            owe_refund(tx, order_id, now).await?;
         }
     }
-    tx.commit().await?;
-    Ok(())
-}
-
-/// The order's captured payment is owed back: [`refund_due`] gives it back.
-async fn owe_refund(tx: &mut sqlx::AnyConnection, order_id: &str, now: i64) -> Result<(), ApiError> {
-    sqlx::query("UPDATE payments SET state = 'refund_pending', updated_at = $2 WHERE order_id = $1 AND state = 'captured'")
-        .bind(order_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    Ok(())
+    Ok(true)
 }
 
 /// A gift card is valid for a year from its issue unless its supplier says otherwise.
@@ -574,6 +621,16 @@ fn sandbox_card_number() -> String {
 fn pin() -> String {
     use rand::Rng;
     format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32))
+}
+
+/// The order's captured payment is owed back: [`refund_due`] gives it back.
+async fn owe_refund(tx: &mut sqlx::AnyConnection, order_id: &str, now: i64) -> Result<(), ApiError> {
+    sqlx::query("UPDATE payments SET state = 'refund_pending', updated_at = $2 WHERE order_id = $1 AND state = 'captured'")
+        .bind(order_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }
 
 /// Refunds every payment due one (its order could not be fulfilled, or it
