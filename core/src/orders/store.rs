@@ -106,6 +106,8 @@ const ORDER_FROM: &str = "FROM orders o JOIN vouchers v ON v.id = o.voucher_id J
 /// What buying a voucher needs to know of it, for this user.
 #[derive(sqlx::FromRow)]
 struct Sellable {
+    title: String,
+    brand_name: String,
     price: Option<Price>,
     status: VoucherStatus,
     valid_from: Option<i64>,
@@ -113,29 +115,36 @@ struct Sellable {
     visible: i64,
 }
 
-async fn sellable(db: &Db, holder: &Holder, voucher_id: &str) -> Result<Price, ApiError> {
+async fn sellable(db: &Db, holder: &Holder, voucher_id: &str) -> Result<(Price, Sellable), ApiError> {
     let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT v.price, v.status, v.valid_from, v.valid_until, CASE WHEN {} THEN 1 ELSE 0 END AS visible \
+        "SELECT v.title, m.name AS brand_name, v.price, v.status, v.valid_from, v.valid_until, CASE WHEN {} THEN 1 ELSE 0 END AS visible \
          FROM vouchers v JOIN merchants m ON m.id = v.merchant_id WHERE v.id = $2",
         crate::catalog::visible_to("$1", "NULL")
     ));
     let found: Option<Sellable> = sqlx::query_as(sql).bind(&holder.user_id).bind(voucher_id).fetch_optional(db.pool()).await?;
     let v = found.filter(|v| v.visible == 1).ok_or_else(|| ApiError::not_found("No such voucher."))?;
     crate::claims::window(v.status == VoucherStatus::Archived, v.valid_from, v.valid_until, now_ms()).map_err(|c| c.error())?;
-    v.price.ok_or_else(|| {
+    let price = v.price.clone().ok_or_else(|| {
         ApiError::new(ErrorCode::VoucherNotClaimable, "This voucher has no price: claim it (POST /me/claims) instead of buying it.")
-    })
+    })?;
+    Ok((price, v))
 }
 
 /// The figures of buying `voucher_id` at `amount` for this user: what the checkout shows.
 pub async fn quote(db: &Db, holder: &Holder, voucher_id: &str, amount: i64) -> Result<Quote, ApiError> {
-    let price = sellable(db, holder, voucher_id).await?;
-    price.quote(amount).map_err(|why| ApiError::validation(vec![("amount", why)]))
+    Ok(priced(db, holder, voucher_id, amount).await?.0)
+}
+
+/// The quote, and the voucher it prices.
+async fn priced(db: &Db, holder: &Holder, voucher_id: &str, amount: i64) -> Result<(Quote, Sellable), ApiError> {
+    let (price, voucher) = sellable(db, holder, voucher_id).await?;
+    let quote = price.quote(amount).map_err(|why| ApiError::validation(vec![("amount", why)]))?;
+    Ok((quote, voucher))
 }
 
 /// The provider a partner's orders are paid through.
 async fn provider_for(p: &Platform, partner_id: &PartnerId) -> Result<Provider, ApiError> {
-    let partner = crate::partners::get(&p.db, partner_id).await?;
+    let partner = crate::partners::find_recent(p, partner_id).await?.ok_or_else(|| ApiError::not_found("No such partner."))?;
     if partner.is_sandbox() {
         return Ok(Provider::Sandbox(payments::sandbox::Sandbox));
     }
@@ -150,10 +159,17 @@ pub async fn create(p: &Platform, holder: &Holder, new: &NewOrder) -> Result<(Or
     if new.checkout_key.is_empty() || new.checkout_key.len() > 64 {
         return Err(ApiError::validation(vec![("checkoutKey", "give the checkout a key of 1–64 characters".into())]));
     }
-    if let Some(existing) = by_checkout_key(&p.db, &holder.user_id, &new.checkout_key).await? {
-        return Ok((existing, false));
-    }
-    let quote = quote(&p.db, holder, &new.voucher_id, new.amount).await?;
+    // The usual checkout is new: priced first; a repeat of one is found by its
+    // key when pricing fails (the voucher ended since) or the insert collides.
+    let (quote, voucher) = match priced(&p.db, holder, &new.voucher_id, new.amount).await {
+        Ok(priced) => priced,
+        Err(refused) => {
+            return match by_checkout_key(&p.db, &holder.user_id, &new.checkout_key).await? {
+                Some(existing) => Ok((existing, false)),
+                None => Err(refused),
+            };
+        }
+    };
     let provider = provider_for(p, &holder.partner_id).await?;
     let id = new_id();
     let now = now_ms();
@@ -176,7 +192,7 @@ pub async fn create(p: &Platform, holder: &Holder, new: &NewOrder) -> Result<(Or
     .await;
     match inserted {
         Ok(_) => {}
-        // The same checkout, at the same moment: the other request made it.
+        // The same checkout again (a double tap, a retry): the first made it.
         Err(e) if is_unique_violation(&e) => {
             drop(tx);
             let existing = by_checkout_key(&p.db, &holder.user_id, &new.checkout_key).await?;
@@ -184,17 +200,34 @@ pub async fn create(p: &Platform, holder: &Holder, new: &NewOrder) -> Result<(Or
         }
         Err(e) => return Err(e.into()),
     }
+    // Every line in one statement.
+    let rows = (0..quote.lines.len()).map(|i| format!("($1, ${}, ${}, ${})", 3 * i + 2, 3 * i + 3, 3 * i + 4)).collect::<Vec<_>>();
+    let sql = sqlx::AssertSqlSafe(format!("INSERT INTO order_lines (order_id, position, kind, amount) VALUES {}", rows.join(", ")));
+    let mut insert = sqlx::query(sql).bind(&id);
     for (position, line) in quote.lines.iter().enumerate() {
-        sqlx::query("INSERT INTO order_lines (order_id, position, kind, amount) VALUES ($1, $2, $3, $4)")
-            .bind(&id)
-            .bind(position as i64)
-            .bind(line.kind)
-            .bind(line.amount)
-            .execute(&mut *tx)
-            .await?;
+        insert = insert.bind(position as i64).bind(line.kind).bind(line.amount);
     }
+    insert.execute(&mut *tx).await?;
     tx.commit().await?;
-    Ok((get(&p.db, &id).await?, true))
+    let order = Order {
+        id,
+        partner_id: holder.partner_id.clone(),
+        user_id: holder.user_id.clone(),
+        voucher_id: new.voucher_id.clone(),
+        voucher_title: voucher.title,
+        brand_name: voucher.brand_name,
+        currency: quote.currency,
+        face_value: quote.face_value,
+        to_pay: quote.to_pay,
+        lines: quote.lines,
+        state: OrderState::Created,
+        status: Some(OrderState::Created.outcome()),
+        provider: provider.name().to_string(),
+        failure_reason: None,
+        created_at: Timestamp(now),
+        updated_at: Timestamp(now),
+    };
+    Ok((order, true))
 }
 
 async fn by_checkout_key(db: &Db, user_id: &UserId, key: &str) -> Result<Option<Order>, ApiError> {
@@ -264,7 +297,13 @@ pub async fn history(db: &Db, user_id: &UserId) -> Result<Vec<Order>, ApiError> 
 /// a second payment of an order still waiting (another tab) is allowed: if
 /// both succeed, the one that did not pay the order is refunded.
 pub async fn pay(p: &Platform, holder: &Holder, order_id: &str) -> Result<PaymentStart, ApiError> {
-    let order = for_user(&p.db, &holder.user_id, order_id).await?.order;
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {ORDER_COLUMNS} {ORDER_FROM} WHERE o.id = $1 AND o.user_id = $2"));
+    let order: Order = sqlx::query_as(sql)
+        .bind(order_id)
+        .bind(&holder.user_id)
+        .fetch_optional(p.db.pool())
+        .await?
+        .ok_or_else(|| ApiError::not_found("No such order."))?;
     if !matches!(order.state, OrderState::Created | OrderState::PaymentPending) {
         return Err(ApiError::new(ErrorCode::OrderNotPayable, format!("This order is {}: it takes no more payments.", order.state)));
     }
@@ -378,13 +417,14 @@ pub async fn settle(p: &Platform, payment_id: &str, outcome: Settlement) -> Resu
     let row: Option<(String, String)> =
         sqlx::query_as("SELECT order_id, state FROM payments WHERE id = $1").bind(payment_id).fetch_optional(&mut *tx).await?;
     let (order_id, state) = row.ok_or_else(|| ApiError::not_found("No such payment."))?;
-    let mut to_fulfil = false;
+    let (mut to_fulfil, mut owed) = (false, false);
     if state == "pending" {
         match &outcome {
             Settlement::Captured { provider_payment_id, method } => {
                 let paid = advance(&mut tx, &order_id, Step::PaymentSucceeded, None, now).await?.is_some();
                 // Captured, and it paid the order; or captured after another paid it: give it back.
                 let next = if paid { "captured" } else { "refund_pending" };
+                owed = !paid;
                 sqlx::query(
                     "UPDATE payments SET state = $2, provider_payment_id = $3, method = $4, updated_at = $5 WHERE id = $1 AND state = 'pending'",
                 )
@@ -445,8 +485,13 @@ pub async fn settle(p: &Platform, payment_id: &str, outcome: Settlement) -> Resu
     if to_fulfil {
         fulfil_leased(p, &order_id).await?;
     }
-    refund_due(p).await?;
-    get(&p.db, &order_id).await
+    let order = get(&p.db, &order_id).await?;
+    // Money owed back by this settlement is given back now (the job would, later).
+    if owed || order.state == OrderState::FulfilmentFailed {
+        refund_due(p).await?;
+        return get(&p.db, &order_id).await;
+    }
+    Ok(order)
 }
 
 /// What fulfilment needs of a paid order.
@@ -766,41 +811,59 @@ async fn advance(
 
 /// The order as its event reports it (Tessera's envelope: never a code).
 async fn event_data(tx: &mut sqlx::AnyConnection, order_id: &str) -> Result<serde_json::Value, ApiError> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT {ORDER_COLUMNS} {ORDER_FROM} WHERE o.id = $1"));
-    let o: Order = sqlx::query_as(sql).bind(order_id).fetch_one(&mut *tx).await?;
-    let (external,): (Option<String>,) =
-        sqlx::query_as("SELECT external_user_id FROM users WHERE id = $1").bind(&o.user_id).fetch_one(&mut *tx).await?;
-    let discount: (i64,) =
-        sqlx::query_as("SELECT CAST(COALESCE(-SUM(amount), 0) AS BIGINT) FROM order_lines WHERE order_id = $1 AND kind <> 'face_value'")
-            .bind(order_id)
-            .fetch_one(&mut *tx)
-            .await?;
-    let (brand_id,): (String,) =
-        sqlx::query_as("SELECT merchant_id FROM vouchers WHERE id = $1").bind(&o.voucher_id).fetch_one(&mut *tx).await?;
-    // The card issued (its id, validity and value: never its code or PIN).
-    let card: Option<(String, Option<i64>, i64)> = sqlx::query_as("SELECT id, valid_until, amount FROM gift_cards WHERE order_id = $1")
-        .bind(order_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let gift_card = card
-        .filter(|_| o.state == OrderState::Fulfilled)
-        .map(|(id, valid_until, amount)| json!({ "id": id, "validUntil": valid_until.map(Timestamp), "amount": amount }));
+    // One read inside the write transaction: the order, its brand, its user's
+    // id at the partner, what came off it, and its card (never the code or PIN).
+    let e: EventRow = sqlx::query_as(
+        "SELECT o.id, o.state, o.voucher_id, m.name AS brand_name, v.merchant_id AS brand_id, o.user_id, u.external_user_id, \
+         o.currency, o.face_value, o.to_pay, o.failure_reason, \
+         (SELECT CAST(COALESCE(-SUM(l.amount), 0) AS BIGINT) FROM order_lines l WHERE l.order_id = o.id AND l.kind <> 'face_value') AS discount, \
+         g.id AS card_id, g.valid_until AS card_valid_until, g.amount AS card_amount \
+         FROM orders o JOIN vouchers v ON v.id = o.voucher_id JOIN merchants m ON m.id = v.merchant_id \
+         JOIN users u ON u.id = o.user_id LEFT JOIN gift_cards g ON g.order_id = o.id WHERE o.id = $1",
+    )
+    .bind(order_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let gift_card = e
+        .card_id
+        .filter(|_| e.state == OrderState::Fulfilled)
+        .map(|id| json!({ "id": id, "validUntil": e.card_valid_until.map(Timestamp), "amount": e.card_amount }));
     Ok(json!({
-        "orderId": o.id,
-        "brandId": brand_id,
+        "orderId": e.id,
+        "brandId": e.brand_id,
         "giftCard": gift_card,
-        "status": o.state.outcome(),
-        "state": o.state,
-        "voucherId": o.voucher_id,
-        "brandName": o.brand_name,
-        "userId": o.user_id,
-        "externalUserId": external,
-        "currency": o.currency,
-        "faceValue": o.face_value,
-        "discount": discount.0,
-        "amountPaid": o.to_pay,
-        "failureReason": o.failure_reason,
+        "status": e.state.outcome(),
+        "state": e.state,
+        "voucherId": e.voucher_id,
+        "brandName": e.brand_name,
+        "userId": e.user_id,
+        "externalUserId": e.external_user_id,
+        "currency": e.currency,
+        "faceValue": e.face_value,
+        "discount": e.discount,
+        "amountPaid": e.to_pay,
+        "failureReason": e.failure_reason,
     }))
+}
+
+/// An order as its `ORDER_*` event reports it.
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    id: String,
+    state: OrderState,
+    voucher_id: String,
+    brand_name: String,
+    brand_id: String,
+    user_id: UserId,
+    external_user_id: Option<String>,
+    currency: Currency,
+    face_value: i64,
+    to_pay: i64,
+    failure_reason: Option<String>,
+    discount: i64,
+    card_id: Option<String>,
+    card_valid_until: Option<i64>,
+    card_amount: Option<i64>,
 }
 
 #[cfg(test)]
