@@ -173,42 +173,57 @@ pub async fn create(p: &Platform, holder: &Holder, new: &NewOrder) -> Result<(Or
     let provider = provider_for(p, &holder.partner_id).await?;
     let id = new_id();
     let now = now_ms();
-    let mut tx = p.db.begin_write().await?;
-    let inserted = sqlx::query(
-        "INSERT INTO orders (id, partner_id, user_id, voucher_id, currency, face_value, to_pay, state, provider, checkout_key, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'created', $8, $9, $10, $10)",
-    )
-    .bind(&id)
-    .bind(&holder.partner_id)
-    .bind(&holder.user_id)
-    .bind(&new.voucher_id)
-    .bind(quote.currency)
-    .bind(quote.face_value)
-    .bind(quote.to_pay)
-    .bind(provider.name())
-    .bind(&new.checkout_key)
-    .bind(now)
-    .execute(&mut *tx)
-    .await;
-    match inserted {
-        Ok(_) => {}
+    // Every line in one statement.
+    let rows = (0..quote.lines.len()).map(|i| format!("($1, ${}, ${}, ${})", 3 * i + 2, 3 * i + 3, 3 * i + 4)).collect::<Vec<_>>();
+    let lines_sql = format!("INSERT INTO order_lines (order_id, position, kind, amount) VALUES {}", rows.join(", "));
+    let (order_id, partner_id, user_id, voucher_id, key, lines) = (
+        id.clone(),
+        holder.partner_id.clone(),
+        holder.user_id.clone(),
+        new.voucher_id.clone(),
+        new.checkout_key.clone(),
+        quote.lines.clone(),
+    );
+    let (currency, face_value, to_pay, provider_name) = (quote.currency, quote.face_value, quote.to_pay, provider.name());
+    // One write job (SQLite commits concurrent ones together).
+    let written = p
+        .db
+        .write(move |tx| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO orders (id, partner_id, user_id, voucher_id, currency, face_value, to_pay, state, provider, checkout_key, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'created', $8, $9, $10, $10)",
+                )
+                .bind(&order_id)
+                .bind(&partner_id)
+                .bind(&user_id)
+                .bind(&voucher_id)
+                .bind(currency)
+                .bind(face_value)
+                .bind(to_pay)
+                .bind(provider_name)
+                .bind(&key)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                let mut insert = sqlx::query(sqlx::AssertSqlSafe(lines_sql)).bind(&order_id);
+                for (position, line) in lines.iter().enumerate() {
+                    insert = insert.bind(position as i64).bind(line.kind).bind(line.amount);
+                }
+                insert.execute(&mut *tx).await?;
+                Ok::<_, sqlx::Error>(())
+            })
+        })
+        .await;
+    match written {
+        Ok(()) => {}
         // The same checkout again (a double tap, a retry): the first made it.
         Err(e) if is_unique_violation(&e) => {
-            drop(tx);
             let existing = by_checkout_key(&p.db, &holder.user_id, &new.checkout_key).await?;
             return existing.map(|o| (o, false)).ok_or_else(|| ApiError::internal(anyhow::anyhow!("order vanished")));
         }
         Err(e) => return Err(e.into()),
     }
-    // Every line in one statement.
-    let rows = (0..quote.lines.len()).map(|i| format!("($1, ${}, ${}, ${})", 3 * i + 2, 3 * i + 3, 3 * i + 4)).collect::<Vec<_>>();
-    let sql = sqlx::AssertSqlSafe(format!("INSERT INTO order_lines (order_id, position, kind, amount) VALUES {}", rows.join(", ")));
-    let mut insert = sqlx::query(sql).bind(&id);
-    for (position, line) in quote.lines.iter().enumerate() {
-        insert = insert.bind(position as i64).bind(line.kind).bind(line.amount);
-    }
-    insert.execute(&mut *tx).await?;
-    tx.commit().await?;
     let order = Order {
         id,
         partner_id: holder.partner_id.clone(),
@@ -317,22 +332,29 @@ pub async fn pay(p: &Platform, holder: &Holder, order_id: &str) -> Result<Paymen
         .await
         .map_err(|e| ApiError::service_unavailable(format!("The payment provider did not answer ({e}); try again.")).with_retry_after(2))?;
     let now = now_ms();
-    let mut tx = p.db.begin_write().await?;
-    sqlx::query(
-        "INSERT INTO payments (id, order_id, provider, provider_order_id, amount, currency, state, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7)",
-    )
-    .bind(&payment_id)
-    .bind(&order.id)
-    .bind(provider.name())
-    .bind(&created.provider_order_id)
-    .bind(amount.minor)
-    .bind(amount.currency)
-    .bind(now)
-    .execute(&mut *tx)
+    let (id, order_id, provider_name, provider_order_id) =
+        (payment_id.clone(), order.id.clone(), provider.name(), created.provider_order_id);
+    // One write job (SQLite commits concurrent ones together).
+    p.db.write(move |tx| {
+        Box::pin(async move {
+            sqlx::query(
+                "INSERT INTO payments (id, order_id, provider, provider_order_id, amount, currency, state, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7)",
+            )
+            .bind(&id)
+            .bind(&order_id)
+            .bind(provider_name)
+            .bind(&provider_order_id)
+            .bind(amount.minor)
+            .bind(amount.currency)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            advance(tx, &order_id, Step::PaymentStarted, None, now).await?;
+            Ok::<_, ApiError>(())
+        })
+    })
     .await?;
-    advance(&mut tx, &order.id, Step::PaymentStarted, None, now).await?;
-    tx.commit().await?;
     Ok(PaymentStart { payment_id, provider: provider.name().to_string(), pay_url: created.pay_url })
 }
 
@@ -412,16 +434,40 @@ pub enum Settlement {
 /// A repeat of a recorded outcome changes nothing. Then issues the gift card
 /// (or refunds) for a newly paid order. Returns the order afterwards.
 pub async fn settle(p: &Platform, payment_id: &str, outcome: Settlement) -> Result<Order, ApiError> {
+    let (platform, payment) = (p.clone(), payment_id.to_string());
+    // One write job (SQLite commits concurrent ones together).
+    let (order_id, to_fulfil, owed) =
+        p.db.write(move |tx| Box::pin(async move { settle_in(&platform, tx, &payment, &outcome).await })).await?;
+    if to_fulfil {
+        fulfil_leased(p, &order_id).await?;
+    }
+    let order = get(&p.db, &order_id).await?;
+    // Money owed back by this settlement is given back now (the job would, later).
+    if owed || order.state == OrderState::FulfilmentFailed {
+        refund_due(p).await?;
+        return get(&p.db, &order_id).await;
+    }
+    Ok(order)
+}
+
+/// The settlement's writes: the payment's outcome, the order's step, and the
+/// card when it comes at once. Answers the order, whether a supplier must be
+/// asked now (the order leased to this call), and whether money is owed back.
+async fn settle_in(
+    p: &Platform,
+    tx: &mut sqlx::AnyConnection,
+    payment_id: &str,
+    outcome: &Settlement,
+) -> Result<(String, bool, bool), ApiError> {
     let now = now_ms();
-    let mut tx = p.db.begin_write().await?;
     let row: Option<(String, String)> =
         sqlx::query_as("SELECT order_id, state FROM payments WHERE id = $1").bind(payment_id).fetch_optional(&mut *tx).await?;
     let (order_id, state) = row.ok_or_else(|| ApiError::not_found("No such payment."))?;
     let (mut to_fulfil, mut owed) = (false, false);
     if state == "pending" {
-        match &outcome {
+        match outcome {
             Settlement::Captured { provider_payment_id, method } => {
-                let paid = advance(&mut tx, &order_id, Step::PaymentSucceeded, None, now).await?.is_some();
+                let paid = advance(tx, &order_id, Step::PaymentSucceeded, None, now).await?.is_some();
                 // Captured, and it paid the order; or captured after another paid it: give it back.
                 let next = if paid { "captured" } else { "refund_pending" };
                 owed = !paid;
@@ -438,10 +484,10 @@ pub async fn settle(p: &Platform, payment_id: &str, outcome: Settlement) -> Resu
                 if paid {
                     // The card in the same transaction when it comes at once; else the
                     // order is leased to this call, which asks the supplier once committed.
-                    match paid_order(&mut tx, &order_id).await? {
+                    match paid_order(tx, &order_id).await? {
                         Some(order) if instant(&order) => {
                             let supplied = supply(&order).await;
-                            issue_in(p, &mut tx, &order_id, &order, supplied, now).await?;
+                            issue_in(p, tx, &order_id, &order, supplied, now).await?;
                         }
                         _ => {
                             sqlx::query("UPDATE orders SET fulfilling_until = $2 WHERE id = $1")
@@ -469,29 +515,13 @@ pub async fn settle(p: &Platform, payment_id: &str, outcome: Settlement) -> Resu
                         .fetch_one(&mut *tx)
                         .await?;
                 if alive == 0 {
-                    advance(
-                        &mut tx,
-                        &order_id,
-                        Step::PaymentFailed,
-                        Some(&format!("The payment failed: {reason}. No money was taken.")),
-                        now,
-                    )
-                    .await?;
+                    advance(tx, &order_id, Step::PaymentFailed, Some(&format!("The payment failed: {reason}. No money was taken.")), now)
+                        .await?;
                 }
             }
         }
     }
-    tx.commit().await?;
-    if to_fulfil {
-        fulfil_leased(p, &order_id).await?;
-    }
-    let order = get(&p.db, &order_id).await?;
-    // Money owed back by this settlement is given back now (the job would, later).
-    if owed || order.state == OrderState::FulfilmentFailed {
-        refund_due(p).await?;
-        return get(&p.db, &order_id).await;
-    }
-    Ok(order)
+    Ok((order_id, to_fulfil, owed))
 }
 
 /// What fulfilment needs of a paid order.
