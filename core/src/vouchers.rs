@@ -99,14 +99,8 @@ pub struct VoucherInput {
     pub supplier: Option<String>,
 }
 
-/// The gift-card suppliers this build knows, besides a voucher's own codes:
-/// the sandbox's, the sandbox's set to fail every generation (seed 001's
-/// "generation fails" test brand: paid, then refunded), and the sandbox's
-/// taking a few seconds (a supplier called over the network, for testing a
-/// crash while a card is being issued).
-pub const SUPPLIERS: &[&str] = &["sandbox", FAILING_SUPPLIER, SLOW_SUPPLIER];
-pub const FAILING_SUPPLIER: &str = "sandbox-failing";
-pub const SLOW_SUPPLIER: &str = "sandbox-slow";
+/// The gift-card suppliers this build knows, besides a voucher's own codes.
+pub use crate::orders::supplier::Supplier;
 
 struct Checked {
     valid_from: Option<i64>,
@@ -156,7 +150,9 @@ impl VoucherInput {
             }
         }
         match (&self.supplier, &self.price) {
-            (Some(s), _) if !SUPPLIERS.contains(&s.as_str()) => bad.push(("supplier", format!("must be one of {}", SUPPLIERS.join(", ")))),
+            (Some(s), _) if Supplier::named(s).is_none() => {
+                bad.push(("supplier", format!("must be one of {}", Supplier::NAMES.join(", "))))
+            }
             (Some(_), None) => bad.push(("supplier", "only a voucher with a price has a supplier".into())),
             _ => {}
         }

@@ -188,21 +188,21 @@ pub fn test_gift_cards() -> Vec<TestGiftCard> {
             title: "Test gift card: {b}5% off{/b}",
             description: "Bought with the sandbox provider: the payment succeeds and the card is issued with a PIN.",
             price: inr(PriceModel::Denominations { values: vec![10_000, 25_000, 50_000, 100_000] }, 500),
-            supplier: "sandbox",
+            supplier: crate::orders::supplier::SANDBOX,
         },
         TestGiftCard {
             id: "0195f0a1-0000-7000-8000-0000000000f8",
             title: "Test gift card: generation fails",
             description: "The payment succeeds, the card cannot be issued: the payment is refunded (ORDER_FAILED).",
             price: inr(PriceModel::Range { min: 10_000, max: 500_000, step: 5_000 }, 300),
-            supplier: crate::vouchers::FAILING_SUPPLIER,
+            supplier: crate::orders::supplier::FAILING,
         },
         TestGiftCard {
             id: "0195f0a1-0000-7000-8000-0000000000f9",
             title: "Test gift card: no discount",
             description: "Any whole amount from ₹10 to ₹10,000 at no discount. ₹813 is declined at payment: no money is taken.",
             price: inr(PriceModel::Range { min: 1_000, max: 1_000_000, step: 100 }, 0),
-            supplier: "sandbox",
+            supplier: crate::orders::supplier::SANDBOX,
         },
     ]
 }

@@ -7,6 +7,8 @@ pub mod price;
 mod state;
 #[cfg(feature = "server")]
 mod store;
+#[cfg(feature = "server")]
+pub mod supplier;
 
 pub use price::{Line, LineKind, Price, PriceModel, Quote};
 pub use state::{OrderOutcome, OrderState, Step};

@@ -5,7 +5,10 @@
 //! moves the order once; the recovery job ([`finish_unfinished`]) completes
 //! what a crash left between two steps.
 
-use super::{Line, LineKind, OrderOutcome, OrderState, Price, Quote, Step};
+use super::{
+    Line, LineKind, OrderOutcome, OrderState, Price, Quote, Step,
+    supplier::{GiftCardSupplier, Supplier},
+};
 use crate::{
     Platform,
     claims::Holder,
@@ -486,7 +489,7 @@ async fn settle_in(
                     // order is leased to this call, which asks the supplier once committed.
                     match paid_order(tx, &order_id).await? {
                         Some(order) if instant(&order) => {
-                            let supplied = supply(&order).await;
+                            let supplied = supply(&order_id, &order).await;
                             issue_in(p, tx, &order_id, &order, supplied, now).await?;
                         }
                         _ => {
@@ -540,9 +543,6 @@ struct Paid {
 /// (or a process that died meanwhile) lets the recovery job take it over.
 const FULFIL_LEASE_MS: i64 = 15_000;
 
-/// How long the slow sandbox supplier takes to issue a card.
-const SLOW_SUPPLIER_MS: u64 = 3_000;
-
 /// Issues the gift card of a paid order: its code from the voucher's pool,
 /// generated, or from its supplier; committed with the step to `fulfilled`
 /// and `ORDER_COMPLETED`. When no card can be issued, the order moves to
@@ -577,7 +577,7 @@ async fn fulfil_leased(p: &Platform, order_id: &str) -> Result<(), ApiError> {
     let mut read = p.db.pool().acquire().await?;
     let Some(paid) = paid_order(&mut read, order_id).await? else { return Ok(()) };
     drop(read);
-    let supplied = supply(&paid).await;
+    let supplied = supply(order_id, &paid).await;
     let mut tx = p.db.begin_write().await?;
     if issue_in(p, &mut tx, order_id, &paid, supplied, now_ms()).await? {
         tx.commit().await?;
@@ -597,23 +597,18 @@ async fn paid_order(conn: &mut sqlx::AnyConnection, order_id: &str) -> Result<Op
 }
 
 /// Whether the card comes without waiting on anything outside this process
-/// (the voucher's own codes, the sandbox's instant suppliers): then it is
-/// issued in the very transaction that records the payment.
+/// (the voucher's own codes, an instant supplier): then it is issued in the
+/// very transaction that records the payment.
 fn instant(paid: &Paid) -> bool {
-    paid.supplier.as_deref() != Some(crate::vouchers::SLOW_SUPPLIER)
+    paid.supplier.as_deref().and_then(Supplier::named).is_none_or(|s| s.instant())
 }
 
 /// The supplier's card, or why it gave none; `None` for the voucher's own codes.
-async fn supply(paid: &Paid) -> Option<Result<(String, Option<String>), String>> {
-    match paid.supplier.as_deref() {
-        None => None,
-        Some(crate::vouchers::FAILING_SUPPLIER) => Some(Err("the supplier could not generate the gift card".into())),
-        Some(crate::vouchers::SLOW_SUPPLIER) => {
-            tokio::time::sleep(std::time::Duration::from_millis(SLOW_SUPPLIER_MS)).await;
-            Some(Ok((sandbox_card_number(), Some(pin()))))
-        }
-        Some(_) => Some(Ok((sandbox_card_number(), Some(pin())))),
-    }
+async fn supply(order_id: &str, paid: &Paid) -> Option<Result<(String, Option<String>), String>> {
+    let name = paid.supplier.as_deref()?;
+    let Some(supplier) = Supplier::named(name) else { return Some(Err(format!("this build has no supplier {name:?}"))) };
+    let face = Money::new(paid.face_value, paid.currency);
+    Some(supplier.issue(order_id, face).await.map(|card| (card.number, card.pin)).map_err(|why| why.0))
 }
 
 /// Writes the paid order's card (from the supplier's answer, or the
@@ -686,17 +681,6 @@ async fn issue_in(
 
 /// A gift card is valid for a year from its issue unless its supplier says otherwise.
 const CARD_VALIDITY_MS: i64 = 365 * 24 * 3600 * 1000;
-
-fn sandbox_card_number() -> String {
-    use rand::Rng;
-    let mut rng = rand::rngs::OsRng;
-    (0..16).map(|_| char::from(b'0' + rng.gen_range(0..10u8))).collect()
-}
-
-fn pin() -> String {
-    use rand::Rng;
-    format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32))
-}
 
 /// The order's captured payment is owed back: [`refund_due`] gives it back.
 async fn owe_refund(tx: &mut sqlx::AnyConnection, order_id: &str, now: i64) -> Result<(), ApiError> {
