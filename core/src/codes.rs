@@ -55,6 +55,8 @@ error_codes! {
     OperatorTokenInvalid = "operator_token_invalid", 401, "The admin API needs the operator token as a Bearer token.";
     AdminDisabled = "admin_disabled", 403, "No operator token is configured: the admin API is off.";
     CrossSiteRequest = "cross_site_request", 403, "A webview call came from another site's page; it must come from the webview itself.";
+    SignInFailed = "sign_in_failed", 401, "The email and password of a console or portal account do not match (the same answer for an unknown email).";
+    AccountLocked = "account_locked", 403, "A console or portal account locked after too many failed sign-ins: an operator unlocks it.";
     InsufficientCoins = "insufficient_coins", 402, "The user's coin balance is below the voucher's cost.";
     NotFound = "not_found", 404, "No such route or resource, or it belongs to another partner; for a user, also a voucher they may not see (a draft, another cohort's, an unlisted one without its code).";
     MethodNotAllowed = "method_not_allowed", 405, "This route does not accept that method.";

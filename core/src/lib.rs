@@ -51,6 +51,8 @@ pub mod patch;
 #[cfg(feature = "server")]
 pub mod payments;
 #[cfg(feature = "server")]
+pub mod people;
+#[cfg(feature = "server")]
 pub mod qr;
 #[cfg(feature = "server")]
 pub mod redemptions;

@@ -30,6 +30,9 @@ pub enum Command {
     /// Manage partners.
     #[command(subcommand)]
     Partner(PartnerCommand),
+    /// Console and portal accounts (SPEC §12).
+    #[command(subcommand)]
+    User(UserCommand),
     /// Development tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -69,6 +72,31 @@ pub enum WebhookCommand {
         /// Also check the timestamp is within 5 minutes of now (as a live receiver must).
         #[arg(long)]
         check_time: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account and print its password (shown once; reading one from
+    /// standard input with --password-stdin instead).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// An operator: everything, every partner.
+        #[arg(long, conflicts_with_all = ["role", "partner"])]
+        operator: bool,
+        /// partner_admin, partner_developer or designer (with --partner).
+        #[arg(long, requires = "partner")]
+        role: Option<String>,
+        #[arg(long)]
+        partner: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Unlock an account locked after too many failed sign-ins.
+    Unlock {
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -211,6 +239,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let platform = open(config).await?;
             partner_command(&platform, cmd).await
         }
+        Command::User(cmd) => {
+            let platform = open(config).await?;
+            user_command(&platform, cmd).await
+        }
         Command::Token(TokenCommand::Mint { partner, user, ttl }) => {
             if !(1..=3600).contains(&ttl) {
                 anyhow::bail!("--ttl must be 1–3600 seconds: the platform refuses longer-lived tokens");
@@ -247,6 +279,46 @@ fn print_credentials(c: &partners::PartnerCredentials) {
         println!("  the old secret verifies until {until}");
     }
     println!("  Store these now: they are not shown again.");
+}
+
+async fn user_command(platform: &Platform, cmd: UserCommand) -> anyhow::Result<()> {
+    use tessera_core::people::{self, Role};
+    let db = &platform.db;
+    match cmd {
+        UserCommand::Create { email, operator, role, partner, password_stdin } => {
+            let role = match (operator, role.as_deref()) {
+                (true, _) => Role::Operator,
+                (false, Some(r)) => Role::parse(r)
+                    .filter(|r| *r != Role::Operator)
+                    .ok_or_else(|| anyhow::anyhow!("--role must be partner_admin, partner_developer or designer (or use --operator)"))?,
+                (false, None) => anyhow::bail!("give --operator, or --role with --partner"),
+            };
+            let (password, generated) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                (line.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (people::generated_password(), true)
+            };
+            let partner = partner.map(PartnerId::new);
+            let person = people::create(db, &email, &password, role, partner.as_ref()).await.map_err(api_error)?;
+            println!("tessera: account created");
+            println!("  email       {}", person.email);
+            println!("  role        {}", person.role);
+            if let Some(p) = &person.partner_id {
+                println!("  partner     {p}");
+            }
+            if generated {
+                println!("  password    {password}");
+                println!("  Store it now: it is not shown again. Sign in at /console/login.");
+            }
+        }
+        UserCommand::Unlock { email } => {
+            let person = people::unlock(db, None, &email, tessera_core::clock::now_ms()).await.map_err(api_error)?;
+            println!("tessera: {} unlocked", person.email);
+        }
+    }
+    Ok(())
 }
 
 async fn partner_command(platform: &Platform, cmd: PartnerCommand) -> anyhow::Result<()> {

@@ -13,7 +13,12 @@ pub struct Limiters {
     partner: DefaultKeyedRateLimiter<String>,
     user: DefaultKeyedRateLimiter<String>,
     session: DefaultKeyedRateLimiter<IpAddr>,
+    sign_in: DefaultKeyedRateLimiter<IpAddr>,
 }
+
+/// Console and portal sign-ins a client address may try per minute (besides
+/// the lock after ten failures of one account).
+pub const SIGN_INS_PER_MINUTE: u32 = 20;
 
 fn quota(per_minute: u32) -> Quota {
     Quota::per_minute(NonZeroU32::new(per_minute.max(1)).expect("at least 1"))
@@ -38,6 +43,7 @@ impl Limiters {
             partner: RateLimiter::keyed(quota(limits.partner_per_minute)),
             user: RateLimiter::keyed(quota(limits.user_per_minute)),
             session: RateLimiter::keyed(quota(limits.session_per_minute)),
+            sign_in: RateLimiter::keyed(quota(SIGN_INS_PER_MINUTE)),
         }
     }
 
@@ -60,10 +66,15 @@ impl Limiters {
         Self::verdict(&self.session, &ip)
     }
 
+    pub fn sign_in(&self, ip: IpAddr) -> Result<(), Limited> {
+        Self::verdict(&self.sign_in, &ip)
+    }
+
     /// Forgets keys whose allowance is full again, so memory follows the active callers.
     pub fn forget_idle(&self) {
         self.partner.retain_recent();
         self.user.retain_recent();
         self.session.retain_recent();
+        self.sign_in.retain_recent();
     }
 }

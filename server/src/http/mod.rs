@@ -2,6 +2,7 @@
 //! server functions, and the layers every request passes through.
 
 mod admin;
+mod console;
 mod consumer;
 pub mod demo;
 mod errors;
@@ -12,6 +13,7 @@ mod limits;
 pub mod openapi;
 mod orders;
 mod partner;
+mod plain_page;
 mod sandbox;
 mod security;
 mod webhooks;
@@ -184,6 +186,7 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
             .merge(demo::routes())
             .merge(sandbox::routes())
             .merge(orders::pay_routes())
+            .merge(console::routes())
             .merge(images::routes())
             .route(
                 "/metrics",

@@ -2,6 +2,7 @@
 //! partner's view of them (`/integrations/orders`), the operator's reversal,
 //! and the sandbox provider's hosted payment page (`/pay/sandbox/{paymentId}`).
 
+use super::plain_page::{escape, page, page_with};
 use super::{
     AppState,
     extract::{ApiJson, ApiQuery, Consumer, Operator},
@@ -9,8 +10,8 @@ use super::{
 use axum::{
     Extension, Json, Router,
     extract::{Path, RawQuery, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse, Redirect, Response},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
 use serde::Deserialize;
@@ -427,42 +428,8 @@ fn outcome_text(order: &Order) -> String {
     }
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
 fn serde_urlencoded_form<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let pairs: serde_json::Map<String, serde_json::Value> =
         url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), serde_json::Value::String(v.into_owned()))).collect();
     serde_json::from_value(serde_json::Value::Object(pairs)).map_err(|e| ApiError::validation(vec![("body", e.to_string())]))
-}
-
-/// A small page of its own (not the webview): its style by nonce, nothing
-/// else loaded, forms posted here only, framed only where the webview may be
-/// (`frame-ancestors` is completed with the partner's origins), never cached.
-fn page(title: &str, body: &str) -> Result<Response, ApiError> {
-    page_with(title, body, "")
-}
-
-/// [`page`], with more sources (`{nonce}` in `body` and `sources` is the page's nonce).
-fn page_with(title: &str, body: &str, sources: &str) -> Result<Response, ApiError> {
-    let nonce = uuid::Uuid::new_v4().simple().to_string();
-    let body = body.replace("{nonce}", &nonce);
-    let sources = sources.replace("{nonce}", &nonce);
-    let html = format!(
-        "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><style nonce={nonce}>:root{{color-scheme:light dark}}body{{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a;background:#fff}}\
-         @media (prefers-color-scheme:dark){{body{{color:#f3f4f6;background:#0b1220}}a{{color:#93b4ff}}}}\
-         .amount{{font-size:2rem;font-weight:600}}button{{font:inherit;padding:.75rem 1.5rem;border-radius:.5rem;border:0;background:#1f4fd1;color:#fff}}\
-         fieldset{{border:1px solid #ccc;border-radius:.5rem;margin:1rem 0}}</style></head><body>{body}</body></html>"
-    );
-    let csp = format!(
-        "default-src 'none'; style-src 'nonce-{nonce}'; base-uri 'none'; object-src 'none'; frame-ancestors 'self'; {}",
-        if sources.contains("form-action") { sources.clone() } else { format!("form-action 'self'; {sources}") }
-    );
-    let mut response = Html(html).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&csp).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?);
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
 }

@@ -93,7 +93,8 @@ pub async fn frame_ancestors(State(state): State<AppState>, req: Request, next: 
 pub async fn same_origin_writes(req: Request, next: Next) -> Response {
     use axum::response::IntoResponse;
     let is_write = req.method() != axum::http::Method::GET && req.method() != axum::http::Method::HEAD;
-    if is_write && req.uri().path().starts_with("/api/") {
+    // The webview's server functions, and the console's forms and calls.
+    if is_write && (req.uri().path().starts_with("/api/") || req.uri().path().starts_with("/console/")) {
         let headers = req.headers();
         let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
         let origin_host = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(|o| {
@@ -104,7 +105,7 @@ pub async fn same_origin_writes(req: Request, next: Next) -> Response {
         let cross_origin = matches!(&origin_host, Some(found) if found.as_deref() != Some(host));
         let cross_site = headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site");
         if cross_origin || cross_site {
-            return tessera_core::error::ApiError::new(ErrorCode::CrossSiteRequest, "This call must come from the webview's own pages.")
+            return tessera_core::error::ApiError::new(ErrorCode::CrossSiteRequest, "This call must come from this server's own pages.")
                 .into_response();
         }
     }

@@ -5,6 +5,7 @@ mod support;
 mod cli;
 mod coins;
 mod concurrency;
+mod console;
 mod consumer;
 mod consumer_auth;
 mod edge;
