@@ -215,6 +215,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 partners::set_integration(&platform, &demo::PARTNER_ID.into(), &input).await.map_err(api_error)?;
             }
             println!("  backend     {sandbox}  (built-in sandbox: SSO and coins ledger)");
+            // The demo's operator account for the console, made once (its password shown then).
+            let (email, password) = ("operator@demo.example", tessera_core::people::generated_password());
+            match tessera_core::people::create(&platform.db, email, &password, tessera_core::people::Role::Operator, None).await {
+                Ok(_) => println!("  console     {email} / {password}  (sign in at /console/login; shown once)"),
+                Err(e) if e.code() == tessera_core::error::ErrorCode::Conflict => {
+                    println!("  console     {email}  (its password was shown when it was made)")
+                }
+                Err(e) => return Err(api_error(e)),
+            }
             let token = mint_now(seeded.partner.jwt_secret(), &demo::PARTNER_ID.into(), &demo::USER_ID.into(), 3600);
             println!("  demo user   {} (partner {})", demo::USER_ID, demo::PARTNER_ID);
             println!("  JWT (1 h)   {token}");

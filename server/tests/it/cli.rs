@@ -143,11 +143,25 @@ async fn demo_prints_a_working_token_for_the_demo_user(backend: Backend) {
     assert!(printed.contains("API secret") && printed.contains("JWT secret"), "first run shows the credentials: {printed}");
     let again = text(&run(&db, &["demo"], &[]).await.stdout);
     assert!(!again.contains("API secret"), "credentials are shown once: {again}");
+    // The console's operator: its password shown once too.
+    let console = printed.lines().find_map(|l| l.trim().strip_prefix("console     operator@demo.example / ")).expect(&printed);
+    let console_password = console.split_whitespace().next().unwrap().to_string();
+    assert!(
+        again.contains("operator@demo.example  (its password was shown when it was made)") && !again.contains(&console_password),
+        "{again}"
+    );
     let token = again.lines().find_map(|l| l.trim().strip_prefix("JWT (1 h)")).unwrap().trim().to_string();
     let app = TestServer::spawn_on(db, &[]).await;
     let res = app.request(Method::GET, "/me/vouchers?limit=50").bearer_auth(&token).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let page: serde_json::Value = res.json().await.unwrap();
+    let signed = app
+        .request(Method::POST, "/console/login")
+        .json(&serde_json::json!({ "email": "operator@demo.example", "password": console_password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), StatusCode::OK, "the demo's operator signs in to the console");
     // The 12 of the catalog, the 4 claimable ones of the sandbox's test brand
     // (the demo user is in cohort `sandbox`; out of stock and expired are not
     // listed) and its 3 gift cards, which carry a price.
