@@ -66,13 +66,19 @@ fn matches(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
-/// An address a sign-in can use: one `@`, a dot in the domain, no spaces.
+/// Whether text can be an email address: at most 254 characters, something
+/// before the `@`, a dot in the domain, no space, control or markup character.
+/// The one check for a sign-in's address and a partner's support address.
+pub fn plausible_email(email: &str) -> bool {
+    email.len() <= 254
+        && email.split_once('@').is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !host.ends_with('.'))
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"'".contains(c))
+}
+
+/// An address a sign-in can use, lower-cased.
 fn check_email(email: &str) -> Result<String, ApiError> {
     let email = email.trim().to_lowercase();
-    let plausible = email.len() <= 254
-        && email.split_once('@').is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !host.ends_with('.'))
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"'".contains(c));
-    if plausible { Ok(email) } else { Err(ApiError::validation(vec![("email", "is not an email address".into())])) }
+    if plausible_email(&email) { Ok(email) } else { Err(ApiError::validation(vec![("email", "is not an email address".into())])) }
 }
 
 fn check_password(password: &str) -> Result<(), ApiError> {

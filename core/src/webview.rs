@@ -112,13 +112,10 @@ impl WebviewSettings {
         {
             bad.push(("timeZone", "is not an IANA time zone such as Asia/Kuala_Lumpur".to_string()));
         }
-        if let Some(email) = &self.support_email {
-            let plausible = email.len() <= 254
-                && email.split_once('@').is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !host.ends_with('.'))
-                && !email.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"'".contains(c));
-            if !plausible {
-                bad.push(("supportEmail", "is not an email address".to_string()));
-            }
+        if let Some(email) = &self.support_email
+            && !crate::people::plausible_email(email)
+        {
+            bad.push(("supportEmail", "is not an email address".to_string()));
         }
         if let Some(link) = &self.support_url {
             let https = url::Url::parse(link).is_ok_and(|u| u.scheme() == "https" && u.host_str().is_some());
