@@ -17,7 +17,7 @@ use argon2::{
     Argon2,
     password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng},
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 crate::text_enum! {
     /// What a person may do (`people.role`).
@@ -43,6 +43,26 @@ pub struct Person {
     /// Absent for an operator.
     pub partner_id: Option<PartnerId>,
     pub locked_at: Option<Timestamp>,
+}
+
+/// `POST /admin/people`: an account to make.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewPerson {
+    pub email: String,
+    pub role: Role,
+    /// The partner of an admin, developer or designer; absent for an operator.
+    pub partner_id: Option<PartnerId>,
+}
+
+/// An account just made, with its password: shown this once.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonWithPassword {
+    #[serde(flatten)]
+    pub person: Person,
+    /// Generated; give it to the person once (they sign in at `/console/login`).
+    pub password: String,
 }
 
 /// How long a sign-in lasts.

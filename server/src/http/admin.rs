@@ -47,6 +47,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(archive_voucher))
         .routes(routes!(upload_codes))
         .routes(routes!(list_redemptions))
+        .routes(routes!(create_person))
         .merge(super::webhooks::admin_routes())
         .merge(super::orders::admin_routes())
 }
@@ -68,6 +69,26 @@ async fn create_partner(
 ) -> Result<(StatusCode, Json<PartnerCredentials>), ApiError> {
     let (_, creds) = partners::create(db(&s), new).await?;
     Ok((StatusCode::CREATED, Json(creds)))
+}
+
+/// Make a console or portal account with a generated password (shown once).
+#[utoipa::path(post, path = "/admin/people", tag = "admin", security(("operator" = [])),
+    request_body = tessera_core::people::NewPerson,
+    responses(
+        (status = 201, body = tessera_core::people::PersonWithPassword),
+        (status = 404, description = "not_found (no such partner)", body = ErrorBody),
+        (status = 409, description = "conflict (the email has an account)", body = ErrorBody),
+        (status = 422, description = "validation_failed", body = ErrorBody),
+    ))]
+async fn create_person(
+    _: Operator,
+    State(s): State<AppState>,
+    ApiJson(new): ApiJson<tessera_core::people::NewPerson>,
+) -> Result<(StatusCode, Json<tessera_core::people::PersonWithPassword>), ApiError> {
+    use tessera_core::people;
+    let password = people::generated_password();
+    let person = people::create(db(&s), &new.email, &password, new.role, new.partner_id.as_ref()).await?;
+    Ok((StatusCode::CREATED, Json(people::PersonWithPassword { person, password })))
 }
 
 /// Every partner (never their secrets).

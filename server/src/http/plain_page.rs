@@ -29,7 +29,9 @@ pub fn page_with(title: &str, body: &str, sources: &str) -> Result<Response, Api
          <title>{title}</title><style nonce={nonce}>:root{{color-scheme:light dark}}body{{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a;background:#fff}}\
          @media (prefers-color-scheme:dark){{body{{color:#f3f4f6;background:#0b1220}}a{{color:#93b4ff}}}}\
          .amount{{font-size:2rem;font-weight:600}}button{{font:inherit;padding:.75rem 1.5rem;border-radius:.5rem;border:0;background:#1f4fd1;color:#fff}}\
-         fieldset{{border:1px solid #ccc;border-radius:.5rem;margin:1rem 0}}</style></head><body>{body}</body></html>"
+         fieldset{{border:1px solid #ccc;border-radius:.5rem;margin:1rem 0}}\
+         input[type=email],input[type=password]{{font:inherit;width:100%;max-width:22rem;padding:.5rem .625rem;border:1px solid #767676;border-radius:.375rem}}\
+         .error{{color:#b91c1c;font-weight:600}}@media (prefers-color-scheme:dark){{.error{{color:#fca5a5}}}}</style></head><body>{body}</body></html>"
     );
     let csp = format!(
         "default-src 'none'; style-src 'nonce-{nonce}'; base-uri 'none'; object-src 'none'; frame-ancestors 'self'; {}",

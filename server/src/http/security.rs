@@ -102,8 +102,16 @@ pub async fn same_origin_writes(req: Request, next: Next) -> Response {
                 .ok()
                 .map(|u| format!("{}{}", u.host_str().unwrap_or(""), u.port().map(|p| format!(":{p}")).unwrap_or_default()))
         });
-        let cross_origin = matches!(&origin_host, Some(found) if found.as_deref() != Some(host));
-        let cross_site = headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site");
+        let fetch_site = headers.get("sec-fetch-site").map(|v| v.as_bytes());
+        // A form posted from a page with `Referrer-Policy: no-referrer` (ours)
+        // says `Origin: null`: then only the browser's Sec-Fetch-Site vouches.
+        let opaque = headers.get(header::ORIGIN).is_some_and(|v| v.as_bytes() == b"null");
+        let cross_origin = if opaque {
+            fetch_site != Some(b"same-origin".as_slice())
+        } else {
+            matches!(&origin_host, Some(found) if found.as_deref() != Some(host))
+        };
+        let cross_site = fetch_site == Some(b"cross-site".as_slice());
         if cross_origin || cross_site {
             return tessera_core::error::ApiError::new(ErrorCode::CrossSiteRequest, "This call must come from this server's own pages.")
                 .into_response();

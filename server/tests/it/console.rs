@@ -95,6 +95,18 @@ async fn operator_signs_in_and_out_with_a_strict_http_only_cookie(backend: Backe
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(error_code(&res.json().await.unwrap()), "cross_site_request");
+    // Our own form, posted from a page that sends no referrer: `Origin: null`, vouched for by
+    // the browser's Sec-Fetch-Site; without that, or from another site, it is refused.
+    for (fetch_site, expected) in
+        [(Some("same-origin"), StatusCode::OK), (Some("cross-site"), StatusCode::FORBIDDEN), (None, StatusCode::FORBIDDEN)]
+    {
+        let mut req = app.request(Method::POST, "/console/login").header("origin", "null");
+        if let Some(site) = fetch_site {
+            req = req.header("sec-fetch-site", site);
+        }
+        let res = req.json(&json!({ "email": "ops@example.com", "password": password })).send().await.unwrap();
+        assert_eq!(res.status(), expected, "Origin: null, Sec-Fetch-Site: {fetch_site:?}");
+    }
 
     // The password never reached the log.
     assert!(!app.log().contains(&password), "the password was logged");
