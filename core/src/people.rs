@@ -165,12 +165,9 @@ fn refused() -> ApiError {
 /// Signs a person in: their session token (to keep in an HttpOnly cookie).
 pub async fn sign_in(db: &Db, email: &str, password: &str, now: i64) -> Result<(Person, String), ApiError> {
     let email = email.trim().to_lowercase();
-    let found: Option<(String, String, i64, Option<i64>)> =
-        sqlx::query_as("SELECT id, password_hash, failed_sign_ins, locked_at FROM people WHERE email = $1")
-            .bind(&email)
-            .fetch_optional(db.pool())
-            .await?;
-    let Some((id, stored, _, locked_at)) = found else {
+    let found: Option<(String, String, Option<i64>)> =
+        sqlx::query_as("SELECT id, password_hash, locked_at FROM people WHERE email = $1").bind(&email).fetch_optional(db.pool()).await?;
+    let Some((id, stored, locked_at)) = found else {
         // As long as a real check: the answer's time says nothing of which emails exist.
         let _ = matches(password, DUMMY_HASH);
         return Err(refused());

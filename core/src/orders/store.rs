@@ -302,12 +302,22 @@ pub async fn history(db: &Db, user_id: &UserId) -> Result<Vec<Order>, ApiError> 
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {ORDER_COLUMNS} {ORDER_FROM} WHERE o.user_id = $1 ORDER BY o.created_at DESC, o.id DESC LIMIT 200"
     ));
-    let orders: Vec<Order> = sqlx::query_as(sql).bind(user_id).fetch_all(db.pool()).await?;
-    let mut out = Vec::with_capacity(orders.len());
-    for o in orders {
-        out.push(with_lines(db, o).await?);
+    let mut orders: Vec<Order> = sqlx::query_as(sql).bind(user_id).fetch_all(db.pool()).await?;
+    // Every order's lines in one read (not one read per order).
+    let lines: Vec<(String, LineKind, i64)> =
+        sqlx::query_as("SELECT l.order_id, l.kind, l.amount FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.user_id = $1 ORDER BY l.order_id, l.position")
+            .bind(user_id)
+            .fetch_all(db.pool())
+            .await?;
+    let mut by_order: std::collections::HashMap<String, Vec<Line>> = std::collections::HashMap::new();
+    for (order_id, kind, amount) in lines {
+        by_order.entry(order_id).or_default().push(Line { kind, amount });
     }
-    Ok(out)
+    for o in &mut orders {
+        o.lines = by_order.remove(&o.id).unwrap_or_default();
+        o.status = Some(o.state.outcome());
+    }
+    Ok(orders)
 }
 
 /// Starts paying the user's order: a payment at its provider, and the page to

@@ -46,9 +46,9 @@ fn token_in(headers: &HeaderMap) -> Option<String> {
 }
 
 /// The signed-in person, or 401.
-async fn person(s: &AppState, headers: &HeaderMap) -> Result<(Person, String), ApiError> {
+async fn person(s: &AppState, headers: &HeaderMap) -> Result<Person, ApiError> {
     let token = token_in(headers).ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "Sign in to the console first."))?;
-    Ok((people::signed_in(&s.platform.db, &token, now_ms()).await?, token))
+    people::signed_in(&s.platform.db, &token, now_ms()).await
 }
 
 /// A console page: nothing may frame it.
@@ -133,13 +133,13 @@ async fn logout(State(s): State<AppState>, headers: HeaderMap) -> Result<Respons
 
 /// Who is signed in.
 async fn me(State(s): State<AppState>, headers: HeaderMap) -> Result<Json<Person>, ApiError> {
-    Ok(Json(person(&s, &headers).await?.0))
+    Ok(Json(person(&s, &headers).await?))
 }
 
 /// The console's first screen: who is signed in, and signing out. (Its
 /// sections come with the rest of the people's screens.)
 async fn home(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let Ok((p, _)) = person(&s, &headers).await else { return Ok(Redirect::to("/console/login").into_response()) };
+    let Ok(p) = person(&s, &headers).await else { return Ok(Redirect::to("/console/login").into_response()) };
     let whose = p.partner_id.as_ref().map(|id| format!(" of partner <code>{}</code>", escape(id.as_str()))).unwrap_or_default();
     console_page(
         "Console · Tessera",
