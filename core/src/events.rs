@@ -127,6 +127,31 @@ pub async fn sequence_pending(db: &Db) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A partner's events newest first (for people reading the portal, not for
+/// a backend catching up: that is [`list`]'s order), optionally of one type,
+/// older than `before` (the `(createdAt, id)` of the last one seen).
+pub async fn recent(
+    db: &Db,
+    partner_id: &PartnerId,
+    kind: Option<EventType>,
+    before: Option<(i64, &str)>,
+    limit: i64,
+) -> Result<Vec<Event>, ApiError> {
+    let (at, id) = before.unwrap_or((i64::MAX, ""));
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT payload FROM events WHERE partner_id = $1 AND (type = $2 OR $2 IS NULL) \
+         AND (created_at < $3 OR (created_at = $3 AND id < $4)) ORDER BY created_at DESC, id DESC LIMIT $5",
+    )
+    .bind(partner_id)
+    .bind(kind)
+    .bind(at)
+    .bind(id)
+    .bind(limit.clamp(1, 500))
+    .fetch_all(db.pool())
+    .await?;
+    rows.into_iter().map(|(p,)| serde_json::from_str(&p).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))).collect()
+}
+
 /// A partner's events in feed order (see [`sequence`]), after the event
 /// `after` (an id from a page or a webhook), optionally of one type.
 pub async fn list(

@@ -287,6 +287,65 @@ pub async fn audit(
     Ok(())
 }
 
+/// A partner's people (every operator when `partner` is absent), by email.
+pub async fn list(db: &Db, partner: Option<&PartnerId>) -> Result<Vec<Person>, ApiError> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM people WHERE partner_id = $1 OR ($1 IS NULL AND partner_id IS NULL) ORDER BY email"
+    ));
+    Ok(sqlx::query_as(sql).bind(partner).fetch_all(db.pool()).await?)
+}
+
+/// Writes one line of the audit log on its own, for an action whose own
+/// writes are done (a console action through a domain function that keeps
+/// its transaction to itself).
+pub async fn record(
+    db: &Db,
+    actor: &Person,
+    action: &str,
+    subject: &str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> Result<(), ApiError> {
+    let mut tx = db.begin_write().await?;
+    audit(&mut tx, Some(&actor.id), action, subject, before, after).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One line of the audit log as operators read it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditLine {
+    pub id: String,
+    pub at: Timestamp,
+    /// The person's email; absent for the command line.
+    pub actor: Option<String>,
+    pub action: String,
+    pub subject: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// The audit log, newest first: `limit` lines older than the cursor
+/// (`(at, id)` of the last line seen), optionally of one action's kind
+/// (its prefix, such as `redemption.`).
+pub async fn audit_log(db: &Db, action_prefix: Option<&str>, before: Option<(i64, &str)>, limit: i64) -> Result<Vec<AuditLine>, ApiError> {
+    let (at, id) = before.unwrap_or((i64::MAX, ""));
+    let prefix = action_prefix.filter(|p| !p.is_empty()).map(|p| format!("{}%", p.replace(['%', '_'], "")));
+    Ok(sqlx::query_as(
+        "SELECT a.id, a.at, p.email AS actor, a.action, a.subject, a.before, a.after \
+         FROM audit_log a LEFT JOIN people p ON p.id = a.actor \
+         WHERE (a.at < $1 OR (a.at = $1 AND a.id < $2)) AND (a.action LIKE $3 OR $3 IS NULL) \
+         ORDER BY a.at DESC, a.id DESC LIMIT $4",
+    )
+    .bind(at)
+    .bind(id)
+    .bind(prefix)
+    .bind(limit.clamp(1, 500))
+    .fetch_all(db.pool())
+    .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

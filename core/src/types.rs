@@ -316,6 +316,14 @@ text_enum! {
 }
 
 text_enum! {
+    /// An operator's answer to a FLAGGED redemption (`redemptions.review_verdict`).
+    pub enum ReviewVerdict {
+        Approved = "approved",
+        Rejected = "rejected",
+    }
+}
+
+text_enum! {
     /// Why a redemption carries a note (`redemptions.flag_reason`): FLAGGED
     /// because the device gave no location, or SUCCESS at an outlet without
     /// coordinates (nothing to check against).
@@ -339,6 +347,7 @@ text_enum! {
         OrderCompleted = "ORDER_COMPLETED",
         OrderFailed = "ORDER_FAILED",
         OrderReversed = "ORDER_REVERSED",
+        RedemptionReviewed = "REDEMPTION_REVIEWED",
     }
 }
 

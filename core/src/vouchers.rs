@@ -421,6 +421,39 @@ pub struct PoolUploaded {
     pub free: i64,
 }
 
+/// The codes of a CSV file (the first column; a first line reading `code` is
+/// a header), checked whole: any bad row refuses the file, saying its line.
+pub fn codes_from_csv(text: &str) -> Result<Vec<String>, ApiError> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut codes = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (index, record) in reader.records().enumerate() {
+        let line = |r: &csv::StringRecord| r.position().map(|p| p.line()).unwrap_or(index as u64 + 1);
+        let record = record.map_err(|e| {
+            let at = e.position().map(|p| p.line()).unwrap_or(index as u64 + 1);
+            ApiError::validation(vec![("codes", format!("line {at}: not CSV ({e})"))])
+        })?;
+        let code = record.get(0).unwrap_or_default();
+        if index == 0 && code.eq_ignore_ascii_case("code") {
+            continue;
+        }
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        if code.is_empty() || code.len() > 128 || code.chars().any(char::is_control) {
+            return Err(ApiError::validation(vec![("codes", format!("line {}: a code is 1–128 printable characters", line(&record)))]));
+        }
+        if !seen.insert(code.to_string()) {
+            return Err(ApiError::validation(vec![("codes", format!("line {}: {code:?} appears twice in the file", line(&record)))]));
+        }
+        codes.push(code.to_string());
+    }
+    if codes.is_empty() || codes.len() > 5000 {
+        return Err(ApiError::validation(vec![("codes", format!("the file has {} codes; send 1–5000 per upload", codes.len()))]));
+    }
+    Ok(codes)
+}
+
 /// Adds codes to a pool voucher; codes already there are skipped.
 pub async fn upload_codes(db: &Db, id: &str, upload: &PoolUpload) -> Result<PoolUploaded, ApiError> {
     let v = get(db, id).await?;
@@ -455,4 +488,28 @@ pub async fn upload_codes(db: &Db, id: &str, upload: &PoolUpload) -> Result<Pool
     tx.commit().await?;
     let free = get(db, id).await?.pool_codes_free;
     Ok(PoolUploaded { added, duplicates: upload.codes.len() as u64 - added, free })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::codes_from_csv;
+
+    fn refusal(text: &str) -> String {
+        let e = codes_from_csv(text).unwrap_err();
+        e.details()["fields"]["codes"].as_str().unwrap_or_default().to_string()
+    }
+
+    #[test]
+    fn a_csv_pool_gives_its_first_column_without_the_header() {
+        assert_eq!(codes_from_csv("code,note\nA1,first\n\"B,2\",second\n\n C3 \n").unwrap(), ["A1", "B,2", "C3"]);
+        assert_eq!(codes_from_csv("X1\r\nX2").unwrap(), ["X1", "X2"]);
+    }
+
+    #[test]
+    fn a_bad_row_refuses_the_whole_file_with_its_line() {
+        assert_eq!(refusal("code\nA1\n,empty first column\nA3\n"), "line 3: a code is 1–128 printable characters");
+        assert_eq!(refusal(&format!("A1\nA2\n{}\n", "x".repeat(129))), "line 3: a code is 1–128 printable characters");
+        assert_eq!(refusal("A1\nA2\nA1\n"), "line 3: \"A1\" appears twice in the file");
+        assert!(refusal("code\n").contains("has 0 codes"));
+    }
 }

@@ -73,6 +73,11 @@ impl ApiError {
         &self.details
     }
 
+    /// Seconds for the `Retry-After` header, when a retry is the cure.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after
+    }
+
     /// Logs the cause of a server fault; client errors are the caller's business.
     pub fn report(&self) {
         if let Some(cause) = &self.cause {

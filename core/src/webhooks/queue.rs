@@ -9,7 +9,7 @@
 
 use super::Scheme;
 use crate::error::ErrorCode;
-use crate::types::{DeliveryStatus, DisabledReason, EndpointStatus, Scope, Timestamp};
+use crate::types::{DeliveryStatus, DisabledReason, EndpointStatus, EventType, Scope, Timestamp};
 use crate::{
     clock::{now_ms, to_rfc3339},
     db::Db,
@@ -436,6 +436,8 @@ pub struct Delivery {
     pub id: String,
     pub event_id: String,
     pub endpoint_id: String,
+    /// The event's type.
+    pub event_type: EventType,
     pub status: DeliveryStatus,
     pub attempts: i64,
     /// When the next attempt is due (pending deliveries).
@@ -465,7 +467,7 @@ pub struct Attempt {
 }
 
 /// A [`Delivery`]'s columns; the next attempt's time only while it is pending.
-const DELIVERY_COLUMNS: &str = "id, event_id, endpoint_id, status, attempts, \
+const DELIVERY_COLUMNS: &str = "id, event_id, endpoint_id, (SELECT e.type FROM events e WHERE e.id = event_id) AS event_type, status, attempts, \
      CASE WHEN status = 'pending' THEN next_attempt_at END AS next_attempt_at, last_status, last_error, created_at, delivered_at";
 
 /// An event with its deliveries and every attempt.
@@ -503,20 +505,23 @@ pub async fn event_detail(db: &Db, scope: Scope<'_>, event_id: &str) -> Result<E
     Ok(EventDetail { event, deliveries })
 }
 
-/// An endpoint's deliveries, newest first, optionally of one status.
+/// An endpoint's deliveries, newest first, optionally of one status, and
+/// older than `before` (the `(createdAt, id)` of the last one seen).
 pub async fn deliveries(
     db: &Db,
     scope: Scope<'_>,
     endpoint_id: &str,
     status: Option<DeliveryStatus>,
+    before: Option<(i64, &str)>,
     limit: i64,
 ) -> Result<Vec<Delivery>, ApiError> {
     super::get(db, scope, endpoint_id).await?;
+    let (at, id) = before.unwrap_or((i64::MAX, ""));
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE endpoint_id = $1 AND (status = $2 OR $2 IS NULL) \
-         ORDER BY created_at DESC, id DESC LIMIT $3"
+         AND (created_at < $3 OR (created_at = $3 AND id < $4)) ORDER BY created_at DESC, id DESC LIMIT $5"
     ));
-    Ok(sqlx::query_as(sql).bind(endpoint_id).bind(status).bind(limit.clamp(1, 500)).fetch_all(db.pool()).await?)
+    Ok(sqlx::query_as(sql).bind(endpoint_id).bind(status).bind(at).bind(id).bind(limit.clamp(1, 500)).fetch_all(db.pool()).await?)
 }
 
 /// Work waiting: events not yet dispatched, and deliveries pending.

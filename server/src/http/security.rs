@@ -94,7 +94,9 @@ pub async fn same_origin_writes(req: Request, next: Next) -> Response {
     use axum::response::IntoResponse;
     let is_write = req.method() != axum::http::Method::GET && req.method() != axum::http::Method::HEAD;
     // The webview's server functions, and the console's forms and calls.
-    if is_write && (req.uri().path().starts_with("/api/") || req.uri().path().starts_with("/console/")) {
+    if is_write
+        && (req.uri().path().starts_with("/api/") || req.uri().path().starts_with("/console/") || req.uri().path().starts_with("/portal"))
+    {
         let headers = req.headers();
         let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
         let origin_host = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(|o| {

@@ -55,11 +55,11 @@ pub fn admin_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(a_resend))
 }
 
-fn destinations(s: &AppState) -> &Destinations {
+pub(super) fn destinations(s: &AppState) -> &Destinations {
     s.platform.outbound.destinations()
 }
 
-fn default_in_flight(s: &AppState) -> i64 {
+pub(super) fn default_in_flight(s: &AppState) -> i64 {
     i64::from(s.platform.config.webhooks.max_in_flight)
 }
 
@@ -217,7 +217,7 @@ async fn p_deliveries(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<DeliveriesQuery>,
 ) -> Result<Json<Vec<Delivery>>, ApiError> {
-    Ok(Json(queue::deliveries(&s.platform.db, Scope::Partner(&p.id), &id, q.status, q.limit.unwrap_or(100)).await?))
+    Ok(Json(queue::deliveries(&s.platform.db, Scope::Partner(&p.id), &id, q.status, None, q.limit.unwrap_or(100)).await?))
 }
 
 /// One of your events, with its deliveries and every attempt.
@@ -351,7 +351,7 @@ async fn a_deliveries(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<DeliveriesQuery>,
 ) -> Result<Json<Vec<Delivery>>, ApiError> {
-    Ok(Json(queue::deliveries(&s.platform.db, Scope::Operator, &id, q.status, q.limit.unwrap_or(100)).await?))
+    Ok(Json(queue::deliveries(&s.platform.db, Scope::Operator, &id, q.status, None, q.limit.unwrap_or(100)).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -6,6 +6,7 @@ mod cli;
 mod coins;
 mod concurrency;
 mod console;
+mod console_screens;
 mod consumer;
 mod consumer_auth;
 mod edge;

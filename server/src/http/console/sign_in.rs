@@ -1,10 +1,10 @@
-//! Signing in to the console (SPEC §12, first slice of the people's screens):
-//! `/console/login` (a form; JSON too), `/console/logout`, `/console/me` and
-//! `/console`. The session is an HttpOnly, Secure, `SameSite=Strict` cookie
-//! for `/console` only; every write must come from this server's own pages
-//! (`security::same_origin_writes`); sign-ins are rate-limited per address.
+//! Signing in to the console and the portal: `/console/login` (a form; JSON
+//! too), `/console/logout`, `/console/me`. The session is an HttpOnly,
+//! Secure, `SameSite=Strict` cookie; every write must come from this
+//! server's own pages (`security::same_origin_writes`); sign-ins are
+//! rate-limited per address.
 
-use super::{
+use super::super::{
     AppState,
     plain_page::{escape, page_with},
 };
@@ -27,14 +27,10 @@ use tessera_core::{
 pub const COOKIE: &str = "tessera_console";
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/console", get(home))
-        .route("/console/login", get(login_page).post(login))
-        .route("/console/logout", post(logout))
-        .route("/console/me", get(me))
+    Router::new().route("/console/login", get(login_page).post(login)).route("/console/logout", post(logout)).route("/console/me", get(me))
 }
 
-fn token_in(headers: &HeaderMap) -> Option<String> {
+pub(super) fn token_in(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -43,12 +39,6 @@ fn token_in(headers: &HeaderMap) -> Option<String> {
         .filter_map(|c| c.trim().split_once('='))
         .find(|(name, value)| *name == COOKIE && !value.is_empty())
         .map(|(_, value)| value.to_string())
-}
-
-/// The signed-in person, or 401.
-async fn person(s: &AppState, headers: &HeaderMap) -> Result<Person, ApiError> {
-    let token = token_in(headers).ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "Sign in to the console first."))?;
-    people::signed_in(&s.platform.db, &token, now_ms()).await
 }
 
 /// A console page: nothing may frame it.
@@ -111,9 +101,10 @@ async fn login(
         }
         Err(e) => return Err(e),
     };
-    let cookie = format!("{COOKIE}={token}; Path=/console; Max-Age={}; HttpOnly; Secure; SameSite=Strict", people::SESSION_MS / 1000);
+    let cookie = format!("{COOKIE}={token}; Path=/; Max-Age={}; HttpOnly; Secure; SameSite=Strict", people::SESSION_MS / 1000);
     let cookie = HeaderValue::from_str(&cookie).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))?;
-    let mut response = if json { Json(person).into_response() } else { Redirect::to("/console").into_response() };
+    let home = if person.role == people::Role::Operator { "/console" } else { "/portal" };
+    let mut response = if json { Json(person).into_response() } else { Redirect::to(home).into_response() };
     response.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(response)
 }
@@ -124,31 +115,14 @@ async fn logout(State(s): State<AppState>, headers: HeaderMap) -> Result<Respons
         people::sign_out(&s.platform.db, &token).await?;
     }
     let mut response = Redirect::to("/console/login").into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("tessera_console=; Path=/console; Max-Age=0; HttpOnly; Secure; SameSite=Strict"),
-    );
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, HeaderValue::from_static("tessera_console=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict"));
     Ok(response)
 }
 
-/// Who is signed in.
+/// Who is signed in (JSON; 401 when nobody is).
 async fn me(State(s): State<AppState>, headers: HeaderMap) -> Result<Json<Person>, ApiError> {
-    Ok(Json(person(&s, &headers).await?))
-}
-
-/// The console's first screen: who is signed in, and signing out. (Its
-/// sections come with the rest of the people's screens.)
-async fn home(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let Ok(p) = person(&s, &headers).await else { return Ok(Redirect::to("/console/login").into_response()) };
-    let whose = p.partner_id.as_ref().map(|id| format!(" of partner <code>{}</code>", escape(id.as_str()))).unwrap_or_default();
-    console_page(
-        "Console · Tessera",
-        &format!(
-            "<h1>Console</h1><p class=who>Signed in as <strong>{}</strong>, {}{whose}.</p>\
-             <form method=post action=/console/logout><button type=submit>Sign out</button></form>",
-            escape(&p.email),
-            p.role
-        ),
-        StatusCode::OK,
-    )
+    let token = token_in(&headers).ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "Sign in to the console first."))?;
+    Ok(Json(people::signed_in(&s.platform.db, &token, now_ms()).await?))
 }

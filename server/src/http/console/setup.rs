@@ -1,0 +1,724 @@
+//! The operator's set-up screens: the overview, partners (and their
+//! people), merchants and their outlets, vouchers (publish, archive, code
+//! pools by CSV). Each write goes through the same domain functions as the
+//! admin API and leaves a line in the audit log.
+
+use super::{
+    AppState, OperatorOnly, Screen, Shown, done,
+    layout::{Chip, Notice, page, when},
+    said_or_shown,
+};
+use axum::{
+    Form, Router,
+    extract::{Multipart, Path, Query, State},
+    http::StatusCode,
+    routing::{get, post},
+};
+use leptos::prelude::*;
+use serde::Deserialize;
+use serde_json::json;
+use tessera_core::{
+    error::ApiError,
+    merchants::{self, MerchantInput, OutletInput},
+    partners::{self, NewPartner},
+    people::{self, Person, Role},
+    review,
+    types::PartnerId,
+    vouchers::{self, PoolUpload, Voucher, VoucherInput},
+};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console", get(overview))
+        .route("/console/partners", get(partners_page).post(create_partner))
+        .route("/console/partners/{id}", get(partner_page))
+        .route("/console/partners/{id}/origins", post(set_origins))
+        .route("/console/partners/{id}/people", post(add_person))
+        .route("/console/merchants", get(merchants_page).post(create_merchant))
+        .route("/console/merchants/{id}", get(merchant_page))
+        .route("/console/merchants/{id}/outlets", post(add_outlet))
+        .route("/console/vouchers", get(vouchers_page).post(create_voucher))
+        .route("/console/vouchers/{id}", get(voucher_page))
+        .route("/console/vouchers/{id}/publish", post(publish))
+        .route("/console/vouchers/{id}/archive", post(archive))
+        .route("/console/vouchers/{id}/codes", post(upload_codes))
+}
+
+#[derive(Deserialize, Default)]
+struct Done {
+    done: Option<String>,
+}
+
+/// A form's text: trimmed, `None` when empty.
+fn given(text: &str) -> Option<String> {
+    Some(text.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+/// A form's number, or what is wrong with it.
+fn number<T: std::str::FromStr>(field: &'static str, text: &str, bad: &mut Vec<(&'static str, String)>) -> Option<T> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    text.parse().map_err(|_| bad.push((field, format!("{text:?} is not a number")))).ok()
+}
+
+/// A refused write said on its page; anything else shown as an error page.
+async fn refused<F, Fut>(e: ApiError, again: F) -> Screen
+where
+    F: FnOnce(Option<Notice>, StatusCode) -> Fut,
+    Fut: std::future::Future<Output = Screen>,
+{
+    let (notice, status) = said_or_shown(e)?;
+    again(Some(notice), status).await
+}
+
+// ---------------------------------------------------------------- overview
+
+async fn overview(OperatorOnly(me): OperatorOnly, State(s): State<AppState>) -> Screen {
+    let db = &s.platform.db;
+    let waiting = review::waiting(db, None).await?;
+    let partners = partners::list(db).await?.len();
+    let merchants = merchants::list(db, None).await?.len();
+    let vouchers = vouchers::list(db, None).await?;
+    let published = vouchers.iter().filter(|v| v.status == tessera_core::types::VoucherStatus::Published).count();
+    let body = view! {
+        <section class="card">
+            <h2>"Waiting for you"</h2>
+            <p><a href="/console/review">{format!("{waiting} FLAGGED redemption{} to review", if waiting == 1 { "" } else { "s" })}</a></p>
+        </section>
+        <dl class="facts">
+            <dt>"Partners"</dt><dd><a href="/console/partners">{partners}</a></dd>
+            <dt>"Merchants"</dt><dd><a href="/console/merchants">{merchants}</a></dd>
+            <dt>"Vouchers"</dt><dd><a href="/console/vouchers">{format!("{} ({published} published)", vouchers.len())}</a></dd>
+        </dl>
+    };
+    Ok(page("Overview", &me, "/console", None, StatusCode::OK, body))
+}
+
+// ---------------------------------------------------------------- partners
+
+#[derive(Deserialize, Default)]
+struct PartnerForm {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    origins: String,
+    sandbox: Option<String>,
+}
+
+async fn partners_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Query(d): Query<Done>) -> Screen {
+    render_partners(&s, &me, PartnerForm::default(), Notice::done(d.done.as_deref()), StatusCode::OK, None).await
+}
+
+/// The partners, and the form to add one; `made` shows a new partner's
+/// secrets, this once.
+async fn render_partners(
+    s: &AppState,
+    me: &Person,
+    form: PartnerForm,
+    notice: Option<Notice>,
+    status: StatusCode,
+    made: Option<partners::PartnerCredentials>,
+) -> Screen {
+    let list = partners::list(&s.platform.db).await?;
+    let body = view! {
+        {made.map(|c| view! {
+            <section class="card" aria-labelledby="secrets">
+                <h2 id="secrets">"Its secrets — shown this once"</h2>
+                <p class="hint">"Give them to the partner's backend team now; Tessera keeps only what it needs to check them."</p>
+                <dl class="facts">
+                    <dt>"Partner id"</dt><dd><code class="secret">{c.partner_id.into_string()}</code></dd>
+                    <dt>"API secret"</dt><dd><code class="secret">{c.api_secret.unwrap_or_default()}</code></dd>
+                    <dt>"JWT secret"</dt><dd><code class="secret">{c.jwt_secret.unwrap_or_default()}</code></dd>
+                </dl>
+            </section>
+        })}
+        <table>
+            <thead><tr><th scope="col">"Partner"</th><th scope="col">"Name"</th><th scope="col">"Allowed origins"</th><th scope="col">"Sandbox"</th></tr></thead>
+            <tbody>
+                {list.into_iter().map(|p| {
+                    let href = format!("/console/partners/{}", p.id.as_str());
+                    let origins = p.allowed_origins().join(" ");
+                    let sandbox = if p.is_sandbox() { "yes" } else { "no" };
+                    view! { <tr><td><a href=href><code>{p.id.into_string()}</code></a></td><td>{p.name}</td><td>{origins}</td><td>{sandbox}</td></tr> }
+                }).collect_view()}
+            </tbody>
+        </table>
+        <form class="card" method="post" action="/console/partners">
+            <h2>"Add a partner"</h2>
+            <label for="p-name">"Name"</label><input id="p-name" name="name" required maxlength="200" value=form.name/>
+            <label for="p-id">"Partner id"</label><input id="p-id" name="id" pattern="[a-z0-9_-]{3,64}" value=form.id aria-describedby="p-id-hint"/>
+            <p class="hint" id="p-id-hint">"Lower-case letters, digits, - and _; left empty, one is made."</p>
+            <label for="p-origins">"Allowed origins (one per line)"</label>
+            <textarea id="p-origins" name="origins" aria-describedby="p-origins-hint">{form.origins}</textarea>
+            <p class="hint" id="p-origins-hint">"Where the partner's web app frames the webview, e.g. https://app.example.com"</p>
+            <label class="inline"><input type="checkbox" name="sandbox" value="on" checked=form.sandbox.is_some()/>"Sandbox (test payments and suppliers)"</label>
+            <div class="actions"><button type="submit">"Add partner"</button></div>
+        </form>
+    };
+    Ok(page("Partners", me, "/console/partners", notice, status, body))
+}
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
+}
+
+async fn create_partner(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Form(form): Form<PartnerForm>) -> Screen {
+    let new = NewPartner {
+        id: given(&form.id),
+        name: form.name.trim().to_string(),
+        allowed_origins: lines(&form.origins),
+        sandbox: form.sandbox.is_some(),
+    };
+    match partners::create(&s.platform.db, new).await {
+        Ok((partner, creds)) => {
+            people::record(&s.platform.db, &me, "partner.created", partner.id.as_str(), None, Some(json!(partner.view()))).await?;
+            let notice = Notice::ok(format!("Partner {} added.", partner.id.as_str()));
+            render_partners(&s, &me, PartnerForm::default(), Some(notice), StatusCode::CREATED, Some(creds)).await
+        }
+        Err(e) => refused(e, |n, st| render_partners(&s, &me, form, n, st, None)).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct PersonForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+async fn partner_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Path(id): Path<String>, Query(d): Query<Done>) -> Screen {
+    render_partner(&s, &me, &PartnerId::new(id), Notice::done(d.done.as_deref()), StatusCode::OK, None).await
+}
+
+/// A partner: its facts, origins, people; `made` shows a new account's
+/// password, this once.
+async fn render_partner(
+    s: &AppState,
+    me: &Person,
+    id: &PartnerId,
+    notice: Option<Notice>,
+    status: StatusCode,
+    made: Option<people::PersonWithPassword>,
+) -> Screen {
+    let db = &s.platform.db;
+    let partner = partners::get(db, id).await?.view();
+    let members = people::list(db, Some(id)).await?;
+    let origins_action = format!("/console/partners/{}/origins", id.as_str());
+    let people_action = format!("/console/partners/{}/people", id.as_str());
+    let body = view! {
+        <dl class="facts">
+            <dt>"Partner id"</dt><dd><code>{partner.id.into_string()}</code></dd>
+            <dt>"Sandbox"</dt><dd>{if partner.sandbox { "yes" } else { "no" }}</dd>
+            <dt>"Backend (SSO, coins)"</dt><dd>{partner.integration_base_url.unwrap_or_else(|| "not set".into())}</dd>
+            <dt>"Created"</dt><dd>{partner.created_at}</dd>
+        </dl>
+        <form class="card" method="post" action=origins_action>
+            <h2>"Allowed origins"</h2>
+            <label for="origins">"One per line"</label>
+            <textarea id="origins" name="origins">{partner.allowed_origins.join("\n")}</textarea>
+            <div class="actions"><button type="submit">"Save origins"</button></div>
+        </form>
+        <h2>"People"</h2>
+        {made.map(|m| view! {
+            <section class="card" aria-labelledby="password">
+                <h3 id="password">"Password for "{m.person.email.clone()}" — shown this once"</h3>
+                <p><code class="secret">{m.password}</code></p>
+                <p class="hint">"They sign in at /console/login and can change it there."</p>
+            </section>
+        })}
+        {if members.is_empty() {
+            view! { <p class="empty">"Nobody yet."</p> }.into_any()
+        } else {
+            view! {
+                <table>
+                    <thead><tr><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Locked"</th></tr></thead>
+                    <tbody>{members.into_iter().map(|p| view! {
+                        <tr><td>{p.email}</td><td>{p.role.to_string().replace('_', " ")}</td><td>{p.locked_at.map(|t| when(t.millis())).unwrap_or_else(|| "no".into())}</td></tr>
+                    }).collect_view()}</tbody>
+                </table>
+            }.into_any()
+        }}
+        <form class="card" method="post" action=people_action>
+            <h3>"Add a person"</h3>
+            <div class="row">
+                <div><label for="email">"Email"</label><input id="email" name="email" type="email" required/></div>
+                <div><label for="role">"Role"</label>
+                    <select id="role" name="role">
+                        <option value="partner_admin">"Partner admin"</option>
+                        <option value="partner_developer">"Partner developer"</option>
+                        <option value="designer">"Designer"</option>
+                    </select></div>
+                <button type="submit">"Add person"</button>
+            </div>
+        </form>
+    };
+    let title = format!("Partner {}", partner.name);
+    Ok(page(&title, me, "/console/partners", notice, status, body))
+}
+
+#[derive(Deserialize)]
+struct OriginsForm {
+    #[serde(default)]
+    origins: String,
+}
+
+async fn set_origins(
+    OperatorOnly(me): OperatorOnly,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<OriginsForm>,
+) -> Screen {
+    let id = PartnerId::new(id);
+    let before = partners::get(&s.platform.db, &id).await?.allowed_origins();
+    match partners::set_allowed_origins(&s.platform, &id, &lines(&f.origins)).await {
+        Ok(after) => {
+            people::record(
+                &s.platform.db,
+                &me,
+                "partner.origins_set",
+                id.as_str(),
+                Some(json!(before)),
+                Some(json!(after.allowed_origins())),
+            )
+            .await?;
+            Ok(done(&format!("/console/partners/{}", id.as_str()), "saved"))
+        }
+        Err(e) => refused(e, |n, st| render_partner(&s, &me, &id, n, st, None)).await,
+    }
+}
+
+async fn add_person(
+    OperatorOnly(me): OperatorOnly,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<PersonForm>,
+) -> Screen {
+    let id = PartnerId::new(id);
+    partners::get(&s.platform.db, &id).await?;
+    let role = Role::parse(&f.role).filter(|r| *r != Role::Operator);
+    let made = match role {
+        None => Err(ApiError::validation(vec![("role", "choose partner admin, partner developer or designer".into())])),
+        Some(role) => {
+            let password = people::generated_password();
+            people::create(&s.platform.db, &f.email, &password, role, Some(&id))
+                .await
+                .map(|person| people::PersonWithPassword { person, password })
+        }
+    };
+    match made {
+        Ok(made) => {
+            people::record(&s.platform.db, &me, "person.created", &made.person.id, None, Some(json!(made.person))).await?;
+            let notice = Notice::ok(format!("{} can sign in now.", made.person.email));
+            render_partner(&s, &me, &id, Some(notice), StatusCode::CREATED, Some(made)).await
+        }
+        Err(e) => refused(e, |n, st| render_partner(&s, &me, &id, n, st, None)).await,
+    }
+}
+
+// ---------------------------------------------------------------- merchants
+
+#[derive(Deserialize, Default)]
+struct MerchantForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+}
+
+async fn merchants_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Query(d): Query<Done>) -> Screen {
+    render_merchants(&s, &me, MerchantForm::default(), Notice::done(d.done.as_deref()), StatusCode::OK).await
+}
+
+async fn render_merchants(s: &AppState, me: &Person, form: MerchantForm, notice: Option<Notice>, status: StatusCode) -> Screen {
+    let list = merchants::list(&s.platform.db, None).await?;
+    let body = view! {
+        <table>
+            <thead><tr><th scope="col">"Merchant"</th><th scope="col">"Status"</th><th scope="col">"Since"</th></tr></thead>
+            <tbody>{list.into_iter().map(|m| {
+                let href = format!("/console/merchants/{}", m.id);
+                view! { <tr><td><a href=href>{m.name}</a></td><td><Chip text=m.status.to_string()/></td><td>{when(m.created_at.millis())}</td></tr> }
+            }).collect_view()}</tbody>
+        </table>
+        <form class="card" method="post" action="/console/merchants">
+            <h2>"Add a merchant"</h2>
+            <label for="m-name">"Name"</label><input id="m-name" name="name" required maxlength="200" value=form.name/>
+            <label for="m-description">"Description"</label><textarea id="m-description" name="description">{form.description}</textarea>
+            <div class="actions"><button type="submit">"Add merchant"</button></div>
+        </form>
+    };
+    Ok(page("Merchants", me, "/console/merchants", notice, status, body))
+}
+
+async fn create_merchant(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Form(form): Form<MerchantForm>) -> Screen {
+    let input = MerchantInput {
+        name: form.name.clone(),
+        description: form.description.clone(),
+        logo_url: None,
+        logo_image_id: None,
+        cover_image_id: None,
+    };
+    match merchants::create(&s.platform.db, &input).await {
+        Ok(m) => {
+            people::record(&s.platform.db, &me, "merchant.created", &m.id, None, Some(json!(m))).await?;
+            Ok(done(&format!("/console/merchants/{}", m.id), "created"))
+        }
+        Err(e) => refused(e, |n, st| render_merchants(&s, &me, form, n, st)).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct OutletForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    lat: String,
+    #[serde(default)]
+    lng: String,
+    #[serde(default)]
+    radius: String,
+}
+
+async fn merchant_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Path(id): Path<String>, Query(d): Query<Done>) -> Screen {
+    render_merchant(&s, &me, &id, OutletForm::default(), Notice::done(d.done.as_deref()), StatusCode::OK).await
+}
+
+async fn render_merchant(s: &AppState, me: &Person, id: &str, form: OutletForm, notice: Option<Notice>, status: StatusCode) -> Screen {
+    let db = &s.platform.db;
+    let merchant = merchants::get(db, id).await?;
+    let outlets = merchants::outlets(db, id, None).await?;
+    let vouchers = vouchers::list(db, Some(id)).await?;
+    let action = format!("/console/merchants/{id}/outlets");
+    let new_voucher = format!("/console/vouchers?merchant={id}");
+    let body = view! {
+        <p>{merchant.description}</p>
+        <p><Chip text=merchant.status.to_string()/></p>
+        <h2>"Outlets"</h2>
+        {if outlets.is_empty() {
+            view! { <p class="empty">"No outlets yet: vouchers of a merchant without outlets cannot be redeemed."</p> }.into_any()
+        } else {
+            view! {
+                <table>
+                    <thead><tr><th scope="col">"Outlet"</th><th scope="col">"Address"</th><th scope="col">"Where"</th><th scope="col" class="num">"Geofence"</th></tr></thead>
+                    <tbody>{outlets.into_iter().map(|o| {
+                        let place = match (o.lat, o.lng) { (Some(lat), Some(lng)) => format!("{lat:.5}, {lng:.5}"), _ => "not located".into() };
+                        view! { <tr><td>{o.name}</td><td>{o.address}</td><td>{place}</td><td class="num">{format!("{} m", o.radius_m)}</td></tr> }
+                    }).collect_view()}</tbody>
+                </table>
+            }.into_any()
+        }}
+        <form class="card" method="post" action=action>
+            <h3>"Add an outlet"</h3>
+            <label for="o-name">"Name"</label><input id="o-name" name="name" required maxlength="200" value=form.name/>
+            <label for="o-address">"Address"</label><input id="o-address" name="address" value=form.address size="50"/>
+            <div class="row">
+                <div><label for="o-lat">"Latitude"</label><input id="o-lat" name="lat" inputmode="decimal" value=form.lat placeholder="3.1478"/></div>
+                <div><label for="o-lng">"Longitude"</label><input id="o-lng" name="lng" inputmode="decimal" value=form.lng placeholder="101.7123"/></div>
+                <div><label for="o-radius">"Geofence (m)"</label><input id="o-radius" name="radius" inputmode="numeric" value=form.radius placeholder="150"/></div>
+            </div>
+            <p class="hint">"Without coordinates a redemption there cannot be checked against a place (it is accepted and noted)."</p>
+            <div class="actions"><button type="submit">"Add outlet"</button></div>
+        </form>
+        <h2>"Vouchers"</h2>
+        <ul>{vouchers.into_iter().map(|v| { let href = format!("/console/vouchers/{}", v.id); view! { <li><a href=href>{tessera_core::markup::plain_text(&v.title)}</a>" "<Chip text=v.status.to_string()/></li> } }).collect_view()}</ul>
+        <p><a class="button quiet" href=new_voucher>"New voucher for this merchant"</a></p>
+    };
+    Ok(page(&merchant.name, me, "/console/merchants", notice, status, body))
+}
+
+async fn add_outlet(
+    OperatorOnly(me): OperatorOnly,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(form): Form<OutletForm>,
+) -> Screen {
+    let mut bad = vec![];
+    let input = OutletInput {
+        name: form.name.clone(),
+        address: form.address.clone(),
+        lat: number("lat", &form.lat, &mut bad),
+        lng: number("lng", &form.lng, &mut bad),
+        radius_m: number("radiusM", &form.radius, &mut bad),
+    };
+    let made = if bad.is_empty() { merchants::create_outlet(&s.platform.db, &id, &input).await } else { Err(ApiError::validation(bad)) };
+    match made {
+        Ok(o) => {
+            people::record(&s.platform.db, &me, "outlet.created", &o.id, None, Some(json!(o))).await?;
+            Ok(done(&format!("/console/merchants/{id}"), "outlet-added"))
+        }
+        Err(e) => refused(e, |n, st| render_merchant(&s, &me, &id, form, n, st)).await,
+    }
+}
+
+// ---------------------------------------------------------------- vouchers
+
+#[derive(Deserialize, Default)]
+struct VoucherForm {
+    #[serde(default)]
+    merchant: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    value_type: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    currency: String,
+    #[serde(default)]
+    valid_until: String,
+    #[serde(default)]
+    stock: String,
+    #[serde(default)]
+    per_user: String,
+    #[serde(default)]
+    code_source: String,
+    #[serde(default)]
+    static_code: String,
+    done: Option<String>,
+}
+
+async fn vouchers_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Query(form): Query<VoucherForm>) -> Screen {
+    let notice = Notice::done(form.done.as_deref());
+    render_vouchers(&s, &me, form, notice, StatusCode::OK).await
+}
+
+async fn render_vouchers(s: &AppState, me: &Person, form: VoucherForm, notice: Option<Notice>, status: StatusCode) -> Screen {
+    let db = &s.platform.db;
+    let merchant_filter = given(&form.merchant);
+    let list = vouchers::list(db, merchant_filter.as_deref()).await?;
+    let all_merchants = merchants::list(db, None).await?;
+    let names: std::collections::HashMap<String, String> = all_merchants.iter().map(|m| (m.id.clone(), m.name.clone())).collect();
+    let chosen = form.merchant.clone();
+    let choice = |kind: &str, value: &str, label: &'static str| {
+        let selected = kind == value;
+        view! { <option value=value.to_string() selected=selected>{label}</option> }
+    };
+    let body = view! {
+        <table>
+            <thead><tr><th scope="col">"Voucher"</th><th scope="col">"Merchant"</th><th scope="col">"Status"</th><th scope="col" class="num">"Claimed"</th></tr></thead>
+            <tbody>{list.into_iter().map(|v| {
+                let href = format!("/console/vouchers/{}", v.id);
+                let merchant = names.get(&v.merchant_id).cloned().unwrap_or_default();
+                let claimed = match v.total_stock { Some(t) => format!("{} / {t}", v.claimed_count), None => v.claimed_count.to_string() };
+                view! { <tr><td><a href=href>{tessera_core::markup::plain_text(&v.title)}</a></td><td>{merchant}</td><td><Chip text=v.status.to_string()/></td><td class="num">{claimed}</td></tr> }
+            }).collect_view()}</tbody>
+        </table>
+        <form class="card" method="post" action="/console/vouchers">
+            <h2>"New voucher (a draft until published)"</h2>
+            <label for="v-merchant">"Merchant"</label>
+            <select id="v-merchant" name="merchant" required>
+                {all_merchants.into_iter().map(|m| { let selected = m.id == chosen; view! { <option value=m.id selected=selected>{m.name}</option> } }).collect_view()}
+            </select>
+            <label for="v-title">"Title"</label><input id="v-title" name="title" required maxlength="200" size="50" value=form.title aria-describedby="v-title-hint"/>
+            <p class="hint" id="v-title-hint">"{b}bold{/b}, {r}highlighted{/r}, {s}struck{/s} are allowed."</p>
+            <label for="v-description">"Description"</label><textarea id="v-description" name="description">{form.description}</textarea>
+            <div class="row">
+                <div><label for="v-type">"Value"</label>
+                    <select id="v-type" name="value_type">
+                        {choice(&form.value_type, "", "None")}{choice(&form.value_type, "PERCENT", "Percent off")}{choice(&form.value_type, "FIXED", "Amount off")}
+                    </select></div>
+                <div><label for="v-value">"Value (percent, or minor units)"</label><input id="v-value" name="value" inputmode="numeric" value=form.value/></div>
+                <div><label for="v-currency">"Currency"</label><input id="v-currency" name="currency" maxlength="3" size="4" value=form.currency placeholder="MYR"/></div>
+            </div>
+            <div class="row">
+                <div><label for="v-until">"Valid until (UTC)"</label><input id="v-until" name="valid_until" type="datetime-local" value=form.valid_until/></div>
+                <div><label for="v-stock">"Stock (empty: unlimited)"</label><input id="v-stock" name="stock" inputmode="numeric" value=form.stock/></div>
+                <div><label for="v-per-user">"Per user"</label><input id="v-per-user" name="per_user" inputmode="numeric" value=form.per_user placeholder="1"/></div>
+            </div>
+            <div class="row">
+                <div><label for="v-codes">"Codes"</label>
+                    <select id="v-codes" name="code_source">
+                        {choice(&form.code_source, "generated", "Generated at redemption")}{choice(&form.code_source, "pool", "From an uploaded pool (CSV)")}{choice(&form.code_source, "static", "One code for everyone")}
+                    </select></div>
+                <div><label for="v-static">"The one code (static)"</label><input id="v-static" name="static_code" value=form.static_code/></div>
+            </div>
+            <div class="actions"><button type="submit">"Create draft"</button></div>
+        </form>
+    };
+    Ok(page("Vouchers", me, "/console/vouchers", notice, status, body))
+}
+
+async fn create_voucher(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Form(form): Form<VoucherForm>) -> Screen {
+    let mut bad = vec![];
+    let valid_until = given(&form.valid_until).map(|t| if t.len() == 16 { format!("{t}:00Z") } else { format!("{t}Z") });
+    let input = VoucherInput {
+        merchant_id: form.merchant.clone(),
+        title: form.title.clone(),
+        description: form.description.clone(),
+        value_type: given(&form.value_type).and_then(|t| serde_json::from_value(json!(t)).ok()),
+        value: number("value", &form.value, &mut bad),
+        currency: given(&form.currency).map(|c| c.to_ascii_uppercase()),
+        valid_from: None,
+        valid_until,
+        total_stock: number("totalStock", &form.stock, &mut bad),
+        per_user_limit: number("perUserLimit", &form.per_user, &mut bad),
+        coin_cost: None,
+        cohorts: vec![],
+        unlock_code: None,
+        code_source: given(&form.code_source),
+        static_code: given(&form.static_code),
+        image_id: None,
+        price: None,
+        supplier: None,
+    };
+    let made = if bad.is_empty() { vouchers::create(&s.platform.db, &input).await } else { Err(ApiError::validation(bad)) };
+    match made {
+        Ok(v) => {
+            people::record(&s.platform.db, &me, "voucher.created", &v.id, None, Some(json!(v))).await?;
+            Ok(done(&format!("/console/vouchers/{}", v.id), "created"))
+        }
+        Err(e) => refused(e, |n, st| render_vouchers(&s, &me, form, n, st)).await,
+    }
+}
+
+async fn voucher_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Path(id): Path<String>, Query(d): Query<Done>) -> Screen {
+    render_voucher(&s, &me, &id, None, Notice::done(d.done.as_deref()), StatusCode::OK).await
+}
+
+/// Codes read from a CSV, waiting for the operator's confirmation.
+struct Preview {
+    csv: String,
+    codes: Vec<String>,
+}
+
+async fn render_voucher(
+    s: &AppState,
+    me: &Person,
+    id: &str,
+    preview: Option<Preview>,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> Screen {
+    let db = &s.platform.db;
+    let v: Voucher = vouchers::get(db, id).await?;
+    let merchant = merchants::get(db, &v.merchant_id).await?;
+    let merchant_href = format!("/console/merchants/{}", merchant.id);
+    let is_draft = v.status == tessera_core::types::VoucherStatus::Draft;
+    let is_archived = v.status == tessera_core::types::VoucherStatus::Archived;
+    let pool = v.code_source == tessera_core::types::CodeSource::Pool;
+    let publish_action = format!("/console/vouchers/{id}/publish");
+    let archive_action = format!("/console/vouchers/{id}/archive");
+    let codes_action = format!("/console/vouchers/{id}/codes");
+    let value = match (v.value_type, v.value) {
+        (Some(t), Some(n)) => format!("{n} ({t:?})"),
+        _ => "—".into(),
+    };
+    let stock = match v.total_stock {
+        Some(t) => format!("{} of {t} claimed", v.claimed_count),
+        None => format!("{} claimed (no limit)", v.claimed_count),
+    };
+    let body = view! {
+        <p><Chip text=v.status.to_string()/>" of "<a href=merchant_href>{merchant.name}</a></p>
+        <dl class="facts">
+            <dt>"Voucher id"</dt><dd><code>{v.id.clone()}</code></dd>
+            <dt>"Value"</dt><dd>{value}</dd>
+            <dt>"Valid until"</dt><dd>{v.valid_until.map(|t| when(t.millis())).unwrap_or_else(|| "no end".into())}</dd>
+            <dt>"Stock"</dt><dd>{stock}</dd>
+            <dt>"Per user"</dt><dd>{v.per_user_limit}</dd>
+            <dt>"Codes"</dt><dd>{v.code_source.to_string()}{pool.then(|| format!(" — {} free in the pool", v.pool_codes_free))}</dd>
+        </dl>
+        <div class="actions">
+            {is_draft.then(|| view! { <form method="post" action=publish_action><button type="submit">"Publish"</button></form> })}
+            {(!is_archived).then(|| view! { <form method="post" action=archive_action><button type="submit" class="danger">"Archive"</button></form> })}
+        </div>
+        {pool.then(|| match preview {
+            Some(p) => {
+                let count = p.codes.len();
+                view! {
+                    <form class="card" method="post" action=codes_action.clone() enctype="multipart/form-data">
+                        <h2>"Add these codes?"</h2>
+                        <p>{format!("{count} code{} read from the file. The first of them:", if count == 1 { "" } else { "s" })}</p>
+                        <ol>{p.codes.into_iter().take(10).map(|c| view! { <li><code>{c}</code></li> }).collect_view()}</ol>
+                        <input type="hidden" name="csv" value=p.csv/>
+                        <input type="hidden" name="step" value="add"/>
+                        <div class="actions"><button type="submit">{format!("Add {count} codes")}</button><a class="button quiet" href=format!("/console/vouchers/{id}")>"Cancel"</a></div>
+                    </form>
+                }.into_any()
+            }
+            None => view! {
+                <form class="card" method="post" action=codes_action.clone() enctype="multipart/form-data">
+                    <h2>"Upload codes (CSV)"</h2>
+                    <p class="hint">"One code per line, in the first column; a first line reading \"code\" is skipped. A file with any bad line is refused whole, saying which line."</p>
+                    <label for="csv-file">"CSV file"</label><input id="csv-file" name="file" type="file" accept=".csv,text/csv,text/plain" required/>
+                    <input type="hidden" name="step" value="preview"/>
+                    <div class="actions"><button type="submit">"Preview"</button></div>
+                </form>
+            }.into_any(),
+        })}
+    };
+    let title = tessera_core::markup::plain_text(&v.title);
+    Ok(page(&title, me, "/console/vouchers", notice, status, body))
+}
+
+async fn publish(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Path(id): Path<String>) -> Screen {
+    match vouchers::publish(&s.platform.db, &id).await {
+        Ok(p) => {
+            people::record(
+                &s.platform.db,
+                &me,
+                "voucher.published",
+                &id,
+                Some(json!({"status": "draft"})),
+                Some(json!({"status": "published", "eventsEnqueued": p.events_enqueued})),
+            )
+            .await?;
+            Ok(done(&format!("/console/vouchers/{id}"), "published"))
+        }
+        Err(e) => refused(e, |n, st| render_voucher(&s, &me, &id, None, n, st)).await,
+    }
+}
+
+async fn archive(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Path(id): Path<String>) -> Screen {
+    let before = vouchers::get(&s.platform.db, &id).await?.status;
+    let v = vouchers::archive(&s.platform.db, &id).await?;
+    people::record(&s.platform.db, &me, "voucher.archived", &id, Some(json!({"status": before})), Some(json!({"status": v.status})))
+        .await?;
+    Ok(done(&format!("/console/vouchers/{id}"), "archived"))
+}
+
+/// A CSV of codes: `step=preview` reads the file and shows the count and the
+/// first rows; `step=add` (the preview's button, carrying the same text)
+/// adds them. A bad line refuses the whole file at either step.
+async fn upload_codes(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Path(id): Path<String>, mut form: Multipart) -> Screen {
+    let mut csv = String::new();
+    let mut step = String::new();
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| Shown(ApiError::new(tessera_core::error::ErrorCode::BadRequest, format!("The upload is not a form: {e}"))))?
+    {
+        let name = field.name().unwrap_or_default().to_string();
+        let text = field
+            .text()
+            .await
+            .map_err(|e| Shown(ApiError::new(tessera_core::error::ErrorCode::BadRequest, format!("The upload broke off: {e}"))))?;
+        match name.as_str() {
+            "file" | "csv" => csv = text,
+            "step" => step = text,
+            _ => {}
+        }
+    }
+    let codes = match vouchers::codes_from_csv(&csv) {
+        Ok(codes) => codes,
+        Err(e) => return refused(e, |n, st| render_voucher(&s, &me, &id, None, n, st)).await,
+    };
+    if step != "add" {
+        return render_voucher(&s, &me, &id, Some(Preview { csv, codes }), None, StatusCode::OK).await;
+    }
+    match vouchers::upload_codes(&s.platform.db, &id, &PoolUpload { codes }).await {
+        Ok(up) => {
+            people::record(&s.platform.db, &me, "voucher.codes_added", &id, None, Some(json!(up))).await?;
+            let notice = Notice::ok(format!("{} codes added ({} already there); {} free in the pool.", up.added, up.duplicates, up.free));
+            render_voucher(&s, &me, &id, None, Some(notice), StatusCode::OK).await
+        }
+        Err(e) => refused(e, |n, st| render_voucher(&s, &me, &id, None, n, st)).await,
+    }
+}

@@ -1,0 +1,426 @@
+//! The console's and portal's screens (SPEC §12), driven as a browser drives
+//! them — form posts with the session cookie — against the real server, on
+//! both engines: the FLAGGED review reaching the partner's backend, a
+//! partner's people kept to their partner (404) and their role (403), the
+//! delivery log with every attempt and a resend, a CSV pool refused whole
+//! with its line, set-up screens, the audit log, and cross-site posts.
+
+use crate::support::{
+    Backend, TestServer,
+    api::{Catalog, OPERATOR_TOKEN, PartnerCreds},
+    eventually,
+    receiver::Receiver,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const ENV: &[(&str, &str)] = &[
+    ("TESSERA_OPERATOR_TOKEN", OPERATOR_TOKEN),
+    ("TESSERA_WEBHOOK_ALLOW_NETWORKS", "127.0.0.0/8"),
+    ("TESSERA_WEBHOOK_RETRY_SCHEDULE", "200ms,200ms"),
+    ("TESSERA_WEBHOOK_POLL_MILLIS", "50"),
+    ("TESSERA_WEBHOOK_TIMEOUT_SECONDS", "2"),
+];
+
+/// Someone signed in to the console or portal: their cookie.
+struct Signed<'a> {
+    app: &'a TestServer,
+    cookie: String,
+}
+
+/// A page's text with Leptos' empty markers (`<!>`) taken out.
+fn text(html: &str) -> String {
+    html.replace("<!>", "")
+}
+
+impl<'a> Signed<'a> {
+    /// Makes an account through the admin API and signs it in.
+    async fn new(app: &'a TestServer, email: &str, role: &str, partner: Option<&str>) -> Signed<'a> {
+        let made = app.admin_ok(Method::POST, "/admin/people", Some(json!({ "email": email, "role": role, "partnerId": partner }))).await;
+        let password = made["password"].as_str().unwrap();
+        let res = app.request(Method::POST, "/console/login").json(&json!({ "email": email, "password": password })).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let cookie = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+        Signed { app, cookie }
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String) {
+        let res = self.app.request(Method::GET, path).header("cookie", &self.cookie).send().await.unwrap();
+        (res.status(), text(&res.text().await.unwrap()))
+    }
+
+    /// A form post as the browser sends it from our page; the status, where it
+    /// redirects (if it does) and the page.
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, Option<String>, String) {
+        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        let res = self
+            .app
+            .request(Method::POST, path)
+            .header("cookie", &self.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", "null")
+            .header("sec-fetch-site", "same-origin")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+        (res.status(), location, text(&res.text().await.unwrap()))
+    }
+
+    /// A multipart post of one file field and plain fields.
+    async fn upload(&self, path: &str, file: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+        let boundary = "tessera-test-boundary";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"codes.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n"
+        );
+        for (k, v) in fields {
+            body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"));
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        let res = self
+            .app
+            .request(Method::POST, path)
+            .header("cookie", &self.cookie)
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (res.status(), text(&res.text().await.unwrap()))
+    }
+}
+
+/// A FLAGGED redemption of `p`'s user `user` (no location, at an outlet with coordinates).
+async fn flagged(app: &TestServer, cat: &Catalog, p: &PartnerCreds, user: &str) -> String {
+    let voucher = cat.voucher(app, &format!("Flag me {user}"), json!({})).await;
+    let token = p.jwt(user);
+    let (status, claim) = app.me(&token, Method::POST, "/me/claims", Some(json!({ "voucherId": voucher }))).await;
+    assert_eq!(status, StatusCode::CREATED, "{claim}");
+    let body = json!({ "claimId": claim["id"], "outletId": cat.outlet, "location": null });
+    let (status, r) = app.me(&token, Method::POST, "/me/redemptions", Some(body)).await;
+    assert_eq!((status, r["status"].as_str()), (StatusCode::CREATED, Some("FLAGGED")), "{r}");
+    r["redemptionId"].as_str().unwrap().to_string()
+}
+
+async fn an_operator_reviews_flagged_redemptions_and_the_partner_hears_each_verdict(backend: Backend) {
+    let app = TestServer::spawn_with(backend, ENV).await;
+    let receiver = Receiver::start().await;
+    let p = app.create_partner("shop").await;
+    let (status, endpoint) = app
+        .partner(
+            &p,
+            Method::POST,
+            "/integrations/webhook-endpoints",
+            Some(&json!({ "url": receiver.url("hooks"), "eventTypes": ["REDEMPTION_REVIEWED"] })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{endpoint}");
+    receiver.expect("hooks", "tessera", endpoint["secret"].as_str().unwrap());
+    let cat = Catalog::create(&app).await;
+    let first = flagged(&app, &cat, &p, "ana").await;
+    let second = flagged(&app, &cat, &p, "ben").await;
+
+    let ops = Signed::new(&app, "ops@example.com", "operator", None).await;
+    let (status, queue) = ops.get("/console/review").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(queue.contains("<strong>2</strong> redemptions wait."), "{queue}");
+    for id in [&first, &second] {
+        assert!(queue.contains(&format!("action=\"/console/review/{id}\"")), "{id} not in the queue: {queue}");
+    }
+    assert!(queue.contains("No location from the device") && queue.contains("Geofence 150 m"), "{queue}");
+
+    let (status, to, _) = ops.post(&format!("/console/review/{first}"), &[("verdict", "approved"), ("note", "receipt checked")]).await;
+    assert_eq!((status, to.as_deref()), (StatusCode::SEE_OTHER, Some("/console/review?done=approved")));
+    let (status, to, _) = ops.post(&format!("/console/review/{second}"), &[("verdict", "rejected"), ("note", "")]).await;
+    assert_eq!((status, to.as_deref()), (StatusCode::SEE_OTHER, Some("/console/review?done=rejected")));
+    let (_, queue) = ops.get("/console/review?done=rejected").await;
+    assert!(queue.contains("Nothing to review.") && queue.contains("Rejected: the partner is told"), "{queue}");
+
+    // Reviewed once: a second verdict is a conflict said on the page, and changes nothing.
+    let (status, _, page) = ops.post(&format!("/console/review/{first}"), &[("verdict", "rejected")]).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(page.contains("reviewed already"), "{page}");
+    // A verdict that is neither is refused by field.
+    let (status, _, page) = ops.post(&format!("/console/review/{first}"), &[("verdict", "maybe")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("must be approved or rejected"), "{page}");
+
+    // The partner's backend hears each verdict, signed, once.
+    receiver.wait_for(Duration::from_secs(20), "two REDEMPTION_REVIEWED", |got| got.len() >= 2).await;
+    let got = receiver.received();
+    assert_eq!(got.len(), 2, "{got:?}");
+    for r in &got {
+        assert_eq!(r.verified, Ok(()));
+        assert_eq!(r.event["type"], "REDEMPTION_REVIEWED");
+    }
+    let verdict_of = |id: &str| got.iter().find(|r| r.event["data"]["redemptionId"] == id).map(|r| r.event["data"].clone()).unwrap();
+    let a = verdict_of(&first);
+    assert_eq!(
+        (a["verdict"].as_str(), a["note"].as_str(), a["externalUserId"].as_str()),
+        (Some("approved"), Some("receipt checked"), Some("ana"))
+    );
+    let b = verdict_of(&second);
+    assert_eq!((b["verdict"].as_str(), b["note"].clone(), b["externalUserId"].as_str()), (Some("rejected"), Value::Null, Some("ben")));
+
+    // The audit log says who decided what.
+    let (_, audit) = ops.get("/console/audit?action=redemption.").await;
+    for (action, id) in [("redemption.approved", &first), ("redemption.rejected", &second)] {
+        let line = audit.split("<tr>").find(|row| row.contains(id.as_str())).unwrap_or_else(|| panic!("no line for {id}: {audit}"));
+        assert!(line.contains(action) && line.contains("ops@example.com"), "{line}");
+    }
+    let res = app.request(Method::GET, "/console/audit?format=csv").header("cookie", &ops.cookie).send().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = res.text().await.unwrap();
+    assert!(csv.starts_with("at,actor,action,subject,before,after\r\n"), "{csv}");
+    assert!(csv.contains(&format!("\"ops@example.com\",\"redemption.approved\",\"{first}\"")), "{csv}");
+}
+
+async fn a_partners_people_see_only_their_partner_and_their_roles_jobs(backend: Backend) {
+    let app = TestServer::spawn_with(backend, ENV).await;
+    let receiver = Receiver::start().await;
+    let a = app.create_partner("alpha").await;
+    let b = app.create_partner("bravo").await;
+    let mut endpoints = vec![];
+    for p in [&a, &b] {
+        let (status, e) =
+            app.partner(p, Method::POST, "/integrations/webhook-endpoints", Some(&json!({ "url": receiver.url(&p.id) }))).await;
+        assert_eq!(status, StatusCode::CREATED);
+        endpoints.push(e["id"].as_str().unwrap().to_string());
+    }
+    let cat = Catalog::create(&app).await;
+    let voucher = cat.voucher(&app, "Shared", json!({})).await;
+    let mut events = vec![];
+    for p in [&a, &b] {
+        let (status, c) = app.me(&p.jwt("u1"), Method::POST, "/me/claims", Some(json!({ "voucherId": voucher }))).await;
+        assert_eq!(status, StatusCode::CREATED, "{c}");
+        let (_, feed) = app.partner(p, Method::GET, "/integrations/events?type=CLAIM_CREATED", None).await;
+        events.push(feed["items"][0]["id"].as_str().unwrap().to_string());
+    }
+    let (ours, theirs) = ((&endpoints[0], &events[0]), (&endpoints[1], &events[1]));
+
+    let dev = Signed::new(&app, "dev@alpha.example", "partner_developer", Some("alpha")).await;
+    let (status, list) = dev.get("/portal/endpoints").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(list.contains(&format!("href=\"/portal/endpoints/{}\"", ours.0)), "{list}");
+    assert!(!list.contains(theirs.0.as_str()), "another partner's endpoint listed: {list}");
+    assert_eq!(dev.get(&format!("/portal/endpoints/{}", ours.0)).await.0, StatusCode::OK);
+    assert_eq!(dev.get(&format!("/portal/events/{}", ours.1)).await.0, StatusCode::OK);
+    // Bravo's, tried directly: not found, to read or to change.
+    assert_eq!(dev.get(&format!("/portal/endpoints/{}", theirs.0)).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(dev.get(&format!("/portal/events/{}", theirs.1)).await.0, StatusCode::NOT_FOUND);
+    for path in [
+        format!("/portal/endpoints/{}/disable", theirs.0),
+        format!("/portal/endpoints/{}/rotate", theirs.0),
+        format!("/portal/events/{}/resend", theirs.1),
+    ] {
+        assert_eq!(dev.post(&path, &[]).await.0, StatusCode::NOT_FOUND, "{path}");
+    }
+    let (status, _, _) = dev.post(&format!("/portal/endpoints/{}/recover", theirs.0), &[("since", "2026-01-01T00:00:00Z")]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, events_page) = dev.get("/portal/events").await;
+    assert!(events_page.contains(ours.1.as_str()) && !events_page.contains(theirs.1.as_str()), "{events_page}");
+    // The operator's console does not exist for them.
+    for path in ["/console", "/console/review", "/console/partners", "/console/partners/bravo", "/console/audit", "/console/vouchers"] {
+        assert_eq!(dev.get(path).await.0, StatusCode::NOT_FOUND, "{path}");
+    }
+    assert_eq!(dev.post(&format!("/console/review/{}", theirs.1), &[("verdict", "approved")]).await.0, StatusCode::NOT_FOUND);
+    // A developer reads the credentials' metadata but cannot rotate them.
+    let (_, overview) = dev.get("/portal").await;
+    assert!(overview.contains("Credentials") && !overview.contains("/portal/credentials/rotate"), "{overview}");
+    assert_eq!(dev.post("/portal/credentials/rotate", &[("kind", "api")]).await.0, StatusCode::FORBIDDEN);
+
+    // A designer has the theme only: no webhooks, no credentials.
+    let designer = Signed::new(&app, "design@alpha.example", "designer", Some("alpha")).await;
+    let (status, page) = designer.get("/portal/endpoints").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(page.contains("Your role (designer) does not include this"), "{page}");
+    assert_eq!(designer.get(&format!("/portal/events/{}", ours.1)).await.0, StatusCode::FORBIDDEN);
+    let (_, overview) = designer.get("/portal").await;
+    assert!(!overview.contains("Credentials") && !overview.contains("/portal/endpoints"), "{overview}");
+
+    // An admin rotates the API secret: shown once, and both secrets sign for the grace period.
+    let admin = Signed::new(&app, "admin@alpha.example", "partner_admin", Some("alpha")).await;
+    let (status, _, page) = admin.post("/portal/credentials/rotate", &[("kind", "api")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let secret = page.split("<code class=\"secret\">").nth(1).and_then(|s| s.split('<').next()).unwrap().to_string();
+    assert!(secret.len() >= 32 && secret != a.api_secret, "{page}");
+    let rotated = PartnerCreds { api_secret: secret, ..a.clone() };
+    assert_eq!(app.partner(&rotated, Method::GET, "/integrations/webhook-endpoints", None).await.0, StatusCode::OK);
+    assert_eq!(
+        app.partner(&a, Method::GET, "/integrations/webhook-endpoints", None).await.0,
+        StatusCode::OK,
+        "the old one, within its grace"
+    );
+    let (_, overview) = admin.get("/portal").await;
+    assert!(overview.contains("rotating: the previous one still verifies"), "{overview}");
+
+    // A cross-site post is refused before anything is looked at.
+    let res = app
+        .request(Method::POST, &format!("/portal/endpoints/{}/disable", ours.0))
+        .header("cookie", &admin.cookie)
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let e: Value = app.partner(&a, Method::GET, &format!("/integrations/webhook-endpoints/{}", ours.0), None).await.1;
+    assert_eq!(e["status"], "enabled");
+}
+
+async fn a_developer_finds_why_deliveries_failed_and_resends(backend: Backend) {
+    let app = TestServer::spawn_with(backend, ENV).await;
+    let receiver = Receiver::start().await;
+    let p = app.create_partner("shop").await;
+    let dev = Signed::new(&app, "dev@shop.example", "partner_developer", Some("shop")).await;
+    // Added through the portal's form: its secret shown once.
+    let url = receiver.url("failing");
+    let (status, _, page) =
+        dev.post("/portal/endpoints", &[("url", &url), ("description", "orders"), ("profile", "tessera"), ("type", "CLAIM_CREATED")]).await;
+    assert_eq!(status, StatusCode::CREATED, "{page}");
+    let secret = page.split("<code class=\"secret\">").nth(1).and_then(|s| s.split('<').next()).unwrap().to_string();
+    receiver.expect("failing", "tessera", &secret);
+    let (_, list) = app.partner(&p, Method::GET, "/integrations/webhook-endpoints", None).await;
+    let endpoint = list[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(list[0]["eventTypes"], json!(["CLAIM_CREATED"]));
+    // A bad URL is refused by field, the form kept.
+    let (status, _, page) = dev.post("/portal/endpoints", &[("url", "ftp://nowhere.example"), ("description", "kept")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("<code>url</code>") && page.contains("value=\"kept\""), "{page}");
+
+    // The backend answers 500 to every attempt (1 + 2 retries).
+    receiver.script("failing", vec![(500, vec![]), (500, vec![]), (500, vec![])]);
+    let cat = Catalog::create(&app).await;
+    let voucher = cat.voucher(&app, "Hooked", json!({})).await;
+    let (status, _) = app.me(&p.jwt("ana"), Method::POST, "/me/claims", Some(json!({ "voucherId": voucher }))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let log_path = format!("/portal/endpoints/{endpoint}?status=failed");
+    let log = eventually(Duration::from_secs(20), "the delivery given up", || async {
+        let (_, log) = dev.get(&log_path).await;
+        if log.contains("class=\"chip chip-failed\"") { Ok(log) } else { Err(log) }
+    })
+    .await;
+    assert!(log.contains("CLAIM_CREATED") && log.contains("HTTP 500"), "{log}");
+    let event = log.split("href=\"/portal/events/").nth(1).and_then(|s| s.split('"').next()).unwrap().to_string();
+    let (_, detail) = dev.get(&format!("/portal/events/{event}")).await;
+    assert_eq!(detail.matches("<td>HTTP 500</td>").count(), 3, "every attempt listed: {detail}");
+    assert!(detail.contains("\"type\": \"CLAIM_CREATED\""), "the payload shown: {detail}");
+
+    // Resend: the receiver is well now, and the delivery goes through.
+    let (status, to, _) = dev.post(&format!("/portal/events/{event}/resend"), &[]).await;
+    assert_eq!((status, to), (StatusCode::SEE_OTHER, Some(format!("/portal/events/{event}?done=resent"))));
+    receiver
+        .wait_for(Duration::from_secs(20), "the resent delivery", |got| {
+            got.iter().any(|r| r.verified.is_ok() && r.event["id"] == event.as_str())
+        })
+        .await;
+    let (_, detail) = eventually(Duration::from_secs(20), "the delivery shown delivered", || async {
+        let got = dev.get(&format!("/portal/events/{event}")).await;
+        if got.1.contains("class=\"chip chip-delivered\"") { Ok(got) } else { Err(got.1) }
+    })
+    .await;
+    assert!(detail.contains("<td>HTTP 200</td>") && detail.contains("<td>HTTP 500</td>"), "{detail}");
+
+    // Disable, enable, recover: each said, each in the audit log.
+    let (status, to, _) = dev.post(&format!("/portal/endpoints/{endpoint}/disable"), &[]).await;
+    assert_eq!((status, to), (StatusCode::SEE_OTHER, Some(format!("/portal/endpoints/{endpoint}?done=disabled"))));
+    let (status, _, page) = dev.post(&format!("/portal/endpoints/{endpoint}/recover"), &[("since", "2026-01-01T00:00:00Z")]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a disabled endpoint is not recovered: {page}");
+    dev.post(&format!("/portal/endpoints/{endpoint}/enable"), &[]).await;
+    let (status, _, page) = dev.post(&format!("/portal/endpoints/{endpoint}/recover"), &[("since", "yesterday")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("must be an RFC 3339 time"), "{page}");
+    let ops = Signed::new(&app, "ops@example.com", "operator", None).await;
+    let (_, audit) = ops.get("/console/audit?action=endpoint.").await;
+    for action in ["endpoint.created", "endpoint.disabled", "endpoint.enabled"] {
+        assert!(audit.contains(action), "{action}: {audit}");
+    }
+    assert!(audit.contains("dev@shop.example"), "{audit}");
+}
+
+async fn an_operator_sets_up_a_partner_merchant_outlet_and_voucher_with_a_csv_pool(backend: Backend) {
+    let app = TestServer::spawn_with(backend, ENV).await;
+    let ops = Signed::new(&app, "ops@example.com", "operator", None).await;
+
+    let (status, _, page) = ops
+        .post("/console/partners", &[("name", "Kedai"), ("id", "kedai"), ("origins", "https://app.kedai.example"), ("sandbox", "on")])
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{page}");
+    assert!(page.contains("shown this once") && page.matches("<code class=\"secret\">").count() == 3, "{page}");
+    let (status, _, page) = ops.post("/console/partners", &[("name", "Again"), ("id", "kedai")]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{page}");
+    assert!(page.contains("value=\"Again\""), "the form kept: {page}");
+    let (status, _, page) =
+        ops.post("/console/partners/kedai/people", &[("email", "admin@kedai.example"), ("role", "partner_admin")]).await;
+    assert_eq!(status, StatusCode::CREATED, "{page}");
+    assert!(page.contains("admin@kedai.example can sign in now."), "{page}");
+
+    let (status, to, _) = ops.post("/console/merchants", &[("name", "Kedai Kopi"), ("description", "Coffee")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let merchant = to.unwrap().trim_start_matches("/console/merchants/").split('?').next().unwrap().to_string();
+    let outlets = format!("/console/merchants/{merchant}/outlets");
+    let (status, _, page) = ops.post(&outlets, &[("name", "Bangsar"), ("lat", "3.13"), ("lng", "north")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("\"north\" is not a number") && page.contains("value=\"Bangsar\""), "{page}");
+    let (status, _, _) = ops.post(&outlets, &[("name", "Bangsar"), ("lat", "3.13"), ("lng", "101.67"), ("radius", "200")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = ops.get(&format!("/console/merchants/{merchant}")).await;
+    assert!(page.contains("3.13000, 101.67000") && page.contains("200 m"), "{page}");
+
+    let (status, to, page) = ops
+        .post("/console/vouchers", &[("merchant", &merchant), ("title", "Pool {b}codes{/b}"), ("code_source", "pool"), ("stock", "")])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let voucher_page = to.unwrap().split('?').next().unwrap().to_string();
+    let voucher = voucher_page.trim_start_matches("/console/vouchers/").to_string();
+    let codes = format!("{voucher_page}/codes");
+    // A bad line refuses the whole file, saying which; nothing is added.
+    let (status, page) = ops.upload(&codes, "code\nK-001\nK-002\n\"\",oops\nK-004\n", &[("step", "preview")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("line 4: a code is 1–128 printable characters"), "{page}");
+    let (status, page) = ops.upload(&codes, "K-001\nK-001\n", &[("step", "add")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("line 2: \"K-001\" appears twice"), "{page}");
+    assert_eq!(app.admin_ok(Method::GET, &format!("/admin/vouchers/{voucher}"), None).await["poolCodesFree"], 0);
+    // A good file: previewed (count, first rows), then added.
+    let file: String = (1..=12).map(|i| format!("K-{i:03}\n")).collect();
+    let (status, page) = ops.upload(&codes, &file, &[("step", "preview")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("12 codes read from the file") && page.contains("<code>K-010</code>") && !page.contains("<code>K-011</code>"),
+        "{page}"
+    );
+    assert_eq!(app.admin_ok(Method::GET, &format!("/admin/vouchers/{voucher}"), None).await["poolCodesFree"], 0, "a preview adds nothing");
+    let csv = page.split("name=\"csv\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().to_string();
+    let (status, page) = ops.upload(&codes, "", &[("csv", &csv.replace("&#10;", "\n")), ("step", "add")]).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("12 codes added (0 already there); 12 free in the pool."), "{page}");
+
+    let (status, to, _) = ops.post(&format!("{voucher_page}/publish"), &[]).await;
+    assert_eq!((status, to), (StatusCode::SEE_OTHER, Some(format!("{voucher_page}?done=published"))));
+    let v = app.admin_ok(Method::GET, &format!("/admin/vouchers/{voucher}"), None).await;
+    assert_eq!((v["status"].as_str(), v["title"].as_str()), (Some("published"), Some("Pool {b}codes{/b}")));
+    let (status, _, page) = ops.post(&format!("{voucher_page}/publish"), &[]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "published twice: {page}");
+
+    let (_, audit) = ops.get("/console/audit").await;
+    for action in [
+        "partner.created",
+        "person.created",
+        "merchant.created",
+        "outlet.created",
+        "voucher.created",
+        "voucher.codes_added",
+        "voucher.published",
+    ] {
+        assert!(audit.contains(action), "{action} missing: {audit}");
+    }
+}
+
+crate::backend_tests!(
+    an_operator_reviews_flagged_redemptions_and_the_partner_hears_each_verdict,
+    a_partners_people_see_only_their_partner_and_their_roles_jobs,
+    a_developer_finds_why_deliveries_failed_and_resends,
+    an_operator_sets_up_a_partner_merchant_outlet_and_voucher_with_a_csv_pool,
+);
