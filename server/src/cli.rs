@@ -93,11 +93,37 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Print a one-time link (24 h) with which the person makes their own
+    /// account, choosing their password. No email is sent.
+    Invite {
+        #[arg(long)]
+        email: String,
+        /// An operator: everything, every partner.
+        #[arg(long, conflicts_with_all = ["role", "partner"])]
+        operator: bool,
+        /// partner_admin, partner_developer or designer (with --partner).
+        #[arg(long, requires = "partner")]
+        role: Option<String>,
+        #[arg(long)]
+        partner: Option<String>,
+    },
     /// Unlock an account locked after too many failed sign-ins.
     Unlock {
         #[arg(long)]
         email: String,
     },
+}
+
+/// The role of `--operator` or `--role`.
+fn role_of(operator: bool, role: Option<&str>) -> anyhow::Result<tessera_core::people::Role> {
+    use tessera_core::people::Role;
+    match (operator, role) {
+        (true, _) => Ok(Role::Operator),
+        (false, Some(r)) => Role::parse(r)
+            .filter(|r| *r != Role::Operator)
+            .ok_or_else(|| anyhow::anyhow!("--role must be partner_admin, partner_developer or designer (or use --operator)")),
+        (false, None) => anyhow::bail!("give --operator, or --role with --partner"),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -265,6 +291,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// The address of an invitation's page, on this server's public URL.
+pub fn invitation_link(config: &tessera_core::config::Config, token: &str) -> String {
+    let origin = config.own_origin().map(|u| u.as_str().trim_end_matches('/').to_string()).unwrap_or_default();
+    format!("{origin}/console/invite/{token}")
+}
+
 fn api_error(e: tessera_core::error::ApiError) -> anyhow::Error {
     anyhow::anyhow!("{}", e.body()["error"])
 }
@@ -291,17 +323,11 @@ fn print_credentials(c: &partners::PartnerCredentials) {
 }
 
 async fn user_command(platform: &Platform, cmd: UserCommand) -> anyhow::Result<()> {
-    use tessera_core::people::{self, Role};
+    use tessera_core::people;
     let db = &platform.db;
     match cmd {
         UserCommand::Create { email, operator, role, partner, password_stdin } => {
-            let role = match (operator, role.as_deref()) {
-                (true, _) => Role::Operator,
-                (false, Some(r)) => Role::parse(r)
-                    .filter(|r| *r != Role::Operator)
-                    .ok_or_else(|| anyhow::anyhow!("--role must be partner_admin, partner_developer or designer (or use --operator)"))?,
-                (false, None) => anyhow::bail!("give --operator, or --role with --partner"),
-            };
+            let role = role_of(operator, role.as_deref())?;
             let (password, generated) = if password_stdin {
                 let mut line = String::new();
                 std::io::stdin().read_line(&mut line)?;
@@ -321,6 +347,15 @@ async fn user_command(platform: &Platform, cmd: UserCommand) -> anyhow::Result<(
                 println!("  password    {password}");
                 println!("  Store it now: it is not shown again. Sign in at /console/login.");
             }
+        }
+        UserCommand::Invite { email, operator, role, partner } => {
+            let role = role_of(operator, role.as_deref())?;
+            let partner = partner.map(PartnerId::new);
+            let now = tessera_core::clock::now_ms();
+            let (inv, token) = people::invite(db, None, &email, role, partner.as_ref(), now).await.map_err(api_error)?;
+            println!("tessera: invitation made for {} ({})", inv.email, inv.role);
+            println!("  link        {}", invitation_link(&platform.config, &token));
+            println!("  valid until {} (once)", inv.expires_at.to_rfc3339());
         }
         UserCommand::Unlock { email } => {
             let person = people::unlock(db, None, &email, tessera_core::clock::now_ms()).await.map_err(api_error)?;

@@ -354,7 +354,7 @@ async fn an_operator_sets_up_a_partner_merchant_outlet_and_voucher_with_a_csv_po
     let (status, _, page) =
         ops.post("/console/partners/kedai/people", &[("email", "admin@kedai.example"), ("role", "partner_admin")]).await;
     assert_eq!(status, StatusCode::CREATED, "{page}");
-    assert!(page.contains("admin@kedai.example can sign in now."), "{page}");
+    assert!(page.contains("Invitation for admin@kedai.example — shown this once") && page.contains("/console/invite/inv_"), "{page}");
 
     let (status, to, _) = ops.post("/console/merchants", &[("name", "Kedai Kopi"), ("description", "Coffee")]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -407,7 +407,7 @@ async fn an_operator_sets_up_a_partner_merchant_outlet_and_voucher_with_a_csv_po
     let (_, audit) = ops.get("/console/audit").await;
     for action in [
         "partner.created",
-        "person.created",
+        "person.invited",
         "merchant.created",
         "outlet.created",
         "voucher.created",

@@ -60,6 +60,10 @@ pub fn done_text(key: &str) -> Option<&'static str> {
         "disabled" => "Disabled.",
         "test-sent" => "Test event queued: it shows in the log below once sent.",
         "outlet-added" => "Outlet added.",
+        "password-changed" => "Password changed: your other sign-ins have ended.",
+        "totp-on" => "Two-step sign-in is on.",
+        "totp-off" => "Two-step sign-in is off.",
+        "unlocked" => "Unlocked: they can sign in again.",
         _ => return None,
     })
 }
@@ -78,6 +82,7 @@ fn sections(role: Role) -> Vec<Section> {
             Section { href: "/console/partners", name: "Partners" },
             Section { href: "/console/merchants", name: "Merchants" },
             Section { href: "/console/vouchers", name: "Vouchers" },
+            Section { href: "/console/people", name: "Operators" },
             Section { href: "/console/audit", name: "Audit log" },
         ];
     }
@@ -85,6 +90,9 @@ fn sections(role: Role) -> Vec<Section> {
     if Job::Webhooks.allowed(role) {
         out.push(Section { href: "/portal/endpoints", name: "Webhooks" });
         out.push(Section { href: "/portal/events", name: "Events" });
+    }
+    if Job::Team.allowed(role) {
+        out.push(Section { href: "/portal/team", name: "Team" });
     }
     out
 }
@@ -119,7 +127,7 @@ pub fn page(title: &str, who: &Person, here: &str, notice: Option<Notice>, statu
                     </ul>
                 </nav>
                 <form class="who" method="post" action="/console/logout">
-                    <span>{email}" · "{role.replace('_', " ")}</span>
+                    <a href="/console/account">{format!("{email} · {}", role.replace('_', " "))}</a>
                     <button type="submit" class="quiet">"Sign out"</button>
                 </form>
             </header>
@@ -135,7 +143,7 @@ pub fn page(title: &str, who: &Person, here: &str, notice: Option<Notice>, statu
 }
 
 #[component]
-fn NoticeView(notice: Notice) -> impl IntoView {
+pub fn NoticeView(notice: Notice) -> impl IntoView {
     let class = if notice.ok { "notice ok" } else { "notice error" };
     let role = if notice.ok { "status" } else { "alert" };
     view! {
@@ -192,4 +200,17 @@ pub fn document(title: &str, body: &str, status: StatusCode) -> Response {
 pub fn Chip(text: String) -> impl IntoView {
     let class = format!("chip chip-{}", text.to_ascii_lowercase().replace([' ', '_'], "-"));
     view! { <span class=class>{text}</span> }
+}
+
+/// An invitation's link, shown once, with who it is for.
+#[component]
+pub fn InvitationLink(inv: tessera_core::people::Invitation, link: String) -> impl IntoView {
+    let until = when(inv.expires_at.millis());
+    view! {
+        <section class="card" aria-labelledby="invitation">
+            <h3 id="invitation">{format!("Invitation for {} — shown this once", inv.email)}</h3>
+            <p><code class="secret">{link}</code></p>
+            <p class="hint">{format!("Give it to them: it works once, until {until}. They choose their own password.")}</p>
+        </section>
+    }
 }

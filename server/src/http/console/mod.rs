@@ -85,6 +85,8 @@ pub enum Job {
     RotateCredentials,
     /// The webview's theme.
     Theme,
+    /// The partner's people: who they are, inviting more.
+    Team,
 }
 
 impl Job {
@@ -92,6 +94,7 @@ impl Job {
         match role {
             Role::Operator | Role::PartnerAdmin => true,
             Role::PartnerDeveloper => matches!(self, Job::Webhooks | Job::SeeCredentials),
+            // Theme only.
             Role::Designer => self == Job::Theme,
         }
     }
@@ -171,6 +174,26 @@ pub fn said_or_shown(e: ApiError) -> Result<(Notice, StatusCode), Shown> {
 pub fn done(to: &str, what: &str) -> Response {
     let separator = if to.contains('?') { '&' } else { '?' };
     Redirect::to(&format!("{to}{separator}done={what}")).into_response()
+}
+
+/// Invites someone (`role` as a form gives it: a partner's role with
+/// `partner`, `operator` without) on behalf of `actor`; the invitation and
+/// its link, to show once.
+pub async fn invite(
+    s: &AppState,
+    actor: &Person,
+    email: &str,
+    role: &str,
+    partner: Option<&PartnerId>,
+) -> Result<(people::Invitation, String), ApiError> {
+    let role = Role::parse(role).filter(|r| (*r == Role::Operator) == partner.is_none()).ok_or_else(|| {
+        ApiError::validation(vec![(
+            "role",
+            if partner.is_some() { "choose partner admin, partner developer or designer" } else { "must be operator" }.into(),
+        )])
+    })?;
+    let (inv, token) = people::invite(&s.platform.db, Some(actor), email, role, partner, now_ms()).await?;
+    Ok((inv, crate::cli::invitation_link(&s.platform.config, &token)))
 }
 
 /// One CSV field (RFC 4180: quoted, quotes doubled). A field a spreadsheet

@@ -8,7 +8,7 @@
 
 use super::{
     AppState, Job, Member, Screen, done,
-    layout::{Chip, Notice, page, when},
+    layout::{Chip, InvitationLink, Notice, page, when},
     said_or_shown,
 };
 use crate::http::webhooks::{default_in_flight, destinations};
@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/portal", get(overview))
         .route("/portal/credentials/rotate", post(rotate_credentials))
+        .route("/portal/team", get(team_page).post(invite_member))
         .route("/portal/endpoints", get(endpoints_page).post(create_endpoint))
         .route("/portal/endpoints/{id}", get(endpoint_page))
         .route("/portal/endpoints/{id}/disable", post(disable))
@@ -548,4 +549,64 @@ async fn resend(m: Member, State(s): State<AppState>, Path(id): Path<String>) ->
     let queued = queue::resend(&s.platform.db, Scope::Partner(&m.partner), &id).await?;
     people::record(&s.platform.db, &m.person, "event.resent", &id, None, Some(json!({"queued": queued}))).await?;
     Ok(done(&format!("/portal/events/{id}"), "resent"))
+}
+
+// ---------------------------------------------------------------- team
+
+async fn team_page(m: Member, State(s): State<AppState>) -> Screen {
+    m.may(Job::Team)?;
+    render_team(&s, &m, None, StatusCode::OK, None).await
+}
+
+async fn render_team(
+    s: &AppState,
+    m: &Member,
+    notice: Option<Notice>,
+    status: StatusCode,
+    invited: Option<(people::Invitation, String)>,
+) -> Screen {
+    let members = people::list(&s.platform.db, Some(&m.partner)).await?;
+    let body = view! {
+        {invited.map(|(inv, link)| view! { <InvitationLink inv link/> })}
+        <table>
+            <thead><tr><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Locked"</th></tr></thead>
+            <tbody>{members.into_iter().map(|p| view! {
+                <tr><td>{p.email}</td><td>{p.role.to_string().replace('_', " ")}</td><td>{p.locked_at.map(|t| when(t.millis())).unwrap_or_else(|| "no".into())}</td></tr>
+            }).collect_view()}</tbody>
+        </table>
+        <form class="card" method="post" action="/portal/team">
+            <h2>"Invite someone"</h2>
+            <p class="hint">"You get a one-time link (24 hours) to give them; they choose their own password. A locked account is unlocked by Tessera's operators."</p>
+            <div class="row">
+                <div><label for="email">"Email"</label><input id="email" name="email" type="email" required/></div>
+                <div><label for="role">"Role"</label>
+                    <select id="role" name="role">
+                        <option value="partner_developer">"Developer: webhooks, events, credentials (read)"</option>
+                        <option value="designer">"Designer: the theme"</option>
+                        <option value="partner_admin">"Admin: everything of your partner"</option>
+                    </select></div>
+                <button type="submit">"Make invitation link"</button>
+            </div>
+        </form>
+    };
+    Ok(page("Team", &m.person, "/portal/team", notice, status, body))
+}
+
+#[derive(Deserialize)]
+struct InviteForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+async fn invite_member(m: Member, State(s): State<AppState>, Form(f): Form<InviteForm>) -> Screen {
+    m.may(Job::Team)?;
+    match super::invite(&s, &m.person, &f.email, &f.role, Some(&m.partner)).await {
+        Ok(invited) => render_team(&s, &m, None, StatusCode::CREATED, Some(invited)).await,
+        Err(e) => {
+            let (notice, status) = said_or_shown(e)?;
+            render_team(&s, &m, Some(notice), status, None).await
+        }
+    }
 }

@@ -5,7 +5,7 @@
 
 use super::{
     AppState, OperatorOnly, Screen, Shown, done,
-    layout::{Chip, Notice, page, when},
+    layout::{Chip, InvitationLink, Notice, page, when},
     said_or_shown,
 };
 use axum::{
@@ -21,7 +21,7 @@ use tessera_core::{
     error::ApiError,
     merchants::{self, MerchantInput, OutletInput},
     partners::{self, NewPartner},
-    people::{self, Person, Role},
+    people::{self, Person},
     review,
     types::PartnerId,
     vouchers::{self, PoolUpload, Voucher, VoucherInput},
@@ -34,6 +34,8 @@ pub fn routes() -> Router<AppState> {
         .route("/console/partners/{id}", get(partner_page))
         .route("/console/partners/{id}/origins", post(set_origins))
         .route("/console/partners/{id}/people", post(add_person))
+        .route("/console/people", get(operators_page).post(invite_operator))
+        .route("/console/people/{id}/unlock", post(unlock))
         .route("/console/merchants", get(merchants_page).post(create_merchant))
         .route("/console/merchants/{id}", get(merchant_page))
         .route("/console/merchants/{id}/outlets", post(add_outlet))
@@ -203,7 +205,7 @@ async fn render_partner(
     id: &PartnerId,
     notice: Option<Notice>,
     status: StatusCode,
-    made: Option<people::PersonWithPassword>,
+    invited: Option<(people::Invitation, String)>,
 ) -> Screen {
     let db = &s.platform.db;
     let partner = partners::get(db, id).await?.view();
@@ -224,27 +226,11 @@ async fn render_partner(
             <div class="actions"><button type="submit">"Save origins"</button></div>
         </form>
         <h2>"People"</h2>
-        {made.map(|m| view! {
-            <section class="card" aria-labelledby="password">
-                <h3 id="password">"Password for "{m.person.email.clone()}" — shown this once"</h3>
-                <p><code class="secret">{m.password}</code></p>
-                <p class="hint">"They sign in at /console/login and can change it there."</p>
-            </section>
-        })}
-        {if members.is_empty() {
-            view! { <p class="empty">"Nobody yet."</p> }.into_any()
-        } else {
-            view! {
-                <table>
-                    <thead><tr><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Locked"</th></tr></thead>
-                    <tbody>{members.into_iter().map(|p| view! {
-                        <tr><td>{p.email}</td><td>{p.role.to_string().replace('_', " ")}</td><td>{p.locked_at.map(|t| when(t.millis())).unwrap_or_else(|| "no".into())}</td></tr>
-                    }).collect_view()}</tbody>
-                </table>
-            }.into_any()
-        }}
+        {invited.map(|(inv, link)| view! { <InvitationLink inv link/> })}
+        {if members.is_empty() { view! { <p class="empty">"Nobody yet."</p> }.into_any() } else { people_table(members).into_any() }}
         <form class="card" method="post" action=people_action>
-            <h3>"Add a person"</h3>
+            <h3>"Invite a person"</h3>
+            <p class="hint">"You get a one-time link (24 hours) to give them; they choose their own password."</p>
             <div class="row">
                 <div><label for="email">"Email"</label><input id="email" name="email" type="email" required/></div>
                 <div><label for="role">"Role"</label>
@@ -253,7 +239,7 @@ async fn render_partner(
                         <option value="partner_developer">"Partner developer"</option>
                         <option value="designer">"Designer"</option>
                     </select></div>
-                <button type="submit">"Add person"</button>
+                <button type="submit">"Make invitation link"</button>
             </div>
         </form>
     };
@@ -300,24 +286,71 @@ async fn add_person(
 ) -> Screen {
     let id = PartnerId::new(id);
     partners::get(&s.platform.db, &id).await?;
-    let role = Role::parse(&f.role).filter(|r| *r != Role::Operator);
-    let made = match role {
-        None => Err(ApiError::validation(vec![("role", "choose partner admin, partner developer or designer".into())])),
-        Some(role) => {
-            let password = people::generated_password();
-            people::create(&s.platform.db, &f.email, &password, role, Some(&id))
-                .await
-                .map(|person| people::PersonWithPassword { person, password })
-        }
-    };
-    match made {
-        Ok(made) => {
-            people::record(&s.platform.db, &me, "person.created", &made.person.id, None, Some(json!(made.person))).await?;
-            let notice = Notice::ok(format!("{} can sign in now.", made.person.email));
-            render_partner(&s, &me, &id, Some(notice), StatusCode::CREATED, Some(made)).await
-        }
+    match super::invite(&s, &me, &f.email, &f.role, Some(&id)).await {
+        Ok(invited) => render_partner(&s, &me, &id, None, StatusCode::CREATED, Some(invited)).await,
         Err(e) => refused(e, |n, st| render_partner(&s, &me, &id, n, st, None)).await,
     }
+}
+
+async fn operators_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Query(d): Query<Done>) -> Screen {
+    render_operators(&s, &me, Notice::done(d.done.as_deref()), StatusCode::OK, None).await
+}
+
+/// A table of people, with Unlock for the locked ones.
+fn people_table(list: Vec<Person>) -> impl IntoView {
+    view! {
+        <table>
+            <thead><tr><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Locked"</th></tr></thead>
+            <tbody>{list.into_iter().map(|p| {
+                let unlock = p.locked_at.map(|t| {
+                    let action = format!("/console/people/{}/unlock", p.id);
+                    view! { {when(t.millis())}" "<form method="post" action=action class="actions"><button type="submit" class="quiet">"Unlock"</button></form> }
+                });
+                view! { <tr><td>{p.email}</td><td>{p.role.to_string().replace('_', " ")}</td><td>{unlock.map(|u| u.into_any()).unwrap_or_else(|| "no".into_any())}</td></tr> }
+            }).collect_view()}</tbody>
+        </table>
+    }
+}
+
+async fn render_operators(
+    s: &AppState,
+    me: &Person,
+    notice: Option<Notice>,
+    status: StatusCode,
+    invited: Option<(people::Invitation, String)>,
+) -> Screen {
+    let list = people::list(&s.platform.db, None).await?;
+    let body = view! {
+        {invited.map(|(inv, link)| view! { <InvitationLink inv link/> })}
+        {people_table(list)}
+        <p class="hint">"A partner's people are on their partner's page."</p>
+        <form class="card" method="post" action="/console/people">
+            <h2>"Invite an operator"</h2>
+            <input type="hidden" name="role" value="operator"/>
+            <div class="row">
+                <div><label for="email">"Email"</label><input id="email" name="email" type="email" required/></div>
+                <button type="submit">"Make invitation link"</button>
+            </div>
+        </form>
+    };
+    Ok(page("Operators", me, "/console/people", notice, status, body))
+}
+
+async fn invite_operator(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Form(f): Form<PersonForm>) -> Screen {
+    match super::invite(&s, &me, &f.email, "operator", None).await {
+        Ok(invited) => render_operators(&s, &me, None, StatusCode::CREATED, Some(invited)).await,
+        Err(e) => refused(e, |n, st| render_operators(&s, &me, n, st, None)).await,
+    }
+}
+
+async fn unlock(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Path(id): Path<String>) -> Screen {
+    let person = people::by_id(&s.platform.db, &id).await?;
+    people::unlock(&s.platform.db, Some(&me.id), &person.email, tessera_core::clock::now_ms()).await?;
+    let back = match &person.partner_id {
+        Some(p) => format!("/console/partners/{}", p.as_str()),
+        None => "/console/people".to_string(),
+    };
+    Ok(done(&back, "unlocked"))
 }
 
 // ---------------------------------------------------------------- merchants

@@ -19,6 +19,12 @@ use argon2::{
 };
 use serde::{Deserialize, Serialize};
 
+mod invitations;
+mod second_factor;
+
+pub use invitations::{Invitation, accept, invitation, invite};
+pub use second_factor::{TotpSetup, begin_totp, confirm_totp, give_second_factor, pending_totp, remove_totp, totp_enabled};
+
 crate::text_enum! {
     /// What a person may do (`people.role`).
     pub enum Role {
@@ -125,16 +131,32 @@ pub async fn create(db: &Db, email: &str, password: &str, role: Role, partner_id
             crate::partners::get(db, id).await?;
         }
     }
-    let (id, now) = (new_id(), crate::clock::now_ms());
     let stored = hash(password)?;
     let mut tx = db.begin_write().await?;
+    let id = insert_person(&mut tx, None, &email, &stored, role, partner_id, crate::clock::now_ms()).await?;
+    tx.commit().await?;
+    by_id(db, &id).await
+}
+
+/// Writes a new person (email checked, password hashed) and its audit line
+/// in the caller's transaction; their id.
+async fn insert_person(
+    tx: &mut sqlx::AnyConnection,
+    actor: Option<&str>,
+    email: &str,
+    password_hash: &str,
+    role: Role,
+    partner_id: Option<&PartnerId>,
+    now: i64,
+) -> Result<String, ApiError> {
+    let id = new_id();
     let inserted = sqlx::query(
         "INSERT INTO people (id, email, password_hash, role, partner_id, password_changed_at, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6, $6)",
     )
     .bind(&id)
-    .bind(&email)
-    .bind(&stored)
+    .bind(email)
+    .bind(password_hash)
     .bind(role)
     .bind(partner_id)
     .bind(now)
@@ -146,10 +168,26 @@ pub async fn create(db: &Db, email: &str, password: &str, role: Role, partner_id
         }
         other => other?,
     };
-    audit(&mut tx, None, "person.created", &id, None, Some(serde_json::json!({ "email": email, "role": role, "partnerId": partner_id })))
+    audit(tx, actor, "person.created", &id, None, Some(serde_json::json!({ "email": email, "role": role, "partnerId": partner_id })))
         .await?;
-    tx.commit().await?;
-    by_id(db, &id).await
+    Ok(id)
+}
+
+/// Opens a session for the person in the caller's transaction; its token.
+/// With `second_factor_due` it opens nothing until the code is given.
+async fn open_session(tx: &mut sqlx::AnyConnection, person_id: &str, now: i64, second_factor_due: bool) -> Result<String, ApiError> {
+    let token = random_secret("pss_");
+    sqlx::query(
+        "INSERT INTO people_sessions (token_hash, person_id, created_at, expires_at, second_factor_due) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(sha256_hex(token.as_bytes()))
+    .bind(person_id)
+    .bind(now)
+    .bind(now + SESSION_MS)
+    .bind(i64::from(second_factor_due))
+    .execute(&mut *tx)
+    .await?;
+    Ok(token)
 }
 
 pub async fn by_id(db: &Db, id: &str) -> Result<Person, ApiError> {
@@ -162,12 +200,25 @@ fn refused() -> ApiError {
     ApiError::new(ErrorCode::SignInFailed, "The email or the password is not right.")
 }
 
-/// Signs a person in: their session token (to keep in an HttpOnly cookie).
-pub async fn sign_in(db: &Db, email: &str, password: &str, now: i64) -> Result<(Person, String), ApiError> {
+/// A session just opened: whose, its token (for an HttpOnly cookie), and
+/// whether it still waits for the second factor.
+#[derive(Debug)]
+pub struct Session {
+    pub person: Person,
+    pub token: String,
+    pub second_factor_due: bool,
+}
+
+/// Signs a person in with their password. With a second factor set up, the
+/// session opens nothing until [`give_second_factor`].
+pub async fn sign_in(db: &Db, email: &str, password: &str, now: i64) -> Result<Session, ApiError> {
     let email = email.trim().to_lowercase();
-    let found: Option<(String, String, Option<i64>)> =
-        sqlx::query_as("SELECT id, password_hash, locked_at FROM people WHERE email = $1").bind(&email).fetch_optional(db.pool()).await?;
-    let Some((id, stored, locked_at)) = found else {
+    let found: Option<(String, String, Option<i64>, Option<String>)> =
+        sqlx::query_as("SELECT id, password_hash, locked_at, totp_secret FROM people WHERE email = $1")
+            .bind(&email)
+            .fetch_optional(db.pool())
+            .await?;
+    let Some((id, stored, locked_at, totp)) = found else {
         // As long as a real check: the answer's time says nothing of which emails exist.
         let _ = matches(password, DUMMY_HASH);
         return Err(refused());
@@ -176,36 +227,39 @@ pub async fn sign_in(db: &Db, email: &str, password: &str, now: i64) -> Result<(
         return Err(ApiError::new(ErrorCode::AccountLocked, "This account is locked after too many failed sign-ins: ask an operator."));
     }
     if !matches(password, &stored) {
-        let mut tx = db.begin_write().await?;
-        let (failed,): (i64,) = sqlx::query_as(
-            "UPDATE people SET failed_sign_ins = failed_sign_ins + 1, \
-             locked_at = CASE WHEN failed_sign_ins + 1 >= $2 THEN $3 ELSE locked_at END, updated_at = $3 \
-             WHERE id = $1 RETURNING failed_sign_ins",
-        )
-        .bind(&id)
-        .bind(LOCK_AFTER)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        if failed >= LOCK_AFTER {
-            audit(&mut tx, None, "person.locked", &id, None, Some(serde_json::json!({ "failedSignIns": failed }))).await?;
-        }
-        tx.commit().await?;
+        failed(db, &id, now).await?;
         return Err(refused());
     }
-    let token = random_secret("pss_");
+    let second_factor_due = totp.is_some();
     let mut tx = db.begin_write().await?;
-    sqlx::query("UPDATE people SET failed_sign_ins = 0, updated_at = $2 WHERE id = $1").bind(&id).bind(now).execute(&mut *tx).await?;
-    sqlx::query("INSERT INTO people_sessions (token_hash, person_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(sha256_hex(token.as_bytes()))
-        .bind(&id)
-        .bind(now)
-        .bind(now + SESSION_MS)
-        .execute(&mut *tx)
-        .await?;
-    audit(&mut tx, Some(&id), "person.signed_in", &id, None, None).await?;
+    if !second_factor_due {
+        sqlx::query("UPDATE people SET failed_sign_ins = 0, updated_at = $2 WHERE id = $1").bind(&id).bind(now).execute(&mut *tx).await?;
+    }
+    let token = open_session(&mut tx, &id, now, second_factor_due).await?;
+    let action = if second_factor_due { "person.password_accepted" } else { "person.signed_in" };
+    audit(&mut tx, Some(&id), action, &id, None, None).await?;
     tx.commit().await?;
-    Ok((by_id(db, &id).await?, token))
+    Ok(Session { person: by_id(db, &id).await?, token, second_factor_due })
+}
+
+/// Counts a failed sign-in (a wrong password or code); the tenth in a row locks the account.
+async fn failed(db: &Db, id: &str, now: i64) -> Result<(), ApiError> {
+    let mut tx = db.begin_write().await?;
+    let (failed,): (i64,) = sqlx::query_as(
+        "UPDATE people SET failed_sign_ins = failed_sign_ins + 1, \
+         locked_at = CASE WHEN failed_sign_ins + 1 >= $2 THEN $3 ELSE locked_at END, updated_at = $3 \
+         WHERE id = $1 RETURNING failed_sign_ins",
+    )
+    .bind(id)
+    .bind(LOCK_AFTER)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    if failed >= LOCK_AFTER {
+        audit(&mut tx, None, "person.locked", id, None, Some(serde_json::json!({ "failedSignIns": failed }))).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// An argon2id hash of nothing anyone knows, checked against when the email is unknown.
@@ -216,7 +270,8 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$
 pub async fn signed_in(db: &Db, token: &str, now: i64) -> Result<Person, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {} FROM people_sessions s JOIN people p ON p.id = s.person_id \
-         WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.created_at >= p.password_changed_at AND p.locked_at IS NULL",
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.created_at >= p.password_changed_at AND p.locked_at IS NULL \
+         AND s.second_factor_due = 0",
         COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ")
     ));
     let found: Option<Person> = sqlx::query_as(sql).bind(sha256_hex(token.as_bytes())).bind(now).fetch_optional(db.pool()).await?;
@@ -247,6 +302,24 @@ pub async fn set_password(db: &Db, actor: Option<&str>, person_id: &str, passwor
     audit(&mut tx, actor, "person.password_changed", person_id, None, None).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// A signed-in person changes their password, giving the current one: every
+/// session of theirs ends, and this browser gets a new one (its token).
+pub async fn change_password(db: &Db, person: &Person, current: &str, new: &str, now: i64) -> Result<String, ApiError> {
+    let (stored,): (String,) =
+        sqlx::query_as("SELECT password_hash FROM people WHERE id = $1").bind(&person.id).fetch_one(db.pool()).await?;
+    if !matches(current, &stored) {
+        return Err(ApiError::validation(vec![("current", "is not your current password".into())]));
+    }
+    if current == new {
+        return Err(ApiError::validation(vec![("password", "choose a password other than the current one".into())]));
+    }
+    set_password(db, Some(&person.id), &person.id, new, now).await?;
+    let mut tx = db.begin_write().await?;
+    let token = open_session(&mut tx, &person.id, now, false).await?;
+    tx.commit().await?;
+    Ok(token)
 }
 
 /// Unlocks an account locked by failed sign-ins.
