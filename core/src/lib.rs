@@ -35,6 +35,8 @@ pub mod claims;
 #[cfg(feature = "server")]
 pub mod coins;
 #[cfg(feature = "server")]
+pub mod dashboard;
+#[cfg(feature = "server")]
 pub mod events;
 #[cfg(feature = "server")]
 pub mod favorites;

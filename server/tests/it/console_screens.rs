@@ -418,7 +418,44 @@ async fn an_operator_sets_up_a_partner_merchant_outlet_and_voucher_with_a_csv_po
     }
 }
 
+async fn the_dashboard_charts_what_happened_per_partner_and_day(backend: Backend) {
+    let app = TestServer::spawn_with(backend, ENV).await;
+    let cat = Catalog::create(&app).await;
+    let shop = app.create_partner("shop").await;
+    let other = app.create_partner("other").await;
+    for user in ["a", "b"] {
+        let voucher = cat.voucher(&app, &format!("Claimed {user}"), json!({})).await;
+        let (status, _) = app.me(&shop.jwt(user), Method::POST, "/me/claims", Some(json!({ "voucherId": voucher }))).await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    flagged(&app, &cat, &shop, "c").await;
+    let voucher = cat.voucher(&app, "Other's", json!({})).await;
+    let (status, _) = app.me(&other.jwt("z"), Method::POST, "/me/claims", Some(json!({ "voucherId": voucher }))).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let ops = Signed::new(&app, "ops@example.com", "operator", None).await;
+    let (status, all) = ops.get("/console").await;
+    assert_eq!(status, StatusCode::OK);
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    assert!(all.contains("<strong>Claims</strong> — 4 from ") && all.contains(&format!(" to {today}")), "{all}");
+    let (_, shop_only) = ops.get("/console?partner=shop").await;
+    assert!(shop_only.contains("<strong>Claims</strong> — 3 from "), "{shop_only}");
+    assert!(shop_only.contains("<strong>Redemptions</strong> — 1, of which 1 FLAGGED"), "{shop_only}");
+    assert!(shop_only.contains("<strong>FLAGGED share</strong> — 100.0 % of redemptions"), "{shop_only}");
+    // Today's bar is drawn, and its figures are in the table.
+    let claims = shop_only.split("id=\"claims\"").nth(1).unwrap().split("</figure>").next().unwrap();
+    assert_eq!(claims.matches("<rect ").count(), 1, "one day with claims: {claims}");
+    assert!(claims.contains(&format!("<tr><td>{today}</td><td class=\"num\">3</td></tr>")), "{claims}");
+    assert!(claims.contains("role=\"img\"") && claims.contains("<title id=\"claims-title\">Claims</title>"), "{claims}");
+    // A range that ends before today has nothing of it; a date that is none is said.
+    let (_, before) = ops.get("/console?partner=shop&from=2026-01-01&to=2026-01-31").await;
+    assert!(before.contains("<strong>Claims</strong> — 0 from 2026-01-01 to 2026-01-31"), "{before}");
+    let (_, wrong) = ops.get("/console?from=someday").await;
+    assert!(wrong.contains("\"someday\" is not a date like 2026-12-06"), "{wrong}");
+}
+
 crate::backend_tests!(
+    the_dashboard_charts_what_happened_per_partner_and_day,
     an_operator_reviews_flagged_redemptions_and_the_partner_hears_each_verdict,
     a_partners_people_see_only_their_partner_and_their_roles_jobs,
     a_developer_finds_why_deliveries_failed_and_resends,

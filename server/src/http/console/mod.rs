@@ -12,6 +12,7 @@
 //! own pages (`security::same_origin_writes`) and is written to the audit log.
 
 mod audit;
+mod chart;
 mod layout;
 mod portal;
 mod review;

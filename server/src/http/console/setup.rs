@@ -77,25 +77,93 @@ where
 
 // ---------------------------------------------------------------- overview
 
-async fn overview(OperatorOnly(me): OperatorOnly, State(s): State<AppState>) -> Screen {
+#[derive(Deserialize, Default)]
+struct Range {
+    partner: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// The dashboard: what waits for review, then a chart per figure over the
+/// chosen days (the last 30 by default) and partner (every one by default).
+async fn overview(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Query(r): Query<Range>) -> Screen {
+    use super::chart::{BarChart, Series, Unit};
+    use tessera_core::dashboard::{self, date_of, day_of};
     let db = &s.platform.db;
+    let today = tessera_core::clock::now_ms().div_euclid(dashboard::DAY_MS);
+    let mut bad = vec![];
+    let mut day = |field: &'static str, text: Option<&str>, default: i64| match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => default,
+        Some(t) => day_of(t).unwrap_or_else(|| {
+            bad.push((field, format!("{t:?} is not a date like 2026-12-06")));
+            default
+        }),
+    };
+    let last = day("to", r.to.as_deref(), today);
+    let first = day("from", r.from.as_deref(), last - 29).min(last);
+    let first = first.max(last - dashboard::MAX_DAYS + 1);
+    let all = partners::list(db).await?;
+    let chosen = r.partner.clone().filter(|p| !p.is_empty());
+    let ids: Vec<PartnerId> = match &chosen {
+        Some(p) => all.iter().filter(|x| x.id.as_str() == p).map(|x| x.id.clone()).collect(),
+        None => all.iter().map(|x| x.id.clone()).collect(),
+    };
+    if chosen.is_some() && ids.is_empty() {
+        bad.push(("partner", "no such partner".into()));
+    }
+    let notice = (!bad.is_empty()).then(|| Notice::refused(&ApiError::validation(bad)));
+    let days = dashboard::days(db, &ids, first, last).await?;
+    let labels: Vec<String> = days.iter().map(|d| date_of(d.day)).collect();
+    let col = |f: &dyn Fn(&dashboard::Day) -> f64| days.iter().map(f).collect::<Vec<f64>>();
+    let sum = |f: &dyn Fn(&dashboard::Day) -> i64| days.iter().map(f).sum::<i64>();
+    let share = |part: i64, whole: i64| if whole == 0 { 0.0 } else { part as f64 * 100.0 / whole as f64 };
+    let (claims, redemptions, flagged, orders) = (sum(&|d| d.claims), sum(&|d| d.redemptions), sum(&|d| d.flagged), sum(&|d| d.orders));
+    let (delivered, failed) = (sum(&|d| d.deliveries_delivered), sum(&|d| d.deliveries_failed));
+    let currencies: std::collections::BTreeSet<String> = days.iter().flat_map(|d| d.revenue.keys().cloned()).collect();
     let waiting = review::waiting(db, None).await?;
-    let partners = partners::list(db).await?.len();
-    let merchants = merchants::list(db, None).await?.len();
-    let vouchers = vouchers::list(db, None).await?;
-    let published = vouchers.iter().filter(|v| v.status == tessera_core::types::VoucherStatus::Published).count();
+    let (from_value, to_value) = (date_of(first), date_of(last));
+    let span = format!("{} to {}", date_of(first), date_of(last));
+    let mut charts = vec![
+        view! { <BarChart id="claims".into() title="Claims".into() summary=format!("{claims} from {span}") unit=Unit::Count labels=labels.clone()
+            series=vec![Series { name: "Claims", class: "bar-a", values: col(&|d| d.claims as f64) }]/> }.into_any(),
+        view! { <BarChart id="redemptions".into() title="Redemptions".into() summary=format!("{redemptions}, of which {flagged} FLAGGED") unit=Unit::Count labels=labels.clone()
+            series=vec![
+                Series { name: "Accepted", class: "bar-ok", values: col(&|d| (d.redemptions - d.flagged) as f64) },
+                Series { name: "FLAGGED", class: "bar-bad", values: col(&|d| d.flagged as f64) },
+            ]/> }.into_any(),
+        view! { <BarChart id="flagged-share".into() title="FLAGGED share".into() summary=format!("{:.1} % of redemptions over the range", share(flagged, redemptions)) unit=Unit::Percent labels=labels.clone()
+            series=vec![Series { name: "FLAGGED %", class: "bar-bad", values: col(&|d| share(d.flagged, d.redemptions)) }]/> }.into_any(),
+        view! { <BarChart id="orders".into() title="Gift cards sold".into() summary=format!("{orders} orders fulfilled") unit=Unit::Count labels=labels.clone()
+            series=vec![Series { name: "Orders", class: "bar-a", values: col(&|d| d.orders as f64) }]/> }.into_any(),
+        view! { <BarChart id="webhooks".into() title="Webhook success rate".into()
+            summary=format!("{:.1} % of {} decided deliveries succeeded", share(delivered, delivered + failed), delivered + failed) unit=Unit::Percent labels=labels.clone()
+            series=vec![Series { name: "Delivered %", class: "bar-ok", values: col(&|d| share(d.deliveries_delivered, d.deliveries_delivered + d.deliveries_failed)) }]/> }.into_any(),
+    ];
+    for currency in currencies {
+        let total: i64 = days.iter().map(|d| d.revenue.get(&currency).copied().unwrap_or(0)).sum();
+        let values = days.iter().map(|d| d.revenue.get(&currency).copied().unwrap_or(0) as f64).collect();
+        charts.push(view! { <BarChart id=format!("revenue-{}", currency.to_ascii_lowercase()) title=format!("Revenue ({currency})") summary=format!("{currency} {:.2} paid for fulfilled orders", total as f64 / 100.0) unit=Unit::Money labels=labels.clone()
+            series=vec![Series { name: "Paid", class: "bar-a", values }]/> }.into_any());
+    }
+    let chosen = chosen.unwrap_or_default();
     let body = view! {
         <section class="card">
             <h2>"Waiting for you"</h2>
             <p><a href="/console/review">{format!("{waiting} FLAGGED redemption{} to review", if waiting == 1 { "" } else { "s" })}</a></p>
         </section>
-        <dl class="facts">
-            <dt>"Partners"</dt><dd><a href="/console/partners">{partners}</a></dd>
-            <dt>"Merchants"</dt><dd><a href="/console/merchants">{merchants}</a></dd>
-            <dt>"Vouchers"</dt><dd><a href="/console/vouchers">{format!("{} ({published} published)", vouchers.len())}</a></dd>
-        </dl>
+        <form class="filters" method="get" action="/console">
+            <div><label for="partner">"Partner"</label>
+                <select id="partner" name="partner">
+                    <option value="">"Every partner"</option>
+                    {all.into_iter().map(|p| { let id = p.id.into_string(); let selected = id == chosen; view! { <option value=id.clone() selected=selected>{p.name}</option> } }).collect_view()}
+                </select></div>
+            <div><label for="from">"From"</label><input id="from" name="from" type="date" value=from_value/></div>
+            <div><label for="to">"To"</label><input id="to" name="to" type="date" value=to_value/></div>
+            <button type="submit" class="quiet">"Show"</button>
+        </form>
+        <div class="charts">{charts}</div>
     };
-    Ok(page("Overview", &me, "/console", None, StatusCode::OK, body))
+    Ok(page("Overview", &me, "/console", notice, StatusCode::OK, body))
 }
 
 // ---------------------------------------------------------------- partners
