@@ -205,7 +205,6 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/consumer/transactions") view=pages::Transactions ssr=SsrMode::Async/>
                 <Route path=path!("/consumer/favorites") view=pages::Favorites ssr=SsrMode::Async/>
                 <Route path=path!("/consumer/help") view=pages::Help ssr=SsrMode::Async/>
-                <Route path=path!("/consumer/theme-editor") view=pages::ThemeEditorPage ssr=SsrMode::Async/>
                 <Route path=path!("/docs/api") view=pages::ApiReferencePage ssr=SsrMode::Async/>
                 <Route path=path!("/docs") view=pages::DocsPage ssr=SsrMode::Async/>
                 <Route path=path!("/docs/:page") view=pages::DocsPage ssr=SsrMode::Async/>

@@ -47,10 +47,11 @@ for (const scheme of ['light', 'dark'] as const) {
     await expect(signIn).toBeVisible();
     await signIn.click();
     await expect(page).toHaveURL(/\/console$/);
-    await expect(page.locator('.who')).toHaveText(`Signed in as ${email}, operator.`);
+    await expect(page.locator('.who a')).toHaveText(`${email} · operator`);
+    await expect(page.locator('.who a')).toHaveAttribute('href', '/console/account');
     const cookies = await page.context().cookies();
     const session = cookies.find((c) => c.name === 'tessera_console');
-    expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/console' });
+    expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/' });
     expect(await page.evaluate(() => document.cookie)).not.toContain('tessera_console');
     problems.push(...(await axeProblems(page)));
 

@@ -23,7 +23,7 @@ pub use not_found::NotFound;
 pub use order::OrderPage;
 pub use redeem::Redeem;
 pub use search::Search;
-pub use theme_editor::ThemeEditorPage;
+pub use theme_editor::ThemeEditor;
 pub use transactions::{Help, Transactions};
 pub use voucher::VoucherDetail;
 pub use wallet::Wallet;

@@ -1,20 +1,21 @@
-// The theme editor (/consumer/theme-editor). Plain JavaScript on purpose: an
-// operator's tool should not weigh on the bundle every end user downloads.
-// It reads the theme through the admin API (operator token, kept in memory
-// only), lays each edit over the preview frame (the preview's boot script
-// applies the CSS the server renders for the draft), and saves through the
-// admin API. Inputs are named by their path in the theme JSON.
+// The theme editor (the portal's /portal/theme, the console's
+// /console/partners/{id}/theme). Plain JavaScript on purpose: a partner
+// team's tool should not weigh on the bundle every end user downloads. It
+// reads the theme as JSON from the page's data-source with the person's
+// session cookie, lays each edit over the preview frame (the preview's boot
+// script applies the CSS the server renders for the draft, in the mode asked
+// for), and saves with a PUT to the same address. Inputs are named by their
+// path in the theme JSON.
 (function () {
   'use strict';
-  var signin = document.getElementById('editor-signin');
+  var root = document.getElementById('theme-editor');
+  var source = root.getAttribute('data-source');
   var fields = document.getElementById('editor-fields');
-  var layout = document.querySelector('.editor-layout');
   var problem = document.querySelector('.editor-error');
   var saved = document.querySelector('.editor-saved');
   var frame = document.getElementById('theme-preview');
   var screen = document.getElementById('preview-screen');
-  var partner = '';
-  var token = '';
+  var mode = document.getElementById('preview-mode');
   var css = '';
   var pending = 0;
 
@@ -33,10 +34,11 @@
     return { code: e.code, message: e.message + (named ? ' ' + named + '.' : '') };
   }
 
-  function admin(method, body) {
-    return fetch('/admin/partners/' + encodeURIComponent(partner) + '/theme', {
+  function call(method, body) {
+    return fetch(source, {
       method: method,
-      headers: Object.assign({ authorization: 'Bearer ' + token }, body ? { 'content-type': 'application/json' } : {}),
+      credentials: 'same-origin',
+      headers: body ? { 'content-type': 'application/json' } : {},
       body: body ? JSON.stringify(body) : undefined,
     }).then(function (r) {
       return r.json().then(
@@ -96,6 +98,7 @@
     saved.hidden = true;
     var theme;
     try { theme = draft(); } catch (e) { return show(e); }
+    if (mode.value) theme.mode = mode.value;
     var mine = ++pending;
     fetch('/api/theme_editor_preview', {
       method: 'POST',
@@ -113,22 +116,15 @@
   }
 
   function load() {
-    var sep = screen.value.indexOf('?') >= 0 ? '&' : '?';
-    frame.src = screen.value + sep + 'clientId=' + encodeURIComponent(partner);
+    frame.src = screen.value;
   }
 
-  signin.addEventListener('submit', function (event) {
-    event.preventDefault();
-    partner = signin.elements.partner.value.trim();
-    token = signin.elements['operator-token'].value.trim();
-    admin('GET').then(function (theme) {
-      show(null);
-      fill(theme);
-      layout.hidden = false;
-      load();
-      preview();
-    }, show);
-  });
+  call('GET').then(function (theme) {
+    show(null);
+    fill(theme);
+    load();
+    preview();
+  }, show);
   fields.addEventListener('input', function (event) {
     var t = event.target;
     if (t.type === 'color') {
@@ -143,8 +139,9 @@
     event.preventDefault();
     var theme;
     try { theme = draft(); } catch (e) { return show(e); }
-    admin('PUT', theme).then(function () { show(null); saved.hidden = false; }, show);
+    call('PUT', theme).then(function () { show(null); saved.hidden = false; }, show);
   });
   screen.addEventListener('change', load);
+  mode.addEventListener('change', preview);
   frame.addEventListener('load', post);
 })();

@@ -1,6 +1,5 @@
 use crate::{components::VoucherTitle, error::AppError};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 /// The CSS a theme renders to, after the same checks as saving: the editor's
 /// live preview. Reads and writes nothing, so it needs no token.
@@ -14,45 +13,52 @@ pub async fn theme_editor_preview(theme_json: String) -> Result<String, AppError
     Ok(theme.css())
 }
 
-/// The editor's script: plain JavaScript, not an island. It is an operator's
-/// tool, and every island ships in the one bundle every end user downloads
-/// (as an island it added 63 KB gzip to it).
+/// The editor's script: plain JavaScript, not an island. It is a tool for
+/// partners' designers and operators, and every island ships in the one
+/// bundle every end user downloads (as an island it added 63 KB gzip to it).
 const EDITOR_JS: &str = include_str!("theme_editor.js");
 
-/// `/consumer/theme-editor`: designers edit a partner's theme with a live
-/// preview of each screen, then save (with the operator token).
+/// A partner's theme editor: every token of SPEC §6 as a field, a live
+/// preview of each of `screens` (path, name) in light or dark, and Save.
+/// The theme is read from `source` (GET) and saved to it (PUT) as JSON, with
+/// the signed-in person's session: the portal's page for its partner, the
+/// console's for any. Rendered by the console's pages, which give the nonce.
 #[component]
-pub fn ThemeEditorPage() -> impl IntoView {
+pub fn ThemeEditor(source: String, screens: Vec<(String, String)>) -> impl IntoView {
     view! {
-        <Title text="Theme editor"/>
-        <main class="theme-editor">
-            <h1>"Theme editor"</h1>
+        <div class="theme-editor" id="theme-editor" data-source=source>
             <p class="hint">"Changes show in the preview as you make them; nothing is saved until you save. "
-                "Screens that need a signed-in user show their signed-out state."</p>
+                "The preview is signed in as a preview user of this partner."</p>
             <p class="hint">"Sample title markup: "<VoucherTitle title="{b}Bold{/b}, {r}highlighted{/r} and {s}struck{/s}"/></p>
-            <form class="editor-signin" id="editor-signin">
-                <label>"Partner id"<input name="partner" required value="demo"/></label>
-                <label>"Operator token"<input name="operator-token" type="password" autocomplete="off" required/></label>
-                <button class="button" type="submit">"Load theme"</button>
-            </form>
             <p class="editor-error" role="alert" hidden></p>
-            <div class="editor-layout" hidden>
+            <div class="editor-layout">
                 <form class="editor-fields" id="editor-fields">
                     {fields().into_iter().map(|(path, label, kind)| view! { <Field path label kind/> }).collect_view()}
-                    <button class="button save" type="submit">"Save theme"</button>
-                    <p class="editor-saved" role="status" hidden>"Saved: every screen now renders with it."</p>
+                    <div class="save">
+                        <button class="button" type="submit">"Save theme"</button>
+                        <p class="editor-saved" role="status" hidden>"Saved: every screen now renders with it."</p>
+                    </div>
                 </form>
                 <div class="editor-preview">
-                    <label>"Screen "
-                        <select id="preview-screen">
-                            {SCREENS.into_iter().map(|(path, name)| view! { <option value=path>{name}</option> }).collect_view()}
-                        </select>
-                    </label>
+                    <div class="row">
+                        <label>"Screen "
+                            <select id="preview-screen">
+                                {screens.into_iter().map(|(path, name)| view! { <option value=path>{name}</option> }).collect_view()}
+                            </select>
+                        </label>
+                        <label>"Preview in "
+                            <select id="preview-mode">
+                                <option value="">"the theme's mode"</option>
+                                <option value="light">"light"</option>
+                                <option value="dark">"dark"</option>
+                            </select>
+                        </label>
+                    </div>
                     <iframe id="theme-preview" title="Preview"></iframe>
                 </div>
             </div>
             <script nonce=leptos::nonce::use_nonce() inner_html=EDITOR_JS></script>
-        </main>
+        </div>
     }
 }
 
@@ -99,14 +105,6 @@ fn fields() -> Vec<(String, String, Kind)> {
     ]);
     out
 }
-
-const SCREENS: [(&str, &str); 5] = [
-    ("/consumer", "Home"),
-    ("/consumer/search?q=", "Search"),
-    ("/consumer/merchants/0195f0a0-0000-7000-8000-000000000001", "Merchant"),
-    ("/consumer/wallet", "Wallet"),
-    ("/consumer/help", "Help"),
-];
 
 /// One token's input, named by its path in the theme JSON (the script reads
 /// and fills them by name). Empty means "the default".

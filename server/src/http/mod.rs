@@ -130,9 +130,15 @@ async fn link_bundle(
     next: middleware::Next,
 ) -> axum::response::Response {
     let mut response = next.run(req).await;
-    let html =
-        response.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
-    if let (Some(links), true) = (links, html) {
+    // The webview's pages only (their policy lets the bundle's scripts run): the
+    // console's and the payment pages' load none of it, and would be told so
+    // by the browser for every preload refused.
+    let leptos_page = response
+        .headers()
+        .get(axum::http::header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("'strict-dynamic'"));
+    if let (Some(links), true) = (links, leptos_page) {
         response.headers_mut().append(axum::http::header::LINK, links);
     }
     response

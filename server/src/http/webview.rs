@@ -50,7 +50,7 @@ async fn open_webview_session(
 
 /// The session as the webview's cookie: usable when the webview is framed by
 /// the partner's site (`SameSite=None; Secure; Partitioned`), never by script.
-fn session_cookie(token: &str) -> Result<HeaderValue, ApiError> {
+pub(super) fn session_cookie(token: &str) -> Result<HeaderValue, ApiError> {
     let cookie =
         format!("{COOKIE}={token}; Path=/; Max-Age={}; HttpOnly; Secure; SameSite=None; Partitioned", sessions::SESSION_TTL_MS / 1000);
     HeaderValue::from_str(&cookie).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))

@@ -91,6 +91,9 @@ fn sections(role: Role) -> Vec<Section> {
         out.push(Section { href: "/portal/endpoints", name: "Webhooks" });
         out.push(Section { href: "/portal/events", name: "Events" });
     }
+    if Job::Theme.allowed(role) {
+        out.push(Section { href: "/portal/theme", name: "Theme" });
+    }
     if Job::Team.allowed(role) {
         out.push(Section { href: "/portal/team", name: "Team" });
     }
@@ -105,12 +108,30 @@ pub fn when(ms: i64) -> String {
 
 /// A screen inside the frame, with `status`.
 pub fn page(title: &str, who: &Person, here: &str, notice: Option<Notice>, status: StatusCode, body: impl IntoView + 'static) -> Response {
+    page_of(title, who, here, notice, status, move || body)
+}
+
+/// [`page`], with a body made while the page renders: its components can use
+/// the page's context (the nonce, for a script of its own).
+pub fn page_of<V: IntoView + 'static>(
+    title: &str,
+    who: &Person,
+    here: &str,
+    notice: Option<Notice>,
+    status: StatusCode,
+    body: impl FnOnce() -> V + 'static,
+) -> Response {
     let heading = title.to_string();
     let nav = sections(who.role);
     let email = who.email.clone();
     let role = who.role.to_string();
     let here = here.to_string();
+    let nonce = new_nonce();
+    let given = nonce.clone();
     let inner = Owner::new().with(move || {
+        // For a page's own script (the theme editor's), by `use_nonce`.
+        provide_context(leptos::nonce::Nonce::from_value(given));
+        let body = body();
         view! {
             <a class="skip" href="#main">"Skip to content"</a>
             <header class="bar">
@@ -139,7 +160,11 @@ pub fn page(title: &str, who: &Person, here: &str, notice: Option<Notice>, statu
         }
         .to_html()
     });
-    document(&format!("{title} · Tessera"), &inner, status)
+    document(&format!("{title} · Tessera"), &inner, status, &nonce)
+}
+
+fn new_nonce() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
 }
 
 #[component]
@@ -170,13 +195,12 @@ pub fn bare_page(title: &str, message: &str, status: StatusCode) -> Response {
         }
         .to_html()
     });
-    document(title, &inner, status)
+    document(title, &inner, status, &new_nonce())
 }
 
-/// The HTML document: its style by nonce, nothing else loaded, never framed
-/// or cached, no referrer sent.
-pub fn document(title: &str, body: &str, status: StatusCode) -> Response {
-    let nonce = uuid::Uuid::new_v4().simple().to_string();
+/// The HTML document: its style and script by nonce, calls and frames to
+/// this server only, never framed or cached, no referrer sent.
+pub fn document(title: &str, body: &str, status: StatusCode, nonce: &str) -> Response {
     let title = super::super::plain_page::escape(title);
     let html = format!(
         "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width, initial-scale=1\">\
@@ -185,7 +209,8 @@ pub fn document(title: &str, body: &str, status: StatusCode) -> Response {
     let mut response = (status, Html(html)).into_response();
     let headers = response.headers_mut();
     let csp = format!(
-        "default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self' data:; base-uri 'none'; object-src 'none'; form-action 'self'; frame-ancestors 'none'"
+        "default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; img-src 'self' data:; connect-src 'self'; \
+         frame-src 'self'; base-uri 'none'; object-src 'none'; form-action 'self'; frame-ancestors 'none'"
     );
     if let Ok(csp) = HeaderValue::from_str(&csp) {
         headers.insert(header::CONTENT_SECURITY_POLICY, csp);

@@ -18,6 +18,7 @@ mod portal;
 mod review;
 mod setup;
 mod sign_in;
+mod theme;
 
 use super::AppState;
 use axum::{
@@ -36,7 +37,13 @@ use tessera_core::{
 pub use layout::Notice;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(sign_in::routes()).merge(review::routes()).merge(setup::routes()).merge(audit::routes()).merge(portal::routes())
+    Router::new()
+        .merge(sign_in::routes())
+        .merge(review::routes())
+        .merge(setup::routes())
+        .merge(audit::routes())
+        .merge(portal::routes())
+        .merge(theme::routes())
 }
 
 /// The signed-in person, from the session cookie.

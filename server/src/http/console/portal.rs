@@ -357,6 +357,7 @@ async fn render_endpoint(
                     <tbody>{log.into_iter().map(|d| {
                         let link = format!("/portal/events/{}", d.event_id);
                         let answer = match (d.last_status, d.last_error) {
+                            (Some(code), Some(err)) if err.contains(&code.to_string()) => err,
                             (Some(code), Some(err)) => format!("HTTP {code} — {err}"),
                             (Some(code), None) => format!("HTTP {code}"),
                             (None, Some(err)) => err,

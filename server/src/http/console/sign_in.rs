@@ -84,7 +84,7 @@ fn public(title: &str, notice: Option<Notice>, status: StatusCode, form: impl In
         }
         .to_html()
     });
-    document(&format!("{title} · Tessera"), &inner, status)
+    document(&format!("{title} · Tessera"), &inner, status, &uuid::Uuid::new_v4().simple().to_string())
 }
 
 fn login_form(email: String) -> impl IntoView {
