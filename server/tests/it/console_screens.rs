@@ -454,7 +454,46 @@ async fn the_dashboard_charts_what_happened_per_partner_and_day(backend: Backend
     assert!(wrong.contains("\"someday\" is not a date like 2026-12-06"), "{wrong}");
 }
 
+async fn an_operator_finds_an_order_and_reverses_it(backend: Backend) {
+    use crate::orders::{buy, eatsure, events_of, sandbox_partner};
+    let app = TestServer::spawn_with(backend, ENV).await;
+    let cat = Catalog::create(&app).await;
+    let p = sandbox_partner(&app, "shop").await;
+    let voucher = eatsure(&app, &cat).await;
+    let order = buy(&app, &p.jwt("ana"), &voucher, 50000, "k1").await;
+    assert_eq!(order["state"], "fulfilled", "{order}");
+    let id = order["id"].as_str().unwrap().to_string();
+
+    let ops = Signed::new(&app, "ops@example.com", "operator", None).await;
+    let (status, list) = ops.get("/console/orders?partner=shop").await;
+    assert_eq!(status, StatusCode::OK);
+    let row = list.split("<tr>").find(|r| r.contains(&id)).unwrap_or_else(|| panic!("{list}"));
+    assert!(row.contains("INR 500.00") && row.contains("chip-fulfilled"), "{row}");
+    let (_, none) = ops.get("/console/orders?partner=nobody").await;
+    assert!(none.contains("No orders."), "{none}");
+    let res = app.request(Method::GET, "/console/orders?partner=shop&format=csv").header("cookie", &ops.cookie).send().await.unwrap();
+    let csv = res.text().await.unwrap();
+    assert!(
+        csv.lines().nth(1).unwrap().starts_with(&format!("\"{id}\",\"shop\",")) && csv.contains("\"500.00\",\"500.00\",\"fulfilled\""),
+        "{csv}"
+    );
+
+    let (_, detail) = ops.get(&format!("/console/orders/{id}")).await;
+    assert!(detail.contains("Reverse and refund"), "{detail}");
+    let (status, to, _) = ops.post(&format!("/console/orders/{id}/reverse"), &[]).await;
+    assert_eq!((status, to), (StatusCode::SEE_OTHER, Some(format!("/console/orders/{id}?done=reversed"))));
+    let (_, detail) = ops.get(&format!("/console/orders/{id}?done=reversed")).await;
+    assert!(detail.contains("chip-reversed") && !detail.contains("Reverse and refund"), "{detail}");
+    assert_eq!(events_of(&app, &p, "ORDER_REVERSED").await.len(), 1);
+    let (status, _, page) = ops.post(&format!("/console/orders/{id}/reverse"), &[]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{page}");
+    assert_eq!(events_of(&app, &p, "ORDER_REVERSED").await.len(), 1, "reversed once");
+    let (_, audit) = ops.get("/console/audit?action=order.").await;
+    assert!(audit.contains("order.reversed") && audit.contains(&id), "{audit}");
+}
+
 crate::backend_tests!(
+    an_operator_finds_an_order_and_reverses_it,
     the_dashboard_charts_what_happened_per_partner_and_day,
     an_operator_reviews_flagged_redemptions_and_the_partner_hears_each_verdict,
     a_partners_people_see_only_their_partner_and_their_roles_jobs,

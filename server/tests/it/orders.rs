@@ -12,7 +12,7 @@ use std::{sync::Arc, time::Duration};
 use tokio::task::JoinSet;
 
 /// A sandbox partner (paid through the built-in sandbox provider).
-async fn sandbox_partner(app: &TestServer, id: &str) -> PartnerCreds {
+pub(crate) async fn sandbox_partner(app: &TestServer, id: &str) -> PartnerCreds {
     let body =
         app.admin_ok(Method::POST, "/admin/partners", Some(json!({ "id": id, "name": format!("Partner {id}"), "sandbox": true }))).await;
     PartnerCreds {
@@ -27,7 +27,7 @@ fn range_price() -> Value {
     json!({ "currency": "INR", "model": { "kind": "range", "min": 10000, "max": 1000000, "step": 10000 }, "discountBps": 500 })
 }
 
-async fn events_of(app: &TestServer, p: &PartnerCreds, kind: &str) -> Vec<Value> {
+pub(crate) async fn events_of(app: &TestServer, p: &PartnerCreds, kind: &str) -> Vec<Value> {
     let (status, page) = app.partner(p, Method::GET, &format!("/integrations/events?type={kind}"), None).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     page["items"].as_array().unwrap().clone()
@@ -45,13 +45,13 @@ async fn start_payment(app: &TestServer, token: &str, voucher: &str, amount: i64
 }
 
 /// Seed 001's zero-discount EatSure, at ₹500 or the sandbox's failing ₹813.
-async fn eatsure(app: &TestServer, cat: &Catalog) -> String {
+pub(crate) async fn eatsure(app: &TestServer, cat: &Catalog) -> String {
     cat.voucher(app, "EatSure", json!({ "price": { "currency": "INR", "model": { "kind": "denominations", "values": [50000, 81300] } } }))
         .await
 }
 
 /// Creates an order and pays it with the sandbox (UPI): the order afterwards.
-async fn buy(app: &TestServer, token: &str, voucher: &str, amount: i64, key: &str) -> Value {
+pub(crate) async fn buy(app: &TestServer, token: &str, voucher: &str, amount: i64, key: &str) -> Value {
     let (status, order) =
         app.me(token, Method::POST, "/me/orders", Some(json!({ "voucherId": voucher, "amount": amount, "checkoutKey": key }))).await;
     assert_eq!(status, StatusCode::CREATED, "{order}");

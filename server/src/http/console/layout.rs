@@ -64,6 +64,7 @@ pub fn done_text(key: &str) -> Option<&'static str> {
         "totp-on" => "Two-step sign-in is on.",
         "totp-off" => "Two-step sign-in is off.",
         "unlocked" => "Unlocked: they can sign in again.",
+        "reversed" => "Reversed: the card is taken back and the payment refunded (ORDER_REVERSED).",
         _ => return None,
     })
 }
@@ -82,6 +83,7 @@ fn sections(role: Role) -> Vec<Section> {
             Section { href: "/console/partners", name: "Partners" },
             Section { href: "/console/merchants", name: "Merchants" },
             Section { href: "/console/vouchers", name: "Vouchers" },
+            Section { href: "/console/orders", name: "Orders" },
             Section { href: "/console/people", name: "Operators" },
             Section { href: "/console/audit", name: "Audit log" },
         ];

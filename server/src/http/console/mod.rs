@@ -14,6 +14,7 @@
 mod audit;
 mod chart;
 mod layout;
+mod orders;
 mod portal;
 mod review;
 mod setup;
@@ -44,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(portal::routes())
         .merge(theme::routes())
+        .merge(orders::routes())
 }
 
 /// The signed-in person, from the session cookie.
