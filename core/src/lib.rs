@@ -37,6 +37,8 @@ pub mod coins;
 #[cfg(feature = "server")]
 pub mod dashboard;
 #[cfg(feature = "server")]
+pub mod event_catalog;
+#[cfg(feature = "server")]
 pub mod events;
 #[cfg(feature = "server")]
 pub mod favorites;

@@ -88,6 +88,23 @@ async fn send(client: &Outbound, timeout: Duration, target: &Target, d: &Leased,
     outcome
 }
 
+/// Sends `envelope` once to the endpoint, as a delivery of it would go (its
+/// payload profile, its signature, the same client and checks), and records
+/// nothing: the portal's "send a test event".
+pub async fn send_once(platform: &Platform, target: &Target, event_id: &str, envelope: String) -> Outcome {
+    let settings = &platform.config.webhooks;
+    let d = Leased {
+        id: format!("test.{event_id}"),
+        event_id: event_id.to_string(),
+        endpoint_id: target.id.clone(),
+        attempts: 0,
+        retry_step: 0,
+        payload: envelope,
+    };
+    let body = body_of(&platform.db, target, &d).await;
+    send(&client(settings), settings.timeout, target, &d, body).await
+}
+
 /// The body a delivery goes out with: the endpoint's payload profile applied
 /// to the stored envelope; a hubble endpoint that opted in gets the card's
 /// code and PIN, read now (a database fault is a failed attempt, retried).

@@ -93,6 +93,20 @@ impl Target {
     }
 }
 
+/// One endpoint as the worker sends to it (secrets included: never shown),
+/// whatever its status; another partner's is a 404.
+pub async fn target(db: &Db, scope: Scope<'_>, endpoint_id: &str) -> Result<Target, ApiError> {
+    let found: Option<Target> = sqlx::query_as(
+        "SELECT w.id, w.url, w.scheme, w.secret, w.secret_previous, w.secret_previous_until, w.max_in_flight, \
+         w.payload_profile, w.include_codes FROM webhook_endpoints w WHERE w.id = $1 AND (w.partner_id = $2 OR $2 IS NULL)",
+    )
+    .bind(endpoint_id)
+    .bind(scope.partner())
+    .fetch_optional(db.pool())
+    .await?;
+    found.ok_or_else(|| ApiError::not_found("No such webhook endpoint."))
+}
+
 /// A delivery leased to this instance.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Leased {

@@ -492,7 +492,56 @@ async fn an_operator_finds_an_order_and_reverses_it(backend: Backend) {
     assert!(audit.contains("order.reversed") && audit.contains(&id), "{audit}");
 }
 
+async fn a_test_event_goes_out_signed_once_and_its_answer_is_shown(backend: Backend) {
+    let app = TestServer::spawn_with(backend, ENV).await;
+    let receiver = Receiver::start().await;
+    let p = app.create_partner("shop").await;
+    let (status, e) = app
+        .partner(
+            &p,
+            Method::POST,
+            "/integrations/webhook-endpoints",
+            Some(&json!({ "url": receiver.url("test"), "scheme": "standard-webhooks" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{e}");
+    receiver.expect("test", "standard-webhooks", e["secret"].as_str().unwrap());
+    let endpoint = e["id"].as_str().unwrap().to_string();
+    let dev = Signed::new(&app, "dev@shop.example", "partner_developer", Some("shop")).await;
+
+    let (status, _, page) = dev.post(&format!("/portal/endpoints/{endpoint}/test"), &[("type", "ORDER_COMPLETED")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("ORDER_COMPLETED delivered: HTTP 200 in "), "{page}");
+    assert!(page.contains("answer 200"), "the backend's answer shown: {page}");
+    let got = receiver.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].verified, Ok(()), "signed, and as the catalog says");
+    assert!(got[0].event["id"].as_str().unwrap().starts_with("test_"), "{}", got[0].event);
+    assert_eq!(got[0].headers["webhook-id"], got[0].event["id"].as_str().unwrap());
+    // Nothing recorded: not in the delivery log, not in the feed.
+    assert!(page.contains("No deliveries."), "{page}");
+    let (_, feed) = app.partner(&p, Method::GET, "/integrations/events", None).await;
+    assert_eq!(feed["items"], json!([]), "{feed}");
+
+    // The backend fails: said, with what it answered.
+    receiver.script("test", vec![(500, vec![])]);
+    let (_, _, page) = dev.post(&format!("/portal/endpoints/{endpoint}/test"), &[("type", "REDEMPTION_REVIEWED")]).await;
+    assert!(page.contains("REDEMPTION_REVIEWED not delivered: answered HTTP 500"), "{page}");
+    assert!(page.contains("answer 500"), "{page}");
+    let (status, _, _) = dev.post(&format!("/portal/endpoints/{endpoint}/test"), &[("type", "NOPE")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The catalog: every type with its schema and example.
+    let (status, catalog) = dev.get("/portal/catalog").await;
+    assert_eq!(status, StatusCode::OK);
+    for kind in ["CLAIM_CREATED", "REDEMPTION_CREATED", "VOUCHER_PUBLISHED", "ORDER_COMPLETED", "REDEMPTION_REVIEWED"] {
+        assert!(catalog.contains(&format!("<section id=\"{kind}\"")), "{kind}: {catalog}");
+    }
+    assert!(catalog.contains("https://json-schema.org/draft/2020-12/schema"), "{catalog}");
+}
+
 crate::backend_tests!(
+    a_test_event_goes_out_signed_once_and_its_answer_is_shown,
     an_operator_finds_an_order_and_reverses_it,
     the_dashboard_charts_what_happened_per_partner_and_day,
     an_operator_reviews_flagged_redemptions_and_the_partner_hears_each_verdict,

@@ -92,6 +92,7 @@ fn sections(role: Role) -> Vec<Section> {
     if Job::Webhooks.allowed(role) {
         out.push(Section { href: "/portal/endpoints", name: "Webhooks" });
         out.push(Section { href: "/portal/events", name: "Events" });
+        out.push(Section { href: "/portal/catalog", name: "Event catalog" });
     }
     if Job::Theme.allowed(role) {
         out.push(Section { href: "/portal/theme", name: "Theme" });

@@ -41,6 +41,8 @@ pub fn routes() -> Router<AppState> {
         .route("/portal/endpoints/{id}/enable", post(enable))
         .route("/portal/endpoints/{id}/rotate", post(rotate))
         .route("/portal/endpoints/{id}/recover", post(recover))
+        .route("/portal/endpoints/{id}/test", post(send_test))
+        .route("/portal/catalog", get(catalog_page))
         .route("/portal/events", get(events_page))
         .route("/portal/events/{id}", get(event_page))
         .route("/portal/events/{id}/resend", post(resend))
@@ -295,11 +297,17 @@ async fn render_endpoint(
     f: &LogFilter,
     notice: Option<Notice>,
     status: StatusCode,
-    secret: Option<String>,
+    once: Option<Once>,
 ) -> Screen {
+    let (secret, tested) = match once {
+        Some(Once::Secret(secret)) => (Some(secret), None),
+        Some(Once::Test(t)) => (None, Some(t)),
+        None => (None, None),
+    };
     let db = &s.platform.db;
     let scope = Scope::Partner(&m.partner);
     let e: Endpoint = webhooks::get(db, scope, id).await?;
+    let takes: Vec<EventType> = if e.event_types.0.is_empty() { EventType::ALL.to_vec() } else { e.event_types.0.clone() };
     let wanted = f.status.as_deref().and_then(DeliveryStatus::parse);
     let mut log = queue::deliveries(db, scope, id, wanted, cursor(f.before.as_deref()), PAGE + 1).await?;
     let more = log.len() as i64 > PAGE;
@@ -331,6 +339,19 @@ async fn render_endpoint(
             </form>
             <form method="post" action=format!("{base}/rotate")><button type="submit" class="quiet">"Rotate secret"</button></form>
         </div>
+        {tested.map(|t| view! { <TestResult t/> })}
+        <form class="card" method="post" action=format!("{base}/test")>
+            <h2>"Send a test event"</h2>
+            <p class="hint">"Sends the catalog's example of a type to this endpoint now, signed as every delivery is, and shows what your backend answered. \
+                Its id starts with test_; it is not in the delivery log or the event feed."</p>
+            <div class="row">
+                <div><label for="test-type">"Type"</label>
+                    <select id="test-type" name="type">
+                        {takes.iter().map(|t| view! { <option value=t.as_str()>{t.as_str()}</option> }).collect_view()}
+                    </select></div>
+                <button type="submit">"Send test event"</button>
+            </div>
+        </form>
         <form class="card" method="post" action=format!("{base}/recover")>
             <h2>"Recover"</h2>
             <p class="hint">"Send again every delivery to this endpoint that failed, for events since a time (UTC, RFC 3339)."</p>
@@ -420,7 +441,7 @@ async fn rotate(m: Member, State(s): State<AppState>, Path(id): Path<String>) ->
     )
     .await?;
     let notice = Notice::ok("New secret made; the previous one keeps signing for 24 hours alongside it.");
-    render_endpoint(&s, &m, &id, &LogFilter::default(), Some(notice), StatusCode::OK, Some(rotated.secret)).await
+    render_endpoint(&s, &m, &id, &LogFilter::default(), Some(notice), StatusCode::OK, Some(Once::Secret(rotated.secret))).await
 }
 
 #[derive(Deserialize)]
@@ -447,6 +468,95 @@ async fn recover(m: Member, State(s): State<AppState>, Path(id): Path<String>, F
             render_endpoint(&s, &m, &id, &LogFilter::default(), Some(notice), status, None).await
         }
     }
+}
+
+/// What an endpoint's page shows once: a new secret, or a test event's result.
+pub enum Once {
+    Secret(String),
+    Test(Tested),
+}
+
+/// A test event as sent, and what came of it.
+pub struct Tested {
+    kind: EventType,
+    envelope: String,
+    outcome: tessera_core::webhooks::queue::Outcome,
+}
+
+#[component]
+fn TestResult(t: Tested) -> impl IntoView {
+    let o = t.outcome;
+    let delivered = o.delivered();
+    let headline = match (delivered, o.status, &o.error) {
+        (true, Some(code), _) => format!("{} delivered: HTTP {code} in {} ms.", t.kind.as_str(), o.latency_ms),
+        (false, _, Some(err)) => format!("{} not delivered: {err} ({} ms).", t.kind.as_str(), o.latency_ms),
+        _ => format!("{} not delivered ({} ms).", t.kind.as_str(), o.latency_ms),
+    };
+    let class = if delivered { "notice ok" } else { "notice error" };
+    view! {
+        <section class="card" aria-labelledby="tested">
+            <h2 id="tested">"Test event"</h2>
+            <div class=class role="status"><p>{headline}</p></div>
+            <h3>"Your backend answered"</h3>
+            <pre>{if o.body.is_empty() { "(nothing)".to_string() } else { o.body }}</pre>
+            <details><summary>"What was sent (before the endpoint's payload profile)"</summary><pre>{t.envelope}</pre></details>
+        </section>
+    }
+}
+
+#[derive(Deserialize)]
+struct TestForm {
+    #[serde(default, rename = "type")]
+    kind: String,
+}
+
+/// Sends the catalog's example of a type to the endpoint, once, now.
+async fn send_test(m: Member, State(s): State<AppState>, Path(id): Path<String>, Form(f): Form<TestForm>) -> Screen {
+    m.may(Job::Webhooks)?;
+    let target = queue::target(&s.platform.db, Scope::Partner(&m.partner), &id).await?;
+    let Some(kind) = EventType::parse(&f.kind) else {
+        let (notice, status) = said_or_shown(ApiError::validation(vec![("type", format!("use one of {}", EventType::listed()))]))?;
+        return render_endpoint(&s, &m, &id, &LogFilter::default(), Some(notice), status, None).await;
+    };
+    let event_id = format!("test_{}", uuid::Uuid::now_v7());
+    let envelope = serde_json::to_string_pretty(&tessera_core::event_catalog::example(kind, &event_id)).unwrap_or_default();
+    let outcome = crate::webhook_worker::send_once(&s.platform, &target, &event_id, envelope.clone()).await;
+    let after = json!({ "type": kind, "eventId": event_id, "status": outcome.status, "error": outcome.error });
+    people::record(&s.platform.db, &m.person, "endpoint.test_sent", &id, None, Some(after)).await?;
+    let tested = Tested { kind, envelope, outcome };
+    render_endpoint(&s, &m, &id, &LogFilter::default(), None, StatusCode::OK, Some(Once::Test(tested))).await
+}
+
+// ---------------------------------------------------------------- catalog
+
+async fn catalog_page(m: Member) -> Screen {
+    m.may(Job::Webhooks)?;
+    use tessera_core::event_catalog::{CATALOG, example, schema};
+    let body = view! {
+        <p class="hint">"Every event arrives in the envelope {id, type, createdAt, data}, signed by your endpoint's scheme; \
+            an endpoint with a seed's payload profile gets that seed's body instead for the types it covers. \
+            Each schema is JSON Schema (draft 2020-12); the examples are what \"Send a test event\" sends."</p>
+        <nav aria-label="Event types"><ul class="legend">
+            {CATALOG.iter().map(|e| { let href = format!("#{}", e.kind.as_str()); view! { <li><a href=href>{e.kind.as_str()}</a></li> } }).collect_view()}
+        </ul></nav>
+        {CATALOG.iter().map(|e| {
+            let schema = serde_json::to_string_pretty(&schema(e.kind)).unwrap_or_default();
+            let example = serde_json::to_string_pretty(&example(e.kind, "0195f0a9-0000-7000-8000-000000000001")).unwrap_or_default();
+            view! {
+                <section class="card" id=e.kind.as_str() aria-labelledby=format!("{}-h", e.kind.as_str())>
+                    <h2 id=format!("{}-h", e.kind.as_str())><code>{e.kind.as_str()}</code></h2>
+                    <p>{e.when}</p>
+                    <table>
+                        <thead><tr><th scope="col">"data field"</th><th scope="col">"What it is"</th></tr></thead>
+                        <tbody>{e.data.iter().map(|f| view! { <tr><td><code>{f.name}</code>{f.nullable.then_some(" (or null)")}</td><td>{f.about}</td></tr> }).collect_view()}</tbody>
+                    </table>
+                    <details><summary>"JSON Schema"</summary><pre>{schema}</pre></details>
+                    <details><summary>"Example"</summary><pre>{example}</pre></details>
+                </section>
+            }
+        }).collect_view()}
+    };
+    Ok(page("Event catalog", &m.person, "/portal/catalog", None, StatusCode::OK, body))
 }
 
 // ---------------------------------------------------------------- events

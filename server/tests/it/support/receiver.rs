@@ -104,6 +104,17 @@ fn verify(scheme: &str, secret: &str, headers: &HeaderMap, body: &[u8]) -> Resul
     }
 }
 
+/// An envelope (`{id, type, createdAt, data}`) against its type's schema in
+/// the event catalog; the seeds' bodies (payload profiles) are not envelopes.
+fn fits_the_catalog(event: &Value) -> Result<(), String> {
+    let envelope = ["id", "type", "createdAt", "data"].iter().all(|k| event.get(k).is_some());
+    match event["type"].as_str().and_then(tessera_core::types::EventType::parse) {
+        Some(kind) if envelope => tessera_core::event_catalog::conforms(&tessera_core::event_catalog::schema(kind), event)
+            .map_err(|e| format!("not as the event catalog says: {e}")),
+        _ => Ok(()),
+    }
+}
+
 /// Counts a request as open while it is being answered.
 struct Open(Arc<Mutex<Inner>>);
 
@@ -131,6 +142,8 @@ async fn receive(State(inner): State<Arc<Mutex<Inner>>>, Path(path): Path<String
         None => Err("no key registered for this path".into()),
     };
     let event = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    // A signed envelope must also be what the event catalog says its type is.
+    let verified = verified.and_then(|()| fits_the_catalog(&event));
     inner.received.push(Received { path: path.clone(), headers, body, event, verified, at });
     let (status, extra) = inner.script.get_mut(&path).and_then(|s| s.pop_front()).unwrap_or((200, vec![]));
     let mut response = (StatusCode::from_u16(status).unwrap(), format!("answer {status}")).into_response();
