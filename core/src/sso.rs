@@ -63,7 +63,7 @@ fn shell_quote(s: &str) -> String {
 /// Asks the partner's backend who `token` is.
 #[tracing::instrument(skip_all, fields(partner_id = %partner.id))]
 pub async fn identify(p: &Platform, partner: &Partner, token: &str) -> Result<SsoUser, SsoFailure> {
-    let result = ask(p, partner, token).await;
+    let (result, _) = ask(p, partner, token, partner.is_sandbox()).await;
     p.metrics.sso(match &result {
         Ok(_) => "ok".to_string(),
         Err(f) => f.code.as_str().to_string(),
@@ -71,14 +71,21 @@ pub async fn identify(p: &Platform, partner: &Partner, token: &str) -> Result<Ss
     result
 }
 
-async fn ask(p: &Platform, partner: &Partner, token: &str) -> Result<SsoUser, SsoFailure> {
-    let fail = |code: ErrorCode, message: String, debug: Option<SsoDebug>| SsoFailure {
-        code,
-        message,
-        debug: if partner.is_sandbox() { debug } else { None },
-    };
+/// The console's and portal's test call: the same call, with the debug
+/// panel whatever the partner (its own people, or an operator, are looking),
+/// and on success too.
+#[tracing::instrument(skip_all, fields(partner_id = %partner.id))]
+pub async fn test_call(p: &Platform, partner: &Partner, token: &str) -> (Result<SsoUser, SsoFailure>, Option<SsoDebug>) {
+    ask(p, partner, token, true).await
+}
+
+/// The call; with `reveal`, what was called and answered goes with a refusal
+/// (and is answered beside a success).
+async fn ask(p: &Platform, partner: &Partner, token: &str, reveal: bool) -> (Result<SsoUser, SsoFailure>, Option<SsoDebug>) {
+    let fail =
+        |code: ErrorCode, message: String, debug: Option<SsoDebug>| SsoFailure { code, message, debug: if reveal { debug } else { None } };
     let Some(integration) = partner.integration() else {
-        return Err(fail(ErrorCode::SsoUnavailable, "This partner has no SSO endpoint set up.".into(), None));
+        return (Err(fail(ErrorCode::SsoUnavailable, "This partner has no SSO endpoint set up.".into(), None)), None);
     };
     let url = integration.url("sso");
     let body = json!({ "token": token });
@@ -93,11 +100,14 @@ async fn ask(p: &Platform, partner: &Partner, token: &str) -> Result<SsoUser, Ss
         Ok(r) => r,
         Err(refused) => {
             let why = format!("not called: {refused}");
-            return Err(fail(
-                ErrorCode::SsoFailed,
-                "The app's sign-in service is set up at an address Tessera may not call.".into(),
+            return (
+                Err(fail(
+                    ErrorCode::SsoFailed,
+                    "The app's sign-in service is set up at an address Tessera may not call.".into(),
+                    Some(debug(None, why.clone())),
+                )),
                 Some(debug(None, why)),
-            ));
+            );
         }
     };
     let sent = request.send(Some(&body)).await;
@@ -105,12 +115,28 @@ async fn ask(p: &Platform, partner: &Partner, token: &str) -> Result<SsoUser, Ss
         Ok(a) => a,
         Err(e) => {
             let why = outbound::describe(&e);
-            return Err(fail(ErrorCode::SsoFailed, format!("The app's sign-in service did not answer ({why})."), Some(debug(None, why))));
+            let failure =
+                fail(ErrorCode::SsoFailed, format!("The app's sign-in service did not answer ({why})."), Some(debug(None, why.clone())));
+            return (Err(failure), Some(debug(None, why)));
         }
     };
     let status = answer.status().as_u16();
     let bytes = answer.bytes().await.unwrap_or_default();
     let text: String = String::from_utf8_lossy(&bytes).chars().take(BODY_SHOWN).collect();
+    let shown = Some(debug(Some(status), text.clone()));
+    (judge(&bytes, status, text, fail, &debug), shown)
+}
+
+/// What the answer says: the user, or why not.
+// The failure is what `identify` answers: large, and made once per sign-in.
+#[allow(clippy::result_large_err)]
+fn judge(
+    bytes: &[u8],
+    status: u16,
+    text: String,
+    fail: impl Fn(ErrorCode, String, Option<SsoDebug>) -> SsoFailure,
+    debug: &dyn Fn(Option<u16>, String) -> SsoDebug,
+) -> Result<SsoUser, SsoFailure> {
     if status != 200 {
         return Err(fail(
             ErrorCode::SsoFailed,
@@ -118,7 +144,7 @@ async fn ask(p: &Platform, partner: &Partner, token: &str) -> Result<SsoUser, Ss
             Some(debug(Some(status), text)),
         ));
     }
-    let reply: Reply = match serde_json::from_slice(&bytes) {
+    let reply: Reply = match serde_json::from_slice(bytes) {
         Ok(r) => r,
         Err(_) => {
             return Err(fail(
@@ -130,7 +156,7 @@ async fn ask(p: &Platform, partner: &Partner, token: &str) -> Result<SsoUser, Ss
     };
     match reply.user_id {
         Some(serde_json::Value::String(id)) if !id.trim().is_empty() && id.len() <= 200 => {
-            let user: SsoUser = serde_json::from_slice(&bytes).map_err(|e| {
+            let user: SsoUser = serde_json::from_slice(bytes).map_err(|e| {
                 fail(
                     ErrorCode::SsoFailed,
                     format!("The app's sign-in answer has a field of the wrong type ({e})."),

@@ -421,6 +421,19 @@ pub struct PoolUploaded {
     pub free: i64,
 }
 
+/// The titles of the published vouchers of a cohort, by title (the
+/// sandbox's test products are cohort `sandbox`'s).
+pub async fn titles_of_cohort(db: &Db, cohort: &str) -> Result<Vec<String>, ApiError> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT v.title FROM vouchers v JOIN voucher_cohorts c ON c.voucher_id = v.id \
+         WHERE c.cohort = $1 AND v.status = 'published' ORDER BY v.title",
+    )
+    .bind(cohort)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(|(t,)| t).collect())
+}
+
 /// The codes of a CSV file (the first column; a first line reading `code` is
 /// a header), checked whole: any bad row refuses the file, saying its line.
 pub fn codes_from_csv(text: &str) -> Result<Vec<String>, ApiError> {

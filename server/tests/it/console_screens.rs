@@ -540,7 +540,49 @@ async fn a_test_event_goes_out_signed_once_and_its_answer_is_shown(backend: Back
     assert!(catalog.contains("https://json-schema.org/draft/2020-12/schema"), "{catalog}");
 }
 
+async fn a_partner_admin_sets_the_backend_and_a_test_call_shows_the_debug_panel(backend: Backend) {
+    use crate::support::ledger::Ledger;
+    let app = TestServer::spawn_with(backend, ENV).await;
+    app.create_partner("shop").await;
+    let ledger = Ledger::start("placeholder").await;
+    let admin = Signed::new(&app, "admin@shop.example", "partner_admin", Some("shop")).await;
+    let (status, _, page) = admin.post("/portal/integration", &[("base_url", &ledger.base), ("coins_ledger", "on")]).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let secret = page.split("<code class=\"secret\">").nth(1).and_then(|s| s.split('<').next()).unwrap().to_string();
+    assert!(secret.starts_with("its_"), "{page}");
+    ledger.set_secret(&secret);
+    ledger.sso_token("tok-1", json!({ "userId": "ana" }));
+
+    let (_, _, page) = admin.post("/portal/integration/test", &[("token", "tok-1")]).await;
+    assert!(page.contains("Your backend says this token is user ana."), "{page}");
+    assert!(
+        page.contains(&format!("<code>{}/sso</code>", ledger.base)) && page.contains("<dd>POST</dd>") && page.contains("<dd>200</dd>"),
+        "{page}"
+    );
+    assert!(page.contains("X-Tessera-Secret: ****") && !page.contains(&secret[4..]), "the curl masks the secret: {page}");
+    // A token the backend does not know: refused, with what it answered.
+    let (_, _, page) = admin.post("/portal/integration/test", &[("token", "who-is-this")]).await;
+    assert!(page.contains("sso_refused") && page.contains("<pre>{\"userId\":null}</pre>"), "{page}");
+    // A wrong secret: the backend's 401 is shown.
+    ledger.set_secret("not-the-secret");
+    let (_, _, page) = admin.post("/portal/integration/test", &[("token", "tok-1")]).await;
+    assert!(page.contains("sso_failed") && page.contains("<dd>401</dd>"), "{page}");
+
+    // A developer looks and tests, but does not change the backend; a designer does neither.
+    let dev = Signed::new(&app, "dev@shop.example", "partner_developer", Some("shop")).await;
+    let (status, page) = dev.get("/portal/integration").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains("Save and make a new secret"), "{page}");
+    assert_eq!(dev.post("/portal/integration", &[("base_url", "https://elsewhere.example")]).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(dev.post("/portal/integration/test", &[("token", "tok-1")]).await.0, StatusCode::OK);
+    let designer = Signed::new(&app, "design@shop.example", "designer", Some("shop")).await;
+    assert_eq!(designer.get("/portal/integration").await.0, StatusCode::FORBIDDEN);
+    let (_, audit) = Signed::new(&app, "ops@example.com", "operator", None).await.get("/console/audit?action=partner.integration").await;
+    assert!(audit.contains("partner.integration_set") && audit.contains("partner.integration_tested"), "{audit}");
+}
+
 crate::backend_tests!(
+    a_partner_admin_sets_the_backend_and_a_test_call_shows_the_debug_panel,
     a_test_event_goes_out_signed_once_and_its_answer_is_shown,
     an_operator_finds_an_order_and_reverses_it,
     the_dashboard_charts_what_happened_per_partner_and_day,

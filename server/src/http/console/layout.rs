@@ -94,6 +94,9 @@ fn sections(role: Role) -> Vec<Section> {
         out.push(Section { href: "/portal/events", name: "Events" });
         out.push(Section { href: "/portal/catalog", name: "Event catalog" });
     }
+    if Job::SeeCredentials.allowed(role) {
+        out.push(Section { href: "/portal/integration", name: "Integration" });
+    }
     if Job::Theme.allowed(role) {
         out.push(Section { href: "/portal/theme", name: "Theme" });
     }

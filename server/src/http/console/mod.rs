@@ -13,6 +13,7 @@
 
 mod audit;
 mod chart;
+mod integration;
 mod layout;
 mod orders;
 mod portal;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .merge(portal::routes())
         .merge(theme::routes())
         .merge(orders::routes())
+        .merge(integration::routes())
 }
 
 /// The signed-in person, from the session cookie.

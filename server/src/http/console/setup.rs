@@ -287,7 +287,10 @@ async fn render_partner(
             <dt>"Backend (SSO, coins)"</dt><dd>{partner.integration_base_url.unwrap_or_else(|| "not set".into())}</dd>
             <dt>"Created"</dt><dd>{partner.created_at}</dd>
         </dl>
-        <p><a class="button quiet" href=format!("/console/partners/{}/theme", id.as_str())>"Edit the webview's theme"</a></p>
+        <div class="actions">
+            <a class="button quiet" href=format!("/console/partners/{}/integration", id.as_str())>"Backend and test call"</a>
+            <a class="button quiet" href=format!("/console/partners/{}/theme", id.as_str())>"Edit the webview's theme"</a>
+        </div>
         <form class="card" method="post" action=origins_action>
             <h2>"Allowed origins"</h2>
             <label for="origins">"One per line"</label>
