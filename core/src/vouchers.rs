@@ -99,6 +99,33 @@ pub struct VoucherInput {
     pub supplier: Option<String>,
 }
 
+impl Voucher {
+    /// The voucher as the input that would make it as it is: what an edit
+    /// starts from, changing only what the person changed.
+    pub fn as_input(&self) -> VoucherInput {
+        VoucherInput {
+            merchant_id: self.merchant_id.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            value_type: self.value_type,
+            value: self.value,
+            currency: self.currency.clone(),
+            valid_from: self.valid_from.map(Timestamp::to_rfc3339),
+            valid_until: self.valid_until.map(Timestamp::to_rfc3339),
+            total_stock: self.total_stock,
+            per_user_limit: Some(self.per_user_limit),
+            coin_cost: self.coin_cost,
+            cohorts: self.cohorts.clone(),
+            unlock_code: self.unlock_code.clone(),
+            code_source: Some(self.code_source.as_str().to_string()),
+            static_code: self.static_code.clone(),
+            image_id: self.image_id.clone(),
+            price: self.price.clone(),
+            supplier: self.supplier.clone(),
+        }
+    }
+}
+
 /// The gift-card suppliers this build knows, besides a voucher's own codes.
 pub use crate::orders::supplier::Supplier;
 

@@ -351,3 +351,17 @@ test('the dashboard charts the claims the test made', async ({ page, request }) 
   await shoot(page, 'dashboard');
   expect(problems, problems.join('\n')).toEqual([]);
 });
+
+test('the console docs show every committed console screenshot, each served as an image', async ({ page }) => {
+  await page.goto('/docs/console');
+  const images = page.locator('main img[src*="screens/console-"]');
+  await expect(images).toHaveCount(6);
+  for (const img of await images.all()) {
+    const src = await img.getAttribute('src');
+    const res = await page.request.get(new URL(src!, page.url()).href);
+    expect(res.status(), src!).toBe(200);
+    expect(res.headers()['content-type'], src!).toBe('image/png');
+    await expect(img).toHaveJSProperty('complete', true);
+    expect(await img.evaluate((i: HTMLImageElement) => i.naturalWidth), src!).toBeGreaterThan(600);
+  }
+});

@@ -43,6 +43,7 @@ pub const PAGES: &[DocPage] = &[
     doc!("The webview", "theming", "Theming", "theming.md"),
     doc!("Launch", "sandbox", "Testing in the sandbox", "sandbox.md"),
     doc!("Launch", "going-live", "Going live", "going-live.md"),
+    doc!("Launch", "console", "Console and portal", "console.md"),
     doc!("Launch", "configuration", "Configuration", "configuration.md"),
     doc!("Launch", "troubleshooting", "Troubleshooting", "troubleshooting.md"),
 ];

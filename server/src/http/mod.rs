@@ -249,6 +249,7 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
         .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
         // After the general body limit: an image upload has a limit of its own.
         .merge(images::upload_routes().split_for_parts().0)
+        .merge(console::upload_routes())
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, config.request_timeout))
         .layer(middleware::from_fn_with_state(errors::BodyLimit(config.body_limit_bytes), errors::json_errors_on_api_paths))
         // Pages and API answers, compressed as the client asks (the bundle comes

@@ -69,21 +69,39 @@ impl<'a> Signed<'a> {
         (res.status(), location, text(&res.text().await.unwrap()))
     }
 
-    /// A multipart post of one file field and plain fields.
+    /// A multipart post of a CSV file (field `file`) and plain fields.
     async fn upload(&self, path: &str, file: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+        self.upload_file(path, "file", "codes.csv", "text/csv", file.as_bytes(), fields).await
+    }
+
+    /// A multipart post of one file and plain fields, as a browser sends it.
+    async fn upload_file(
+        &self,
+        path: &str,
+        name: &str,
+        filename: &str,
+        content_type: &str,
+        file: &[u8],
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, String) {
         let boundary = "tessera-test-boundary";
         let mut body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"codes.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n"
-        );
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(file);
+        body.extend_from_slice(b"\r\n");
         for (k, v) in fields {
-            body.push_str(&format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"));
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
         }
-        body.push_str(&format!("--{boundary}--\r\n"));
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
         let res = self
             .app
             .request(Method::POST, path)
             .header("cookie", &self.cookie)
             .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .header("origin", "null")
+            .header("sec-fetch-site", "same-origin")
             .body(body)
             .send()
             .await
@@ -397,10 +415,41 @@ async fn an_operator_sets_up_a_partner_merchant_outlet_and_voucher_with_a_csv_po
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("12 codes added (0 already there); 12 free in the pool."), "{page}");
 
+    // Edited: only what the form changed changes; a bad number is refused with the form kept.
+    let before = app.admin_ok(Method::GET, &format!("/admin/vouchers/{voucher}"), None).await;
+    let edit = [
+        ("merchant", merchant.as_str()),
+        ("title", "Pool {b}codes{/b}, edited"),
+        ("code_source", "pool"),
+        ("per_user", "2"),
+        ("stock", ""),
+    ];
+    let (status, to, page) = ops.post(&voucher_page, &edit).await;
+    assert_eq!((status, to.as_deref()), (StatusCode::SEE_OTHER, Some(format!("{voucher_page}?done=saved").as_str())), "{page}");
+    let after = app.admin_ok(Method::GET, &format!("/admin/vouchers/{voucher}"), None).await;
+    assert_eq!((after["title"].as_str(), after["perUserLimit"].as_i64()), (Some("Pool {b}codes{/b}, edited"), Some(2)));
+    for same in ["merchantId", "codeSource", "poolCodesFree", "status", "totalStock", "validUntil", "price", "imageId"] {
+        assert_eq!(after[same], before[same], "{same} kept");
+    }
+    let (status, _, page) = ops.post(&voucher_page, &[("merchant", merchant.as_str()), ("title", "Kept title"), ("per_user", "two")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("\"two\" is not a number") && page.contains("value=\"Kept title\"") && page.contains("<details open"), "{page}");
+    // A picture: checked for its shape, then shown.
+    let square = tessera_core::images::sample_png(400, 400, [10, 20, 30]);
+    let (status, page) = ops.upload_file(&format!("{voucher_page}/image"), "image", "square.png", "image/png", &square, &[]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    let wide = tessera_core::images::sample_png(706, 397, [200, 120, 40]);
+    let (status, page) = ops.upload_file(&format!("{voucher_page}/image"), "image", "wide.png", "image/png", &wide, &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let image = app.admin_ok(Method::GET, &format!("/admin/vouchers/{voucher}"), None).await["imageId"].as_str().unwrap().to_string();
+    let (_, page) = ops.get(&voucher_page).await;
+    assert!(page.contains(&format!("src=\"/images/{image}/353\"")), "{page}");
+    assert_eq!(app.get(&format!("/images/{image}/353")).await.status(), StatusCode::OK);
+
     let (status, to, _) = ops.post(&format!("{voucher_page}/publish"), &[]).await;
     assert_eq!((status, to), (StatusCode::SEE_OTHER, Some(format!("{voucher_page}?done=published"))));
     let v = app.admin_ok(Method::GET, &format!("/admin/vouchers/{voucher}"), None).await;
-    assert_eq!((v["status"].as_str(), v["title"].as_str()), (Some("published"), Some("Pool {b}codes{/b}")));
+    assert_eq!((v["status"].as_str(), v["title"].as_str()), (Some("published"), Some("Pool {b}codes{/b}, edited")));
     let (status, _, page) = ops.post(&format!("{voucher_page}/publish"), &[]).await;
     assert_eq!(status, StatusCode::CONFLICT, "published twice: {page}");
 
@@ -412,6 +461,8 @@ async fn an_operator_sets_up_a_partner_merchant_outlet_and_voucher_with_a_csv_po
         "outlet.created",
         "voucher.created",
         "voucher.codes_added",
+        "voucher.updated",
+        "voucher.picture_set",
         "voucher.published",
     ] {
         assert!(audit.contains(action), "{action} missing: {audit}");

@@ -37,6 +37,7 @@ use tessera_core::{
 };
 
 pub use layout::Notice;
+pub use setup::upload_routes;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -40,10 +40,21 @@ pub fn routes() -> Router<AppState> {
         .route("/console/merchants/{id}", get(merchant_page))
         .route("/console/merchants/{id}/outlets", post(add_outlet))
         .route("/console/vouchers", get(vouchers_page).post(create_voucher))
-        .route("/console/vouchers/{id}", get(voucher_page))
+        .route("/console/vouchers/{id}", get(voucher_page).post(update_voucher))
         .route("/console/vouchers/{id}/publish", post(publish))
         .route("/console/vouchers/{id}/archive", post(archive))
+}
+
+/// The uploads (a code pool's CSV, a voucher's picture): larger than the
+/// platform's body limit, so merged outside it with limits of their own, and
+/// checked for their origin as every console write is.
+pub fn upload_routes() -> Router<AppState> {
+    Router::new()
         .route("/console/vouchers/{id}/codes", post(upload_codes))
+        .route("/console/vouchers/{id}/image", post(upload_image))
+        .layer(axum::middleware::from_fn(crate::http::security::same_origin_writes))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(tessera_core::images::MAX_UPLOAD_BYTES + 64 * 1024))
+        .layer(axum::extract::DefaultBodyLimit::disable())
 }
 
 #[derive(Deserialize, Default)]
@@ -563,7 +574,7 @@ async fn add_outlet(
 
 // ---------------------------------------------------------------- vouchers
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 struct VoucherForm {
     #[serde(default)]
     merchant: String,
@@ -602,10 +613,6 @@ async fn render_vouchers(s: &AppState, me: &Person, form: VoucherForm, notice: O
     let all_merchants = merchants::list(db, None).await?;
     let names: std::collections::HashMap<String, String> = all_merchants.iter().map(|m| (m.id.clone(), m.name.clone())).collect();
     let chosen = form.merchant.clone();
-    let choice = |kind: &str, value: &str, label: &'static str| {
-        let selected = kind == value;
-        view! { <option value=value.to_string() selected=selected>{label}</option> }
-    };
     let body = view! {
         <table>
             <thead><tr><th scope="col">"Voucher"</th><th scope="col">"Merchant"</th><th scope="col">"Status"</th><th scope="col" class="num">"Claimed"</th></tr></thead>
@@ -622,65 +629,137 @@ async fn render_vouchers(s: &AppState, me: &Person, form: VoucherForm, notice: O
             <select id="v-merchant" name="merchant" required>
                 {all_merchants.into_iter().map(|m| { let selected = m.id == chosen; view! { <option value=m.id selected=selected>{m.name}</option> } }).collect_view()}
             </select>
-            <label for="v-title">"Title"</label><input id="v-title" name="title" required maxlength="200" size="50" value=form.title aria-describedby="v-title-hint"/>
-            <p class="hint" id="v-title-hint">"{b}bold{/b}, {r}highlighted{/r}, {s}struck{/s} are allowed."</p>
-            <label for="v-description">"Description"</label><textarea id="v-description" name="description">{form.description}</textarea>
-            <div class="row">
-                <div><label for="v-type">"Value"</label>
-                    <select id="v-type" name="value_type">
-                        {choice(&form.value_type, "", "None")}{choice(&form.value_type, "PERCENT", "Percent off")}{choice(&form.value_type, "FIXED", "Amount off")}
-                    </select></div>
-                <div><label for="v-value">"Value (percent, or minor units)"</label><input id="v-value" name="value" inputmode="numeric" value=form.value/></div>
-                <div><label for="v-currency">"Currency"</label><input id="v-currency" name="currency" maxlength="3" size="4" value=form.currency placeholder="MYR"/></div>
-            </div>
-            <div class="row">
-                <div><label for="v-until">"Valid until (UTC)"</label><input id="v-until" name="valid_until" type="datetime-local" value=form.valid_until/></div>
-                <div><label for="v-stock">"Stock (empty: unlimited)"</label><input id="v-stock" name="stock" inputmode="numeric" value=form.stock/></div>
-                <div><label for="v-per-user">"Per user"</label><input id="v-per-user" name="per_user" inputmode="numeric" value=form.per_user placeholder="1"/></div>
-            </div>
-            <div class="row">
-                <div><label for="v-codes">"Codes"</label>
-                    <select id="v-codes" name="code_source">
-                        {choice(&form.code_source, "generated", "Generated at redemption")}{choice(&form.code_source, "pool", "From an uploaded pool (CSV)")}{choice(&form.code_source, "static", "One code for everyone")}
-                    </select></div>
-                <div><label for="v-static">"The one code (static)"</label><input id="v-static" name="static_code" value=form.static_code/></div>
-            </div>
+            {voucher_fields(&form)}
             <div class="actions"><button type="submit">"Create draft"</button></div>
         </form>
     };
     Ok(page("Vouchers", me, "/console/vouchers", notice, status, body))
 }
 
-async fn create_voucher(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Form(form): Form<VoucherForm>) -> Screen {
+/// An option of a select, chosen when it is the form's value.
+fn choice(current: &str, value: &'static str, label: &'static str) -> impl IntoView + use<> {
+    let selected = current == value;
+    view! { <option value=value selected=selected>{label}</option> }
+}
+
+/// A voucher's fields, as the create and edit forms share them.
+fn voucher_fields(form: &VoucherForm) -> impl IntoView + use<> {
+    let form = VoucherForm { done: None, ..form.clone() };
+    view! {
+            <label for="v-title">"Title"</label><input id="v-title" name="title" required maxlength="200" size="50" value=form.title.clone() aria-describedby="v-title-hint"/>
+            <p class="hint" id="v-title-hint">"{b}bold{/b}, {r}highlighted{/r}, {s}struck{/s} are allowed."</p>
+            <label for="v-description">"Description"</label><textarea id="v-description" name="description">{form.description.clone()}</textarea>
+            <div class="row">
+                <div><label for="v-type">"Value"</label>
+                    <select id="v-type" name="value_type">
+                        {choice(&form.value_type, "", "None")}{choice(&form.value_type, "PERCENT", "Percent off")}{choice(&form.value_type, "FIXED", "Amount off")}
+                    </select></div>
+                <div><label for="v-value">"Value (percent, or minor units)"</label><input id="v-value" name="value" inputmode="numeric" value=form.value/></div>
+                <div><label for="v-currency">"Currency"</label><input id="v-currency" name="currency" maxlength="3" size="4" value=form.currency.clone() placeholder="MYR"/></div>
+            </div>
+            <div class="row">
+                <div><label for="v-until">"Valid until (UTC)"</label><input id="v-until" name="valid_until" type="datetime-local" value=form.valid_until.clone()/></div>
+                <div><label for="v-stock">"Stock (empty: unlimited)"</label><input id="v-stock" name="stock" inputmode="numeric" value=form.stock.clone()/></div>
+                <div><label for="v-per-user">"Per user"</label><input id="v-per-user" name="per_user" inputmode="numeric" value=form.per_user.clone() placeholder="1"/></div>
+            </div>
+            <div class="row">
+                <div><label for="v-codes">"Codes"</label>
+                    <select id="v-codes" name="code_source">
+                        {choice(&form.code_source, "generated", "Generated at redemption")}{choice(&form.code_source, "pool", "From an uploaded pool (CSV)")}{choice(&form.code_source, "static", "One code for everyone")}
+                    </select></div>
+                <div><label for="v-static">"The one code (static)"</label><input id="v-static" name="static_code" value=form.static_code.clone()/></div>
+            </div>
+    }
+}
+
+/// The form's fields over `base` (what is not in the form stays as it is).
+fn voucher_input(form: &VoucherForm, mut base: VoucherInput) -> Result<VoucherInput, ApiError> {
     let mut bad = vec![];
-    let valid_until = given(&form.valid_until).map(|t| if t.len() == 16 { format!("{t}:00Z") } else { format!("{t}Z") });
-    let input = VoucherInput {
+    base.title = form.title.clone();
+    base.description = form.description.clone();
+    base.value_type = given(&form.value_type).and_then(|t| serde_json::from_value(json!(t)).ok());
+    base.value = number("value", &form.value, &mut bad);
+    base.currency = given(&form.currency).map(|c| c.to_ascii_uppercase());
+    base.valid_until = given(&form.valid_until).map(|t| if t.len() == 16 { format!("{t}:00Z") } else { format!("{t}Z") });
+    base.total_stock = number("totalStock", &form.stock, &mut bad);
+    base.per_user_limit = number("perUserLimit", &form.per_user, &mut bad);
+    base.code_source = given(&form.code_source);
+    base.static_code = given(&form.static_code);
+    if bad.is_empty() { Ok(base) } else { Err(ApiError::validation(bad)) }
+}
+
+impl VoucherForm {
+    /// The form as a voucher fills it.
+    fn of(v: &Voucher) -> VoucherForm {
+        VoucherForm {
+            merchant: v.merchant_id.clone(),
+            title: v.title.clone(),
+            description: v.description.clone(),
+            value_type: v.value_type.map(|t| json!(t).as_str().unwrap_or_default().to_string()).unwrap_or_default(),
+            value: v.value.map(|n| n.to_string()).unwrap_or_default(),
+            currency: v.currency.clone().unwrap_or_default(),
+            valid_until: v.valid_until.map(|t| t.to_rfc3339().chars().take(16).collect()).unwrap_or_default(),
+            stock: v.total_stock.map(|n| n.to_string()).unwrap_or_default(),
+            per_user: v.per_user_limit.to_string(),
+            code_source: v.code_source.as_str().to_string(),
+            static_code: v.static_code.clone().unwrap_or_default(),
+            done: None,
+        }
+    }
+}
+
+async fn create_voucher(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Form(form): Form<VoucherForm>) -> Screen {
+    let base = VoucherInput {
         merchant_id: form.merchant.clone(),
-        title: form.title.clone(),
-        description: form.description.clone(),
-        value_type: given(&form.value_type).and_then(|t| serde_json::from_value(json!(t)).ok()),
-        value: number("value", &form.value, &mut bad),
-        currency: given(&form.currency).map(|c| c.to_ascii_uppercase()),
+        title: String::new(),
+        description: String::new(),
+        value_type: None,
+        value: None,
+        currency: None,
         valid_from: None,
-        valid_until,
-        total_stock: number("totalStock", &form.stock, &mut bad),
-        per_user_limit: number("perUserLimit", &form.per_user, &mut bad),
+        valid_until: None,
+        total_stock: None,
+        per_user_limit: None,
         coin_cost: None,
         cohorts: vec![],
         unlock_code: None,
-        code_source: given(&form.code_source),
-        static_code: given(&form.static_code),
+        code_source: None,
+        static_code: None,
         image_id: None,
         price: None,
         supplier: None,
     };
-    let made = if bad.is_empty() { vouchers::create(&s.platform.db, &input).await } else { Err(ApiError::validation(bad)) };
+    let made = match voucher_input(&form, base) {
+        Ok(input) => vouchers::create(&s.platform.db, &input).await,
+        Err(e) => Err(e),
+    };
     match made {
         Ok(v) => {
             people::record(&s.platform.db, &me, "voucher.created", &v.id, None, Some(json!(v))).await?;
             Ok(done(&format!("/console/vouchers/{}", v.id), "created"))
         }
         Err(e) => refused(e, |n, st| render_vouchers(&s, &me, form, n, st)).await,
+    }
+}
+
+/// Saves the edit form over the voucher as it is.
+async fn update_voucher(
+    OperatorOnly(me): OperatorOnly,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(form): Form<VoucherForm>,
+) -> Screen {
+    let before = vouchers::get(&s.platform.db, &id).await?;
+    let saved = match voucher_input(&form, before.as_input()) {
+        Ok(input) => vouchers::update(&s.platform.db, &id, &input).await,
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(after) => {
+            people::record(&s.platform.db, &me, "voucher.updated", &id, Some(json!(before)), Some(json!(after))).await?;
+            Ok(done(&format!("/console/vouchers/{id}"), "saved"))
+        }
+        Err(e) => refused(e, |n, st| render_voucher_with(&s, &me, &id, None, Some(form), n, st)).await,
     }
 }
 
@@ -702,8 +781,27 @@ async fn render_voucher(
     notice: Option<Notice>,
     status: StatusCode,
 ) -> Screen {
+    render_voucher_with(s, me, id, preview, None, notice, status).await
+}
+
+/// The voucher's page; `edit` is the edit form as it was sent (a refused save).
+async fn render_voucher_with(
+    s: &AppState,
+    me: &Person,
+    id: &str,
+    preview: Option<Preview>,
+    edit: Option<VoucherForm>,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> Screen {
     let db = &s.platform.db;
     let v: Voucher = vouchers::get(db, id).await?;
+    // A refused save opens the edit form again, as it was sent.
+    let edit_refused = edit.is_some();
+    let edit = edit.unwrap_or_else(|| VoucherForm::of(&v));
+    let edit_action = format!("/console/vouchers/{id}");
+    let image_action = format!("/console/vouchers/{id}/image");
+    let picture = v.image_id.clone().map(|img| format!("/images/{img}/353"));
     let merchant = merchants::get(db, &v.merchant_id).await?;
     let merchant_href = format!("/console/merchants/{}", merchant.id);
     let is_draft = v.status == tessera_core::types::VoucherStatus::Draft;
@@ -730,10 +828,25 @@ async fn render_voucher(
             <dt>"Per user"</dt><dd>{v.per_user_limit}</dd>
             <dt>"Codes"</dt><dd>{v.code_source.to_string()}{pool.then(|| format!(" — {} free in the pool", v.pool_codes_free))}</dd>
         </dl>
+        {picture.map(|src| view! { <img src=src alt="The voucher's picture" width="353" height="199" class="picture"/> })}
         <div class="actions">
             {is_draft.then(|| view! { <form method="post" action=publish_action><button type="submit">"Publish"</button></form> })}
             {(!is_archived).then(|| view! { <form method="post" action=archive_action><button type="submit" class="danger">"Archive"</button></form> })}
         </div>
+        <details class="card" open=edit_refused>
+            <summary><strong>"Edit"</strong></summary>
+            <form method="post" action=edit_action>
+                <input type="hidden" name="merchant" value=edit.merchant.clone()/>
+                {voucher_fields(&edit)}
+                <div class="actions"><button type="submit">"Save changes"</button></div>
+            </form>
+        </details>
+        <form class="card" method="post" action=image_action enctype="multipart/form-data">
+            <h2>"Picture"</h2>
+            <p class="hint">"16:9, at least 353 × 199 px; PNG, JPEG or WebP up to 5 MB. It replaces the current one."</p>
+            <label for="picture">"Image file"</label><input id="picture" name="image" type="file" accept="image/png,image/jpeg,image/webp" required/>
+            <div class="actions"><button type="submit">"Upload picture"</button></div>
+        </form>
         {pool.then(|| match preview {
             Some(p) => {
                 let count = p.codes.len();
@@ -761,6 +874,51 @@ async fn render_voucher(
     };
     let title = tessera_core::markup::plain_text(&v.title);
     Ok(page(&title, me, "/console/vouchers", notice, status, body))
+}
+
+/// A new picture for the voucher (checked for its kind: 16:9, large enough).
+async fn upload_image(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Path(id): Path<String>, mut form: Multipart) -> Screen {
+    let db = &s.platform.db;
+    let before = vouchers::get(db, &id).await?;
+    let mut bytes = Vec::new();
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| Shown(ApiError::new(tessera_core::error::ErrorCode::BadRequest, format!("The upload is not a form: {e}"))))?
+    {
+        if field.name() == Some("image") {
+            bytes = field
+                .bytes()
+                .await
+                .map_err(|e| Shown(ApiError::new(tessera_core::error::ErrorCode::BadRequest, format!("The upload broke off: {e}"))))?
+                .to_vec();
+        }
+    }
+    let saved = async {
+        if bytes.is_empty() {
+            return Err(ApiError::validation(vec![("image", "choose an image file".into())]));
+        }
+        let image = tessera_core::images::upload(db, tessera_core::images::Kind::Voucher, &bytes).await?;
+        let mut input = before.as_input();
+        input.image_id = Some(image.image_id.clone());
+        vouchers::update(db, &id, &input).await
+    }
+    .await;
+    match saved {
+        Ok(after) => {
+            people::record(
+                db,
+                &me,
+                "voucher.picture_set",
+                &id,
+                Some(json!({"imageId": before.image_id})),
+                Some(json!({"imageId": after.image_id})),
+            )
+            .await?;
+            Ok(done(&format!("/console/vouchers/{id}"), "saved"))
+        }
+        Err(e) => refused(e, |n, st| render_voucher(&s, &me, &id, None, n, st)).await,
+    }
 }
 
 async fn publish(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Path(id): Path<String>) -> Screen {
