@@ -350,6 +350,61 @@ pub async fn list(db: &Db, merchant_id: Option<&str>) -> Result<Vec<Voucher>, Ap
     Ok(out)
 }
 
+/// How a list of vouchers is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// The newest first.
+    #[default]
+    Newest,
+    /// By title, A to Z.
+    Title,
+}
+
+/// Which vouchers, in what order, from where: the console's list.
+#[derive(Debug, Clone, Default)]
+pub struct Find {
+    pub merchant: Option<String>,
+    pub status: Option<VoucherStatus>,
+    /// Words in the title (case does not matter).
+    pub text: Option<String>,
+    pub sort: Sort,
+    /// After this voucher (the last one of the page before).
+    pub after: Option<String>,
+}
+
+/// A page of vouchers as `find` says (`limit` of them, their cohorts with them).
+pub async fn find(db: &Db, find: &Find, limit: i64) -> Result<Vec<Voucher>, ApiError> {
+    // The cursor is the last voucher itself: its sort key is read, not sent.
+    let last = match find.after.as_deref().filter(|a| !a.is_empty()) {
+        Some(id) => Some(get(db, id).await?),
+        None => None,
+    };
+    let text =
+        find.text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(|t| format!("%{}%", t.to_lowercase().replace(['%', '_'], "")));
+    let filters = "($1 = '' OR v.merchant_id = $1) AND ($2 = '' OR v.status = $2) AND ($3 = '' OR LOWER(v.title) LIKE $3)";
+    // `$4` is the last voucher's sort key, `$5` its id: each order binds its own key.
+    let (after, order) = match find.sort {
+        Sort::Newest => ("(v.created_at < $4 OR (v.created_at = $4 AND v.id > $5))", "v.created_at DESC, v.id"),
+        Sort::Title => ("(v.title > $4 OR (v.title = $4 AND v.id > $5))", "v.title, v.id"),
+    };
+    let sql =
+        sqlx::AssertSqlSafe(format!("SELECT {VOUCHER_COLUMNS} FROM vouchers v WHERE {filters} AND {after} ORDER BY {order} LIMIT $6"));
+    let q = sqlx::query_as::<_, Voucher>(sql)
+        .bind(find.merchant.as_deref().unwrap_or(""))
+        .bind(find.status.map(|s| s.as_str()).unwrap_or(""))
+        .bind(text.as_deref().unwrap_or(""));
+    let q = match find.sort {
+        Sort::Newest => q.bind(last.as_ref().map_or(i64::MAX, |v| v.created_at.millis())),
+        Sort::Title => q.bind(last.as_ref().map_or(String::new(), |v| v.title.clone())),
+    };
+    let rows = q.bind(last.as_ref().map_or(String::new(), |v| v.id.clone())).bind(limit.clamp(1, 500)).fetch_all(db.pool()).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for v in rows {
+        out.push(with_cohorts(db, v).await?);
+    }
+    Ok(out)
+}
+
 async fn with_cohorts(db: &Db, mut v: Voucher) -> Result<Voucher, ApiError> {
     let cohorts: Vec<(String,)> =
         sqlx::query_as("SELECT cohort FROM voucher_cohorts WHERE voucher_id = $1 ORDER BY cohort").bind(&v.id).fetch_all(db.pool()).await?;

@@ -365,3 +365,63 @@ test('the console docs show every committed console screenshot, each served as a
     expect(await img.evaluate((i: HTMLImageElement) => i.naturalWidth), src!).toBeGreaterThan(600);
   }
 });
+
+test('every console and portal page passes axe in light and dark, for the role that sees it', async ({ page, browser, request }) => {
+  const problems: string[] = [];
+  const { auth, partnerId } = await newUser(request);
+  const voucher = await someVoucher(request, auth);
+  expect((await request.post('/me/claims', { headers: auth, data: { voucherId: voucher.id } })).status()).toBeLessThan(300);
+  const endpoint = await (await request.post(`/admin/partners/${partnerId}/webhook-endpoints`, { headers: admin, data: { url: 'http://127.0.0.1:9/hooks' } })).json();
+  const events = await (await request.get(`/admin/partners/${partnerId}/events`, { headers: admin })).json();
+  const merchants = await (await request.get('/admin/merchants', { headers: admin })).json();
+  const invite = await request.post('/admin/people', { headers: admin, data: { email: `x-${randomUUID().slice(0, 8)}@example.com`, role: 'designer', partnerId } });
+  expect(invite.status()).toBe(201);
+
+  const visit = async (p: Page, path: string) => {
+    const res = await p.goto(path);
+    expect(res?.status(), path).toBe(200);
+    problems.push(...(await axeBoth(p)));
+  };
+  await visit(page, '/console/login');
+  await signIn(page, await account(request, 'operator'), /\/console$/);
+  for (const path of [
+    '/console',
+    '/console/review',
+    '/console/partners',
+    `/console/partners/${partnerId}`,
+    `/console/partners/${partnerId}/integration`,
+    `/console/partners/${partnerId}/theme`,
+    '/console/merchants',
+    `/console/merchants/${merchants[0].id}`,
+    '/console/vouchers',
+    `/console/vouchers/${voucher.id}`,
+    '/console/orders',
+    '/console/people',
+    '/console/audit',
+    '/console/account',
+  ]) {
+    await visit(page, path);
+  }
+  const missing = await page.goto('/console/vouchers/not-a-voucher');
+  expect(missing?.status()).toBe(404);
+  problems.push(...(await axeBoth(page)));
+
+  const adminPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await signIn(adminPage, await account(request, 'partner_admin', partnerId), /\/portal$/);
+  for (const path of [
+    '/portal',
+    '/portal/endpoints',
+    `/portal/endpoints/${endpoint.id}`,
+    '/portal/events',
+    `/portal/events/${events.items[0].id}`,
+    '/portal/catalog',
+    '/portal/integration',
+    '/portal/team',
+    '/portal/theme',
+    '/console/account',
+  ]) {
+    await visit(adminPage, path);
+  }
+  await adminPage.close();
+  expect(problems, problems.join('\n')).toEqual([]);
+});

@@ -410,6 +410,12 @@ async fn an_operator_sets_up_a_partner_merchant_outlet_and_voucher_with_a_csv_po
         "{page}"
     );
     assert_eq!(app.admin_ok(Method::GET, &format!("/admin/vouchers/{voucher}"), None).await["poolCodesFree"], 0, "a preview adds nothing");
+    // A file of 5 000 codes (over 100 KB) is read whole.
+    let big: String = (1..=5000).map(|i| format!("KEDAI-CODE-{i:08}\n")).collect();
+    assert!(big.len() > 100_000);
+    let (status, big_page) = ops.upload(&codes, &big, &[("step", "preview")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(big_page.contains("5000 codes read from the file"), "{big_page}");
     let csv = page.split("name=\"csv\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().to_string();
     let (status, page) = ops.upload(&codes, "", &[("csv", &csv.replace("&#10;", "\n")), ("step", "add")]).await;
     assert_eq!(status, StatusCode::OK, "{page}");
@@ -632,7 +638,52 @@ async fn a_partner_admin_sets_the_backend_and_a_test_call_shows_the_debug_panel(
     assert!(audit.contains("partner.integration_set") && audit.contains("partner.integration_tested"), "{audit}");
 }
 
+async fn the_vouchers_list_filters_sorts_pages_and_exports(backend: Backend) {
+    let app = TestServer::spawn_with(backend, ENV).await;
+    let cat = Catalog::create(&app).await;
+    for i in (1..=55).rev() {
+        cat.voucher(&app, &format!("V-{i:03}"), json!({})).await;
+    }
+    for title in ["Draft one", "Draft two"] {
+        app.admin_ok(Method::POST, "/admin/vouchers", Some(json!({ "merchantId": cat.other_merchant, "title": title }))).await;
+    }
+    let ops = Signed::new(&app, "ops@example.com", "operator", None).await;
+    let titles = |page: &str| -> Vec<String> {
+        page.split("<tbody>")
+            .nth(1)
+            .unwrap_or_default()
+            .split("</tbody>")
+            .next()
+            .unwrap_or_default()
+            .split("<a href=\"/console/vouchers/")
+            .skip(1)
+            .map(|a| a.split('>').nth(1).unwrap_or_default().split('<').next().unwrap_or_default().to_string())
+            .collect()
+    };
+    let (_, first) = ops.get("/console/vouchers?sort=title&q=V-").await;
+    let want: Vec<String> = (1..=50).map(|i| format!("V-{i:03}")).collect();
+    assert_eq!(titles(&first), want);
+    let more = first.split("<p class=\"pager\"><a href=\"").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
+    assert!(more.starts_with("/console/vouchers?q=V-&sort=title&after="), "{more}");
+    let (_, second) = ops.get(&more).await;
+    assert_eq!(titles(&second), (51..=55).map(|i| format!("V-{i:03}")).collect::<Vec<_>>());
+    assert!(!second.contains("class=\"pager\""), "the last page has no More");
+    // Newest first: the last made first.
+    let (_, newest) = ops.get("/console/vouchers").await;
+    assert_eq!(titles(&newest)[..3], ["Draft two", "Draft one", "V-001"]);
+    let (_, drafts) = ops.get(&format!("/console/vouchers?status=draft&merchant={}", cat.other_merchant)).await;
+    assert_eq!(titles(&drafts), ["Draft two", "Draft one"]);
+    let (_, some) = ops.get("/console/vouchers?q=v-05&sort=title").await;
+    assert_eq!(titles(&some), ["V-050", "V-051", "V-052", "V-053", "V-054", "V-055"]);
+    let res = app.request(Method::GET, "/console/vouchers?status=draft&format=csv").header("cookie", &ops.cookie).send().await.unwrap();
+    assert_eq!(res.headers()["content-disposition"], "attachment; filename=\"vouchers.csv\"");
+    let csv = res.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(csv.contains("\"Draft one\",\"draft\",\"generated\""), "{csv}");
+}
+
 crate::backend_tests!(
+    the_vouchers_list_filters_sorts_pages_and_exports,
     a_partner_admin_sets_the_backend_and_a_test_call_shows_the_debug_panel,
     a_test_event_goes_out_signed_once_and_its_answer_is_shown,
     an_operator_finds_an_order_and_reverses_it,

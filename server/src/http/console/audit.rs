@@ -8,8 +8,7 @@ use super::{
 use axum::{
     Router,
     extract::{Query, State},
-    http::{HeaderValue, StatusCode, header},
-    response::IntoResponse,
+    http::StatusCode,
     routing::get,
 };
 use leptos::prelude::*;
@@ -114,10 +113,5 @@ fn csv_of(lines: &[AuditLine]) -> axum::response::Response {
         out.push_str(&fields.iter().map(|f| super::csv_field(f)).collect::<Vec<_>>().join(","));
         out.push_str("\r\n");
     }
-    let mut response = out.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"audit-log.csv\""));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    super::csv_response(out, "audit-log.csv")
 }

@@ -215,3 +215,16 @@ pub fn csv_field(text: &str) -> String {
     let guarded = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_string() };
     format!("\"{}\"", guarded.replace('"', "\"\""))
 }
+
+/// CSV text as a download named `filename`, never cached.
+pub fn csv_response(text: String, filename: &'static str) -> Response {
+    use axum::http::{HeaderValue, header};
+    let mut response = text.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

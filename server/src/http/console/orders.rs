@@ -12,8 +12,7 @@ use super::{
 use axum::{
     Router,
     extract::{Path, Query, State},
-    http::{HeaderValue, StatusCode, header},
-    response::IntoResponse,
+    http::{HeaderValue, StatusCode},
     routing::{get, post},
 };
 use leptos::prelude::*;
@@ -127,13 +126,9 @@ fn csv_of(items: &[Order], next_after: Option<&str>) -> axum::response::Response
         out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
         out.push_str("\r\n");
     }
-    let mut response = out.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"orders.csv\""));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let mut response = super::csv_response(out, "orders.csv");
     if let Some(after) = next_after.and_then(|a| HeaderValue::from_str(a).ok()) {
-        headers.insert("x-next-after", after);
+        response.headers_mut().insert("x-next-after", after);
     }
     response
 }

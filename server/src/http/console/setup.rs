@@ -598,31 +598,134 @@ struct VoucherForm {
     code_source: String,
     #[serde(default)]
     static_code: String,
+}
+
+/// The vouchers list's filters, order and place (all in the address).
+#[derive(Deserialize, Default, Clone)]
+struct VoucherList {
+    #[serde(default)]
+    merchant: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    sort: String,
+    after: Option<String>,
+    format: Option<String>,
     done: Option<String>,
 }
 
-async fn vouchers_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Query(form): Query<VoucherForm>) -> Screen {
-    let notice = Notice::done(form.done.as_deref());
-    render_vouchers(&s, &me, form, notice, StatusCode::OK).await
+impl VoucherList {
+    fn find(&self) -> vouchers::Find {
+        vouchers::Find {
+            merchant: given(&self.merchant),
+            status: tessera_core::types::VoucherStatus::parse(&self.status),
+            text: given(&self.q),
+            sort: if self.sort == "title" { vouchers::Sort::Title } else { vouchers::Sort::Newest },
+            after: self.after.clone(),
+        }
+    }
+
+    /// This list's address, with `after` or as CSV.
+    fn href(&self, after: Option<&str>, csv: bool) -> String {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [("merchant", &self.merchant), ("status", &self.status), ("q", &self.q), ("sort", &self.sort)] {
+            if !v.is_empty() {
+                q.append_pair(k, v);
+            }
+        }
+        if let Some(a) = after {
+            q.append_pair("after", a);
+        }
+        if csv {
+            q.append_pair("format", "csv");
+        }
+        format!("/console/vouchers?{}", q.finish())
+    }
 }
 
-async fn render_vouchers(s: &AppState, me: &Person, form: VoucherForm, notice: Option<Notice>, status: StatusCode) -> Screen {
+const VOUCHER_PAGE: i64 = 50;
+
+async fn vouchers_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Query(list): Query<VoucherList>) -> Screen {
+    if list.format.as_deref() == Some("csv") {
+        let found = vouchers::find(&s.platform.db, &list.find(), 500).await?;
+        return Ok(vouchers_csv(&found));
+    }
+    let notice = Notice::done(list.done.as_deref());
+    let form = VoucherForm { merchant: list.merchant.clone(), ..VoucherForm::default() };
+    render_vouchers(&s, &me, &list, form, notice, StatusCode::OK).await
+}
+
+/// Vouchers as CSV (at most 500: narrow the filters for more).
+fn vouchers_csv(list: &[Voucher]) -> axum::response::Response {
+    let mut out = String::from("id,merchant_id,title,status,code_source,claimed,total_stock,per_user_limit,valid_until,created_at\r\n");
+    for v in list {
+        let fields = [
+            v.id.clone(),
+            v.merchant_id.clone(),
+            v.title.clone(),
+            v.status.to_string(),
+            v.code_source.to_string(),
+            v.claimed_count.to_string(),
+            v.total_stock.map(|n| n.to_string()).unwrap_or_default(),
+            v.per_user_limit.to_string(),
+            v.valid_until.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            v.created_at.to_rfc3339(),
+        ];
+        out.push_str(&fields.iter().map(|f| super::csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    super::csv_response(out, "vouchers.csv")
+}
+
+async fn render_vouchers(
+    s: &AppState,
+    me: &Person,
+    list: &VoucherList,
+    form: VoucherForm,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> Screen {
     let db = &s.platform.db;
-    let merchant_filter = given(&form.merchant);
-    let list = vouchers::list(db, merchant_filter.as_deref()).await?;
+    let mut found = vouchers::find(db, &list.find(), VOUCHER_PAGE + 1).await?;
+    let more = found.len() as i64 > VOUCHER_PAGE;
+    found.truncate(VOUCHER_PAGE as usize);
+    let next = more.then(|| found.last().map(|v| list.href(Some(&v.id), false))).flatten();
+    let export = list.href(None, true);
     let all_merchants = merchants::list(db, None).await?;
     let names: std::collections::HashMap<String, String> = all_merchants.iter().map(|m| (m.id.clone(), m.name.clone())).collect();
     let chosen = form.merchant.clone();
+    let filter_merchants = all_merchants.clone();
+    let l = list.clone();
     let body = view! {
+        <form class="filters" method="get" action="/console/vouchers">
+            <div><label for="f-q">"Title has"</label><input id="f-q" name="q" value=l.q.clone()/></div>
+            <div><label for="f-merchant">"Merchant"</label>
+                <select id="f-merchant" name="merchant">
+                    <option value="">"Any"</option>
+                    {filter_merchants.into_iter().map(|m| { let selected = m.id == l.merchant; view! { <option value=m.id selected=selected>{m.name}</option> } }).collect_view()}
+                </select></div>
+            <div><label for="f-status">"Status"</label>
+                <select id="f-status" name="status">
+                    {choice(&l.status, "", "Any")}{choice(&l.status, "draft", "Draft")}{choice(&l.status, "published", "Published")}{choice(&l.status, "archived", "Archived")}
+                </select></div>
+            <div><label for="f-sort">"Order"</label>
+                <select id="f-sort" name="sort">{choice(&l.sort, "", "Newest first")}{choice(&l.sort, "title", "By title")}</select></div>
+            <button type="submit" class="quiet">"Show"</button>
+            <a href=export>"Export CSV"</a>
+        </form>
+        {if found.is_empty() { view! { <p class="empty">"No vouchers."</p> }.into_any() } else { view! {
         <table>
             <thead><tr><th scope="col">"Voucher"</th><th scope="col">"Merchant"</th><th scope="col">"Status"</th><th scope="col" class="num">"Claimed"</th></tr></thead>
-            <tbody>{list.into_iter().map(|v| {
+            <tbody>{found.into_iter().map(|v| {
                 let href = format!("/console/vouchers/{}", v.id);
                 let merchant = names.get(&v.merchant_id).cloned().unwrap_or_default();
                 let claimed = match v.total_stock { Some(t) => format!("{} / {t}", v.claimed_count), None => v.claimed_count.to_string() };
                 view! { <tr><td><a href=href>{tessera_core::markup::plain_text(&v.title)}</a></td><td>{merchant}</td><td><Chip text=v.status.to_string()/></td><td class="num">{claimed}</td></tr> }
             }).collect_view()}</tbody>
-        </table>
+        </table> }.into_any() }}
+        {next.map(|h| view! { <p class="pager"><a href=h>"More →"</a></p> })}
         <form class="card" method="post" action="/console/vouchers">
             <h2>"New voucher (a draft until published)"</h2>
             <label for="v-merchant">"Merchant"</label>
@@ -644,7 +747,7 @@ fn choice(current: &str, value: &'static str, label: &'static str) -> impl IntoV
 
 /// A voucher's fields, as the create and edit forms share them.
 fn voucher_fields(form: &VoucherForm) -> impl IntoView + use<> {
-    let form = VoucherForm { done: None, ..form.clone() };
+    let form = form.clone();
     view! {
             <label for="v-title">"Title"</label><input id="v-title" name="title" required maxlength="200" size="50" value=form.title.clone() aria-describedby="v-title-hint"/>
             <p class="hint" id="v-title-hint">"{b}bold{/b}, {r}highlighted{/r}, {s}struck{/s} are allowed."</p>
@@ -703,7 +806,6 @@ impl VoucherForm {
             per_user: v.per_user_limit.to_string(),
             code_source: v.code_source.as_str().to_string(),
             static_code: v.static_code.clone().unwrap_or_default(),
-            done: None,
         }
     }
 }
@@ -738,7 +840,10 @@ async fn create_voucher(OperatorOnly(me): OperatorOnly, State(s): State<AppState
             people::record(&s.platform.db, &me, "voucher.created", &v.id, None, Some(json!(v))).await?;
             Ok(done(&format!("/console/vouchers/{}", v.id), "created"))
         }
-        Err(e) => refused(e, |n, st| render_vouchers(&s, &me, form, n, st)).await,
+        Err(e) => {
+            let list = VoucherList::default();
+            refused(e, |n, st| render_vouchers(&s, &me, &list, form, n, st)).await
+        }
     }
 }
 
