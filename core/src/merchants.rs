@@ -162,6 +162,34 @@ pub async fn get_listed(db: &Db, id: &str) -> Result<Merchant, ApiError> {
     Ok(m)
 }
 
+/// A page of merchants by name (the console's list): whose name has `text`,
+/// of `status`, after the merchant `after` (the last of the page before).
+pub async fn find(
+    db: &Db,
+    text: Option<&str>,
+    status: Option<MerchantStatus>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Merchant>, ApiError> {
+    let last = match after.filter(|a| !a.is_empty()) {
+        Some(id) => Some(get(db, id).await?),
+        None => None,
+    };
+    let text = text.map(str::trim).filter(|t| !t.is_empty()).map(|t| format!("%{}%", t.to_lowercase().replace(['%', '_'], "")));
+    let sql = sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE ($1 = '' OR LOWER(name) LIKE $1) AND ($2 = '' OR status = $2) AND (name > $3 OR (name = $3 AND id > $4)) \
+         ORDER BY name, id LIMIT $5"
+    ));
+    Ok(sqlx::query_as(sql)
+        .bind(text.unwrap_or_default())
+        .bind(status.map(|s| s.as_str()).unwrap_or(""))
+        .bind(last.as_ref().map_or("", |m| m.name.as_str()))
+        .bind(last.as_ref().map_or("", |m| m.id.as_str()))
+        .bind(limit.clamp(1, 500))
+        .fetch_all(db.pool())
+        .await?)
+}
+
 /// Merchants by name, all of them or those with `status`.
 pub async fn list(db: &Db, status: Option<MerchantStatus>) -> Result<Vec<Merchant>, ApiError> {
     let sql = sqlx::AssertSqlSafe(format!("{SELECT} WHERE (status = $1 OR $1 IS NULL) ORDER BY name, id"));

@@ -37,7 +37,9 @@ pub fn routes() -> Router<AppState> {
         .route("/console/people", get(operators_page).post(invite_operator))
         .route("/console/people/{id}/unlock", post(unlock))
         .route("/console/merchants", get(merchants_page).post(create_merchant))
-        .route("/console/merchants/{id}", get(merchant_page))
+        .route("/console/merchants/{id}", get(merchant_page).post(update_merchant))
+        .route("/console/merchants/{id}/disable", post(disable_merchant))
+        .route("/console/merchants/{id}/enable", post(enable_merchant))
         .route("/console/merchants/{id}/outlets", post(add_outlet))
         .route("/console/vouchers", get(vouchers_page).post(create_voucher))
         .route("/console/vouchers/{id}", get(voucher_page).post(update_voucher))
@@ -446,20 +448,86 @@ struct MerchantForm {
     description: String,
 }
 
-async fn merchants_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Query(d): Query<Done>) -> Screen {
-    render_merchants(&s, &me, MerchantForm::default(), Notice::done(d.done.as_deref()), StatusCode::OK).await
+/// The merchants list's filters and place.
+#[derive(Deserialize, Default)]
+struct MerchantList {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+    after: Option<String>,
+    format: Option<String>,
+    done: Option<String>,
 }
 
-async fn render_merchants(s: &AppState, me: &Person, form: MerchantForm, notice: Option<Notice>, status: StatusCode) -> Screen {
-    let list = merchants::list(&s.platform.db, None).await?;
+impl MerchantList {
+    fn href(&self, after: Option<&str>, csv: bool) -> String {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [("q", &self.q), ("status", &self.status)] {
+            if !v.is_empty() {
+                q.append_pair(k, v);
+            }
+        }
+        if let Some(a) = after {
+            q.append_pair("after", a);
+        }
+        if csv {
+            q.append_pair("format", "csv");
+        }
+        format!("/console/merchants?{}", q.finish())
+    }
+}
+
+const MERCHANT_PAGE: i64 = 50;
+
+async fn merchants_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Query(list): Query<MerchantList>) -> Screen {
+    if list.format.as_deref() == Some("csv") {
+        let status = tessera_core::types::MerchantStatus::parse(&list.status);
+        let found = merchants::find(&s.platform.db, Some(&list.q), status, None, 500).await?;
+        let mut out = String::from("id,name,status,created_at\r\n");
+        for m in &found {
+            let fields = [m.id.clone(), m.name.clone(), m.status.to_string(), m.created_at.to_rfc3339()];
+            out.push_str(&fields.iter().map(|f| super::csv_field(f)).collect::<Vec<_>>().join(","));
+            out.push_str("\r\n");
+        }
+        return Ok(super::csv_response(out, "merchants.csv"));
+    }
+    let notice = Notice::done(list.done.as_deref());
+    render_merchants(&s, &me, &list, MerchantForm::default(), notice, StatusCode::OK).await
+}
+
+async fn render_merchants(
+    s: &AppState,
+    me: &Person,
+    list: &MerchantList,
+    form: MerchantForm,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> Screen {
+    let status_filter = tessera_core::types::MerchantStatus::parse(&list.status);
+    let mut found = merchants::find(&s.platform.db, Some(&list.q), status_filter, list.after.as_deref(), MERCHANT_PAGE + 1).await?;
+    let more = found.len() as i64 > MERCHANT_PAGE;
+    found.truncate(MERCHANT_PAGE as usize);
+    let next = more.then(|| found.last().map(|m| list.href(Some(&m.id), false))).flatten();
+    let export = list.href(None, true);
+    let (q, chosen) = (list.q.clone(), list.status.clone());
     let body = view! {
+        <form class="filters" method="get" action="/console/merchants">
+            <div><label for="f-q">"Name has"</label><input id="f-q" name="q" value=q/></div>
+            <div><label for="f-status">"Status"</label>
+                <select id="f-status" name="status">{choice(&chosen, "", "Any")}{choice(&chosen, "active", "Active")}{choice(&chosen, "disabled", "Disabled")}</select></div>
+            <button type="submit" class="quiet">"Show"</button>
+            <a href=export>"Export CSV"</a>
+        </form>
+        {if found.is_empty() { view! { <p class="empty">"No merchants."</p> }.into_any() } else { view! {
         <table>
             <thead><tr><th scope="col">"Merchant"</th><th scope="col">"Status"</th><th scope="col">"Since"</th></tr></thead>
-            <tbody>{list.into_iter().map(|m| {
+            <tbody>{found.into_iter().map(|m| {
                 let href = format!("/console/merchants/{}", m.id);
                 view! { <tr><td><a href=href>{m.name}</a></td><td><Chip text=m.status.to_string()/></td><td>{when(m.created_at.millis())}</td></tr> }
             }).collect_view()}</tbody>
-        </table>
+        </table> }.into_any() }}
+        {next.map(|h| view! { <p class="pager"><a href=h>"More →"</a></p> })}
         <form class="card" method="post" action="/console/merchants">
             <h2>"Add a merchant"</h2>
             <label for="m-name">"Name"</label><input id="m-name" name="name" required maxlength="200" value=form.name/>
@@ -483,7 +551,10 @@ async fn create_merchant(OperatorOnly(me): OperatorOnly, State(s): State<AppStat
             people::record(&s.platform.db, &me, "merchant.created", &m.id, None, Some(json!(m))).await?;
             Ok(done(&format!("/console/merchants/{}", m.id), "created"))
         }
-        Err(e) => refused(e, |n, st| render_merchants(&s, &me, form, n, st)).await,
+        Err(e) => {
+            let list = MerchantList::default();
+            refused(e, |n, st| render_merchants(&s, &me, &list, form, n, st)).await
+        }
     }
 }
 
@@ -512,9 +583,29 @@ async fn render_merchant(s: &AppState, me: &Person, id: &str, form: OutletForm, 
     let vouchers = vouchers::list(db, Some(id)).await?;
     let action = format!("/console/merchants/{id}/outlets");
     let new_voucher = format!("/console/vouchers?merchant={id}");
+    let active = merchant.status == tessera_core::types::MerchantStatus::Active;
+    let toggle = format!("/console/merchants/{id}/{}", if active { "disable" } else { "enable" });
+    let edit_action = format!("/console/merchants/{id}");
     let body = view! {
-        <p>{merchant.description}</p>
-        <p><Chip text=merchant.status.to_string()/></p>
+        <p>{merchant.description.clone()}</p>
+        <div class="actions">
+            <Chip text=merchant.status.to_string()/>
+            <form method="post" action=toggle>
+                {if active {
+                    view! { <button type="submit" class="danger">"Disable (hides it and its vouchers)"</button> }.into_any()
+                } else {
+                    view! { <button type="submit">"Enable"</button> }.into_any()
+                }}
+            </form>
+        </div>
+        <details class="card">
+            <summary><strong>"Edit"</strong></summary>
+            <form method="post" action=edit_action>
+                <label for="e-name">"Name"</label><input id="e-name" name="name" required maxlength="200" value=merchant.name.clone()/>
+                <label for="e-description">"Description"</label><textarea id="e-description" name="description">{merchant.description.clone()}</textarea>
+                <div class="actions"><button type="submit">"Save changes"</button></div>
+            </form>
+        </details>
         <h2>"Outlets"</h2>
         {if outlets.is_empty() {
             view! { <p class="empty">"No outlets yet: vouchers of a merchant without outlets cannot be redeemed."</p> }.into_any()
@@ -546,6 +637,55 @@ async fn render_merchant(s: &AppState, me: &Person, id: &str, form: OutletForm, 
         <p><a class="button quiet" href=new_voucher>"New voucher for this merchant"</a></p>
     };
     Ok(page(&merchant.name, me, "/console/merchants", notice, status, body))
+}
+
+async fn update_merchant(
+    OperatorOnly(me): OperatorOnly,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(form): Form<MerchantForm>,
+) -> Screen {
+    let before = merchants::get(&s.platform.db, &id).await?;
+    let input = MerchantInput {
+        name: form.name.clone(),
+        description: form.description.clone(),
+        logo_url: before.logo_url.clone(),
+        logo_image_id: before.logo_image_id.clone(),
+        cover_image_id: before.cover_image_id.clone(),
+    };
+    match merchants::update(&s.platform.db, &id, &input).await {
+        Ok(after) => {
+            people::record(&s.platform.db, &me, "merchant.updated", &id, Some(json!(before)), Some(json!(after))).await?;
+            Ok(done(&format!("/console/merchants/{id}"), "saved"))
+        }
+        Err(e) => refused(e, |n, st| render_merchant(&s, &me, &id, OutletForm::default(), n, st)).await,
+    }
+}
+
+async fn set_merchant_status(s: &AppState, me: &Person, id: &str, status: tessera_core::types::MerchantStatus) -> Screen {
+    let before = merchants::get(&s.platform.db, id).await?.status;
+    let after = merchants::set_status(&s.platform.db, id, status).await?;
+    people::record(
+        &s.platform.db,
+        me,
+        &format!("merchant.{}", if status == tessera_core::types::MerchantStatus::Active { "enabled" } else { "disabled" }),
+        id,
+        Some(json!({"status": before})),
+        Some(json!({"status": after.status})),
+    )
+    .await?;
+    Ok(done(
+        &format!("/console/merchants/{id}"),
+        if status == tessera_core::types::MerchantStatus::Active { "enabled" } else { "disabled" },
+    ))
+}
+
+async fn disable_merchant(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Path(id): Path<String>) -> Screen {
+    set_merchant_status(&s, &me, &id, tessera_core::types::MerchantStatus::Disabled).await
+}
+
+async fn enable_merchant(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Path(id): Path<String>) -> Screen {
+    set_merchant_status(&s, &me, &id, tessera_core::types::MerchantStatus::Active).await
 }
 
 async fn add_outlet(
