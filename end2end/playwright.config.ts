@@ -7,6 +7,11 @@ import { join, resolve } from 'node:path';
 // debug build from the repository root.
 const port = Number(process.env.E2E_PORT ?? 3210);
 const baseURL = `http://127.0.0.1:${port}`;
+// The people's screens (people.spec.ts) on a server of their own: an operator there
+// publishes vouchers and merchants that the webview specs' counts and screenshots of
+// the demo catalog must not see.
+const consolePort = Number(process.env.E2E_CONSOLE_PORT ?? 3211);
+const consoleURL = `http://127.0.0.1:${consolePort}`;
 const bin = process.env.TESSERA_BIN ?? resolve(__dirname, '../target/debug/tessera');
 const siteRoot = process.env.TESSERA_SITE_ROOT ?? resolve(__dirname, '../target/site');
 const dataDir = mkdtempSync(join(tmpdir(), 'tessera-e2e-'));
@@ -45,20 +50,29 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   projects: [
-    { name: 'hydrated', use: { ...chromium } },
-    { name: 'ssr-only', use: { ...chromium, javaScriptEnabled: false } },
+    { name: 'hydrated', use: { ...chromium }, testIgnore: /people\.spec\.ts/ },
+    { name: 'ssr-only', use: { ...chromium, javaScriptEnabled: false }, testIgnore: /people\.spec\.ts/ },
+    { name: 'console', use: { ...chromium, baseURL: consoleURL }, testMatch: /people\.spec\.ts/ },
   ],
-  webServer: {
+  webServer: [
     // A fresh SQLite database with the demo catalog, on a port of its own.
+    server(port, 'e2e.db'),
+    // The same for the people's screens (people.spec.ts).
+    server(consolePort, 'console.db'),
+  ],
+});
+
+function server(listen: number, db: string) {
+  return {
     command: `"${bin}" demo && exec "${bin}" serve`,
-    url: `${baseURL}/readyz`,
+    url: `http://127.0.0.1:${listen}/readyz`,
     reuseExistingServer: false,
     timeout: 60_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
+    stdout: 'ignore' as const,
+    stderr: 'pipe' as const,
     env: {
-      DATABASE_URL: `sqlite:${join(dataDir, 'e2e.db')}`,
-      TESSERA_LISTEN: `127.0.0.1:${port}`,
+      DATABASE_URL: `sqlite:${join(dataDir, db)}`,
+      TESSERA_LISTEN: `127.0.0.1:${listen}`,
       TESSERA_SITE_ROOT: siteRoot,
       TESSERA_LOG_LEVEL: 'warn',
       TESSERA_OPERATOR_TOKEN: operatorToken,
@@ -66,5 +80,5 @@ export default defineConfig({
       TESSERA_DEMO_PAGE: 'true',
       TESSERA_WEBHOOK_ALLOW_NETWORKS: '127.0.0.0/8',
     },
-  },
-});
+  };
+}

@@ -149,6 +149,10 @@ async fn an_operator_reviews_flagged_redemptions_and_the_partner_hears_each_verd
     }
     assert!(queue.contains("No location from the device") && queue.contains("Geofence 150 m"), "{queue}");
 
+    let res = app.request(Method::GET, "/console/review?partner=shop&format=csv").header("cookie", &ops.cookie).send().await.unwrap();
+    let csv = res.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(csv.contains(&format!("\"{first}\",\"shop\",\"ana\"")) && csv.contains("\"gps_unavailable\""), "{csv}");
     let (status, to, _) = ops.post(&format!("/console/review/{first}"), &[("verdict", "approved"), ("note", "receipt checked")]).await;
     assert_eq!((status, to.as_deref()), (StatusCode::SEE_OTHER, Some("/console/review?done=approved")));
     let (status, to, _) = ops.post(&format!("/console/review/{second}"), &[("verdict", "rejected"), ("note", "")]).await;

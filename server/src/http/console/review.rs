@@ -32,6 +32,7 @@ struct Filter {
     partner: Option<String>,
     after: Option<String>,
     done: Option<String>,
+    format: Option<String>,
 }
 
 impl Filter {
@@ -41,6 +42,27 @@ impl Filter {
 }
 
 async fn queue_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Query(f): Query<Filter>) -> Screen {
+    if f.format.as_deref() == Some("csv") {
+        let rows = review::queue(&s.platform.db, f.partner().as_ref(), None, 500).await?;
+        let mut out = String::from("id,partner,external_user_id,voucher,outlet,flag_reason,accuracy_m,distance_m,radius_m,redeemed_at\r\n");
+        for r in &rows {
+            let fields = [
+                r.id.clone(),
+                r.partner_id.as_str().to_string(),
+                r.external_user_id.as_ref().map(|u| u.as_str().to_string()).unwrap_or_default(),
+                r.voucher_title.clone(),
+                r.outlet_name.clone(),
+                r.flag_reason.map(|f| f.to_string()).unwrap_or_default(),
+                r.accuracy_m.map(|a| a.to_string()).unwrap_or_default(),
+                r.distance_m.map(|d| d.to_string()).unwrap_or_default(),
+                r.radius_m.to_string(),
+                r.redeemed_at.to_rfc3339(),
+            ];
+            out.push_str(&fields.iter().map(|f| super::csv_field(f)).collect::<Vec<_>>().join(","));
+            out.push_str("\r\n");
+        }
+        return Ok(super::csv_response(out, "flagged-redemptions.csv"));
+    }
     let notice = Notice::done(f.done.as_deref());
     render(&s, &me, &f, notice, StatusCode::OK).await
 }
@@ -64,6 +86,11 @@ async fn render(s: &AppState, me: &Person, f: &Filter, notice: Option<Notice>, s
         q.append_pair("after", &n);
         format!("/console/review?{}", q.finish())
     });
+    let csv_href = if chosen.is_empty() {
+        "/console/review?format=csv".to_string()
+    } else {
+        format!("/console/review?partner={}&format=csv", url::form_urlencoded::byte_serialize(chosen.as_bytes()).collect::<String>())
+    };
     let body = view! {
         <p class="hint">"Redemptions accepted without a location wait here. Approve one that looks right, reject one that does not: \
             either way the partner's backend receives REDEMPTION_REVIEWED with the verdict, and the audit log records who decided."</p>
@@ -74,6 +101,7 @@ async fn render(s: &AppState, me: &Person, f: &Filter, notice: Option<Notice>, s
                 {partners.into_iter().map(|p| { let selected = p == chosen; view! { <option value=p.clone() selected=selected>{p.clone()}</option> } }).collect_view()}
             </select>
             <button type="submit" class="quiet">"Show"</button>
+            <a href=csv_href>"Export CSV"</a>
         </form>
         <p><strong>{total}</strong>{if total == 1 { " redemption waits." } else { " redemptions wait." }}</p>
         {if rows.is_empty() {
