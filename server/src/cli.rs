@@ -80,38 +80,37 @@ pub enum UserCommand {
     /// Create an account and print its password (shown once; reading one from
     /// standard input with --password-stdin instead).
     Create {
-        #[arg(long)]
-        email: String,
-        /// An operator: everything, every partner.
-        #[arg(long, conflicts_with_all = ["role", "partner"])]
-        operator: bool,
-        /// partner_admin, partner_developer or designer (with --partner).
-        #[arg(long, requires = "partner")]
-        role: Option<String>,
-        #[arg(long)]
-        partner: Option<String>,
+        #[command(flatten)]
+        who: Who,
         #[arg(long)]
         password_stdin: bool,
     },
     /// Print a one-time link (24 h) with which the person makes their own
     /// account, choosing their password. No email is sent.
     Invite {
-        #[arg(long)]
-        email: String,
-        /// An operator: everything, every partner.
-        #[arg(long, conflicts_with_all = ["role", "partner"])]
-        operator: bool,
-        /// partner_admin, partner_developer or designer (with --partner).
-        #[arg(long, requires = "partner")]
-        role: Option<String>,
-        #[arg(long)]
-        partner: Option<String>,
+        #[command(flatten)]
+        who: Who,
     },
     /// Unlock an account locked after too many failed sign-ins.
     Unlock {
         #[arg(long)]
         email: String,
     },
+}
+
+/// Who an account is for: an email, and an operator or a partner's role.
+#[derive(Debug, clap::Args)]
+pub struct Who {
+    #[arg(long)]
+    email: String,
+    /// An operator: everything, every partner.
+    #[arg(long, conflicts_with_all = ["role", "partner"])]
+    operator: bool,
+    /// partner_admin, partner_developer or designer (with --partner).
+    #[arg(long, requires = "partner")]
+    role: Option<String>,
+    #[arg(long)]
+    partner: Option<String>,
 }
 
 /// The role of `--operator` or `--role`.
@@ -326,7 +325,7 @@ async fn user_command(platform: &Platform, cmd: UserCommand) -> anyhow::Result<(
     use tessera_core::people;
     let db = &platform.db;
     match cmd {
-        UserCommand::Create { email, operator, role, partner, password_stdin } => {
+        UserCommand::Create { who: Who { email, operator, role, partner }, password_stdin } => {
             let role = role_of(operator, role.as_deref())?;
             let (password, generated) = if password_stdin {
                 let mut line = String::new();
@@ -348,7 +347,7 @@ async fn user_command(platform: &Platform, cmd: UserCommand) -> anyhow::Result<(
                 println!("  Store it now: it is not shown again. Sign in at /console/login.");
             }
         }
-        UserCommand::Invite { email, operator, role, partner } => {
+        UserCommand::Invite { who: Who { email, operator, role, partner } } => {
             let role = role_of(operator, role.as_deref())?;
             let partner = partner.map(PartnerId::new);
             let now = tessera_core::clock::now_ms();

@@ -3,7 +3,7 @@
 //! Only a hash of its token is kept; it works for 24 hours and once; a newer
 //! invitation for the same email replaces an older one.
 
-use super::{Person, Role, audit, by_id, check_email, check_password, hash, insert_person, open_session};
+use super::{Person, Role, audit, by_id, check_email, check_partner_of, check_password, hash, insert_person, open_session};
 use crate::{
     db::Db,
     error::{ApiError, ErrorCode},
@@ -36,14 +36,7 @@ pub async fn invite(
     now: i64,
 ) -> Result<(Invitation, String), ApiError> {
     let email = check_email(email)?;
-    match (role, partner_id) {
-        (Role::Operator, Some(_)) => return Err(ApiError::validation(vec![("partnerId", "an operator belongs to no partner".into())])),
-        (Role::Operator, None) => {}
-        (_, None) => return Err(ApiError::validation(vec![("partnerId", "a partner's member needs the partner's id".into())])),
-        (_, Some(id)) => {
-            crate::partners::get(db, id).await?;
-        }
-    }
+    check_partner_of(db, role, partner_id).await?;
     let taken: Option<(String,)> = sqlx::query_as("SELECT id FROM people WHERE email = $1").bind(&email).fetch_optional(db.pool()).await?;
     if taken.is_some() {
         return Err(ApiError::new(ErrorCode::Conflict, "Someone already has an account with this email."));

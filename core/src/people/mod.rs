@@ -119,18 +119,21 @@ pub fn generated_password() -> String {
     random_secret("").chars().filter(char::is_ascii_alphanumeric).take(24).collect()
 }
 
+/// An operator belongs to no partner; anyone else to one that exists.
+async fn check_partner_of(db: &Db, role: Role, partner_id: Option<&PartnerId>) -> Result<(), ApiError> {
+    match (role, partner_id) {
+        (Role::Operator, Some(_)) => Err(ApiError::validation(vec![("partnerId", "an operator belongs to no partner".into())])),
+        (Role::Operator, None) => Ok(()),
+        (_, None) => Err(ApiError::validation(vec![("partnerId", "a partner's member needs the partner's id".into())])),
+        (_, Some(id)) => crate::partners::get(db, id).await.map(|_| ()),
+    }
+}
+
 /// Adds a person. An operator has no partner; anyone else has one (it must exist).
 pub async fn create(db: &Db, email: &str, password: &str, role: Role, partner_id: Option<&PartnerId>) -> Result<Person, ApiError> {
     let email = check_email(email)?;
     check_password(password)?;
-    match (role, partner_id) {
-        (Role::Operator, Some(_)) => return Err(ApiError::validation(vec![("partnerId", "an operator belongs to no partner".into())])),
-        (Role::Operator, None) => {}
-        (_, None) => return Err(ApiError::validation(vec![("partnerId", "a partner's member needs the partner's id".into())])),
-        (_, Some(id)) => {
-            crate::partners::get(db, id).await?;
-        }
-    }
+    check_partner_of(db, role, partner_id).await?;
     let stored = hash(password)?;
     let mut tx = db.begin_write().await?;
     let id = insert_person(&mut tx, None, &email, &stored, role, partner_id, crate::clock::now_ms()).await?;

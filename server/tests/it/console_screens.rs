@@ -110,6 +110,20 @@ impl<'a> Signed<'a> {
     }
 }
 
+/// An endpoint of `p` to the receiver's `path` (`extra` adds fields), its
+/// secret registered with the receiver; the endpoint as made.
+async fn endpoint_to(app: &TestServer, p: &PartnerCreds, receiver: &Receiver, path: &str, extra: Value) -> Value {
+    let mut body = json!({ "url": receiver.url(path) });
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let (status, e) = app.partner(p, Method::POST, "/integrations/webhook-endpoints", Some(&body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{e}");
+    let scheme = e["scheme"].as_str().unwrap().to_string();
+    receiver.expect(path, &scheme, e["secret"].as_str().unwrap());
+    e
+}
+
 /// A FLAGGED redemption of `p`'s user `user` (no location, at an outlet with coordinates).
 async fn flagged(app: &TestServer, cat: &Catalog, p: &PartnerCreds, user: &str) -> String {
     let voucher = cat.voucher(app, &format!("Flag me {user}"), json!({})).await;
@@ -126,16 +140,7 @@ async fn an_operator_reviews_flagged_redemptions_and_the_partner_hears_each_verd
     let app = TestServer::spawn_with(backend, ENV).await;
     let receiver = Receiver::start().await;
     let p = app.create_partner("shop").await;
-    let (status, endpoint) = app
-        .partner(
-            &p,
-            Method::POST,
-            "/integrations/webhook-endpoints",
-            Some(&json!({ "url": receiver.url("hooks"), "eventTypes": ["REDEMPTION_REVIEWED"] })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{endpoint}");
-    receiver.expect("hooks", "tessera", endpoint["secret"].as_str().unwrap());
+    endpoint_to(&app, &p, &receiver, "hooks", json!({ "eventTypes": ["REDEMPTION_REVIEWED"] })).await;
     let cat = Catalog::create(&app).await;
     let first = flagged(&app, &cat, &p, "ana").await;
     let second = flagged(&app, &cat, &p, "ben").await;
@@ -578,16 +583,7 @@ async fn a_test_event_goes_out_signed_once_and_its_answer_is_shown(backend: Back
     let app = TestServer::spawn_with(backend, ENV).await;
     let receiver = Receiver::start().await;
     let p = app.create_partner("shop").await;
-    let (status, e) = app
-        .partner(
-            &p,
-            Method::POST,
-            "/integrations/webhook-endpoints",
-            Some(&json!({ "url": receiver.url("test"), "scheme": "standard-webhooks" })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{e}");
-    receiver.expect("test", "standard-webhooks", e["secret"].as_str().unwrap());
+    let e = endpoint_to(&app, &p, &receiver, "test", json!({ "scheme": "standard-webhooks" })).await;
     let endpoint = e["id"].as_str().unwrap().to_string();
     let dev = Signed::new(&app, "dev@shop.example", "partner_developer", Some("shop")).await;
 

@@ -39,22 +39,11 @@ async fn audit_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Q
     let more = lines.len() as i64 > PAGE;
     lines.truncate(PAGE as usize);
     let action = f.action.clone().unwrap_or_default();
-    let next = more.then(|| lines.last().map(|l| format!("{}.{}", l.at.millis(), l.id))).flatten().map(|cursor| {
-        let mut q = url::form_urlencoded::Serializer::new(String::new());
-        if !action.is_empty() {
-            q.append_pair("action", &action);
-        }
-        q.append_pair("before", &cursor);
-        format!("/console/audit?{}", q.finish())
-    });
-    let csv_href = {
-        let mut q = url::form_urlencoded::Serializer::new(String::new());
-        if !action.is_empty() {
-            q.append_pair("action", &action);
-        }
-        q.append_pair("format", "csv");
-        format!("/console/audit?{}", q.finish())
-    };
+    let next = more
+        .then(|| lines.last().map(|l| format!("{}.{}", l.at.millis(), l.id)))
+        .flatten()
+        .map(|cursor| super::href("/console/audit", &[("action", &action), ("before", &cursor)]));
+    let csv_href = super::href("/console/audit", &[("action", &action), ("format", "csv")]);
     let body = view! {
         <form class="filters" method="get" action="/console/audit">
             <label for="action">"Action starts with"</label>

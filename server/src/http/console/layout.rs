@@ -245,3 +245,40 @@ pub fn InvitationLink(inv: tessera_core::people::Invitation, link: String) -> im
         </section>
     }
 }
+
+/// People: email, role, and since when locked — with Unlock for an operator.
+#[component]
+pub fn PeopleTable(list: Vec<Person>, unlock: bool) -> impl IntoView {
+    view! {
+        <table>
+            <thead><tr><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Locked"</th></tr></thead>
+            <tbody>{list.into_iter().map(|p| {
+                let locked = p.locked_at.map(|t| {
+                    let action = format!("/console/people/{}/unlock", p.id);
+                    view! {
+                        {when(t.millis())}
+                        {unlock.then(|| view! { " "<form method="post" action=action class="actions"><button type="submit" class="quiet">"Unlock"</button></form> })}
+                    }
+                });
+                view! { <tr><td>{p.email}</td><td>{p.role.to_string().replace('_', " ")}</td><td>{locked.map(|u| u.into_any()).unwrap_or_else(|| "no".into_any())}</td></tr> }
+            }).collect_view()}</tbody>
+        </table>
+    }
+}
+
+/// The form that makes an invitation link: an email and one of `roles` (value, label).
+#[component]
+pub fn InviteForm(action: String, heading: &'static str, hint: &'static str, roles: Vec<(&'static str, &'static str)>) -> impl IntoView {
+    view! {
+        <form class="card" method="post" action=action>
+            <h2>{heading}</h2>
+            <p class="hint">{hint}</p>
+            <div class="row">
+                <div><label for="email">"Email"</label><input id="email" name="email" type="email" required/></div>
+                <div><label for="role">"Role"</label>
+                    <select id="role" name="role">{roles.into_iter().map(|(value, label)| view! { <option value=value>{label}</option> }).collect_view()}</select></div>
+                <button type="submit">"Make invitation link"</button>
+            </div>
+        </form>
+    }
+}

@@ -228,3 +228,14 @@ pub fn csv_response(text: String, filename: &'static str) -> Response {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
+
+/// `path?query` with the pairs that have a value (a list's filters, its
+/// cursor, `format=csv`).
+pub fn href(path: &str, pairs: &[(&str, &str)]) -> String {
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+        q.append_pair(k, v);
+    }
+    let q = q.finish();
+    if q.is_empty() { path.to_string() } else { format!("{path}?{q}") }
+}

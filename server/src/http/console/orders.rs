@@ -55,18 +55,8 @@ async fn orders_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, 
         return Ok(csv_of(&found.items, found.next_after.as_deref()));
     }
     let chosen = partner.map(PartnerId::into_string).unwrap_or_default();
-    let query = |extra: &[(&str, &str)]| {
-        let mut q = url::form_urlencoded::Serializer::new(String::new());
-        if !chosen.is_empty() {
-            q.append_pair("partner", &chosen);
-        }
-        for (k, v) in extra {
-            q.append_pair(k, v);
-        }
-        format!("/console/orders?{}", q.finish())
-    };
-    let next = found.next_after.as_deref().map(|a| query(&[("after", a)]));
-    let export = query(&[("format", "csv")]);
+    let next = found.next_after.as_deref().map(|a| super::href("/console/orders", &[("partner", &chosen), ("after", a)]));
+    let export = super::href("/console/orders", &[("partner", &chosen), ("format", "csv")]);
     let all = partners::list(db).await?;
     let body = view! {
         <form class="filters" method="get" action="/console/orders">

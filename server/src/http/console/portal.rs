@@ -7,8 +7,8 @@
 //! partner: another partner's endpoint or event is a 404, as in the APIs.
 
 use super::{
-    AppState, Job, Member, Screen, done,
-    layout::{Chip, InvitationLink, Notice, page, when},
+    AppState, Job, Member, Screen, done, href,
+    layout::{Chip, InvitationLink, InviteForm, Notice, PeopleTable, page, when},
     said_or_shown,
 };
 use crate::http::webhooks::{default_in_flight, destinations};
@@ -54,16 +54,6 @@ const PAGE: i64 = 50;
 fn cursor(token: Option<&str>) -> Option<(i64, &str)> {
     let (at, id) = token?.split_once('.')?;
     Some((at.parse().ok()?, id))
-}
-
-/// `path?query` with the pairs that have a value.
-fn href(path: &str, pairs: &[(&str, &str)]) -> String {
-    let mut q = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
-        q.append_pair(k, v);
-    }
-    let q = q.finish();
-    if q.is_empty() { path.to_string() } else { format!("{path}?{q}") }
 }
 
 // ---------------------------------------------------------------- overview
@@ -679,26 +669,14 @@ async fn render_team(
     let members = people::list(&s.platform.db, Some(&m.partner)).await?;
     let body = view! {
         {invited.map(|(inv, link)| view! { <InvitationLink inv link/> })}
-        <table>
-            <thead><tr><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Locked"</th></tr></thead>
-            <tbody>{members.into_iter().map(|p| view! {
-                <tr><td>{p.email}</td><td>{p.role.to_string().replace('_', " ")}</td><td>{p.locked_at.map(|t| when(t.millis())).unwrap_or_else(|| "no".into())}</td></tr>
-            }).collect_view()}</tbody>
-        </table>
-        <form class="card" method="post" action="/portal/team">
-            <h2>"Invite someone"</h2>
-            <p class="hint">"You get a one-time link (24 hours) to give them; they choose their own password. A locked account is unlocked by Tessera's operators."</p>
-            <div class="row">
-                <div><label for="email">"Email"</label><input id="email" name="email" type="email" required/></div>
-                <div><label for="role">"Role"</label>
-                    <select id="role" name="role">
-                        <option value="partner_developer">"Developer: webhooks, events, credentials (read)"</option>
-                        <option value="designer">"Designer: the theme"</option>
-                        <option value="partner_admin">"Admin: everything of your partner"</option>
-                    </select></div>
-                <button type="submit">"Make invitation link"</button>
-            </div>
-        </form>
+        <PeopleTable list=members unlock=false/>
+        <InviteForm action="/portal/team".to_string() heading="Invite someone"
+            hint="You get a one-time link (24 hours) to give them; they choose their own password. A locked account is unlocked by Tessera's operators."
+            roles=vec![
+                ("partner_developer", "Developer: webhooks, events, credentials (read)"),
+                ("designer", "Designer: the theme"),
+                ("partner_admin", "Admin: everything of your partner"),
+            ]/>
     };
     Ok(page("Team", &m.person, "/portal/team", notice, status, body))
 }

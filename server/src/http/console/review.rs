@@ -78,19 +78,8 @@ async fn render(s: &AppState, me: &Person, f: &Filter, notice: Option<Notice>, s
     let total = review::waiting(db, partner.as_ref()).await?;
     let partners = tessera_core::partners::list(db).await?.into_iter().map(|p| p.id.into_string()).collect::<Vec<_>>();
     let chosen = partner.map(PartnerId::into_string).unwrap_or_default();
-    let next_href = next.map(|n| {
-        let mut q = url::form_urlencoded::Serializer::new(String::new());
-        if !chosen.is_empty() {
-            q.append_pair("partner", &chosen);
-        }
-        q.append_pair("after", &n);
-        format!("/console/review?{}", q.finish())
-    });
-    let csv_href = if chosen.is_empty() {
-        "/console/review?format=csv".to_string()
-    } else {
-        format!("/console/review?partner={}&format=csv", url::form_urlencoded::byte_serialize(chosen.as_bytes()).collect::<String>())
-    };
+    let next_href = next.map(|n| super::href("/console/review", &[("partner", &chosen), ("after", &n)]));
+    let csv_href = super::href("/console/review", &[("partner", &chosen), ("format", "csv")]);
     let body = view! {
         <p class="hint">"Redemptions accepted without a location wait here. Approve one that looks right, reject one that does not: \
             either way the partner's backend receives REDEMPTION_REVIEWED with the verdict, and the audit log records who decided."</p>

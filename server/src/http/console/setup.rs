@@ -5,7 +5,7 @@
 
 use super::{
     AppState, OperatorOnly, Screen, Shown, done,
-    layout::{Chip, InvitationLink, Notice, page, when},
+    layout::{Chip, InvitationLink, InviteForm, Notice, PeopleTable, page, when},
     said_or_shown,
 };
 use axum::{
@@ -312,21 +312,9 @@ async fn render_partner(
         </form>
         <h2>"People"</h2>
         {invited.map(|(inv, link)| view! { <InvitationLink inv link/> })}
-        {if members.is_empty() { view! { <p class="empty">"Nobody yet."</p> }.into_any() } else { people_table(members).into_any() }}
-        <form class="card" method="post" action=people_action>
-            <h3>"Invite a person"</h3>
-            <p class="hint">"You get a one-time link (24 hours) to give them; they choose their own password."</p>
-            <div class="row">
-                <div><label for="email">"Email"</label><input id="email" name="email" type="email" required/></div>
-                <div><label for="role">"Role"</label>
-                    <select id="role" name="role">
-                        <option value="partner_admin">"Partner admin"</option>
-                        <option value="partner_developer">"Partner developer"</option>
-                        <option value="designer">"Designer"</option>
-                    </select></div>
-                <button type="submit">"Make invitation link"</button>
-            </div>
-        </form>
+        {if members.is_empty() { view! { <p class="empty">"Nobody yet."</p> }.into_any() } else { view! { <PeopleTable list=members unlock=true/> }.into_any() }}
+        <InviteForm action=people_action heading="Invite a person" hint="You get a one-time link (24 hours) to give them; they choose their own password."
+            roles=vec![("partner_admin", "Partner admin"), ("partner_developer", "Partner developer"), ("designer", "Designer")]/>
     };
     let title = format!("Partner {}", partner.name);
     Ok(page(&title, me, "/console/partners", notice, status, body))
@@ -381,22 +369,6 @@ async fn operators_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState
     render_operators(&s, &me, Notice::done(d.done.as_deref()), StatusCode::OK, None).await
 }
 
-/// A table of people, with Unlock for the locked ones.
-fn people_table(list: Vec<Person>) -> impl IntoView {
-    view! {
-        <table>
-            <thead><tr><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Locked"</th></tr></thead>
-            <tbody>{list.into_iter().map(|p| {
-                let unlock = p.locked_at.map(|t| {
-                    let action = format!("/console/people/{}/unlock", p.id);
-                    view! { {when(t.millis())}" "<form method="post" action=action class="actions"><button type="submit" class="quiet">"Unlock"</button></form> }
-                });
-                view! { <tr><td>{p.email}</td><td>{p.role.to_string().replace('_', " ")}</td><td>{unlock.map(|u| u.into_any()).unwrap_or_else(|| "no".into_any())}</td></tr> }
-            }).collect_view()}</tbody>
-        </table>
-    }
-}
-
 async fn render_operators(
     s: &AppState,
     me: &Person,
@@ -407,16 +379,10 @@ async fn render_operators(
     let list = people::list(&s.platform.db, None).await?;
     let body = view! {
         {invited.map(|(inv, link)| view! { <InvitationLink inv link/> })}
-        {people_table(list)}
+        <PeopleTable list unlock=true/>
         <p class="hint">"A partner's people are on their partner's page."</p>
-        <form class="card" method="post" action="/console/people">
-            <h2>"Invite an operator"</h2>
-            <input type="hidden" name="role" value="operator"/>
-            <div class="row">
-                <div><label for="email">"Email"</label><input id="email" name="email" type="email" required/></div>
-                <button type="submit">"Make invitation link"</button>
-            </div>
-        </form>
+        <InviteForm action="/console/people".to_string() heading="Invite an operator" hint="You get a one-time link (24 hours) to give them; they choose their own password."
+            roles=vec![("operator", "Operator")]/>
     };
     Ok(page("Operators", me, "/console/people", notice, status, body))
 }
@@ -462,19 +428,9 @@ struct MerchantList {
 
 impl MerchantList {
     fn href(&self, after: Option<&str>, csv: bool) -> String {
-        let mut q = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [("q", &self.q), ("status", &self.status)] {
-            if !v.is_empty() {
-                q.append_pair(k, v);
-            }
-        }
-        if let Some(a) = after {
-            q.append_pair("after", a);
-        }
-        if csv {
-            q.append_pair("format", "csv");
-        }
-        format!("/console/merchants?{}", q.finish())
+        let mut pairs = [("q", self.q.as_str()), ("status", self.status.as_str())].to_vec();
+        pairs.extend([("after", after.unwrap_or("")), ("format", if csv { "csv" } else { "" })]);
+        super::href("/console/merchants", &pairs)
     }
 }
 
@@ -769,19 +725,11 @@ impl VoucherList {
 
     /// This list's address, with `after` or as CSV.
     fn href(&self, after: Option<&str>, csv: bool) -> String {
-        let mut q = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [("merchant", &self.merchant), ("status", &self.status), ("q", &self.q), ("sort", &self.sort)] {
-            if !v.is_empty() {
-                q.append_pair(k, v);
-            }
-        }
-        if let Some(a) = after {
-            q.append_pair("after", a);
-        }
-        if csv {
-            q.append_pair("format", "csv");
-        }
-        format!("/console/vouchers?{}", q.finish())
+        let mut pairs =
+            [("merchant", self.merchant.as_str()), ("status", self.status.as_str()), ("q", self.q.as_str()), ("sort", self.sort.as_str())]
+                .to_vec();
+        pairs.extend([("after", after.unwrap_or("")), ("format", if csv { "csv" } else { "" })]);
+        super::href("/console/vouchers", &pairs)
     }
 }
 
