@@ -104,7 +104,7 @@ test('an operator sets up a partner, a merchant with an outlet and a published v
   const id = `p-${randomUUID().slice(0, 8)}`;
   await page.getByRole('link', { name: 'Partners', exact: true }).click();
   await expect(page).toHaveURL(/\/console\/partners$/);
-  await page.getByLabel('Name').fill('Kedai Digital');
+  await page.getByLabel('Name', { exact: true }).fill('Kedai Digital');
   await page.getByLabel('Partner id').fill(id);
   await page.getByLabel('Allowed origins (one per line)').fill('https://app.kedai.example');
   await page.getByRole('button', { name: 'Add partner' }).click();

@@ -12,6 +12,10 @@
 //! Business rules live in `tessera-core`; handlers here parse, call it, and map
 //! the result.
 
+// Leptos' typed views of the console's larger pages (a form in each table row)
+// are deeper than the compiler's default query depth.
+#![recursion_limit = "256"]
+
 pub mod cli;
 pub mod http;
 pub mod jobs;

@@ -126,7 +126,7 @@ async fn endpoint_to(app: &TestServer, p: &PartnerCreds, receiver: &Receiver, pa
 
 /// A FLAGGED redemption of `p`'s user `user` (no location, at an outlet with coordinates).
 async fn flagged(app: &TestServer, cat: &Catalog, p: &PartnerCreds, user: &str) -> String {
-    let voucher = cat.voucher(app, &format!("Flag me {user}"), json!({})).await;
+    let voucher = cat.voucher(app, &format!("{{b}}Flag me{{/b}} {user}"), json!({})).await;
     let token = p.jwt(user);
     let (status, claim) = app.me(&token, Method::POST, "/me/claims", Some(json!({ "voucherId": voucher }))).await;
     assert_eq!(status, StatusCode::CREATED, "{claim}");
@@ -153,6 +153,7 @@ async fn an_operator_reviews_flagged_redemptions_and_the_partner_hears_each_verd
         assert!(queue.contains(&format!("action=\"/console/review/{id}\"")), "{id} not in the queue: {queue}");
     }
     assert!(queue.contains("No location from the device") && queue.contains("Geofence 150 m"), "{queue}");
+    assert!(queue.contains("<td>Flag me ana</td>"), "the title as people read it: {queue}");
 
     let res = app.request(Method::GET, "/console/review?partner=shop&format=csv").header("cookie", &ops.cookie).send().await.unwrap();
     let csv = res.text().await.unwrap();
@@ -378,6 +379,14 @@ async fn an_operator_sets_up_a_partner_merchant_outlet_and_voucher_with_a_csv_po
     let (status, _, page) = ops.post("/console/partners", &[("name", "Again"), ("id", "kedai")]).await;
     assert_eq!(status, StatusCode::CONFLICT, "{page}");
     assert!(page.contains("value=\"Again\""), "the form kept: {page}");
+    let (_, found) = ops.get("/console/partners?q=kedai").await;
+    assert!(found.contains("href=\"/console/partners/kedai\""), "{found}");
+    let (_, none) = ops.get("/console/partners?q=nobody").await;
+    assert!(!none.contains("href=\"/console/partners/kedai\""), "{none}");
+    let res = app.request(Method::GET, "/console/partners?q=kedai&format=csv").header("cookie", &ops.cookie).send().await.unwrap();
+    let csv = res.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.lines().nth(1).is_some_and(|l| l.starts_with("\"kedai\",\"Kedai\",\"https://app.kedai.example\",\"true\",")), "{csv}");
     let (status, _, page) =
         ops.post("/console/partners/kedai/people", &[("email", "admin@kedai.example"), ("role", "partner_admin")]).await;
     assert_eq!(status, StatusCode::CREATED, "{page}");
@@ -394,6 +403,16 @@ async fn an_operator_sets_up_a_partner_merchant_outlet_and_voucher_with_a_csv_po
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, page) = ops.get(&format!("/console/merchants/{merchant}")).await;
     assert!(page.contains("3.13000, 101.67000") && page.contains("200 m"), "{page}");
+    // An outlet's place and geofence are corrected in its own form.
+    let outlet =
+        app.admin_ok(Method::GET, &format!("/admin/merchants/{merchant}/outlets"), None).await[0]["id"].as_str().unwrap().to_string();
+    let fix = [("name", "Bangsar"), ("address", "Jalan Telawi"), ("lat", "3.1310"), ("lng", "101.6710"), ("radius", "300")];
+    let (status, to, _) = ops.post(&format!("/console/outlets/{outlet}"), &fix).await;
+    assert_eq!((status, to), (StatusCode::SEE_OTHER, Some(format!("/console/merchants/{merchant}?done=saved"))));
+    let o = app.admin_ok(Method::GET, &format!("/admin/outlets/{outlet}"), None).await;
+    assert_eq!((o["radiusM"].as_i64(), o["lat"].as_f64(), o["address"].as_str()), (Some(300), Some(3.131), Some("Jalan Telawi")));
+    let (status, _, page) = ops.post(&format!("/console/outlets/{outlet}"), &[("name", "Bangsar"), ("lat", "95"), ("lng", "101.6")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
 
     // Renamed, found by a word of its new name, exported, disabled and enabled again.
     let (status, to, _) =
@@ -495,6 +514,7 @@ async fn an_operator_sets_up_a_partner_merchant_outlet_and_voucher_with_a_csv_po
         "merchant.disabled",
         "merchant.enabled",
         "outlet.created",
+        "outlet.updated",
         "voucher.created",
         "voucher.codes_added",
         "voucher.updated",

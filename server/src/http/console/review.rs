@@ -127,7 +127,7 @@ fn row(r: Waiting) -> impl IntoView {
         <tr>
             <td>{when(r.redeemed_at.millis())}</td>
             <td><code>{r.partner_id.into_string()}</code><br/>{r.external_user_id.map(|u| u.into_string()).unwrap_or_default()}</td>
-            <td>{r.voucher_title}</td>
+            <td>{tessera_core::markup::plain_text(&r.voucher_title)}</td>
             <td>{r.outlet_name}<br/><span class="hint">{place}</span></td>
             <td>{reason}</td>
             <td>

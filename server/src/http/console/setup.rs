@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/merchants/{id}/disable", post(disable_merchant))
         .route("/console/merchants/{id}/enable", post(enable_merchant))
         .route("/console/merchants/{id}/outlets", post(add_outlet))
+        .route("/console/outlets/{id}", post(update_outlet))
         .route("/console/vouchers", get(vouchers_page).post(create_voucher))
         .route("/console/vouchers/{id}", get(voucher_page).post(update_voucher))
         .route("/console/vouchers/{id}/publish", post(publish))
@@ -192,8 +193,41 @@ struct PartnerForm {
     sandbox: Option<String>,
 }
 
-async fn partners_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Query(d): Query<Done>) -> Screen {
-    render_partners(&s, &me, PartnerForm::default(), Notice::done(d.done.as_deref()), StatusCode::OK, None).await
+#[derive(Deserialize, Default)]
+struct PartnerList {
+    #[serde(default)]
+    q: String,
+    format: Option<String>,
+    done: Option<String>,
+}
+
+/// The partners whose id or name has `q` (partners are few: one page, read whole).
+async fn partners_matching(s: &AppState, q: &str) -> Result<Vec<partners::Partner>, ApiError> {
+    let q = q.trim().to_lowercase();
+    let all = partners::list(&s.platform.db).await?;
+    Ok(all.into_iter().filter(|p| q.is_empty() || p.id.as_str().contains(&q) || p.name.to_lowercase().contains(&q)).collect())
+}
+
+async fn partners_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Query(l): Query<PartnerList>) -> Screen {
+    if l.format.as_deref() == Some("csv") {
+        let mut out = String::from("id,name,allowed_origins,sandbox,integration_base_url,created_at\r\n");
+        for p in partners_matching(&s, &l.q).await? {
+            let v = p.view();
+            let fields = [
+                v.id.into_string(),
+                v.name,
+                v.allowed_origins.join(" "),
+                v.sandbox.to_string(),
+                v.integration_base_url.unwrap_or_default(),
+                v.created_at,
+            ];
+            out.push_str(&fields.iter().map(|f| super::csv_field(f)).collect::<Vec<_>>().join(","));
+            out.push_str("\r\n");
+        }
+        return Ok(super::csv_response(out, "partners.csv"));
+    }
+    let form = PartnerForm::default();
+    render_partners(&s, &me, &l.q, form, Notice::done(l.done.as_deref()), StatusCode::OK, None).await
 }
 
 /// The partners, and the form to add one; `made` shows a new partner's
@@ -201,13 +235,20 @@ async fn partners_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>
 async fn render_partners(
     s: &AppState,
     me: &Person,
+    q: &str,
     form: PartnerForm,
     notice: Option<Notice>,
     status: StatusCode,
     made: Option<partners::PartnerCredentials>,
 ) -> Screen {
-    let list = partners::list(&s.platform.db).await?;
+    let list = partners_matching(s, q).await?;
+    let (q, export) = (q.to_string(), super::href("/console/partners", &[("q", q), ("format", "csv")]));
     let body = view! {
+        <form class="filters" method="get" action="/console/partners">
+            <div><label for="f-q">"Id or name has"</label><input id="f-q" name="q" value=q/></div>
+            <button type="submit" class="quiet">"Show"</button>
+            <a href=export>"Export CSV"</a>
+        </form>
         {made.map(|c| view! {
             <section class="card" aria-labelledby="secrets">
                 <h2 id="secrets">"Its secrets — shown this once"</h2>
@@ -260,9 +301,9 @@ async fn create_partner(OperatorOnly(me): OperatorOnly, State(s): State<AppState
         Ok((partner, creds)) => {
             people::record(&s.platform.db, &me, "partner.created", partner.id.as_str(), None, Some(json!(partner.view()))).await?;
             let notice = Notice::ok(format!("Partner {} added.", partner.id.as_str()));
-            render_partners(&s, &me, PartnerForm::default(), Some(notice), StatusCode::CREATED, Some(creds)).await
+            render_partners(&s, &me, "", PartnerForm::default(), Some(notice), StatusCode::CREATED, Some(creds)).await
         }
-        Err(e) => refused(e, |n, st| render_partners(&s, &me, form, n, st, None)).await,
+        Err(e) => refused(e, |n, st| render_partners(&s, &me, "", form, n, st, None)).await,
     }
 }
 
@@ -569,10 +610,7 @@ async fn render_merchant(s: &AppState, me: &Person, id: &str, form: OutletForm, 
             view! {
                 <table>
                     <thead><tr><th scope="col">"Outlet"</th><th scope="col">"Address"</th><th scope="col">"Where"</th><th scope="col" class="num">"Geofence"</th></tr></thead>
-                    <tbody>{outlets.into_iter().map(|o| {
-                        let place = match (o.lat, o.lng) { (Some(lat), Some(lng)) => format!("{lat:.5}, {lng:.5}"), _ => "not located".into() };
-                        view! { <tr><td>{o.name}</td><td>{o.address}</td><td>{place}</td><td class="num">{format!("{} m", o.radius_m)}</td></tr> }
-                    }).collect_view()}</tbody>
+                    <tbody>{outlets.into_iter().map(|o| view! { <OutletRow o/> }.into_any()).collect_view()}</tbody>
                 </table>
             }.into_any()
         }}
@@ -593,6 +631,38 @@ async fn render_merchant(s: &AppState, me: &Person, id: &str, form: OutletForm, 
         <p><a class="button quiet" href=new_voucher>"New voucher for this merchant"</a></p>
     };
     Ok(page(&merchant.name, me, "/console/merchants", notice, status, body))
+}
+
+/// An outlet's row, with its edit form folded away (its own element: a form
+/// in every row is a deep view type).
+#[component]
+fn OutletRow(o: tessera_core::merchants::Outlet) -> impl IntoView {
+    let place = match (o.lat, o.lng) {
+        (Some(lat), Some(lng)) => format!("{lat:.5}, {lng:.5}"),
+        _ => "not located".into(),
+    };
+    let edit = format!("/console/outlets/{}", o.id);
+    let ids = ["name", "address", "lat", "lng", "radius"].map(|f| format!("{f}-{}", o.id));
+    let label = format!("Edit {}", o.name);
+    view! {
+        <tr>
+            <td>{o.name.clone()}
+                <details><summary>{label}</summary>
+                    <form method="post" action=edit>
+                        <label for=ids[0].clone()>"Name"</label><input id=ids[0].clone() name="name" required maxlength="200" value=o.name.clone()/>
+                        <label for=ids[1].clone()>"Address"</label><input id=ids[1].clone() name="address" value=o.address.clone()/>
+                        <div class="row">
+                            <div><label for=ids[2].clone()>"Latitude"</label><input id=ids[2].clone() name="lat" inputmode="decimal" value=o.lat.map(|v| v.to_string()).unwrap_or_default()/></div>
+                            <div><label for=ids[3].clone()>"Longitude"</label><input id=ids[3].clone() name="lng" inputmode="decimal" value=o.lng.map(|v| v.to_string()).unwrap_or_default()/></div>
+                            <div><label for=ids[4].clone()>"Geofence (m)"</label><input id=ids[4].clone() name="radius" inputmode="numeric" value=o.radius_m.to_string()/></div>
+                        </div>
+                        <div class="actions"><button type="submit">"Save outlet"</button></div>
+                    </form>
+                </details>
+            </td>
+            <td>{o.address}</td><td>{place}</td><td class="num">{format!("{} m", o.radius_m)}</td>
+        </tr>
+    }
 }
 
 async fn update_merchant(
@@ -644,12 +714,8 @@ async fn enable_merchant(OperatorOnly(me): OperatorOnly, State(s): State<AppStat
     set_merchant_status(&s, &me, &id, tessera_core::types::MerchantStatus::Active).await
 }
 
-async fn add_outlet(
-    OperatorOnly(me): OperatorOnly,
-    State(s): State<AppState>,
-    Path(id): Path<String>,
-    Form(form): Form<OutletForm>,
-) -> Screen {
+/// An outlet's form as an input (a number that is none is said by field).
+fn outlet_input(form: &OutletForm) -> Result<OutletInput, ApiError> {
     let mut bad = vec![];
     let input = OutletInput {
         name: form.name.clone(),
@@ -658,7 +724,39 @@ async fn add_outlet(
         lng: number("lng", &form.lng, &mut bad),
         radius_m: number("radiusM", &form.radius, &mut bad),
     };
-    let made = if bad.is_empty() { merchants::create_outlet(&s.platform.db, &id, &input).await } else { Err(ApiError::validation(bad)) };
+    if bad.is_empty() { Ok(input) } else { Err(ApiError::validation(bad)) }
+}
+
+async fn update_outlet(
+    OperatorOnly(me): OperatorOnly,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(form): Form<OutletForm>,
+) -> Screen {
+    let before = merchants::get_outlet(&s.platform.db, &id).await?;
+    let saved = match outlet_input(&form) {
+        Ok(input) => merchants::update_outlet(&s.platform.db, &id, &input).await,
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(after) => {
+            people::record(&s.platform.db, &me, "outlet.updated", &id, Some(json!(before)), Some(json!(after))).await?;
+            Ok(done(&format!("/console/merchants/{}", before.merchant_id), "saved"))
+        }
+        Err(e) => refused(e, |n, st| render_merchant(&s, &me, &before.merchant_id, OutletForm::default(), n, st)).await,
+    }
+}
+
+async fn add_outlet(
+    OperatorOnly(me): OperatorOnly,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(form): Form<OutletForm>,
+) -> Screen {
+    let made = match outlet_input(&form) {
+        Ok(input) => merchants::create_outlet(&s.platform.db, &id, &input).await,
+        Err(e) => Err(e),
+    };
     match made {
         Ok(o) => {
             people::record(&s.platform.db, &me, "outlet.created", &o.id, None, Some(json!(o))).await?;
