@@ -47,6 +47,8 @@ pub mod geo;
 #[cfg(feature = "server")]
 pub mod idempotency;
 #[cfg(feature = "server")]
+pub mod mail;
+#[cfg(feature = "server")]
 pub mod merchants;
 #[cfg(feature = "server")]
 pub mod partners;

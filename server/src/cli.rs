@@ -290,6 +290,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// Emails an invitation's link when a mail server is configured (`None` when
+/// none is); why it did not go, if it did not.
+pub async fn email_invitation(
+    config: &tessera_core::config::Config,
+    inv: &tessera_core::people::Invitation,
+    link: &str,
+) -> Option<Result<(), String>> {
+    let smtp = config.smtp.as_ref()?;
+    let role = inv.role.to_string().replace('_', " ");
+    let as_what = match &inv.partner_id {
+        Some(p) => format!("{role} of partner {}", p.as_str()),
+        None => role,
+    };
+    let valid_until = inv.expires_at.to_rfc3339();
+    let mail = tessera_core::mail::InvitationMail { to: &inv.email, link, as_what: &as_what, valid_until: &valid_until };
+    let sent = tessera_core::mail::send_invitation(smtp, &mail).await;
+    if let Err(why) = &sent {
+        tracing::warn!(error = %why, "an invitation could not be emailed");
+    }
+    Some(sent)
+}
+
 /// The address of an invitation's page, on this server's public URL.
 pub fn invitation_link(config: &tessera_core::config::Config, token: &str) -> String {
     let origin = config.own_origin().map(|u| u.as_str().trim_end_matches('/').to_string()).unwrap_or_default();
@@ -353,8 +375,14 @@ async fn user_command(platform: &Platform, cmd: UserCommand) -> anyhow::Result<(
             let now = tessera_core::clock::now_ms();
             let (inv, token) = people::invite(db, None, &email, role, partner.as_ref(), now).await.map_err(api_error)?;
             println!("tessera: invitation made for {} ({})", inv.email, inv.role);
-            println!("  link        {}", invitation_link(&platform.config, &token));
+            let link = invitation_link(&platform.config, &token);
+            println!("  link        {link}");
             println!("  valid until {} (once)", inv.expires_at.to_rfc3339());
+            match email_invitation(&platform.config, &inv, &link).await {
+                None => {}
+                Some(Ok(())) => println!("  emailed to  {}", inv.email),
+                Some(Err(why)) => println!("  not emailed ({why}): give them the link yourself"),
+            }
         }
         UserCommand::Unlock { email } => {
             let person = people::unlock(db, None, &email, tessera_core::clock::now_ms()).await.map_err(api_error)?;

@@ -52,6 +52,12 @@ pub struct Settings {
     pub razorpay_webhook_secret: Option<String>,
     /// Razorpay's API (a local fake in tests).
     pub razorpay_base_url: String,
+    /// Where invitations are emailed from, when set: `smtps://user:pass@host:465`,
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtp://host:25`.
+    /// Unset, the invitation link is only shown to whoever made it.
+    pub smtp_url: Option<String>,
+    /// The sender of those emails, e.g. `Tessera <no-reply@example.com>`.
+    pub smtp_from: Option<String>,
     /// Requests per minute per partner on `/integrations/*` (bursts up to this many).
     pub rate_limit_partner_per_minute: u32,
     /// Requests per minute per end user on `/me/*`.
@@ -116,6 +122,8 @@ impl Default for Settings {
             razorpay_key_secret: None,
             razorpay_webhook_secret: None,
             razorpay_base_url: "https://api.razorpay.com/v1".into(),
+            smtp_url: None,
+            smtp_from: None,
             rate_limit_partner_per_minute: 1200,
             rate_limit_user_per_minute: 300,
             rate_limit_session_per_minute: 60,
@@ -154,6 +162,8 @@ pub struct Config {
     pub operator_token: Option<OperatorToken>,
     /// Razorpay's keys, when partners are paid through it.
     pub razorpay: Option<RazorpayKeys>,
+    /// The mail server invitations go out through, if any.
+    pub smtp: Option<SmtpSettings>,
     pub rate_limits: RateLimits,
     pub webhooks: WebhookSettings,
     pub demo_page: bool,
@@ -216,6 +226,20 @@ pub struct RateLimits {
 /// The admin API's bearer token. Never printed.
 #[derive(Clone)]
 pub struct OperatorToken(String);
+
+/// The mail server for invitations (never printed: `Debug` shows the sender only).
+#[derive(Clone)]
+pub struct SmtpSettings {
+    /// Carries the password: never logged (see Debug).
+    pub url: String,
+    pub from: String,
+}
+
+impl fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpSettings").field("from", &self.from).finish_non_exhaustive()
+    }
+}
 
 /// A Razorpay account's keys (never printed: `Debug` shows the key id only).
 #[derive(Clone)]
@@ -426,6 +450,21 @@ impl Config {
             Some(t) => Some(OperatorToken(t.to_string())),
         };
         let set = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(String::from);
+        let smtp = match (set(&s.smtp_url), set(&s.smtp_from)) {
+            (None, None) => None,
+            (Some(url), Some(from)) if (url.starts_with("smtp://") || url.starts_with("smtps://")) && from.contains('@') => {
+                Some(SmtpSettings { url, from })
+            }
+            (Some(_), Some(_)) => {
+                problems
+                    .push("smtp_url must be smtp://… or smtps://… and smtp_from an address (TESSERA_SMTP_URL, TESSERA_SMTP_FROM)".into());
+                None
+            }
+            _ => {
+                problems.push("set both TESSERA_SMTP_URL and TESSERA_SMTP_FROM, or neither".into());
+                None
+            }
+        };
         let razorpay = match (set(&s.razorpay_key_id), set(&s.razorpay_key_secret), set(&s.razorpay_webhook_secret)) {
             (None, None, None) => None,
             (Some(key_id), Some(key_secret), Some(webhook_secret)) if key_id.starts_with("rzp_") => {
@@ -497,6 +536,7 @@ impl Config {
                 shutdown_grace: std::time::Duration::from_secs(s.shutdown_grace_seconds),
                 operator_token,
                 razorpay,
+                smtp,
                 rate_limits: RateLimits {
                     partner_per_minute: s.rate_limit_partner_per_minute,
                     user_per_minute: s.rate_limit_user_per_minute,

@@ -723,7 +723,87 @@ async fn the_vouchers_list_filters_sorts_pages_and_exports(backend: Backend) {
     assert!(csv.contains("\"Draft one\",\"draft\",\"generated\""), "{csv}");
 }
 
+async fn an_operator_unlocks_an_account_and_resets_a_lost_password(backend: Backend) {
+    let app = TestServer::spawn_with(backend, ENV).await;
+    app.create_partner("shop").await;
+    let dev = Signed::new(&app, "dev@shop.example", "partner_developer", Some("shop")).await;
+    for _ in 0..10 {
+        let res = app
+            .request(Method::POST, "/console/login")
+            .json(&json!({ "email": "dev@shop.example", "password": "wrong-password-x" }))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_client_error());
+    }
+    assert_eq!(dev.get("/portal").await.0, StatusCode::SEE_OTHER, "locked: the session is over");
+    let ops = Signed::new(&app, "ops@example.com", "operator", None).await;
+    let (_, page) = ops.get("/console/partners/shop").await;
+    let person = page.split("action=\"/console/people/").nth(1).and_then(|s| s.split('/').next()).unwrap().to_string();
+    assert!(page.contains(&format!("action=\"/console/people/{person}/unlock\"")), "Unlock offered: {page}");
+    let (status, _, page) = ops.post(&format!("/console/people/{person}/reset"), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("New password for dev@shop.example — shown this once"), "{page}");
+    let password = page.split("<code class=\"secret\">").nth(1).and_then(|s| s.split('<').next()).unwrap().to_string();
+    assert_eq!(password.len(), 24);
+    let res = app
+        .request(Method::POST, "/console/login")
+        .json(&json!({ "email": "dev@shop.example", "password": password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "unlocked, with the new password");
+    // A partner's admin cannot reset anyone: the operator's console is not theirs.
+    let admin = Signed::new(&app, "admin@shop.example", "partner_admin", Some("shop")).await;
+    assert_eq!(admin.post(&format!("/console/people/{person}/reset"), &[]).await.0, StatusCode::NOT_FOUND);
+    let (_, audit) = ops.get("/console/audit?action=person.").await;
+    assert!(audit.contains("person.password_changed") && audit.contains("person.locked") && audit.contains("person.unlocked"), "{audit}");
+    assert!(!app.log().contains(&password));
+}
+
+async fn an_invitation_is_emailed_when_a_mail_server_is_configured(backend: Backend) {
+    use crate::support::smtp::FakeSmtp;
+    let smtp = FakeSmtp::start().await;
+    let mut env = ENV.to_vec();
+    env.extend([("TESSERA_SMTP_URL", smtp.url.as_str()), ("TESSERA_SMTP_FROM", "Tessera <no-reply@example.com>")]);
+    let app = TestServer::spawn_with(backend, &env).await;
+    app.create_partner("shop").await;
+    let admin = Signed::new(&app, "admin@shop.example", "partner_admin", Some("shop")).await;
+    let (status, _, page) = admin.post("/portal/team", &[("email", "dev@shop.example"), ("role", "partner_developer")]).await;
+    assert_eq!(status, StatusCode::CREATED, "{page}");
+    assert!(page.contains("Emailed to dev@shop.example."), "{page}");
+    let link = page.split("<code class=\"secret\">").nth(1).and_then(|s| s.split('<').next()).unwrap().to_string();
+    let mails = smtp.messages();
+    assert_eq!(mails.len(), 1);
+    let mail = &mails[0];
+    assert!(mail.contains("To: dev@shop.example") && mail.contains("From: Tessera <no-reply@example.com>"), "{mail}");
+    assert!(mail.contains("Subject: Your invitation to Tessera") && mail.contains("partner developer of partner shop"), "{mail}");
+    assert!(mail.contains(&link), "the link in the mail: {mail}");
+    // The emailed link works.
+    let path = link.split_once("/console/invite/").map(|(_, t)| format!("/console/invite/{t}")).unwrap();
+    assert_eq!(app.get(&path).await.status(), StatusCode::OK);
+}
+
+async fn an_invitation_that_cannot_be_emailed_says_so_and_still_works(backend: Backend) {
+    // Nothing listens there: the mail server is down.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let url = format!("smtp://{closed}");
+    let mut env = ENV.to_vec();
+    env.extend([("TESSERA_SMTP_URL", url.as_str()), ("TESSERA_SMTP_FROM", "no-reply@example.com")]);
+    let app = TestServer::spawn_with(backend, &env).await;
+    let ops = Signed::new(&app, "ops@example.com", "operator", None).await;
+    let (status, _, page) = ops.post("/console/people", &[("email", "second@example.com")]).await;
+    assert_eq!(status, StatusCode::CREATED, "{page}");
+    assert!(page.contains("It could not be emailed (") && page.contains("give them the link yourself"), "{page}");
+    let link = page.split("<code class=\"secret\">").nth(1).and_then(|s| s.split('<').next()).unwrap().to_string();
+    let path = link.split_once("/console/invite/").map(|(_, t)| format!("/console/invite/{t}")).unwrap();
+    assert_eq!(app.get(&path).await.status(), StatusCode::OK);
+}
+
 crate::backend_tests!(
+    an_invitation_is_emailed_when_a_mail_server_is_configured,
+    an_invitation_that_cannot_be_emailed_says_so_and_still_works,
+    an_operator_unlocks_an_account_and_resets_a_lost_password,
     the_vouchers_list_filters_sorts_pages_and_exports,
     a_partner_admin_sets_the_backend_and_a_test_call_shows_the_debug_panel,
     a_test_event_goes_out_signed_once_and_its_answer_is_shown,

@@ -233,25 +233,35 @@ pub fn Chip(text: String) -> impl IntoView {
     view! { <span class=class>{text}</span> }
 }
 
-/// An invitation's link, shown once, with who it is for.
+/// An invitation's link, shown once, with who it is for and whether it was emailed.
 #[component]
-pub fn InvitationLink(inv: tessera_core::people::Invitation, link: String) -> impl IntoView {
-    let until = when(inv.expires_at.millis());
+pub fn InvitationLink(invited: super::Invited) -> impl IntoView {
+    let until = when(invited.inv.expires_at.millis());
+    let email = invited.inv.email.clone();
+    let mailed = match invited.emailed {
+        None => view! { <p class="hint">{format!("Give it to them: it works once, until {until}. They choose their own password.")}</p> }.into_any(),
+        Some(Ok(())) => view! { <div class="notice ok" role="status"><p>{format!("Emailed to {email}. It works once, until {until}.")}</p></div> }.into_any(),
+        Some(Err(why)) => view! {
+            <div class="notice error" role="alert"><p>{format!("It could not be emailed ({why}): give them the link yourself. It works once, until {until}.")}</p></div>
+        }
+        .into_any(),
+    };
     view! {
         <section class="card" aria-labelledby="invitation">
-            <h3 id="invitation">{format!("Invitation for {} — shown this once", inv.email)}</h3>
-            <p><code class="secret">{link}</code></p>
-            <p class="hint">{format!("Give it to them: it works once, until {until}. They choose their own password.")}</p>
+            <h3 id="invitation">{format!("Invitation for {} — shown this once", invited.inv.email)}</h3>
+            <p><code class="secret">{invited.link}</code></p>
+            {mailed}
         </section>
     }
 }
 
-/// People: email, role, and since when locked — with Unlock for an operator.
+/// People: email, role, and since when locked — with Unlock and a password
+/// Reset for an operator (`unlock`).
 #[component]
 pub fn PeopleTable(list: Vec<Person>, unlock: bool) -> impl IntoView {
     view! {
         <table>
-            <thead><tr><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Locked"</th></tr></thead>
+            <thead><tr><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Locked"</th>{unlock.then(|| view! { <th scope="col">"Password"</th> })}</tr></thead>
             <tbody>{list.into_iter().map(|p| {
                 let locked = p.locked_at.map(|t| {
                     let action = format!("/console/people/{}/unlock", p.id);
@@ -260,7 +270,13 @@ pub fn PeopleTable(list: Vec<Person>, unlock: bool) -> impl IntoView {
                         {unlock.then(|| view! { " "<form method="post" action=action class="actions"><button type="submit" class="quiet">"Unlock"</button></form> })}
                     }
                 });
-                view! { <tr><td>{p.email}</td><td>{p.role.to_string().replace('_', " ")}</td><td>{locked.map(|u| u.into_any()).unwrap_or_else(|| "no".into_any())}</td></tr> }
+                let reset = format!("/console/people/{}/reset", p.id);
+                let reset_label = format!("Reset the password of {}", p.email);
+                view! {
+                    <tr><td>{p.email}</td><td>{p.role.to_string().replace('_', " ")}</td><td>{locked.map(|u| u.into_any()).unwrap_or_else(|| "no".into_any())}</td>
+                        {unlock.then(|| view! { <td><form method="post" action=reset aria-label=reset_label><button type="submit" class="quiet">"Reset"</button></form></td> })}
+                    </tr>
+                }
             }).collect_view()}</tbody>
         </table>
     }

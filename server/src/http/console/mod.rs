@@ -189,16 +189,18 @@ pub fn done(to: &str, what: &str) -> Response {
     Redirect::to(&format!("{to}{separator}done={what}")).into_response()
 }
 
+/// An invitation just made: its link (to show once), and whether it was
+/// emailed (`None`: no mail server is configured).
+pub struct Invited {
+    pub inv: people::Invitation,
+    pub link: String,
+    pub emailed: Option<Result<(), String>>,
+}
+
 /// Invites someone (`role` as a form gives it: a partner's role with
-/// `partner`, `operator` without) on behalf of `actor`; the invitation and
-/// its link, to show once.
-pub async fn invite(
-    s: &AppState,
-    actor: &Person,
-    email: &str,
-    role: &str,
-    partner: Option<&PartnerId>,
-) -> Result<(people::Invitation, String), ApiError> {
+/// `partner`, `operator` without) on behalf of `actor`, and emails the link
+/// when a mail server is configured.
+pub async fn invite(s: &AppState, actor: &Person, email: &str, role: &str, partner: Option<&PartnerId>) -> Result<Invited, ApiError> {
     let role = Role::parse(role).filter(|r| (*r == Role::Operator) == partner.is_none()).ok_or_else(|| {
         ApiError::validation(vec![(
             "role",
@@ -206,7 +208,9 @@ pub async fn invite(
         )])
     })?;
     let (inv, token) = people::invite(&s.platform.db, Some(actor), email, role, partner, now_ms()).await?;
-    Ok((inv, crate::cli::invitation_link(&s.platform.config, &token)))
+    let link = crate::cli::invitation_link(&s.platform.config, &token);
+    let emailed = crate::cli::email_invitation(&s.platform.config, &inv, &link).await;
+    Ok(Invited { inv, link, emailed })
 }
 
 /// One CSV field (RFC 4180: quoted, quotes doubled). A field a spreadsheet

@@ -659,16 +659,10 @@ async fn team_page(m: Member, State(s): State<AppState>) -> Screen {
     render_team(&s, &m, None, StatusCode::OK, None).await
 }
 
-async fn render_team(
-    s: &AppState,
-    m: &Member,
-    notice: Option<Notice>,
-    status: StatusCode,
-    invited: Option<(people::Invitation, String)>,
-) -> Screen {
+async fn render_team(s: &AppState, m: &Member, notice: Option<Notice>, status: StatusCode, invited: Option<super::Invited>) -> Screen {
     let members = people::list(&s.platform.db, Some(&m.partner)).await?;
     let body = view! {
-        {invited.map(|(inv, link)| view! { <InvitationLink inv link/> })}
+        {invited.map(|invited| view! { <InvitationLink invited/> })}
         <PeopleTable list=members unlock=false/>
         <InviteForm action="/portal/team".to_string() heading="Invite someone"
             hint="You get a one-time link (24 hours) to give them; they choose their own password. A locked account is unlocked by Tessera's operators."

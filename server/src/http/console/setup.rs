@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/partners/{id}/people", post(add_person))
         .route("/console/people", get(operators_page).post(invite_operator))
         .route("/console/people/{id}/unlock", post(unlock))
+        .route("/console/people/{id}/reset", post(reset_password))
         .route("/console/merchants", get(merchants_page).post(create_merchant))
         .route("/console/merchants/{id}", get(merchant_page).post(update_merchant))
         .route("/console/merchants/{id}/disable", post(disable_merchant))
@@ -327,7 +328,7 @@ async fn render_partner(
     id: &PartnerId,
     notice: Option<Notice>,
     status: StatusCode,
-    invited: Option<(people::Invitation, String)>,
+    invited: Option<super::Invited>,
 ) -> Screen {
     let db = &s.platform.db;
     let partner = partners::get(db, id).await?.view();
@@ -352,7 +353,7 @@ async fn render_partner(
             <div class="actions"><button type="submit">"Save origins"</button></div>
         </form>
         <h2>"People"</h2>
-        {invited.map(|(inv, link)| view! { <InvitationLink inv link/> })}
+        {invited.map(|invited| view! { <InvitationLink invited/> })}
         {if members.is_empty() { view! { <p class="empty">"Nobody yet."</p> }.into_any() } else { view! { <PeopleTable list=members unlock=true/> }.into_any() }}
         <InviteForm action=people_action heading="Invite a person" hint="You get a one-time link (24 hours) to give them; they choose their own password."
             roles=vec![("partner_admin", "Partner admin"), ("partner_developer", "Partner developer"), ("designer", "Designer")]/>
@@ -415,11 +416,11 @@ async fn render_operators(
     me: &Person,
     notice: Option<Notice>,
     status: StatusCode,
-    invited: Option<(people::Invitation, String)>,
+    invited: Option<super::Invited>,
 ) -> Screen {
     let list = people::list(&s.platform.db, None).await?;
     let body = view! {
-        {invited.map(|(inv, link)| view! { <InvitationLink inv link/> })}
+        {invited.map(|invited| view! { <InvitationLink invited/> })}
         <PeopleTable list unlock=true/>
         <p class="hint">"A partner's people are on their partner's page."</p>
         <InviteForm action="/console/people".to_string() heading="Invite an operator" hint="You get a one-time link (24 hours) to give them; they choose their own password."
@@ -443,6 +444,32 @@ async fn unlock(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Path(
         None => "/console/people".to_string(),
     };
     Ok(done(&back, "unlocked"))
+}
+
+/// A new generated password for someone who lost theirs (shown this once):
+/// every session of theirs ends, and the lock (if any) is lifted.
+async fn reset_password(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Path(id): Path<String>) -> Screen {
+    let db = &s.platform.db;
+    let person = people::by_id(db, &id).await?;
+    let password = people::generated_password();
+    let now = tessera_core::clock::now_ms();
+    people::set_password(db, Some(&me.id), &person.id, &password, now).await?;
+    if person.locked_at.is_some() {
+        people::unlock(db, Some(&me.id), &person.email, now).await?;
+    }
+    let back = match &person.partner_id {
+        Some(p) => format!("/console/partners/{}", p.as_str()),
+        None => "/console/people".to_string(),
+    };
+    let body = view! {
+        <section class="card" aria-labelledby="password">
+            <h2 id="password">{format!("New password for {} — shown this once", person.email)}</h2>
+            <p><code class="secret">{password}</code></p>
+            <p class="hint">"Give it to them by a way only they read. Their other sign-ins have ended; they can change it under their account."</p>
+        </section>
+        <p><a href=back>"Back"</a></p>
+    };
+    Ok(page("Password reset", &me, "/console/people", None, StatusCode::OK, body))
 }
 
 // ---------------------------------------------------------------- merchants

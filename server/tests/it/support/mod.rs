@@ -16,6 +16,7 @@ pub mod cluster;
 pub mod ledger;
 pub mod razorpay;
 pub mod receiver;
+pub mod smtp;
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
