@@ -331,6 +331,18 @@ async fn a_developer_finds_why_deliveries_failed_and_resends(backend: Backend) {
     .await;
     assert!(log.contains("CLAIM_CREATED") && log.contains("HTTP 500"), "{log}");
     let event = log.split("href=\"/portal/events/").nth(1).and_then(|s| s.split('"').next()).unwrap().to_string();
+    let res = app
+        .request(Method::GET, &format!("/portal/endpoints/{endpoint}?status=failed&format=csv"))
+        .header("cookie", &dev.cookie)
+        .send()
+        .await
+        .unwrap();
+    let csv = res.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.contains(&format!("\"{event}\",\"CLAIM_CREATED\",\"failed\",\"3\",\"500\"")), "{csv}");
+    let res = app.request(Method::GET, "/portal/events?type=CLAIM_CREATED&format=csv").header("cookie", &dev.cookie).send().await.unwrap();
+    let csv = res.text().await.unwrap();
+    assert!(csv.starts_with("id,type,created_at,data\r\n") && csv.contains(&format!("\"{event}\",\"CLAIM_CREATED\"")), "{csv}");
     let (_, detail) = dev.get(&format!("/portal/events/{event}")).await;
     assert_eq!(detail.matches("<td>HTTP 500</td>").count(), 3, "every attempt listed: {detail}");
     assert!(detail.contains("\"type\": \"CLAIM_CREATED\""), "the payload shown: {detail}");

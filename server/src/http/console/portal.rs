@@ -272,10 +272,32 @@ struct LogFilter {
     status: Option<String>,
     before: Option<String>,
     done: Option<String>,
+    format: Option<String>,
 }
 
 async fn endpoint_page(m: Member, State(s): State<AppState>, Path(id): Path<String>, Query(f): Query<LogFilter>) -> Screen {
     m.may(Job::Webhooks)?;
+    if f.format.as_deref() == Some("csv") {
+        let wanted = f.status.as_deref().and_then(DeliveryStatus::parse);
+        let log = queue::deliveries(&s.platform.db, Scope::Partner(&m.partner), &id, wanted, cursor(f.before.as_deref()), 500).await?;
+        let mut out = String::from("id,event_id,event_type,status,attempts,last_status,last_error,created_at,delivered_at\r\n");
+        for d in &log {
+            let fields = [
+                d.id.clone(),
+                d.event_id.clone(),
+                d.event_type.as_str().to_string(),
+                d.status.to_string(),
+                d.attempts.to_string(),
+                d.last_status.map(|c| c.to_string()).unwrap_or_default(),
+                d.last_error.clone().unwrap_or_default(),
+                d.created_at.to_rfc3339(),
+                d.delivered_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            ];
+            out.push_str(&fields.iter().map(|f| super::csv_field(f)).collect::<Vec<_>>().join(","));
+            out.push_str("\r\n");
+        }
+        return Ok(super::csv_response(out, "deliveries.csv"));
+    }
     let notice = Notice::done(f.done.as_deref());
     render_endpoint(&s, &m, &id, &f, notice, StatusCode::OK, None).await
 }
@@ -358,6 +380,7 @@ async fn render_endpoint(
                 {DeliveryStatus::ALL.iter().map(|st| { let selected = chosen == st.as_str(); view! { <option value=st.as_str() selected=selected>{st.as_str()}</option> } }).collect_view()}
             </select>
             <button type="submit" class="quiet">"Show"</button>
+            <a href=href(&base, &[("status", chosen), ("format", "csv")])>"Export CSV"</a>
         </form>
         {if log.is_empty() {
             view! { <p class="empty">"No deliveries."</p> }.into_any()
@@ -556,11 +579,22 @@ struct EventFilter {
     #[serde(default, rename = "type")]
     kind: String,
     before: Option<String>,
+    format: Option<String>,
 }
 
 async fn events_page(m: Member, State(s): State<AppState>, Query(f): Query<EventFilter>) -> Screen {
     m.may(Job::Webhooks)?;
     let kind = EventType::parse(&f.kind);
+    if f.format.as_deref() == Some("csv") {
+        let list = events::recent(&s.platform.db, &m.partner, kind, cursor(f.before.as_deref()), 500).await?;
+        let mut out = String::from("id,type,created_at,data\r\n");
+        for e in &list {
+            let fields = [e.id.clone(), e.kind.as_str().to_string(), e.created_at.clone(), e.data.to_string()];
+            out.push_str(&fields.iter().map(|f| super::csv_field(f)).collect::<Vec<_>>().join(","));
+            out.push_str("\r\n");
+        }
+        return Ok(super::csv_response(out, "events.csv"));
+    }
     let mut list = events::recent(&s.platform.db, &m.partner, kind, cursor(f.before.as_deref()), PAGE + 1).await?;
     let more = list.len() as i64 > PAGE;
     list.truncate(PAGE as usize);
@@ -577,6 +611,7 @@ async fn events_page(m: Member, State(s): State<AppState>, Query(f): Query<Event
                 {EventType::ALL.iter().map(|t| { let selected = chosen == t.as_str(); view! { <option value=t.as_str() selected=selected>{t.as_str()}</option> } }).collect_view()}
             </select>
             <button type="submit" class="quiet">"Show"</button>
+            <a href=href("/portal/events", &[("type", chosen), ("format", "csv")])>"Export CSV"</a>
         </form>
         {if list.is_empty() {
             view! { <p class="empty">"No events."</p> }.into_any()
