@@ -498,6 +498,22 @@ async fn an_operator_sets_up_a_partner_merchant_outlet_and_voucher_with_a_csv_po
     let (status, _, page) = ops.post(&voucher_page, &[("merchant", merchant.as_str()), ("title", "Kept title"), ("per_user", "two")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("\"two\" is not a number") && page.contains("value=\"Kept title\"") && page.contains("<details open"), "{page}");
+    // Cohorts and an unlock code, from the same form.
+    let mut edit = edit.to_vec();
+    edit.extend([("cohorts", "vip, staff"), ("unlock_code", "KOPI-VIP")]);
+    let (status, _, page) = ops.post(&voucher_page, &edit).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let v = app.admin_ok(Method::GET, &format!("/admin/vouchers/{voucher}"), None).await;
+    assert_eq!((v["cohorts"].clone(), v["unlockCode"].as_str()), (json!(["staff", "vip"]), Some("KOPI-VIP")), "{v}");
+    let (_, page) = ops.get(&voucher_page).await;
+    assert!(page.contains("value=\"staff, vip\"") && page.contains("value=\"KOPI-VIP\""), "the edit form shows them: {page}");
+    let (status, _, page) = ops.post(&voucher_page, &[("merchant", merchant.as_str()), ("title", "x"), ("coin_cost", "ten")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("<code>coinCost</code>"), "{page}");
+    // A form that cannot be read (a field twice) is said on a page, and changes nothing.
+    let (status, _, page) = ops.post(&voucher_page, &[("merchant", merchant.as_str()), ("title", "a"), ("title", "b")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("The form could not be read: ") && page.contains("duplicate field `title`") && page.contains("<main"), "{page}");
     // A picture: checked for its shape, then shown.
     let square = tessera_core::images::sample_png(400, 400, [10, 20, 30]);
     let (status, page) = ops.upload_file(&format!("{voucher_page}/image"), "image", "square.png", "image/png", &square, &[]).await;

@@ -9,7 +9,7 @@
 
 use super::{AppState, Job, Member, OperatorOnly, Screen, layout::page, said_or_shown};
 use axum::{
-    Form, Router,
+    Router,
     extract::{Path, State},
     http::StatusCode,
     routing::{get, post},
@@ -212,12 +212,12 @@ async fn portal_page(m: Member, State(s): State<AppState>) -> Screen {
     render(&s, &m.person, &partner, portal_place(&m), None, StatusCode::OK, None).await
 }
 
-async fn portal_set(m: Member, State(s): State<AppState>, Form(f): Form<SetForm>) -> Screen {
+async fn portal_set(m: Member, State(s): State<AppState>, super::Posted(f): super::Posted<SetForm>) -> Screen {
     m.may(Job::RotateCredentials)?;
     set(&s, &m.person, &m.partner, portal_place(&m), f).await
 }
 
-async fn portal_test(m: Member, State(s): State<AppState>, Form(f): Form<TestForm>) -> Screen {
+async fn portal_test(m: Member, State(s): State<AppState>, super::Posted(f): super::Posted<TestForm>) -> Screen {
     m.may(Job::SeeCredentials)?;
     test(&s, &m.person, &m.partner, portal_place(&m), f).await
 }
@@ -228,7 +228,12 @@ async fn console_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>,
     render(&s, &me, &partner, console_place(&id), None, StatusCode::OK, None).await
 }
 
-async fn console_set(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Path(id): Path<String>, Form(f): Form<SetForm>) -> Screen {
+async fn console_set(
+    OperatorOnly(me): OperatorOnly,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    super::Posted(f): super::Posted<SetForm>,
+) -> Screen {
     let id = PartnerId::new(id);
     set(&s, &me, &id, console_place(&id), f).await
 }
@@ -237,7 +242,7 @@ async fn console_test(
     OperatorOnly(me): OperatorOnly,
     State(s): State<AppState>,
     Path(id): Path<String>,
-    Form(f): Form<TestForm>,
+    super::Posted(f): super::Posted<TestForm>,
 ) -> Screen {
     let id = PartnerId::new(id);
     test(&s, &me, &id, console_place(&id), f).await

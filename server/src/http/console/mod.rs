@@ -243,3 +243,25 @@ pub fn href(path: &str, pairs: &[(&str, &str)]) -> String {
     let q = q.finish();
     if q.is_empty() { path.to_string() } else { format!("{path}?{q}") }
 }
+
+/// A posted form, read as axum's `Form` reads it; one it cannot read (a
+/// field twice, a body that is not a form) is a console page saying why,
+/// not a line of plain text.
+pub struct Posted<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for Posted<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(value)) => Ok(Posted(value)),
+            Err(e) => {
+                Err(Shown(ApiError::new(ErrorCode::BadRequest, format!("The form could not be read: {}.", e.body_text()))).into_response())
+            }
+        }
+    }
+}

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::http::webhooks::{default_in_flight, destinations};
 use axum::{
-    Form, Router,
+    Router,
     extract::{Path, Query, State},
     http::StatusCode,
     routing::{get, post},
@@ -117,7 +117,7 @@ struct RotateForm {
 }
 
 /// A partner admin rotates one of the partner's secrets (24 h of grace).
-async fn rotate_credentials(m: Member, State(s): State<AppState>, Form(f): Form<RotateForm>) -> Screen {
+async fn rotate_credentials(m: Member, State(s): State<AppState>, super::Posted(f): super::Posted<RotateForm>) -> Screen {
     m.may(Job::RotateCredentials)?;
     use tessera_core::partners::SecretKind;
     let (kind, name) = match f.kind.as_str() {
@@ -463,7 +463,7 @@ struct RecoverForm {
     since: String,
 }
 
-async fn recover(m: Member, State(s): State<AppState>, Path(id): Path<String>, Form(f): Form<RecoverForm>) -> Screen {
+async fn recover(m: Member, State(s): State<AppState>, Path(id): Path<String>, super::Posted(f): super::Posted<RecoverForm>) -> Screen {
     m.may(Job::Webhooks)?;
     let queued = match parse_rfc3339(f.since.trim()) {
         Some(since) => queue::recover(&s.platform.db, Scope::Partner(&m.partner), &id, since).await,
@@ -524,7 +524,7 @@ struct TestForm {
 }
 
 /// Sends the catalog's example of a type to the endpoint, once, now.
-async fn send_test(m: Member, State(s): State<AppState>, Path(id): Path<String>, Form(f): Form<TestForm>) -> Screen {
+async fn send_test(m: Member, State(s): State<AppState>, Path(id): Path<String>, super::Posted(f): super::Posted<TestForm>) -> Screen {
     m.may(Job::Webhooks)?;
     let target = queue::target(&s.platform.db, Scope::Partner(&m.partner), &id).await?;
     let Some(kind) = EventType::parse(&f.kind) else {
@@ -718,7 +718,7 @@ struct InviteForm {
     role: String,
 }
 
-async fn invite_member(m: Member, State(s): State<AppState>, Form(f): Form<InviteForm>) -> Screen {
+async fn invite_member(m: Member, State(s): State<AppState>, super::Posted(f): super::Posted<InviteForm>) -> Screen {
     m.may(Job::Team)?;
     match super::invite(&s, &m.person, &f.email, &f.role, Some(&m.partner)).await {
         Ok(invited) => render_team(&s, &m, None, StatusCode::CREATED, Some(invited)).await,

@@ -7,7 +7,7 @@ use super::{
     said_or_shown,
 };
 use axum::{
-    Form, Router,
+    Router,
     extract::{Path, Query, State},
     http::StatusCode,
     routing::{get, post},
@@ -151,7 +151,12 @@ struct Decision {
     note: String,
 }
 
-async fn decide(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Path(id): Path<String>, Form(d): Form<Decision>) -> Screen {
+async fn decide(
+    OperatorOnly(me): OperatorOnly,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    super::Posted(d): super::Posted<Decision>,
+) -> Screen {
     let Some(verdict) = ReviewVerdict::parse(&d.verdict) else {
         let e = tessera_core::error::ApiError::validation(vec![("verdict", "must be approved or rejected".into())]);
         let (notice, status) = said_or_shown(e)?;

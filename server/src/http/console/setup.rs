@@ -9,7 +9,7 @@ use super::{
     said_or_shown,
 };
 use axum::{
-    Form, Router,
+    Router,
     extract::{Multipart, Path, Query, State},
     http::StatusCode,
     routing::{get, post},
@@ -291,7 +291,11 @@ fn lines(text: &str) -> Vec<String> {
     text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
 }
 
-async fn create_partner(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Form(form): Form<PartnerForm>) -> Screen {
+async fn create_partner(
+    OperatorOnly(me): OperatorOnly,
+    State(s): State<AppState>,
+    super::Posted(form): super::Posted<PartnerForm>,
+) -> Screen {
     let new = NewPartner {
         id: given(&form.id),
         name: form.name.trim().to_string(),
@@ -372,7 +376,7 @@ async fn set_origins(
     OperatorOnly(me): OperatorOnly,
     State(s): State<AppState>,
     Path(id): Path<String>,
-    Form(f): Form<OriginsForm>,
+    super::Posted(f): super::Posted<OriginsForm>,
 ) -> Screen {
     let id = PartnerId::new(id);
     let before = partners::get(&s.platform.db, &id).await?.allowed_origins();
@@ -397,7 +401,7 @@ async fn add_person(
     OperatorOnly(me): OperatorOnly,
     State(s): State<AppState>,
     Path(id): Path<String>,
-    Form(f): Form<PersonForm>,
+    super::Posted(f): super::Posted<PersonForm>,
 ) -> Screen {
     let id = PartnerId::new(id);
     partners::get(&s.platform.db, &id).await?;
@@ -429,7 +433,7 @@ async fn render_operators(
     Ok(page("Operators", me, "/console/people", notice, status, body))
 }
 
-async fn invite_operator(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Form(f): Form<PersonForm>) -> Screen {
+async fn invite_operator(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, super::Posted(f): super::Posted<PersonForm>) -> Screen {
     match super::invite(&s, &me, &f.email, "operator", None).await {
         Ok(invited) => render_operators(&s, &me, None, StatusCode::CREATED, Some(invited)).await,
         Err(e) => refused(e, |n, st| render_operators(&s, &me, n, st, None)).await,
@@ -562,7 +566,11 @@ async fn render_merchants(
     Ok(page("Merchants", me, "/console/merchants", notice, status, body))
 }
 
-async fn create_merchant(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Form(form): Form<MerchantForm>) -> Screen {
+async fn create_merchant(
+    OperatorOnly(me): OperatorOnly,
+    State(s): State<AppState>,
+    super::Posted(form): super::Posted<MerchantForm>,
+) -> Screen {
     let input = MerchantInput {
         name: form.name.clone(),
         description: form.description.clone(),
@@ -696,7 +704,7 @@ async fn update_merchant(
     OperatorOnly(me): OperatorOnly,
     State(s): State<AppState>,
     Path(id): Path<String>,
-    Form(form): Form<MerchantForm>,
+    super::Posted(form): super::Posted<MerchantForm>,
 ) -> Screen {
     let before = merchants::get(&s.platform.db, &id).await?;
     let input = MerchantInput {
@@ -758,7 +766,7 @@ async fn update_outlet(
     OperatorOnly(me): OperatorOnly,
     State(s): State<AppState>,
     Path(id): Path<String>,
-    Form(form): Form<OutletForm>,
+    super::Posted(form): super::Posted<OutletForm>,
 ) -> Screen {
     let before = merchants::get_outlet(&s.platform.db, &id).await?;
     let saved = match outlet_input(&form) {
@@ -778,7 +786,7 @@ async fn add_outlet(
     OperatorOnly(me): OperatorOnly,
     State(s): State<AppState>,
     Path(id): Path<String>,
-    Form(form): Form<OutletForm>,
+    super::Posted(form): super::Posted<OutletForm>,
 ) -> Screen {
     let made = match outlet_input(&form) {
         Ok(input) => merchants::create_outlet(&s.platform.db, &id, &input).await,
@@ -819,6 +827,13 @@ struct VoucherForm {
     code_source: String,
     #[serde(default)]
     static_code: String,
+    /// Comma-separated; empty: everyone.
+    #[serde(default)]
+    cohorts: String,
+    #[serde(default)]
+    unlock_code: String,
+    #[serde(default)]
+    coin_cost: String,
 }
 
 /// The vouchers list's filters, order and place (all in the address).
@@ -985,6 +1000,11 @@ fn voucher_fields(form: &VoucherForm) -> impl IntoView + use<> {
                     </select></div>
                 <div><label for="v-static">"The one code (static)"</label><input id="v-static" name="static_code" value=form.static_code.clone()/></div>
             </div>
+            <div class="row">
+                <div><label for="v-cohorts">"Only for cohorts (comma-separated; empty: everyone)"</label><input id="v-cohorts" name="cohorts" size="30" value=form.cohorts.clone()/></div>
+                <div><label for="v-unlock">"Unlisted: shown to who enters"</label><input id="v-unlock" name="unlock_code" value=form.unlock_code.clone()/></div>
+                <div><label for="v-coins">"Coin cost"</label><input id="v-coins" name="coin_cost" inputmode="numeric" value=form.coin_cost.clone()/></div>
+            </div>
     }
 }
 
@@ -1001,6 +1021,9 @@ fn voucher_input(form: &VoucherForm, mut base: VoucherInput) -> Result<VoucherIn
     base.per_user_limit = number("perUserLimit", &form.per_user, &mut bad);
     base.code_source = given(&form.code_source);
     base.static_code = given(&form.static_code);
+    base.cohorts = form.cohorts.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_string).collect();
+    base.unlock_code = given(&form.unlock_code);
+    base.coin_cost = number("coinCost", &form.coin_cost, &mut bad);
     if bad.is_empty() { Ok(base) } else { Err(ApiError::validation(bad)) }
 }
 
@@ -1019,11 +1042,18 @@ impl VoucherForm {
             per_user: v.per_user_limit.to_string(),
             code_source: v.code_source.as_str().to_string(),
             static_code: v.static_code.clone().unwrap_or_default(),
+            cohorts: v.cohorts.join(", "),
+            unlock_code: v.unlock_code.clone().unwrap_or_default(),
+            coin_cost: v.coin_cost.map(|n| n.to_string()).unwrap_or_default(),
         }
     }
 }
 
-async fn create_voucher(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Form(form): Form<VoucherForm>) -> Screen {
+async fn create_voucher(
+    OperatorOnly(me): OperatorOnly,
+    State(s): State<AppState>,
+    super::Posted(form): super::Posted<VoucherForm>,
+) -> Screen {
     let base = VoucherInput {
         merchant_id: form.merchant.clone(),
         title: String::new(),
@@ -1065,7 +1095,7 @@ async fn update_voucher(
     OperatorOnly(me): OperatorOnly,
     State(s): State<AppState>,
     Path(id): Path<String>,
-    Form(form): Form<VoucherForm>,
+    super::Posted(form): super::Posted<VoucherForm>,
 ) -> Screen {
     let before = vouchers::get(&s.platform.db, &id).await?;
     let saved = match voucher_input(&form, before.as_input()) {

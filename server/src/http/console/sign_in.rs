@@ -13,7 +13,7 @@ use super::{
     said_or_shown,
 };
 use axum::{
-    Form, Json, Router,
+    Json, Router,
     extract::{ConnectInfo, Path, Query, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
@@ -169,7 +169,7 @@ async fn give_code(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Form(f): Form<CodeForm>,
+    super::Posted(f): super::Posted<CodeForm>,
 ) -> Result<Response, ApiError> {
     s.limits.sign_in(peer.ip())?;
     let Some(token) = token_in(&headers) else { return Ok(Redirect::to("/console/login").into_response()) };
@@ -237,7 +237,7 @@ async fn accept_invitation(
     State(s): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
-    Form(f): Form<NewPassword>,
+    super::Posted(f): super::Posted<NewPassword>,
 ) -> Result<Response, ApiError> {
     s.limits.sign_in(peer.ip())?;
     let db = &s.platform.db;
@@ -353,7 +353,7 @@ struct PasswordChange {
     repeat: String,
 }
 
-async fn change_password(Signed(me): Signed, State(s): State<AppState>, Form(f): Form<PasswordChange>) -> Screen {
+async fn change_password(Signed(me): Signed, State(s): State<AppState>, super::Posted(f): super::Posted<PasswordChange>) -> Screen {
     let changed = if f.password != f.repeat {
         Err(ApiError::validation(vec![("repeat", "is not the same password".into())]))
     } else {
@@ -373,7 +373,7 @@ async fn begin_totp(Signed(me): Signed, State(s): State<AppState>) -> Screen {
     render_account(&s, &me, None, StatusCode::OK, Some(setup)).await
 }
 
-async fn confirm_totp(Signed(me): Signed, State(s): State<AppState>, Form(f): Form<CodeForm>) -> Screen {
+async fn confirm_totp(Signed(me): Signed, State(s): State<AppState>, super::Posted(f): super::Posted<CodeForm>) -> Screen {
     match people::confirm_totp(&s.platform.db, &me, &f.code, now_ms()).await {
         Ok(()) => Ok(super::done("/console/account", "totp-on")),
         Err(e) => {
@@ -391,7 +391,7 @@ struct PasswordOnly {
     password: String,
 }
 
-async fn remove_totp(Signed(me): Signed, State(s): State<AppState>, Form(f): Form<PasswordOnly>) -> Screen {
+async fn remove_totp(Signed(me): Signed, State(s): State<AppState>, super::Posted(f): super::Posted<PasswordOnly>) -> Screen {
     match people::remove_totp(&s.platform.db, &me, &f.password, now_ms()).await {
         Ok(()) => Ok(super::done("/console/account", "totp-off")),
         Err(e) => {
