@@ -55,10 +55,10 @@ async fn audit_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Q
             view! { <p class="empty">"Nothing recorded."</p> }.into_any()
         } else {
             view! {
-                <table>
+                <div class="scroll"><table>
                     <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"Subject"</th><th scope="col">"Change"</th></tr></thead>
                     <tbody>{lines.into_iter().map(line).collect_view()}</tbody>
-                </table>
+                </table></div>
             }.into_any()
         }}
         {next.map(|href| view! { <p class="pager"><a href=href>"Older →"</a></p> })}

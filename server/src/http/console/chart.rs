@@ -118,12 +118,12 @@ pub fn BarChart(id: String, title: String, summary: String, unit: Unit, labels: 
             })}
             <details>
                 <summary>"The figures"</summary>
-                <table>
+                <div class="scroll"><table>
                     <thead><tr><th scope="col">"Day"</th>{names.into_iter().map(|n| view! { <th scope="col" class="num">{n}</th> }).collect_view()}</tr></thead>
                     <tbody>{table_rows.into_iter().map(|(day, values)| view! {
                         <tr><td>{day}</td>{values.into_iter().map(|v| view! { <td class="num">{v}</td> }).collect_view()}</tr>
                     }).collect_view()}</tbody>
-                </table>
+                </table></div>
             </details>
         </figure>
     }

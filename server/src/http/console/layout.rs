@@ -260,7 +260,7 @@ pub fn InvitationLink(invited: super::Invited) -> impl IntoView {
 #[component]
 pub fn PeopleTable(list: Vec<Person>, unlock: bool) -> impl IntoView {
     view! {
-        <table>
+        <div class="scroll"><table>
             <thead><tr><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Locked"</th>{unlock.then(|| view! { <th scope="col">"Password"</th> })}</tr></thead>
             <tbody>{list.into_iter().map(|p| {
                 let locked = p.locked_at.map(|t| {
@@ -278,7 +278,7 @@ pub fn PeopleTable(list: Vec<Person>, unlock: bool) -> impl IntoView {
                     </tr>
                 }
             }).collect_view()}</tbody>
-        </table>
+        </table></div>
     }
 }
 

@@ -72,7 +72,7 @@ async fn orders_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, 
             view! { <p class="empty">"No orders."</p> }.into_any()
         } else {
             view! {
-                <table>
+                <div class="scroll"><table>
                     <thead><tr><th scope="col">"Order"</th><th scope="col">"Partner"</th><th scope="col">"Gift card"</th><th scope="col" class="num">"Paid"</th><th scope="col">"State"</th><th scope="col">"Created"</th></tr></thead>
                     <tbody>{found.items.into_iter().map(|o| {
                         let href = format!("/console/orders/{}", o.id);
@@ -89,7 +89,7 @@ async fn orders_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, 
                             </tr>
                         }
                     }).collect_view()}</tbody>
-                </table>
+                </table></div>
             }.into_any()
         }}
         {next.map(|h| view! { <p class="pager"><a href=h>"Later orders →"</a></p> })}
@@ -156,13 +156,13 @@ async fn render_order(s: &AppState, me: &tessera_core::people::Person, id: &str,
             <dt>"Created"</dt><dd>{when(o.created_at.millis())}</dd>
             <dt>"Last change"</dt><dd>{when(o.updated_at.millis())}</dd>
         </dl>
-        <table>
+        <div class="scroll"><table>
             <thead><tr><th scope="col">"Line"</th><th scope="col" class="num">"Amount"</th></tr></thead>
             <tbody>
                 {lines.into_iter().map(|(kind, amount)| view! { <tr><td>{kind}</td><td class="num">{amount}</td></tr> }).collect_view()}
                 <tr><th scope="row">"Paid"</th><td class="num"><strong>{money(&o, o.to_pay)}</strong></td></tr>
             </tbody>
-        </table>
+        </table></div>
         {reversible.then(|| view! {
             <form method="post" action=action class="card">
                 <h2>"Reverse"</h2>

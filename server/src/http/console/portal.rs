@@ -194,7 +194,7 @@ async fn render_endpoints(
             view! { <p class="empty">"No endpoints yet: add one below to receive events."</p> }.into_any()
         } else {
             view! {
-                <table>
+                <div class="scroll"><table>
                     <thead><tr><th scope="col">"Endpoint"</th><th scope="col">"Events"</th><th scope="col">"Body"</th><th scope="col">"Status"</th></tr></thead>
                     <tbody>{list.into_iter().map(|e| {
                         let link = format!("/portal/endpoints/{}", e.id);
@@ -208,7 +208,7 @@ async fn render_endpoints(
                             </tr>
                         }
                     }).collect_view()}</tbody>
-                </table>
+                </table></div>
             }.into_any()
         }}
         <form class="card" method="post" action="/portal/endpoints">
@@ -386,7 +386,7 @@ async fn render_endpoint(
             view! { <p class="empty">"No deliveries."</p> }.into_any()
         } else {
             view! {
-                <table aria-labelledby="log">
+                <div class="scroll"><table aria-labelledby="log">
                     <thead><tr><th scope="col">"Event"</th><th scope="col">"Status"</th><th scope="col" class="num">"Attempts"</th><th scope="col">"Last answer"</th><th scope="col">"Created"</th></tr></thead>
                     <tbody>{log.into_iter().map(|d| {
                         let link = format!("/portal/events/{}", d.event_id);
@@ -408,7 +408,7 @@ async fn render_endpoint(
                             </tr>
                         }
                     }).collect_view()}</tbody>
-                </table>
+                </table></div>
             }.into_any()
         }}
         {older.map(|h| view! { <p class="pager"><a href=h>"Older deliveries →"</a></p> })}
@@ -559,10 +559,10 @@ async fn catalog_page(m: Member) -> Screen {
                 <section class="card" id=e.kind.as_str() aria-labelledby=format!("{}-h", e.kind.as_str())>
                     <h2 id=format!("{}-h", e.kind.as_str())><code>{e.kind.as_str()}</code></h2>
                     <p>{e.when}</p>
-                    <table>
+                    <div class="scroll"><table>
                         <thead><tr><th scope="col">"data field"</th><th scope="col">"What it is"</th></tr></thead>
                         <tbody>{e.data.iter().map(|f| view! { <tr><td><code>{f.name}</code>{f.nullable.then_some(" (or null)")}</td><td>{f.about}</td></tr> }).collect_view()}</tbody>
-                    </table>
+                    </table></div>
                     <details><summary>"JSON Schema"</summary><pre>{schema}</pre></details>
                     <details><summary>"Example"</summary><pre>{example}</pre></details>
                 </section>
@@ -617,13 +617,13 @@ async fn events_page(m: Member, State(s): State<AppState>, Query(f): Query<Event
             view! { <p class="empty">"No events."</p> }.into_any()
         } else {
             view! {
-                <table>
+                <div class="scroll"><table>
                     <thead><tr><th scope="col">"Event"</th><th scope="col">"Type"</th><th scope="col">"Created"</th></tr></thead>
                     <tbody>{list.into_iter().map(|e| {
                         let link = format!("/portal/events/{}", e.id);
                         view! { <tr><td><a href=link><code>{e.id}</code></a></td><td>{e.kind.as_str()}</td><td>{e.created_at}</td></tr> }
                     }).collect_view()}</tbody>
-                </table>
+                </table></div>
             }.into_any()
         }}
         {older.map(|h| view! { <p class="pager"><a href=h>"Older events →"</a></p> })}
@@ -659,7 +659,7 @@ async fn event_page(m: Member, State(s): State<AppState>, Path(id): Path<String>
                             view! { <p class="empty">"No attempt yet."</p> }.into_any()
                         } else {
                             view! {
-                                <table>
+                                <div class="scroll"><table>
                                     <thead><tr><th scope="col">"Attempted"</th><th scope="col">"Answer"</th><th scope="col" class="num">"Latency"</th><th scope="col">"Response (first 4 KiB)"</th></tr></thead>
                                     <tbody>{d.attempt_log.into_iter().map(|a| {
                                         let answer = match (a.status_code, a.error) {
@@ -669,7 +669,7 @@ async fn event_page(m: Member, State(s): State<AppState>, Path(id): Path<String>
                                         };
                                         view! { <tr><td>{a.attempted_at}</td><td>{answer}</td><td class="num">{format!("{} ms", a.latency_ms)}</td><td><pre>{a.response_body}</pre></td></tr> }
                                     }).collect_view()}</tbody>
-                                </table>
+                                </table></div>
                             }.into_any()
                         }}
                     </section>

@@ -97,11 +97,11 @@ async fn render(s: &AppState, me: &Person, f: &Filter, notice: Option<Notice>, s
             view! { <p class="empty">"Nothing to review."</p> }.into_any()
         } else {
             view! {
-                <table>
+                <div class="scroll"><table>
                     <thead><tr><th scope="col">"Redeemed"</th><th scope="col">"Partner · user"</th><th scope="col">"Voucher"</th>
                         <th scope="col">"Outlet"</th><th scope="col">"Why flagged"</th><th scope="col">"Verdict"</th></tr></thead>
                     <tbody>{rows.into_iter().map(row).collect_view()}</tbody>
-                </table>
+                </table></div>
             }.into_any()
         }}
         {next_href.map(|href| view! { <p class="pager"><a href=href>"Older ones waiting →"</a></p> })}

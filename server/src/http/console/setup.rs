@@ -261,7 +261,7 @@ async fn render_partners(
                 </dl>
             </section>
         })}
-        <table>
+        <div class="scroll"><table>
             <thead><tr><th scope="col">"Partner"</th><th scope="col">"Name"</th><th scope="col">"Allowed origins"</th><th scope="col">"Sandbox"</th></tr></thead>
             <tbody>
                 {list.into_iter().map(|p| {
@@ -271,7 +271,7 @@ async fn render_partners(
                     view! { <tr><td><a href=href><code>{p.id.into_string()}</code></a></td><td>{p.name}</td><td>{origins}</td><td>{sandbox}</td></tr> }
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
         <form class="card" method="post" action="/console/partners">
             <h2>"Add a partner"</h2>
             <label for="p-name">"Name"</label><input id="p-name" name="name" required maxlength="200" value=form.name/>
@@ -548,13 +548,13 @@ async fn render_merchants(
             <a href=export>"Export CSV"</a>
         </form>
         {if found.is_empty() { view! { <p class="empty">"No merchants."</p> }.into_any() } else { view! {
-        <table>
+        <div class="scroll"><table>
             <thead><tr><th scope="col">"Merchant"</th><th scope="col">"Status"</th><th scope="col">"Since"</th></tr></thead>
             <tbody>{found.into_iter().map(|m| {
                 let href = format!("/console/merchants/{}", m.id);
                 view! { <tr><td><a href=href>{m.name}</a></td><td><Chip text=m.status.to_string()/></td><td>{when(m.created_at.millis())}</td></tr> }
             }).collect_view()}</tbody>
-        </table> }.into_any() }}
+        </table></div> }.into_any() }}
         {next.map(|h| view! { <p class="pager"><a href=h>"More →"</a></p> })}
         <form class="card" method="post" action="/console/merchants">
             <h2>"Add a merchant"</h2>
@@ -643,10 +643,10 @@ async fn render_merchant(s: &AppState, me: &Person, id: &str, form: OutletForm, 
             view! { <p class="empty">"No outlets yet: vouchers of a merchant without outlets cannot be redeemed."</p> }.into_any()
         } else {
             view! {
-                <table>
+                <div class="scroll"><table>
                     <thead><tr><th scope="col">"Outlet"</th><th scope="col">"Address"</th><th scope="col">"Where"</th><th scope="col" class="num">"Geofence"</th></tr></thead>
                     <tbody>{outlets.into_iter().map(|o| view! { <OutletRow o/> }.into_any()).collect_view()}</tbody>
-                </table>
+                </table></div>
             }.into_any()
         }}
         <form class="card" method="post" action=action>
@@ -944,7 +944,7 @@ async fn render_vouchers(
             <a href=export>"Export CSV"</a>
         </form>
         {if found.is_empty() { view! { <p class="empty">"No vouchers."</p> }.into_any() } else { view! {
-        <table>
+        <div class="scroll"><table>
             <thead><tr><th scope="col">"Voucher"</th><th scope="col">"Merchant"</th><th scope="col">"Status"</th><th scope="col" class="num">"Claimed"</th></tr></thead>
             <tbody>{found.into_iter().map(|v| {
                 let href = format!("/console/vouchers/{}", v.id);
@@ -952,7 +952,7 @@ async fn render_vouchers(
                 let claimed = match v.total_stock { Some(t) => format!("{} / {t}", v.claimed_count), None => v.claimed_count.to_string() };
                 view! { <tr><td><a href=href>{tessera_core::markup::plain_text(&v.title)}</a></td><td>{merchant}</td><td><Chip text=v.status.to_string()/></td><td class="num">{claimed}</td></tr> }
             }).collect_view()}</tbody>
-        </table> }.into_any() }}
+        </table></div> }.into_any() }}
         {next.map(|h| view! { <p class="pager"><a href=h>"More →"</a></p> })}
         <form class="card" method="post" action="/console/vouchers">
             <h2>"New voucher (a draft until published)"</h2>
