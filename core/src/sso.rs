@@ -106,7 +106,7 @@ async fn ask(p: &Platform, partner: &Partner, token: &str, reveal: bool) -> (Res
                     "The app's sign-in service is set up at an address Tessera may not call.".into(),
                     Some(debug(None, why.clone())),
                 )),
-                Some(debug(None, why)),
+                reveal.then(|| debug(None, why)),
             );
         }
     };
@@ -117,13 +117,14 @@ async fn ask(p: &Platform, partner: &Partner, token: &str, reveal: bool) -> (Res
             let why = outbound::describe(&e);
             let failure =
                 fail(ErrorCode::SsoFailed, format!("The app's sign-in service did not answer ({why})."), Some(debug(None, why.clone())));
-            return (Err(failure), Some(debug(None, why)));
+            return (Err(failure), reveal.then(|| debug(None, why)));
         }
     };
     let status = answer.status().as_u16();
     let bytes = answer.bytes().await.unwrap_or_default();
     let text: String = String::from_utf8_lossy(&bytes).chars().take(BODY_SHOWN).collect();
-    let shown = Some(debug(Some(status), text.clone()));
+    // Only a test call shows the answer beside a success: a sign-in copies nothing more.
+    let shown = reveal.then(|| debug(Some(status), text.clone()));
     (judge(&bytes, status, text, fail, &debug), shown)
 }
 

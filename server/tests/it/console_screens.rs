@@ -50,21 +50,22 @@ impl<'a> Signed<'a> {
         (res.status(), text(&res.text().await.unwrap()))
     }
 
+    /// A post with the cookie, as the browser sends it from our own page (which
+    /// sends no referrer: `Origin: null`, vouched for by Sec-Fetch-Site).
+    fn post_from_our_page(&self, path: &str, content_type: &str) -> reqwest::RequestBuilder {
+        self.app
+            .request(Method::POST, path)
+            .header("cookie", &self.cookie)
+            .header("content-type", content_type)
+            .header("origin", "null")
+            .header("sec-fetch-site", "same-origin")
+    }
+
     /// A form post as the browser sends it from our page; the status, where it
     /// redirects (if it does) and the page.
     async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, Option<String>, String) {
         let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
-        let res = self
-            .app
-            .request(Method::POST, path)
-            .header("cookie", &self.cookie)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("origin", "null")
-            .header("sec-fetch-site", "same-origin")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let res = self.post_from_our_page(path, "application/x-www-form-urlencoded").body(body).send().await.unwrap();
         let location = res.headers().get("location").map(|l| l.to_str().unwrap().to_string());
         (res.status(), location, text(&res.text().await.unwrap()))
     }
@@ -95,17 +96,7 @@ impl<'a> Signed<'a> {
             body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
         }
         body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-        let res = self
-            .app
-            .request(Method::POST, path)
-            .header("cookie", &self.cookie)
-            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
-            .header("origin", "null")
-            .header("sec-fetch-site", "same-origin")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let res = self.post_from_our_page(path, &format!("multipart/form-data; boundary={boundary}")).body(body).send().await.unwrap();
         (res.status(), text(&res.text().await.unwrap()))
     }
 }
