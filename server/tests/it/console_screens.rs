@@ -303,6 +303,27 @@ async fn a_developer_finds_why_deliveries_failed_and_resends(backend: Backend) {
     let (_, list) = app.partner(&p, Method::GET, "/integrations/webhook-endpoints", None).await;
     let endpoint = list[0]["id"].as_str().unwrap().to_string();
     assert_eq!(list[0]["eventTypes"], json!(["CLAIM_CREATED"]));
+    // Edited: its description and event types; a bad address is refused with the edit form kept open.
+    let edit = [
+        ("url", url.as_str()),
+        ("description", "claims and issues"),
+        ("profile", "tessera"),
+        ("type", "CLAIM_CREATED"),
+        ("type", "VOUCHER_ISSUED"),
+    ];
+    let (status, to, page) = dev.post(&format!("/portal/endpoints/{endpoint}/edit"), &edit).await;
+    assert_eq!((status, to), (StatusCode::SEE_OTHER, Some(format!("/portal/endpoints/{endpoint}?done=saved"))), "{page}");
+    let (_, e) = app.partner(&p, Method::GET, &format!("/integrations/webhook-endpoints/{endpoint}"), None).await;
+    assert_eq!(
+        (e["eventTypes"].clone(), e["description"].as_str(), e["scheme"].as_str()),
+        (json!(["CLAIM_CREATED", "VOUCHER_ISSUED"]), Some("claims and issues"), Some("tessera"))
+    );
+    let (status, _, page) =
+        dev.post(&format!("/portal/endpoints/{endpoint}/edit"), &[("url", "ftp://x.example"), ("description", "kept too")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("<details open") && page.contains("value=\"kept too\""), "{page}");
+    dev.post(&format!("/portal/endpoints/{endpoint}/edit"), &[("url", url.as_str()), ("profile", "tessera"), ("type", "CLAIM_CREATED")])
+        .await;
     // A bad URL is refused by field, the form kept.
     let (status, _, page) = dev.post("/portal/endpoints", &[("url", "ftp://nowhere.example"), ("description", "kept")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/portal/team", get(team_page).post(invite_member))
         .route("/portal/endpoints", get(endpoints_page).post(create_endpoint))
         .route("/portal/endpoints/{id}", get(endpoint_page))
+        .route("/portal/endpoints/{id}/edit", post(edit_endpoint))
         .route("/portal/endpoints/{id}/disable", post(disable))
         .route("/portal/endpoints/{id}/enable", post(enable))
         .route("/portal/endpoints/{id}/rotate", post(rotate))
@@ -143,17 +144,73 @@ async fn rotate_credentials(m: Member, State(s): State<AppState>, super::Posted(
 
 // ---------------------------------------------------------------- endpoints
 
-#[derive(Deserialize, Default)]
-struct EndpointForm {
+#[derive(Deserialize, Default, Clone)]
+pub struct EndpointForm {
     #[serde(default)]
     url: String,
     #[serde(default)]
     description: String,
     #[serde(default)]
     profile: String,
+    /// Empty: the profile's own scheme (create only: a scheme stays with its secret).
+    #[serde(default)]
+    scheme: String,
     /// Every checked type (a form repeats the name).
     #[serde(default, rename = "type")]
     types: Vec<String>,
+}
+
+impl EndpointForm {
+    /// The form as posted. A repeated name (`type`) is read from the raw
+    /// body: serde's form reader takes one value.
+    fn read(raw: &[u8]) -> EndpointForm {
+        let mut form = EndpointForm::default();
+        for (k, v) in url::form_urlencoded::parse(raw) {
+            match k.as_ref() {
+                "url" => form.url = v.into_owned(),
+                "description" => form.description = v.into_owned(),
+                "profile" => form.profile = v.into_owned(),
+                "scheme" => form.scheme = v.into_owned(),
+                "type" => form.types.push(v.into_owned()),
+                _ => {}
+            }
+        }
+        form
+    }
+
+    fn of(e: &Endpoint) -> EndpointForm {
+        EndpointForm {
+            url: e.url.clone(),
+            description: e.description.clone(),
+            profile: e.payload_profile.as_str().to_string(),
+            scheme: e.scheme.as_str().to_string(),
+            types: e.event_types.0.iter().map(|t| t.as_str().to_string()).collect(),
+        }
+    }
+}
+
+/// An endpoint's address, description, body profile and event types, as the
+/// add and edit forms share them (ids prefixed by `id`).
+fn endpoint_fields(form: &EndpointForm, id: &'static str) -> impl IntoView + use<> {
+    let form = form.clone();
+    let [url, description, profile] = ["url", "description", "profile"].map(|f| format!("{id}-{f}"));
+    view! {
+        <label for=url.clone()>"URL"</label>
+        <input id=url name="url" type="url" required size="60" value=form.url.clone() placeholder="https://backend.example.com/tessera/webhooks"/>
+        <label for=description.clone()>"Description"</label>
+        <input id=description name="description" maxlength="500" size="60" value=form.description.clone()/>
+        <label for=profile.clone()>"Body"</label>
+        <select id=profile name="profile">
+            {PayloadProfile::ALL.iter().map(|p| { let selected = form.profile == p.as_str(); view! { <option value=p.as_str() selected=selected>{p.as_str()}</option> } }).collect_view()}
+        </select>
+        <fieldset>
+            <legend>"Event types (none checked: every type)"</legend>
+            {EventType::ALL.iter().map(|t| {
+                let on = form.types.iter().any(|c| c == t.as_str());
+                view! { <label class="inline"><input type="checkbox" name="type" value=t.as_str() checked=on/>{t.as_str()}</label>" " }
+            }).collect_view()}
+        </fieldset>
+    }
 }
 
 async fn endpoints_page(m: Member, State(s): State<AppState>, Query(d): Query<Done>) -> Screen {
@@ -187,7 +244,6 @@ async fn render_endpoints(
     made: Option<EndpointWithSecret>,
 ) -> Screen {
     let list = webhooks::list(&s.platform.db, &m.partner).await?;
-    let checked = form.types.clone();
     let body = view! {
         {made.map(|e| view! { <SecretOnce secret=e.secret/> })}
         {if list.is_empty() {
@@ -213,21 +269,12 @@ async fn render_endpoints(
         }}
         <form class="card" method="post" action="/portal/endpoints">
             <h2>"Add an endpoint"</h2>
-            <label for="e-url">"URL"</label>
-            <input id="e-url" name="url" type="url" required size="60" value=form.url placeholder="https://backend.example.com/tessera/webhooks"/>
-            <label for="e-description">"Description"</label>
-            <input id="e-description" name="description" maxlength="500" size="60" value=form.description/>
-            <label for="e-profile">"Body"</label>
-            <select id="e-profile" name="profile">
-                {PayloadProfile::ALL.iter().map(|p| { let selected = form.profile == p.as_str(); view! { <option value=p.as_str() selected=selected>{p.as_str()}</option> } }).collect_view()}
+            {endpoint_fields(&form, "e")}
+            <label for="e-scheme">"Signing"</label>
+            <select id="e-scheme" name="scheme">
+                <option value="">"the body profile's own"</option>
+                {tessera_core::webhooks::Scheme::ALL.into_iter().map(|sc| { let selected = form.scheme == sc.as_str(); view! { <option value=sc.as_str() selected=selected>{sc.as_str()}</option> } }).collect_view()}
             </select>
-            <fieldset>
-                <legend>"Event types (none checked: every type)"</legend>
-                {EventType::ALL.iter().map(|t| {
-                    let on = checked.iter().any(|c| c == t.as_str());
-                    view! { <label class="inline"><input type="checkbox" name="type" value=t.as_str() checked=on/>{t.as_str()}</label>" " }
-                }).collect_view()}
-            </fieldset>
             <div class="actions"><button type="submit">"Add endpoint"</button></div>
         </form>
     };
@@ -236,19 +283,10 @@ async fn render_endpoints(
 
 async fn create_endpoint(m: Member, State(s): State<AppState>, axum::extract::RawForm(raw): axum::extract::RawForm) -> Screen {
     m.may(Job::Webhooks)?;
-    // A repeated name (`type`) is read from the raw form: serde's form reader takes one value.
-    let mut form = EndpointForm::default();
-    for (k, v) in url::form_urlencoded::parse(&raw) {
-        match k.as_ref() {
-            "url" => form.url = v.into_owned(),
-            "description" => form.description = v.into_owned(),
-            "profile" => form.profile = v.into_owned(),
-            "type" => form.types.push(v.into_owned()),
-            _ => {}
-        }
-    }
+    let form = EndpointForm::read(&raw);
     let new = NewEndpoint {
         url: form.url.trim().to_string(),
+        scheme: tessera_core::webhooks::Scheme::parse(&form.scheme),
         payload_profile: PayloadProfile::parse(&form.profile),
         event_types: Some(form.types.clone()),
         description: Some(form.description.trim().to_string()),
@@ -263,6 +301,36 @@ async fn create_endpoint(m: Member, State(s): State<AppState>, axum::extract::Ra
         Err(e) => {
             let (notice, status) = said_or_shown(e)?;
             render_endpoints(&s, &m, form, Some(notice), status, None).await
+        }
+    }
+}
+
+/// Saves an endpoint's address, description, profile and event types.
+async fn edit_endpoint(
+    m: Member,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    axum::extract::RawForm(raw): axum::extract::RawForm,
+) -> Screen {
+    m.may(Job::Webhooks)?;
+    let scope = Scope::Partner(&m.partner);
+    let before = webhooks::get(&s.platform.db, scope, &id).await?;
+    let form = EndpointForm::read(&raw);
+    let change = tessera_core::webhooks::EndpointUpdate {
+        url: Some(form.url.trim().to_string()),
+        payload_profile: PayloadProfile::parse(&form.profile),
+        event_types: Some(form.types.clone()),
+        description: Some(form.description.trim().to_string()),
+        ..Default::default()
+    };
+    match webhooks::update(&s.platform.db, destinations(&s), scope, &id, change).await {
+        Ok(after) => {
+            people::record(&s.platform.db, &m.person, "endpoint.updated", &id, Some(json!(before)), Some(json!(after))).await?;
+            Ok(done(&format!("/portal/endpoints/{id}"), "saved"))
+        }
+        Err(e) => {
+            let (notice, status) = said_or_shown(e)?;
+            render_endpoint(&s, &m, &id, &LogFilter::default(), Some(notice), status, Some(Once::Edit(form))).await
         }
     }
 }
@@ -311,14 +379,17 @@ async fn render_endpoint(
     status: StatusCode,
     once: Option<Once>,
 ) -> Screen {
-    let (secret, tested) = match once {
-        Some(Once::Secret(secret)) => (Some(secret), None),
-        Some(Once::Test(t)) => (None, Some(t)),
-        None => (None, None),
+    let (secret, tested, edit) = match once {
+        Some(Once::Secret(secret)) => (Some(secret), None, None),
+        Some(Once::Test(t)) => (None, Some(t), None),
+        Some(Once::Edit(form)) => (None, None, Some(form)),
+        None => (None, None, None),
     };
     let db = &s.platform.db;
     let scope = Scope::Partner(&m.partner);
     let e: Endpoint = webhooks::get(db, scope, id).await?;
+    let edit_refused = edit.is_some();
+    let edit_form = edit.unwrap_or_else(|| EndpointForm::of(&e));
     let takes: Vec<EventType> = if e.event_types.0.is_empty() { EventType::ALL.to_vec() } else { e.event_types.0.clone() };
     let wanted = f.status.as_deref().and_then(DeliveryStatus::parse);
     let mut log = queue::deliveries(db, scope, id, wanted, cursor(f.before.as_deref()), PAGE + 1).await?;
@@ -352,6 +423,13 @@ async fn render_endpoint(
             <form method="post" action=format!("{base}/rotate")><button type="submit" class="quiet">"Rotate secret"</button></form>
         </div>
         {tested.map(|t| view! { <TestResult t/> })}
+        <details class="card" open=edit_refused>
+            <summary><strong>"Edit"</strong></summary>
+            <form method="post" action=format!("{base}/edit")>
+                {endpoint_fields(&edit_form, "edit")}
+                <div class="actions"><button type="submit">"Save changes"</button></div>
+            </form>
+        </details>
         <form class="card" method="post" action=format!("{base}/test")>
             <h2>"Send a test event"</h2>
             <p class="hint">"Sends the catalog's example of a type to this endpoint now, signed as every delivery is, and shows what your backend answered. \
@@ -487,6 +565,8 @@ async fn recover(m: Member, State(s): State<AppState>, Path(id): Path<String>, s
 pub enum Once {
     Secret(String),
     Test(Tested),
+    /// The edit form as sent (a refused save).
+    Edit(EndpointForm),
 }
 
 /// A test event as sent, and what came of it.

@@ -50,6 +50,16 @@ async fn screens(s: &AppState, partner: &PartnerId) -> Result<Vec<(String, Strin
     if let Some(m) = tessera_core::merchants::list(db, Some(tessera_core::types::MerchantStatus::Active)).await?.into_iter().next() {
         out.insert(2, (format!("/consumer/merchants/{}?{client}", m.id), format!("Merchant ({})", m.name)));
     }
+    // A voucher's screen, and a gift card's checkout when one is sold.
+    let published = tessera_core::vouchers::Find { status: Some(tessera_core::types::VoucherStatus::Published), ..Default::default() };
+    let some = tessera_core::vouchers::find(db, &published, 50).await?;
+    if let Some(v) = some.iter().find(|v| v.price.is_none() && v.cohorts.is_empty() && v.unlock_code.is_none()) {
+        out.insert(3, (format!("/consumer/vouchers/{}?{client}", v.id), "Voucher".to_string()));
+    }
+    if let Some(v) = some.iter().find(|v| v.price.is_some() && v.cohorts.is_empty()) {
+        out.push((format!("/consumer/buy/{}?{client}", v.id), "Checkout".to_string()));
+    }
+    out.push((format!("/consumer/favorites?{client}"), "Favourites".to_string()));
     Ok(out)
 }
 
