@@ -341,6 +341,17 @@ pub async fn list(db: &Db) -> Result<Vec<Partner>, ApiError> {
     Ok(sqlx::query_as(sql).fetch_all(db.pool()).await?)
 }
 
+/// A page of partners by id (the console's list): whose id or name has
+/// `text`, after the partner `after`.
+pub async fn page(db: &Db, text: &str, after: &str, limit: i64) -> Result<Vec<Partner>, ApiError> {
+    let text = text.trim().to_lowercase().replace(['%', '_'], "");
+    let like = if text.is_empty() { String::new() } else { format!("%{text}%") };
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM partners WHERE ($1 = '' OR LOWER(id) LIKE $1 OR LOWER(name) LIKE $1) AND id > $2 ORDER BY id LIMIT $3"
+    ));
+    Ok(sqlx::query_as(sql).bind(like).bind(after).bind(limit.clamp(1, 500)).fetch_all(db.pool()).await?)
+}
+
 pub async fn set_allowed_origins(p: &Platform, id: &PartnerId, origins: &[String]) -> Result<Partner, ApiError> {
     let db = &p.db;
     let origins = parse_origins(origins)?;

@@ -756,6 +756,17 @@ async fn the_vouchers_list_filters_sorts_pages_and_exports(backend: Backend) {
     assert_eq!(titles(&drafts), ["Draft two", "Draft one"]);
     let (_, some) = ops.get("/console/vouchers?q=v-05&sort=title").await;
     assert_eq!(titles(&some), ["V-050", "V-051", "V-052", "V-053", "V-054", "V-055"]);
+    // Partners page on too, by id.
+    for i in 0..52 {
+        app.admin_ok(Method::POST, "/admin/partners", Some(json!({ "id": format!("pp-{i:03}"), "name": format!("Partner {i}") }))).await;
+    }
+    let (_, first) = ops.get("/console/partners?q=pp-").await;
+    assert_eq!(first.matches("href=\"/console/partners/pp-").count(), 50, "{first}");
+    let more = first.split("<p class=\"pager\"><a href=\"").nth(1).unwrap().split('"').next().unwrap().replace("&amp;", "&");
+    assert_eq!(more, "/console/partners?q=pp-&after=pp-049");
+    let (_, second) = ops.get(&more).await;
+    assert!(second.contains("href=\"/console/partners/pp-050\"") && second.contains("href=\"/console/partners/pp-051\""), "{second}");
+    assert!(!second.contains("href=\"/console/partners/pp-049\"") && !second.contains("class=\"pager\""), "{second}");
     let res = app.request(Method::GET, "/console/vouchers?status=draft&format=csv").header("cookie", &ops.cookie).send().await.unwrap();
     assert_eq!(res.headers()["content-disposition"], "attachment; filename=\"vouchers.csv\"");
     let csv = res.text().await.unwrap();

@@ -198,21 +198,16 @@ struct PartnerForm {
 struct PartnerList {
     #[serde(default)]
     q: String,
+    #[serde(default)]
+    after: String,
     format: Option<String>,
     done: Option<String>,
-}
-
-/// The partners whose id or name has `q` (partners are few: one page, read whole).
-async fn partners_matching(s: &AppState, q: &str) -> Result<Vec<partners::Partner>, ApiError> {
-    let q = q.trim().to_lowercase();
-    let all = partners::list(&s.platform.db).await?;
-    Ok(all.into_iter().filter(|p| q.is_empty() || p.id.as_str().contains(&q) || p.name.to_lowercase().contains(&q)).collect())
 }
 
 async fn partners_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>, Query(l): Query<PartnerList>) -> Screen {
     if l.format.as_deref() == Some("csv") {
         let mut out = String::from("id,name,allowed_origins,sandbox,integration_base_url,created_at\r\n");
-        for p in partners_matching(&s, &l.q).await? {
+        for p in partners::page(&s.platform.db, &l.q, &l.after, 500).await? {
             let v = p.view();
             let fields = [
                 v.id.into_string(),
@@ -228,7 +223,7 @@ async fn partners_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>
         return Ok(super::csv_response(out, "partners.csv"));
     }
     let form = PartnerForm::default();
-    render_partners(&s, &me, &l.q, form, Notice::done(l.done.as_deref()), StatusCode::OK, None).await
+    render_partners(&s, &me, &l, form, Notice::done(l.done.as_deref()), StatusCode::OK, None).await
 }
 
 /// The partners, and the form to add one; `made` shows a new partner's
@@ -236,14 +231,18 @@ async fn partners_page(OperatorOnly(me): OperatorOnly, State(s): State<AppState>
 async fn render_partners(
     s: &AppState,
     me: &Person,
-    q: &str,
+    l: &PartnerList,
     form: PartnerForm,
     notice: Option<Notice>,
     status: StatusCode,
     made: Option<partners::PartnerCredentials>,
 ) -> Screen {
-    let list = partners_matching(s, q).await?;
-    let (q, export) = (q.to_string(), super::href("/console/partners", &[("q", q), ("format", "csv")]));
+    const PAGE: i64 = 50;
+    let mut list = partners::page(&s.platform.db, &l.q, &l.after, PAGE + 1).await?;
+    let more = list.len() as i64 > PAGE;
+    list.truncate(PAGE as usize);
+    let next = more.then(|| list.last().map(|p| super::href("/console/partners", &[("q", &l.q), ("after", p.id.as_str())]))).flatten();
+    let (q, export) = (l.q.clone(), super::href("/console/partners", &[("q", &l.q), ("format", "csv")]));
     let body = view! {
         <form class="filters" method="get" action="/console/partners">
             <div><label for="f-q">"Id or name has"</label><input id="f-q" name="q" value=q/></div>
@@ -272,6 +271,7 @@ async fn render_partners(
                 }).collect_view()}
             </tbody>
         </table></div>
+        {next.map(|h| view! { <p class="pager"><a href=h>"More →"</a></p> })}
         <form class="card" method="post" action="/console/partners">
             <h2>"Add a partner"</h2>
             <label for="p-name">"Name"</label><input id="p-name" name="name" required maxlength="200" value=form.name/>
@@ -306,9 +306,12 @@ async fn create_partner(
         Ok((partner, creds)) => {
             people::record(&s.platform.db, &me, "partner.created", partner.id.as_str(), None, Some(json!(partner.view()))).await?;
             let notice = Notice::ok(format!("Partner {} added.", partner.id.as_str()));
-            render_partners(&s, &me, "", PartnerForm::default(), Some(notice), StatusCode::CREATED, Some(creds)).await
+            render_partners(&s, &me, &PartnerList::default(), PartnerForm::default(), Some(notice), StatusCode::CREATED, Some(creds)).await
         }
-        Err(e) => refused(e, |n, st| render_partners(&s, &me, "", form, n, st, None)).await,
+        Err(e) => {
+            let l = PartnerList::default();
+            refused(e, |n, st| render_partners(&s, &me, &l, form, n, st, None)).await
+        }
     }
 }
 
