@@ -15,6 +15,8 @@ use clap::Parser;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
+mod fanout;
+
 use std::{
     sync::{
         Arc,
@@ -50,6 +52,13 @@ struct Args {
     /// Seconds of the fixed-rate phase.
     #[arg(long, default_value_t = 3)]
     rate_seconds: usize,
+    /// Only the webhook fan-out, at these sizes (e.g. 10000,100000,1000000):
+    /// see `fanout`.
+    #[arg(long, value_delimiter = ',')]
+    fanout: Vec<usize>,
+    /// The server's database, where `--fanout` writes its fans.
+    #[arg(long)]
+    database_url: Option<String>,
 }
 
 fn now_s() -> i64 {
@@ -190,6 +199,10 @@ async fn main() -> anyhow::Result<()> {
     let args = Arc::new(Args::parse());
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency * 2).build()?;
+    if !args.fanout.is_empty() {
+        let url = args.database_url.as_deref().context("--fanout needs --database-url")?;
+        return fanout::run(&client, &args, &args.fanout, url).await;
+    }
 
     // Load: a partner, a merchant with an outlet, vouchers, users.
     // A sandbox partner: its orders are paid through the built-in sandbox provider.

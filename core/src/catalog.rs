@@ -354,9 +354,14 @@ pub(crate) mod server {
     /// the NULL user and no code equals NULL, so `visible_to("NULL", "NULL")` is
     /// what anyone, signed out, may see.
     pub(crate) fn visible_to(user: &str, coupon: &str) -> String {
+        format!("(v.status = 'published' AND m.status = 'active' AND {})", open_to(user, coupon))
+    }
+
+    /// [`visible_to`] without the voucher's and merchant's status: its unlock
+    /// code and cohorts admit `user` holding `coupon`.
+    pub(crate) fn open_to(user: &str, coupon: &str) -> String {
         format!(
-            "(v.status = 'published' AND m.status = 'active' \
-             AND (v.unlock_code IS NULL OR v.unlock_code = {coupon}) \
+            "((v.unlock_code IS NULL OR v.unlock_code = {coupon}) \
              AND (NOT EXISTS (SELECT 1 FROM voucher_cohorts vc WHERE vc.voucher_id = v.id) \
                   OR EXISTS (SELECT 1 FROM voucher_cohorts vc JOIN user_cohorts uc ON uc.cohort = vc.cohort \
                              WHERE vc.voucher_id = v.id AND uc.user_id = {user})))"

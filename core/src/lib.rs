@@ -41,6 +41,8 @@ pub mod event_catalog;
 #[cfg(feature = "server")]
 pub mod events;
 #[cfg(feature = "server")]
+pub mod fanout;
+#[cfg(feature = "server")]
 pub mod favorites;
 #[cfg(feature = "server")]
 pub mod geo;

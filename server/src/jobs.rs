@@ -1,7 +1,7 @@
 //! The background jobs `tessera serve` runs beside the HTTP server and the
 //! webhook worker, each until shutdown: coin reversals (every second), order
 //! recovery (every two seconds), the
-//! feed's sequencer (every 250 ms) and housekeeping (every minute). Each
+//! feed's sequencer (every 250 ms), fan-outs (every 100 ms) and housekeeping (every minute). Each
 //! job's work is rows in the database, so a crash loses none of it.
 
 use std::time::Duration;
@@ -60,6 +60,31 @@ pub async fn sequencer(platform: Platform, stopping: watch::Receiver<bool>) {
     every("sequencer", platform, Duration::from_millis(250), stopping, move || async move {
         if let Err(e) = tessera_core::events::sequence_pending(&platform.db).await {
             tracing::warn!(error = %e.message(), "could not give events their feed positions; will retry");
+        }
+    })
+    .await;
+}
+
+/// Writes the events of published vouchers' fan-outs a batch at a time
+/// (`tessera_core::fanout`), looking for work every 100 ms; durable: the work
+/// is rows in `fanout_jobs`, each batch committed with its cursor.
+pub async fn fanout(platform: Platform, stopping: watch::Receiver<bool>) {
+    let platform = &platform;
+    let stop = stopping.clone();
+    every("fanout", platform, Duration::from_millis(100), stopping, move || {
+        let stop = stop.clone();
+        async move {
+            // Batch after batch while there is work, stopping between batches at shutdown.
+            while !*stop.borrow() {
+                match tessera_core::fanout::expand(&platform.db).await {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e.message(), "could not write a fan-out's events; will retry");
+                        break;
+                    }
+                }
+            }
         }
     })
     .await;

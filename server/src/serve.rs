@@ -36,6 +36,7 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
     let reversals = tokio::spawn(jobs::coin_reversals(platform.clone(), stopping.clone()));
     let recovery = tokio::spawn(jobs::order_recovery(platform.clone(), stopping.clone()));
     let sequencer = tokio::spawn(jobs::sequencer(platform.clone(), stopping.clone()));
+    let fanout = tokio::spawn(jobs::fanout(platform.clone(), stopping.clone()));
     let worker =
         config.webhooks.worker.then(|| tokio::spawn(crate::webhook_worker::run(platform.clone(), stopping.clone(), config.shutdown_grace)));
     let connections = hyper_util::server::graceful::GracefulShutdown::new();
@@ -59,6 +60,7 @@ pub async fn serve(platform: Platform) -> anyhow::Result<()> {
     reversals.abort();
     recovery.abort();
     sequencer.abort();
+    fanout.abort();
     if let Some(worker) = worker {
         // It drains in parallel with the HTTP server, within the same grace
         // period from the signal, then records its last attempts (up to 2 s)

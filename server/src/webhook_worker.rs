@@ -28,7 +28,7 @@ use tokio::sync::{Notify, mpsc, watch};
 /// The most of a receiver's answer kept with the attempt.
 const BODY_KEPT: usize = 4096;
 /// Events turned into deliveries per dispatch.
-const DISPATCH_BATCH: i64 = 500;
+const DISPATCH_BATCH: i64 = 2_000;
 
 /// The HTTP client deliveries go out with: no redirects followed (a 3xx is a
 /// failure), no proxy, every address checked (see `tessera_core::outbound`).
@@ -99,6 +99,7 @@ pub async fn send_once(platform: &Platform, target: &Target, event_id: &str, env
         endpoint_id: target.id.clone(),
         attempts: 0,
         retry_step: 0,
+        next_attempt_at: 0,
         payload: envelope,
     };
     let body = body_of(&platform.db, target, &d).await;

@@ -115,8 +115,17 @@ pub struct Leased {
     pub endpoint_id: String,
     pub attempts: i64,
     pub retry_step: i64,
+    pub next_attempt_at: i64,
     pub payload: String,
 }
+
+/// Endpoint `$1`'s live leases at `$2`, across every instance (a range of `webhook_deliveries_ready`).
+pub const IN_FLIGHT: &str = "SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'pending' AND lease_until > $2";
+
+/// Endpoint `$1`'s leases that lapsed by `$2` (a crashed instance's, or one
+/// whose renewal stalled), given back so they are leased again.
+pub const GIVE_BACK_LAPSED: &str = "UPDATE webhook_deliveries SET lease_until = 0, leased_by = NULL \
+     WHERE endpoint_id = $1 AND status = 'pending' AND lease_until > 0 AND lease_until <= $2";
 
 /// The code and PIN of the gift card an order event reports, for a hubble
 /// endpoint that opted in (read when sending: codes are never stored in an event).
@@ -129,12 +138,16 @@ pub async fn card_codes(db: &Db, event_payload: &str) -> Result<Option<super::pr
     Ok(found.map(|(card_number, card_pin)| super::profiles::CardCodes { card_number, card_pin }))
 }
 
-/// Enabled endpoints that have deliveries due now.
+/// Enabled endpoints that have deliveries due now (not leased, or leased and
+/// lapsed): two probes of `webhook_deliveries_ready` per endpoint.
 pub async fn due_targets(db: &Db, now: i64) -> Result<Vec<Target>, ApiError> {
     Ok(sqlx::query_as(
         "SELECT w.id, w.url, w.scheme, w.secret, w.secret_previous, w.secret_previous_until, w.max_in_flight, \
-         w.payload_profile, w.include_codes FROM webhook_endpoints w WHERE w.status = 'enabled' AND EXISTS (SELECT 1 FROM webhook_deliveries d \
-           WHERE d.endpoint_id = w.id AND d.status = 'pending' AND d.next_attempt_at <= $1 AND d.lease_until <= $1)",
+         w.payload_profile, w.include_codes FROM webhook_endpoints w WHERE w.status = 'enabled' AND (\
+           EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = w.id AND d.status = 'pending' \
+             AND d.lease_until = 0 AND d.next_attempt_at <= $1) \
+           OR EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = w.id AND d.status = 'pending' \
+             AND d.lease_until > 0 AND d.lease_until <= $1))",
     )
     .bind(now)
     .fetch_all(db.pool())
@@ -146,8 +159,9 @@ pub async fn due_targets(db: &Db, now: i64) -> Result<Vec<Target>, ApiError> {
 /// more than its `maxInFlight` leased at once across every instance: the
 /// endpoint's row is locked while its live leases are counted (PostgreSQL;
 /// SQLite has one writer). Concurrent instances never lease the same
-/// delivery: the UPDATE re-checks the lease, and PostgreSQL skips rows
-/// another instance is taking.
+/// delivery (PostgreSQL skips rows another instance is taking). Four
+/// statements a call whatever the batch, each an index range, and the
+/// deliveries come back with their events' bodies.
 pub async fn lease(db: &Db, endpoint_id: &str, instance: &str, now: i64, lease: Duration, limit: i64) -> Result<Vec<Leased>, ApiError> {
     if limit <= 0 {
         return Ok(Vec::new());
@@ -157,7 +171,7 @@ pub async fn lease(db: &Db, endpoint_id: &str, instance: &str, now: i64, lease: 
     let until = now + lease.as_millis() as i64;
     let endpoint = endpoint_id.to_string();
     let who = instance.to_string();
-    let leased: Vec<(String,)> = db
+    let mut leased: Vec<Leased> = db
         .write(move |tx| {
             Box::pin(async move {
                 let Some((max_in_flight,)): Option<(i64,)> =
@@ -165,13 +179,8 @@ pub async fn lease(db: &Db, endpoint_id: &str, instance: &str, now: i64, lease: 
                 else {
                     return Ok(Vec::new());
                 };
-                let (busy,): (i64,) = sqlx::query_as(
-                    "SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = $1 AND lease_until > $2 AND status = 'pending'",
-                )
-                .bind(&endpoint)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
+                sqlx::query(GIVE_BACK_LAPSED).bind(&endpoint).bind(now).execute(&mut *tx).await?;
+                let (busy,): (i64,) = sqlx::query_as(IN_FLIGHT).bind(&endpoint).bind(now).fetch_one(&mut *tx).await?;
                 let limit = limit.min(max_in_flight - busy);
                 if limit <= 0 {
                     return Ok(Vec::new());
@@ -180,19 +189,9 @@ pub async fn lease(db: &Db, endpoint_id: &str, instance: &str, now: i64, lease: 
             })
         })
         .await?;
-    if leased.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT d.id, d.event_id, d.endpoint_id, d.attempts, d.retry_step, e.payload \
-         FROM webhook_deliveries d JOIN events e ON e.id = d.event_id WHERE d.id IN ({}) ORDER BY d.next_attempt_at, d.id",
-        placeholders(1, leased.len())
-    ));
-    let mut q = sqlx::query_as(sql);
-    for (id,) in &leased {
-        q = q.bind(id);
-    }
-    Ok(q.fetch_all(db.pool()).await?)
+    // RETURNING promises no order.
+    leased.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
+    Ok(leased)
 }
 
 /// What one attempt came to.
@@ -248,7 +247,9 @@ pub fn retry_delay(schedule: &[Duration], step: i64, retry_after: Option<Duratio
 /// Records attempts and moves each delivery on (delivered, retry, failed);
 /// a 410 disables its endpoint, as do `disable_after` of failures. Only
 /// deliveries still leased by `instance` move (a lease that expired belongs to
-/// whoever took it next); every attempt is recorded regardless.
+/// whoever took it next); every attempt is recorded regardless. One
+/// transaction and two statements for the whole batch (the attempts, the
+/// deliveries), then one or two for each endpoint in it.
 pub async fn record(
     db: &Db,
     instance: &str,
@@ -260,79 +261,169 @@ pub async fn record(
     db.write(move |tx| {
         Box::pin(async move {
             let now = now_ms();
-            let mut decided = Vec::with_capacity(outcomes.len());
-            for o in &outcomes {
-                // The delivery may be gone (its endpoint deleted meanwhile): then there is nothing to record.
-                sqlx::query(
-                    "INSERT INTO webhook_attempts (id, delivery_id, attempted_at, status_code, latency_ms, response_body, error, instance) \
-                     SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = $2)",
-                )
-                .bind(new_id())
-                .bind(&o.delivery_id)
-                .bind(o.attempted_at)
-                .bind(o.status.map(i64::from))
-                .bind(o.latency_ms)
-                .bind(&o.body)
-                .bind(&o.error)
-                .bind(&instance)
-                .execute(&mut *tx)
-                .await?;
-                let next = if o.delivered() {
-                    Next::Delivered
-                } else if o.status == Some(410) {
-                    Next::Failed
-                } else {
-                    retry_delay(&schedule, o.retry_step, o.retry_after).map_or(Next::Failed, Next::Retry)
-                };
-                let (status, next_at, step) = match next {
-                    Next::Delivered => (DeliveryStatus::Delivered, now, o.retry_step),
-                    Next::Retry(ms) => (DeliveryStatus::Pending, now + ms, o.retry_step + 1),
-                    Next::Failed => (DeliveryStatus::Failed, now, o.retry_step + 1),
-                };
-                sqlx::query(
-                    "UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1, retry_step = $4, next_attempt_at = $5, \
-                     lease_until = 0, leased_by = NULL, last_status = $6, last_error = $7, updated_at = $8, \
-                     delivered_at = CASE WHEN $3 = 'delivered' THEN $8 ELSE delivered_at END \
-                     WHERE id = $1 AND leased_by = $2 AND status = 'pending'",
-                )
-                .bind(&o.delivery_id)
-                .bind(&instance)
-                .bind(status)
-                .bind(step)
-                .bind(next_at)
-                .bind(o.status.map(i64::from))
-                .bind(&o.error)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                if o.delivered() {
-                    sqlx::query("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL")
-                        .bind(&o.endpoint_id)
-                        .execute(&mut *tx)
-                        .await?;
-                } else if o.status == Some(410) {
-                    disable_in(tx, &o.endpoint_id, DisabledReason::Gone, now).await?;
-                } else {
-                    sqlx::query("UPDATE webhook_endpoints SET failing_since = $2 WHERE id = $1 AND failing_since IS NULL")
-                        .bind(&o.endpoint_id)
-                        .bind(o.attempted_at)
-                        .execute(&mut *tx)
-                        .await?;
-                    // The endpoint may be gone too (deleted while the attempt was in flight).
-                    let failing_since: Option<(Option<i64>,)> = sqlx::query_as("SELECT failing_since FROM webhook_endpoints WHERE id = $1")
-                        .bind(&o.endpoint_id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    if failing_since.and_then(|(since,)| since).is_some_and(|since| now - since >= disable_after.as_millis() as i64) {
-                        disable_in(tx, &o.endpoint_id, DisabledReason::Failing, now).await?;
+            let decided: Vec<Next> = outcomes
+                .iter()
+                .map(|o| {
+                    if o.delivered() {
+                        Next::Delivered
+                    } else if o.status == Some(410) {
+                        Next::Failed
+                    } else {
+                        retry_delay(&schedule, o.retry_step, o.retry_after).map_or(Next::Failed, Next::Retry)
+                    }
+                })
+                .collect();
+            for (outcomes, decided) in outcomes.chunks(RECORD_CHUNK).zip(decided.chunks(RECORD_CHUNK)) {
+                record_attempts(tx, &instance, outcomes).await?;
+                move_deliveries(tx, &instance, outcomes, decided, now).await?;
+            }
+            for (endpoint, health) in endpoint_health(&outcomes) {
+                match health {
+                    Health::Gone => disable_in(tx, endpoint, DisabledReason::Gone, now).await?,
+                    Health::Succeeding => {
+                        sqlx::query("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL")
+                            .bind(endpoint)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    Health::Failing { since, after_success } => {
+                        // Failing since the first failure after its last success: this batch's, or an earlier one's.
+                        let set = if after_success {
+                            "UPDATE webhook_endpoints SET failing_since = $2 WHERE id = $1"
+                        } else {
+                            "UPDATE webhook_endpoints SET failing_since = $2 WHERE id = $1 AND failing_since IS NULL"
+                        };
+                        sqlx::query(set).bind(endpoint).bind(since).execute(&mut *tx).await?;
+                        // The endpoint may be gone (deleted while the attempt was in flight).
+                        let failing_since: Option<(Option<i64>,)> =
+                            sqlx::query_as("SELECT failing_since FROM webhook_endpoints WHERE id = $1")
+                                .bind(endpoint)
+                                .fetch_optional(&mut *tx)
+                                .await?;
+                        if failing_since.and_then(|(since,)| since).is_some_and(|since| now - since >= disable_after.as_millis() as i64) {
+                            disable_in(tx, endpoint, DisabledReason::Failing, now).await?;
+                        }
                     }
                 }
-                decided.push(next);
             }
             Ok::<_, ApiError>(decided)
         })
     })
     .await
+}
+
+/// Outcomes written per statement (8 and 7 parameters each: well under either engine's limit).
+const RECORD_CHUNK: usize = 512;
+
+/// The attempts, one multi-row INSERT; a delivery gone meanwhile (its endpoint deleted) has none.
+async fn record_attempts(tx: &mut sqlx::AnyConnection, instance: &str, outcomes: &[Outcome]) -> Result<(), ApiError> {
+    let rows = value_rows(outcomes.len(), 7, &["", "", "BIGINT", "BIGINT", "BIGINT", "", ""], 2);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "WITH v (id, delivery_id, attempted_at, status_code, latency_ms, response_body, error) AS (VALUES {rows}) \
+         INSERT INTO webhook_attempts (id, delivery_id, attempted_at, status_code, latency_ms, response_body, error, instance) \
+         SELECT v.id, v.delivery_id, v.attempted_at, v.status_code, v.latency_ms, v.response_body, v.error, $1 FROM v \
+         WHERE EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.id = v.delivery_id)"
+    ));
+    let mut q = sqlx::query(sql).bind(instance);
+    for o in outcomes {
+        q = q
+            .bind(new_id())
+            .bind(&o.delivery_id)
+            .bind(o.attempted_at)
+            .bind(o.status.map(i64::from))
+            .bind(o.latency_ms)
+            .bind(&o.body)
+            .bind(&o.error);
+    }
+    q.execute(&mut *tx).await?;
+    Ok(())
+}
+
+/// The deliveries still leased by `instance` moved on as `decided`, one UPDATE
+/// joined on the primary key alone (`leased_by` is set only while pending, so
+/// no status condition is needed that could lead the planner to another index).
+async fn move_deliveries(
+    tx: &mut sqlx::AnyConnection,
+    instance: &str,
+    outcomes: &[Outcome],
+    decided: &[Next],
+    now: i64,
+) -> Result<(), ApiError> {
+    let rows = value_rows(outcomes.len(), 6, &["", "", "BIGINT", "BIGINT", "BIGINT", ""], 3);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "WITH v (id, status, retry_step, next_attempt_at, last_status, last_error) AS (VALUES {rows}) \
+         UPDATE webhook_deliveries SET status = v.status, attempts = webhook_deliveries.attempts + 1, retry_step = v.retry_step, \
+           next_attempt_at = v.next_attempt_at, lease_until = 0, leased_by = NULL, last_status = v.last_status, last_error = v.last_error, \
+           updated_at = $2, delivered_at = CASE WHEN v.status = 'delivered' THEN $2 ELSE webhook_deliveries.delivered_at END \
+         FROM v WHERE webhook_deliveries.id = v.id AND webhook_deliveries.leased_by = $1"
+    ));
+    let mut q = sqlx::query(sql).bind(instance).bind(now);
+    for (o, next) in outcomes.iter().zip(decided) {
+        let (status, next_at, step) = match next {
+            Next::Delivered => (DeliveryStatus::Delivered, now, o.retry_step),
+            Next::Retry(ms) => (DeliveryStatus::Pending, now + ms, o.retry_step + 1),
+            Next::Failed => (DeliveryStatus::Failed, now, o.retry_step + 1),
+        };
+        q = q.bind(&o.delivery_id).bind(status.as_str()).bind(step).bind(next_at).bind(o.status.map(i64::from)).bind(&o.error);
+    }
+    q.execute(&mut *tx).await?;
+    Ok(())
+}
+
+/// `n` rows of `width` placeholders for a VALUES list, numbered from `first`;
+/// a non-empty `casts[i]` types column i (PostgreSQL infers a VALUES column
+/// from its first row, which may be a NULL).
+fn value_rows(n: usize, width: usize, casts: &[&str], first: usize) -> String {
+    (0..n)
+        .map(|r| {
+            let cells: Vec<String> = (0..width)
+                .map(|c| {
+                    let p = first + r * width + c;
+                    match casts.get(c) {
+                        Some(t) if !t.is_empty() => format!("CAST(${p} AS {t})"),
+                        _ => format!("${p}"),
+                    }
+                })
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What a batch of outcomes says of an endpoint's health.
+#[derive(Debug, PartialEq, Eq)]
+enum Health {
+    /// It answered 410: disable it.
+    Gone,
+    /// Its last attempt in the batch succeeded.
+    Succeeding,
+    /// Its last attempt failed; `since` the first failure after its last
+    /// success in the batch (`after_success`), or the batch's first failure.
+    Failing { since: i64, after_success: bool },
+}
+
+/// Each endpoint's [`Health`] after the batch, taking its outcomes in the order they were attempted.
+fn endpoint_health(outcomes: &[Outcome]) -> Vec<(&str, Health)> {
+    let mut sorted: Vec<&Outcome> = outcomes.iter().collect();
+    sorted.sort_by_key(|o| o.attempted_at);
+    let mut out: Vec<(&str, Health)> = Vec::new();
+    for o in sorted {
+        let known = out.iter().position(|(e, _)| *e == o.endpoint_id);
+        let next = match (known.map(|i| &out[i].1), o.delivered()) {
+            (Some(Health::Gone), _) => Health::Gone,
+            _ if o.status == Some(410) => Health::Gone,
+            (_, true) => Health::Succeeding,
+            (Some(Health::Succeeding), false) => Health::Failing { since: o.attempted_at, after_success: true },
+            (Some(Health::Failing { since, after_success }), false) => Health::Failing { since: *since, after_success: *after_success },
+            (None, false) => Health::Failing { since: o.attempted_at, after_success: false },
+        };
+        match known {
+            Some(i) => out[i].1 = next,
+            None => out.push((&o.endpoint_id, next)),
+        }
+    }
+    out
 }
 
 /// Disables an endpoint inside a transaction; its waiting deliveries fail.
@@ -349,7 +440,8 @@ pub(crate) async fn disable_in(tx: &mut sqlx::AnyConnection, endpoint_id: &str, 
     if done.rows_affected() > 0 {
         tracing::warn!(endpoint = endpoint_id, reason = reason.as_str(), "webhook endpoint disabled");
         sqlx::query(
-            "UPDATE webhook_deliveries SET status = 'failed', last_error = 'the endpoint was disabled', updated_at = $2 \
+            "UPDATE webhook_deliveries SET status = 'failed', last_error = 'the endpoint was disabled', updated_at = $2, \
+               lease_until = 0, leased_by = NULL \
              WHERE endpoint_id = $1 AND status = 'pending' AND lease_until <= $2",
         )
         .bind(endpoint_id)

@@ -138,24 +138,31 @@ impl Backend {
         }
     }
 
-    /// Leases endpoint `$3`'s due deliveries (at most `$4`, due by `$2`) to
-    /// instance `$5` until `$1`, answering their ids. PostgreSQL skips rows
-    /// another instance is leasing.
+    /// Leases endpoint `$3`'s due deliveries (at most `$4`, due by `$2`, not
+    /// leased) to instance `$5` until `$1`, answering each as the worker sends
+    /// it (with its event's body): one statement, read through
+    /// `webhook_deliveries_ready` in the order it keeps (no sort), whatever the
+    /// table's statistics. PostgreSQL skips rows another instance is leasing.
     pub fn lease_due_deliveries(self) -> String {
         let candidates = "SELECT id FROM webhook_deliveries WHERE endpoint_id = $3 AND status = 'pending' \
-             AND next_attempt_at <= $2 AND lease_until <= $2 ORDER BY next_attempt_at, id LIMIT $4";
+             AND lease_until = 0 AND next_attempt_at <= $2 ORDER BY next_attempt_at, id LIMIT $4";
+        // The target's columns qualified: `picked` has an `id` too.
+        let returning = "webhook_deliveries.id, webhook_deliveries.event_id, webhook_deliveries.endpoint_id, webhook_deliveries.attempts, \
+             webhook_deliveries.retry_step, webhook_deliveries.next_attempt_at, \
+             (SELECT e.payload FROM events e WHERE e.id = webhook_deliveries.event_id) AS payload";
         match self {
             // Materialized: PostgreSQL may otherwise re-run a LIMIT subquery inside
-            // IN (...) and lease more rows than asked for.
+            // IN (...) and lease more rows than asked for. The rows picked are
+            // locked and re-checked by FOR UPDATE, so the UPDATE joins on the key
+            // alone (no other condition that could steer it to another index).
             Backend::Postgres => format!(
                 "WITH picked AS MATERIALIZED ({candidates} FOR UPDATE SKIP LOCKED) \
-                 UPDATE webhook_deliveries d SET lease_until = $1, leased_by = $5 FROM picked \
-                 WHERE d.id = picked.id AND d.status = 'pending' AND d.lease_until <= $2 RETURNING d.id"
+                 UPDATE webhook_deliveries SET lease_until = $1, leased_by = $5 FROM picked \
+                 WHERE webhook_deliveries.id = picked.id RETURNING {returning}"
             ),
-            Backend::Sqlite => format!(
-                "UPDATE webhook_deliveries SET lease_until = $1, leased_by = $5 \
-                 WHERE id IN ({candidates}) AND status = 'pending' AND lease_until <= $2 RETURNING id"
-            ),
+            Backend::Sqlite => {
+                format!("UPDATE webhook_deliveries SET lease_until = $1, leased_by = $5 WHERE id IN ({candidates}) RETURNING {returning}")
+            }
         }
     }
 
@@ -167,20 +174,26 @@ impl Backend {
             // being settled, and waiting would let the others' leases lapse.
             Backend::Postgres => format!(
                 "UPDATE webhook_deliveries SET lease_until = $1 WHERE id IN \
-                 (SELECT id FROM webhook_deliveries WHERE leased_by = $2 AND status = 'pending' AND id IN ({list}) FOR UPDATE SKIP LOCKED)"
+                 (SELECT id FROM webhook_deliveries WHERE leased_by = $2 AND id IN ({list}) FOR UPDATE SKIP LOCKED)"
             ),
             Backend::Sqlite => {
-                format!("UPDATE webhook_deliveries SET lease_until = $1 WHERE leased_by = $2 AND status = 'pending' AND id IN ({list})")
+                format!("UPDATE webhook_deliveries SET lease_until = $1 WHERE leased_by = $2 AND id IN ({list})")
             }
         }
     }
 
-    /// `VOUCHER_PUBLISHED` to every fan of merchant `$5` who can see voucher
-    /// `$3` (`fans_can_see`, a condition on `u`), in one statement: ids
-    /// `$1` + the row number, the envelope built by the database (`$2` the
-    /// time as text, `$4` title, `$6` merchant name, `$7` value type, `$8` the
-    /// time). Changes one row per fan.
+    /// `VOUCHER_PUBLISHED` to the fans of merchant `$5` after user `$10` up to
+    /// user `$11` who may see voucher `$3` (`fans_can_see`, a condition on `u`
+    /// and `v`), in one statement: ids `$1` + their position (`$9` + the row
+    /// number), the envelope built by the database (`$2` the time as text, `$4`
+    /// title, `$6` merchant name, `$7` value type, `$8` the time). Changes one
+    /// row per fan.
     pub fn fan_out_voucher_published(self, fans_can_see: &str) -> String {
+        let fans = format!(
+            "SELECT u.partner_id, u.id AS user_id, u.external_user_id, $9 + row_number() OVER (ORDER BY u.id) AS n \
+             FROM favorites f JOIN users u ON u.id = f.user_id JOIN vouchers v ON v.id = $3 \
+             WHERE f.merchant_id = $5 AND f.user_id > $10 AND f.user_id <= $11 AND u.erased_at IS NULL AND {fans_can_see}"
+        );
         match self {
             Backend::Sqlite => format!(
                 "INSERT INTO events (id, partner_id, type, user_id, payload, created_at) \
@@ -188,10 +201,7 @@ impl Backend {
                    json_object('id', $1 || printf('%012x', n), 'type', 'VOUCHER_PUBLISHED', 'createdAt', $2, 'data', \
                      json_object('userId', user_id, 'externalUserId', external_user_id, 'voucherId', $3, 'voucherTitle', $4, \
                        'merchantId', $5, 'merchantName', $6, 'valueType', $7)), $8 \
-                 FROM (SELECT u.partner_id, u.id AS user_id, u.external_user_id, row_number() OVER (ORDER BY u.id) AS n \
-                       FROM favorites f JOIN users u ON u.id = f.user_id \
-                       JOIN vouchers v ON v.id = $3 JOIN merchants m ON m.id = v.merchant_id \
-                       WHERE f.merchant_id = $5 AND u.erased_at IS NULL AND {fans_can_see}) fans"
+                 FROM ({fans}) fans"
             ),
             Backend::Postgres => format!(
                 "INSERT INTO events (id, partner_id, type, user_id, payload, created_at) \
@@ -199,11 +209,23 @@ impl Backend {
                    json_build_object('id', $1 || lpad(to_hex(n), 12, '0'), 'type', 'VOUCHER_PUBLISHED', 'createdAt', $2::text, 'data', \
                      json_build_object('userId', user_id, 'externalUserId', external_user_id, 'voucherId', $3::text, \
                        'voucherTitle', $4::text, 'merchantId', $5::text, 'merchantName', $6::text, 'valueType', $7::text))::text, $8 \
-                 FROM (SELECT u.partner_id, u.id AS user_id, u.external_user_id, row_number() OVER (ORDER BY u.id) AS n \
-                       FROM favorites f JOIN users u ON u.id = f.user_id \
-                       JOIN vouchers v ON v.id = $3 JOIN merchants m ON m.id = v.merchant_id \
-                       WHERE f.merchant_id = $5 AND u.erased_at IS NULL AND {fans_can_see}) fans"
+                 FROM ({fans}) fans"
             ),
+        }
+    }
+
+    /// The oldest fan-out job, locked on PostgreSQL (instances expand
+    /// different jobs; one job's batches are written one at a time).
+    pub fn pick_fanout_job(self) -> &'static str {
+        match self {
+            Backend::Postgres => {
+                "SELECT id, voucher_id, id_prefix, voucher_title, merchant_id, merchant_name, value_type, published_at, after_user_id, written \
+                 FROM fanout_jobs ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+            }
+            Backend::Sqlite => {
+                "SELECT id, voucher_id, id_prefix, voucher_title, merchant_id, merchant_name, value_type, published_at, after_user_id, written \
+                 FROM fanout_jobs ORDER BY created_at, id LIMIT 1"
+            }
         }
     }
 

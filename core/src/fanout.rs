@@ -1,0 +1,165 @@
+//! A voucher published to its merchant's fans: one `VOUCHER_PUBLISHED` event
+//! per fan who may see it, however many fans there are.
+//!
+//! The publish's transaction counts the fans, records a fan-out job and writes
+//! the first batch of events; the rest are written [`BATCH`] fans per
+//! transaction by [`expand`] (a background job of `tessera serve`), each batch
+//! moving the job's cursor in the same transaction. So the publish answers in
+//! about the same time for 10 or 10⁶ fans and holds no lock for long, and the
+//! fan-out is still one decision: once the publish commits every fan's event
+//! will be written exactly once, across crashes and instances (a batch and its
+//! cursor commit together; PostgreSQL instances lock the job they expand).
+//!
+//! Events carry the publish's time and the voucher's title and merchant as
+//! they were at publishing. The fans are those the merchant has when each
+//! batch is written: a fan who leaves in the seconds a million-fan fan-out
+//! takes may miss it, one who arrives may get it.
+
+use crate::{clock::to_rfc3339, db::Db, error::ApiError, ids::new_id};
+
+/// Fans written per transaction.
+pub const BATCH: i64 = 5_000;
+
+/// A fan-out still being written.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct Job {
+    id: String,
+    voucher_id: String,
+    id_prefix: String,
+    voucher_title: String,
+    merchant_id: String,
+    merchant_name: String,
+    value_type: Option<String>,
+    published_at: i64,
+    after_user_id: String,
+    written: i64,
+}
+
+/// Inside the publish's transaction (the voucher just became published):
+/// counts the fans of its merchant who may see it, writes the first batch of
+/// their events and leaves a job for the rest. Answers how many fans.
+pub(crate) async fn start(
+    tx: &mut sqlx::AnyConnection,
+    backend: crate::config::Backend,
+    voucher_id: &str,
+    now: i64,
+) -> Result<u64, ApiError> {
+    let (title, merchant_id, merchant_name, value_type): (String, String, String, Option<String>) = sqlx::query_as(
+        "SELECT v.title, v.merchant_id, m.name, v.value_type FROM vouchers v JOIN merchants m ON m.id = v.merchant_id WHERE v.id = $1",
+    )
+    .bind(voucher_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let count = sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM favorites f JOIN users u ON u.id = f.user_id JOIN vouchers v ON v.id = $1 \
+         JOIN merchants m ON m.id = v.merchant_id WHERE f.merchant_id = $2 AND u.erased_at IS NULL AND {}",
+        crate::catalog::server::visible_to("u.id", "NULL")
+    ));
+    let (fans,): (i64,) = sqlx::query_as(count).bind(voucher_id).bind(&merchant_id).fetch_one(&mut *tx).await?;
+    if fans == 0 {
+        return Ok(0);
+    }
+    // Ids share a fresh UUIDv7 prefix and end in the fan's position, so they
+    // sort after every earlier event and among themselves.
+    let job = Job {
+        id: new_id(),
+        voucher_id: voucher_id.to_string(),
+        id_prefix: new_id()[..24].to_string(),
+        voucher_title: title,
+        merchant_id,
+        merchant_name,
+        value_type,
+        published_at: now,
+        after_user_id: String::new(),
+        written: 0,
+    };
+    sqlx::query(
+        "INSERT INTO fanout_jobs (id, voucher_id, id_prefix, voucher_title, merchant_id, merchant_name, value_type, published_at, \
+         after_user_id, written, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $8)",
+    )
+    .bind(&job.id)
+    .bind(&job.voucher_id)
+    .bind(&job.id_prefix)
+    .bind(&job.voucher_title)
+    .bind(&job.merchant_id)
+    .bind(&job.merchant_name)
+    .bind(&job.value_type)
+    .bind(job.published_at)
+    .bind(&job.after_user_id)
+    .bind(job.written)
+    .execute(&mut *tx)
+    .await?;
+    write_batch(tx, backend, &job).await?;
+    Ok(fans as u64)
+}
+
+/// Writes the next batch of the oldest fan-out job (see the module docs);
+/// answers how many fans' events it wrote (0: no job waits).
+pub async fn expand(db: &Db) -> Result<u64, ApiError> {
+    let backend = db.backend();
+    db.write(move |tx| {
+        Box::pin(async move {
+            let job: Option<Job> = sqlx::query_as(backend.pick_fanout_job()).fetch_optional(&mut *tx).await?;
+            match job {
+                Some(job) => write_batch(tx, backend, &job).await,
+                None => Ok(0),
+            }
+        })
+    })
+    .await
+}
+
+/// Expands every waiting fan-out job (at most `max_batches` batches).
+pub async fn expand_all(db: &Db, max_batches: u32) -> Result<u64, ApiError> {
+    let mut written = 0;
+    for _ in 0..max_batches {
+        let n = expand(db).await?;
+        if n == 0 {
+            break;
+        }
+        written += n;
+    }
+    Ok(written)
+}
+
+/// The events of the job's next [`BATCH`] fans, and the job moved past them
+/// (deleted after its last fans), in the caller's transaction.
+async fn write_batch(tx: &mut sqlx::AnyConnection, backend: crate::config::Backend, job: &Job) -> Result<u64, ApiError> {
+    let (last,): (Option<String>,) = sqlx::query_as(
+        "SELECT MAX(user_id) FROM (SELECT user_id FROM favorites WHERE merchant_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3) AS batch",
+    )
+    .bind(&job.merchant_id)
+    .bind(&job.after_user_id)
+    .bind(BATCH)
+    .fetch_one(&mut *tx)
+    .await?;
+    let Some(last) = last else {
+        sqlx::query("DELETE FROM fanout_jobs WHERE id = $1").bind(&job.id).execute(&mut *tx).await?;
+        return Ok(0);
+    };
+    let sql = backend.fan_out_voucher_published(&crate::catalog::server::open_to("u.id", "NULL"));
+    let written = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(&job.id_prefix)
+        .bind(to_rfc3339(job.published_at))
+        .bind(&job.voucher_id)
+        .bind(&job.voucher_title)
+        .bind(&job.merchant_id)
+        .bind(&job.merchant_name)
+        .bind(&job.value_type)
+        .bind(job.published_at)
+        .bind(job.written)
+        .bind(&job.after_user_id)
+        .bind(&last)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    sqlx::query("UPDATE fanout_jobs SET after_user_id = $2, written = written + $3 WHERE id = $1")
+        .bind(&job.id)
+        .bind(&last)
+        .bind(written as i64)
+        .execute(&mut *tx)
+        .await?;
+    // An empty batch (every fan in it hidden from the voucher) still moves the
+    // cursor: answer at least 1 so the caller goes on.
+    Ok(written.max(1))
+}
