@@ -8,6 +8,7 @@
 //! instance's leases expire and the deliveries go out again (at least once).
 
 use super::Scheme;
+use crate::config::Backend;
 use crate::error::ErrorCode;
 use crate::types::{DeliveryStatus, DisabledReason, EndpointStatus, EventType, Scope, Timestamp};
 use crate::{
@@ -35,28 +36,21 @@ pub async fn dispatch(db: &Db, limit: i64) -> Result<usize, ApiError> {
         return Ok(0);
     }
     let now = now_ms();
-    let list = placeholders(2, ids.len());
+    let picked = db.backend().json_rows("$2", &[("id", "TEXT")]);
+    let list = serde_json::Value::Array(ids.iter().map(|(id,)| serde_json::json!({ "id": id })).collect()).to_string();
     let insert = sqlx::AssertSqlSafe(format!(
         "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, partner_id, status, next_attempt_at, last_error, created_at, updated_at) \
          SELECT e.id || '.' || w.id, e.id, w.id, e.partner_id, \
            CASE WHEN w.status = 'enabled' THEN 'pending' ELSE 'failed' END, $1, \
            CASE WHEN w.status = 'enabled' THEN NULL ELSE 'the endpoint was disabled' END, $1, $1 \
-         FROM events e JOIN webhook_endpoints w ON w.partner_id = e.partner_id AND w.created_at <= e.created_at \
+         FROM {picked} AS p JOIN events e ON e.id = p.id \
+           JOIN webhook_endpoints w ON w.partner_id = e.partner_id AND w.created_at <= e.created_at \
            AND (w.event_types = '' OR w.event_types LIKE '%,' || e.type || ',%') \
-         WHERE e.id IN ({list}) \
-         ON CONFLICT (event_id, endpoint_id) DO NOTHING"
+         WHERE true ON CONFLICT (event_id, endpoint_id) DO NOTHING"
     ));
-    let mut q = sqlx::query(insert).bind(now);
-    for (id,) in &ids {
-        q = q.bind(id);
-    }
-    q.execute(&mut *tx).await?;
-    let mark = sqlx::AssertSqlSafe(format!("UPDATE events SET dispatched_at = $1 WHERE id IN ({list})"));
-    let mut q = sqlx::query(mark).bind(now);
-    for (id,) in &ids {
-        q = q.bind(id);
-    }
-    q.execute(&mut *tx).await?;
+    sqlx::query(insert).bind(now).bind(&list).execute(&mut *tx).await?;
+    let mark = sqlx::AssertSqlSafe(format!("UPDATE events SET dispatched_at = $1 WHERE id IN (SELECT p.id FROM {picked} AS p)"));
+    sqlx::query(mark).bind(now).bind(&list).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(ids.len())
 }
@@ -258,6 +252,7 @@ pub async fn record(
     disable_after: Duration,
 ) -> Result<Vec<Next>, ApiError> {
     let instance = instance.to_string();
+    let backend = db.backend();
     db.write(move |tx| {
         Box::pin(async move {
             let now = now_ms();
@@ -273,10 +268,8 @@ pub async fn record(
                     }
                 })
                 .collect();
-            for (outcomes, decided) in outcomes.chunks(RECORD_CHUNK).zip(decided.chunks(RECORD_CHUNK)) {
-                record_attempts(tx, &instance, outcomes).await?;
-                move_deliveries(tx, &instance, outcomes, decided, now).await?;
-            }
+            record_attempts(tx, backend, &instance, &outcomes).await?;
+            move_deliveries(tx, backend, &instance, &outcomes, &decided, now).await?;
             for (endpoint, health) in endpoint_health(&outcomes) {
                 match health {
                     Health::Gone => disable_in(tx, endpoint, DisabledReason::Gone, now).await?,
@@ -312,30 +305,35 @@ pub async fn record(
     .await
 }
 
-/// Outcomes written per statement (8 and 7 parameters each: well under either engine's limit).
-const RECORD_CHUNK: usize = 512;
-
-/// The attempts, one multi-row INSERT; a delivery gone meanwhile (its endpoint deleted) has none.
-async fn record_attempts(tx: &mut sqlx::AnyConnection, instance: &str, outcomes: &[Outcome]) -> Result<(), ApiError> {
-    let rows = value_rows(outcomes.len(), 7, &["", "", "BIGINT", "BIGINT", "BIGINT", "", ""], 2);
+/// The attempts, one INSERT for the batch; a delivery gone meanwhile (its endpoint deleted) has none.
+async fn record_attempts(tx: &mut sqlx::AnyConnection, backend: Backend, instance: &str, outcomes: &[Outcome]) -> Result<(), ApiError> {
+    let v = backend.json_rows(
+        "$2",
+        &[
+            ("id", "TEXT"),
+            ("delivery_id", "TEXT"),
+            ("attempted_at", "BIGINT"),
+            ("status_code", "BIGINT"),
+            ("latency_ms", "BIGINT"),
+            ("response_body", "TEXT"),
+            ("error", "TEXT"),
+        ],
+    );
     let sql = sqlx::AssertSqlSafe(format!(
-        "WITH v (id, delivery_id, attempted_at, status_code, latency_ms, response_body, error) AS (VALUES {rows}) \
-         INSERT INTO webhook_attempts (id, delivery_id, attempted_at, status_code, latency_ms, response_body, error, instance) \
-         SELECT v.id, v.delivery_id, v.attempted_at, v.status_code, v.latency_ms, v.response_body, v.error, $1 FROM v \
+        "INSERT INTO webhook_attempts (id, delivery_id, attempted_at, status_code, latency_ms, response_body, error, instance) \
+         SELECT v.id, v.delivery_id, v.attempted_at, v.status_code, v.latency_ms, v.response_body, v.error, $1 FROM {v} AS v \
          WHERE EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.id = v.delivery_id)"
     ));
-    let mut q = sqlx::query(sql).bind(instance);
-    for o in outcomes {
-        q = q
-            .bind(new_id())
-            .bind(&o.delivery_id)
-            .bind(o.attempted_at)
-            .bind(o.status.map(i64::from))
-            .bind(o.latency_ms)
-            .bind(&o.body)
-            .bind(&o.error);
-    }
-    q.execute(&mut *tx).await?;
+    let rows: Vec<serde_json::Value> = outcomes
+        .iter()
+        .map(|o| {
+            serde_json::json!({
+                "id": new_id(), "delivery_id": o.delivery_id, "attempted_at": o.attempted_at, "status_code": o.status,
+                "latency_ms": o.latency_ms, "response_body": o.body, "error": o.error,
+            })
+        })
+        .collect();
+    sqlx::query(sql).bind(instance).bind(serde_json::Value::Array(rows).to_string()).execute(&mut *tx).await?;
     Ok(())
 }
 
@@ -344,51 +342,46 @@ async fn record_attempts(tx: &mut sqlx::AnyConnection, instance: &str, outcomes:
 /// no status condition is needed that could lead the planner to another index).
 async fn move_deliveries(
     tx: &mut sqlx::AnyConnection,
+    backend: Backend,
     instance: &str,
     outcomes: &[Outcome],
     decided: &[Next],
     now: i64,
 ) -> Result<(), ApiError> {
-    let rows = value_rows(outcomes.len(), 6, &["", "", "BIGINT", "BIGINT", "BIGINT", ""], 3);
+    let v = backend.json_rows(
+        "$3",
+        &[
+            ("id", "TEXT"),
+            ("status", "TEXT"),
+            ("retry_step", "BIGINT"),
+            ("next_attempt_at", "BIGINT"),
+            ("last_status", "BIGINT"),
+            ("last_error", "TEXT"),
+        ],
+    );
     let sql = sqlx::AssertSqlSafe(format!(
-        "WITH v (id, status, retry_step, next_attempt_at, last_status, last_error) AS (VALUES {rows}) \
-         UPDATE webhook_deliveries SET status = v.status, attempts = webhook_deliveries.attempts + 1, retry_step = v.retry_step, \
+        "UPDATE webhook_deliveries SET status = v.status, attempts = webhook_deliveries.attempts + 1, retry_step = v.retry_step, \
            next_attempt_at = v.next_attempt_at, lease_until = 0, leased_by = NULL, last_status = v.last_status, last_error = v.last_error, \
            updated_at = $2, delivered_at = CASE WHEN v.status = 'delivered' THEN $2 ELSE webhook_deliveries.delivered_at END \
-         FROM v WHERE webhook_deliveries.id = v.id AND webhook_deliveries.leased_by = $1"
+         FROM {v} AS v WHERE webhook_deliveries.id = v.id AND webhook_deliveries.leased_by = $1"
     ));
-    let mut q = sqlx::query(sql).bind(instance).bind(now);
-    for (o, next) in outcomes.iter().zip(decided) {
-        let (status, next_at, step) = match next {
-            Next::Delivered => (DeliveryStatus::Delivered, now, o.retry_step),
-            Next::Retry(ms) => (DeliveryStatus::Pending, now + ms, o.retry_step + 1),
-            Next::Failed => (DeliveryStatus::Failed, now, o.retry_step + 1),
-        };
-        q = q.bind(&o.delivery_id).bind(status.as_str()).bind(step).bind(next_at).bind(o.status.map(i64::from)).bind(&o.error);
-    }
-    q.execute(&mut *tx).await?;
-    Ok(())
-}
-
-/// `n` rows of `width` placeholders for a VALUES list, numbered from `first`;
-/// a non-empty `casts[i]` types column i (PostgreSQL infers a VALUES column
-/// from its first row, which may be a NULL).
-fn value_rows(n: usize, width: usize, casts: &[&str], first: usize) -> String {
-    (0..n)
-        .map(|r| {
-            let cells: Vec<String> = (0..width)
-                .map(|c| {
-                    let p = first + r * width + c;
-                    match casts.get(c) {
-                        Some(t) if !t.is_empty() => format!("CAST(${p} AS {t})"),
-                        _ => format!("${p}"),
-                    }
-                })
-                .collect();
-            format!("({})", cells.join(", "))
+    let rows: Vec<serde_json::Value> = outcomes
+        .iter()
+        .zip(decided)
+        .map(|(o, next)| {
+            let (status, next_at, step) = match next {
+                Next::Delivered => (DeliveryStatus::Delivered, now, o.retry_step),
+                Next::Retry(ms) => (DeliveryStatus::Pending, now + ms, o.retry_step + 1),
+                Next::Failed => (DeliveryStatus::Failed, now, o.retry_step + 1),
+            };
+            serde_json::json!({
+                "id": o.delivery_id, "status": status.as_str(), "retry_step": step, "next_attempt_at": next_at,
+                "last_status": o.status, "last_error": o.error,
+            })
         })
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect();
+    sqlx::query(sql).bind(instance).bind(now).bind(serde_json::Value::Array(rows).to_string()).execute(&mut *tx).await?;
+    Ok(())
 }
 
 /// What a batch of outcomes says of an endpoint's health.

@@ -214,6 +214,26 @@ impl Backend {
         }
     }
 
+    /// A JSON array of objects bound as one parameter (`param`, e.g. `$2`) read
+    /// as a table with `columns` (name and SQL type: `TEXT` or `BIGINT`; each
+    /// object's keys are the names). A batch is one parameter and one
+    /// statement text, whatever its size: SQLite looks a parameter up by a
+    /// linear scan, so a statement of thousands of `$n` costs the writer
+    /// quadratic time to bind, and every row count would be a statement to
+    /// prepare.
+    pub fn json_rows(self, param: &str, columns: &[(&str, &str)]) -> String {
+        match self {
+            Backend::Sqlite => {
+                let cells: Vec<String> = columns.iter().map(|(name, _)| format!("value ->> '{name}' AS {name}")).collect();
+                format!("(SELECT {} FROM json_each({param}))", cells.join(", "))
+            }
+            Backend::Postgres => {
+                let cells: Vec<String> = columns.iter().map(|(name, kind)| format!("{name} {kind}")).collect();
+                format!("(SELECT * FROM jsonb_to_recordset({param}::jsonb) AS r ({}))", cells.join(", "))
+            }
+        }
+    }
+
     /// The oldest fan-out job, locked on PostgreSQL (instances expand
     /// different jobs; one job's batches are written one at a time).
     pub fn pick_fanout_job(self) -> &'static str {
