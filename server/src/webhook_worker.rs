@@ -37,6 +37,60 @@ pub fn client(settings: &WebhookSettings) -> Outbound {
     Outbound::new(settings.timeout, &to, concat!("Tessera-Webhooks/", env!("CARGO_PKG_VERSION")), None)
 }
 
+/// This instance's deliveries by endpoint: HTTP calls under way (`sending`),
+/// and calls answered whose outcome is not yet being recorded (`answered`).
+/// A delivery is leased in the database from its lease until its record
+/// commits; only its HTTP call takes one of the endpoint's slots.
+#[derive(Default)]
+struct Slots {
+    sending: HashMap<String, i64>,
+    answered: HashMap<String, i64>,
+    /// Outcomes handed to the recorder and not yet written.
+    recording: usize,
+}
+
+impl Slots {
+    fn sending(&self, endpoint: &str) -> i64 {
+        self.sending.get(endpoint).copied().unwrap_or(0)
+    }
+
+    fn answered(&self, endpoint: &str) -> i64 {
+        self.answered.get(endpoint).copied().unwrap_or(0)
+    }
+
+    fn leased(&mut self, endpoint: &str, n: i64) {
+        *self.sending.entry(endpoint.to_string()).or_default() += n;
+    }
+
+    fn answered_one(&mut self, endpoint: &str) {
+        if let Some(n) = self.sending.get_mut(endpoint) {
+            *n -= 1;
+        }
+        self.sending.retain(|_, n| *n > 0);
+        *self.answered.entry(endpoint.to_string()).or_default() += 1;
+    }
+
+    /// The batch is being written: no longer discounted from the leases counted.
+    fn recording(&mut self, batch: &[Outcome]) {
+        for o in batch {
+            if let Some(n) = self.answered.get_mut(&o.endpoint_id) {
+                *n -= 1;
+            }
+        }
+        self.answered.retain(|_, n| *n > 0);
+        self.recording += batch.len();
+    }
+
+    fn recorded(&mut self, n: usize) {
+        self.recording -= n;
+    }
+
+    /// Nothing sending, answered or being recorded.
+    fn idle(&self) -> bool {
+        self.sending.is_empty() && self.answered.is_empty() && self.recording == 0
+    }
+}
+
 /// Sends one delivery and says what came of it.
 #[tracing::instrument(skip_all, fields(delivery_id = %d.id, endpoint_id = %d.endpoint_id, event_id = %d.event_id))]
 async fn send(client: &Outbound, timeout: Duration, target: &Target, d: &Leased, body: Result<String, String>) -> Outcome {
@@ -148,7 +202,7 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
     }
     tracing::info!(%instance, "webhook worker started");
 
-    let in_flight: Arc<Mutex<HashMap<String, i64>>> = Arc::default();
+    let slots: Arc<Mutex<Slots>> = Arc::default();
     // Deliveries leased here and not yet recorded: the heartbeat renews their leases.
     let held: Arc<Mutex<HashSet<String>>> = Arc::default();
     let heartbeat = tokio::spawn({
@@ -172,8 +226,8 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
     let wake = Arc::new(Notify::new());
     let (outcomes, mut recorded) = mpsc::unbounded_channel::<Outcome>();
     let recorder = tokio::spawn({
-        let (db, instance, in_flight, held, wake, settings) =
-            (db.clone(), instance.clone(), in_flight.clone(), held.clone(), wake.clone(), settings.clone());
+        let (db, instance, slots, held, wake, settings) =
+            (db.clone(), instance.clone(), slots.clone(), held.clone(), wake.clone(), settings.clone());
         let metrics = platform.metrics.clone();
         async move {
             while let Some(first) = recorded.recv().await {
@@ -184,6 +238,9 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
                         Err(_) => break,
                     }
                 }
+                // Before the record commits, these stop counting as answered: a lease
+                // counted after the commit must not also discount them (see queue::lease).
+                slots.lock().unwrap_or_else(|e| e.into_inner()).recording(&batch);
                 for round in 1.. {
                     match queue::record(&db, &instance, batch.clone(), settings.retry_schedule.clone(), settings.disable_after).await {
                         Ok(decided) => {
@@ -223,14 +280,7 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
                     holding.remove(&o.delivery_id);
                 }
                 drop(holding);
-                let mut counts = in_flight.lock().unwrap_or_else(|e| e.into_inner());
-                for o in &batch {
-                    if let Some(n) = counts.get_mut(&o.endpoint_id) {
-                        *n -= 1;
-                    }
-                }
-                counts.retain(|_, n| *n > 0);
-                drop(counts);
+                slots.lock().unwrap_or_else(|e| e.into_inner()).recorded(batch.len());
                 wake.notify_one();
             }
         }
@@ -246,9 +296,16 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
         match queue::due_targets(&db, now).await {
             Ok(targets) => {
                 for target in targets {
-                    let busy = in_flight.lock().unwrap_or_else(|e| e.into_inner()).get(&target.id).copied().unwrap_or(0);
-                    let free = target.max_in_flight - busy;
-                    let leased = match queue::lease(&db, &target.id, &instance, now, settings.lease, free).await {
+                    let free = target.max_in_flight - slots.lock().unwrap_or_else(|e| e.into_inner()).sending(&target.id);
+                    // Slots come back one answer at a time: lease when a few are free, not for each.
+                    if free < (target.max_in_flight / 8).max(1) {
+                        continue;
+                    }
+                    let answered = {
+                        let (slots, endpoint) = (slots.clone(), target.id.clone());
+                        move || slots.lock().unwrap_or_else(|e| e.into_inner()).answered(&endpoint)
+                    };
+                    let leased = match queue::lease(&db, &target.id, &instance, now, settings.lease, free, answered).await {
                         Ok(l) => l,
                         Err(e) => {
                             tracing::error!(error = %e, endpoint = %target.id, "could not lease webhook deliveries");
@@ -264,14 +321,19 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
                     if leased.is_empty() {
                         continue;
                     }
-                    *in_flight.lock().unwrap_or_else(|e| e.into_inner()).entry(target.id.clone()).or_default() += leased.len() as i64;
+                    slots.lock().unwrap_or_else(|e| e.into_inner()).leased(&target.id, leased.len() as i64);
                     let target = Arc::new(target);
                     for d in leased {
-                        let (client, target, outcomes, db) = (client.clone(), target.clone(), outcomes.clone(), db.clone());
+                        let (client, target, outcomes, db, slots, wake) =
+                            (client.clone(), target.clone(), outcomes.clone(), db.clone(), slots.clone(), wake.clone());
                         let timeout = settings.timeout;
                         tokio::spawn(async move {
                             let body = body_of(&db, &target, &d).await;
-                            let _ = outcomes.send(send(&client, timeout, &target, &d, body).await);
+                            let outcome = send(&client, timeout, &target, &d, body).await;
+                            // Answered: its slot at the receiver is free (its lease stays until recorded).
+                            slots.lock().unwrap_or_else(|e| e.into_inner()).answered_one(&target.id);
+                            let _ = outcomes.send(outcome);
+                            wake.notify_one();
                         });
                     }
                 }
@@ -289,7 +351,7 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
 
     // Draining: what is in flight may finish within the grace period.
     let deadline = Instant::now() + grace;
-    while Instant::now() < deadline && !in_flight.lock().unwrap_or_else(|e| e.into_inner()).is_empty() {
+    while Instant::now() < deadline && !slots.lock().unwrap_or_else(|e| e.into_inner()).idle() {
         tokio::select! {
             _ = wake.notified() => {}
             _ = tokio::time::sleep(Duration::from_millis(50)) => {}

@@ -132,20 +132,18 @@ pub async fn card_codes(db: &Db, event_payload: &str) -> Result<Option<super::pr
     Ok(found.map(|(card_number, card_pin)| super::profiles::CardCodes { card_number, card_pin }))
 }
 
-/// Enabled endpoints that have deliveries due now (not leased, or leased and
-/// lapsed): two probes of `webhook_deliveries_ready` per endpoint.
+/// Enabled endpoints that have deliveries due by `$1` (not leased, or leased
+/// and lapsed): two probes of `webhook_deliveries_ready` per endpoint.
+pub const DUE_TARGETS: &str = "SELECT w.id, w.url, w.scheme, w.secret, w.secret_previous, w.secret_previous_until, w.max_in_flight, \
+     w.payload_profile, w.include_codes FROM webhook_endpoints w WHERE w.status = 'enabled' AND (\
+       EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = w.id AND d.status = 'pending' \
+         AND d.lease_until = 0 AND d.next_attempt_at <= $1) \
+       OR EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = w.id AND d.status = 'pending' \
+         AND d.lease_until > 0 AND d.lease_until <= $1))";
+
+/// Enabled endpoints that have deliveries due now ([`DUE_TARGETS`]).
 pub async fn due_targets(db: &Db, now: i64) -> Result<Vec<Target>, ApiError> {
-    Ok(sqlx::query_as(
-        "SELECT w.id, w.url, w.scheme, w.secret, w.secret_previous, w.secret_previous_until, w.max_in_flight, \
-         w.payload_profile, w.include_codes FROM webhook_endpoints w WHERE w.status = 'enabled' AND (\
-           EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = w.id AND d.status = 'pending' \
-             AND d.lease_until = 0 AND d.next_attempt_at <= $1) \
-           OR EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = w.id AND d.status = 'pending' \
-             AND d.lease_until > 0 AND d.lease_until <= $1))",
-    )
-    .bind(now)
-    .fetch_all(db.pool())
-    .await?)
+    Ok(sqlx::query_as(DUE_TARGETS).bind(now).fetch_all(db.pool()).await?)
 }
 
 /// Leases up to `limit` due deliveries of one endpoint to `instance` until
@@ -156,7 +154,24 @@ pub async fn due_targets(db: &Db, now: i64) -> Result<Vec<Target>, ApiError> {
 /// delivery (PostgreSQL skips rows another instance is taking). Four
 /// statements a call whatever the batch, each an index range, and the
 /// deliveries come back with their events' bodies.
-pub async fn lease(db: &Db, endpoint_id: &str, instance: &str, now: i64, lease: Duration, limit: i64) -> Result<Vec<Leased>, ApiError> {
+///
+/// `answered` says how many of this endpoint's leases this instance holds for
+/// deliveries whose HTTP call is over (the answer is being recorded): they
+/// take no slot at the receiver. It is read after the live leases are
+/// counted, and the caller must stop counting a delivery there before its
+/// record commits, so a slot is never counted free twice.
+pub async fn lease<F>(
+    db: &Db,
+    endpoint_id: &str,
+    instance: &str,
+    now: i64,
+    lease: Duration,
+    limit: i64,
+    answered: F,
+) -> Result<Vec<Leased>, ApiError>
+where
+    F: Fn() -> i64 + Send + 'static,
+{
     if limit <= 0 {
         return Ok(Vec::new());
     }
@@ -175,7 +190,7 @@ pub async fn lease(db: &Db, endpoint_id: &str, instance: &str, now: i64, lease: 
                 };
                 sqlx::query(GIVE_BACK_LAPSED).bind(&endpoint).bind(now).execute(&mut *tx).await?;
                 let (busy,): (i64,) = sqlx::query_as(IN_FLIGHT).bind(&endpoint).bind(now).fetch_one(&mut *tx).await?;
-                let limit = limit.min(max_in_flight - busy);
+                let limit = limit.min(max_in_flight - (busy - answered()).max(0));
                 if limit <= 0 {
                     return Ok(Vec::new());
                 }
@@ -337,17 +352,12 @@ async fn record_attempts(tx: &mut sqlx::AnyConnection, backend: Backend, instanc
     Ok(())
 }
 
-/// The deliveries still leased by `instance` moved on as `decided`, one UPDATE
-/// joined on the primary key alone (`leased_by` is set only while pending, so
-/// no status condition is needed that could lead the planner to another index).
-async fn move_deliveries(
-    tx: &mut sqlx::AnyConnection,
-    backend: Backend,
-    instance: &str,
-    outcomes: &[Outcome],
-    decided: &[Next],
-    now: i64,
-) -> Result<(), ApiError> {
+/// Moves deliveries still leased by instance `$1` on, as of `$2`, as the JSON
+/// rows `$3` say (id, status, retry_step, next_attempt_at, last_status,
+/// last_error): one UPDATE joined on the primary key alone (`leased_by` is
+/// set only while pending, so no status condition is needed that could lead
+/// the planner to another index).
+pub fn settle_statement(backend: Backend) -> String {
     let v = backend.json_rows(
         "$3",
         &[
@@ -359,12 +369,24 @@ async fn move_deliveries(
             ("last_error", "TEXT"),
         ],
     );
-    let sql = sqlx::AssertSqlSafe(format!(
+    format!(
         "UPDATE webhook_deliveries SET status = v.status, attempts = webhook_deliveries.attempts + 1, retry_step = v.retry_step, \
            next_attempt_at = v.next_attempt_at, lease_until = 0, leased_by = NULL, last_status = v.last_status, last_error = v.last_error, \
            updated_at = $2, delivered_at = CASE WHEN v.status = 'delivered' THEN $2 ELSE webhook_deliveries.delivered_at END \
          FROM {v} AS v WHERE webhook_deliveries.id = v.id AND webhook_deliveries.leased_by = $1"
-    ));
+    )
+}
+
+/// The deliveries still leased by `instance` moved on as `decided` ([`settle_statement`]).
+async fn move_deliveries(
+    tx: &mut sqlx::AnyConnection,
+    backend: Backend,
+    instance: &str,
+    outcomes: &[Outcome],
+    decided: &[Next],
+    now: i64,
+) -> Result<(), ApiError> {
+    let sql = sqlx::AssertSqlSafe(settle_statement(backend));
     let rows: Vec<serde_json::Value> = outcomes
         .iter()
         .zip(decided)

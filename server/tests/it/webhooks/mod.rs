@@ -3,6 +3,7 @@
 
 mod durability;
 mod instances;
+mod plans;
 mod profiles;
 mod retries;
 mod signing;
