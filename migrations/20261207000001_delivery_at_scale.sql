@@ -41,3 +41,17 @@ CREATE TABLE fanout_jobs (
     written        BIGINT NOT NULL DEFAULT 0,
     created_at     BIGINT NOT NULL
 );
+
+-- An event's deliveries are now made in the transaction that gives it its feed
+-- position (events::sequence), so no event row is written a second time to mark
+-- it dispatched. Events sequenced but not yet dispatched get theirs here;
+-- `dispatched_at` is no longer written.
+INSERT INTO webhook_deliveries (id, event_id, endpoint_id, partner_id, status, next_attempt_at, last_error, created_at, updated_at)
+SELECT e.id || '.' || w.id, e.id, w.id, e.partner_id,
+  CASE WHEN w.status = 'enabled' THEN 'pending' ELSE 'failed' END, e.created_at,
+  CASE WHEN w.status = 'enabled' THEN NULL ELSE 'the endpoint was disabled' END, e.created_at, e.created_at
+FROM events e JOIN webhook_endpoints w ON w.partner_id = e.partner_id AND w.created_at <= e.created_at
+  AND (w.event_types = '' OR w.event_types LIKE '%,' || e.type || ',%')
+WHERE e.dispatched_at IS NULL AND e.seq IS NOT NULL
+ON CONFLICT (event_id, endpoint_id) DO NOTHING;
+DROP INDEX events_undispatched;

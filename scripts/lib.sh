@@ -98,7 +98,7 @@ pg_start() {
   local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   [ "${PG_DURABLE:-}" = 1 ] && durability="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
   "${run[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -o \
-    "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 $durability -c max_connections=400" \
+    "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 $durability -c max_connections=400 ${PG_EXTRA_OPTS:-}" \
     start >/dev/null
   PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
   export PG_URL

@@ -81,10 +81,11 @@ pub struct EventPage {
 }
 
 /// Most events given positions by one [`sequence`] statement.
-const SEQUENCE_BATCH: i64 = 5_000;
+pub const SEQUENCE_BATCH: i64 = 5_000;
 
 /// Gives the events that committed since the last run their feed positions
-/// (`seq`), oldest id first, and answers how many. One sequencer at a time:
+/// (`seq`), oldest id first, and in the same transaction their webhook
+/// deliveries (`webhooks::queue::dispatch_sequenced`); answers how many. One sequencer at a time:
 /// on SQLite the single writer, on PostgreSQL a transaction-scoped advisory
 /// lock held until the positions commit. So positions commit in the order
 /// they are given, every reader sees a prefix of them, and an event that
@@ -107,10 +108,24 @@ pub async fn sequence(db: &Db) -> Result<u64, ApiError> {
             .bind(SEQUENCE_BATCH)
             .execute(&mut *tx)
             .await?;
-            Ok::<_, ApiError>(done.rows_affected())
+            let n = done.rows_affected();
+            if n > 0 {
+                crate::webhooks::queue::dispatch_sequenced(tx, last, last + n as i64, crate::clock::now_ms()).await?;
+            }
+            Ok::<_, ApiError>(n)
         })
     })
     .await
+}
+
+/// [`sequence`], if any event waits for its position (looked for on a
+/// reader first, so an idle caller does not take the writer).
+pub async fn sequence_if_any(db: &Db) -> Result<u64, ApiError> {
+    let pending: Option<(String,)> = sqlx::query_as("SELECT id FROM events WHERE seq IS NULL LIMIT 1").fetch_optional(db.pool()).await?;
+    if pending.is_none() {
+        return Ok(0);
+    }
+    sequence(db).await
 }
 
 /// Sequences until nothing committed is left without a position (a bounded
@@ -118,9 +133,7 @@ pub async fn sequence(db: &Db) -> Result<u64, ApiError> {
 /// on its next read).
 pub async fn sequence_pending(db: &Db) -> Result<(), ApiError> {
     for _ in 0..20 {
-        let pending: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM events WHERE seq IS NULL LIMIT 1").fetch_optional(db.pool()).await?;
-        if pending.is_none() || sequence(db).await? < SEQUENCE_BATCH as u64 {
+        if sequence_if_any(db).await? < SEQUENCE_BATCH as u64 {
             return Ok(());
         }
     }

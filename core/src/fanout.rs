@@ -50,12 +50,28 @@ pub(crate) async fn start(
     .bind(voucher_id)
     .fetch_one(&mut *tx)
     .await?;
-    let count = sqlx::AssertSqlSafe(format!(
-        "SELECT COUNT(*) FROM favorites f JOIN users u ON u.id = f.user_id JOIN vouchers v ON v.id = $1 \
-         JOIN merchants m ON m.id = v.merchant_id WHERE f.merchant_id = $2 AND u.erased_at IS NULL AND {}",
-        crate::catalog::server::visible_to("u.id", "NULL")
-    ));
-    let (fans,): (i64,) = sqlx::query_as(count).bind(voucher_id).bind(&merchant_id).fetch_one(&mut *tx).await?;
+    // Without cohorts every fan may see it (if anyone may): count the merchant's
+    // favourites through their index alone (an erased user's are deleted with them).
+    let (open_to_all, cohorts): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT CASE WHEN {} THEN 1 ELSE 0 END, (SELECT COUNT(*) FROM voucher_cohorts vc WHERE vc.voucher_id = v.id) \
+         FROM vouchers v JOIN merchants m ON m.id = v.merchant_id WHERE v.id = $1",
+        crate::catalog::server::visible_to("NULL", "NULL")
+    )))
+    .bind(voucher_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let (fans,): (i64,) = match (cohorts, open_to_all) {
+        (0, 0) => (0,),
+        (0, _) => sqlx::query_as("SELECT COUNT(*) FROM favorites WHERE merchant_id = $1").bind(&merchant_id).fetch_one(&mut *tx).await?,
+        _ => {
+            let count = format!(
+                "SELECT COUNT(*) FROM favorites f JOIN users u ON u.id = f.user_id JOIN vouchers v ON v.id = $1 \
+                 JOIN merchants m ON m.id = v.merchant_id WHERE f.merchant_id = $2 AND u.erased_at IS NULL AND {}",
+                crate::catalog::server::visible_to("u.id", "NULL")
+            );
+            sqlx::query_as(sqlx::AssertSqlSafe(count)).bind(voucher_id).bind(&merchant_id).fetch_one(&mut *tx).await?
+        }
+    };
     if fans == 0 {
         return Ok(0);
     }

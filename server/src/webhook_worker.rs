@@ -1,7 +1,7 @@
 //! The webhook delivery worker that runs inside `tessera serve`.
 //!
-//! One loop per instance: dispatch new events into deliveries, lease what is
-//! due per endpoint (at most the endpoint's `maxInFlight` at once, so a slow
+//! One loop per instance: new events get their feed positions and their
+//! deliveries (`events::sequence`), then it leases what is due per endpoint (at most the endpoint's `maxInFlight` at once, so a slow
 //! receiver holds only its own slots), send each signed over HTTP, and hand
 //! the outcomes to a recorder that writes them in batches. At shutdown it
 //! stops leasing, lets in-flight deliveries finish within the grace period and
@@ -27,8 +27,6 @@ use tokio::sync::{Notify, mpsc, watch};
 
 /// The most of a receiver's answer kept with the attempt.
 const BODY_KEPT: usize = 4096;
-/// Events turned into deliveries per dispatch.
-const DISPATCH_BATCH: i64 = 2_000;
 
 /// The HTTP client deliveries go out with: no redirects followed (a 3xx is a
 /// failure), no proxy, every address checked (see `tessera_core::outbound`).
@@ -88,6 +86,34 @@ impl Slots {
     /// Nothing sending, answered or being recorded.
     fn idle(&self) -> bool {
         self.sending.is_empty() && self.answered.is_empty() && self.recording == 0
+    }
+}
+
+/// Where an endpoint's next lease may start: at the due time of the last
+/// delivery leased, so a lease does not walk again over the entries of
+/// deliveries just leased or sent (on PostgreSQL, dead index entries until
+/// vacuum reaches them). Anything due earlier that is still waiting — a lease
+/// given back, a row another instance skipped — is found when the mark is
+/// dropped: when a lease comes back short, and a second after it was set.
+struct Mark {
+    at: i64,
+    set: Instant,
+}
+
+impl Mark {
+    fn new() -> Self {
+        Mark { at: 0, set: Instant::now() }
+    }
+
+    fn advance(&mut self, due: i64) {
+        if self.at == 0 {
+            self.set = Instant::now();
+        }
+        self.at = self.at.max(due);
+    }
+
+    fn from(&self) -> i64 {
+        if self.set.elapsed() < Duration::from_secs(1) { self.at } else { 0 }
     }
 }
 
@@ -286,60 +312,91 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
         }
     });
 
+    // The endpoints with work, as last looked up, and when: looked up again
+    // after new deliveries (at most every 100 ms) and every poll interval,
+    // not at each answer.
+    let mut targets: Vec<Arc<Target>> = Vec::new();
+    let mut looked_up: Option<Instant> = None;
+    // Per endpoint, where the next lease may start (see `Mark`).
+    let mut marks: HashMap<String, Mark> = HashMap::new();
     while !*stopping.borrow() {
         let mut more = false;
-        match queue::dispatch(&db, DISPATCH_BATCH).await {
-            Ok(n) => more |= n as i64 == DISPATCH_BATCH,
+        let mut dispatched = false;
+        // New events get their feed positions and their deliveries (the sequencer job
+        // does it too, every 250 ms; here it comes as soon as the worker looks).
+        match tessera_core::events::sequence_if_any(&db).await {
+            Ok(n) => {
+                more |= n as i64 == tessera_core::events::SEQUENCE_BATCH;
+                dispatched = n > 0;
+            }
             Err(e) => tracing::error!(error = %e, "could not dispatch webhook events"),
         }
-        let now = now_ms();
-        match queue::due_targets(&db, now).await {
-            Ok(targets) => {
-                for target in targets {
-                    let free = target.max_in_flight - slots.lock().unwrap_or_else(|e| e.into_inner()).sending(&target.id);
-                    // Slots come back one answer at a time: lease when a few are free, not for each.
-                    if free < (target.max_in_flight / 8).max(1) {
-                        continue;
-                    }
-                    let answered = {
-                        let (slots, endpoint) = (slots.clone(), target.id.clone());
-                        move || slots.lock().unwrap_or_else(|e| e.into_inner()).answered(&endpoint)
-                    };
-                    let leased = match queue::lease(&db, &target.id, &instance, now, settings.lease, free, answered).await {
-                        Ok(l) => l,
-                        Err(e) => {
-                            tracing::error!(error = %e, endpoint = %target.id, "could not lease webhook deliveries");
-                            continue;
-                        }
-                    };
-                    // A delivery still in flight here whose lease lapsed meanwhile (a stalled
-                    // renewal) is leased again by this instance: it is on its way, not sent twice.
-                    let leased: Vec<Leased> = {
-                        let mut holding = held.lock().unwrap_or_else(|e| e.into_inner());
-                        leased.into_iter().filter(|d| holding.insert(d.id.clone())).collect()
-                    };
-                    if leased.is_empty() {
-                        continue;
-                    }
-                    slots.lock().unwrap_or_else(|e| e.into_inner()).leased(&target.id, leased.len() as i64);
-                    let target = Arc::new(target);
-                    for d in leased {
-                        let (client, target, outcomes, db, slots, wake) =
-                            (client.clone(), target.clone(), outcomes.clone(), db.clone(), slots.clone(), wake.clone());
-                        let timeout = settings.timeout;
-                        tokio::spawn(async move {
-                            let body = body_of(&db, &target, &d).await;
-                            let outcome = send(&client, timeout, &target, &d, body).await;
-                            // Answered: its slot at the receiver is free (its lease stays until recorded).
-                            slots.lock().unwrap_or_else(|e| e.into_inner()).answered_one(&target.id);
-                            let _ = outcomes.send(outcome);
-                            wake.notify_one();
-                        });
-                    }
+        let stale = looked_up.is_none_or(|at| {
+            let age = at.elapsed();
+            age >= settings.poll || (dispatched && age >= Duration::from_millis(100)) || targets.is_empty() && dispatched
+        });
+        if stale {
+            match queue::due_targets(&db, now_ms()).await {
+                Ok(found) => {
+                    targets = found.into_iter().map(Arc::new).collect();
+                    looked_up = Some(Instant::now());
                 }
+                Err(e) => tracing::error!(error = %e, "could not look for due webhook deliveries"),
             }
-            Err(e) => tracing::error!(error = %e, "could not look for due webhook deliveries"),
         }
+        let now = now_ms();
+        let mut drained = HashSet::new();
+        for target in &targets {
+            let free = target.max_in_flight - slots.lock().unwrap_or_else(|e| e.into_inner()).sending(&target.id);
+            // Slots come back one answer at a time: lease when a few are free, not for each.
+            if free < (target.max_in_flight / 8).max(1) {
+                continue;
+            }
+            let answered = {
+                let (slots, endpoint) = (slots.clone(), target.id.clone());
+                move || slots.lock().unwrap_or_else(|e| e.into_inner()).answered(&endpoint)
+            };
+            let from = marks.get(&target.id).map_or(0, Mark::from);
+            let leased =
+                match queue::lease(&db, &target.id, &instance, now, settings.lease, queue::Ask { limit: free, from, answered }).await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        tracing::error!(error = %e, endpoint = %target.id, "could not lease webhook deliveries");
+                        continue;
+                    }
+                };
+            if (leased.len() as i64) < free {
+                // Nothing more due now (or the endpoint is full elsewhere): forget it until looked up again.
+                drained.insert(target.id.clone());
+                marks.remove(&target.id);
+            } else if let Some(last) = leased.last() {
+                marks.entry(target.id.clone()).or_insert_with(Mark::new).advance(last.next_attempt_at);
+            }
+            // A delivery still in flight here whose lease lapsed meanwhile (a stalled
+            // renewal) is leased again by this instance: it is on its way, not sent twice.
+            let leased: Vec<Leased> = {
+                let mut holding = held.lock().unwrap_or_else(|e| e.into_inner());
+                leased.into_iter().filter(|d| holding.insert(d.id.clone())).collect()
+            };
+            if leased.is_empty() {
+                continue;
+            }
+            slots.lock().unwrap_or_else(|e| e.into_inner()).leased(&target.id, leased.len() as i64);
+            for d in leased {
+                let (client, target, outcomes, db, slots, wake) =
+                    (client.clone(), target.clone(), outcomes.clone(), db.clone(), slots.clone(), wake.clone());
+                let timeout = settings.timeout;
+                tokio::spawn(async move {
+                    let body = body_of(&db, &target, &d).await;
+                    let outcome = send(&client, timeout, &target, &d, body).await;
+                    // Answered: its slot at the receiver is free (its lease stays until recorded).
+                    slots.lock().unwrap_or_else(|e| e.into_inner()).answered_one(&target.id);
+                    let _ = outcomes.send(outcome);
+                    wake.notify_one();
+                });
+            }
+        }
+        targets.retain(|t| !drained.contains(&t.id));
         if !more {
             tokio::select! {
                 _ = wake.notified() => {}

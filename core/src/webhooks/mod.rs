@@ -2,8 +2,9 @@
 //! in `tessera serve` drains.
 //!
 //! An event is written by the business transaction that causes it
-//! ([`crate::events`]). The worker then, in batches: turns new events into one
-//! delivery per matching endpoint ([`queue::dispatch`]), leases due deliveries
+//! ([`crate::events`]). In batches, new events then get their feed positions
+//! and, in the same transaction, one delivery per matching endpoint
+//! ([`queue::dispatch_sequenced`]); the worker leases due deliveries
 //! ([`queue::lease`]), sends them signed ([`signing`]), and records every
 //! attempt with the next step ([`queue::record`]).
 

@@ -25,34 +25,30 @@ fn placeholders(from: usize, n: usize) -> String {
     (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
-/// Turns up to `limit` new events into deliveries, one per endpoint of the
-/// event's partner that takes its type and existed when the event happened
-/// (an endpoint added later gets older events only by resend; deliveries to a disabled endpoint are
-/// recorded as failed, so they can be recovered). Returns how many events.
-pub async fn dispatch(db: &Db, limit: i64) -> Result<usize, ApiError> {
-    let mut tx = db.begin_write().await?;
-    let ids: Vec<(String,)> = sqlx::query_as(db.backend().pick_undispatched_events()).bind(limit).fetch_all(&mut *tx).await?;
-    if ids.is_empty() {
-        return Ok(0);
-    }
-    let now = now_ms();
-    let picked = db.backend().json_rows("$2", &[("id", "TEXT")]);
-    let list = serde_json::Value::Array(ids.iter().map(|(id,)| serde_json::json!({ "id": id })).collect()).to_string();
-    let insert = sqlx::AssertSqlSafe(format!(
+/// Turns the events just given feed positions `from_seq + 1 ..= to_seq` into
+/// deliveries, in the transaction that gave them (`events::sequence`): one per
+/// endpoint of the event's partner that takes its type and existed when the
+/// event happened (an endpoint added later gets older events only by resend;
+/// deliveries to a disabled endpoint are recorded as failed, so they can be
+/// recovered). One statement, a range of `events_by_seq`; no event row is
+/// written again to mark it dispatched.
+pub(crate) async fn dispatch_sequenced(tx: &mut sqlx::AnyConnection, from_seq: i64, to_seq: i64, now: i64) -> Result<(), ApiError> {
+    sqlx::query(
         "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, partner_id, status, next_attempt_at, last_error, created_at, updated_at) \
          SELECT e.id || '.' || w.id, e.id, w.id, e.partner_id, \
-           CASE WHEN w.status = 'enabled' THEN 'pending' ELSE 'failed' END, $1, \
-           CASE WHEN w.status = 'enabled' THEN NULL ELSE 'the endpoint was disabled' END, $1, $1 \
-         FROM {picked} AS p JOIN events e ON e.id = p.id \
-           JOIN webhook_endpoints w ON w.partner_id = e.partner_id AND w.created_at <= e.created_at \
+           CASE WHEN w.status = 'enabled' THEN 'pending' ELSE 'failed' END, $3, \
+           CASE WHEN w.status = 'enabled' THEN NULL ELSE 'the endpoint was disabled' END, $3, $3 \
+         FROM events e JOIN webhook_endpoints w ON w.partner_id = e.partner_id AND w.created_at <= e.created_at \
            AND (w.event_types = '' OR w.event_types LIKE '%,' || e.type || ',%') \
-         WHERE true ON CONFLICT (event_id, endpoint_id) DO NOTHING"
-    ));
-    sqlx::query(insert).bind(now).bind(&list).execute(&mut *tx).await?;
-    let mark = sqlx::AssertSqlSafe(format!("UPDATE events SET dispatched_at = $1 WHERE id IN (SELECT p.id FROM {picked} AS p)"));
-    sqlx::query(mark).bind(now).bind(&list).execute(&mut *tx).await?;
-    tx.commit().await?;
-    Ok(ids.len())
+         WHERE e.seq > $1 AND e.seq <= $2 \
+         ON CONFLICT (event_id, endpoint_id) DO NOTHING",
+    )
+    .bind(from_seq)
+    .bind(to_seq)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// An endpoint with due deliveries, as the worker needs it to send.
@@ -133,17 +129,31 @@ pub async fn card_codes(db: &Db, event_payload: &str) -> Result<Option<super::pr
 }
 
 /// Enabled endpoints that have deliveries due by `$1` (not leased, or leased
-/// and lapsed): two probes of `webhook_deliveries_ready` per endpoint.
+/// and lapsed): the first entry of each of two ranges of
+/// `webhook_deliveries_ready` per endpoint. Written as MIN, not EXISTS: with
+/// fresh statistics of a queue that is all due, PostgreSQL plans an EXISTS as
+/// a scan of the table (the first row would do) — a plan that turns into a
+/// scan of every delivered row once the queue has drained.
 pub const DUE_TARGETS: &str = "SELECT w.id, w.url, w.scheme, w.secret, w.secret_previous, w.secret_previous_until, w.max_in_flight, \
      w.payload_profile, w.include_codes FROM webhook_endpoints w WHERE w.status = 'enabled' AND (\
-       EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = w.id AND d.status = 'pending' \
-         AND d.lease_until = 0 AND d.next_attempt_at <= $1) \
-       OR EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = w.id AND d.status = 'pending' \
-         AND d.lease_until > 0 AND d.lease_until <= $1))";
+       (SELECT MIN(d.next_attempt_at) FROM webhook_deliveries d WHERE d.endpoint_id = w.id AND d.status = 'pending' \
+         AND d.lease_until = 0) <= $1 \
+       OR (SELECT MIN(d.lease_until) FROM webhook_deliveries d WHERE d.endpoint_id = w.id AND d.status = 'pending' \
+         AND d.lease_until > 0) <= $1)";
 
 /// Enabled endpoints that have deliveries due now ([`DUE_TARGETS`]).
 pub async fn due_targets(db: &Db, now: i64) -> Result<Vec<Target>, ApiError> {
     Ok(sqlx::query_as(DUE_TARGETS).bind(now).fetch_all(db.pool()).await?)
+}
+
+/// What a [`lease`] asks for.
+pub struct Ask<F> {
+    /// At most this many deliveries.
+    pub limit: i64,
+    /// Due no earlier than this (0: any).
+    pub from: i64,
+    /// How many of the endpoint's leases held here are answered and being recorded.
+    pub answered: F,
 }
 
 /// Leases up to `limit` due deliveries of one endpoint to `instance` until
@@ -155,23 +165,17 @@ pub async fn due_targets(db: &Db, now: i64) -> Result<Vec<Target>, ApiError> {
 /// statements a call whatever the batch, each an index range, and the
 /// deliveries come back with their events' bodies.
 ///
-/// `answered` says how many of this endpoint's leases this instance holds for
+/// `from` is the earliest due time to look at (0: every one; see the
+/// worker's marks). `answered` says how many of this endpoint's leases this instance holds for
 /// deliveries whose HTTP call is over (the answer is being recorded): they
 /// take no slot at the receiver. It is read after the live leases are
 /// counted, and the caller must stop counting a delivery there before its
 /// record commits, so a slot is never counted free twice.
-pub async fn lease<F>(
-    db: &Db,
-    endpoint_id: &str,
-    instance: &str,
-    now: i64,
-    lease: Duration,
-    limit: i64,
-    answered: F,
-) -> Result<Vec<Leased>, ApiError>
+pub async fn lease<F>(db: &Db, endpoint_id: &str, instance: &str, now: i64, lease: Duration, ask: Ask<F>) -> Result<Vec<Leased>, ApiError>
 where
     F: Fn() -> i64 + Send + 'static,
 {
+    let Ask { limit, from, answered } = ask;
     if limit <= 0 {
         return Ok(Vec::new());
     }
@@ -188,13 +192,15 @@ where
                 else {
                     return Ok(Vec::new());
                 };
-                sqlx::query(GIVE_BACK_LAPSED).bind(&endpoint).bind(now).execute(&mut *tx).await?;
+                let given_back = sqlx::query(GIVE_BACK_LAPSED).bind(&endpoint).bind(now).execute(&mut *tx).await?.rows_affected();
+                // Leases given back are due earlier than any mark: look from the start.
+                let from = if given_back > 0 { 0 } else { from };
                 let (busy,): (i64,) = sqlx::query_as(IN_FLIGHT).bind(&endpoint).bind(now).fetch_one(&mut *tx).await?;
                 let limit = limit.min(max_in_flight - (busy - answered()).max(0));
                 if limit <= 0 {
                     return Ok(Vec::new());
                 }
-                sqlx::query_as(sql).bind(until).bind(now).bind(&endpoint).bind(limit).bind(&who).fetch_all(&mut *tx).await
+                sqlx::query_as(sql).bind(until).bind(now).bind(&endpoint).bind(limit).bind(&who).bind(from).fetch_all(&mut *tx).await
             })
         })
         .await?;
@@ -648,7 +654,7 @@ pub async fn deliveries(
 /// Work waiting: events not yet dispatched, and deliveries pending.
 pub async fn depth(db: &Db) -> Result<(i64, i64), ApiError> {
     let (events, deliveries): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM events WHERE dispatched_at IS NULL), \
+        "SELECT (SELECT COUNT(*) FROM events WHERE seq IS NULL), \
                 (SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending')",
     )
     .fetch_one(db.pool())

@@ -107,16 +107,6 @@ impl Backend {
         }
     }
 
-    /// Events not yet turned into deliveries, oldest first, up to `$1`.
-    /// PostgreSQL locks them and skips those another instance is taking, so
-    /// instances share the work; SQLite's single writer needs no lock.
-    pub fn pick_undispatched_events(self) -> &'static str {
-        match self {
-            Backend::Postgres => "SELECT id FROM events WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "SELECT id FROM events WHERE dispatched_at IS NULL ORDER BY id LIMIT $1",
-        }
-    }
-
     /// An endpoint's in-flight limit, read under its row lock on PostgreSQL
     /// (instances leasing for it queue there, so together they never exceed
     /// it); SQLite's single writer serialises them already.
@@ -138,14 +128,14 @@ impl Backend {
         }
     }
 
-    /// Leases endpoint `$3`'s due deliveries (at most `$4`, due by `$2`, not
-    /// leased) to instance `$5` until `$1`, answering each as the worker sends
+    /// Leases endpoint `$3`'s due deliveries (at most `$4`, due by `$2` and
+    /// not before `$6`, not leased) to instance `$5` until `$1`, answering each as the worker sends
     /// it (with its event's body): one statement, read through
     /// `webhook_deliveries_ready` in the order it keeps (no sort), whatever the
     /// table's statistics. PostgreSQL skips rows another instance is leasing.
     pub fn lease_due_deliveries(self) -> String {
         let candidates = "SELECT id FROM webhook_deliveries WHERE endpoint_id = $3 AND status = 'pending' \
-             AND lease_until = 0 AND next_attempt_at <= $2 ORDER BY next_attempt_at, id LIMIT $4";
+             AND lease_until = 0 AND next_attempt_at >= $6 AND next_attempt_at <= $2 ORDER BY next_attempt_at, id LIMIT $4";
         // The target's columns qualified: `picked` has an `id` too.
         let returning = "webhook_deliveries.id, webhook_deliveries.event_id, webhook_deliveries.endpoint_id, webhook_deliveries.attempts, \
              webhook_deliveries.retry_step, webhook_deliveries.next_attempt_at, \

@@ -3,8 +3,13 @@
 
 use super::*;
 
+/// SIGKILL mid fan-out, at the worker's batch sizes: 20 000 fans (the
+/// publish writes the first 5 000 events, the fan-out job the rest, 5 000 a
+/// transaction) to an endpoint with 256 slots (leases of up to 256, recorded
+/// in batches).
 async fn a_killed_server_delivers_every_event_after_restart(backend: Backend) {
-    const FANS: i64 = 10_000;
+    const FANS: i64 = 20_000;
+    const SLOTS: usize = 256;
     // The default lease (renewed while sending): the duplicates counted below must be only
     // what was in flight at the kill, not a lease that lapsed on a starved CI machine.
     let env = env_with(&[("TESSERA_WEBHOOK_LEASE_SECONDS", "10")]);
@@ -12,12 +17,15 @@ async fn a_killed_server_delivers_every_event_after_restart(backend: Backend) {
     let hooks = Receiver::start().await;
     let p = app.create_partner("acme").await;
     let cat = Catalog::create(&app).await;
-    let e = endpoint(&app, &p, &hooks.url("fans"), json!({ "maxInFlight": 64 })).await;
+    let e = endpoint(&app, &p, &hooks.url("fans"), json!({ "maxInFlight": SLOTS })).await;
     hooks.expect("fans", "tessera", e["secret"].as_str().unwrap());
     add_fans(&app.db, &p.id, &cat.merchant, FANS).await;
     assert_eq!(publish_to_fans(&app, &cat).await, FANS as u64);
 
     hooks.wait_for(Duration::from_secs(60), "the fan-out to be under way", |got| got.len() >= 500).await;
+    let pool = app.db.pool().await;
+    let (expanding,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM fanout_jobs").fetch_one(&pool).await.unwrap();
+    pool.close().await;
     let db = app.kill().await;
     let (before, _) = hooks.distinct_ids();
     assert!(before.len() < FANS as usize, "the fan-out finished before the kill; nothing was tested");
@@ -31,8 +39,11 @@ async fn a_killed_server_delivers_every_event_after_restart(backend: Backend) {
         .await;
     let (ids, arrivals) = hooks.distinct_ids();
     assert_eq!(ids.len(), FANS as usize);
-    // Duplicates only for what was in flight at the kill (at most the endpoint's 64 slots).
+    // Duplicates only for what was in flight at the kill (at most the endpoint's slots),
+    // and every fan's event written once, though the fan-out job may have been cut short.
     let pool = app.db.pool().await;
+    let (events,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM events WHERE type = 'VOUCHER_PUBLISHED'").fetch_one(&pool).await.unwrap();
+    assert_eq!(events, FANS);
     let errors: Vec<(Option<String>, i64)> =
         sqlx::query_as("SELECT error, COUNT(*) FROM webhook_attempts GROUP BY error").fetch_all(&pool).await.unwrap();
     delivery_figures(
@@ -42,10 +53,11 @@ async fn a_killed_server_delivers_every_event_after_restart(backend: Backend) {
         &hooks,
         &[
             ("delivered_before_kill", before.len().to_string()),
+            ("fanout_job_still_writing_at_kill", expanding.to_string()),
             ("all_delivered_after_restart_s", format!("{:.1}", restarted.elapsed().as_secs_f64())),
         ],
     );
-    assert!(arrivals - ids.len() <= 64, "{} duplicates; attempts by error: {errors:?}", arrivals - ids.len());
+    assert!(arrivals - ids.len() <= SLOTS, "{} duplicates; attempts by error: {errors:?}", arrivals - ids.len());
     assert!(hooks.received().iter().all(|r| r.verified.is_ok() && r.event["type"] == "VOUCHER_PUBLISHED"));
     drop(app);
 }
@@ -86,32 +98,46 @@ async fn catalog_events_reach_every_partner_and_a_slow_one_starves_nobody(backen
 
 /// The delivery in flight outlasts the HTTP server's own draining by seconds
 /// (no request is open), yet finishes within the grace period (20 s) and is recorded.
+/// A shutdown with a whole lease batch in flight (256, the most an endpoint
+/// has): every one finishes and is recorded within the grace period, and what
+/// was not leased yet waits, not leased, for the next start.
 async fn shutdown_finishes_what_is_in_flight(backend: Backend) {
+    const FANS: i64 = 300;
+    const SLOTS: i64 = 256;
     let app =
         TestServer::spawn_with(backend, &env_with(&[("TESSERA_WEBHOOK_TIMEOUT_SECONDS", "10"), ("TESSERA_WEBHOOK_LEASE_SECONDS", "30")]))
             .await;
     let hooks = Receiver::start().await;
     let p = app.create_partner("acme").await;
     let cat = Catalog::create(&app).await;
-    let e = endpoint(&app, &p, &hooks.url("slow"), json!({})).await;
+    let e = endpoint(&app, &p, &hooks.url("slow"), json!({ "maxInFlight": SLOTS })).await;
     hooks.expect("slow", "tessera", e["secret"].as_str().unwrap());
-    hooks.delay("slow", Duration::from_millis(6500));
-    let voucher = cat.voucher(&app, "Coffee", json!({})).await;
-    claim(&app, &p, "ana", &voucher).await;
-    // Wait until the delivery is in flight, then stop the server.
+    hooks.delay("slow", Duration::from_millis(4000));
+    add_fans(&app.db, &p.id, &cat.merchant, FANS).await;
+    assert_eq!(publish_to_fans(&app, &cat).await, FANS as u64);
+    // Wait until a whole batch is in flight, then stop the server.
     let pool = app.db.pool().await;
-    crate::support::eventually(Duration::from_secs(10), "the delivery in flight (leased)", || async {
+    crate::support::eventually(Duration::from_secs(20), "256 deliveries in flight (leased)", || async {
         let (leased,): (i64,) =
             sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries WHERE lease_until > 0").fetch_one(&pool).await.unwrap();
-        if leased == 1 { Ok(()) } else { Err(leased) }
+        if leased == SLOTS { Ok(()) } else { Err(leased) }
     })
     .await;
     let status = app.terminate().await;
     assert!(status.success(), "{status:?}");
-    let (state, attempts, lease): (String, i64, i64) =
-        sqlx::query_as("SELECT status, attempts, lease_until FROM webhook_deliveries").fetch_one(&pool).await.unwrap();
-    assert_eq!((state.as_str(), attempts, lease), ("delivered", 1, 0), "the in-flight delivery was not finished and recorded");
-    assert_eq!(hooks.count(), 1);
+    let by_state: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT status, COUNT(*), CAST(SUM(attempts) AS BIGINT), MAX(lease_until) FROM webhook_deliveries GROUP BY status ORDER BY status",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        by_state,
+        vec![("delivered".to_string(), SLOTS, SLOTS, 0), ("pending".to_string(), FANS - SLOTS, 0, 0)],
+        "the in-flight deliveries were not all finished and recorded, or the rest not left waiting"
+    );
+    let (ids, arrivals) = hooks.distinct_ids();
+    assert_eq!((ids.len(), arrivals), (SLOTS as usize, SLOTS as usize));
 }
 
 async fn deleting_an_endpoint_mid_delivery_leaves_the_worker_working(backend: Backend) {

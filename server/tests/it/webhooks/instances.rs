@@ -5,8 +5,9 @@
 use super::*;
 
 /// PostgreSQL only: two instances on one database share the deliveries.
+/// 12 000 fans: the fan-out job's batches and the deliveries are shared.
 async fn two_instances_share_one_fan_out_without_doubles(backend: Backend) {
-    const FANS: i64 = 3_000;
+    const FANS: i64 = 12_000;
     // A timeout well above the receiver's delay: a retry after a slow moment on a busy machine
     // would be a legitimate duplicate (at least once), not the double this test looks for.
     // And the default lease (10 s, renewed while sending): on a machine starved by the rest of the

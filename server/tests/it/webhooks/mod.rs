@@ -43,12 +43,16 @@ fn env_with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'stat
 async fn settled(db: &TestDb) {
     let pool = db.pool().await;
     eventually(Duration::from_secs(30), "every event dispatched and every delivery decided", || async {
-        let (events,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM events WHERE dispatched_at IS NULL").fetch_one(&pool).await.unwrap();
+        let (events,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM events WHERE seq IS NULL").fetch_one(&pool).await.unwrap();
         let (open,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending' OR lease_until > 0")
             .fetch_one(&pool)
             .await
             .unwrap();
-        if events == 0 && open == 0 { Ok(()) } else { Err(format!("{events} events undispatched, {open} deliveries open")) }
+        if events == 0 && open == 0 {
+            Ok(())
+        } else {
+            Err(format!("{events} events not yet sequenced (nor dispatched), {open} deliveries open"))
+        }
     })
     .await;
 }

@@ -6,7 +6,11 @@
 use super::*;
 use tessera_core::{config::Backend as Engine, webhooks::queue};
 
-const PENDING: i64 = 100_000;
+/// Pending deliveries; `TESSERA_PLAN_ROWS` measures at another size (the
+/// README's figures at 10 000, 100 000 and 1 000 000).
+fn pending() -> i64 {
+    std::env::var("TESSERA_PLAN_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000)
+}
 
 /// One statement to explain, with its parameters.
 struct Statement {
@@ -28,7 +32,7 @@ fn statements(engine: Engine, endpoint: &str, now: i64) -> Vec<Statement> {
         Statement {
             name: "lease",
             sql: engine.lease_due_deliveries(),
-            binds: vec![Bind::Int(now + 30_000), Bind::Int(now), text(endpoint), Bind::Int(256), text("plan-test")],
+            binds: vec![Bind::Int(now + 30_000), Bind::Int(now), text(endpoint), Bind::Int(256), text("plan-test"), Bind::Int(0)],
         },
         Statement { name: "in-flight count", sql: queue::IN_FLIGHT.into(), binds: vec![text(endpoint), Bind::Int(now)] },
         Statement { name: "lapsed leases", sql: queue::GIVE_BACK_LAPSED.into(), binds: vec![text(endpoint), Bind::Int(now)] },
@@ -87,6 +91,33 @@ fn check(engine: Engine, stats: &str, s: &Statement, lines: &[String]) {
     assert!(uses_index, "{} ({stats}) does not use its index:\n{whole}", s.name);
 }
 
+/// PostgreSQL: a lease of 256 and their settling run for real (`EXPLAIN
+/// (ANALYZE, BUFFERS)`, rolled back), their time and buffers printed.
+async fn measure(pool: &sqlx::AnyPool, endpoint: &str, now: i64, stats: &str) {
+    use sqlx::Row;
+    let mut tx = pool.begin().await.unwrap();
+    let mut figures = vec![("pending", pending().to_string())];
+    let settle: Vec<Value> = (1..=256)
+        .map(|i| json!({ "id": format!("e{i}.x"), "status": "delivered", "retry_step": 0, "next_attempt_at": now, "last_status": 204, "last_error": null }))
+        .collect();
+    for s in statements(Engine::Postgres, endpoint, now).into_iter().filter(|s| s.name == "lease" || s.name == "settle") {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN (ANALYZE, BUFFERS) {}", s.sql)));
+        for (i, b) in s.binds.iter().enumerate() {
+            q = match b {
+                Bind::Int(v) => q.bind(*v),
+                Bind::Text(_) if s.name == "settle" && i == 2 => q.bind(Value::Array(settle.clone()).to_string()),
+                Bind::Text(t) => q.bind(t.clone()),
+            };
+        }
+        let lines: Vec<String> = q.fetch_all(&mut *tx).await.unwrap().iter().map(|r| r.get::<String, _>(0)).collect();
+        let time = lines.iter().find_map(|l| l.strip_prefix("Execution Time: ")).unwrap_or("?").to_string();
+        let buffers = lines.iter().find_map(|l| l.trim().strip_prefix("Buffers: ")).unwrap_or("?").to_string();
+        figures.push((s.name, format!("{time} ({buffers})")));
+    }
+    tx.rollback().await.unwrap();
+    crate::support::figures(&format!("queue plans, {stats}"), Backend::Postgres, &figures);
+}
+
 async fn the_workers_statements_use_their_index_whatever_the_statistics(backend: Backend) {
     let app = TestServer::spawn_with(backend, &env_with(&[("TESSERA_WEBHOOK_WORKER", "false")])).await;
     let p = app.create_partner("acme").await;
@@ -98,11 +129,11 @@ async fn the_workers_statements_use_their_index_whatever_the_statistics(backend:
         Backend::Postgres => Engine::Postgres,
     };
     // 100 000 events and their deliveries, all due.
-    let series = format!("WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {PENDING})");
+    let series = format!("WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {})", pending());
     let partner = &p.id;
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{series} INSERT INTO events (id, partner_id, type, payload, created_at, dispatched_at) \
-         SELECT 'e' || i, '{partner}', 'VOUCHER_PUBLISHED', '{{}}', 1, 1 FROM s"
+        "{series} INSERT INTO events (id, partner_id, type, payload, created_at, seq) \
+         SELECT 'e' || i, '{partner}', 'VOUCHER_PUBLISHED', '{{}}', 1, 1000000000 + i FROM s"
     )))
     .execute(&pool)
     .await
@@ -121,6 +152,9 @@ async fn the_workers_statements_use_their_index_whatever_the_statistics(backend:
             for s in statements(engine, &endpoint_id, now) {
                 let lines = plan(&pool, engine, &s).await;
                 check(engine, stats, &s, &lines);
+            }
+            if engine == Engine::Postgres {
+                measure(&pool, &endpoint_id, now, stats).await;
             }
         }
     };
