@@ -90,12 +90,19 @@ pub const SEQUENCE_BATCH: i64 = 5_000;
 /// lock held until the positions commit. So positions commit in the order
 /// they are given, every reader sees a prefix of them, and an event that
 /// commits later always gets a later position than any a reader has seen.
-pub async fn sequence(db: &Db) -> Result<u64, ApiError> {
-    let lock = db.backend().sequencer_lock();
+///
+/// With `wait` false, a PostgreSQL caller finding another sequencing returns
+/// 0 at once instead of queueing behind it (the worker: the other is doing
+/// its work).
+pub async fn sequence(db: &Db, wait: bool) -> Result<u64, ApiError> {
+    let lock = db.backend().sequencer_lock(wait);
     db.write(move |tx| {
         Box::pin(async move {
             if let Some(lock) = lock {
-                sqlx::query(lock).execute(&mut *tx).await?;
+                let (got,): (bool,) = sqlx::query_as(lock).fetch_one(&mut *tx).await?;
+                if !got {
+                    return Ok(0);
+                }
             }
             let (last,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM events").fetch_one(&mut *tx).await?;
             let done = sqlx::query(
@@ -120,12 +127,12 @@ pub async fn sequence(db: &Db) -> Result<u64, ApiError> {
 
 /// [`sequence`], if any event waits for its position (looked for on a
 /// reader first, so an idle caller does not take the writer).
-pub async fn sequence_if_any(db: &Db) -> Result<u64, ApiError> {
+pub async fn sequence_if_any(db: &Db, wait: bool) -> Result<u64, ApiError> {
     let pending: Option<(String,)> = sqlx::query_as("SELECT id FROM events WHERE seq IS NULL LIMIT 1").fetch_optional(db.pool()).await?;
     if pending.is_none() {
         return Ok(0);
     }
-    sequence(db).await
+    sequence(db, wait).await
 }
 
 /// Sequences until nothing committed is left without a position (a bounded
@@ -133,7 +140,7 @@ pub async fn sequence_if_any(db: &Db) -> Result<u64, ApiError> {
 /// on its next read).
 pub async fn sequence_pending(db: &Db) -> Result<(), ApiError> {
     for _ in 0..20 {
-        if sequence_if_any(db).await? < SEQUENCE_BATCH as u64 {
+        if sequence_if_any(db, true).await? < SEQUENCE_BATCH as u64 {
             return Ok(());
         }
     }

@@ -324,7 +324,7 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
         let mut dispatched = false;
         // New events get their feed positions and their deliveries (the sequencer job
         // does it too, every 250 ms; here it comes as soon as the worker looks).
-        match tessera_core::events::sequence_if_any(&db).await {
+        match tessera_core::events::sequence_if_any(&db, false).await {
             Ok(n) => {
                 more |= n as i64 == tessera_core::events::SEQUENCE_BATCH;
                 dispatched = n > 0;
@@ -365,8 +365,9 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
                         continue;
                     }
                 };
-            if (leased.len() as i64) < free {
-                // Nothing more due now (or the endpoint is full elsewhere): forget it until looked up again.
+            let queue::Leases { deliveries: leased, drained: none_left } = leased;
+            if none_left {
+                // Nothing more due now: forget it until looked up again.
                 drained.insert(target.id.clone());
                 marks.remove(&target.id);
             } else if let Some(last) = leased.last() {

@@ -146,6 +146,14 @@ pub async fn due_targets(db: &Db, now: i64) -> Result<Vec<Target>, ApiError> {
     Ok(sqlx::query_as(DUE_TARGETS).bind(now).fetch_all(db.pool()).await?)
 }
 
+/// What a [`lease`] got.
+pub struct Leases {
+    pub deliveries: Vec<Leased>,
+    /// Fewer were due than it was allowed to take: nothing more is due now
+    /// (from where it looked). False when the endpoint's slots were full.
+    pub drained: bool,
+}
+
 /// What a [`lease`] asks for.
 pub struct Ask<F> {
     /// At most this many deliveries.
@@ -171,26 +179,26 @@ pub struct Ask<F> {
 /// take no slot at the receiver. It is read after the live leases are
 /// counted, and the caller must stop counting a delivery there before its
 /// record commits, so a slot is never counted free twice.
-pub async fn lease<F>(db: &Db, endpoint_id: &str, instance: &str, now: i64, lease: Duration, ask: Ask<F>) -> Result<Vec<Leased>, ApiError>
+pub async fn lease<F>(db: &Db, endpoint_id: &str, instance: &str, now: i64, lease: Duration, ask: Ask<F>) -> Result<Leases, ApiError>
 where
     F: Fn() -> i64 + Send + 'static,
 {
     let Ask { limit, from, answered } = ask;
     if limit <= 0 {
-        return Ok(Vec::new());
+        return Ok(Leases { deliveries: Vec::new(), drained: false });
     }
     let backend = db.backend();
     let sql = sqlx::AssertSqlSafe(backend.lease_due_deliveries());
     let until = now + lease.as_millis() as i64;
     let endpoint = endpoint_id.to_string();
     let who = instance.to_string();
-    let mut leased: Vec<Leased> = db
+    let (mut leased, allowed): (Vec<Leased>, i64) = db
         .write(move |tx| {
             Box::pin(async move {
                 let Some((max_in_flight,)): Option<(i64,)> =
                     sqlx::query_as(backend.lock_endpoint()).bind(&endpoint).fetch_optional(&mut *tx).await?
                 else {
-                    return Ok(Vec::new());
+                    return Ok((Vec::new(), 0));
                 };
                 let given_back = sqlx::query(GIVE_BACK_LAPSED).bind(&endpoint).bind(now).execute(&mut *tx).await?.rows_affected();
                 // Leases given back are due earlier than any mark: look from the start.
@@ -198,15 +206,18 @@ where
                 let (busy,): (i64,) = sqlx::query_as(IN_FLIGHT).bind(&endpoint).bind(now).fetch_one(&mut *tx).await?;
                 let limit = limit.min(max_in_flight - (busy - answered()).max(0));
                 if limit <= 0 {
-                    return Ok(Vec::new());
+                    return Ok((Vec::new(), 0));
                 }
-                sqlx::query_as(sql).bind(until).bind(now).bind(&endpoint).bind(limit).bind(&who).bind(from).fetch_all(&mut *tx).await
+                let leased =
+                    sqlx::query_as(sql).bind(until).bind(now).bind(&endpoint).bind(limit).bind(&who).bind(from).fetch_all(&mut *tx).await?;
+                Ok::<_, sqlx::Error>((leased, limit))
             })
         })
         .await?;
     // RETURNING promises no order.
     leased.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
-    Ok(leased)
+    let drained = (leased.len() as i64) < allowed;
+    Ok(Leases { deliveries: leased, drained })
 }
 
 /// What one attempt came to.

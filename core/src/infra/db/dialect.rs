@@ -252,11 +252,13 @@ impl Backend {
     /// Makes the event sequencer one at a time (see `events::sequence`):
     /// PostgreSQL's transaction-scoped advisory lock; SQLite's single writer
     /// needs none.
-    pub fn sequencer_lock(self) -> Option<&'static str> {
-        match self {
+    /// Answers true once held (`wait`), or whether it was free (not `wait`).
+    pub fn sequencer_lock(self, wait: bool) -> Option<&'static str> {
+        match (self, wait) {
             // The key: the first 8 bytes of "tessera.events.seq", as a number.
-            Backend::Postgres => Some("SELECT pg_advisory_xact_lock(8387229339587626035)"),
-            Backend::Sqlite => None,
+            (Backend::Postgres, true) => Some("SELECT true FROM pg_advisory_xact_lock(8387229339587626035)"),
+            (Backend::Postgres, false) => Some("SELECT pg_try_advisory_xact_lock(8387229339587626035)"),
+            (Backend::Sqlite, _) => None,
         }
     }
 
