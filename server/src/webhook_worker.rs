@@ -319,17 +319,25 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
     let mut looked_up: Option<Instant> = None;
     // Per endpoint, where the next lease may start (see `Mark`).
     let mut marks: HashMap<String, Mark> = HashMap::new();
+    // When the loop last gave new events their positions, and whether it found a full batch.
+    let mut sequenced: Option<(Instant, bool)> = None;
     while !*stopping.borrow() {
         let mut more = false;
         let mut dispatched = false;
         // New events get their feed positions and their deliveries (the sequencer job
         // does it too, every 250 ms; here it comes as soon as the worker looks).
-        match tessera_core::events::sequence_if_any(&db, false).await {
-            Ok(n) => {
-                more |= n as i64 == tessera_core::events::SEQUENCE_BATCH;
-                dispatched = n > 0;
+        // At most every 25 ms while answers keep waking the loop, unless a full batch came.
+        let sequence_now = sequenced.is_none_or(|(at, full): (Instant, bool)| full || at.elapsed() >= Duration::from_millis(25));
+        if sequence_now {
+            match tessera_core::events::sequence_if_any(&db, false).await {
+                Ok(n) => {
+                    let full = n as i64 == tessera_core::events::SEQUENCE_BATCH;
+                    more |= full;
+                    dispatched = n > 0;
+                    sequenced = Some((Instant::now(), full));
+                }
+                Err(e) => tracing::error!(error = %e, "could not dispatch webhook events"),
             }
-            Err(e) => tracing::error!(error = %e, "could not dispatch webhook events"),
         }
         let stale = looked_up.is_none_or(|at| {
             let age = at.elapsed();
@@ -349,7 +357,7 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
         for target in &targets {
             let free = target.max_in_flight - slots.lock().unwrap_or_else(|e| e.into_inner()).sending(&target.id);
             // Slots come back one answer at a time: lease when a few are free, not for each.
-            if free < (target.max_in_flight / 8).max(1) {
+            if free < (target.max_in_flight / 4).max(1) {
                 continue;
             }
             let answered = {
@@ -401,7 +409,8 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
         if !more {
             tokio::select! {
                 _ = wake.notified() => {}
-                _ = tokio::time::sleep(settings.poll) => {}
+                // Sequencing put off above is not put off past 25 ms.
+                _ = tokio::time::sleep(if sequence_now { settings.poll } else { Duration::from_millis(25) }) => {}
                 _ = stopping.changed() => {}
             }
         }
