@@ -105,15 +105,23 @@ impl Mark {
         Mark { at: 0, set: Instant::now() }
     }
 
+    /// A lease ended at `due`: the next starts there, or the mark starts
+    /// afresh there once the last one has had its second.
     fn advance(&mut self, due: i64) {
-        if self.at == 0 {
-            self.set = Instant::now();
+        if self.expired() {
+            (self.at, self.set) = (due, Instant::now());
+        } else {
+            self.at = self.at.max(due);
         }
-        self.at = self.at.max(due);
     }
 
+    fn expired(&self) -> bool {
+        self.at == 0 || self.set.elapsed() >= Duration::from_secs(1)
+    }
+
+    /// Where the next lease looks from: 0 (the start) once a second.
     fn from(&self) -> i64 {
-        if self.set.elapsed() < Duration::from_secs(1) { self.at } else { 0 }
+        if self.expired() { 0 } else { self.at }
     }
 }
 
@@ -326,8 +334,9 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
         let mut dispatched = false;
         // New events get their feed positions and their deliveries (the sequencer job
         // does it too, every 250 ms; here it comes as soon as the worker looks).
-        // At most every 25 ms while answers keep waking the loop, unless a full batch came.
-        let sequence_now = sequenced.is_none_or(|(at, full): (Instant, bool)| full || at.elapsed() >= Duration::from_millis(25));
+        // At most every 100 ms while answers keep waking the loop, unless a full batch came
+        // (looking for unsequenced events walks an index PostgreSQL has not vacuumed yet).
+        let sequence_now = sequenced.is_none_or(|(at, full): (Instant, bool)| full || at.elapsed() >= Duration::from_millis(100));
         if sequence_now {
             match tessera_core::events::sequence_if_any(&db, false).await {
                 Ok(n) => {
@@ -409,8 +418,8 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
         if !more {
             tokio::select! {
                 _ = wake.notified() => {}
-                // Sequencing put off above is not put off past 25 ms.
-                _ = tokio::time::sleep(if sequence_now { settings.poll } else { Duration::from_millis(25) }) => {}
+                // Sequencing put off above is not put off past 100 ms.
+                _ = tokio::time::sleep(if sequence_now { settings.poll } else { Duration::from_millis(100) }) => {}
                 _ = stopping.changed() => {}
             }
         }
