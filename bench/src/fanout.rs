@@ -8,7 +8,7 @@
 //! POSTs of the same size sent by this process, 64 at a time, to the same
 //! receiver in the same run.
 
-use crate::{Received, admin, receiver, reqwest_json};
+use crate::{Received, admin};
 use anyhow::{Context, bail};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
@@ -30,22 +30,7 @@ pub async fn run(client: &reqwest::Client, args: &Arc<crate::Args>, sizes: &[usi
     let sqlite = database_url.starts_with("sqlite:");
     let partner = admin(client, args, "/admin/partners", json!({ "name": "Fan-out bench" })).await?;
     let partner_id = partner["partnerId"].as_str().context("partnerId")?.to_string();
-    let placeholder = admin(
-        client,
-        args,
-        &format!("/admin/partners/{partner_id}/webhook-endpoints"),
-        json!({ "url": "http://127.0.0.1:9/", "eventTypes": ["VOUCHER_PUBLISHED"] }),
-    )
-    .await?;
-    let secret = placeholder["secret"].as_str().context("secret")?.to_string();
-    let (url, seen) = receiver(secret.clone()).await?;
-    reqwest_json(
-        client
-            .patch(format!("{}/admin/webhook-endpoints/{}", args.base, placeholder["id"].as_str().context("endpoint id")?))
-            .bearer_auth(&args.operator_token)
-            .json(&json!({ "url": url, "maxInFlight": 256 })),
-    )
-    .await?;
+    let (url, seen, secret) = crate::receiving_endpoint(client, args, &partner_id, 256).await?;
 
     // The ceiling: this process signing and POSTing bodies of a delivery's size.
     let raw_total = sizes.iter().copied().max().unwrap_or(0).min(200_000);

@@ -472,6 +472,34 @@ async fn receiver(secret: String) -> anyhow::Result<(String, Arc<std::sync::Mute
     Ok((url, seen))
 }
 
+/// A `VOUCHER_PUBLISHED` endpoint of the partner with `max_in_flight` slots,
+/// pointed at a new verifying [`receiver`]: its URL, what it saw, its secret.
+async fn receiving_endpoint(
+    client: &reqwest::Client,
+    args: &Args,
+    partner_id: &str,
+    max_in_flight: i64,
+) -> anyhow::Result<(String, Arc<std::sync::Mutex<Received>>, String)> {
+    // Added with a placeholder address first: its secret is what the receiver checks.
+    let placeholder = admin(
+        client,
+        args,
+        &format!("/admin/partners/{partner_id}/webhook-endpoints"),
+        json!({ "url": "http://127.0.0.1:9/", "eventTypes": ["VOUCHER_PUBLISHED"] }),
+    )
+    .await?;
+    let secret = placeholder["secret"].as_str().context("secret")?.to_string();
+    let (url, seen) = receiver(secret.clone()).await?;
+    reqwest_json(
+        client
+            .patch(format!("{}/admin/webhook-endpoints/{}", args.base, placeholder["id"].as_str().context("endpoint id")?))
+            .bearer_auth(&args.operator_token)
+            .json(&json!({ "url": url, "maxInFlight": max_in_flight })),
+    )
+    .await?;
+    Ok((url, seen, secret))
+}
+
 async fn webhook_fan_out(client: &reqwest::Client, args: &Arc<Args>, tokens: Arc<Vec<String>>) -> anyhow::Result<()> {
     let partners = reqwest_json(client.get(format!("{}/admin/partners", args.base)).bearer_auth(&args.operator_token)).await?;
     let partner_id = partners[0]["id"].as_str().context("partner id")?.to_string();
@@ -494,22 +522,7 @@ async fn webhook_fan_out(client: &reqwest::Client, args: &Arc<Args>, tokens: Arc
     if favorites.errors > 0 {
         bail!("{} favorites failed", favorites.errors);
     }
-    let placeholder = admin(
-        client,
-        args,
-        &format!("/admin/partners/{partner_id}/webhook-endpoints"),
-        json!({ "url": "http://127.0.0.1:9/", "eventTypes": ["VOUCHER_PUBLISHED"] }),
-    )
-    .await?;
-    let secret = placeholder["secret"].as_str().context("secret")?.to_string();
-    let (url, seen) = receiver(secret).await?;
-    reqwest_json(
-        client
-            .patch(format!("{}/admin/webhook-endpoints/{}", args.base, placeholder["id"].as_str().unwrap()))
-            .bearer_auth(&args.operator_token)
-            .json(&json!({ "url": url, "maxInFlight": 64 })),
-    )
-    .await?;
+    let (_, seen, _) = receiving_endpoint(client, args, &partner_id, 64).await?;
     let voucher = admin(client, args, "/admin/vouchers", json!({ "merchantId": *merchant_id, "title": "{b}New{/b} for fans" })).await?;
     let started = Instant::now();
     let published = admin(client, args, &format!("/admin/vouchers/{}/publish", voucher["id"].as_str().unwrap()), json!({})).await?;
