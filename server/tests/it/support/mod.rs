@@ -261,7 +261,14 @@ impl TestServer {
         // Keep draining stdout so the server never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         install_tls();
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        // The server closes a connection idle for its header-read timeout (10 s): a pooled
+        // connection that old may be closing as a request goes out on it (an incomplete
+        // message on a loaded machine), so none idle for 5 s is reused.
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(Duration::from_secs(5))
+            .build()
+            .unwrap();
         TestServer { db, base, client, child, last_t: Default::default(), log, _log_dir: log_dir }
     }
 
