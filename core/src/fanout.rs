@@ -125,19 +125,6 @@ pub async fn expand(db: &Db) -> Result<u64, ApiError> {
     .await
 }
 
-/// Expands every waiting fan-out job (at most `max_batches` batches).
-pub async fn expand_all(db: &Db, max_batches: u32) -> Result<u64, ApiError> {
-    let mut written = 0;
-    for _ in 0..max_batches {
-        let n = expand(db).await?;
-        if n == 0 {
-            break;
-        }
-        written += n;
-    }
-    Ok(written)
-}
-
 /// The events of the job's next [`BATCH`] fans, and the job moved past them
 /// (deleted after its last fans), in the caller's transaction.
 async fn write_batch(tx: &mut sqlx::AnyConnection, backend: crate::config::Backend, job: &Job) -> Result<u64, ApiError> {
