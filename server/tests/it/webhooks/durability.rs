@@ -39,7 +39,7 @@ async fn a_killed_server_delivers_every_event_after_restart(backend: Backend) {
         .await;
     let (ids, arrivals) = hooks.distinct_ids();
     assert_eq!(ids.len(), FANS as usize);
-    // Duplicates only for what was in flight at the kill (at most the endpoint's slots),
+    // Duplicates only for what was leased at the kill (see below),
     // and every fan's event written once, though the fan-out job may have been cut short.
     let pool = app.db.pool().await;
     let (events,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM events WHERE type = 'VOUCHER_PUBLISHED'").fetch_one(&pool).await.unwrap();
@@ -57,7 +57,10 @@ async fn a_killed_server_delivers_every_event_after_restart(backend: Backend) {
             ("all_delivered_after_restart_s", format!("{:.1}", restarted.elapsed().as_secs_f64())),
         ],
     );
-    assert!(arrivals - ids.len() <= SLOTS, "{} duplicates; attempts by error: {errors:?}", arrivals - ids.len());
+    // A lease is held until its answer is recorded, and a slot frees at the answer: at the
+    // kill this instance held the 256 being sent plus the answers not yet recorded (about
+    // one recorder batch), and those go out again.
+    assert!(arrivals - ids.len() <= 2 * SLOTS, "{} duplicates; attempts by error: {errors:?}", arrivals - ids.len());
     assert!(hooks.received().iter().all(|r| r.verified.is_ok() && r.event["type"] == "VOUCHER_PUBLISHED"));
     drop(app);
 }
