@@ -4,7 +4,7 @@
 use crate::types::{PartnerId, UserId};
 use crate::{
     clock::{now_ms, to_rfc3339},
-    db::Db,
+    db::{Backend, Db},
     error::ApiError,
     ids::new_id,
 };
@@ -95,16 +95,12 @@ pub const SEQUENCE_BATCH: i64 = 5_000;
 /// 0 at once instead of queueing behind it (the worker: the other is doing
 /// its work).
 pub async fn sequence(db: &Db, wait: bool) -> Result<u64, ApiError> {
-    let lock = db.backend().sequencer_lock(wait);
+    let backend = db.backend();
     db.write(move |tx| {
         Box::pin(async move {
-            if let Some(lock) = lock {
-                let (got,): (bool,) = sqlx::query_as(lock).fetch_one(&mut *tx).await?;
-                if !got {
-                    return Ok(0);
-                }
-            }
-            let (last,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM events").fetch_one(&mut *tx).await?;
+            let Some(last) = hold_sequencer(tx, backend, wait).await? else {
+                return Ok(0);
+            };
             let done = sqlx::query(
                 "UPDATE events SET seq = $1 + r.n FROM \
                  (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM \
@@ -123,6 +119,24 @@ pub async fn sequence(db: &Db, wait: bool) -> Result<u64, ApiError> {
         })
     })
     .await
+}
+
+/// Becomes the one sequencer until the caller's transaction ends (see
+/// [`sequence`]) and answers the last position given, from which the caller
+/// may give the next ones in this transaction. `None`: another holds it and
+/// the caller would not `wait` (PostgreSQL only).
+///
+/// Besides [`sequence`], a fan-out's batch (`fanout`) writes its events with
+/// their positions under it, so a million events are not each written twice.
+pub(crate) async fn hold_sequencer(tx: &mut sqlx::AnyConnection, backend: Backend, wait: bool) -> Result<Option<i64>, ApiError> {
+    if let Some(lock) = backend.sequencer_lock(wait) {
+        let (got,): (bool,) = sqlx::query_as(lock).fetch_one(&mut *tx).await?;
+        if !got {
+            return Ok(None);
+        }
+    }
+    let (last,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM events").fetch_one(&mut *tx).await?;
+    Ok(Some(last))
 }
 
 /// [`sequence`], if any event waits for its position (looked for on a

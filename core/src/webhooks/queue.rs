@@ -21,10 +21,6 @@ use crate::{
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-}
-
 /// Turns the events just given feed positions `from_seq + 1 ..= to_seq` into
 /// deliveries, in the transaction that gave them (`events::sequence`): one per
 /// endpoint of the event's partner that takes its type and existed when the
@@ -492,17 +488,16 @@ pub(crate) async fn disable_in(tx: &mut sqlx::AnyConnection, endpoint_id: &str, 
 /// long a receiver takes, while a dead worker's expire one lease period after
 /// its last heartbeat and a peer sends them.
 pub async fn heartbeat(db: &Db, instance: &str, deliveries: &[String], until: i64) -> Result<u64, ApiError> {
-    let mut extended = 0;
-    for chunk in deliveries.chunks(500) {
-        let list = placeholders(3, chunk.len());
-        let sql = sqlx::AssertSqlSafe(db.backend().extend_leases(&list));
-        let mut q = sqlx::query(sql).bind(until).bind(instance);
-        for id in chunk {
-            q = q.bind(id);
-        }
-        extended += q.execute(db.write_pool()).await?.rows_affected();
+    if deliveries.is_empty() {
+        return Ok(0);
     }
-    Ok(extended)
+    // The ids as one JSON parameter, whatever their number (see `Backend::json_rows`).
+    let ids = db.backend().json_rows("$3", &[("id", "TEXT")]);
+    let sql = sqlx::AssertSqlSafe(db.backend().extend_leases(&format!("SELECT id FROM {ids} AS ids")));
+    let rows: Vec<serde_json::Value> = deliveries.iter().map(|id| serde_json::json!({ "id": id })).collect();
+    let done =
+        sqlx::query(sql).bind(until).bind(instance).bind(serde_json::Value::Array(rows).to_string()).execute(db.write_pool()).await?;
+    Ok(done.rows_affected())
 }
 
 /// Gives back the leases `instance` holds (at shutdown), or every lease
