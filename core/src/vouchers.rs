@@ -417,7 +417,7 @@ async fn with_cohorts(db: &Db, mut v: Voucher) -> Result<Voucher, ApiError> {
 pub struct Published {
     pub voucher: Voucher,
     /// VOUCHER_PUBLISHED events, one per user who favorited the merchant and can
-    /// see the voucher: the first 5 000 recorded with the publish, the rest
+    /// see the voucher: the first 1 000 recorded with the publish, the rest
     /// a batch at a time within seconds (a million in about a minute on a small machine).
     pub events_enqueued: u64,
 }

@@ -4,7 +4,7 @@
 use super::*;
 
 /// SIGKILL mid fan-out, at the worker's batch sizes: 20 000 fans (the
-/// publish writes the first 5 000 events, the fan-out job the rest, 5 000 a
+/// publish writes the first 1 000 events, the fan-out job the rest, 5 000 a
 /// transaction) to an endpoint with 256 slots (leases of up to 256, recorded
 /// in batches).
 async fn a_killed_server_delivers_every_event_after_restart(backend: Backend) {
