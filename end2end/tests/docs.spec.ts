@@ -8,6 +8,8 @@ test('every page of the sidebar opens, and an unknown one is a 404', async ({ pa
   await expect(page).toHaveTitle('Overview · Docs · Tessera');
   const links = await page.locator('.docs-sidebar ul a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).getAttribute('href')));
   expect(links.length).toBeGreaterThanOrEqual(6);
+  // Each page is a full load (15 s for all of them in one CI run): the budget grows with the sidebar.
+  test.setTimeout(10_000 + 3_000 * links.length);
   for (const href of links) {
     const res = await page.goto(href!);
     expect(res?.status(), href!).toBe(200);

@@ -46,6 +46,9 @@ async function signIn(page: Page, who: { email: string; password: string }, home
 
 /** axe's serious and critical findings on the page as it is, in light then dark. */
 async function axeBoth(page: Page): Promise<string[]> {
+  // Each pair of axe runs takes seconds on a busy 2-core machine (a CI run timed out at 33 s
+  // in a test with six pairs): the test's budget grows with the checks it makes.
+  test.info().setTimeout(test.info().timeout + 10_000);
   const out: string[] = [];
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });

@@ -46,6 +46,9 @@ struct Inner {
     /// path → how long to wait before answering
     delay: HashMap<String, Duration>,
     received: Vec<Received>,
+    /// The distinct event ids among `received`, kept as they arrive (a 100 000-event
+    /// test asks for them every 50 ms; recounting under the lock starved the receiver).
+    ids: std::collections::HashSet<String>,
     /// Requests being answered now, and the most there ever were at once.
     open: usize,
     max_open: usize,
@@ -136,14 +139,19 @@ async fn receive(State(inner): State<Arc<Mutex<Inner>>>, Path(path): Path<String
     if let Some(d) = delay {
         tokio::time::sleep(d).await;
     }
-    let mut inner = inner.lock().unwrap();
-    let verified = match inner.keys.get(&path) {
-        Some((scheme, secret)) => verify(scheme, secret, &headers, &body),
+    // Verified outside the lock, so that concurrent deliveries are checked in parallel.
+    let key = inner.lock().unwrap().keys.get(&path).cloned();
+    let verified = match key {
+        Some((scheme, secret)) => verify(&scheme, &secret, &headers, &body),
         None => Err("no key registered for this path".into()),
     };
     let event = serde_json::from_slice(&body).unwrap_or(Value::Null);
     // A signed envelope must also be what the event catalog says its type is.
     let verified = verified.and_then(|()| fits_the_catalog(&event));
+    let mut inner = inner.lock().unwrap();
+    if let Some(id) = event["id"].as_str() {
+        inner.ids.insert(id.to_string());
+    }
     inner.received.push(Received { path: path.clone(), headers, body, event, verified, at });
     let (status, extra) = inner.script.get_mut(&path).and_then(|s| s.pop_front()).unwrap_or((200, vec![]));
     let mut response = (StatusCode::from_u16(status).unwrap(), format!("answer {status}")).into_response();
@@ -214,8 +222,25 @@ impl Receiver {
     /// Distinct event ids that arrived, and how many arrivals in all.
     pub fn distinct_ids(&self) -> (std::collections::HashSet<String>, usize) {
         let inner = self.inner.lock().unwrap();
-        let ids = inner.received.iter().filter_map(|r| r.event["id"].as_str().map(String::from)).collect();
-        (ids, inner.received.len())
+        (inner.ids.clone(), inner.received.len())
+    }
+
+    /// Waits until `n` distinct event ids have arrived, up to `within`.
+    pub async fn wait_for_distinct(&self, within: Duration, what: &str, n: usize) {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let (distinct, arrived) = {
+                let inner = self.inner.lock().unwrap();
+                (inner.ids.len(), inner.received.len())
+            };
+            if distinct >= n {
+                return;
+            }
+            if tokio::time::Instant::now() > deadline {
+                panic!("timed out after {within:?} waiting for {what}; {distinct} distinct events of {n} in {arrived} deliveries");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Waits until `done` holds over what arrived, up to `within`.
