@@ -377,6 +377,44 @@ async fn main() -> anyhow::Result<()> {
         })
         .await
     };
+    // The webview's path: each user opens a session with their JWT, then reads
+    // their wallet with it (the session's check, then the wallet's read).
+    let sessions = Arc::new(std::sync::Mutex::new(vec![String::new(); args.users]));
+    let mut opened = {
+        let (client, args, tokens, sessions) = (client.clone(), args.clone(), tokens.clone(), sessions.clone());
+        run("sessions", args.users, args.concurrency, move |i| {
+            let (client, args, tokens, sessions) = (client.clone(), args.clone(), tokens.clone(), sessions.clone());
+            async move {
+                let res = client.post(format!("{}/me/session", args.base)).bearer_auth(&tokens[i]).send().await?;
+                if res.status().as_u16() != 201 {
+                    bail!("session: {} {}", res.status(), res.text().await?);
+                }
+                let body: Value = res.json().await?;
+                sessions.lock().unwrap()[i] = body["sessionToken"].as_str().unwrap_or_default().to_string();
+                Ok(())
+            }
+        })
+        .await
+    };
+    let mut wallets = {
+        let (client, args, sessions) = (client.clone(), args.clone(), sessions.clone());
+        run("wallets", args.users, args.concurrency, move |i| {
+            let (client, args, sessions) = (client.clone(), args.clone(), sessions.clone());
+            async move {
+                let token = sessions.lock().unwrap()[i].clone();
+                let res = client.get(format!("{}/me/claims", args.base)).bearer_auth(token).send().await?;
+                if res.status().as_u16() != 200 {
+                    bail!("wallet: {} {}", res.status(), res.text().await?);
+                }
+                let body: Value = res.json().await?;
+                if body.as_array().is_none_or(|claims| claims.is_empty()) {
+                    bail!("wallet without the user's claim: {body}");
+                }
+                Ok(())
+            }
+        })
+        .await
+    };
     // The same claims at a fixed offered rate: the latency at that load, not
     // at saturation (where a closed loop's latency is its queue: connections
     // ÷ throughput). Each user claims a second voucher, so none is a repeat.
@@ -400,6 +438,8 @@ async fn main() -> anyhow::Result<()> {
     signed.print(&args.label);
     claims.print(&args.label);
     redeems.print(&args.label);
+    opened.print(&args.label);
+    wallets.print(&args.label);
     if let Some(stats) = at_rate.as_mut() {
         stats.print(&args.label);
     }
@@ -415,6 +455,11 @@ async fn main() -> anyhow::Result<()> {
         100.0 * purchase_rate / ceiling,
         100.0 * purchase_rate / claim_rate
     );
+    let wallet_rate = wallets.latencies.len() as f64 / wallets.elapsed.as_secs_f64();
+    println!("{:<10} wallet reads with a session token/s are {:.1}% of the /healthz ceiling", args.label, 100.0 * wallet_rate / ceiling);
+    if opened.errors + wallets.errors > 0 {
+        bail!("{} session openings and {} wallet reads failed", opened.errors, wallets.errors);
+    }
     let signed_rate = signed.latencies.len() as f64 / signed.elapsed.as_secs_f64();
     println!("{:<10} signed partner calls/s are {:.1}% of the /healthz ceiling", args.label, 100.0 * signed_rate / ceiling);
     if signed.errors > 0 {
