@@ -3,7 +3,7 @@
 //! or erasure. Only a hash of the token is stored.
 
 use crate::error::ErrorCode;
-use crate::types::{PartnerId, UserId};
+use crate::types::{ExternalUserId, PartnerId, UserId};
 use crate::{
     clock::{now_ms, to_rfc3339},
     db::Db,
@@ -79,23 +79,37 @@ pub async fn authenticate(db: &Db, token: &str, now: i64) -> Result<SessionOwner
             .bind(now)
             .fetch_optional(db.pool())
             .await?;
-    row.map(|(partner_id, user_id)| SessionOwner { partner_id, user_id }).ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::SessionExpired,
-            "This session has ended (expired, replaced by a newer one, or logged out). Open the webview with a new token.",
-        )
-    })
+    row.map(|(partner_id, user_id)| SessionOwner { partner_id, user_id }).ok_or_else(ended)
+}
+
+fn ended() -> ApiError {
+    ApiError::new(
+        ErrorCode::SessionExpired,
+        "This session has ended (expired, replaced by a newer one, or logged out). Open the webview with a new token.",
+    )
 }
 
 /// The user behind a live session token, as claims and pages need them
 /// (the webview's cookie, or `Authorization: Bearer ses_…`). A session whose
 /// user was erased since is ended too: 401 `session_expired`.
 pub async fn holder(db: &Db, token: &str, now: i64) -> Result<crate::claims::Holder, ApiError> {
-    let owner = authenticate(db, token, now).await?;
-    let user = crate::users::ref_by_id(db, &owner.user_id)
-        .await
-        .map_err(|_| ApiError::new(ErrorCode::SessionExpired, "This session's user no longer exists."))?;
-    let holder = crate::claims::Holder { partner_id: owner.partner_id, user_id: user.id, external_user_id: user.external_user_id };
+    // The session and its user in one read: every webview request asks both, and on
+    // SQLite each read is a round trip to a connection's thread (see tokens::holder).
+    let row: Option<(PartnerId, UserId, Option<UserId>, Option<ExternalUserId>, Option<i64>)> = sqlx::query_as(
+        "SELECT s.partner_id, s.user_id, u.id, u.external_user_id, u.erased_at \
+         FROM sessions s LEFT JOIN users u ON u.id = s.user_id \
+         WHERE s.id = $1 AND s.ended_at IS NULL AND s.expires_at > $2",
+    )
+    .bind(sha256_hex(token.as_bytes()))
+    .bind(now)
+    .fetch_optional(db.pool())
+    .await?;
+    let (partner_id, user_id, external_user_id) = match row {
+        None => return Err(ended()),
+        Some((partner_id, user_id, Some(_), external_user_id, None)) => (partner_id, user_id, external_user_id.unwrap_or_default()),
+        Some(_) => return Err(ApiError::new(ErrorCode::SessionExpired, "This session's user no longer exists.")),
+    };
+    let holder = crate::claims::Holder { partner_id, user_id, external_user_id };
     crate::metrics::record_caller(&holder.partner_id, Some(&holder.user_id));
     Ok(holder)
 }

@@ -289,16 +289,6 @@ pub struct UserRef {
     pub external_user_id: ExternalUserId,
 }
 
-/// The live user with this id, as a reference (one indexed read).
-pub async fn ref_by_id(db: &Db, user_id: &UserId) -> Result<UserRef, ApiError> {
-    let row: Option<(UserId, Option<ExternalUserId>)> =
-        sqlx::query_as("SELECT id, external_user_id FROM users WHERE id = $1 AND erased_at IS NULL")
-            .bind(user_id)
-            .fetch_optional(db.pool())
-            .await?;
-    row.map(|(id, ext)| UserRef { id, external_user_id: ext.unwrap_or_default() }).ok_or_else(|| ApiError::not_found("No such user."))
-}
-
 /// Like [`ensure`], for the hot path: a token that carries no profile facts
 /// costs one indexed read once the user exists.
 pub async fn ensure_ref(

@@ -162,7 +162,26 @@ async fn the_admin_api_needs_the_operator_token(backend: Backend) {
     assert!(!list.to_string().contains("sk_") && !list.to_string().contains("jwt_"), "{list}");
 }
 
+/// A live session whose user row was erased behind its back (a restore, a manual fix;
+/// erasure through the API ends the sessions too) is refused all the same, saying why.
+async fn a_session_whose_user_is_gone_is_refused(backend: Backend) {
+    let app = TestServer::spawn(backend).await;
+    let p = app.create_partner("acme").await;
+    let (status, opened) = app.me(&p.jwt("u1"), Method::POST, "/me/session", None).await;
+    assert_eq!(status, StatusCode::CREATED, "{opened}");
+    let token = opened["sessionToken"].as_str().unwrap().to_string();
+    let (status, me) = app.me(&token, Method::GET, "/me", None).await;
+    assert_eq!((status, me["externalUserId"].as_str()), (StatusCode::OK, Some("u1")), "{me}");
+    let pool = app.db.pool().await;
+    sqlx::query("UPDATE users SET erased_at = 1 WHERE external_user_id = 'u1'").execute(&pool).await.unwrap();
+    pool.close().await;
+    let (status, body) = app.me(&token, Method::GET, "/me", None).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::UNAUTHORIZED, "session_expired"));
+    assert_eq!(body["error"]["message"], "This session's user no longer exists.");
+}
+
 crate::backend_tests!(
+    a_session_whose_user_is_gone_is_refused,
     bad_tokens_are_refused_each_with_its_code,
     first_token_creates_the_user_just_in_time,
     sessions_are_one_per_user_and_end_on_logout_or_delete,
