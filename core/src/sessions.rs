@@ -94,9 +94,18 @@ fn ended() -> ApiError {
 /// user was erased since is ended too: 401 `session_expired`.
 pub async fn holder(db: &Db, token: &str, now: i64) -> Result<crate::claims::Holder, ApiError> {
     // The session and its user in one read: every webview request asks both, and on
-    // SQLite each read is a round trip to a connection's thread (see tokens::holder).
-    let row: Option<(PartnerId, UserId, Option<UserId>, Option<ExternalUserId>, Option<i64>)> = sqlx::query_as(
-        "SELECT s.partner_id, s.user_id, u.id, u.external_user_id, u.erased_at \
+    // SQLite each read is a round trip to a connection's thread (see tokens::cutoff_and_user).
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        partner_id: PartnerId,
+        user_id: UserId,
+        /// The user's row, if it is still there, and whether it was erased.
+        found: Option<UserId>,
+        external_user_id: Option<ExternalUserId>,
+        erased_at: Option<i64>,
+    }
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT s.partner_id, s.user_id, u.id AS found, u.external_user_id, u.erased_at \
          FROM sessions s LEFT JOIN users u ON u.id = s.user_id \
          WHERE s.id = $1 AND s.ended_at IS NULL AND s.expires_at > $2",
     )
@@ -106,7 +115,9 @@ pub async fn holder(db: &Db, token: &str, now: i64) -> Result<crate::claims::Hol
     .await?;
     let (partner_id, user_id, external_user_id) = match row {
         None => return Err(ended()),
-        Some((partner_id, user_id, Some(_), external_user_id, None)) => (partner_id, user_id, external_user_id.unwrap_or_default()),
+        Some(Row { partner_id, user_id, found: Some(_), external_user_id, erased_at: None }) => {
+            (partner_id, user_id, external_user_id.unwrap_or_default())
+        }
         Some(_) => return Err(ApiError::new(ErrorCode::SessionExpired, "This session's user no longer exists.")),
     };
     let holder = crate::claims::Holder { partner_id, user_id, external_user_id };

@@ -2,7 +2,7 @@
 
 use crate::support::{
     Backend, TestServer,
-    api::{PartnerCreds, now_s},
+    api::{Catalog, PartnerCreds, now_s},
     error_code,
 };
 use reqwest::{Method, StatusCode};
@@ -116,8 +116,16 @@ async fn sessions_are_one_per_user_and_end_on_logout_or_delete(backend: Backend)
         let (status, body) = app.me(&jwt, method, path, None).await;
         assert_eq!((status, error_code(&body)), (StatusCode::UNAUTHORIZED, "token_expired"), "{path}: {body}");
     }
-    // A token minted after the logout works: a new session, then the partner deletes the user.
+    // Nor claim: the claim reads the cutoff together with the voucher, and refuses before
+    // writing anything; a token minted after the logout claims it (201: nothing was there).
+    let voucher = Catalog::create(&app).await.voucher(&app, "Kopi", json!({})).await;
+    let claim = json!({ "voucherId": voucher });
+    let (status, body) = app.me(&jwt, Method::POST, "/me/claims", Some(claim.clone())).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::UNAUTHORIZED, "token_expired"), "{body}");
     let fresh = p.jwt("u1");
+    let (status, body) = app.me(&fresh, Method::POST, "/me/claims", Some(claim)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // A token minted after the logout works: a new session, then the partner deletes the user.
     let (status, third) = app.me(&fresh, Method::POST, "/me/session", None).await;
     assert_eq!(status, StatusCode::CREATED, "{third}");
     let s3 = third["sessionToken"].as_str().unwrap().to_string();
@@ -165,7 +173,7 @@ async fn the_admin_api_needs_the_operator_token(backend: Backend) {
 /// A live session whose user row was erased behind its back (a restore, a manual fix;
 /// erasure through the API ends the sessions too) is refused all the same, saying why.
 async fn a_session_whose_user_is_gone_is_refused(backend: Backend) {
-    let app = TestServer::spawn(backend).await;
+    let app = TestServer::spawn_platform(backend).await;
     let p = app.create_partner("acme").await;
     let (status, opened) = app.me(&p.jwt("u1"), Method::POST, "/me/session", None).await;
     assert_eq!(status, StatusCode::CREATED, "{opened}");
