@@ -116,8 +116,8 @@ async fn sessions_are_one_per_user_and_end_on_logout_or_delete(backend: Backend)
         let (status, body) = app.me(&jwt, method, path, None).await;
         assert_eq!((status, error_code(&body)), (StatusCode::UNAUTHORIZED, "token_expired"), "{path}: {body}");
     }
-    // Nor claim: the claim reads the cutoff together with the voucher, and refuses before
-    // writing anything; a token minted after the logout claims it (201: nothing was there).
+    // Nor claim: refused before anything is written; a token minted after the logout
+    // claims it (201: nothing was there).
     let voucher = Catalog::create(&app).await.voucher(&app, "Kopi", json!({})).await;
     let claim = json!({ "voucherId": voucher });
     let (status, body) = app.me(&jwt, Method::POST, "/me/claims", Some(claim.clone())).await;

@@ -227,20 +227,12 @@ impl Receiver {
 
     /// Waits until `n` distinct event ids have arrived, up to `within`.
     pub async fn wait_for_distinct(&self, within: Duration, what: &str, n: usize) {
-        let deadline = tokio::time::Instant::now() + within;
-        loop {
-            let (distinct, arrived) = {
-                let inner = self.inner.lock().unwrap();
-                (inner.ids.len(), inner.received.len())
-            };
-            if distinct >= n {
-                return;
-            }
-            if tokio::time::Instant::now() > deadline {
-                panic!("timed out after {within:?} waiting for {what}; {distinct} distinct events of {n} in {arrived} deliveries");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        super::eventually(within, what, || async {
+            let inner = self.inner.lock().unwrap();
+            let distinct = inner.ids.len();
+            if distinct >= n { Ok(()) } else { Err(format!("{distinct} distinct events of {n} in {} deliveries", inner.received.len())) }
+        })
+        .await
     }
 
     /// Waits until `done` holds over what arrived, up to `within`.
