@@ -41,6 +41,20 @@ ensure_rust() {
   done
 }
 
+# Debug builds of the workspace's own crates go through clippy-driver, as `cargo clippy`
+# runs them (RUSTC_WORKSPACE_WRAPPER; dependencies still go to plain rustc): the lint gate
+# is then part of the one build the tests, Playwright and scripts/run share, instead of a
+# second pass that type-checks every dependency again (7.2 minutes on a cold target).
+# Warnings are errors, so a lint stops the build with clippy's message. The same wrapper
+# and arguments everywhere, or cargo recompiles the workspace's crates between commands.
+# Release builds (scripts/bench, the phone's bundle) are left to rustc alone.
+cargo_linted() {
+  local driver
+  driver="$(command -v clippy-driver)" || die "clippy-driver missing (rustup component add clippy)"
+  RUSTC_WORKSPACE_WRAPPER="$driver" CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__" \
+    cargo "$@"
+}
+
 # The wasm-bindgen CLI must be exactly the version Cargo.lock pins for the crate.
 ensure_wasm_bindgen() {
   local want have
@@ -127,7 +141,11 @@ build_site() {
   fi
   ensure_apt brotli brotli
   say "building the WASM bundle ($mode)"
-  cargo build -p tessera-frontend --target wasm32-unknown-unknown --profile "$wasm_profile"
+  if [ "$mode" = release ]; then
+    cargo build -p tessera-frontend --target wasm32-unknown-unknown --profile "$wasm_profile"
+  else
+    cargo_linted build -p tessera-frontend --target wasm32-unknown-unknown --profile "$wasm_profile"
+  fi
   local site="$ROOT/target/site" pkg="$ROOT/target/site/pkg"
   rm -rf "$pkg"; mkdir -p "$pkg"
   wasm-bindgen --target web --no-typescript --out-dir "$pkg" --out-name tessera \
@@ -158,5 +176,5 @@ build_site() {
 build_all() {
   build_site "${1:-debug}"
   say "building the tessera binary (${1:-debug})"
-  if [ "${1:-debug}" = release ]; then cargo build -p tessera --release; else cargo build -p tessera; fi
+  if [ "${1:-debug}" = release ]; then cargo build -p tessera --release; else cargo_linted build -p tessera; fi
 }
