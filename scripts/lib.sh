@@ -55,6 +55,12 @@ cargo_linted() {
     cargo "$@"
 }
 
+# cargo_for <debug|release> <cargo arguments…>: linted for debug builds, plain rustc for release.
+cargo_for() {
+  local mode="$1"; shift
+  if [ "$mode" = release ]; then cargo "$@"; else cargo_linted "$@"; fi
+}
+
 # The wasm-bindgen CLI must be exactly the version Cargo.lock pins for the crate.
 ensure_wasm_bindgen() {
   local want have
@@ -141,11 +147,7 @@ build_site() {
   fi
   ensure_apt brotli brotli
   say "building the WASM bundle ($mode)"
-  if [ "$mode" = release ]; then
-    cargo build -p tessera-frontend --target wasm32-unknown-unknown --profile "$wasm_profile"
-  else
-    cargo_linted build -p tessera-frontend --target wasm32-unknown-unknown --profile "$wasm_profile"
-  fi
+  cargo_for "$mode" build -p tessera-frontend --target wasm32-unknown-unknown --profile "$wasm_profile"
   local site="$ROOT/target/site" pkg="$ROOT/target/site/pkg"
   rm -rf "$pkg"; mkdir -p "$pkg"
   wasm-bindgen --target web --no-typescript --out-dir "$pkg" --out-name tessera \
