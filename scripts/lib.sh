@@ -176,7 +176,9 @@ build_site() {
 
 # The site and the tessera binary. $1: debug (default) or release.
 build_all() {
-  build_site "${1:-debug}"
-  say "building the tessera binary (${1:-debug})"
-  if [ "${1:-debug}" = release ]; then cargo build -p tessera --release; else cargo_linted build -p tessera; fi
+  local mode="${1:-debug}" profile=()
+  build_site "$mode"
+  say "building the tessera binary ($mode)"
+  [ "$mode" = release ] && profile=(--release)
+  cargo_for "$mode" build -p tessera "${profile[@]}"
 }
