@@ -8,6 +8,10 @@ use axum::{
     http::{StatusCode, header, request::Parts},
 };
 use serde::de::DeserializeOwned;
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
 use tessera_core::error::ErrorCode;
 use tessera_core::{claims::Holder, clock::now_ms, error::ApiError, sessions, tokens};
 
@@ -151,6 +155,58 @@ fn contains_json_nul(b: &[u8]) -> bool {
             backslashes % 2 == 1
         }
     })
+}
+
+/// An answer given before the request's body was read to its end — a refused
+/// token on an upload, a body over the limit — says `Connection: close`. The
+/// server does not read a body nobody wants (hyper drains what has already
+/// arrived and otherwise closes the connection once it has answered); without
+/// the header the client puts the connection back in its pool, and its next
+/// request can go out on a socket that is closing ("connection closed before
+/// message completed"). Bodiless requests pass untouched.
+pub async fn close_after_unread_body(req: Request, next: axum::middleware::Next) -> axum::response::Response {
+    use hyper::body::Body as _;
+    if req.body().is_end_stream() {
+        return next.run(req).await;
+    }
+    let read = Arc::new(AtomicBool::new(false));
+    let (parts, body) = req.into_parts();
+    let body = axum::body::Body::new(ReadToEnd { inner: body, read: read.clone() });
+    let mut res = next.run(Request::from_parts(parts, body)).await;
+    if !read.load(Ordering::Acquire) {
+        res.headers_mut().insert(header::CONNECTION, header::HeaderValue::from_static("close"));
+    }
+    res
+}
+
+/// A request body that records whether it was read to its end.
+struct ReadToEnd {
+    inner: axum::body::Body,
+    read: Arc<AtomicBool>,
+}
+
+impl hyper::body::Body for ReadToEnd {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        let frame = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
+        if matches!(frame, std::task::Poll::Ready(None)) || self.inner.is_end_stream() {
+            self.read.store(true, Ordering::Release);
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 #[cfg(test)]

@@ -279,6 +279,7 @@ pub fn router(platform: Platform, demo: Arc<demo::DemoState>) -> Router {
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
         )
         .layer(middleware::from_fn_with_state(platform.metrics.clone(), count_requests))
+        .layer(middleware::from_fn(extract::close_after_unread_body))
         .with_state(state)
 }
 

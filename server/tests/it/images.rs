@@ -189,12 +189,26 @@ async fn an_upload_is_checked_kept_once_and_served_resized(backend: Backend) {
     .await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(answer.contains("payload_too_large"), "{answer}");
+    // An answer given before the body was read closes the connection, and says so: a
+    // client that put it back in its pool would send its next request into a closing socket.
+    assert!(answer.to_ascii_lowercase().contains("\r\nconnection: close\r\n"), "{answer}");
     let pool = app.db.pool().await;
     let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM images").fetch_one(&pool).await.unwrap();
     assert_eq!(count, 1);
     // Without the operator token: refused.
     let res = app.request(Method::POST, "/admin/images?kind=voucher").body(sample_png(1280, 720, [1, 2, 3])).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(res.headers().get("connection").map(|v| v.to_str().unwrap()), Some("close"));
+    // A body that was read keeps the connection open for the next request.
+    let res = app
+        .request(Method::POST, "/admin/images?kind=voucher")
+        .bearer_auth(OPERATOR_TOKEN)
+        .header("content-type", "image/png")
+        .body(sample_png(1280, 720, [30, 90, 160]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((res.status(), res.headers().get("connection")), (StatusCode::CREATED, None));
 
     // Variants at 1×, 2× and 3× the display width, never the original.
     for width in [353u32, 706, 1059] {
