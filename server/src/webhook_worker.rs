@@ -143,7 +143,11 @@ async fn send(client: &Outbound, timeout: Duration, target: &Target, d: &Leased,
     };
     let result = async {
         let body = body?;
-        let request = client.request(reqwest::Method::POST, &target.url).map_err(|e| e.to_string())?;
+        let request = match &target.parsed {
+            Some(url) => client.request_to(reqwest::Method::POST, url),
+            None => client.request(reqwest::Method::POST, &target.url),
+        }
+        .map_err(|e| e.to_string())?;
         let headers = signing::sign(target.scheme(), &target.secrets(attempted_at), &d.event_id, attempted_at / 1000, body.as_bytes())?;
         let mut request = request.header("content-type", "application/json").body(body);
         for (name, value) in headers {
@@ -355,7 +359,7 @@ pub async fn run(platform: Platform, mut stopping: watch::Receiver<bool>, grace:
         if stale {
             match queue::due_targets(&db, now_ms()).await {
                 Ok(found) => {
-                    targets = found.into_iter().map(Arc::new).collect();
+                    targets = found.into_iter().map(|t| Arc::new(t.parsed())).collect();
                     looked_up = Some(Instant::now());
                 }
                 Err(e) => tracing::error!(error = %e, "could not look for due webhook deliveries"),

@@ -194,11 +194,16 @@ impl Outbound {
     /// A request to `url`, or why it may not be made.
     pub fn request(&self, method: reqwest::Method, url: &str) -> Result<reqwest::RequestBuilder, Refused> {
         let url = url::Url::parse(url.trim()).map_err(|_| Refused("is not an absolute URL".into()))?;
-        if self.is_own_sandbox(&url) {
-            return Ok(self.direct.request(method, url));
+        self.request_to(method, &url)
+    }
+
+    /// [`Self::request`] for a URL already parsed (the same checks).
+    pub fn request_to(&self, method: reqwest::Method, url: &url::Url) -> Result<reqwest::RequestBuilder, Refused> {
+        if self.is_own_sandbox(url) {
+            return Ok(self.direct.request(method, url.clone()));
         }
-        self.to.check_parsed(&url).map_err(Refused)?;
-        Ok(self.guarded.request(method, url))
+        self.to.check_parsed(url).map_err(Refused)?;
+        Ok(self.guarded.request(method, url.clone()))
     }
 
     /// True for a URL of this server's own sandbox backend: its origin, a

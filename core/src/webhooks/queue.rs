@@ -60,9 +60,19 @@ pub struct Target {
     pub payload_profile: super::PayloadProfile,
     #[sqlx(try_from = "i64")]
     pub include_codes: super::Flag,
+    /// `url` parsed, once per lookup rather than for each delivery ([`Target::parsed`]).
+    #[sqlx(skip)]
+    pub parsed: Option<url::Url>,
 }
 
 impl Target {
+    /// The same target with its URL parsed (left unparsed if it does not
+    /// parse: each send then reports why).
+    pub fn parsed(mut self) -> Self {
+        self.parsed = url::Url::parse(self.url.trim()).ok();
+        self
+    }
+
     pub fn scheme(&self) -> Scheme {
         Scheme::parse(&self.scheme).unwrap_or(Scheme::Tessera)
     }
