@@ -130,7 +130,10 @@ impl Default for Settings {
             webhook_worker: true,
             webhook_retry_schedule: "5s,5m,30m,2h,5h,10h,10h".into(),
             webhook_timeout_seconds: 15,
-            webhook_lease_seconds: 10,
+            // 5 s, not 10: on PostgreSQL each lease counts the endpoint's live leases through
+            // the entries of every lease taken within the last lease period (README, "Webhook
+            // delivery at scale"); a peer also takes a dead instance's deliveries sooner.
+            webhook_lease_seconds: 5,
             webhook_disable_after_seconds: 5 * 24 * 3600,
             webhook_max_in_flight: 16,
             webhook_allow_networks: String::new(),

@@ -54,7 +54,7 @@ async fn two_instances_share_one_fan_out_without_doubles(backend: Backend) {
 }
 
 /// PostgreSQL only: a SIGKILLed instance's leases lapse in one lease period
-/// (10 s by default, renewed while it lives), and its peer sends them.
+/// (5 s by default, renewed while it lives), and its peer sends them.
 async fn a_killed_instances_deliveries_are_sent_by_its_peer_within_fifteen_seconds(backend: Backend) {
     // The default lease; a timeout long enough that the killed instance's requests are still open.
     let env: Vec<_> =
